@@ -1,0 +1,43 @@
+# One entry point for every developer task. `make test` works on a fresh machine:
+# it builds .venv from the pinned requirements-dev.txt, then runs the gates.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint typecheck unit venv lock clean build validate
+
+test: lint typecheck unit
+
+$(STAMP): requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+build: $(STAMP)
+	$(BIN)/sam build --template template.yaml
+
+validate: $(STAMP)
+	$(BIN)/sam validate --lint --template template.yaml
+
+# Re-resolve the pinned dependency set after editing requirements-dev.in.
+lock: $(STAMP)
+	$(BIN)/uv pip compile requirements-dev.in -o requirements-dev.txt --python-version 3.11
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
