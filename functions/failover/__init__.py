@@ -1,0 +1,1 @@
+"""Multi-region failover control plane: the logic behind the Step Functions state machine."""

@@ -1,0 +1,121 @@
+"""Aurora PostgreSQL Global Database: who is the writer, how far behind, and promotion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from failover.arns import region_of, resource_name
+from failover.errors import DatabasePromotionFailed, PreflightFailed
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_rds import RDSClient
+
+REPLICATION_LAG_METRIC = "AuroraGlobalDBReplicationLag"
+"""Milliseconds a secondary cluster is behind the primary; published in the secondary's region."""
+
+LAG_LOOKBACK = timedelta(minutes=5)
+
+PromotionStart = Literal["already_writer", "in_progress", "failover_started", "switchover_started"]
+
+
+@dataclass(frozen=True)
+class GlobalClusterView:
+    identifier: str
+    status: str
+    writer_arn: str | None
+    member_arns: tuple[str, ...]
+    failover_state: dict[str, Any] | None
+
+    @property
+    def writer_region(self) -> str | None:
+        return region_of(self.writer_arn) if self.writer_arn else None
+
+    @property
+    def transition_in_progress(self) -> bool:
+        return bool(self.failover_state) or self.status in ("failing-over", "switching-over")
+
+
+def describe_global_cluster(rds: RDSClient, identifier: str) -> GlobalClusterView:
+    try:
+        found = rds.describe_global_clusters(GlobalClusterIdentifier=identifier)["GlobalClusters"]
+    except rds.exceptions.GlobalClusterNotFoundFault as error:
+        raise PreflightFailed(f"global cluster {identifier} not found") from error
+    if not found:
+        raise PreflightFailed(f"global cluster {identifier} not found")
+    cluster = found[0]
+    members = cluster.get("GlobalClusterMembers", [])
+    writer = next((m["DBClusterArn"] for m in members if m.get("IsWriter")), None)
+    failover_state = cluster.get("FailoverState")
+    return GlobalClusterView(
+        identifier=identifier,
+        status=cluster.get("Status", "unknown"),
+        writer_arn=writer,
+        member_arns=tuple(m["DBClusterArn"] for m in members if "DBClusterArn" in m),
+        failover_state=dict(failover_state) if failover_state else None,
+    )
+
+
+def cluster_status(rds: RDSClient, cluster_arn: str) -> str:
+    try:
+        clusters = rds.describe_db_clusters(DBClusterIdentifier=cluster_arn)["DBClusters"]
+    except rds.exceptions.DBClusterNotFoundFault:
+        return "not-found"
+    return clusters[0].get("Status", "unknown") if clusters else "not-found"
+
+
+def replication_lag_ms(
+    cloudwatch: CloudWatchClient, cluster_arn: str, now: datetime
+) -> float | None:
+    """The latest AuroraGlobalDBReplicationLag of a secondary cluster, or None if unknown."""
+    response = cloudwatch.get_metric_statistics(
+        Namespace="AWS/RDS",
+        MetricName=REPLICATION_LAG_METRIC,
+        Dimensions=[{"Name": "DBClusterIdentifier", "Value": resource_name(cluster_arn)}],
+        StartTime=now - LAG_LOOKBACK,
+        EndTime=now,
+        Period=60,
+        Statistics=["Maximum"],
+    )
+    points = sorted(response.get("Datapoints", []), key=lambda point: point["Timestamp"])
+    if not points:
+        return None
+    return float(points[-1]["Maximum"])
+
+
+def start_promotion(
+    rds: RDSClient, view: GlobalClusterView, target_arn: str, planned: bool
+) -> PromotionStart:
+    """Make ``target_arn`` the writer. Reads the current state first, so a re-run is safe.
+
+    Unplanned: ``FailoverGlobalCluster`` with ``AllowDataLoss`` (works while the primary is gone).
+    Planned: ``SwitchoverGlobalCluster`` (no data loss; needs a healthy primary).
+    """
+    if view.writer_arn == target_arn and not view.transition_in_progress:
+        return "already_writer"
+    if view.transition_in_progress:
+        destination = (view.failover_state or {}).get("ToDbClusterArn")
+        if destination in (None, target_arn):
+            return "in_progress"
+        raise DatabasePromotionFailed(
+            f"global cluster {view.identifier} is already moving to {destination}"
+        )
+    if target_arn not in view.member_arns:
+        raise DatabasePromotionFailed(f"{target_arn} is not a member of {view.identifier}")
+    if planned:
+        rds.switchover_global_cluster(
+            GlobalClusterIdentifier=view.identifier, TargetDbClusterIdentifier=target_arn
+        )
+        return "switchover_started"
+    rds.failover_global_cluster(
+        GlobalClusterIdentifier=view.identifier,
+        TargetDbClusterIdentifier=target_arn,
+        AllowDataLoss=True,
+    )
+    return "failover_started"
+
+
+def promotion_complete(view: GlobalClusterView, target_arn: str) -> bool:
+    return view.writer_arn == target_arn and not view.transition_in_progress

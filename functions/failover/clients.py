@@ -1,0 +1,99 @@
+"""One cached boto3 client factory keyed by (service, region, profile).
+
+Every client names its region explicitly: the home region for the recovery side,
+us-west-2 for Global Accelerator, us-east-1 for the Route 53 / CloudWatch side of health checks.
+"""
+
+from __future__ import annotations
+
+import threading
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_ecs import ECSClient
+    from mypy_boto3_globalaccelerator import GlobalAcceleratorClient
+    from mypy_boto3_rds import RDSClient
+    from mypy_boto3_route53 import Route53Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_ssm import SSMClient
+    from mypy_boto3_stepfunctions import SFNClient
+
+GLOBAL_ACCELERATOR_REGION = "us-west-2"
+"""The Global Accelerator API is served only from us-west-2."""
+
+ROUTE53_METRICS_REGION = "us-east-1"
+"""Route 53 health-check metrics (and the alarms on them) exist only in us-east-1."""
+
+
+class Profile(Enum):
+    """How patient a client is."""
+
+    CRITICAL = "critical"
+    """Calls on the critical path: short SDK retry; the ASL's Retry does the backoff."""
+    BEST_EFFORT = "best_effort"
+    """Calls that may reach a failed region (fencing, observers): fail fast, never hang."""
+
+
+_CONFIGS = {
+    Profile.CRITICAL: Config(
+        connect_timeout=5,
+        read_timeout=20,
+        retries={"mode": "standard", "max_attempts": 2},
+    ),
+    Profile.BEST_EFFORT: Config(
+        connect_timeout=2,
+        read_timeout=4,
+        retries={"mode": "standard", "max_attempts": 1},
+    ),
+}
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, str, Profile], Any] = {}
+
+
+@overload
+def client(
+    service: Literal["cloudwatch"], region: str, profile: Profile = ...
+) -> CloudWatchClient: ...
+@overload
+def client(service: Literal["dynamodb"], region: str, profile: Profile = ...) -> DynamoDBClient: ...
+@overload
+def client(service: Literal["ecs"], region: str, profile: Profile = ...) -> ECSClient: ...
+@overload
+def client(
+    service: Literal["globalaccelerator"], region: str, profile: Profile = ...
+) -> GlobalAcceleratorClient: ...
+@overload
+def client(service: Literal["rds"], region: str, profile: Profile = ...) -> RDSClient: ...
+@overload
+def client(service: Literal["route53"], region: str, profile: Profile = ...) -> Route53Client: ...
+@overload
+def client(service: Literal["sns"], region: str, profile: Profile = ...) -> SNSClient: ...
+@overload
+def client(service: Literal["ssm"], region: str, profile: Profile = ...) -> SSMClient: ...
+@overload
+def client(service: Literal["stepfunctions"], region: str, profile: Profile = ...) -> SFNClient: ...
+def client(service: str, region: str, profile: Profile = Profile.CRITICAL) -> Any:
+    key = (service, region, profile)
+    with _lock:
+        found = _cache.get(key)
+        if found is None:
+            found = boto3.session.Session().client(
+                service,  # type: ignore[call-overload]
+                region_name=region,
+                config=_CONFIGS[profile],
+            )
+            _cache[key] = found
+        return found
+
+
+def reset() -> None:
+    """Forget every cached client (tests and the drill call this between estates)."""
+    with _lock:
+        _cache.clear()

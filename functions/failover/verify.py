@@ -1,0 +1,74 @@
+"""Verify the end state from the target region's point of view."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from failover import aurora, compute, health, traffic
+from failover.clients import GLOBAL_ACCELERATOR_REGION, client
+from failover.errors import UNREACHABLE_ERRORS
+
+if TYPE_CHECKING:
+    from failover.config import Settings
+    from failover.models import Request
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool
+    detail: str
+
+
+def run_checks(settings: Settings, request: Request, required_capacity: int) -> list[Check]:
+    estate = settings.estate
+    target = estate.regions[request.target_region]
+    source = estate.regions[request.source_region]
+    home = request.target_region
+    checks: list[Check] = []
+
+    view = aurora.describe_global_cluster(client("rds", home), estate.global_cluster_id)
+    checks.append(
+        Check(
+            "writer_is_target",
+            aurora.promotion_complete(view, target.db_cluster_arn),
+            f"writer is {view.writer_arn}, status {view.status}",
+        )
+    )
+
+    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
+    try:
+        dials = {
+            region: traffic.describe_endpoint_group(ga, cfg.endpoint_group_arn).dial
+            for region, cfg in ((home, target), (request.source_region, source))
+        }
+        applied = dials[home] == 100.0 and dials[request.source_region] == 0.0
+        checks.append(Check("traffic_dials", applied, f"dials {dials}"))
+    except UNREACHABLE_ERRORS as error:
+        # Only unplanned runs get here with the GA API down: GA's own health checks steer
+        # traffic away from the failed region (data plane), so this is reported, not failed.
+        checks.append(Check("traffic_dials", not request.planned, f"GA API unreachable: {error}"))
+
+    service = compute.describe_service(client("ecs", home), target.ecs_cluster, target.ecs_service)
+    checks.append(
+        Check(
+            "compute_stable",
+            service is not None and service.stable_at(required_capacity),
+            f"{service}" if service else "service not found",
+        )
+    )
+
+    probe = health.probe(target.health_url)
+    checks.append(
+        Check(
+            "health_endpoint",
+            probe.healthy,
+            f"GET {probe.url} -> {probe.status or probe.error}",
+        )
+    )
+    return checks
+
+
+def as_dicts(checks: list[Check]) -> list[dict[str, Any]]:
+    return [asdict(check) for check in checks]
