@@ -1,0 +1,52 @@
+# Estate stacks (stacks/): static gates, the one-command deploy and the teardown.
+# Included by the Makefile after VENV, BIN, PYTHON and STAMP are defined.
+#
+#   make checkov-venv     .venv-checkov with the pinned checkov (its own venv: old boto3 pin)
+#   make checkov          checkov --skip-download on stacks/*.yaml and template.yaml
+#   make estate-validate  sam validate --lint + cfn-lint (with cfn-lint-serverless) on stacks/*.yaml
+#   make deploy-plan      print the deploy order from samconfig.toml, call nothing
+#   make deploy           deploy the whole estate in order (needs AWS credentials)
+#   make destroy CONFIRM=<EstateName> [PURGE_BUCKETS=1]   tear it down in reverse
+
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_LOCK := make/checkov-requirements.txt
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+ESTATE_STACKS := $(sort $(wildcard stacks/*.yaml))
+CHECKOV_TEMPLATES := $(ESTATE_STACKS) template.yaml
+
+.PHONY: checkov-venv checkov checkov-lock estate-validate deploy deploy-plan destroy
+
+# uv comes from .venv; the checkov venv gets the locked set only (fast, reproducible).
+$(CHECKOV_STAMP): $(CHECKOV_LOCK) | $(STAMP)
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv --without-pip $(CHECKOV_VENV)
+	echo '*' > $(CHECKOV_VENV)/.gitignore
+	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python -r $(CHECKOV_LOCK)
+	touch $@
+
+checkov-venv: $(CHECKOV_STAMP)
+
+checkov: $(CHECKOV_STAMP)
+	$(CHECKOV) --skip-download --quiet --compact --framework cloudformation \
+		$(addprefix -f ,$(CHECKOV_TEMPLATES))
+
+# Re-resolve the checkov set after editing make/checkov-requirements.in.
+checkov-lock: $(STAMP)
+	$(BIN)/uv pip compile make/checkov-requirements.in -o $(CHECKOV_LOCK) --python-version 3.11
+
+estate-validate: $(STAMP)
+	set -e; for template in $(ESTATE_STACKS); do \
+		SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template $$template; done
+	$(BIN)/cfn-lint -a cfn_lint_serverless.rules -- $(ESTATE_STACKS)
+
+deploy-plan: $(STAMP)
+	$(BIN)/python -m scripts.deploy --dry-run
+
+# DEPLOY_ARGS, e.g. DEPLOY_ARGS="--profile prod --confirm-changeset".
+deploy: $(STAMP) build
+	$(BIN)/python -m scripts.deploy $(DEPLOY_ARGS)
+
+destroy: $(STAMP)
+	@test -n "$(CONFIRM)" || { echo "usage: make destroy CONFIRM=<EstateName> [PURGE_BUCKETS=1]"; exit 2; }
+	$(BIN)/python -m scripts.destroy --confirm "$(CONFIRM)" $(if $(PURGE_BUCKETS),--purge-buckets) $(DESTROY_ARGS)
