@@ -1,0 +1,519 @@
+"""Invariants of the estate stacks (stacks/*.yaml) and their wiring into the control plane.
+
+Given the templates as CloudFormation reads them (short-form tags expanded by cfn_yaml), when a
+reviewer's question is asked of them, then the answer is the one ARCHITECTURE.md requires.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.template.cfn_yaml import REPO_ROOT, load_template
+
+Template = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def region() -> Template:
+    return load_template(REPO_ROOT / "stacks" / "region.yaml")
+
+
+@pytest.fixture(scope="module")
+def global_() -> Template:
+    return load_template(REPO_ROOT / "stacks" / "global.yaml")
+
+
+@pytest.fixture(scope="module")
+def control() -> Template:
+    return load_template(REPO_ROOT / "template.yaml")
+
+
+@pytest.fixture(scope="module")
+def all_templates(region: Template, global_: Template, control: Template) -> dict[str, Template]:
+    return {"stacks/region.yaml": region, "stacks/global.yaml": global_, "template.yaml": control}
+
+
+def of_type(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def props(template: Template, name: str) -> dict[str, Any]:
+    properties: dict[str, Any] = template["Resources"][name].get("Properties", {})
+    return properties
+
+
+def sub_text(value: Any) -> str:
+    """The format string of a Fn::Sub (either form), or a plain string."""
+    if isinstance(value, str):
+        return value
+    sub = value["Fn::Sub"]
+    return sub if isinstance(sub, str) else str(sub[0])
+
+
+# --------------------------------------------------------------------------- region stack
+
+
+def test_region_stack_holds_every_per_region_resource(region: Template) -> None:
+    expected = {
+        "AWS::EC2::VPC": 1,
+        "AWS::EC2::Subnet": 9,
+        "AWS::EC2::NatGateway": 3,
+        "AWS::ElasticLoadBalancingV2::LoadBalancer": 1,
+        "AWS::ElasticLoadBalancingV2::Listener": 2,
+        "AWS::ElasticLoadBalancingV2::TargetGroup": 1,
+        "AWS::ECS::Cluster": 1,
+        "AWS::ECS::Service": 1,
+        "AWS::RDS::GlobalCluster": 1,
+        "AWS::RDS::DBCluster": 2,
+        "AWS::RDS::DBInstance": 1,
+        "AWS::S3::Bucket": 2,
+        "AWS::SecretsManager::Secret": 1,
+        "AWS::KMS::Key": 1,
+    }
+    counts = {t: len(of_type(region, t)) for t in expected}
+    assert counts == expected
+
+
+def test_subnets_are_public_private_and_database_across_three_azs(region: Template) -> None:
+    tiers: dict[str, set[int]] = {}
+    for name, subnet in of_type(region, "AWS::EC2::Subnet").items():
+        tier = re.sub(r"Subnet\d$", "", name)
+        az_index = subnet["Properties"]["AvailabilityZone"]["Fn::Select"][0]
+        tiers.setdefault(tier, set()).add(az_index)
+    assert tiers == {"Public": {0, 1, 2}, "Private": {0, 1, 2}, "Database": {0, 1, 2}}
+
+
+def test_one_nat_per_az_or_a_single_nat_by_parameter(region: Template) -> None:
+    assert region["Conditions"]["NatPerAz"] == {
+        "Fn::Equals": [{"Ref": "SingleNatGateway"}, "false"]
+    }
+    assert "Condition" not in region["Resources"]["NatGateway1"]
+    for n in (2, 3):
+        assert region["Resources"][f"NatGateway{n}"]["Condition"] == "NatPerAz"
+        route = props(region, f"PrivateDefaultRoute{n}")["NatGatewayId"]
+        assert route == {"Fn::If": ["NatPerAz", {"Ref": f"NatGateway{n}"}, {"Ref": "NatGateway1"}]}
+    # Database subnets never route out of the VPC.
+    routes = of_type(region, "AWS::EC2::Route")
+    assert all(
+        r["Properties"]["RouteTableId"] != {"Ref": "DatabaseRouteTable"} for r in routes.values()
+    )
+
+
+def test_alb_serves_https_with_a_tls13_policy_and_redirects_http(region: Template) -> None:
+    https = props(region, "HttpsListener")
+    assert https["Protocol"] == "HTTPS"
+    assert https["Port"] == 443
+    assert https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13-")
+    certificate = https["Certificates"][0]["CertificateArn"]
+    assert certificate == {
+        "Fn::If": ["CreateCertificate", {"Ref": "Certificate"}, {"Ref": "CertificateArn"}]
+    }
+    assert props(region, "Certificate")["ValidationMethod"] == "DNS"
+    redirect = props(region, "HttpRedirectListener")
+    assert redirect["Port"] == 80
+    assert [a["Type"] for a in redirect["DefaultActions"]] == ["redirect"]
+    assert redirect["DefaultActions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
+
+
+def test_target_group_health_checks_health(region: Template) -> None:
+    target_group = props(region, "TargetGroup")
+    assert target_group["HealthCheckPath"] == "/health"
+    assert target_group["TargetType"] == "ip"
+
+
+def test_alb_writes_access_logs_to_the_logs_bucket(region: Template) -> None:
+    attributes = {
+        a["Key"]: a["Value"] for a in props(region, "LoadBalancer")["LoadBalancerAttributes"]
+    }
+    assert attributes["access_logs.s3.enabled"] == "true"
+    assert attributes["access_logs.s3.bucket"] == {"Ref": "LogsBucket"}
+
+
+def test_fargate_service_has_insights_circuit_breaker_and_parameters(region: Template) -> None:
+    settings = props(region, "EcsCluster")["ClusterSettings"]
+    assert {"Name": "containerInsights", "Value": "enabled"} in settings
+    service = props(region, "Service")
+    assert service["LaunchType"] == "FARGATE"
+    assert service["DesiredCount"] == {"Ref": "DesiredCount"}
+    assert service["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {
+        "Enable": True,
+        "Rollback": True,
+    }
+    assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+    task = props(region, "TaskDefinition")
+    assert task["Cpu"] == {"Ref": "TaskCpu"}
+    assert task["Memory"] == {"Ref": "TaskMemory"}
+    container = task["ContainerDefinitions"][0]
+    assert container["Image"] == {"Ref": "ContainerImage"}
+    assert container["PortMappings"][0]["ContainerPort"] == {"Ref": "ContainerPort"}
+    assert container["LogConfiguration"]["Options"]["awslogs-group"] == {"Ref": "AppLogGroup"}
+
+
+def test_task_gets_global_writer_endpoint_bucket_region_and_active_region_parameter(
+    region: Template,
+) -> None:
+    container = props(region, "TaskDefinition")["ContainerDefinitions"][0]
+    environment = {e["Name"]: e["Value"] for e in container["Environment"]}
+    assert environment["DB_WRITER_ENDPOINT"]["Fn::If"][2] == {"Ref": "GlobalWriterEndpoint"}
+    assert environment["BUCKET_NAME"] == {"Ref": "DataBucket"}
+    assert environment["APP_REGION"] == {"Ref": "AWS::Region"}
+    assert "ACTIVE_REGION_PARAMETER" in environment
+    secrets = {s["Name"] for s in container["Secrets"]}
+    assert secrets == {"DB_USERNAME", "DB_PASSWORD"}
+
+
+def test_aurora_is_serverless_v2_encrypted_and_the_password_never_a_parameter(
+    region: Template,
+) -> None:
+    for name in ("PrimaryDbCluster", "SecondaryDbCluster"):
+        cluster = props(region, name)
+        assert cluster["Engine"] == "aurora-postgresql"
+        assert cluster["StorageEncrypted"] is True
+        assert cluster["KmsKeyId"] == {"Fn::GetAtt": ["EstateKey", "Arn"]}
+        assert set(cluster["ServerlessV2ScalingConfiguration"]) == {"MinCapacity", "MaxCapacity"}
+        assert cluster["DeletionProtection"] == {"Fn::If": ["DeletionProtectionOn", True, False]}
+    assert props(region, "DbInstance")["DBInstanceClass"] == "db.serverless"
+    # Secrets Manager generates the password; CloudFormation resolves it at deploy time.
+    password = sub_text(props(region, "PrimaryDbCluster")["MasterUserPassword"])
+    assert password.startswith("{{resolve:secretsmanager:${DbMasterSecret}:")
+    assert "GenerateSecretString" in props(region, "DbMasterSecret")
+    assert not [p for p in region["Parameters"] if "password" in p.lower()]
+    # The secondary joins with no credentials of its own.
+    secondary = props(region, "SecondaryDbCluster")
+    assert "MasterUsername" not in secondary
+    assert "MasterUserPassword" not in secondary
+
+
+def test_primary_creates_the_global_cluster_and_the_secondary_joins_it(region: Template) -> None:
+    resources = region["Resources"]
+    assert resources["GlobalCluster"]["Condition"] == "IsPrimary"
+    assert resources["PrimaryDbCluster"]["Condition"] == "IsPrimary"
+    assert resources["SecondaryDbCluster"]["Condition"] == "IsSecondary"
+    assert props(region, "PrimaryDbCluster")["GlobalClusterIdentifier"] == {"Ref": "GlobalCluster"}
+    created = sub_text(props(region, "GlobalCluster")["GlobalClusterIdentifier"])
+    joined = sub_text(props(region, "SecondaryDbCluster")["GlobalClusterIdentifier"])
+    assert created == joined == "${EstateName}-global"
+    assert props(region, "GlobalCluster")["StorageEncrypted"] is True
+
+
+def test_data_bucket_is_versioned_encrypted_private_tls_only_and_replicates(
+    region: Template,
+) -> None:
+    bucket = props(region, "DataBucket")
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    sse = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    statements = props(region, "DataBucketPolicy")["PolicyDocument"]["Statement"]
+    assert {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": statements[0]["Resource"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        "Sid": "DenyInsecureTransport",
+    } in statements
+    enabled, replication, disabled = bucket["ReplicationConfiguration"]["Fn::If"]
+    assert enabled == "ReplicationEnabled"
+    assert disabled == {"Ref": "AWS::NoValue"}
+    rule = replication["Rules"][0]
+    assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    assert rule["SourceSelectionCriteria"]["ReplicaModifications"] == {"Status": "Enabled"}
+    assert sub_text(rule["Destination"]["Bucket"]).endswith(
+        ":s3:::${EstateName}-data-${AWS::AccountId}-${PeerRegion}"
+    )
+    assert sub_text(bucket["BucketName"]) == "${EstateName}-data-${AWS::AccountId}-${AWS::Region}"
+
+
+def test_replication_role_reaches_only_the_two_buckets_and_their_keys(region: Template) -> None:
+    own = "arn:${AWS::Partition}:s3:::${EstateName}-data-${AWS::AccountId}-${AWS::Region}"
+    peer = "arn:${AWS::Partition}:s3:::${EstateName}-data-${AWS::AccountId}-${PeerRegion}"
+    allowed_s3 = {own, f"{own}/*", f"{peer}/*"}
+    peer_key = "arn:${AWS::Partition}:kms:${PeerRegion}:${AWS::AccountId}:key/${PeerKmsKeyId}"
+    role = props(region, "ReplicationRole")
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "s3.amazonaws.com"
+    }
+    assert "ManagedPolicyArns" not in role
+    for policy in role["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            resources = statement["Resource"]
+            resources = resources if isinstance(resources, list) else [resources]
+            actions = statement["Action"]
+            actions = actions if isinstance(actions, list) else [actions]
+            services = {a.split(":")[0] for a in actions}
+            assert len(services) == 1
+            if services == {"s3"}:
+                assert {sub_text(r) for r in resources} <= allowed_s3
+            else:
+                assert services == {"kms"}
+                assert resources in (
+                    [{"Fn::GetAtt": ["EstateKey", "Arn"]}],
+                    [{"Fn::Sub": peer_key}],
+                )
+                assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+
+
+def test_security_groups_allow_only_the_three_paths(region: Template) -> None:
+    alb = props(region, "AlbSecurityGroup")
+    assert sorted((r["FromPort"], r["CidrIp"]) for r in alb["SecurityGroupIngress"]) == [
+        (80, "0.0.0.0/0"),
+        (443, "0.0.0.0/0"),
+    ]
+    assert "SecurityGroupIngress" not in props(region, "TaskSecurityGroup")
+    assert "SecurityGroupIngress" not in props(region, "DatabaseSecurityGroup")
+    ingress = {
+        (
+            r["Properties"]["GroupId"]["Fn::GetAtt"][0],
+            r["Properties"]["SourceSecurityGroupId"]["Fn::GetAtt"][0],
+            json.dumps(r["Properties"]["FromPort"]),
+        )
+        for r in of_type(region, "AWS::EC2::SecurityGroupIngress").values()
+    }
+    assert ingress == {
+        ("TaskSecurityGroup", "AlbSecurityGroup", '{"Ref": "ContainerPort"}'),
+        ("DatabaseSecurityGroup", "TaskSecurityGroup", "5432"),
+    }
+    egress = {
+        (
+            r["Properties"]["GroupId"]["Fn::GetAtt"][0],
+            r["Properties"]["DestinationSecurityGroupId"]["Fn::GetAtt"][0],
+            json.dumps(r["Properties"]["FromPort"]),
+        )
+        for r in of_type(region, "AWS::EC2::SecurityGroupEgress").values()
+    }
+    assert egress == {
+        ("AlbSecurityGroup", "TaskSecurityGroup", '{"Ref": "ContainerPort"}'),
+        ("TaskSecurityGroup", "DatabaseSecurityGroup", "5432"),
+    }
+    # The database has no egress; the tasks only HTTPS out (AWS APIs, image registry).
+    assert props(region, "DatabaseSecurityGroup")["SecurityGroupEgress"][0]["CidrIp"] == (
+        "127.0.0.1/32"
+    )
+    assert [r["FromPort"] for r in props(region, "TaskSecurityGroup")["SecurityGroupEgress"]] == [
+        443
+    ]
+
+
+# --------------------------------------------------------------------------- global stack
+
+
+def test_global_stack_holds_dns_accelerator_and_monitoring(global_: Template) -> None:
+    assert global_["Resources"]["HostedZone"]["Condition"] == "CreateHostedZone"
+    for side in ("Primary", "Secondary"):
+        check = props(global_, f"{side}HealthCheck")["HealthCheckConfig"]
+        assert check["Type"] == "HTTPS"
+        assert check["ResourcePath"] == "/health"
+        assert check["RequestInterval"] == {"Ref": "HealthCheckInterval"}
+        assert check["FailureThreshold"] == {"Ref": "HealthCheckFailureThreshold"}
+        record = props(global_, f"{side}LatencyRecord")
+        assert record["Region"] == {"Ref": f"{side}Region"}
+        assert record["HealthCheckId"] == {"Ref": f"{side}HealthCheck"}
+        assert record["AliasTarget"]["EvaluateTargetHealth"] is True
+        assert record["AliasTarget"]["DNSName"] == {"Ref": f"{side}AlbDnsName"}
+        group = props(global_, f"{side}EndpointGroup")
+        assert group["EndpointGroupRegion"] == {"Ref": f"{side}Region"}
+        assert group["HealthCheckPath"] == "/health"
+        assert group["TrafficDialPercentage"] == {"Ref": f"{side}TrafficDial"}
+        assert group["EndpointConfigurations"][0]["EndpointId"] == {"Ref": f"{side}AlbArn"}
+    assert global_["Parameters"]["PrimaryTrafficDial"]["Default"] == 100
+    assert global_["Parameters"]["SecondaryTrafficDial"]["Default"] == 0
+    listener = props(global_, "Listener")
+    assert listener["Protocol"] == "TCP"
+    assert listener["ClientAffinity"] == "SOURCE_IP"
+    assert listener["PortRanges"] == [{"FromPort": 443, "ToPort": 443}]
+    accelerator = props(global_, "Accelerator")
+    assert accelerator["FlowLogsEnabled"] is True
+    assert accelerator["FlowLogsS3Bucket"] == {"Ref": "FlowLogsBucketName"}
+
+
+def test_logs_bucket_lets_log_delivery_write_ga_flow_logs(region: Template) -> None:
+    statements = props(region, "LogsBucketPolicy")["PolicyDocument"]["Statement"]
+    delivery = next(s for s in statements if s["Sid"] == "LogDeliveryWrite")
+    assert delivery["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert any("/ga-flow-logs/" in sub_text(r) for r in delivery["Resource"])
+
+
+def _forward_rules(global_: Template) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for failing, recovery in (("Primary", "Secondary"), ("Secondary", "Primary")):
+        yield failing, recovery, props(global_, f"{failing}HealthForwardRule")
+
+
+def test_health_alarm_forwards_to_the_recovery_regions_failover_bus(global_: Template) -> None:
+    for failing, recovery, rule in _forward_rules(global_):
+        alarm = props(global_, f"{failing}HealthAlarm")
+        assert sub_text(alarm["AlarmName"]) == f"${{EstateName}}-health-${{{failing}Region}}"
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Route53", "HealthCheckStatus")
+        assert alarm["Dimensions"] == [
+            {"Name": "HealthCheckId", "Value": {"Ref": f"{failing}HealthCheck"}}
+        ]
+        assert rule["EventBusName"] == "default"
+        pattern = rule["EventPattern"]
+        assert pattern["detail-type"] == ["CloudWatch Alarm State Change"]
+        assert pattern["resources"] == [{"Fn::GetAtt": [f"{failing}HealthAlarm", "Arn"]}]
+        assert pattern["detail"]["state"]["value"] == ["ALARM"]
+        (target,) = rule["Targets"]
+        assert sub_text(target["Arn"]) == (
+            f"arn:${{AWS::Partition}}:events:${{{recovery}Region}}:${{AWS::AccountId}}"
+            ":event-bus/${EstateName}-failover"
+        )
+        assert target["RoleArn"] == {"Fn::GetAtt": ["ForwardRole", "Arn"]}
+        assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    role = props(global_, "ForwardRole")["Policies"][0]["PolicyDocument"]["Statement"][0]
+    assert role["Action"] == "events:PutEvents"
+    assert {sub_text(r) for r in role["Resource"]} == {
+        sub_text(rule["Targets"][0]["Arn"]) for _, _, rule in _forward_rules(global_)
+    }
+
+
+def test_failover_bus_rule_starts_the_state_machine(global_: Template, control: Template) -> None:
+    """The other half of the chain, in template.yaml: bus -> rule -> FailoverStateMachine."""
+    bus = of_type(control, "AWS::Events::EventBus")
+    (bus_name,) = [
+        n for n, b in bus.items() if sub_text(b["Properties"]["Name"]).endswith("-failover")
+    ]
+    assert sub_text(props(control, bus_name)["Name"]) == "${EstateName}-failover"
+    rules = [
+        r["Properties"]
+        for r in of_type(control, "AWS::Events::Rule").values()
+        if r["Properties"].get("EventBusName") == {"Ref": bus_name}
+    ]
+    assert rules, "no rule on the failover bus"
+    for rule in rules:
+        pattern = rule["EventPattern"]
+        assert pattern["detail-type"] == ["CloudWatch Alarm State Change"]
+        assert pattern["detail"]["state"]["value"] == ["ALARM"]
+        alarm_names = json.dumps(pattern["detail"].get("alarmName", []))
+        assert "${EstateName}-health-${PeerRegion}" in alarm_names
+        (target,) = rule["Targets"]
+        assert target["Arn"] == {"Ref": "FailoverStateMachine"}
+        assert "RetryPolicy" in target
+        assert "Arn" in target["DeadLetterConfig"]
+    # The dashboard and the alarms name the same state machine and alarms.
+    machine = props(control, "FailoverStateMachine")
+    assert sub_text(machine["Name"]) == "${EstateName}-failover"
+    assert ":stateMachine:${EstateName}-failover" in sub_text(
+        props(global_, "Dashboard")["DashboardBody"]
+    )
+
+
+def test_dashboard_shows_health_lag_executions_and_stage_durations(global_: Template) -> None:
+    body = sub_text(props(global_, "Dashboard")["DashboardBody"])
+    dashboard = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))
+    text = json.dumps(dashboard)
+    for needle in (
+        "HealthCheckStatus",
+        "AuroraGlobalDBReplicationLag",
+        "ExecutionsSucceeded",
+        "ExecutionsFailed",
+        "FailoverControlPlane",
+        "StageDuration",
+    ):
+        assert needle in text
+
+
+# --------------------------------------------------------------------------- every template
+
+
+def _statements(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        statements = node.get("Statement")
+        # Policy documents, and SAM's inline `Policies: [{Statement: ...}]` (no Version).
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if isinstance(statement, dict) and "Effect" in statement:
+                yield path, statement
+        for key, value in node.items():
+            yield from _statements(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _statements(value, f"{path}/{index}")
+
+
+def _is_default_key_admin(path: str, template: Template, statement: dict[str, Any]) -> bool:
+    """The default key policy statement: the account root administers the key through IAM."""
+    resource = path.split("/")[2]
+    principal = json.dumps(statement.get("Principal", {}))
+    return (
+        template["Resources"][resource]["Type"] == "AWS::KMS::Key"
+        and ":root" in principal
+        and statement["Action"] == "kms:*"
+    )
+
+
+def test_no_policy_allows_a_wildcard_action(all_templates: dict[str, Template]) -> None:
+    offenders = []
+    for file, template in all_templates.items():
+        for path, statement in _statements(template["Resources"], "/Resources"):
+            if statement.get("Effect") != "Allow":
+                continue
+            assert "NotAction" not in statement, f"{file}{path}"
+            actions = statement["Action"]
+            for action in actions if isinstance(actions, list) else [actions]:
+                wildcard = action == "*" or action.endswith(":*")
+                if wildcard and not _is_default_key_admin(path, template, statement):
+                    offenders.append(f"{file}{path}: {action}")
+    assert offenders == []
+
+
+def test_every_log_group_has_retention(all_templates: dict[str, Template]) -> None:
+    for file, template in all_templates.items():
+        for name, group in of_type(template, "AWS::Logs::LogGroup").items():
+            assert "RetentionInDays" in group.get("Properties", {}), f"{file} {name}"
+
+
+def test_every_store_is_encrypted(all_templates: dict[str, Template]) -> None:
+    checks: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "AWS::S3::Bucket": lambda p: "BucketEncryption" in p,
+        "AWS::RDS::DBCluster": lambda p: p.get("StorageEncrypted") is True,
+        "AWS::RDS::GlobalCluster": lambda p: p.get("StorageEncrypted") is True,
+        "AWS::SQS::Queue": lambda p: "KmsMasterKeyId" in p or p.get("SqsManagedSseEnabled"),
+        "AWS::SNS::Topic": lambda p: "KmsMasterKeyId" in p,
+        "AWS::SecretsManager::Secret": lambda p: "KmsKeyId" in p,
+        "AWS::DynamoDB::Table": lambda p: p.get("SSESpecification", {}).get("SSEEnabled"),
+    }
+    for file, template in all_templates.items():
+        for name, resource in template["Resources"].items():
+            check = checks.get(resource["Type"])
+            if check is not None:
+                assert check(resource.get("Properties", {})), f"{file} {name} is not encrypted"
+
+
+def test_stack_outputs_cover_what_the_other_stacks_need(
+    region: Template, global_: Template
+) -> None:
+    assert {
+        "AlbArn",
+        "AlbDnsName",
+        "AlbCanonicalHostedZoneId",
+        "EcsClusterName",
+        "EcsServiceName",
+        "DbClusterArn",
+        "DbClusterIdentifier",
+        "GlobalClusterId",
+        "BucketName",
+        "BucketArn",
+        "LogsBucketName",
+        "KmsKeyId",
+        "DbSecretArn",
+    } <= set(region["Outputs"])
+    assert {
+        "HostedZoneId",
+        "RecordName",
+        "PrimaryHealthCheckId",
+        "SecondaryHealthCheckId",
+        "AcceleratorArn",
+        "AcceleratorDnsName",
+        "PrimaryEndpointGroupArn",
+        "SecondaryEndpointGroupArn",
+    } <= set(global_["Outputs"])
