@@ -1,0 +1,376 @@
+"""Aurora Global Database ``FailoverGlobalCluster`` and ``SwitchoverGlobalCluster`` on top of
+moto's own RDS state (``moto.rds.models``: ``GlobalCluster.members``, ``DBCluster.is_writer``).
+
+Patches (all reverted by ``Emulator.uninstall``)
+------------------------------------------------
+* ``moto/rds/responses.py`` ``RDSResponse.failover_global_cluster`` /
+  ``switchover_global_cluster``: the two actions, served through moto's own dispatcher and
+  serialiser, so they work under ``mock_aws()`` and in moto server mode alike.
+* ``RDSResponse.describe_global_clusters``: moto ignores ``GlobalClusterIdentifier`` and
+  returns every global cluster; AWS returns that one, or ``GlobalClusterNotFoundFault``.
+* ``moto/rds/models.py`` ``GlobalCluster.status`` and ``GlobalCluster.failover_state``
+  (properties): moto serialises responses by reading attributes named after the output shape,
+  so these make ``Status`` and ``FailoverState`` appear in DescribeGlobalClusters while an
+  operation runs. ``GlobalCluster.global_cluster_members`` adds ``SynchronizationStatus``.
+* ``RDSBackend.create_global_cluster``: moto adds the source cluster as a member but never
+  marks it the writer (``IsWriter`` false for the primary); AWS makes it the primary.
+* ``RDSBackend.describe_db_clusters`` / ``describe_global_clusters``: evaluate the timeline
+  first.
+
+Timeline (modelled seconds, read lazily from ``emu.clock`` on every describe)
+-----------------------------------------------------------------------------
+``t0`` request accepted: GlobalCluster ``Status`` "failing-over" (failover) or
+"switching-over" (switchover); ``FailoverState`` = {Status "pending", FromDbClusterArn,
+ToDbClusterArn, IsDataLossAllowed}.
+``t0 + aurora_pending_seconds``: ``FailoverState.Status`` "failing-over" / "switching-over".
+``t0 + aurora_failover_seconds`` (or ``aurora_switchover_seconds``): the target is the
+writer, the old writer a secondary; ``FailoverState`` is gone, ``Status`` "available".
+After a failover with data loss the old primary reports ``SynchronizationStatus``
+"pending-resync" while its region is unreachable (``emu.faults.unreachable_regions``), and
+"connected" once it is reachable again.
+
+Semantics per https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverGlobalCluster.html:
+``AllowDataLoss`` true = failover; ``Switchover`` true or neither given = switchover; both
+true = ``InvalidParameterCombination``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._service_model import validation_problems
+
+if TYPE_CHECKING:
+    from ._patching import Patcher
+    from .core import Emulator
+
+__all__ = ["AuroraGlobalFailover"]
+
+LOG = logging.getLogger(__name__)
+
+_OP_ATTR = "_emulator_global_op"
+_RESYNC_ATTR = "_emulator_pending_resync"
+_CLUSTER_ARN_RE = re.compile(r"^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):cluster:(.+)$")
+
+
+@dataclass
+class _GlobalOperation:
+    kind: str  # "failover" | "switchover"
+    from_cluster: Any  # moto DBCluster
+    to_cluster: Any
+    started: float
+    pending_until: float
+    done_at: float
+
+    @property
+    def data_loss(self) -> bool:
+        return self.kind == "failover"
+
+    @property
+    def active_status(self) -> str:
+        return "failing-over" if self.kind == "failover" else "switching-over"
+
+
+class AuroraGlobalFailover:
+    """The Aurora global failover/switchover model. ``emu.rds``."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emu = emulator
+        self._lock = threading.RLock()
+        self._running: dict[int, Any] = {}  # id(GlobalCluster) -> GlobalCluster
+
+    # ------------------------------------------------------------------ timeline
+
+    def tick(self) -> None:
+        """Complete every operation whose modelled time has come."""
+        now = self._emu.clock.now()
+        with self._lock:
+            for key, global_cluster in list(self._running.items()):
+                op: _GlobalOperation | None = global_cluster.__dict__.get(_OP_ATTR)
+                if op is None:
+                    self._running.pop(key, None)
+                    continue
+                if now >= op.done_at:
+                    self._complete(global_cluster, op)
+                    self._running.pop(key, None)
+
+    def _complete(self, global_cluster: Any, op: _GlobalOperation) -> None:
+        op.to_cluster.is_writer = True
+        op.from_cluster.is_writer = False
+        if op.data_loss:
+            op.from_cluster.__dict__[_RESYNC_ATTR] = True
+        # The writer leads the member list, as in DescribeGlobalClusters on AWS.
+        members = global_cluster.members
+        if op.to_cluster in members:
+            members.remove(op.to_cluster)
+            members.insert(0, op.to_cluster)
+        global_cluster.__dict__.pop(_OP_ATTR, None)
+        LOG.info(
+            "global cluster %s: %s to %s complete",
+            global_cluster.global_cluster_identifier,
+            op.kind,
+            op.to_cluster.db_cluster_arn,
+        )
+
+    def operation(self, global_cluster: Any) -> _GlobalOperation | None:
+        self.tick()
+        op: _GlobalOperation | None = global_cluster.__dict__.get(_OP_ATTR)
+        return op
+
+    def _pending_resync(self, cluster: Any) -> bool:
+        if not cluster.__dict__.get(_RESYNC_ATTR):
+            return False
+        if cluster.region in self._emu.faults.unreachable_regions:
+            return True
+        cluster.__dict__.pop(_RESYNC_ATTR, None)
+        return False
+
+    # ------------------------------------------------------------------- actions
+
+    def start(
+        self,
+        global_backend: Any,
+        request_region: str,
+        global_cluster_identifier: str,
+        target: str,
+        kind: str,
+    ) -> Any:
+        """Validate and start a failover/switchover; return the moto GlobalCluster."""
+        from moto.rds.exceptions import (
+            DBClusterNotFoundError,
+            InvalidDBClusterStateFault,
+            InvalidParameterValue,
+            RDSClientError,
+        )
+
+        self.tick()
+        global_cluster = global_backend.global_clusters.get(global_cluster_identifier)
+        if global_cluster is None:
+            raise RDSClientError(
+                "GlobalClusterNotFoundFault",
+                f"Global cluster {global_cluster_identifier} not found.",
+            )
+        with self._lock:
+            if global_cluster.__dict__.get(_OP_ATTR) is not None:
+                raise RDSClientError(
+                    "InvalidGlobalClusterStateFault",
+                    f"Global cluster {global_cluster.global_cluster_identifier} is in "
+                    f"{global_cluster.status} state and cannot be failed over or switched over.",
+                )
+            member = self._find_member(global_cluster, target, request_region)
+            if member is None:
+                cluster = self._find_cluster(global_backend, target, request_region)
+                if cluster is None:
+                    raise DBClusterNotFoundError(target)
+                raise InvalidParameterValue(
+                    f"The DB cluster {cluster.db_cluster_arn} is not a member of global "
+                    f"cluster {global_cluster.global_cluster_identifier}."
+                )
+            writer = next((m for m in global_cluster.members if m.is_writer), None)
+            if writer is None or member is writer:
+                raise InvalidDBClusterStateFault(
+                    f"The DB cluster {member.db_cluster_arn} is already the primary cluster "
+                    f"of global cluster {global_cluster.global_cluster_identifier}."
+                )
+            if kind == "switchover":
+                if writer.region in self._emu.faults.unreachable_regions:
+                    raise InvalidDBClusterStateFault(
+                        f"The primary DB cluster {writer.db_cluster_arn} isn't available; "
+                        "a switchover needs a healthy primary. Use a failover instead."
+                    )
+                if any(self._pending_resync(m) for m in global_cluster.members):
+                    raise RDSClientError(
+                        "InvalidGlobalClusterStateFault",
+                        f"Global cluster {global_cluster.global_cluster_identifier} has members "
+                        "that are not synchronized; a switchover needs every member connected.",
+                    )
+            latency = self._emu.latency
+            now = self._emu.clock.now()
+            duration = (
+                latency.aurora_failover_seconds
+                if kind == "failover"
+                else latency.aurora_switchover_seconds
+            )
+            op = _GlobalOperation(
+                kind=kind,
+                from_cluster=writer,
+                to_cluster=member,
+                started=now,
+                pending_until=now + min(latency.aurora_pending_seconds, duration),
+                done_at=now + duration,
+            )
+            global_cluster.__dict__[_OP_ATTR] = op
+            self._running[id(global_cluster)] = global_cluster
+            LOG.info(
+                "global cluster %s: %s from %s to %s started at %.1f",
+                global_cluster.global_cluster_identifier,
+                kind,
+                writer.db_cluster_arn,
+                member.db_cluster_arn,
+                now,
+            )
+            return global_cluster
+
+    @staticmethod
+    def _find_member(global_cluster: Any, target: str, request_region: str) -> Any:
+        for member in global_cluster.members:
+            if target == member.db_cluster_arn:
+                return member
+            if target.lower() == member.db_cluster_identifier and member.region == request_region:
+                return member
+        return None
+
+    @staticmethod
+    def _find_cluster(global_backend: Any, target: str, request_region: str) -> Any:
+        from moto.rds.models import rds_backends
+
+        match = _CLUSTER_ARN_RE.match(target)
+        if match:
+            region, account, identifier = match.groups()
+        else:
+            region, account, identifier = request_region, global_backend.account_id, target
+        try:
+            return rds_backends[account][region].clusters.get(identifier.lower())
+        except KeyError:
+            return None
+
+    # --------------------------------------------------------------- moto views
+
+    def failover_state(self, global_cluster: Any) -> dict[str, Any] | None:
+        op = self.operation(global_cluster)
+        if op is None:
+            return None
+        now = self._emu.clock.now()
+        return {
+            "Status": "pending" if now < op.pending_until else op.active_status,
+            "FromDbClusterArn": op.from_cluster.db_cluster_arn,
+            "ToDbClusterArn": op.to_cluster.db_cluster_arn,
+            "IsDataLossAllowed": op.data_loss,
+        }
+
+    # ------------------------------------------------------------------- install
+
+    def install(self, patcher: Patcher) -> None:
+        from moto.rds.models import GlobalCluster, RDSBackend
+        from moto.rds.responses import RDSResponse
+
+        model = self
+        original_members: property = GlobalCluster.__dict__["global_cluster_members"]
+        original_create = RDSBackend.create_global_cluster
+        original_describe_clusters = RDSBackend.describe_db_clusters
+        original_describe_globals = RDSBackend.describe_global_clusters
+
+        def _status_get(gc: Any) -> str:
+            op = model.operation(gc)
+            if op is not None:
+                return op.active_status
+            return str(gc.__dict__.get("status", "available"))
+
+        def _status_set(gc: Any, value: str) -> None:
+            gc.__dict__["status"] = value
+
+        def _failover_state(gc: Any) -> dict[str, Any] | None:
+            return model.failover_state(gc)
+
+        def _members(gc: Any) -> list[dict[str, Any]]:
+            model.tick()
+            members: list[dict[str, Any]] = original_members.fget(gc)  # type: ignore[misc]
+            by_arn = {m.db_cluster_arn: m for m in gc.members}
+            for item in members:
+                cluster = by_arn.get(item["DBClusterArn"])
+                resync = cluster is not None and model._pending_resync(cluster)
+                item["SynchronizationStatus"] = "pending-resync" if resync else "connected"
+            return members
+
+        def create_global_cluster(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            global_cluster = original_create(backend, *args, **kwargs)
+            if global_cluster.members and not any(m.is_writer for m in global_cluster.members):
+                global_cluster.members[0].is_writer = True
+            return global_cluster
+
+        def describe_db_clusters(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            model.tick()
+            return original_describe_clusters(backend, *args, **kwargs)
+
+        def describe_global_clusters(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            model.tick()
+            return original_describe_globals(backend, *args, **kwargs)
+
+        def _action(kind: str) -> Any:
+            operation = "FailoverGlobalCluster" if kind == "failover" else "SwitchoverGlobalCluster"
+
+            def action(response: Any) -> Any:
+                from moto.core.responses import ActionResult
+                from moto.rds.exceptions import InvalidParameterCombination, RDSClientError
+
+                params = _plain(response.params)
+                problems = validation_problems("rds", operation, params)
+                if problems:
+                    code = (
+                        "MissingParameter"
+                        if "Missing required" in problems
+                        else ("InvalidParameterValue")
+                    )
+                    raise RDSClientError(code, problems)
+                actual = kind
+                if kind == "failover":
+                    allow_data_loss = bool(params.get("AllowDataLoss"))
+                    switchover = bool(params.get("Switchover"))
+                    if allow_data_loss and switchover:
+                        raise InvalidParameterCombination(
+                            "AllowDataLoss and Switchover can't be specified together."
+                        )
+                    actual = "failover" if allow_data_loss else "switchover"
+                global_cluster = model.start(
+                    response.global_backend,
+                    response.region,
+                    params["GlobalClusterIdentifier"],
+                    params["TargetDbClusterIdentifier"],
+                    actual,
+                )
+                return ActionResult({"GlobalCluster": global_cluster})
+
+            action.__name__ = f"{kind}_global_cluster"
+            return action
+
+        def rds_describe_global_clusters(response: Any) -> Any:
+            from moto.core.responses import ActionResult
+            from moto.rds.exceptions import RDSClientError
+
+            identifier = response.params.get("GlobalClusterIdentifier")
+            clusters = response.global_backend.describe_global_clusters()
+            if identifier:
+                clusters = [
+                    c for c in clusters if c.global_cluster_identifier == identifier.lower()
+                ]
+                if not clusters:
+                    raise RDSClientError(
+                        "GlobalClusterNotFoundFault", f"Global cluster {identifier} not found."
+                    )
+            return ActionResult({"GlobalClusters": clusters})
+
+        patcher.setattr(GlobalCluster, "status", property(_status_get, _status_set))
+        patcher.setattr(GlobalCluster, "failover_state", property(_failover_state))
+        patcher.setattr(GlobalCluster, "global_cluster_members", property(_members))
+        patcher.setattr(RDSBackend, "create_global_cluster", create_global_cluster)
+        patcher.setattr(RDSBackend, "describe_db_clusters", describe_db_clusters)
+        patcher.setattr(RDSBackend, "describe_global_clusters", describe_global_clusters)
+        patcher.setattr(RDSResponse, "failover_global_cluster", _action("failover"))
+        patcher.setattr(RDSResponse, "switchover_global_cluster", _action("switchover"))
+        patcher.setattr(RDSResponse, "describe_global_clusters", rds_describe_global_clusters)
+
+
+def _plain(value: Any) -> Any:
+    """moto's parsed params (XFormedDict) as plain dicts/lists for botocore's validator."""
+    original = getattr(value, "original_dict", None)
+    if callable(original):
+        value = original()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

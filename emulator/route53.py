@@ -1,0 +1,111 @@
+"""Route 53 ``GetHealthCheckStatus`` with per-checker observations that can fail.
+
+moto (``moto/route53/responses.py`` ``Route53.get_health_check_status``) always returns one
+healthy observation. The patched action returns one observation per health-checker region
+(the health check's own ``Regions``, else Route 53's default eight), each with the checker's
+IP address (from the published ``ROUTE53_HEALTHCHECKS`` ranges), a ``StatusReport.Status``
+such as "Success: HTTP Status Code 200, OK" or "Failure: HTTP Status Code 503, Service
+Unavailable", and a ``CheckedTime`` spread over the last request interval of modelled time.
+
+Unknown ids raise ``NoSuchHealthCheck`` (moto's backend lookup). Served inside moto, so it
+works under ``mock_aws()`` and in server mode.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._patching import Patcher
+    from .core import Emulator
+
+__all__ = ["CHECKER_REGIONS", "Route53HealthStatus"]
+
+# Route 53's default health-checker regions (HealthCheckRegion enum) and the first address
+# block of each region's ROUTE53_HEALTHCHECKS range in https://ip-ranges.amazonaws.com/ip-ranges.json
+CHECKER_REGIONS: dict[str, str] = {
+    "us-east-1": "107.23.255.",
+    "us-west-1": "54.183.255.",
+    "us-west-2": "54.244.52.",
+    "eu-west-1": "54.228.16.",
+    "ap-southeast-1": "54.251.31.",
+    "ap-southeast-2": "54.252.79.",
+    "ap-northeast-1": "54.248.220.",
+    "sa-east-1": "54.232.40.",
+}
+
+_SUCCESS = "Success: HTTP Status Code 200, OK"
+_FAILURE = "Failure: HTTP Status Code 503, Service Unavailable"
+
+
+@dataclass
+class _Health:
+    healthy: bool
+    failing_checkers: int | None
+
+
+class Route53HealthStatus:
+    """``emu.route53``: what Route 53's health checkers currently observe."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emu = emulator
+        self._lock = threading.Lock()
+        self._health: dict[str, _Health] = {}
+
+    def set_health(
+        self, health_check_id: str, healthy: bool, failing_checkers: int | None = None
+    ) -> None:
+        """Set what the checkers see for a health check (default: every checker healthy).
+
+        ``failing_checkers`` is how many checkers report a failure; by default none when
+        ``healthy`` and all of them when not. (Route 53 calls an endpoint healthy while more
+        than 18% of its checkers report it healthy.)
+        """
+        if failing_checkers is not None and failing_checkers < 0:
+            raise ValueError("failing_checkers must be >= 0")
+        with self._lock:
+            self._health[health_check_id] = _Health(bool(healthy), failing_checkers)
+
+    def observations(self, health_check: Any) -> list[dict[str, Any]]:
+        """The HealthCheckObservations for a moto HealthCheck."""
+        with self._lock:
+            state = self._health.get(health_check.id, _Health(True, None))
+        regions = list(health_check.regions or CHECKER_REGIONS)
+        failing = state.failing_checkers
+        if failing is None:
+            failing = 0 if state.healthy else len(regions)
+        failing = min(failing, len(regions))
+        interval = int(getattr(health_check, "request_interval", 30) or 30)
+        now = self._emu.utcnow()
+        result: list[dict[str, Any]] = []
+        for index, region in enumerate(regions):
+            prefix = CHECKER_REGIONS.get(region, "15.177.0.")
+            checked = now - dt.timedelta(seconds=(index * interval) / max(len(regions), 1))
+            result.append(
+                {
+                    "Region": region,
+                    "IPAddress": f"{prefix}{10 + index}",
+                    "StatusReport": {
+                        "Status": _FAILURE if index < failing else _SUCCESS,
+                        "CheckedTime": checked,
+                    },
+                }
+            )
+        return result
+
+    def install(self, patcher: Patcher) -> None:
+        from moto.route53.responses import Route53
+
+        model = self
+
+        def get_health_check_status(response: Any) -> Any:
+            from moto.core.responses import ActionResult
+
+            health_check_id = response._get_param("HealthCheckId")
+            health_check = response.backend.get_health_check(health_check_id)
+            return ActionResult({"HealthCheckObservations": model.observations(health_check)})
+
+        patcher.setattr(Route53, "get_health_check_status", get_health_check_status)

@@ -1,0 +1,407 @@
+"""Narrow fixes of moto's Step Functions interpreter where it differs from AWS.
+
+Write the ASL to be right on AWS; these patches make moto agree. Each names the moto file
+it patches and the AWS behaviour it restores (all reverted by ``Emulator.uninstall``):
+
+1. Indexed JSONPath (``moto/stepfunctions/parser/asl/utils/json_path.py`` ``extract_json``):
+   moto wraps ``$.X[0].Y`` in a list (``[1]``). AWS (Jayway JsonPath) returns the single value
+   for a *definite* path (only names and single indexes) and a list only for indefinite ones
+   (``[*]``, ``..``, slices, filters, unions). Rebound in every parser module that imported it.
+2. Unnamed executions (``moto/stepfunctions/parser/models.py``
+   ``StepFunctionsParserBackend.start_execution``): moto names them ``None``, so every
+   unnamed execution of a state machine gets the ARN ``...:None`` and the second one fails
+   with ``ExecutionAlreadyExists``. AWS generates a UUID name.
+3. Context object (``moto/stepfunctions/parser/backend/execution_worker.py``
+   ``ExecutionWorker._get_evaluation_environment``): ``$$.Execution.StartTime`` is a
+   ``datetime``; selecting it puts a datetime into the execution output and breaks
+   ``describe_execution``. AWS gives an ISO 8601 string.
+4. AWS SDK integrations (``.../state_task/service/state_task_service_aws_sdk.py``
+   ``StateTaskServiceAwsSdk``), per
+   https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html:
+
+   * parameters are PascalCase even when the API is camelCase ("Cluster" for ECS); moto
+     passes them to boto3 as written. They are mapped to the API's member names.
+   * results use PascalCase member names too, and timestamps are ISO 8601 strings (moto
+     returns boto3's camelCase keys and ``datetime`` objects, which also break
+     ``describe_execution``).
+   * errors are ``ServiceName.ErrorName``, both PascalCase, always ending in "Exception":
+     ``Ssm.ParameterNotFoundException``, ``Rds.DbClusterNotFoundException`` (moto:
+     ``ssm.ParameterNotFoundException``, ``rds.DBClusterNotFoundFaultException``).
+5. Transitions (``StepFunctionsParserBackend._validate_definition``): a ``Next``,
+   ``Default`` or ``StartAt`` naming a missing state is accepted by moto and fails at run
+   time; AWS rejects the definition (``InvalidDefinition``, ``MISSING_TRANSITION_TARGET``).
+6. Error codes (``moto/stepfunctions/parser/api.py`` exception classes): they declare
+   ``code = "InvalidDefinition"`` etc., but their base (``moto.core.exceptions.AWSError``)
+   reads ``TYPE``, so responses carry an empty ``Error.Code``. AWS sends the code
+   (``InvalidDefinition``, ``TaskDoesNotExist``, ``InvalidToken``, ``ExecutionDoesNotExist``
+   ...), so ``client.exceptions.<Code>`` can be caught. Each class gets its ``TYPE``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import re
+import sys
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import UnknownServiceError
+
+from ._service_model import service_model
+
+if TYPE_CHECKING:
+    from botocore.model import Shape
+
+    from ._patching import Patcher
+
+__all__ = [
+    "install",
+    "is_definite_json_path",
+    "sdk_error_name",
+    "sdk_service_error_prefix",
+    "transition_problems",
+]
+
+LOG = logging.getLogger(__name__)
+
+# ------------------------------------------------------------------------- JSONPath
+
+
+def is_definite_json_path(path: str) -> bool:
+    """True when a JSONPath can match at most one value (Jayway's "definite" path)."""
+    from jsonpath_ng import jsonpath as jp
+    from jsonpath_ng.exceptions import JSONPathError
+    from jsonpath_ng.ext.parser import parse
+
+    def definite(node: Any) -> bool:
+        if isinstance(node, jp.Root | jp.This):
+            return True
+        if isinstance(node, jp.Child):
+            return definite(node.left) and definite(node.right)
+        if isinstance(node, jp.Fields):
+            return len(node.fields) == 1 and node.fields[0] != "*"
+        if isinstance(node, jp.Index):
+            return len(getattr(node, "indices", (getattr(node, "index", 0),))) == 1
+        return False  # Wildcard, Slice, Descendants, Filter, Union, ...
+
+    try:
+        return definite(parse(path))
+    except JSONPathError:  # not a plain JSONPath: let moto handle it as before
+        return False
+
+
+def _make_extract_json(original: Any) -> Any:
+    def extract_json(path: str, data: Any) -> Any:
+        from jsonpath_ng.ext.parser import parse
+
+        if not is_definite_json_path(path):
+            return original(path, data)
+        matches = parse(path).find(data)
+        if not matches:
+            return original(path, data)  # raises moto's NoSuchJsonPathError
+        return matches[0].value
+
+    extract_json.__wrapped__ = original  # type: ignore[attr-defined]
+    return extract_json
+
+
+# --------------------------------------------------------------- SDK integrations
+
+
+def _pascal_words(text: str) -> str:
+    """PascalCase with acronyms as words, as the AWS SDK for Java v2 names things:
+    "DynamoDB" -> "DynamoDb", "SSM" -> "Ssm", "DBClusterNotFound" -> "DbClusterNotFound"."""
+    words: list[str] = []
+    for chunk in re.split(r"[^A-Za-z0-9]+", text):
+        words.extend(re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", chunk))
+    return "".join(word[:1].upper() + word[1:].lower() for word in words)
+
+
+def sdk_service_error_prefix(boto_service: str) -> str:
+    """The ``ServiceName`` of ``ServiceName.ErrorName`` (from the model's serviceId)."""
+    try:
+        service_id = service_model(boto_service).metadata.get("serviceId") or boto_service
+    except UnknownServiceError:  # keep the name as written
+        service_id = boto_service
+    return _pascal_words(str(service_id))
+
+
+def sdk_error_name(boto_service: str, error_code: str | None) -> str:
+    """``ServiceName.ErrorNameException`` for an AWS SDK integration error."""
+    prefix = sdk_service_error_prefix(boto_service)
+    if not error_code:
+        return f"{prefix}.{prefix}Exception"
+    name = re.sub(r"(Fault|Exception)$", "", error_code)
+    return f"{prefix}.{_pascal_words(name)}Exception"
+
+
+def _iso(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    if value.microsecond == 0:
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.microsecond % 1000 == 0:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _to_json_safe(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return _iso(value)
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if hasattr(value, "read"):  # streaming bodies
+        return base64.b64encode(value.read()).decode("ascii")
+    return value
+
+
+def _request_to_boto(params: Any, shape: Shape | None) -> Any:
+    """Map PascalCase parameter names onto the API's member names (case-insensitive)."""
+    if shape is None:
+        return params
+    if shape.type_name == "structure" and isinstance(params, dict):
+        members = shape.members  # type: ignore[attr-defined]
+        by_lower = {name.lower(): name for name in members}
+        result: dict[str, Any] = {}
+        for key, value in params.items():
+            name = by_lower.get(str(key).lower(), str(key))
+            result[name] = _request_to_boto(value, members.get(name))
+        return result
+    if shape.type_name == "list" and isinstance(params, list):
+        return [_request_to_boto(item, shape.member) for item in params]  # type: ignore[attr-defined]
+    if shape.type_name == "map" and isinstance(params, dict):
+        return {k: _request_to_boto(v, shape.value) for k, v in params.items()}  # type: ignore[attr-defined]
+    return params
+
+
+def _response_from_boto(value: Any, shape: Shape | None) -> Any:
+    """PascalCase member names, ISO 8601 timestamps, base64 blobs: JSON as AWS returns it."""
+    if shape is None:
+        return _to_json_safe(value)
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = shape.members  # type: ignore[attr-defined]
+        return {
+            (key[:1].upper() + key[1:]): _response_from_boto(item, members.get(key))
+            for key, item in value.items()
+        }
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_response_from_boto(item, shape.member) for item in value]  # type: ignore[attr-defined]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {k: _response_from_boto(v, shape.value) for k, v in value.items()}  # type: ignore[attr-defined]
+    return _to_json_safe(value)
+
+
+# ----------------------------------------------------------------- transitions
+
+
+def transition_problems(definition: Any, path: str = "") -> list[str]:
+    """``MISSING_TRANSITION_TARGET`` problems of an ASL definition (dict), per scope."""
+    problems: list[str] = []
+    if not isinstance(definition, dict):
+        return problems
+    states = definition.get("States")
+    if not isinstance(states, dict):
+        return problems
+    names = set(states)
+    start_at = definition.get("StartAt")
+    if isinstance(start_at, str) and start_at not in names:
+        problems.append(
+            f"MISSING_TRANSITION_TARGET: Missing 'StartAt' target: {start_at} at {path}/StartAt"
+        )
+    for name, state in states.items():
+        if not isinstance(state, dict):
+            continue
+        here = f"{path}/States/{name}"
+        targets: list[tuple[str, str, Any]] = [("Next", f"{here}/Next", state.get("Next"))]
+        targets.append(("Default", f"{here}/Default", state.get("Default")))
+        for index, choice in enumerate(state.get("Choices") or []):
+            if isinstance(choice, dict):
+                targets.append(("Next", f"{here}/Choices/{index}/Next", choice.get("Next")))
+        for index, catcher in enumerate(state.get("Catch") or []):
+            if isinstance(catcher, dict):
+                targets.append(("Next", f"{here}/Catch/{index}/Next", catcher.get("Next")))
+        for field, where, target in targets:
+            if isinstance(target, str) and target not in names:
+                problems.append(
+                    f"MISSING_TRANSITION_TARGET: Missing '{field}' target: {target} at {where}"
+                )
+        for index, branch in enumerate(state.get("Branches") or []):
+            problems.extend(transition_problems(branch, f"{here}/Branches/{index}"))
+        for key in ("ItemProcessor", "Iterator"):
+            if isinstance(state.get(key), dict):
+                problems.extend(transition_problems(state[key], f"{here}/{key}"))
+    return problems
+
+
+# ----------------------------------------------------------------------- install
+
+
+def install(patcher: Patcher) -> None:
+    _install_json_path(patcher)
+    _install_execution_names(patcher)
+    _install_context_object(patcher)
+    _install_aws_sdk(patcher)
+    _install_definition_check(patcher)
+    _install_error_codes(patcher)
+
+
+def _rebind(old: Any, new: Any) -> None:
+    """Point every parser module that imported ``extract_json`` by name at ``new``."""
+    for name, module in list(sys.modules.items()):
+        parser_module = name.startswith("moto.stepfunctions.parser") and module is not None
+        if parser_module and getattr(module, "extract_json", None) is old:
+            setattr(module, "extract_json", new)  # noqa: B010 - rebinding a module global
+
+
+def _install_json_path(patcher: Patcher) -> None:
+    import moto.stepfunctions.parser.asl.utils.json_path as json_path
+    import moto.stepfunctions.parser.models  # noqa: F401 - loads every parser module
+
+    original = json_path.extract_json
+    patched = _make_extract_json(original)
+    _rebind(original, patched)
+    # Modules imported later bind the patched function too: undo by scanning again.
+    patcher.defer(lambda: _rebind(patched, original))
+
+
+def _install_execution_names(patcher: Patcher) -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.start_execution
+
+    def start_execution(
+        self: Any,
+        state_machine_arn: str,
+        name: Any = None,
+        execution_input: Any = None,
+        trace_header: Any = None,
+    ) -> Any:
+        return original(
+            self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header
+        )
+
+    patcher.setattr(StepFunctionsParserBackend, "start_execution", start_execution)
+
+
+def _install_context_object(patcher: Patcher) -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = ExecutionWorker._get_evaluation_environment
+
+    def _get_evaluation_environment(self: Any) -> Any:
+        env = original(self)
+        execution = env.states.context_object.context_object_data.get("Execution", {})
+        start = execution.get("StartTime")
+        if isinstance(start, dt.datetime):
+            execution["StartTime"] = _iso(start)
+        return env
+
+    patcher.setattr(ExecutionWorker, "_get_evaluation_environment", _get_evaluation_environment)
+
+
+def _install_aws_sdk(patcher: Patcher) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk,
+    )
+
+    cls = aws_sdk.StateTaskServiceAwsSdk
+
+    def _operation(self: Any) -> Any:
+        service = self._get_boto_service_name()
+        action = self._get_boto_service_action()
+        model = service_model(service)
+        for operation in model.operation_names:
+            if re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower() == action or (
+                operation.lower() == str(self.resource.api_action).lower()
+            ):
+                return model.operation_model(operation)
+        return None
+
+    def _normalise_parameters(
+        self: Any,
+        parameters: dict[str, Any],
+        boto_service_name: str | None = None,
+        service_action_name: str | None = None,
+    ) -> None:
+        operation = _operation(self)
+        if operation is None or operation.input_shape is None:
+            return
+        converted = _request_to_boto(dict(parameters), operation.input_shape)
+        parameters.clear()
+        parameters.update(converted)
+
+    def _normalise_response(
+        self: Any,
+        response: Any,
+        boto_service_name: str | None = None,
+        service_action_name: str | None = None,
+    ) -> None:
+        if not isinstance(response, dict):
+            return
+        operation = _operation(self)
+        shape = operation.output_shape if operation is not None else None
+        converted = _response_from_boto(response, shape)
+        response.clear()
+        response.update(converted)
+        json.dumps(response)  # must now be JSON: fail here, not in describe_execution
+
+    def _normalise_service_error_name(service_name: str) -> str:
+        boto = {"sfn": "stepfunctions", "states": "stepfunctions"}.get(service_name, service_name)
+        return sdk_service_error_prefix(boto)
+
+    def _normalise_exception_name(norm_service_name: str, ex: Exception) -> str:
+        code = None
+        if type(ex).__name__ != "ClientError":
+            code = getattr(ex, "response", {}).get("Error", {}).get("Code")
+        if not code:
+            return f"{norm_service_name}.{norm_service_name}Exception"
+        name = re.sub(r"(Fault|Exception)$", "", str(code))
+        return f"{norm_service_name}.{_pascal_words(name)}Exception"
+
+    patcher.setattr(cls, "_normalise_parameters", _normalise_parameters)
+    patcher.setattr(cls, "_normalise_response", _normalise_response)
+    patcher.setattr(
+        cls, "_normalise_service_error_name", staticmethod(_normalise_service_error_name)
+    )
+    patcher.setattr(cls, "_normalise_exception_name", staticmethod(_normalise_exception_name))
+
+
+def _install_definition_check(patcher: Patcher) -> None:
+    from moto.stepfunctions.parser.api import InvalidDefinition
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.__dict__["_validate_definition"].__func__
+
+    def _validate_definition(definition: str) -> None:
+        original(definition=definition)
+        try:
+            parsed = json.loads(definition)
+        except ValueError:
+            return  # moto's own parser accepted it (YAML-ish); nothing more to check
+        problems = transition_problems(parsed)
+        if problems:
+            raise InvalidDefinition(
+                message=f"Invalid State Machine Definition: '{', '.join(problems)}'"
+            )
+
+    patcher.setattr(
+        StepFunctionsParserBackend, "_validate_definition", staticmethod(_validate_definition)
+    )
+
+
+def _install_error_codes(patcher: Patcher) -> None:
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.parser import api
+
+    for value in list(vars(api).values()):
+        if not (isinstance(value, type) and issubclass(value, AWSError)) or value is AWSError:
+            continue
+        code = value.__dict__.get("code")
+        if isinstance(code, str) and not value.__dict__.get("TYPE"):
+            patcher.setattr(value, "TYPE", code)
+            status = value.__dict__.get("status_code")
+            if isinstance(status, int):
+                patcher.setattr(value, "STATUS", status)

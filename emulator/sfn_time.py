@@ -1,0 +1,81 @@
+"""Step Functions Wait states and Retry intervals in modelled time.
+
+moto's ASL interpreter really waits: ``WaitFunction._wait_interval`` blocks on
+``env.program_state_event.wait(seconds)``
+(``moto/stepfunctions/parser/asl/component/state/wait/wait_function/wait_function.py``) and
+``RetrierDecl._eval_body`` calls ``time.sleep(interval)``
+(``moto/stepfunctions/parser/asl/component/common/retry/retrier_decl.py``). A global
+``time.sleep`` patch would hang executions, so the patches are narrow:
+
+* ``WaitFunction._wait_interval`` is replaced: the wait advances ``emu.clock`` by the ASL
+  seconds and really waits ``seconds * time_scale`` (interruptible by StopExecution, as
+  before).
+* ``retrier_decl.time`` (that module's reference to the ``time`` module, nothing else) is
+  replaced by a shim whose ``sleep`` does the same; its other attributes are the real ones.
+
+``Seconds``, ``SecondsPath`` and ``Timestamp``/``TimestampPath`` waits all go through
+``_wait_interval`` (a Timestamp wait is the difference to the real wall clock, as moto
+computes it).
+
+Not changed: ``TimeoutSeconds``/``HeartbeatSeconds`` are real seconds in moto's interpreter
+(a ``.waitForTaskToken`` task without a callback blocks that long).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as _time
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._patching import Patcher
+
+__all__ = ["install", "modelled_wait"]
+
+LOG = logging.getLogger(__name__)
+
+
+def modelled_wait(seconds: float, interrupt: threading.Event | None = None) -> None:
+    """Wait ``seconds`` of modelled time through the installed emulator (or really sleep
+    when none is installed)."""
+    from .core import active
+
+    emulator = active()
+    if emulator is None:
+        if interrupt is not None:
+            interrupt.wait(seconds)
+        else:
+            _time.sleep(seconds)
+        return
+    LOG.debug("modelled wait of %.3f s", seconds)
+    emulator.wait(max(float(seconds), 0.0), interrupt)
+
+
+class _TimeShim(ModuleType):
+    """Stands in for ``time`` inside ``retrier_decl`` only: ``sleep`` is modelled."""
+
+    def __init__(self) -> None:
+        super().__init__("time")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        modelled_wait(seconds)
+
+
+def install(patcher: Patcher) -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
+        if wait_seconds > 0:
+            modelled_wait(wait_seconds, env.program_state_event)
+
+    patcher.setattr(WaitFunction, "_wait_interval", _wait_interval)
+    patcher.setattr(retrier_decl, "time", _TimeShim())
