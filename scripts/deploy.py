@@ -133,7 +133,9 @@ def _keep_runtime(
 ) -> None:
     for name, live_value in live.items():
         configured = parameters.get(name, defaults[name])
-        kept = estate.preserve_runtime_value(configured, (deployed or {}).get(name), live_value)
+        # A stack that exists lists every parameter; a default it never got is its default.
+        last = None if deployed is None else deployed.get(name, defaults[name])
+        kept = estate.preserve_runtime_value(configured, last, live_value)
         if kept != configured:
             LOG.warning(
                 "[%s] keeping %s=%s, set at run time (configured %s)", label, name, kept, configured

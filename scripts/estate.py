@@ -287,6 +287,25 @@ def global_overrides(
     }
 
 
+def full_capacity(plan: Plan, primary_outputs: Outputs, secondary_outputs: Outputs) -> str:
+    """The task count that carries the whole load: what the primary is configured to run.
+
+    Not what it runs now: after a failover the old primary may be scaled down and the deploy
+    keeps that live count, so without a configured value the larger of the two regions counts.
+    """
+    configured = plan.region_primary.parameters.get("DesiredCount")
+    if configured:
+        return configured
+    counts = [
+        int(require(outputs, "DesiredCount", target.stack_name))
+        for outputs, target in (
+            (primary_outputs, plan.region_primary),
+            (secondary_outputs, plan.region_secondary),
+        )
+    ]
+    return str(max(1, *counts))
+
+
 def control_plane_overrides(
     plan: Plan,
     primary_outputs: Outputs,
@@ -310,8 +329,7 @@ def control_plane_overrides(
         "PrimaryEcsService": require(primary_outputs, "EcsServiceName", p),
         "SecondaryEcsCluster": require(secondary_outputs, "EcsClusterName", s),
         "SecondaryEcsService": require(secondary_outputs, "EcsServiceName", s),
-        # What the primary runs is what carries the full load.
-        "FullCapacity": require(primary_outputs, "DesiredCount", p),
+        "FullCapacity": full_capacity(plan, primary_outputs, secondary_outputs),
         "AcceleratorArn": require(global_outputs, "AcceleratorArn", g),
         "PrimaryEndpointGroupArn": require(global_outputs, "PrimaryEndpointGroupArn", g),
         "SecondaryEndpointGroupArn": require(global_outputs, "SecondaryEndpointGroupArn", g),
