@@ -16,6 +16,7 @@ import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ParamValidationError
+from botocore.utils import parse_timestamp
 from botocore.validate import validate_parameters
 
 if TYPE_CHECKING:
@@ -251,10 +252,21 @@ def _http(url: str, status: int, request_id: str) -> AWSResponse:
     return AWSResponse(url, status, headers, _RawBody(b""))
 
 
+def _as_parsed(value: Any) -> Any:
+    """Timestamps as botocore's response parsers return them (``parse_timestamp``)."""
+    if isinstance(value, dt.datetime):
+        return parse_timestamp(value.timestamp())  # type: ignore[arg-type]  # epochs are fine
+    if isinstance(value, dict):
+        return {key: _as_parsed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_parsed(item) for item in value]
+    return value
+
+
 def success_response(url: str, body: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
     """A ``before-call`` return value for a successful call: (http response, parsed body)."""
     request_id = str(uuid.uuid4())
-    parsed = dict(body)
+    parsed = _as_parsed(body)
     parsed["ResponseMetadata"] = _metadata(200, request_id)
     return _http(url, 200, request_id), parsed
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import functools
 import ipaddress
 import itertools
 import json
@@ -97,6 +98,7 @@ def _err(code: str, detail: str | None = None) -> EmulatedServiceError:
     return EmulatedServiceError(code, message)
 
 
+@functools.cache
 def _valid_regions() -> frozenset[str]:
     return frozenset(boto3.session.Session().get_available_regions("ec2"))
 

@@ -153,7 +153,8 @@ def _server_endpoint() -> str | None:
 
 
 def _error_payload(exc: BaseException, request_id: str, error_type: str | None = None) -> str:
-    stack = traceback.format_list(traceback.extract_tb(exc.__traceback__))
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    stack = traceback.format_list(frames)
     return json.dumps(
         {
             "errorMessage": str(exc),
@@ -262,3 +263,5 @@ def install(patcher: Patcher) -> None:
     # mock_aws(config={"lambda": {"use_docker": False}}) selects moto's LambdaSimpleBackend,
     # whose invoke echoes the payload without running anything: run the handler there too.
     patcher.setattr(LambdaSimpleBackend, "invoke", LambdaBackend.invoke)
+    reset()
+    patcher.defer(reset)
