@@ -7,43 +7,38 @@ from typing import Any
 
 import boto3
 
-COLD_STARTS = 0
+# Module state lives as long as the function's execution environment (warm invocations).
+INVOCATIONS = 0
 
 
 class QuotaExhausted(Exception):
     """Raised on purpose: its class name must become the Step Functions error name."""
 
 
-def _cold_start() -> int:
-    global COLD_STARTS
-    COLD_STARTS += 1
-    return COLD_STARTS
-
-
-_COLD = _cold_start()
-
-
-def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def echo(event: Any, context: Any) -> dict[str, Any]:
+    global INVOCATIONS
+    INVOCATIONS += 1
     return {
         "event": event,
         "region": os.environ["AWS_REGION"],
         "default_region": os.environ["AWS_DEFAULT_REGION"],
+        "function_env": os.environ["AWS_LAMBDA_FUNCTION_NAME"],
         "colour": os.environ.get("COLOUR"),
+        "trace_disabled": os.environ.get("POWERTOOLS_TRACE_DISABLED"),
         "function_name": context.function_name,
         "arn": context.invoked_function_arn,
         "memory": context.memory_limit_in_mb,
         "request_id": context.aws_request_id,
         "remaining_ms": context.get_remaining_time_in_millis(),
-        "trace_disabled": os.environ.get("POWERTOOLS_TRACE_DISABLED"),
-        "cold_starts": COLD_STARTS,
+        "invocations": INVOCATIONS,
     }
 
 
-def fail(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def fail(event: Any, context: Any) -> dict[str, Any]:
     raise QuotaExhausted(f"no quota left for {event.get('who', 'nobody')}")
 
 
-def put_parameter(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def put_parameter(event: Any, context: Any) -> dict[str, Any]:
     ssm = boto3.client("ssm")  # region from AWS_REGION, as in Lambda
     ssm.put_parameter(Name=event["name"], Value=event["value"], Type="String", Overwrite=True)
     return {"region": ssm.meta.region_name}

@@ -1,0 +1,149 @@
+"""Fault injection: failing calls and unreachable regions, for every boto3 client."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+from moto import mock_aws
+from moto.core.config import DefaultConfig
+
+from emulator import Emulator, ManualClock
+
+# Keep boto3's default session between tests: clients are built 10x faster.
+MOTO: DefaultConfig = {
+    "core": {"reset_boto3_session": False},
+    "stepfunctions": {"execute_state_machine": True},
+}
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with mock_aws(config=MOTO):
+        emulator = Emulator.install(clock=ManualClock())
+        try:
+            yield emulator
+        finally:
+            emulator.uninstall()
+
+
+@pytest.fixture
+def ssm(emu: Emulator) -> Any:
+    client = boto3.client("ssm", region_name="us-west-2")
+    client.put_parameter(Name="/shop/active", Value="us-east-1", Type="String")
+    return client
+
+
+def code_of(call: Any) -> tuple[str, int]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    response = caught.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_throttling_fails_the_next_count_calls_only(emu: Emulator, ssm: Any) -> None:
+    # given two throttled GetParameter calls
+    emu.faults.fail("ssm", "GetParameter", "ThrottlingException", "Rate exceeded", count=2)
+
+    # when called three times, then the first two are throttled (400) and the third works
+    def call() -> Any:
+        return ssm.get_parameter(Name="/shop/active")
+
+    assert code_of(call) == ("ThrottlingException", 400)
+    assert code_of(call) == ("ThrottlingException", 400)
+    assert call()["Parameter"]["Value"] == "us-east-1"
+    # other operations were never affected
+    assert ssm.describe_parameters()["Parameters"]
+
+
+def test_modelled_error_codes_raise_the_modelled_exception(emu: Emulator) -> None:
+    # given an injected modelled GA error
+    emu.faults.fail("globalaccelerator", "ListAccelerators", "InternalServiceErrorException")
+    ga = boto3.client("globalaccelerator", region_name="us-west-2")
+
+    # then the client raises that exception class, as a 5xx
+    with pytest.raises(ga.exceptions.InternalServiceErrorException) as caught:
+        ga.list_accelerators()
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert ga.list_accelerators()["Accelerators"] == []
+
+
+def test_every_call_fails_until_cleared_and_region_scoping(emu: Emulator) -> None:
+    # given ECS UpdateService unavailable in us-east-1 only, for every call
+    emu.faults.fail(
+        "ecs", "ListClusters", "ServiceUnavailableException", count=None, region="us-east-1"
+    )
+    east = boto3.client("ecs", region_name="us-east-1")
+    west = boto3.client("ecs", region_name="us-west-2")
+
+    # then us-east-1 keeps failing with a 5xx, us-west-2 works, and clear() ends it
+    for _ in range(3):
+        assert code_of(east.list_clusters)[0] == "ServiceUnavailableException"
+    assert west.list_clusters()["clusterArns"] == []
+    emu.faults.clear()
+    assert east.list_clusters()["clusterArns"] == []
+
+
+def test_unreachable_region_cannot_be_connected_to(emu: Emulator, ssm: Any) -> None:
+    # given us-east-1 is unreachable
+    emu.faults.unreachable_regions.add("us-east-1")
+
+    # then its endpoints cannot be reached, other regions can
+    with pytest.raises(EndpointConnectionError, match=r"ssm\.us-east-1\.amazonaws\.com"):
+        boto3.client("ssm", region_name="us-east-1").get_parameter(Name="/x")
+    assert ssm.get_parameter(Name="/shop/active")["Parameter"]["Value"] == "us-east-1"
+
+
+def test_route53_counts_as_us_east_1(emu: Emulator) -> None:
+    # given us-east-1 is unreachable
+    emu.faults.unreachable_regions.add("us-east-1")
+
+    # then Route 53 is unreachable from a client in any region
+    with pytest.raises(EndpointConnectionError, match=r"route53\.amazonaws\.com"):
+        boto3.client("route53", region_name="us-west-2").list_hosted_zones()
+
+
+def test_fail_rejects_unknown_operations(emu: Emulator) -> None:
+    with pytest.raises(ValueError, match="UpdateEndpointGroups"):
+        emu.faults.fail("globalaccelerator", "UpdateEndpointGroups", "ThrottlingException")
+
+
+def test_faults_reach_clients_created_by_the_step_functions_interpreter(
+    emu: Emulator, ssm: Any
+) -> None:
+    # given a machine reading a parameter through the AWS SDK integration
+    emu.faults.fail("ssm", "GetParameter", "InternalServerError", "boom")
+    iam = boto3.client("iam", region_name="us-east-1")
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    sfn = boto3.client("stepfunctions", region_name="us-west-2")
+    definition = {
+        "StartAt": "Read",
+        "States": {
+            "Read": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
+                "Parameters": {"Name": "/shop/active"},
+                "End": True,
+            }
+        },
+    }
+    machine = sfn.create_state_machine(
+        name="read", definition=json.dumps(definition), roleArn=role
+    )["stateMachineArn"]
+
+    # when it runs
+    arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    described = sfn.describe_execution(executionArn=arn)
+    while described["status"] == "RUNNING":
+        time.sleep(0.01)
+        described = sfn.describe_execution(executionArn=arn)
+
+    # then the task failed with the injected error, named as Step Functions names it
+    assert described["status"] == "FAILED"
+    assert described["error"] == "Ssm.InternalServerErrorException"
+    assert "boom" in described["cause"]

@@ -1,0 +1,281 @@
+"""Global Accelerator, emulated: seen through boto3 clients under mock_aws()."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, EndpointConnectionError
+from moto import mock_aws
+from moto.core.config import DefaultConfig
+
+from emulator import Emulator, ManualClock
+
+# Keep boto3's default session between tests: clients are built 10x faster.
+MOTO: DefaultConfig = {"core": {"reset_boto3_session": False}}
+
+
+ACCOUNT = "123456789012"
+ALB_EAST = (
+    f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:loadbalancer/app/shop/0123456789abcdef"
+)
+ALB_WEST = (
+    f"arn:aws:elasticloadbalancing:us-west-2:{ACCOUNT}:loadbalancer/app/shop/fedcba9876543210"
+)
+ACCEL_RE = re.compile(rf"^arn:aws:globalaccelerator::{ACCOUNT}:accelerator/[0-9a-f-]{{36}}$")
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with mock_aws(config=MOTO):
+        emulator = Emulator.install(clock=ManualClock())
+        try:
+            yield emulator
+        finally:
+            emulator.uninstall()
+
+
+@pytest.fixture
+def ga(emu: Emulator) -> Any:
+    return boto3.client("globalaccelerator", region_name="us-west-2")
+
+
+def build(ga: Any) -> tuple[str, str, str]:
+    accelerator = ga.create_accelerator(Name="shop", IpAddressType="IPV4", Enabled=True)
+    accelerator_arn = accelerator["Accelerator"]["AcceleratorArn"]
+    listener = ga.create_listener(
+        AcceleratorArn=accelerator_arn,
+        PortRanges=[{"FromPort": 443, "ToPort": 443}],
+        Protocol="TCP",
+        ClientAffinity="SOURCE_IP",
+    )["Listener"]
+    group = ga.create_endpoint_group(
+        ListenerArn=listener["ListenerArn"],
+        EndpointGroupRegion="us-east-1",
+        EndpointConfigurations=[{"EndpointId": ALB_EAST, "Weight": 100}],
+        HealthCheckProtocol="HTTPS",
+        HealthCheckPath="/health",
+        HealthCheckIntervalSeconds=10,
+        ThresholdCount=3,
+    )["EndpointGroup"]
+    return accelerator_arn, listener["ListenerArn"], group["EndpointGroupArn"]
+
+
+def test_create_and_describe_return_real_shapes_and_arns(ga: Any) -> None:
+    # given an accelerator with a TCP 443 source-IP listener and one endpoint group
+    accelerator_arn, listener_arn, group_arn = build(ga)
+
+    # when each is described
+    accelerator = ga.describe_accelerator(AcceleratorArn=accelerator_arn)["Accelerator"]
+    listener = ga.describe_listener(ListenerArn=listener_arn)["Listener"]
+    group = ga.describe_endpoint_group(EndpointGroupArn=group_arn)["EndpointGroup"]
+
+    # then ARNs, defaults and types are those of the real service
+    assert ACCEL_RE.match(accelerator_arn)
+    assert re.match(rf"^{re.escape(accelerator_arn)}/listener/[0-9a-z]+$", listener_arn)
+    assert re.match(rf"^{re.escape(listener_arn)}/endpoint-group/[0-9a-z]+$", group_arn)
+    assert re.match(r"^a[0-9a-f]{16}\.awsglobalaccelerator\.com$", accelerator["DnsName"])
+    assert accelerator["Status"] == "IN_PROGRESS"
+    assert isinstance(accelerator["CreatedTime"], dt.datetime)
+    assert accelerator["CreatedTime"].tzinfo is not None
+    (ip_set,) = accelerator["IpSets"]
+    assert ip_set["IpAddressFamily"] == "IPv4"
+    assert len(ip_set["IpAddresses"]) == 2
+    assert listener["ClientAffinity"] == "SOURCE_IP"
+    assert listener["PortRanges"] == [{"FromPort": 443, "ToPort": 443}]
+    assert group["EndpointGroupRegion"] == "us-east-1"
+    assert group["TrafficDialPercentage"] == 100.0
+    assert group["HealthCheckPort"] == 443  # the listener's port
+    assert group["HealthCheckPath"] == "/health"
+    assert group["HealthCheckIntervalSeconds"] == 10
+    (endpoint,) = group["EndpointDescriptions"]
+    assert endpoint["EndpointId"] == ALB_EAST
+    assert endpoint["Weight"] == 100
+    assert endpoint["ClientIPPreservationEnabled"] is True
+    assert endpoint["HealthState"] == "INITIAL"
+
+
+def test_lists_page_through_accelerators_listeners_and_groups(ga: Any) -> None:
+    # given two accelerators, one with a listener and two regional groups
+    accelerator_arn, listener_arn, _ = build(ga)
+    ga.create_accelerator(Name="other")
+    ga.create_endpoint_group(
+        ListenerArn=listener_arn,
+        EndpointGroupRegion="us-west-2",
+        EndpointConfigurations=[{"EndpointId": ALB_WEST}],
+        TrafficDialPercentage=0.0,
+    )
+
+    # when listing one page at a time
+    first = ga.list_accelerators(MaxResults=1)
+    second = ga.list_accelerators(MaxResults=1, NextToken=first["NextToken"])
+    groups = ga.list_endpoint_groups(ListenerArn=listener_arn)["EndpointGroups"]
+
+    # then every item appears once and the dials are as set
+    names = {item["Name"] for item in first["Accelerators"] + second["Accelerators"]}
+    assert names == {"shop", "other"}
+    assert "NextToken" not in second
+    assert [
+        x["ListenerArn"] for x in ga.list_listeners(AcceleratorArn=accelerator_arn)["Listeners"]
+    ] == [listener_arn]
+    assert {g["EndpointGroupRegion"]: g["TrafficDialPercentage"] for g in groups} == {
+        "us-east-1": 100.0,
+        "us-west-2": 0.0,
+    }
+    with pytest.raises(ga.exceptions.InvalidNextTokenException):
+        ga.list_accelerators(NextToken="not-a-token")
+
+
+def test_traffic_dial_update_is_visible_and_redeploys_the_accelerator(
+    emu: Emulator, ga: Any
+) -> None:
+    # given a deployed accelerator
+    accelerator_arn, _, group_arn = build(ga)
+    emu.clock.advance(emu.latency.ga_deploy_seconds)
+    assert ga.describe_accelerator(AcceleratorArn=accelerator_arn)["Accelerator"]["Status"] == (
+        "DEPLOYED"
+    )
+
+    # when the dial goes to 0
+    updated = ga.update_endpoint_group(EndpointGroupArn=group_arn, TrafficDialPercentage=0)
+
+    # then the group shows it at once and the accelerator deploys the change over time
+    assert updated["EndpointGroup"]["TrafficDialPercentage"] == 0.0
+    described = ga.describe_endpoint_group(EndpointGroupArn=group_arn)["EndpointGroup"]
+    assert described["TrafficDialPercentage"] == 0.0
+    assert described["HealthCheckPath"] == "/health"  # untouched settings stay
+    assert ga.describe_accelerator(AcceleratorArn=accelerator_arn)["Accelerator"]["Status"] == (
+        "IN_PROGRESS"
+    )
+    emu.clock.advance(emu.latency.ga_deploy_seconds)
+    assert ga.describe_accelerator(AcceleratorArn=accelerator_arn)["Accelerator"]["Status"] == (
+        "DEPLOYED"
+    )
+
+
+def test_endpoint_health_follows_checks_and_overrides(emu: Emulator, ga: Any) -> None:
+    # given a group checking every 10 s with a threshold of 3
+    _, _, group_arn = build(ga)
+
+    def state() -> tuple[str, str | None]:
+        (endpoint,) = ga.describe_endpoint_group(EndpointGroupArn=group_arn)["EndpointGroup"][
+            "EndpointDescriptions"
+        ]
+        return endpoint["HealthState"], endpoint.get("HealthReason")
+
+    # when 30 modelled seconds pass, then the endpoint is healthy
+    assert state() == ("INITIAL", "InitialHealthChecking")
+    emu.clock.advance(30)
+    assert state() == ("HEALTHY", None)
+
+    # when the test marks the region unhealthy, then it is, and back again
+    emu.globalaccelerator.set_endpoint_health(group_arn, False)
+    assert state() == ("UNHEALTHY", "Failed")
+    emu.globalaccelerator.set_endpoint_health(group_arn, True)
+    assert state() == ("HEALTHY", None)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "us-west-1"])
+def test_ga_api_is_served_only_from_us_west_2(emu: Emulator, region: str) -> None:
+    # given a GA client outside us-west-2
+    client = boto3.client("globalaccelerator", region_name=region)
+
+    # when it calls the API, then it cannot connect, like the real (non-existent) endpoint
+    with pytest.raises(EndpointConnectionError, match=f"globalaccelerator.{region}"):
+        client.list_accelerators()
+
+
+def test_errors_are_the_modelled_ones(ga: Any) -> None:
+    # given a full accelerator
+    accelerator_arn, listener_arn, group_arn = build(ga)
+    missing = accelerator_arn[:-4] + "0000"
+
+    # then each misuse raises the service's own exception
+    with pytest.raises(ga.exceptions.AcceleratorNotFoundException):
+        ga.describe_accelerator(AcceleratorArn=missing)
+    with pytest.raises(ga.exceptions.ListenerNotFoundException):
+        ga.describe_listener(ListenerArn=listener_arn[:-2] + "zz")
+    with pytest.raises(ga.exceptions.EndpointGroupNotFoundException):
+        ga.describe_endpoint_group(EndpointGroupArn=group_arn[:-2] + "zz")
+    with pytest.raises(ga.exceptions.EndpointGroupAlreadyExistsException):
+        ga.create_endpoint_group(ListenerArn=listener_arn, EndpointGroupRegion="us-east-1")
+    with pytest.raises(ga.exceptions.InvalidPortRangeException):
+        ga.create_listener(
+            AcceleratorArn=accelerator_arn,
+            PortRanges=[{"FromPort": 400, "ToPort": 500}],
+            Protocol="TCP",
+        )
+    with pytest.raises(ga.exceptions.AssociatedEndpointGroupFoundException):
+        ga.delete_listener(ListenerArn=listener_arn)
+    with pytest.raises(ga.exceptions.AcceleratorNotDisabledException):
+        ga.delete_accelerator(AcceleratorArn=accelerator_arn)
+    ga.update_accelerator(AcceleratorArn=accelerator_arn, Enabled=False)
+    with pytest.raises(ga.exceptions.AssociatedListenerFoundException):
+        ga.delete_accelerator(AcceleratorArn=accelerator_arn)
+    with pytest.raises(ga.exceptions.InvalidArgumentException):
+        ga.create_endpoint_group(ListenerArn=listener_arn, EndpointGroupRegion="mars-north-1")
+    with pytest.raises(ga.exceptions.InvalidArgumentException):
+        ga.describe_accelerator(AcceleratorArn="not-an-arn")
+
+
+def test_teardown_in_dependency_order_succeeds(ga: Any) -> None:
+    # given a full accelerator
+    accelerator_arn, listener_arn, group_arn = build(ga)
+
+    # when torn down group -> listener -> (disable) accelerator
+    ga.delete_endpoint_group(EndpointGroupArn=group_arn)
+    ga.delete_listener(ListenerArn=listener_arn)
+    ga.update_accelerator(AcceleratorArn=accelerator_arn, Enabled=False)
+    ga.delete_accelerator(AcceleratorArn=accelerator_arn)
+
+    # then nothing is left
+    assert ga.list_accelerators()["Accelerators"] == []
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("update_endpoint_group", {"TrafficDialPercentage": 150.0}),
+        ("update_endpoint_group", {"HealthCheckIntervalSeconds": 20}),
+        ("update_endpoint_group", {"HealthCheckProtocol": "ICMP"}),
+        ("create_accelerator", {}),
+    ],
+)
+def test_requests_are_validated_service_side(
+    ga: Any, operation: str, params: dict[str, Any]
+) -> None:
+    # given a client that skips botocore's own validation (as moto's SFN interpreter does)
+    _, _, group_arn = build(ga)
+    raw = boto3.client(
+        "globalaccelerator", region_name="us-west-2", config=Config(parameter_validation=False)
+    )
+    if operation == "update_endpoint_group":
+        params = {"EndpointGroupArn": group_arn, **params}
+
+    # when the request breaks the service model, then GA answers InvalidArgumentException
+    with pytest.raises(ClientError) as caught:
+        getattr(raw, operation)(**params)
+    assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_tags_and_idempotency_token(ga: Any) -> None:
+    # given an accelerator created with a tag and an idempotency token
+    first = ga.create_accelerator(
+        Name="shop", IdempotencyToken="t-1", Tags=[{"Key": "team", "Value": "sre"}]
+    )["Accelerator"]
+
+    # when the same token is replayed and another tag is added
+    again = ga.create_accelerator(Name="shop", IdempotencyToken="t-1")["Accelerator"]
+    ga.tag_resource(ResourceArn=first["AcceleratorArn"], Tags=[{"Key": "env", "Value": "prod"}])
+
+    # then there is one accelerator with both tags
+    assert again["AcceleratorArn"] == first["AcceleratorArn"]
+    assert len(ga.list_accelerators()["Accelerators"]) == 1
+    tags = ga.list_tags_for_resource(ResourceArn=first["AcceleratorArn"])["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"team": "sre", "env": "prod"}

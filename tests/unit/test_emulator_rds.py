@@ -1,0 +1,250 @@
+"""Aurora global FailoverGlobalCluster / SwitchoverGlobalCluster over modelled time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core.config import DefaultConfig
+
+from emulator import Emulator, LatencyModel, ManualClock
+
+# Keep boto3's default session between tests: clients are built 10x faster.
+MOTO: DefaultConfig = {"core": {"reset_boto3_session": False}}
+
+
+GLOBAL = "shop-global"
+LATENCY = LatencyModel(
+    aurora_failover_seconds=60, aurora_switchover_seconds=120, aurora_pending_seconds=5
+)
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with mock_aws(config=MOTO):
+        emulator = Emulator.install(clock=ManualClock(), latency=LATENCY)
+        try:
+            yield emulator
+        finally:
+            emulator.uninstall()
+
+
+@pytest.fixture
+def clusters(emu: Emulator) -> dict[str, str]:
+    """A global cluster: writer in us-east-1, secondary in us-west-2. Region -> cluster ARN."""
+    east = boto3.client("rds", region_name="us-east-1")
+    east.create_global_cluster(
+        GlobalClusterIdentifier=GLOBAL, Engine="aurora-postgresql", EngineVersion="16.4"
+    )
+    arns = {}
+    for region in ("us-east-1", "us-west-2"):
+        cluster = boto3.client("rds", region_name=region).create_db_cluster(
+            DBClusterIdentifier=f"shop-{region}",
+            Engine="aurora-postgresql",
+            EngineVersion="16.4",
+            GlobalClusterIdentifier=GLOBAL,
+            MasterUsername="app",
+            ManageMasterUserPassword=True,
+        )["DBCluster"]
+        arns[region] = cluster["DBClusterArn"]
+    return arns
+
+
+def describe(region: str = "us-west-2") -> dict[str, Any]:
+    rds = boto3.client("rds", region_name=region)
+    (cluster,) = rds.describe_global_clusters(GlobalClusterIdentifier=GLOBAL)["GlobalClusters"]
+    return dict(cluster)
+
+
+def writer(cluster: dict[str, Any]) -> str:
+    (arn,) = [m["DBClusterArn"] for m in cluster["GlobalClusterMembers"] if m["IsWriter"]]
+    return str(arn)
+
+
+def test_failover_with_data_loss_runs_its_timeline(emu: Emulator, clusters: dict[str, str]) -> None:
+    # given the writer in us-east-1
+    rds = boto3.client("rds", region_name="us-west-2")
+    assert writer(describe()) == clusters["us-east-1"]
+
+    # when the recovery region fails over with AllowDataLoss
+    response = rds.failover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL,
+        TargetDbClusterIdentifier=clusters["us-west-2"],
+        AllowDataLoss=True,
+    )["GlobalCluster"]
+
+    # then the request is pending, then failing over, with the writer unchanged
+    expected_state = {
+        "Status": "pending",
+        "FromDbClusterArn": clusters["us-east-1"],
+        "ToDbClusterArn": clusters["us-west-2"],
+        "IsDataLossAllowed": True,
+    }
+    assert response["Status"] == "failing-over"
+    assert response["FailoverState"] == expected_state
+    emu.clock.advance(5)
+    during = describe()
+    assert during["Status"] == "failing-over"
+    assert during["FailoverState"] == {**expected_state, "Status": "failing-over"}
+    assert writer(during) == clusters["us-east-1"]
+    emu.clock.advance(54)
+    assert describe()["FailoverState"]["Status"] == "failing-over"
+
+    # and after aurora_failover_seconds the target is the writer and the state is cleared
+    emu.clock.advance(1)
+    after = describe()
+    assert after["Status"] == "available"
+    assert "FailoverState" not in after
+    assert writer(after) == clusters["us-west-2"]
+    members = {m["DBClusterArn"]: m for m in after["GlobalClusterMembers"]}
+    assert members[clusters["us-west-2"]]["Readers"] == [clusters["us-east-1"]]
+    assert members[clusters["us-east-1"]]["IsWriter"] is False
+
+
+def test_switchover_is_lossless_and_slower(emu: Emulator, clusters: dict[str, str]) -> None:
+    # given the writer in us-east-1
+    rds = boto3.client("rds", region_name="us-west-2")
+
+    # when the recovery region switches over
+    response = rds.switchover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL, TargetDbClusterIdentifier=clusters["us-west-2"]
+    )["GlobalCluster"]
+
+    # then it reports a switchover without data loss, done after aurora_switchover_seconds
+    assert response["Status"] == "switching-over"
+    assert response["FailoverState"]["IsDataLossAllowed"] is False
+    emu.clock.advance(60)
+    assert describe()["FailoverState"]["Status"] == "switching-over"
+    emu.clock.advance(60)
+    after = describe()
+    assert writer(after) == clusters["us-west-2"]
+    assert {m["SynchronizationStatus"] for m in after["GlobalClusterMembers"]} == {"connected"}
+
+
+def test_failover_global_cluster_without_allow_data_loss_is_a_switchover(
+    emu: Emulator, clusters: dict[str, str]
+) -> None:
+    # when FailoverGlobalCluster is called with Switchover (or neither flag)
+    rds = boto3.client("rds", region_name="us-west-2")
+    response = rds.failover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL, TargetDbClusterIdentifier=clusters["us-west-2"]
+    )["GlobalCluster"]
+
+    # then it behaves as a switchover (documented default)
+    assert response["Status"] == "switching-over"
+    assert response["FailoverState"]["IsDataLossAllowed"] is False
+
+
+def test_old_primary_resyncs_only_once_its_region_is_back(
+    emu: Emulator, clusters: dict[str, str]
+) -> None:
+    # given us-east-1 is unreachable and the database failed over with data loss
+    emu.faults.unreachable_regions.add("us-east-1")
+    boto3.client("rds", region_name="us-west-2").failover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL,
+        TargetDbClusterIdentifier=clusters["us-west-2"],
+        AllowDataLoss=True,
+    )
+    emu.clock.advance(60)
+
+    # then the old primary is pending a resync while its region is down
+    sync = {
+        m["DBClusterArn"]: m["SynchronizationStatus"] for m in describe()["GlobalClusterMembers"]
+    }
+    assert sync[clusters["us-east-1"]] == "pending-resync"
+
+    # and a switchover back is refused until it is connected again
+    rds = boto3.client("rds", region_name="us-west-2")
+    with pytest.raises(ClientError) as refused:
+        rds.switchover_global_cluster(
+            GlobalClusterIdentifier=GLOBAL, TargetDbClusterIdentifier=clusters["us-east-1"]
+        )
+    assert refused.value.response["Error"]["Code"] == "InvalidGlobalClusterStateFault"
+    emu.faults.unreachable_regions.clear()
+    sync = {
+        m["DBClusterArn"]: m["SynchronizationStatus"] for m in describe()["GlobalClusterMembers"]
+    }
+    assert sync[clusters["us-east-1"]] == "connected"
+
+
+def error_code(call: Any) -> str:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return str(caught.value.response["Error"]["Code"])
+
+
+def test_errors_are_the_rds_ones(emu: Emulator, clusters: dict[str, str]) -> None:
+    rds = boto3.client("rds", region_name="us-west-2")
+    east = boto3.client("rds", region_name="us-east-1")
+    east.create_db_cluster(
+        DBClusterIdentifier="loner",
+        Engine="aurora-postgresql",
+        MasterUsername="app",
+        ManageMasterUserPassword=True,
+    )
+    loner = east.describe_db_clusters(DBClusterIdentifier="loner")["DBClusters"][0]
+
+    def failover(target: str, **extra: Any) -> Any:
+        return lambda: rds.failover_global_cluster(
+            GlobalClusterIdentifier=extra.pop("gc", GLOBAL),
+            TargetDbClusterIdentifier=target,
+            **extra,
+        )
+
+    target = clusters["us-west-2"]
+    assert error_code(failover(target, gc="nope", AllowDataLoss=True)) == (
+        "GlobalClusterNotFoundFault"
+    )
+    missing = target.replace("shop-us-west-2", "ghost")
+    assert error_code(failover(missing, AllowDataLoss=True)) == "DBClusterNotFoundFault"
+    assert error_code(failover(loner["DBClusterArn"], AllowDataLoss=True)) == (
+        "InvalidParameterValue"
+    )
+    assert error_code(failover(clusters["us-east-1"], AllowDataLoss=True)) == (
+        "InvalidDBClusterStateFault"
+    )
+    assert error_code(failover(target, AllowDataLoss=True, Switchover=True)) == (
+        "InvalidParameterCombination"
+    )
+    with pytest.raises(rds.exceptions.GlobalClusterNotFoundFault):
+        rds.describe_global_clusters(GlobalClusterIdentifier="nope")
+
+    # while one operation runs, another is refused
+    failover(target, AllowDataLoss=True)()
+    assert error_code(failover(target, AllowDataLoss=True)) == "InvalidGlobalClusterStateFault"
+
+
+def test_switchover_needs_a_reachable_primary(emu: Emulator, clusters: dict[str, str]) -> None:
+    # given the primary's region is unreachable
+    emu.faults.unreachable_regions.add("us-east-1")
+
+    # when a planned switchover is requested from the recovery region
+    rds = boto3.client("rds", region_name="us-west-2")
+    code = error_code(
+        lambda: rds.switchover_global_cluster(
+            GlobalClusterIdentifier=GLOBAL, TargetDbClusterIdentifier=clusters["us-west-2"]
+        )
+    )
+
+    # then it is refused: only a failover with data loss can proceed
+    assert code == "InvalidDBClusterStateFault"
+
+
+def test_timeline_is_visible_through_describe_db_clusters_too(
+    emu: Emulator, clusters: dict[str, str]
+) -> None:
+    # given a failover whose modelled time has passed
+    boto3.client("rds", region_name="us-west-2").failover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL,
+        TargetDbClusterIdentifier=clusters["us-west-2"],
+        AllowDataLoss=True,
+    )
+    emu.clock.advance(60)
+
+    # when only DescribeDBClusters is called, then the flip has happened in moto's state
+    boto3.client("rds", region_name="us-west-2").describe_db_clusters()
+    assert writer(describe("us-east-1")) == clusters["us-west-2"]

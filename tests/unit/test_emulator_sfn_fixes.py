@@ -1,0 +1,244 @@
+"""moto's Step Functions interpreter, corrected to AWS behaviour by emulator.sfn_fixes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core.config import DefaultConfig
+
+from emulator import Emulator, ManualClock
+from emulator.sfn_fixes import is_definite_json_path, sdk_error_name
+
+# Keep boto3's default session between tests: clients are built 10x faster.
+MOTO: DefaultConfig = {
+    "core": {"reset_boto3_session": False},
+    "stepfunctions": {"execute_state_machine": True},
+}
+
+
+REGION = "us-west-2"
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with mock_aws(config=MOTO):
+        emulator = Emulator.install(clock=ManualClock())
+        try:
+            yield emulator
+        finally:
+            emulator.uninstall()
+
+
+@pytest.fixture
+def role(emu: Emulator) -> str:
+    iam = boto3.client("iam", region_name="us-east-1")
+    return str(iam.create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"])
+
+
+def run(role: str, definition: dict[str, Any], payload: Any = None) -> dict[str, Any]:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.create_state_machine(
+        name=f"m{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=role
+    )["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(payload or {}))[
+        "executionArn"
+    ]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=arn)
+        if described["status"] != "RUNNING":
+            return dict(described)
+        time.sleep(0.01)
+    raise AssertionError("execution did not finish")
+
+
+def single(state: dict[str, Any]) -> dict[str, Any]:
+    return {"StartAt": "S", "States": {"S": {**state, "End": True}}}
+
+
+@pytest.mark.parametrize(
+    ("path", "definite"),
+    [
+        ("$.X[0].Y", True),
+        ("$.X[1]", True),
+        ("$.a.b", True),
+        ("$.X[*].Y", False),
+        ("$..Y", False),
+        ("$.X[0:1]", False),
+        ("$.X[?(@.Y == 2)]", False),
+        ("$.X[0,1]", False),
+    ],
+)
+def test_definite_json_paths(path: str, definite: bool) -> None:
+    assert is_definite_json_path(path) is definite
+
+
+def test_indexed_json_path_selects_a_single_value(role: str) -> None:
+    # given a Pass state selecting by index, by wildcard and in a Choice
+    definition = {
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {
+                "Type": "Pass",
+                "Parameters": {"one.$": "$.X[0].Y", "all.$": "$.X[*].Y"},
+                "Next": "Check",
+            },
+            "Check": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.one", "NumericEquals": 1, "Next": "Ok"}],
+                "Default": "Wrong",
+            },
+            "Ok": {"Type": "Succeed"},
+            "Wrong": {"Type": "Fail", "Error": "WrongBranch"},
+        },
+    }
+
+    # when it runs, then the indexed path is a scalar, the wildcard a list
+    described = run(role, definition, {"X": [{"Y": 1}, {"Y": 2}]})
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"one": 1, "all": [1, 2]}
+
+
+def test_unnamed_executions_get_unique_names(role: str) -> None:
+    # given a machine started twice without a name
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.create_state_machine(
+        name="twice", definition=json.dumps(single({"Type": "Pass"})), roleArn=role
+    )["stateMachineArn"]
+
+    # then both executions exist under different ARNs
+    first = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    second = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    assert first != second
+    assert not first.endswith(":None")
+
+
+def test_context_object_times_are_strings(role: str) -> None:
+    # given a state that selects the execution's start time and name
+    state = {
+        "Type": "Pass",
+        "Parameters": {"start.$": "$$.Execution.StartTime", "name.$": "$$.Execution.Name"},
+    }
+
+    # when it runs, then describe_execution works and the time is ISO 8601
+    described = run(role, single(state))
+    output = json.loads(described["output"])
+    assert output["start"].endswith("Z")
+    assert described["executionArn"].endswith(output["name"])
+
+
+def test_aws_sdk_integration_speaks_pascal_case_and_iso_times(role: str) -> None:
+    # given an ECS service and an SSM parameter
+    ecs = boto3.client("ecs", region_name=REGION)
+    ecs.create_cluster(clusterName="shop")
+    ecs.create_service(cluster="shop", serviceName="web", desiredCount=0)
+    boto3.client("ssm", region_name=REGION).put_parameter(Name="/p", Value="v", Type="String")
+    definition = {
+        "StartAt": "Services",
+        "States": {
+            "Services": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:ecs:describeServices",
+                "Parameters": {"Cluster": "shop", "Services": ["web"]},
+                "ResultSelector": {"name.$": "$.Services[0].ServiceName"},
+                "ResultPath": "$.ecs",
+                "Next": "Parameter",
+            },
+            "Parameter": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
+                "Parameters": {"Name": "/p"},
+                "ResultPath": "$.ssm",
+                "End": True,
+            },
+        },
+    }
+
+    # when it runs
+    described = run(role, definition)
+
+    # then PascalCase parameters reached the API and the results are PascalCase JSON
+    assert described["status"] == "SUCCEEDED", described
+    output = json.loads(described["output"])
+    assert output["ecs"] == {"name": "web"}
+    assert output["ssm"]["Parameter"]["Value"] == "v"
+    assert output["ssm"]["Parameter"]["LastModifiedDate"].endswith("Z")
+
+
+def test_aws_sdk_errors_are_named_service_dot_exception(role: str) -> None:
+    # given a read of a missing parameter, caught by its Step Functions error name
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::aws-sdk:ssm:getParameter",
+        "Parameters": {"Name": "/missing"},
+        "Catch": [
+            {"ErrorEquals": ["Ssm.ParameterNotFoundException"], "ResultPath": "$.e", "Next": "Ok"}
+        ],
+        "Next": "Ok",
+    }
+    definition = {"StartAt": "S", "States": {"S": state, "Ok": {"Type": "Succeed"}}}
+
+    # when it runs, then the Catch matched
+    described = run(role, definition)
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"])["e"]["Error"] == "Ssm.ParameterNotFoundException"
+
+
+@pytest.mark.parametrize(
+    ("service", "code", "name"),
+    [
+        ("rds", "DBClusterNotFoundFault", "Rds.DbClusterNotFoundException"),
+        ("dynamodb", "ConditionalCheckFailedException", "DynamoDb.ConditionalCheckFailedException"),
+        (
+            "globalaccelerator",
+            "EndpointGroupNotFoundException",
+            "GlobalAccelerator.EndpointGroupNotFoundException",
+        ),
+        ("s3", "BucketAlreadyExists", "S3.BucketAlreadyExistsException"),
+        ("route53", "NoSuchHealthCheck", "Route53.NoSuchHealthCheckException"),
+        ("ecs", None, "Ecs.EcsException"),
+    ],
+)
+def test_sdk_error_names(service: str, code: str | None, name: str) -> None:
+    assert sdk_error_name(service, code) == name
+
+
+def test_missing_transition_target_is_an_invalid_definition(emu: Emulator, role: str) -> None:
+    # given a definition whose Next names no state
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}
+
+    # then creating it fails as on AWS
+    with pytest.raises(sfn.exceptions.InvalidDefinition, match="Missing 'Next' target: Nowhere"):
+        sfn.create_state_machine(name="bad", definition=json.dumps(definition), roleArn=role)
+
+
+def test_fail_state_paths_and_intrinsics_work(role: str) -> None:
+    # given a Fail state with ErrorPath/CausePath built by States.Format
+    definition = {
+        "StartAt": "Build",
+        "States": {
+            "Build": {
+                "Type": "Pass",
+                "Parameters": {
+                    "error": "PreflightFailed",
+                    "cause.$": "States.Format('region {} is not ready', $.region)",
+                },
+                "Next": "Stop",
+            },
+            "Stop": {"Type": "Fail", "ErrorPath": "$.error", "CausePath": "$.cause"},
+        },
+    }
+
+    # when it runs, then the execution fails with the computed error and cause
+    described = run(role, definition, {"region": "us-west-2"})
+    assert (described["error"], described["cause"]) == (
+        "PreflightFailed",
+        "region us-west-2 is not ready",
+    )
