@@ -35,6 +35,10 @@ it patches and the AWS behaviour it restores (all reverted by ``Emulator.uninsta
    reads ``TYPE``, so responses carry an empty ``Error.Code``. AWS sends the code
    (``InvalidDefinition``, ``TaskDoesNotExist``, ``InvalidToken``, ``ExecutionDoesNotExist``
    ...), so ``client.exceptions.<Code>`` can be caught. Each class gets its ``TYPE``.
+7. JSONata (``moto/stepfunctions/parser/asl/jsonata/jsonata.py`` ``_eval_jsonata``): the hook
+   that evaluates JSONata (LocalStack's JVM bridge) is never set, so ``QueryLanguage:
+   JSONata`` states and JSONPath ``Assign`` variables fail with ``TypeError``. It is wired to
+   ``jsonata-python``; evaluation errors surface as moto's ``JSONataException``.
 """
 
 from __future__ import annotations
@@ -246,6 +250,7 @@ def install(patcher: Patcher) -> None:
     _install_aws_sdk(patcher)
     _install_definition_check(patcher)
     _install_error_codes(patcher)
+    _install_jsonata(patcher)
 
 
 def _rebind(old: Any, new: Any) -> None:
@@ -405,3 +410,21 @@ def _install_error_codes(patcher: Patcher) -> None:
             status = value.__dict__.get("status_code")
             if isinstance(status, int):
                 patcher.setattr(value, "STATUS", status)
+
+
+def _install_jsonata(patcher: Patcher) -> None:
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as hook
+
+    try:
+        import jsonata
+    except ImportError:  # pragma: no cover - jsonata-python is a dev dependency
+        LOG.warning("jsonata-python is not installed: JSONata states will fail in moto")
+        return
+
+    def eval_jsonata(expression: str) -> Any:
+        try:
+            return jsonata.Jsonata(expression).evaluate(None)
+        except Exception as exc:  # reported the way moto's JVM bridge reports errors
+            raise hook.JSONataException("UNKNOWN", str(exc)) from exc
+
+    patcher.setattr(hook, "_eval_jsonata", eval_jsonata)

@@ -242,3 +242,24 @@ def test_fail_state_paths_and_intrinsics_work(role: str) -> None:
         "PreflightFailed",
         "region us-west-2 is not ready",
     )
+
+
+def test_jsonata_and_assign_evaluate(role: str) -> None:
+    # given a JSONPath state assigning a variable and a JSONata state reading it
+    definition = {
+        "StartAt": "Remember",
+        "States": {
+            "Remember": {"Type": "Pass", "Assign": {"target.$": "$.region"}, "Next": "Compute"},
+            "Compute": {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "Output": {"target": "{% $target %}", "dial": "{% $states.input.dial * 2 %}"},
+                "End": True,
+            },
+        },
+    }
+
+    # when it runs, then both evaluate as on AWS
+    described = run(role, definition, {"region": "us-west-2", "dial": 50})
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"target": "us-west-2", "dial": 100}
