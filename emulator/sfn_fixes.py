@@ -39,6 +39,13 @@ it patches and the AWS behaviour it restores (all reverted by ``Emulator.uninsta
    that evaluates JSONata (LocalStack's JVM bridge) is never set, so ``QueryLanguage:
    JSONata`` states and JSONPath ``Assign`` variables fail with ``TypeError``. It is wired to
    ``jsonata-python``; evaluation errors surface as moto's ``JSONataException``.
+8. Lambda service errors (``.../state_task/state_task_lambda.py`` ``StateTaskLambda`` and
+   ``.../service/state_task_service_lambda.py``): for a plain function-ARN Task, moto names
+   a Lambda API error (throttling, service error) "Exception"; AWS names it
+   ``Lambda.<Code>`` (``Lambda.TooManyRequestsException``, ``Lambda.ServiceException``), as
+   the ``lambda:invoke`` integration already does. A connection failure to Lambda is
+   ``Lambda.SdkClientException`` on AWS (moto: ``States.TaskFailed``). These are the names
+   Retry policies list (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
 """
 
 from __future__ import annotations
@@ -251,6 +258,7 @@ def install(patcher: Patcher) -> None:
     _install_definition_check(patcher)
     _install_error_codes(patcher)
     _install_jsonata(patcher)
+    _install_lambda_errors(patcher)
 
 
 def _rebind(old: Any, new: Any) -> None:
@@ -428,3 +436,87 @@ def _install_jsonata(patcher: Patcher) -> None:
             raise hook.JSONataException("UNKNOWN", str(exc)) from exc
 
     patcher.setattr(hook, "_eval_jsonata", eval_jsonata)
+
+
+def _lambda_error(ex: Exception) -> tuple[str, str] | None:
+    """(error, cause) as Step Functions reports a Lambda API failure, or None."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    if isinstance(ex, ClientError):
+        code = str(ex.response.get("Error", {}).get("Code") or "AWSLambdaException")
+        meta = ex.response.get("ResponseMetadata", {})
+        details = "; ".join(
+            [
+                "Service: AWSLambda",
+                f"Status Code: {meta.get('HTTPStatusCode')}",
+                f"Error Code: {code}",
+                f"Request ID: {meta.get('RequestId')}",
+                "Proxy: null",
+            ]
+        )
+        return f"Lambda.{code}", f"{ex.response.get('Error', {}).get('Message', '')} ({details})"
+    if isinstance(ex, ConnectionError | HTTPClientError):
+        return "Lambda.SdkClientException", f"Unable to execute HTTP request: {ex}"
+    return None
+
+
+def _install_lambda_errors(patcher: Patcher) -> None:
+    from moto.stepfunctions.parser.api import (
+        HistoryEventType,
+        LambdaFunctionFailedEventDetails,
+        TaskFailedEventDetails,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (  # noqa: E501
+        StateTaskServiceLambda,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (
+        StateTaskLambda,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    plain_original = StateTaskLambda._from_error
+    service_original = StateTaskServiceLambda._from_error
+
+    def plain_from_error(self: Any, env: Any, ex: Exception) -> Any:
+        named = _lambda_error(ex)
+        if named is None:
+            return plain_original(self, env, ex)
+        error, cause = named
+        return FailureEvent(
+            env=env,
+            error_name=CustomErrorName(error),
+            event_type=HistoryEventType.LambdaFunctionFailed,
+            event_details=EventDetails(
+                lambdaFunctionFailedEventDetails=LambdaFunctionFailedEventDetails(
+                    error=error, cause=cause
+                )
+            ),
+        )
+
+    def service_from_error(self: Any, env: Any, ex: Exception) -> Any:
+        named = _lambda_error(ex)
+        if named is None:
+            return service_original(self, env, ex)
+        error, cause = named
+        return FailureEvent(
+            env=env,
+            error_name=CustomErrorName(error),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(
+                taskFailedEventDetails=TaskFailedEventDetails(
+                    error=error,
+                    cause=cause,
+                    resource=self._get_sfn_resource(),
+                    resourceType=self._get_sfn_resource_type(),
+                )
+            ),
+        )
+
+    patcher.setattr(StateTaskLambda, "_from_error", plain_from_error)
+    patcher.setattr(StateTaskServiceLambda, "_from_error", service_from_error)

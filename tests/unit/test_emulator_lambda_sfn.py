@@ -227,3 +227,39 @@ def test_unreachable_region_does_not_block_a_healthy_region_run(
         role, {"StartAt": "E", "States": {"E": {"Type": "Task", "Resource": echo, "End": True}}}, {}
     )
     assert described["status"] == "SUCCEEDED", described
+
+
+def test_lambda_service_errors_are_named_for_retry(
+    emu: Emulator, role: str, function: Callable[..., str]
+) -> None:
+    # given the next Invoke is throttled and a function in an unreachable region
+    echo = function("echo", "echo")
+    far = function("far", "echo", region="us-east-1")
+    emu.faults.fail("lambda", "Invoke", "TooManyRequestsException", "Rate exceeded")
+    emu.faults.unreachable_regions.add("us-east-1")
+    retry = {"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 2}
+    definition = {
+        "StartAt": "Near",
+        "States": {
+            "Near": {"Type": "Task", "Resource": echo, "Retry": [retry], "Next": "Far"},
+            "Far": {
+                "Type": "Task",
+                "Resource": far,
+                "Catch": [
+                    {
+                        "ErrorEquals": ["Lambda.SdkClientException"],
+                        "ResultPath": "$.e",
+                        "Next": "Done",
+                    }
+                ],
+                "End": True,
+            },
+            "Done": {"Type": "Pass", "End": True},
+        },
+    }
+
+    # when it runs, then the throttle was retried and the unreachable call caught by name
+    described = run(role, definition, {})
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"])["e"]["Error"] == "Lambda.SdkClientException"
+    assert emu.clock.now() == pytest.approx(2)
