@@ -478,7 +478,9 @@ def _install_lambda_errors(patcher: Patcher) -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import (
         StateTaskLambda,
     )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    def _details(**details: Any) -> Any:
+        return dict(details)  # moto's EventDetails is a (total) TypedDict of optional keys
 
     plain_original = StateTaskLambda._from_error
     service_original = StateTaskServiceLambda._from_error
@@ -492,7 +494,7 @@ def _install_lambda_errors(patcher: Patcher) -> None:
             env=env,
             error_name=CustomErrorName(error),
             event_type=HistoryEventType.LambdaFunctionFailed,
-            event_details=EventDetails(
+            event_details=_details(
                 lambdaFunctionFailedEventDetails=LambdaFunctionFailedEventDetails(
                     error=error, cause=cause
                 )
@@ -508,7 +510,7 @@ def _install_lambda_errors(patcher: Patcher) -> None:
             env=env,
             error_name=CustomErrorName(error),
             event_type=HistoryEventType.TaskFailed,
-            event_details=EventDetails(
+            event_details=_details(
                 taskFailedEventDetails=TaskFailedEventDetails(
                     error=error,
                     cause=cause,
