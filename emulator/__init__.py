@@ -1,18 +1,47 @@
-"""Makes moto faithful where it is not, for the scenario tests and the local drill.
+"""Makes moto faithful where it is not, for the scenario tests and the local failover drill.
 
+Public API
+----------
+``Emulator.install(clock=None, latency=None, time_scale=0.0) -> Emulator``
+    Installs every patch and hook (idempotent: while one is installed it is returned).
+    Call it inside an active ``mock_aws()``, or in a process running moto's
+    ``ThreadedMotoServer``. ``clock=None`` picks ``ManualClock()`` for ``time_scale == 0``
+    and ``ScaledClock(time_scale)`` otherwise.
+``emu.uninstall()``
+    Removes every patch and hook; clients created meanwhile stop seeing the emulator.
+``emu.clock``            ``now() -> float`` modelled seconds; ``advance(seconds)``.
+``emu.latency``          :class:`LatencyModel` (durations, each default cited).
+``emu.time_scale``       real seconds slept per modelled second of a Wait/Retry.
+``emu.utcnow()``         modelled wall-clock time (install time + ``clock.now()``).
+``emu.faults``           ``unreachable_regions: set[str]``; ``fail(service, operation, code,
+                         message="Injected fault", count=1, region=None)``; ``clear()``.
+``emu.route53``          ``set_health(health_check_id, healthy, failing_checkers=None)``.
+``emu.globalaccelerator``  the GA backend: ``set_endpoint_health(endpoint_group_arn,
+                         healthy, reason=None)``, ``accelerators``, ``endpoint_groups``.
+``emu.rds``              Aurora global failover/switchover model (``tick()``).
+``emu.ecs``              ECS rollout model.
+``emulator.lambda_runtime`` / ``emulator.sfn_time`` / ``emulator.sfn_fixes``
+                         in-process Lambda, modelled Wait/Retry time, moto SFN fixes.
+
+A pytest fixture
+----------------
 ```python
-from emulator import Emulator, ManualClock, ScaledClock, LatencyModel
-
-with mock_aws():
-    emu = Emulator.install(clock=ManualClock(), latency=LatencyModel(), time_scale=0.0)
-    ...
-    emu.uninstall()
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        emulator = Emulator.install(clock=ManualClock())
+        try:
+            yield emulator
+        finally:
+            emulator.uninstall()
 ```
+Create boto3 clients after ``install`` (like moto, the hooks ride on botocore's handler
+list when a session is created).
 """
 
 from __future__ import annotations
 
-from . import lambda_runtime, sfn_time
+from . import lambda_runtime, sfn_fixes, sfn_time
 from .clock import Clock, ManualClock, ScaledClock
 from .core import Emulator, active
 from .faults import Faults
@@ -27,5 +56,6 @@ __all__ = [
     "ScaledClock",
     "active",
     "lambda_runtime",
+    "sfn_fixes",
     "sfn_time",
 ]

@@ -214,6 +214,18 @@ class GlobalAcceleratorBackend:
                 for acc in account.accelerators.values()
             ]
 
+    @property
+    def endpoint_groups(self) -> list[dict[str, Any]]:
+        """Every endpoint group of every account, as DescribeEndpointGroup would show it."""
+        with self._lock:
+            return [
+                self._group_view(group)
+                for account in self._accounts.values()
+                for acc in account.accelerators.values()
+                for listener in acc.listeners.values()
+                for group in listener.endpoint_groups.values()
+            ]
+
     def reset(self) -> None:
         with self._lock:
             self._accounts.clear()

@@ -149,6 +149,8 @@ def test_traffic_dial_update_is_visible_and_redeploys_the_accelerator(
     described = ga.describe_endpoint_group(EndpointGroupArn=group_arn)["EndpointGroup"]
     assert described["TrafficDialPercentage"] == 0.0
     assert described["HealthCheckPath"] == "/health"  # untouched settings stay
+    (seen,) = emu.globalaccelerator.endpoint_groups  # the backend view agrees
+    assert (seen["EndpointGroupArn"], seen["TrafficDialPercentage"]) == (group_arn, 0.0)
     assert ga.describe_accelerator(AcceleratorArn=accelerator_arn)["Accelerator"]["Status"] == (
         "IN_PROGRESS"
     )
