@@ -1,0 +1,152 @@
+"""Fixtures for the template gates: the template as written, as SAM translates it, the ASL
+and samconfig.toml."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from samtranslator.translator.transform import transform  # type: ignore[import-untyped,unused-ignore]
+
+from tests.template.cfn_yaml import REPO_ROOT, TEMPLATE_PATH, load_template
+from tests.template.support import (
+    ASL_PATH,
+    ASL_WRAPPER,
+    SAMCONFIG_PATH,
+    UNSUPPRESSED_TEMPLATE,
+    ToolRuns,
+    asl_wrapper,
+)
+
+
+@pytest.fixture(scope="session")
+def template() -> dict[str, Any]:
+    """template.yaml as written (SAM, short-form tags in long form)."""
+    return load_template(TEMPLATE_PATH)
+
+
+@pytest.fixture(scope="session")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    resources: dict[str, Any] = template["Resources"]
+    return resources
+
+
+class _NoManagedPolicies:
+    """SAM asks for a name -> ARN map of managed policies only for names in Policies."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+@pytest.fixture(scope="session")
+def translated() -> dict[str, Any]:
+    """template.yaml as CloudFormation will see it after the SAM transform (offline).
+
+    Local CodeUri / DefinitionUri become S3 locations, as `sam package` would make them.
+    """
+    sam_template = load_template(TEMPLATE_PATH)
+    for resource in sam_template["Resources"].values():
+        properties = resource.get("Properties", {})
+        if "CodeUri" in properties:
+            properties["CodeUri"] = "s3://packaged/functions.zip"
+        if "DefinitionUri" in properties:
+            properties["DefinitionUri"] = "s3://packaged/failover.asl.json"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        result: dict[str, Any] = transform(sam_template, {}, _NoManagedPolicies())
+    return result
+
+
+@pytest.fixture(scope="session")
+def asl_text() -> str:
+    """statemachines/failover.asl.json as text (skips while the file does not exist yet)."""
+    if not ASL_PATH.exists():
+        pytest.skip(f"{ASL_PATH.relative_to(REPO_ROOT)} does not exist yet")
+    return ASL_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def asl_definition(asl_text: str) -> dict[str, Any]:
+    definition: dict[str, Any] = json.loads(asl_text)
+    return definition
+
+
+@pytest.fixture(scope="session")
+def samconfig() -> dict[str, Any]:
+    with SAMCONFIG_PATH.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@pytest.fixture(scope="session")
+def tool_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolRuns]:
+    """sam validate, sam build and one cfn-lint run, started together on first use.
+
+    cfn-lint (with the serverless rules) lints, in one process:
+    - template.yaml itself;
+    - UNSUPPRESSED_TEMPLATE: template.yaml without its WS1004 suppression, to prove the
+      serverless rules are loaded;
+    - ASL_WRAPPER: the ASL inside a plain AWS::StepFunctions::StateMachine (if it exists).
+    """
+    work = tmp_path_factory.mktemp("template-gates")
+    sam_template = load_template(TEMPLATE_PATH)
+
+    unsuppressed = json.loads(json.dumps(sam_template))
+    unsuppressed["Metadata"]["cfn-lint"]["config"]["ignore_checks"].remove("WS1004")
+    (work / UNSUPPRESSED_TEMPLATE).write_text(json.dumps(unsuppressed), encoding="utf-8")
+    lint_inputs = [str(TEMPLATE_PATH), str(work / UNSUPPRESSED_TEMPLATE)]
+
+    if ASL_PATH.exists():
+        substitutions = sam_template["Resources"]["FailoverStateMachine"]["Properties"][
+            "DefinitionSubstitutions"
+        ]
+        try:
+            wrapper = asl_wrapper(ASL_PATH.read_text(encoding="utf-8"), substitutions)
+        except (ValueError, KeyError):
+            pass  # not JSON / unknown placeholder: the pure-Python ASL tests say which
+        else:
+            (work / ASL_WRAPPER).write_text(json.dumps(wrapper, indent=2), encoding="utf-8")
+            lint_inputs.append(str(work / ASL_WRAPPER))
+
+    runs = ToolRuns(work)
+    runs.start(
+        "cfn-lint",
+        "cfn-lint",
+        "--format",
+        "json",
+        "--append-rules",
+        "cfn_lint_serverless.rules",
+        "--",
+        *lint_inputs,
+    )
+    runs.start("sam-validate", "sam", "validate", "--lint", "--template", str(TEMPLATE_PATH))
+    runs.start(
+        "sam-build",
+        "sam",
+        "build",
+        "--template",
+        str(TEMPLATE_PATH),
+        "--build-dir",
+        str(work / "build"),
+        "--cache-dir",
+        str(work / "cache"),
+        cwd=work,
+    )
+    yield runs
+    runs.stop()
+
+
+@pytest.fixture(scope="session")
+def cfn_lint_matches(tool_runs: ToolRuns) -> dict[str, list[dict[str, Any]]]:
+    """cfn-lint's matches, by input file name (template.yaml, UNSUPPRESSED_TEMPLATE, ...)."""
+    result = tool_runs.result("cfn-lint")
+    try:
+        matches = json.loads(result.stdout or "[]")
+    except json.JSONDecodeError:
+        pytest.fail(f"cfn-lint did not print JSON:\n{result.stdout}\n{result.stderr}")
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for match in matches:
+        by_file.setdefault(match["Filename"].rsplit("/", 1)[-1], []).append(match)
+    return by_file

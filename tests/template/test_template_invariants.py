@@ -1,0 +1,546 @@
+"""Invariants of template.yaml, read as written and as SAM translates it (no tools, no AWS)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from failover.config import EstateConfig
+from samcli.cli.types import CfnParameterOverridesType
+
+from tests.template.cfn_yaml import REPO_ROOT
+from tests.template.support import FUNCTIONS, MACHINE_FUNCTIONS
+
+# docs/DESIGN.md, "Function environment".
+DESIGN_ENVIRONMENT = {
+    "ESTATE_CONFIG",
+    "FAILOVER_TABLE_NAME",
+    "FAILOVER_TOPIC_ARN",
+    "STATE_MACHINE_NAME",
+    "COOLDOWN_MINUTES",
+    "LOCK_TTL_SECONDS",
+    "MAX_SWITCHOVER_LAG_SECONDS",
+    "OUTAGE_QUORUM",
+    "APPROVAL_FOR_AUTOMATIC",
+    "METRICS_NAMESPACE",
+}
+
+PARAMETERS = {
+    "EstateName",
+    "PrimaryRegion",
+    "SecondaryRegion",
+    "GlobalClusterId",
+    "PrimaryDbClusterArn",
+    "SecondaryDbClusterArn",
+    "PrimaryEcsCluster",
+    "PrimaryEcsService",
+    "SecondaryEcsCluster",
+    "SecondaryEcsService",
+    "FullCapacity",
+    "PrimaryEndpointGroupArn",
+    "SecondaryEndpointGroupArn",
+    "AcceleratorArn",
+    "PrimaryHealthCheckId",
+    "SecondaryHealthCheckId",
+    "PrimaryHealthUrl",
+    "SecondaryHealthUrl",
+    "PrimaryAlbDnsName",
+    "SecondaryAlbDnsName",
+    "PrimaryAlbHostedZoneId",
+    "SecondaryAlbHostedZoneId",
+    "HostedZoneId",
+    "RecordName",
+    "ActiveRegionParameterName",
+    "NotificationEmail",
+    "CooldownMinutes",
+    "MaxSwitchoverLagSeconds",
+    "ApprovalForAutomatic",
+    "TableDeletionProtection",
+    "LogRetentionDays",
+    "PowertoolsLayerVersion",
+}
+OUTPUTS = {
+    "StateMachineArn",
+    "FailoverTableName",
+    "FailoverTopicArn",
+    "EventBusArn",
+    "DeadLetterQueueUrl",
+}
+
+# IAM actions that support no resource-level permissions, so "Resource": "*" is their only form.
+RESOURCE_STAR_ACTIONS = {
+    "cloudwatch:PutMetricData",
+    "cloudwatch:GetMetricStatistics",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+# The only managed policies SAM may attach: basic logging and X-Ray (tracing).
+MANAGED_POLICIES = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
+
+PEER_REGION = {"Fn::If": ["IsPrimary", {"Ref": "SecondaryRegion"}, {"Ref": "PrimaryRegion"}]}
+
+
+def _of_type(resources: dict[str, Any], type_: str) -> dict[str, Any]:
+    return {key: value for key, value in resources.items() if value["Type"] == type_}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return _as_list(document.get("Statement", []))
+
+
+def _policy_documents(translated: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every IAM / resource policy document in the translated template."""
+    for key, resource in translated["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in properties.get("Policies", []):
+                yield f"{key}/{policy['PolicyName']}", policy["PolicyDocument"]
+        for field in ("PolicyDocument", "Policy"):
+            if isinstance(properties.get(field), dict):
+                yield f"{key}/{field}", properties[field]
+
+
+def _sub_text(value: Any) -> str:
+    """The template string of a Fn::Sub (either form)."""
+    sub = value["Fn::Sub"]
+    text: str = sub[0] if isinstance(sub, list) else sub
+    return text
+
+
+def _resolve_sub(text: str, parameters: dict[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        return parameters[match.group(1)]
+
+    return re.sub(r"\$\{([A-Za-z0-9]+)\}", replace, text)
+
+
+def _sample_parameters(template: dict[str, Any], samconfig: dict[str, Any]) -> dict[str, str]:
+    overrides = samconfig["primary"]["deploy"]["parameters"]["parameter_overrides"]
+    values: dict[str, str] = {
+        key: str(spec["Default"])
+        for key, spec in template["Parameters"].items()
+        if "Default" in spec
+    }
+    values.update(CfnParameterOverridesType().convert(overrides, None, None))
+    return values
+
+
+# ------------------------------------------------------------------------------- shape
+
+
+def test_parameters_and_outputs_are_the_agreed_ones(template: dict[str, Any]) -> None:
+    assert set(template["Parameters"]) == PARAMETERS
+    assert set(template["Outputs"]) == OUTPUTS
+
+
+def test_home_and_peer_come_from_the_is_primary_condition(template: dict[str, Any]) -> None:
+    assert template["Conditions"]["IsPrimary"] == {
+        "Fn::Equals": [{"Ref": "AWS::Region"}, {"Ref": "PrimaryRegion"}]
+    }
+
+
+def test_functions_are_the_design_table(resources: dict[str, Any]) -> None:
+    functions = _of_type(resources, "AWS::Serverless::Function")
+    assert set(functions) == set(FUNCTIONS)
+    for logical_id, module in FUNCTIONS.items():
+        properties = functions[logical_id]["Properties"]
+        assert properties["CodeUri"] == "functions/", logical_id
+        assert properties["Handler"] == f"failover.handlers.{module}.lambda_handler", logical_id
+
+
+@pytest.mark.parametrize("module", sorted(FUNCTIONS.values()))
+def test_every_handler_module_exists_and_defines_lambda_handler(module: str) -> None:
+    path = REPO_ROOT / "functions" / "failover" / "handlers" / f"{module}.py"
+    assert path.exists(), f"{path} is missing"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert "lambda_handler" in names
+
+
+def test_functions_ship_no_requirements_txt() -> None:
+    """`sam build` without containers needs this; Powertools comes from the managed layer."""
+    assert not (REPO_ROOT / "functions" / "requirements.txt").exists()
+
+
+def test_globals_carry_runtime_arch_tracing_and_the_powertools_layer(
+    template: dict[str, Any],
+) -> None:
+    function_globals = template["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["Tracing"] == "Active"
+    assert isinstance(function_globals["Timeout"], int)
+    assert isinstance(function_globals["MemorySize"], int)
+    [layer] = function_globals["Layers"]
+    assert _sub_text(layer) == (
+        "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
+        "AWSLambdaPowertoolsPythonV3-python313-arm64:${PowertoolsLayerVersion}"
+    )
+
+
+def test_translated_functions_are_traced_arm64_python313(translated: dict[str, Any]) -> None:
+    functions = _of_type(translated["Resources"], "AWS::Lambda::Function")
+    assert set(functions) == set(FUNCTIONS)
+    for logical_id, function in functions.items():
+        properties = function["Properties"]
+        assert properties["TracingConfig"] == {"Mode": "Active"}, logical_id
+        assert properties["Architectures"] == ["arm64"], logical_id
+        assert properties["Runtime"] == "python3.13", logical_id
+
+
+def test_environment_has_every_design_variable(template: dict[str, Any]) -> None:
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert set(variables) >= DESIGN_ENVIRONMENT
+    # Anything beyond the design is a literal, so local runners need no mapping for it.
+    for name in set(variables) - DESIGN_ENVIRONMENT:
+        assert isinstance(variables[name], str), name
+    assert variables["STATE_MACHINE_NAME"] == {"Fn::Sub": "${EstateName}-failover"}
+    assert variables["FAILOVER_TABLE_NAME"] == {"Ref": "FailoverTable"}
+    assert variables["FAILOVER_TOPIC_ARN"] == {"Ref": "FailoverTopic"}
+
+
+def test_estate_config_is_valid_design_json(
+    template: dict[str, Any], samconfig: dict[str, Any]
+) -> None:
+    """ESTATE_CONFIG, resolved with samconfig's values, parses as failover.config.EstateConfig."""
+    parameters = _sample_parameters(template, samconfig)
+    raw = template["Globals"]["Function"]["Environment"]["Variables"]["ESTATE_CONFIG"]
+    config = json.loads(_resolve_sub(_sub_text(raw), parameters))
+
+    assert set(config) == {
+        "estate_name",
+        "global_cluster_id",
+        "active_region_parameter",
+        "hosted_zone_id",
+        "record_name",
+        "regions",
+    }
+    primary, secondary = parameters["PrimaryRegion"], parameters["SecondaryRegion"]
+    assert set(config["regions"]) == {primary, secondary}
+    name = parameters["EstateName"]
+    for region, prefix in ((primary, "Primary"), (secondary, "Secondary")):
+        entry = config["regions"][region]
+        assert set(entry) == {
+            "db_cluster_arn",
+            "ecs_cluster",
+            "ecs_service",
+            "full_capacity",
+            "endpoint_group_arn",
+            "health_check_id",
+            "health_url",
+            "health_alarm_name",
+            "probe_alarm_name",
+            "alb_dns_name",
+            "alb_hosted_zone_id",
+            "record_set_identifier",
+        }
+        assert entry["db_cluster_arn"] == parameters[f"{prefix}DbClusterArn"]
+        assert entry["endpoint_group_arn"] == parameters[f"{prefix}EndpointGroupArn"]
+        assert entry["full_capacity"] == int(parameters["FullCapacity"])
+        assert entry["health_alarm_name"] == f"{name}-health-{region}"
+        assert entry["probe_alarm_name"] == f"{name}-probe-{region}"
+        assert entry["record_set_identifier"] == region
+    EstateConfig.model_validate(config)
+
+
+# ------------------------------------------------------------------------------- logs
+
+
+def test_every_log_group_has_retention(resources: dict[str, Any]) -> None:
+    log_groups = _of_type(resources, "AWS::Logs::LogGroup")
+    assert log_groups
+    for key, log_group in log_groups.items():
+        assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, key
+
+
+def test_every_function_logs_to_its_own_log_group(resources: dict[str, Any]) -> None:
+    """Fixed names + LoggingConfig.LogGroup: the group exists before the function runs."""
+    seen = set()
+    for logical_id in FUNCTIONS:
+        properties = resources[logical_id]["Properties"]
+        group_ref = properties["LoggingConfig"]["LogGroup"]["Ref"]
+        group = resources[group_ref]
+        assert group["Type"] == "AWS::Logs::LogGroup"
+        assert _sub_text(group["Properties"]["LogGroupName"]) == (
+            "/aws/lambda/" + _sub_text(properties["FunctionName"])
+        )
+        seen.add(group_ref)
+    assert len(seen) == len(FUNCTIONS)
+
+
+def test_state_machine_logs_to_a_retained_group_without_execution_data(
+    resources: dict[str, Any],
+) -> None:
+    logging = resources["FailoverStateMachine"]["Properties"]["Logging"]
+    assert logging["Level"] in {"ALL", "ERROR"}
+    assert logging["IncludeExecutionData"] is False
+    [destination] = logging["Destinations"]
+    arn = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]
+    assert arn == {"Fn::GetAtt": ["FailoverStateMachineLogGroup", "Arn"]}
+
+
+# -------------------------------------------------------------------------------- IAM
+
+
+def test_no_policy_statement_allows_a_wildcard_action(translated: dict[str, Any]) -> None:
+    for where, document in _policy_documents(translated):
+        for statement in _statements(document):
+            if statement["Effect"] != "Allow":
+                continue
+            for action in _as_list(statement["Action"]):
+                assert "*" not in action, f"{where}: {action}"
+
+
+def test_resource_star_only_where_the_api_allows_nothing_else(
+    translated: dict[str, Any],
+) -> None:
+    for where, document in _policy_documents(translated):
+        for statement in _statements(document):
+            if statement["Effect"] != "Allow" or "*" not in _as_list(statement.get("Resource")):
+                continue
+            actions = set(_as_list(statement["Action"]))
+            assert actions <= RESOURCE_STAR_ACTIONS, f"{where}: {actions - RESOURCE_STAR_ACTIONS}"
+            if "cloudwatch:PutMetricData" in actions:
+                condition = statement["Condition"]["StringEquals"]["cloudwatch:namespace"]
+                assert condition == "FailoverControlPlane", where
+
+
+def test_metrics_namespace_is_one_value_everywhere(
+    resources: dict[str, Any], template: dict[str, Any]
+) -> None:
+    namespace = template["Globals"]["Function"]["Environment"]["Variables"]["METRICS_NAMESPACE"]
+    assert resources["PeerProbeAlarm"]["Properties"]["Namespace"] == namespace
+    assert namespace == "FailoverControlPlane"
+
+
+def test_roles_attach_only_the_expected_managed_policies(translated: dict[str, Any]) -> None:
+    for key, role in _of_type(translated["Resources"], "AWS::IAM::Role").items():
+        for arn in role["Properties"].get("ManagedPolicyArns", []):
+            assert isinstance(arn, str), key
+            assert arn.rsplit("/", 1)[-1] in MANAGED_POLICIES, f"{key}: {arn}"
+
+
+def test_every_function_has_its_own_role(translated: dict[str, Any]) -> None:
+    functions = _of_type(translated["Resources"], "AWS::Lambda::Function")
+    roles = {fn["Properties"]["Role"]["Fn::GetAtt"][0] for fn in functions.values()}
+    assert len(roles) == len(functions)
+
+
+def test_state_machine_role_invokes_exactly_the_machine_functions(
+    resources: dict[str, Any],
+) -> None:
+    statements = resources["FailoverStateMachine"]["Properties"]["Policies"][0]["Statement"]
+    invoke = [s for s in statements if "lambda:InvokeFunction" in _as_list(s["Action"])]
+    assert len(invoke) == 1
+    assert _as_list(invoke[0]["Action"]) == ["lambda:InvokeFunction"]
+    expected = []
+    for logical_id in MACHINE_FUNCTIONS:
+        expected += [
+            {"Fn::GetAtt": [logical_id, "Arn"]},
+            {"Fn::Sub": "${" + logical_id + ".Arn}:*"},
+        ]
+    assert invoke[0]["Resource"] == expected
+
+
+def test_state_machine_substitutions_name_every_machine_function(
+    resources: dict[str, Any],
+) -> None:
+    properties = resources["FailoverStateMachine"]["Properties"]
+    assert properties["DefinitionSubstitutions"] == {
+        f"{logical_id}Arn": {"Fn::GetAtt": [logical_id, "Arn"]} for logical_id in MACHINE_FUNCTIONS
+    }
+    assert properties["Type"] == "STANDARD"
+    assert properties["Name"] == {"Fn::Sub": "${EstateName}-failover"}
+    assert properties["DefinitionUri"] == "statemachines/failover.asl.json"
+    assert properties["Tracing"] == {"Enabled": True}
+
+
+def test_execution_history_grant_uses_the_fixed_machine_name(resources: dict[str, Any]) -> None:
+    statements = resources["RecordOutcomeFunction"]["Properties"]["Policies"][0]["Statement"]
+    [history] = [s for s in statements if s["Action"] == "states:GetExecutionHistory"]
+    assert _sub_text(history["Resource"]).endswith(":execution:${EstateName}-failover:*")
+
+
+# ------------------------------------------------------------------------ data at rest
+
+
+def test_table_key_schema_is_pk_sk_strings(resources: dict[str, Any]) -> None:
+    """The schema other tests build their moto tables from (via load_template)."""
+    properties = resources["FailoverTable"]["Properties"]
+    assert properties["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert properties["AttributeDefinitions"] == [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "S"},
+    ]
+
+
+def test_table_has_sse_pitr_ttl_on_demand_and_deletion_protection(
+    resources: dict[str, Any],
+) -> None:
+    table = resources["FailoverTable"]
+    properties = table["Properties"]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_topic_is_encrypted_and_tls_only(resources: dict[str, Any]) -> None:
+    assert resources["FailoverTopic"]["Properties"]["KmsMasterKeyId"]
+    policy = resources["FailoverTopicPolicy"]["Properties"]
+    assert policy["Topics"] == [{"Ref": "FailoverTopic"}]
+    [deny] = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert "sns:Publish" in deny["Action"]
+
+
+def test_email_subscription_is_optional_and_redriven(resources: dict[str, Any]) -> None:
+    subscription = resources["FailoverEmailSubscription"]
+    assert subscription["Condition"] == "HasNotificationEmail"
+    redrive = subscription["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]
+    assert redrive == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+
+
+def test_dead_letter_queue_is_encrypted(resources: dict[str, Any]) -> None:
+    properties = resources["DeadLetterQueue"]["Properties"]
+    assert properties.get("SqsManagedSseEnabled") is True or properties.get("KmsMasterKeyId")
+
+
+def test_active_region_parameter_starts_at_the_primary(resources: dict[str, Any]) -> None:
+    properties = resources["ActiveRegionParameter"]["Properties"]
+    assert properties["Name"] == {"Ref": "ActiveRegionParameterName"}
+    assert properties["Type"] == "String"
+    assert properties["Value"] == {"Ref": "PrimaryRegion"}
+
+
+# --------------------------------------------------------------- triggers and observer
+
+
+def _assert_targets_state_machine(rule: dict[str, Any]) -> None:
+    [target] = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Ref": "FailoverStateMachine"}
+    assert target["RoleArn"] == {"Fn::GetAtt": ["EventBridgeStartExecutionRole", "Arn"]}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] >= 60
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}}
+    assert "InputTransformer" not in target, "pass the event as AWS sends it"
+    assert "Input" not in target, "pass the event as AWS sends it"
+
+
+def _alarm_pattern(rule: dict[str, Any]) -> dict[str, Any]:
+    pattern: dict[str, Any] = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.cloudwatch"]
+    assert pattern["detail-type"] == ["CloudWatch Alarm State Change"]
+    assert pattern["detail"]["state"] == {"value": ["ALARM"]}
+    return pattern
+
+
+def test_custom_bus_has_a_deterministic_name_and_same_account_policy(
+    resources: dict[str, Any],
+) -> None:
+    bus = resources["FailoverEventBus"]["Properties"]
+    assert bus["Name"] == {"Fn::Sub": "${EstateName}-failover"}
+    [statement] = bus["Policy"]["Statement"]
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Principal"] == {
+        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+    }
+
+
+def test_peer_health_alarm_rule_on_the_custom_bus_starts_the_machine(
+    resources: dict[str, Any],
+) -> None:
+    rule = resources["PeerHealthAlarmRule"]
+    assert rule["Properties"]["EventBusName"] == {"Ref": "FailoverEventBus"}
+    pattern = _alarm_pattern(rule)
+    assert pattern["detail"]["alarmName"] == [
+        {"Fn::Sub": ["${EstateName}-health-${PeerRegion}", {"PeerRegion": PEER_REGION}]}
+    ]
+    _assert_targets_state_machine(rule)
+
+
+def test_probe_alarm_rule_on_the_default_bus_starts_the_machine(
+    resources: dict[str, Any],
+) -> None:
+    rule = resources["PeerProbeAlarmRule"]
+    assert "EventBusName" not in rule["Properties"], "alarm events land on the default bus"
+    assert _alarm_pattern(rule)["detail"]["alarmName"] == [{"Ref": "PeerProbeAlarm"}]
+    _assert_targets_state_machine(rule)
+
+
+def test_eventbridge_role_may_only_start_the_machine(resources: dict[str, Any]) -> None:
+    properties = resources["EventBridgeStartExecutionRole"]["Properties"]
+    [trust] = properties["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "events.amazonaws.com"}
+    [policy] = properties["Policies"]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": "states:StartExecution",
+            "Resource": {"Ref": "FailoverStateMachine"},
+        }
+    ]
+
+
+def test_dead_letter_queue_accepts_exactly_the_rules_and_the_topic(
+    resources: dict[str, Any],
+) -> None:
+    statements = resources["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    by_sid = {s["Sid"]: s for s in statements}
+    events = by_sid["EventBridgeRuleTargets"]
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    sources = events["Condition"]["ArnEquals"]["aws:SourceArn"]
+    assert {"Fn::GetAtt": ["PeerHealthAlarmRule", "Arn"]} in sources
+    assert {"Fn::GetAtt": ["PeerProbeAlarmRule", "Arn"]} in sources
+    schedule_name = _sub_text(
+        resources["ProbeHealthFunction"]["Properties"]["Events"]["ProbeSchedule"]["Properties"][
+            "Name"
+        ]
+    )
+    subs = [_sub_text(source) for source in sources if "Fn::Sub" in source]
+    assert [text for text in subs if text.endswith(f":rule/{schedule_name}")], sources
+    sns = by_sid["SnsSubscriptionRedrive"]
+    assert sns["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Ref": "FailoverTopic"}
+
+
+def test_probe_runs_every_minute_and_its_alarm_needs_three_bad_minutes(
+    resources: dict[str, Any],
+) -> None:
+    probe = resources["ProbeHealthFunction"]["Properties"]
+    schedule = probe["Events"]["ProbeSchedule"]
+    assert schedule["Type"] == "Schedule"
+    assert schedule["Properties"]["Schedule"] == "rate(1 minute)"
+    assert schedule["Properties"]["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+    }
+    on_failure = probe["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+    assert on_failure["Destination"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+
+    alarm = resources["PeerProbeAlarm"]["Properties"]
+    assert alarm["AlarmName"] == {
+        "Fn::Sub": ["${EstateName}-probe-${PeerRegion}", {"PeerRegion": PEER_REGION}]
+    }
+    assert alarm["MetricName"] == "PeerHealthy"
+    assert alarm["Dimensions"] == [{"Name": "Region", "Value": PEER_REGION}]
+    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (60, 3, 3)
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "LessThanThreshold")
+    assert alarm["TreatMissingData"] == "breaching"
