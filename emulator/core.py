@@ -35,7 +35,7 @@ import boto3
 from botocore.exceptions import EndpointConnectionError
 from botocore.handlers import BUILTIN_HANDLERS
 
-from . import lambda_runtime, sfn_fixes, sfn_time
+from . import _speed, lambda_runtime, sfn_fixes, sfn_time
 from ._patching import Patcher
 from ._service_model import EmulatedServiceError, error_response, http_status_for, success_response
 from .clock import Clock, ManualClock, ScaledClock
@@ -170,6 +170,7 @@ class Emulator:
             lambda_runtime.install(self._patcher)
             sfn_time.install(self._patcher)
             sfn_fixes.install(self._patcher)
+            _speed.install(self._patcher)
         except Exception:
             self._patcher.undo_all()
             self._remove_handlers()

@@ -17,7 +17,8 @@ Per invocation, under one process-wide lock (environment variables are process-g
   the handler's top-level package modules, imported on its first ("cold") invocation and
   reused afterwards, as Lambda keeps one process per execution environment. So
   module-level state (settings read once, Powertools objects) never leaks between functions
-  or regions. ``reset()`` (called by ``Emulator.uninstall``) forgets them all.
+  or regions. ``reset()`` (called by ``Emulator.uninstall``) forgets them all. Sources are
+  compiled once per process and the code objects reused by every environment.
 
 An exception becomes the payload the Python runtime returns,
 ``{"errorMessage", "errorType", "requestId", "stackTrace"}`` with ``errored=True``, so Step
@@ -34,6 +35,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.abc
+import importlib.machinery
 import json
 import logging
 import os
@@ -44,7 +47,7 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -106,6 +109,41 @@ def _package_modules(package: str) -> dict[str, ModuleType]:
     }
 
 
+_CODE: dict[tuple[str, int], CodeType] = {}
+
+
+class _CachingLoader(importlib.machinery.SourceFileLoader):
+    """Compiles each source file once per process, for every execution environment
+    (with ``PYTHONDONTWRITEBYTECODE`` there is no ``.pyc`` to reuse)."""
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        path = self.get_filename(fullname)
+        key = (path, os.stat(path).st_mtime_ns)
+        code = _CODE.get(key)
+        if code is None:
+            code = super().get_code(fullname)
+            if code is not None:
+                _CODE[key] = code
+        return code
+
+
+class _PackageFinder(importlib.abc.MetaPathFinder):
+    """Finds the isolated package's modules, with :class:`_CachingLoader`."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def find_spec(
+        self, fullname: str, path: Any = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.package and not fullname.startswith(self.package + "."):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            spec.loader = _CachingLoader(spec.loader.name, spec.loader.path)
+        return spec
+
+
 @contextlib.contextmanager
 def _execution_environment(package: str, key: tuple[str, str]) -> Iterator[None]:
     """Swap the function's own copy of ``package`` into ``sys.modules`` (caller holds the
@@ -117,9 +155,12 @@ def _execution_environment(package: str, key: tuple[str, str]) -> Iterator[None]
     for name in outer:
         del sys.modules[name]
     sys.modules.update(_ENVIRONMENTS.get(key, {}))
+    finder = _PackageFinder(package)
+    sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
+        sys.meta_path.remove(finder)
         own = _package_modules(package)
         _ENVIRONMENTS[key] = own
         for name in own:
