@@ -170,15 +170,18 @@ def _execution_environment(package: str, key: tuple[str, str]) -> Iterator[None]
 
 @contextlib.contextmanager
 def _environment(overlay: dict[str, str]) -> Iterator[None]:
-    previous = {name: os.environ.get(name) for name in overlay}
+    """Apply ``overlay`` to ``os.environ``; afterwards put back exactly what was there
+    (including anything the handler set or removed), key by key, never clearing it."""
+    before = dict(os.environ)
     os.environ.update(overlay)
     try:
         yield
     finally:
-        for name, value in previous.items():
-            if value is None:
+        for name in list(os.environ):
+            if name not in before:
                 os.environ.pop(name, None)
-            else:
+        for name, value in before.items():
+            if os.environ.get(name) != value:
                 os.environ[name] = value
 
 

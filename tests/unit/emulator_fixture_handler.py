@@ -18,6 +18,7 @@ class QuotaExhausted(Exception):
 def echo(event: Any, context: Any) -> dict[str, Any]:
     global INVOCATIONS
     INVOCATIONS += 1
+    os.environ["HANDLER_WAS_HERE"] = "1"  # a handler's own changes must not leak out
     return {
         "event": event,
         "region": os.environ["AWS_REGION"],

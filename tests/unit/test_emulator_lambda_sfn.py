@@ -113,6 +113,7 @@ def test_invoke_runs_the_handler_in_process_with_its_environment(
     # and the process environment is restored
     assert os.environ.get("AWS_REGION") == region_before
     assert "COLOUR" not in os.environ
+    assert "HANDLER_WAS_HERE" not in os.environ
 
 
 def test_each_function_has_its_own_warm_execution_environment(
