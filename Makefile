@@ -11,6 +11,9 @@ STAMP := $(VENV)/.installed
 
 test: lint typecheck unit
 
+include make/gates.mk
+include make/estate.mk
+
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
@@ -26,7 +29,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) checkov-venv
 	$(BIN)/pytest
 
 build: $(STAMP)
@@ -40,4 +43,4 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile requirements-dev.in -o requirements-dev.txt --python-version 3.11
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from botocore.exceptions import ClientError
+
 from failover.arns import region_of, resource_name
-from failover.errors import DatabasePromotionFailed, PreflightFailed
+from failover.errors import DatabasePromotionFailed, PreflightFailed, error_code, is_transient
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -104,17 +106,23 @@ def start_promotion(
         )
     if target_arn not in view.member_arns:
         raise DatabasePromotionFailed(f"{target_arn} is not a member of {view.identifier}")
-    if planned:
-        rds.switchover_global_cluster(
-            GlobalClusterIdentifier=view.identifier, TargetDbClusterIdentifier=target_arn
+    try:
+        if planned:
+            rds.switchover_global_cluster(
+                GlobalClusterIdentifier=view.identifier, TargetDbClusterIdentifier=target_arn
+            )
+            return "switchover_started"
+        rds.failover_global_cluster(
+            GlobalClusterIdentifier=view.identifier,
+            TargetDbClusterIdentifier=target_arn,
+            AllowDataLoss=True,
         )
-        return "switchover_started"
-    rds.failover_global_cluster(
-        GlobalClusterIdentifier=view.identifier,
-        TargetDbClusterIdentifier=target_arn,
-        AllowDataLoss=True,
-    )
-    return "failover_started"
+        return "failover_started"
+    except ClientError as error:
+        if is_transient(error):
+            raise
+        message = error.response.get("Error", {}).get("Message", "")
+        raise DatabasePromotionFailed(f"{error_code(error)}: {message}") from error
 
 
 def promotion_complete(view: GlobalClusterView, target_arn: str) -> bool:

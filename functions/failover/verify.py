@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from failover import aurora, compute, health, traffic
-from failover.clients import GLOBAL_ACCELERATOR_REGION, client
-from failover.errors import UNREACHABLE_ERRORS
+from failover.appconfig import active_region
+from failover.clients import GLOBAL_ACCELERATOR_REGION, Profile, client
+from failover.errors import UNREACHABLE_ERRORS, PreflightFailed
 
 if TYPE_CHECKING:
     from failover.config import Settings
@@ -68,6 +72,53 @@ def run_checks(settings: Settings, request: Request, required_capacity: int) -> 
         )
     )
     return checks
+
+
+def observe_estate(settings: Settings, request: Request) -> dict[str, Any]:
+    """Where the estate stands now, as far as the target region can see. Never raises.
+
+    Written into the record of a failed run, so that nothing is half-changed without saying so.
+    """
+    estate = settings.estate
+    home = request.target_region
+    seen: dict[str, Any] = {}
+
+    def look(name: str, read: Callable[[], Any]) -> None:
+        try:
+            seen[name] = read()
+        except (ClientError, BotoCoreError, PreflightFailed) as error:
+            seen[name] = f"unknown ({type(error).__name__})"
+
+    look(
+        "writer_region",
+        lambda: (
+            aurora.describe_global_cluster(
+                client("rds", home), estate.global_cluster_id
+            ).writer_region
+        ),
+    )
+    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION, Profile.BEST_EFFORT)
+    look(
+        "dials",
+        lambda: {
+            region: traffic.describe_endpoint_group(ga, cfg.endpoint_group_arn).dial
+            for region, cfg in estate.regions.items()
+        },
+    )
+    target = estate.regions[home]
+    look(
+        "target_desired_count",
+        lambda: getattr(
+            compute.describe_service(client("ecs", home), target.ecs_cluster, target.ecs_service),
+            "desired",
+            None,
+        ),
+    )
+    look(
+        "active_region_parameter",
+        lambda: active_region(client("ssm", home), estate.active_region_parameter),
+    )
+    return seen
 
 
 def as_dicts(checks: list[Check]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from failover import audit, cooldown, outcome
+from failover import audit, cooldown, outcome, verify
 from failover.clients import client
 from failover.config import get_settings
 from failover.errors import transient_aws_errors
@@ -75,6 +75,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "actions": event.get("actions"),
         "fence": event.get("fence"),
         "verification": event.get("verification"),
+        "estate_after": verify.observe_estate(settings, stage.request)
+        if result == "failed"
+        else None,
     }
     with transient_aws_errors():
         ddb = client("dynamodb", home)
@@ -103,4 +106,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "rto_seconds": rto,
         "stages": [asdict(t) for t in timings],
         "replication_lag_at_cutover_ms": lag_at_cutover,
+        "estate_after": row["estate_after"],
     }

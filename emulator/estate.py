@@ -1,0 +1,685 @@
+"""A two-region estate in moto, built from template.yaml and the real ASL file.
+
+Used by the state-machine tests and the local drill. It creates, per region, what the
+templates deploy for the control plane to act on: the Aurora global cluster members, the ECS
+services, the Global Accelerator endpoint groups, Route 53 health checks and latency records,
+the health alarms (us-east-1) and probe alarms (recovery region), the active-region parameter,
+the lock/audit table, the SNS topic, the functions and the failover state machine.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from emulator.health_endpoints import HealthEndpoints
+from emulator.template import (
+    STATE_MACHINE,
+    function_specs,
+    load_template,
+    state_machine_substitutions,
+    substitute,
+    table_definition,
+)
+
+if TYPE_CHECKING:
+    from emulator import Emulator
+
+ACCOUNT = "123456789012"
+ALB_ZONE_IDS = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+@dataclass(frozen=True)
+class EstateSpec:
+    """The shape of the estate. Defaults mirror the templates' defaults."""
+
+    name: str = "shop"
+    primary: str = "us-east-1"
+    secondary: str = "us-west-2"
+    full_capacity: int = 4
+    standby_capacity: int = 1
+    replication_lag_ms: float = 120.0
+    cooldown_minutes: int = 30
+    max_switchover_lag_seconds: float = 5.0
+    approval_for_automatic: bool = False
+    extra_environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def regions(self) -> tuple[str, str]:
+        return (self.primary, self.secondary)
+
+    def peer(self, region: str) -> str:
+        return self.secondary if region == self.primary else self.primary
+
+    def short(self, region: str) -> str:
+        area, direction, number = region.split("-")
+        return f"{area[:2]}{direction[0]}{number}"
+
+    def cluster_id(self, region: str) -> str:
+        return f"{self.name}-{self.short(region)}"
+
+    def cluster_arn(self, region: str) -> str:
+        return f"arn:aws:rds:{region}:{ACCOUNT}:cluster:{self.cluster_id(region)}"
+
+    @property
+    def global_cluster_id(self) -> str:
+        return f"{self.name}-global"
+
+    @property
+    def parameter(self) -> str:
+        return f"/{self.name}/failover/active-region"
+
+    def health_alarm(self, region: str) -> str:
+        return f"{self.name}-health-{region}"
+
+    def probe_alarm(self, region: str) -> str:
+        return f"{self.name}-probe-{region}"
+
+    @property
+    def state_machine_name(self) -> str:
+        return f"{self.name}-failover"
+
+    @property
+    def table_name(self) -> str:
+        return f"{self.name}-failover"
+
+
+@dataclass
+class Snapshot:
+    """The estate's state as an operator would check it after a run."""
+
+    writer_region: str | None
+    global_cluster_status: str
+    dials: dict[str, float]
+    desired: dict[str, int]
+    running: dict[str, int]
+    active_parameter: dict[str, str | None]
+    lock_holder: dict[str, str | None]
+    dns: dict[str, str]
+
+
+class LocalEstate:
+    """Builds the estate inside an active ``mock_aws`` with the emulator installed."""
+
+    def __init__(self, emulator: Emulator, spec: EstateSpec | None = None) -> None:
+        self.emulator = emulator
+        self.spec = spec or EstateSpec()
+        self.template = load_template()
+        self.health = HealthEndpoints(list(self.spec.regions)).start()
+        self.health_check_ids: dict[str, str] = {}
+        self.endpoint_group_arns: dict[str, str] = {}
+        self.accelerator_arn = ""
+        self.hosted_zone_id = ""
+        self.topic_arns: dict[str, str] = {}
+        self.queue_urls: dict[str, str] = {}
+        self.function_arns: dict[str, dict[str, str]] = {}
+        self.state_machine_arns: dict[str, str] = {}
+        self.record_name = f"app.{self.spec.name}.example.com"
+        self._build()
+
+    # --- clients ----------------------------------------------------------------------------
+    def client(self, service: str, region: str) -> Any:
+        return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+
+    # --- building ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        spec = self.spec
+        self._build_database()
+        self._build_compute()
+        self._build_dns_and_health_checks()
+        self._build_accelerator()
+        self._build_alarms()
+        for region in spec.regions:
+            self.client("ssm", region).put_parameter(
+                Name=spec.parameter, Value=spec.primary, Type="String", Overwrite=True
+            )
+            self._build_table(region)
+            self._build_topic(region)
+        self.publish_replication_lag(spec.replication_lag_ms)
+        role = self.client("iam", spec.primary).create_role(
+            RoleName=f"{spec.name}-failover-role",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {
+                                "Service": ["lambda.amazonaws.com", "states.amazonaws.com"]
+                            },
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
+        for region in spec.regions:
+            self._build_functions(region, role)
+            self._build_state_machine(region, role)
+
+    def _build_database(self) -> None:
+        spec = self.spec
+        primary = self.client("rds", spec.primary)
+        primary.create_global_cluster(
+            GlobalClusterIdentifier=spec.global_cluster_id,
+            Engine="aurora-postgresql",
+            EngineVersion="16.4",
+            StorageEncrypted=True,
+        )
+        primary.create_db_cluster(
+            DBClusterIdentifier=spec.cluster_id(spec.primary),
+            Engine="aurora-postgresql",
+            EngineVersion="16.4",
+            GlobalClusterIdentifier=spec.global_cluster_id,
+            MasterUsername="app",
+            ManageMasterUserPassword=True,
+            StorageEncrypted=True,
+            ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
+        )
+        self.client("rds", spec.secondary).create_db_cluster(
+            DBClusterIdentifier=spec.cluster_id(spec.secondary),
+            Engine="aurora-postgresql",
+            EngineVersion="16.4",
+            GlobalClusterIdentifier=spec.global_cluster_id,
+            StorageEncrypted=True,
+            ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
+        )
+
+    def _build_compute(self) -> None:
+        spec = self.spec
+        for region in spec.regions:
+            ecs = self.client("ecs", region)
+            ecs.create_cluster(
+                clusterName=spec.cluster_id(region),
+                settings=[{"name": "containerInsights", "value": "enabled"}],
+            )
+            ecs.register_task_definition(
+                family=f"{spec.name}-web",
+                requiresCompatibilities=["FARGATE"],
+                networkMode="awsvpc",
+                cpu="512",
+                memory="1024",
+                containerDefinitions=[
+                    {
+                        "name": "web",
+                        "image": "public.ecr.aws/nginx/nginx:stable",
+                        "portMappings": [{"containerPort": 8080}],
+                        "essential": True,
+                    }
+                ],
+            )
+            desired = spec.full_capacity if region == spec.primary else spec.standby_capacity
+            ecs.create_service(
+                cluster=spec.cluster_id(region),
+                serviceName=f"{spec.name}-web",
+                taskDefinition=f"{spec.name}-web",
+                desiredCount=desired,
+                launchType="FARGATE",
+                deploymentConfiguration={
+                    "deploymentCircuitBreaker": {"enable": True, "rollback": True}
+                },
+            )
+        # Let the services' first tasks start before anything is measured.
+        self.emulator.clock.advance(self.emulator.latency.ecs_task_start_seconds + 1)
+
+    def _build_dns_and_health_checks(self) -> None:
+        spec = self.spec
+        route53 = self.client("route53", "us-east-1")
+        self.hosted_zone_id = route53.create_hosted_zone(
+            Name=f"{spec.name}.example.com", CallerReference=f"{spec.name}-zone"
+        )["HostedZone"]["Id"].split("/")[-1]
+        changes = []
+        for region in spec.regions:
+            check = route53.create_health_check(
+                CallerReference=f"{spec.name}-{region}",
+                HealthCheckConfig={
+                    "Type": "HTTPS",
+                    "FullyQualifiedDomainName": self.alb_dns_name(region),
+                    "ResourcePath": "/health",
+                    "Port": 443,
+                    "RequestInterval": 10,
+                    "FailureThreshold": 3,
+                },
+            )["HealthCheck"]
+            self.health_check_ids[region] = check["Id"]
+            changes.append(
+                {
+                    "Action": "CREATE",
+                    "ResourceRecordSet": {
+                        "Name": f"{self.record_name}.",
+                        "Type": "A",
+                        "SetIdentifier": region,
+                        "Region": region,
+                        "HealthCheckId": check["Id"],
+                        "AliasTarget": {
+                            "HostedZoneId": ALB_ZONE_IDS.get(region, "Z000000000000"),
+                            "DNSName": self.alb_dns_name(region),
+                            "EvaluateTargetHealth": True,
+                        },
+                    },
+                }
+            )
+        route53.change_resource_record_sets(
+            HostedZoneId=self.hosted_zone_id, ChangeBatch={"Changes": changes}
+        )
+
+    def alb_dns_name(self, region: str) -> str:
+        return f"{self.spec.cluster_id(region)}-alb-1234567890.{region}.elb.amazonaws.com"
+
+    def alb_arn(self, region: str) -> str:
+        return (
+            f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:loadbalancer/app/"
+            f"{self.spec.cluster_id(region)}-alb/0123456789abcdef"
+        )
+
+    def _build_accelerator(self) -> None:
+        spec = self.spec
+        ga = self.client("globalaccelerator", "us-west-2")
+        self.accelerator_arn = ga.create_accelerator(
+            Name=f"{spec.name}-accelerator", IpAddressType="IPV4", Enabled=True
+        )["Accelerator"]["AcceleratorArn"]
+        listener = ga.create_listener(
+            AcceleratorArn=self.accelerator_arn,
+            Protocol="TCP",
+            PortRanges=[{"FromPort": 443, "ToPort": 443}],
+            ClientAffinity="SOURCE_IP",
+        )["Listener"]["ListenerArn"]
+        for region in spec.regions:
+            group = ga.create_endpoint_group(
+                ListenerArn=listener,
+                EndpointGroupRegion=region,
+                EndpointConfigurations=[
+                    {
+                        "EndpointId": self.alb_arn(region),
+                        "Weight": 128,
+                        "ClientIPPreservationEnabled": True,
+                    }
+                ],
+                TrafficDialPercentage=100.0 if region == spec.primary else 0.0,
+                HealthCheckProtocol="HTTPS",
+                HealthCheckPath="/health",
+                HealthCheckPort=443,
+                HealthCheckIntervalSeconds=10,
+                ThresholdCount=3,
+            )["EndpointGroup"]
+            self.endpoint_group_arns[region] = group["EndpointGroupArn"]
+
+    def _build_alarms(self) -> None:
+        spec = self.spec
+        east = self.client("cloudwatch", "us-east-1")
+        for region in spec.regions:
+            east.put_metric_alarm(
+                AlarmName=spec.health_alarm(region),
+                Namespace="AWS/Route53",
+                MetricName="HealthCheckStatus",
+                Dimensions=[{"Name": "HealthCheckId", "Value": self.health_check_ids[region]}],
+                Statistic="Minimum",
+                Period=60,
+                EvaluationPeriods=2,
+                Threshold=1,
+                ComparisonOperator="LessThanThreshold",
+                TreatMissingData="breaching",
+            )
+            self.client("cloudwatch", spec.peer(region)).put_metric_alarm(
+                AlarmName=spec.probe_alarm(region),
+                Namespace="FailoverControlPlane",
+                MetricName="PeerHealthy",
+                Dimensions=[{"Name": "Region", "Value": region}],
+                Statistic="Minimum",
+                Period=60,
+                EvaluationPeriods=3,
+                Threshold=1,
+                ComparisonOperator="LessThanThreshold",
+                TreatMissingData="breaching",
+            )
+        for region in spec.regions:
+            east.set_alarm_state(
+                AlarmName=spec.health_alarm(region), StateValue="OK", StateReason="healthy"
+            )
+            self.client("cloudwatch", spec.peer(region)).set_alarm_state(
+                AlarmName=spec.probe_alarm(region), StateValue="OK", StateReason="healthy"
+            )
+
+    def _build_table(self, region: str) -> None:
+        definition = table_definition(self.template)
+        ddb = self.client("dynamodb", region)
+        ddb.create_table(
+            TableName=self.spec.table_name,
+            KeySchema=definition["KeySchema"],
+            AttributeDefinitions=definition["AttributeDefinitions"],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        if definition["TimeToLiveAttribute"]:
+            ddb.update_time_to_live(
+                TableName=self.spec.table_name,
+                TimeToLiveSpecification={
+                    "Enabled": True,
+                    "AttributeName": definition["TimeToLiveAttribute"],
+                },
+            )
+
+    def _build_topic(self, region: str) -> None:
+        sns = self.client("sns", region)
+        sqs = self.client("sqs", region)
+        topic = sns.create_topic(Name=f"{self.spec.name}-failover")["TopicArn"]
+        queue = sqs.create_queue(QueueName=f"{self.spec.name}-failover-notices")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        self.topic_arns[region] = topic
+        self.queue_urls[region] = queue
+
+    def estate_config(self) -> dict[str, Any]:
+        spec = self.spec
+        return {
+            "estate_name": spec.name,
+            "global_cluster_id": spec.global_cluster_id,
+            "active_region_parameter": spec.parameter,
+            "hosted_zone_id": self.hosted_zone_id,
+            "record_name": self.record_name,
+            "regions": {
+                region: {
+                    "db_cluster_arn": spec.cluster_arn(region),
+                    "ecs_cluster": spec.cluster_id(region),
+                    "ecs_service": f"{spec.name}-web",
+                    "full_capacity": spec.full_capacity,
+                    "endpoint_group_arn": self.endpoint_group_arns[region],
+                    "health_check_id": self.health_check_ids[region],
+                    "health_url": self.health.url(region),
+                    "health_alarm_name": spec.health_alarm(region),
+                    "probe_alarm_name": spec.probe_alarm(region),
+                    "alb_dns_name": self.alb_dns_name(region),
+                    "alb_hosted_zone_id": ALB_ZONE_IDS.get(region, "Z000000000000"),
+                    "record_set_identifier": region,
+                }
+                for region in spec.regions
+            },
+        }
+
+    def _environment(self, region: str) -> dict[str, str]:
+        spec = self.spec
+        return {
+            "ESTATE_CONFIG": json.dumps(self.estate_config()),
+            "FAILOVER_TABLE_NAME": spec.table_name,
+            "FAILOVER_TOPIC_ARN": self.topic_arns[region],
+            "STATE_MACHINE_NAME": spec.state_machine_name,
+            "COOLDOWN_MINUTES": str(spec.cooldown_minutes),
+            "LOCK_TTL_SECONDS": "3600",
+            "MAX_SWITCHOVER_LAG_SECONDS": str(spec.max_switchover_lag_seconds),
+            "OUTAGE_QUORUM": "2",
+            "APPROVAL_FOR_AUTOMATIC": "true" if spec.approval_for_automatic else "false",
+            "METRICS_NAMESPACE": "FailoverControlPlane",
+        }
+
+    def _build_functions(self, region: str, role: str) -> None:
+        concrete = self._environment(region)
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("README.txt", "handlers run in-process from functions/")
+        lam = self.client("lambda", region)
+        arns = {}
+        for logical_id, fn in function_specs(self.template).items():
+            env: dict[str, str] = {}
+            for key, value in fn.environment.items():
+                if isinstance(value, str | int | float | bool):
+                    env[key] = str(value)
+                elif key in concrete:
+                    env[key] = concrete[key]
+                else:
+                    raise KeyError(f"{logical_id}: no local value for environment variable {key}")
+            env.update(self.spec.extra_environment)
+            arns[logical_id] = lam.create_function(
+                FunctionName=f"{self.spec.name}-{logical_id}",
+                Runtime="python3.13",
+                Architectures=["arm64"],
+                Role=role,
+                Handler=fn.handler,
+                Code={"ZipFile": code.getvalue()},
+                Timeout=60,
+                Environment={"Variables": env},
+            )["FunctionArn"]
+        self.function_arns[region] = arns
+
+    def _build_state_machine(self, region: str, role: str) -> None:
+        values = {}
+        for key, value in state_machine_substitutions(self.template).items():
+            logical_id = key.removesuffix("Arn")
+            if logical_id not in self.function_arns[region]:
+                raise KeyError(f"substitution {key}={value} names no function")
+            values[key] = self.function_arns[region][logical_id]
+        definition = substitute(STATE_MACHINE.read_text(encoding="utf-8"), values)
+        self.state_machine_arns[region] = self.client("stepfunctions", region).create_state_machine(
+            name=self.spec.state_machine_name, definition=definition, roleArn=role, type="STANDARD"
+        )["stateMachineArn"]
+
+    # --- driving ----------------------------------------------------------------------------
+    def publish_replication_lag(self, lag_ms: float, region: str | None = None) -> None:
+        """Publish AuroraGlobalDBReplicationLag as Aurora does for each secondary."""
+        for name in [region] if region else list(self.spec.regions):
+            self.client("cloudwatch", name).put_metric_data(
+                Namespace="AWS/RDS",
+                MetricData=[
+                    {
+                        "MetricName": "AuroraGlobalDBReplicationLag",
+                        "Dimensions": [
+                            {"Name": "DBClusterIdentifier", "Value": self.spec.cluster_id(name)}
+                        ],
+                        "Timestamp": datetime.now(UTC) - timedelta(seconds=30),
+                        "Value": lag_ms,
+                        "Unit": "Milliseconds",
+                    }
+                ],
+            )
+
+    def start(self, region: str, payload: dict[str, Any], name: str | None = None) -> str:
+        kwargs: dict[str, Any] = {
+            "stateMachineArn": self.state_machine_arns[region],
+            "input": json.dumps(payload),
+        }
+        if name:
+            kwargs["name"] = name
+        return str(self.client("stepfunctions", region).start_execution(**kwargs)["executionArn"])
+
+    def wait(self, execution_arn: str, timeout: float = 60.0) -> dict[str, Any]:
+        region = execution_arn.split(":")[3]
+        sfn = self.client("stepfunctions", region)
+        deadline = time.monotonic() + timeout
+        while True:
+            described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+            if described["status"] in TERMINAL:
+                return described
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout} s")
+            time.sleep(0.01)
+
+    def run(self, region: str, payload: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
+        return self.wait(self.start(region, payload), timeout)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions", execution_arn.split(":")[3])
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def outage(self, region: str, *, observers: tuple[str, ...] = ("all",)) -> None:
+        """Make ``region`` fail as the observers would see it.
+
+        ``observers`` picks which observers notice: ``route53`` (checkers), ``health_alarm``,
+        ``probe`` (the peer's probe alarm), ``accelerator``; "all" is every one of them.
+        The region's /health endpoint answers 503 in every case.
+        """
+        chosen = set(observers)
+        every = "all" in chosen
+        self.health.set_healthy(region, False)
+        if every or "route53" in chosen:
+            self.emulator.route53.set_health(self.health_check_ids[region], False)
+        if every or "accelerator" in chosen:
+            self.emulator.globalaccelerator.set_endpoint_health(
+                self.endpoint_group_arns[region], False
+            )
+        if every or "health_alarm" in chosen:
+            self.client("cloudwatch", "us-east-1").set_alarm_state(
+                AlarmName=self.spec.health_alarm(region),
+                StateValue="ALARM",
+                StateReason="Threshold Crossed: 2 datapoints were less than the threshold (1.0).",
+            )
+        if every or "probe" in chosen:
+            self.client("cloudwatch", self.spec.peer(region)).set_alarm_state(
+                AlarmName=self.spec.probe_alarm(region),
+                StateValue="ALARM",
+                StateReason="Threshold Crossed: 3 datapoints were less than the threshold (1.0).",
+            )
+
+    def recover(self, region: str) -> None:
+        self.health.set_healthy(region, True)
+        self.emulator.route53.set_health(self.health_check_ids[region], True)
+        self.emulator.globalaccelerator.set_endpoint_health(self.endpoint_group_arns[region], True)
+        self.client("cloudwatch", "us-east-1").set_alarm_state(
+            AlarmName=self.spec.health_alarm(region), StateValue="OK", StateReason="recovered"
+        )
+        self.client("cloudwatch", self.spec.peer(region)).set_alarm_state(
+            AlarmName=self.spec.probe_alarm(region), StateValue="OK", StateReason="recovered"
+        )
+
+    def alarm_event(self, region: str, state: str = "ALARM") -> dict[str, Any]:
+        """The "CloudWatch Alarm State Change" event for ``region``'s health alarm, as sent."""
+        name = self.spec.health_alarm(region)
+        now = datetime.now(UTC)
+        return {
+            "version": "0",
+            "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
+            "detail-type": "CloudWatch Alarm State Change",
+            "source": "aws.cloudwatch",
+            "account": ACCOUNT,
+            "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1",
+            "resources": [f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{name}"],
+            "detail": {
+                "alarmName": name,
+                "state": {
+                    "value": state,
+                    "reason": "Threshold Crossed: 2 datapoints were less than the threshold (1.0).",
+                    "reasonData": "{}",
+                    "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+                },
+                "previousState": {
+                    "value": "OK",
+                    "reason": "Threshold Crossed",
+                    "timestamp": (now - timedelta(minutes=5)).strftime(
+                        "%Y-%m-%dT%H:%M:%S.000+0000"
+                    ),
+                },
+                "configuration": {
+                    "metrics": [
+                        {
+                            "id": "m1",
+                            "metricStat": {
+                                "metric": {
+                                    "namespace": "AWS/Route53",
+                                    "name": "HealthCheckStatus",
+                                    "dimensions": {"HealthCheckId": self.health_check_ids[region]},
+                                },
+                                "period": 60,
+                                "stat": "Minimum",
+                            },
+                            "returnData": True,
+                        }
+                    ]
+                },
+            },
+        }
+
+    # --- reading ----------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        spec = self.spec
+        rds = self.client("rds", spec.primary)
+        cluster = rds.describe_global_clusters(GlobalClusterIdentifier=spec.global_cluster_id)[
+            "GlobalClusters"
+        ][0]
+        writer = next(
+            (m["DBClusterArn"] for m in cluster["GlobalClusterMembers"] if m["IsWriter"]), None
+        )
+        ga = self.client("globalaccelerator", "us-west-2")
+        dials, desired, running, parameter, holder = {}, {}, {}, {}, {}
+        for region in spec.regions:
+            group = ga.describe_endpoint_group(EndpointGroupArn=self.endpoint_group_arns[region])
+            dials[region] = float(group["EndpointGroup"]["TrafficDialPercentage"])
+            service = self.client("ecs", region).describe_services(
+                cluster=spec.cluster_id(region), services=[f"{spec.name}-web"]
+            )["services"][0]
+            desired[region] = int(service["desiredCount"])
+            running[region] = int(service["runningCount"])
+            parameter[region] = self.client("ssm", region).get_parameter(Name=spec.parameter)[
+                "Parameter"
+            ]["Value"]
+            item = self.client("dynamodb", region).get_item(
+                TableName=spec.table_name, Key={"pk": {"S": "LOCK"}, "sk": {"S": "FAILOVER"}}
+            )
+            holder[region] = item["Item"]["holder"]["S"] if "Item" in item else None
+        records = self.client("route53", "us-east-1").list_resource_record_sets(
+            HostedZoneId=self.hosted_zone_id
+        )["ResourceRecordSets"]
+        dns = {
+            r["SetIdentifier"]: r["AliasTarget"]["DNSName"].rstrip(".")
+            for r in records
+            if r.get("SetIdentifier") and "AliasTarget" in r
+        }
+        return Snapshot(
+            writer_region=writer.split(":")[3] if writer else None,
+            global_cluster_status=cluster["Status"],
+            dials=dials,
+            desired=desired,
+            running=running,
+            active_parameter=parameter,
+            lock_holder=holder,
+            dns=dns,
+        )
+
+    def audit_rows(self, region: str) -> list[dict[str, Any]]:
+        """The audit rows, newest last, as plain Python values."""
+        from boto3.dynamodb.types import TypeDeserializer
+
+        deserialize = TypeDeserializer().deserialize
+        items = self.client("dynamodb", region).query(
+            TableName=self.spec.table_name,
+            KeyConditionExpression="pk = :run",
+            ExpressionAttributeValues={":run": {"S": "RUN"}},
+        )["Items"]
+        return [{key: deserialize(value) for key, value in item.items()} for item in items]
+
+    def notices(self, region: str) -> list[dict[str, Any]]:
+        """Drain the SNS notices delivered so far: [{"subject", "kind", "message"}]."""
+        sqs = self.client("sqs", region)
+        found: list[dict[str, Any]] = []
+        while True:
+            batch = sqs.receive_message(
+                QueueUrl=self.queue_urls[region], MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not batch:
+                return found
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                body = json.loads(envelope["Message"])
+                found.append(
+                    {"subject": envelope.get("Subject"), "kind": body.get("kind"), "message": body}
+                )
+                sqs.delete_message(
+                    QueueUrl=self.queue_urls[region], ReceiptHandle=message["ReceiptHandle"]
+                )
+
+    def close(self) -> None:
+        self.health.stop()

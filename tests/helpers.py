@@ -1,0 +1,44 @@
+"""Helpers shared by the test suites."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from failover import clients
+from moto import mock_aws
+from moto.core.config import DefaultConfig
+
+from emulator import Emulator, ManualClock
+from emulator.estate import EstateSpec, LocalEstate
+
+REPO = Path(__file__).resolve().parent.parent
+EVENTS = REPO / "events"
+
+
+def load_event(name: str, **overrides: Any) -> dict[str, Any]:
+    """A ready-to-paste example from events/, with optional field overrides."""
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    event.update(overrides)
+    return event
+
+
+MOTO_CONFIG: DefaultConfig = {
+    "core": {"reset_boto3_session": False},
+    "stepfunctions": {"execute_state_machine": True},
+}
+
+
+def build(spec: EstateSpec | None = None) -> Iterator[LocalEstate]:
+    with mock_aws(config=MOTO_CONFIG):
+        emulator = Emulator.install(clock=ManualClock(), time_scale=0.0)
+        clients.reset()
+        estate = LocalEstate(emulator, spec)
+        try:
+            yield estate
+        finally:
+            estate.close()
+            emulator.uninstall()
+            clients.reset()

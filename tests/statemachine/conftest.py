@@ -1,0 +1,22 @@
+"""Run the real ASL with moto's Step Functions interpreter and the real handlers in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from emulator.estate import LocalEstate
+from tests.helpers import build
+
+
+@pytest.fixture
+def estate() -> Iterator[LocalEstate]:
+    yield from build()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The estate's /health endpoints are real HTTP servers on loopback; nothing else is."""
+    for item in items:
+        if "statemachine" in item.nodeid:
+            item.add_marker(pytest.mark.allow_hosts(["127.0.0.1"]))
