@@ -499,7 +499,7 @@ class LocalEstate:
                 return described
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout} s")
-            time.sleep(0.01)
+            time.sleep(0.05)
 
     def run(self, region: str, payload: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
         return self.wait(self.start(region, payload), timeout)
@@ -682,4 +682,10 @@ class LocalEstate:
                 )
 
     def close(self) -> None:
+        """Stop executions still running (e.g. waiting for approval), then the endpoints."""
+        for region, arn in self.state_machine_arns.items():
+            sfn = self.client("stepfunctions", region)
+            running = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")
+            for execution in running["executions"]:
+                sfn.stop_execution(executionArn=execution["executionArn"], error="EstateClosed")
         self.health.stop()

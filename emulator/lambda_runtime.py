@@ -307,5 +307,34 @@ def install(patcher: Patcher) -> None:
     # mock_aws(config={"lambda": {"use_docker": False}}) selects moto's LambdaSimpleBackend,
     # whose invoke echoes the payload without running anything: run the handler there too.
     patcher.setattr(LambdaSimpleBackend, "invoke", LambdaBackend.invoke)
+    _guard_environment_scans(patcher)
     reset()
     patcher.defer(reset)
+
+
+def _guard_environment_scans(patcher: Patcher) -> None:
+    """Readers that iterate ``os.environ`` take ``ENV_LOCK`` too.
+
+    Restoring the environment after an invocation removes the function's variables. A scan
+    of ``os.environ`` in another thread at that moment (``os.environ.items()`` lists the keys,
+    then reads each one) raises ``KeyError`` for a key removed in between. Every boto3 client
+    creation scans it for proxy settings (``urllib.request.getproxies_environment``, reached
+    from ``botocore.utils.get_environ_proxies``), including the clients that moto's Step
+    Functions interpreter creates to invoke the next function while a Parallel branch's
+    handler finishes. On Lambda each function has its own process, so no such scan can
+    overlap another function's environment; the lock restores that.
+    """
+    import urllib.request
+
+    import botocore.utils
+
+    original = urllib.request.getproxies_environment
+
+    def getproxies_environment() -> dict[str, str]:
+        with ENV_LOCK:
+            return original()
+
+    patcher.setattr(urllib.request, "getproxies_environment", getproxies_environment)
+    for module in (urllib.request, botocore.utils):
+        if getattr(module, "getproxies", None) is original:
+            patcher.setattr(module, "getproxies", getproxies_environment)

@@ -55,6 +55,7 @@ _CONFIGS = {
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str, Profile], Any] = {}
+_session: boto3.session.Session | None = None
 
 
 @overload
@@ -82,9 +83,14 @@ def client(service: Literal["stepfunctions"], region: str, profile: Profile = ..
 def client(service: str, region: str, profile: Profile = Profile.CRITICAL) -> Any:
     key = (service, region, profile)
     with _lock:
+        global _session
         found = _cache.get(key)
         if found is None:
-            found = boto3.session.Session().client(
+            if _session is None:
+                # One session per execution environment: creating a session is expensive,
+                # and a session is not thread-safe, so clients are created under the lock.
+                _session = boto3.session.Session()
+            found = _session.client(
                 service,  # type: ignore[call-overload]
                 region_name=region,
                 config=_CONFIGS[profile],
@@ -95,5 +101,7 @@ def client(service: str, region: str, profile: Profile = Profile.CRITICAL) -> An
 
 def reset() -> None:
     """Forget every cached client (tests and the drill call this between estates)."""
+    global _session
     with _lock:
         _cache.clear()
+        _session = None
