@@ -34,3 +34,90 @@ def install(patcher: Patcher) -> None:
             return loader
 
     patcher.setattr(botocore.session, "create_loader", create_loader)
+
+    _cache_asl_parse_trees(patcher)
+    _cache_interpreter_clients(patcher)
+
+
+def _cache_interpreter_clients(patcher: Patcher) -> None:
+    """One client per (service, region) for moto's Step Functions interpreter.
+
+    ``boto_client_for`` builds a new boto3 client for every Task it runs (one per Lambda
+    invocation). Its clients carry fixed fake credentials and the same config every time, and
+    boto3 clients are thread-safe, so one per (service, region) serves every Task.
+    """
+    import importlib
+
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+    clients: dict[tuple[str, str, bool], Any] = {}
+    lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if state_credentials is not None and getattr(state_credentials, "role_arn", None):
+            return original(region=region, service=service, state_credentials=state_credentials)
+        from moto.core.models import botocore_stubber
+
+        key = (region, service, bool(botocore_stubber.enabled))
+        with lock:
+            found = clients.get(key)
+            if found is None:
+                found = clients[key] = original(region=region, service=service)
+            return found
+
+    for name in (
+        "moto.stepfunctions.parser.asl.utils.boto_client",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_events",
+        "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+    ):
+        module = importlib.import_module(name)
+        if getattr(module, "boto_client_for", None) is original:
+            patcher.setattr(module, "boto_client_for", boto_client_for)
+
+
+def _cache_asl_parse_trees(patcher: Patcher) -> None:
+    """Lex and parse each distinct ASL definition once (ANTLR in pure Python: ~0.3 s each).
+
+    moto parses the definition at ``CreateStateMachine`` and again at every execution start.
+    The ANTLR parse tree is only read afterwards, so it is cached by definition text; the
+    evaluation components are still built fresh by a new ``Preprocessor`` for every call, so
+    no execution shares state with another.
+    """
+    from antlr4 import CommonTokenStream, InputStream  # type: ignore[import-untyped]
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+    from moto.stepfunctions.parser.asl.parse.asl_parser import (
+        AmazonStateLanguageParser,
+        ASLParserException,
+        SyntaxErrorListener,
+    )
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    trees: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def parse(definition: str) -> tuple[Any, Any]:
+        with lock:
+            tree = trees.get(definition)
+        if tree is None:
+            listener = SyntaxErrorListener()  # type: ignore[no-untyped-call]
+            parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
+            parser.removeErrorListeners()
+            parser.addErrorListener(listener)
+            tree = parser.state_machine()  # type: ignore[no-untyped-call]
+            if listener.errors:
+                raise ASLParserException(errors=listener.errors)
+            with lock:
+                if len(trees) >= 64:
+                    trees.clear()
+                trees[definition] = tree
+        return Preprocessor().visit(tree), tree
+
+    patcher.setattr(AmazonStateLanguageParser, "parse", staticmethod(parse))

@@ -123,11 +123,15 @@ class LocalEstate:
         self.function_arns: dict[str, dict[str, str]] = {}
         self.state_machine_arns: dict[str, str] = {}
         self.record_name = f"app.{self.spec.name}.example.com"
+        self._clients: dict[tuple[str, str], Any] = {}
         self._build()
 
     # --- clients ----------------------------------------------------------------------------
     def client(self, service: str, region: str) -> Any:
-        return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
+        return self._clients[key]
 
     # --- building ---------------------------------------------------------------------------
     def _build(self) -> None:

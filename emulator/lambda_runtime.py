@@ -13,12 +13,13 @@ Per invocation, under one process-wide lock (environment variables are process-g
   and the other reserved ``AWS_LAMBDA_*`` variables, ``POWERTOOLS_TRACE_DISABLED=1``; and,
   when moto runs as a server (no ``mock_aws`` active), ``AWS_ENDPOINT_URL`` pointing at it
   unless already set. Restored afterwards.
-* Execution environments: each function (ARN + environment variables) gets its own copy of
-  the handler's top-level package modules, imported on its first ("cold") invocation and
-  reused afterwards, as Lambda keeps one process per execution environment. So
-  module-level state (settings read once, Powertools objects) never leaks between functions
-  or regions. ``reset()`` (called by ``Emulator.uninstall``) forgets them all. Sources are
-  compiled once per process and the code objects reused by every environment.
+* Execution environments (when ``ISOLATE_EXECUTION_ENVIRONMENTS`` is on): each function
+  (ARN + environment variables) gets its own copy of the handler's top-level package
+  modules, imported on its first ("cold") invocation and reused afterwards, as Lambda keeps
+  one process per execution environment. So module-level state (settings read once,
+  Powertools objects) never leaks between functions or regions. ``reset()`` (called by
+  ``Emulator.uninstall``) forgets them all. Sources are compiled once per process and the
+  code objects reused by every environment.
 
 An exception becomes the payload the Python runtime returns,
 ``{"errorMessage", "errorType", "requestId", "stackTrace"}`` with ``errored=True``, so Step
@@ -60,8 +61,12 @@ LOG = logging.getLogger(__name__)
 #: Held while a handler runs with its environment variables in ``os.environ``.
 ENV_LOCK = threading.RLock()
 
-#: Give every function its own copy of its handler package's modules.
-ISOLATE_EXECUTION_ENVIRONMENTS = True
+#: Give every function its own copy of its handler package's modules, as separate Lambda
+#: processes would. Off by default: it re-imports the package and rebuilds every boto3
+#: session and client per function (about 20 CPU-seconds over the state-machine suite), and
+#: the failover package keys its caches by environment and region, so sharing is safe there.
+#: Switch it on to check that a handler package does not lean on module state.
+ISOLATE_EXECUTION_ENVIRONMENTS = False
 
 _ENVIRONMENTS: dict[tuple[str, str], dict[str, ModuleType]] = {}
 
