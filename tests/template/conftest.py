@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,10 @@ from tests.template.cfn_yaml import REPO_ROOT, TEMPLATE_PATH, load_template
 from tests.template.support import (
     ASL_PATH,
     ASL_WRAPPER,
+    CHECKOV,
+    CHECKOV_TEMPLATES,
     SAMCONFIG_PATH,
+    STACK_PATHS,
     UNSUPPRESSED_TEMPLATE,
     ToolRuns,
     asl_wrapper,
@@ -82,20 +86,31 @@ def samconfig() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def tool_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolRuns]:
-    """sam validate, sam build and one cfn-lint run, started together on first use.
+    """sam validate, sam build, checkov and one cfn-lint run, started together on first use.
 
-    cfn-lint (with the serverless rules) lints, in one process:
+    Under xdist the first worker to ask starts them; the others read the same results.
+    sam validate --lint covers template.yaml and stacks/*.yaml in one process.
+    cfn-lint (with the serverless rules) lints, in one process, stacks/*.yaml and:
     - template.yaml itself;
     - UNSUPPRESSED_TEMPLATE: template.yaml without its WS1004 suppression, to prove the
       serverless rules are loaded;
     - ASL_WRAPPER: the ASL inside a plain AWS::StepFunctions::StateMachine (if it exists).
     """
-    work = tmp_path_factory.mktemp("template-gates")
+    # One folder for the whole session: xdist workers' base temps share a parent.
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if base.name.startswith("popen-gw") else base
+    work = root / "template-gates"
+    try:
+        work.mkdir()
+        owner = True
+    except FileExistsError:
+        owner = False
     sam_template = load_template(TEMPLATE_PATH)
 
     unsuppressed = json.loads(json.dumps(sam_template))
     unsuppressed["Metadata"]["cfn-lint"]["config"]["ignore_checks"].remove("WS1004")
-    (work / UNSUPPRESSED_TEMPLATE).write_text(json.dumps(unsuppressed), encoding="utf-8")
+    if owner:
+        (work / UNSUPPRESSED_TEMPLATE).write_text(json.dumps(unsuppressed), encoding="utf-8")
     lint_inputs = [str(TEMPLATE_PATH), str(work / UNSUPPRESSED_TEMPLATE)]
 
     if ASL_PATH.exists():
@@ -107,10 +122,13 @@ def tool_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolRuns]:
         except (ValueError, KeyError):
             pass  # not JSON / unknown placeholder: the pure-Python ASL tests say which
         else:
-            (work / ASL_WRAPPER).write_text(json.dumps(wrapper, indent=2), encoding="utf-8")
+            if owner:
+                (work / ASL_WRAPPER).write_text(json.dumps(wrapper, indent=2), encoding="utf-8")
             lint_inputs.append(str(work / ASL_WRAPPER))
 
-    runs = ToolRuns(work)
+    lint_inputs += [str(path) for path in STACK_PATHS]
+
+    runs = ToolRuns(work, owner)
     runs.start(
         "cfn-lint",
         "cfn-lint",
@@ -121,7 +139,21 @@ def tool_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolRuns]:
         "--",
         *lint_inputs,
     )
-    runs.start("sam-validate", "sam", "validate", "--lint", "--template", str(TEMPLATE_PATH))
+    # One process validates every template: the SAM CLI's start-up is paid once.
+    runs.start(
+        "sam-validate",
+        "python",
+        str(Path(__file__).with_name("sam_validate_many.py")),
+        str(work / "sam-validate.json"),
+        str(TEMPLATE_PATH),
+        *(str(path) for path in STACK_PATHS),
+    )
+    if CHECKOV.exists():
+        checkov = ["--skip-download", "--framework", "cloudformation", "-o", "json"]
+        for path in CHECKOV_TEMPLATES:
+            checkov += ["-f", str(path.relative_to(REPO_ROOT))]
+        runs.start("checkov", str(CHECKOV), *checkov)
+    runs.ready()
     runs.start(
         "sam-build",
         "sam",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,9 @@ from tests.template.cfn_yaml import REPO_ROOT
 VENV_BIN = Path(sys.executable).parent
 ASL_PATH = REPO_ROOT / "statemachines" / "failover.asl.json"
 SAMCONFIG_PATH = REPO_ROOT / "samconfig.toml"
+STACK_PATHS = sorted((REPO_ROOT / "stacks").glob("*.yaml"))
+CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
+CHECKOV_TEMPLATES = [*STACK_PATHS, REPO_ROOT / "template.yaml"]
 TOOL_TIMEOUT_SECONDS = 120
 
 # Inputs of the single cfn-lint run next to template.yaml (conftest.tool_runs).
@@ -76,43 +81,82 @@ def run_tool(tool: str, *args: str, cwd: Path = REPO_ROOT) -> subprocess.Complet
 
 
 class ToolRuns:
-    """Tool processes started together (2 cores: validate, lint and build overlap).
+    """Tool processes started together, once per test session (2 cores: they overlap).
 
-    Output goes to files, not pipes, so a chatty tool can never block on a full pipe.
+    Under pytest-xdist every worker asks for the runs; the first to create the shared work
+    folder starts the tools, the others read the same results. Each tool writes its output
+    to files and, when it exits, its exit code to ``NAME.rc``, so any worker can wait for it
+    and no chatty tool can block on a full pipe.
     """
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, owner: bool) -> None:
         self.work = work
-        self._running: dict[str, tuple[subprocess.Popen[bytes], Path, Path]] = {}
+        self.owner = owner
+        self._processes: list[subprocess.Popen[bytes]] = []
         self._done: dict[str, subprocess.CompletedProcess[str]] = {}
 
     def start(self, name: str, tool: str, *args: str, cwd: Path = REPO_ROOT) -> None:
+        if not self.owner:
+            return
         executable = VENV_BIN / tool
         assert executable.exists(), f"{executable} is missing; run `make venv`"
-        out, err = self.work / f"{name}.out", self.work / f"{name}.err"
-        with out.open("wb") as stdout, err.open("wb") as stderr:
-            process = subprocess.Popen(  # noqa: S603 - fixed executables from the venv
-                [str(executable), *args], cwd=cwd, env=tool_env(), stdout=stdout, stderr=stderr
-            )
-        self._running[name] = (process, out, err)
+        command = shlex.join([str(executable), *args])
+        base = shlex.quote(str(self.work / name))
+        script = (
+            f"{command} >{base}.out 2>{base}.err; "
+            f"echo $? >{base}.rc.tmp && mv {base}.rc.tmp {base}.rc"
+        )
+        self._processes.append(
+            subprocess.Popen(["/bin/sh", "-c", script], cwd=cwd, env=tool_env())  # noqa: S603
+        )
+        with (self.work / "started").open("a", encoding="utf-8") as manifest:
+            manifest.write(name + "\n")
+
+    def ready(self) -> None:
+        """The owner has started every tool: the others may read the manifest."""
+        if self.owner:
+            (self.work / "ready").touch()
+
+    def _wait_for(self, path: Path) -> None:
+        deadline = time.monotonic() + TOOL_TIMEOUT_SECONDS
+        while not path.exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{path} did not appear in {TOOL_TIMEOUT_SECONDS} s")
+            time.sleep(0.1)
+
+    def started(self, name: str) -> bool:
+        self._wait_for(self.work / "ready")
+        return name in (self.work / "started").read_text(encoding="utf-8").split()
+
+    def sam_validate(self, template: Path) -> tuple[int, str]:
+        """Exit code and output of ``sam validate --lint`` for one template."""
+        result = self.result("sam-validate")
+        report_path = self.work / "sam-validate.json"
+        assert report_path.exists(), result.stdout + result.stderr
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        entry = report[str(template)]
+        return int(entry["code"]), str(entry["output"])
 
     def result(self, name: str) -> subprocess.CompletedProcess[str]:
         if name not in self._done:
-            process, out, err = self._running.pop(name)
-            returncode = process.wait(timeout=TOOL_TIMEOUT_SECONDS)
+            assert self.started(name), f"{name} was never started"
+            self._wait_for(self.work / f"{name}.rc")
             self._done[name] = subprocess.CompletedProcess(
-                process.args,
-                returncode,
-                out.read_text(encoding="utf-8"),
-                err.read_text(encoding="utf-8"),
+                name,
+                int((self.work / f"{name}.rc").read_text(encoding="utf-8").strip()),
+                (self.work / f"{name}.out").read_text(encoding="utf-8"),
+                (self.work / f"{name}.err").read_text(encoding="utf-8"),
             )
         return self._done[name]
 
     def stop(self) -> None:
-        for process, _, _ in self._running.values():
-            process.kill()
-            process.wait()
-        self._running.clear()
+        """The owner waits for its tools: another worker may still be reading them."""
+        for process in self._processes:
+            try:
+                process.wait(timeout=TOOL_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 # ---------------------------------------------------------------- ASL wrapped for cfn-lint

@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from tests.template.cfn_yaml import load_template
+from tests.template.cfn_yaml import TEMPLATE_PATH, load_template
 from tests.template.support import FUNCTIONS, UNSUPPRESSED_TEMPLATE, ToolRuns
 
 pytestmark = pytest.mark.slow
 
 
 def test_sam_validate_lint_passes(tool_runs: ToolRuns) -> None:
-    result = tool_runs.result("sam-validate")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "is a valid SAM Template" in result.stdout + result.stderr
+    code, output = tool_runs.sam_validate(TEMPLATE_PATH)
+    assert code == 0, output
+    assert "is a valid SAM Template" in output
 
 
 def test_cfn_lint_with_serverless_rules_passes(

@@ -15,7 +15,7 @@ import pytest
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
-from emulator import Emulator, ManualClock
+from emulator import Emulator, ManualClock, lambda_runtime
 
 HANDLERS = "tests.unit.emulator_fixture_handler"
 REGION = "us-west-2"
@@ -117,9 +117,10 @@ def test_invoke_runs_the_handler_in_process_with_its_environment(
 
 
 def test_each_function_has_its_own_warm_execution_environment(
-    function: Callable[..., str],
+    function: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given two functions with the same handler module
+    # given isolated execution environments and two functions with the same handler module
+    monkeypatch.setattr(lambda_runtime, "ISOLATE_EXECUTION_ENVIRONMENTS", True)
     function("one", "echo")
     function("two", "echo")
 
