@@ -82,6 +82,11 @@ def _cache_interpreter_clients(patcher: Patcher) -> None:
             patcher.setattr(module, "boto_client_for", boto_client_for)
 
 
+_ASL_TREES: dict[str, Any] = {}
+"""ANTLR parse trees by definition text, kept across installs (trees are never modified)."""
+_ASL_TREES_LOCK = threading.Lock()
+
+
 def _cache_asl_parse_trees(patcher: Patcher) -> None:
     """Lex and parse each distinct ASL definition once (ANTLR in pure Python: ~0.3 s each).
 
@@ -100,8 +105,8 @@ def _cache_asl_parse_trees(patcher: Patcher) -> None:
     )
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
-    trees: dict[str, Any] = {}
-    lock = threading.Lock()
+    trees = _ASL_TREES
+    lock = _ASL_TREES_LOCK
 
     def parse(definition: str) -> tuple[Any, Any]:
         with lock:

@@ -1,12 +1,18 @@
-"""Read the SAM template so that the emulated estate is built from what is deployed.
+"""Read the SAM templates, so that the emulated estate is built from what is deployed.
 
-CloudFormation short-form tags (!Ref, !Sub, !GetAtt, ...) load as their long-form dicts.
+CloudFormation short-form tags become their long form, the way CloudFormation reads them:
+``!Ref X`` -> ``{"Ref": "X"}``, ``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``, ``!Sub s`` ->
+``{"Fn::Sub": "s"}``, and so on. Dates stay strings (``AWSTemplateFormatVersion: 2010-09-09``).
+The template gates (tests/template) read templates through this module too.
 """
 
 from __future__ import annotations
 
+import copy
+import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,32 +23,98 @@ TEMPLATE = REPO_ROOT / "template.yaml"
 STATE_MACHINE = REPO_ROOT / "statemachines" / "failover.asl.json"
 
 
-class _CfnLoader(yaml.SafeLoader):
-    pass
+# Short-form tags whose long form is "Fn::<Name>".
+_FN_TAGS = (
+    "And",
+    "Base64",
+    "Cidr",
+    "Contains",
+    "EachMemberEquals",
+    "EachMemberIn",
+    "Equals",
+    "FindInMap",
+    "ForEach",
+    "GetAZs",
+    "GetAtt",
+    "If",
+    "ImportValue",
+    "Join",
+    "Length",
+    "Not",
+    "Or",
+    "RefAll",
+    "Select",
+    "Split",
+    "Sub",
+    "ToJsonString",
+    "Transform",
+    "ValueOf",
+    "ValueOfAll",
+)
 
 
-def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    value: Any
+class CfnYamlLoader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]  # yaml untyped
+    """A SafeLoader that understands CloudFormation's short-form tags."""
+
+
+# CloudFormation keeps unquoted dates (2010-09-09) as strings.
+CfnYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _node_value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-        if suffix == "GetAtt":
-            value = str(value).split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {name: value}
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    raise yaml.constructor.ConstructorError(
+        None, None, f"unexpected node {node!r}", node.start_mark
+    )
 
 
-_CfnLoader.add_multi_constructor("!", _tag)
+def _construct_fn(name: str) -> Any:
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+        value = _node_value(loader, node)
+        if name == "GetAtt" and isinstance(value, str):
+            # !GetAtt Resource.Attribute(.Nested) -> [Resource, Attribute(.Nested)]
+            resource, _, attribute = value.partition(".")
+            value = [resource, attribute]
+        return {f"Fn::{name}": value}
+
+    return construct
 
 
-def load_template(path: Path | str = TEMPLATE) -> dict[str, Any]:
+def _construct_ref(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+    return {"Ref": _node_value(loader, node)}
+
+
+def _construct_condition(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+    return {"Condition": _node_value(loader, node)}
+
+
+for _name in _FN_TAGS:
+    CfnYamlLoader.add_constructor(f"!{_name}", _construct_fn(_name))
+CfnYamlLoader.add_constructor("!Ref", _construct_ref)
+CfnYamlLoader.add_constructor("!Condition", _construct_condition)
+
+
+def load_template(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The template at ``path`` (default: template.yaml) as a fresh dict (parsed once per
+    file version)."""
+    resolved = Path(path if path is not None else TEMPLATE).resolve()
+    return copy.deepcopy(_load(resolved, resolved.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path, mtime_ns: int) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
-        loaded = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        loaded = yaml.load(handle, Loader=CfnYamlLoader)  # noqa: S506 - SafeLoader subclass
     if not isinstance(loaded, dict):
-        raise ValueError(f"{path} is not a CloudFormation template")
+        raise TypeError(f"{path} is not a YAML mapping")
     return loaded
 
 
