@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
-from moto import mock_aws
-from moto.core.config import DefaultConfig
 
-from emulator import Emulator, ManualClock
+from emulator import Emulator
 
 # Keep boto3's default session between tests: clients are built 10x faster.
-MOTO: DefaultConfig = {
-    "core": {"reset_boto3_session": False},
-    "stepfunctions": {"execute_state_machine": True},
-}
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with mock_aws(config=MOTO):
-        emulator = Emulator.install(clock=ManualClock())
-        try:
-            yield emulator
-        finally:
-            emulator.uninstall()
 
 
 @pytest.fixture

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
-from moto import mock_aws
-from moto.core.config import DefaultConfig
 
-from emulator import Emulator, ManualClock
+from emulator import Emulator
 
 # Keep boto3's default session between tests: clients are built 10x faster.
-MOTO: DefaultConfig = {"core": {"reset_boto3_session": False}}
 
 
 ACCOUNT = "123456789012"
@@ -28,16 +24,6 @@ ALB_WEST = (
     f"arn:aws:elasticloadbalancing:us-west-2:{ACCOUNT}:loadbalancer/app/shop/fedcba9876543210"
 )
 ACCEL_RE = re.compile(rf"^arn:aws:globalaccelerator::{ACCOUNT}:accelerator/[0-9a-f-]{{36}}$")
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with mock_aws(config=MOTO):
-        emulator = Emulator.install(clock=ManualClock())
-        try:
-            yield emulator
-        finally:
-            emulator.uninstall()
 
 
 @pytest.fixture

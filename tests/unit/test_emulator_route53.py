@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
-from moto.core.config import DefaultConfig
 
-from emulator import Emulator, ManualClock
+from emulator import Emulator
 
 # Keep boto3's default session between tests: clients are built 10x faster.
-MOTO: DefaultConfig = {"core": {"reset_boto3_session": False}}
 
 
 DEFAULT_REGIONS = {
@@ -27,16 +23,6 @@ DEFAULT_REGIONS = {
     "ap-northeast-1",
     "sa-east-1",
 }
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with mock_aws(config=MOTO):
-        emulator = Emulator.install(clock=ManualClock())
-        try:
-            yield emulator
-        finally:
-            emulator.uninstall()
 
 
 @pytest.fixture

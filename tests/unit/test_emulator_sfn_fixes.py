@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
-from moto.core.config import DefaultConfig
 
-from emulator import Emulator, ManualClock
+from emulator import Emulator
 from emulator.sfn_fixes import is_definite_json_path, sdk_error_name
 
 # Keep boto3's default session between tests: clients are built 10x faster.
-MOTO: DefaultConfig = {
-    "core": {"reset_boto3_session": False},
-    "stepfunctions": {"execute_state_machine": True},
-}
 
 
 REGION = "us-west-2"
-
-
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with mock_aws(config=MOTO):
-        emulator = Emulator.install(clock=ManualClock())
-        try:
-            yield emulator
-        finally:
-            emulator.uninstall()
 
 
 @pytest.fixture
