@@ -482,43 +482,44 @@ def _install_lambda_errors(patcher: Patcher) -> None:
     def _details(**details: Any) -> Any:
         return dict(details)  # moto's EventDetails is a (total) TypedDict of optional keys
 
-    plain_original = StateTaskLambda._from_error
-    service_original = StateTaskServiceLambda._from_error
+    def named_from_error(original: Any, event_type: Any, details: Any) -> Any:
+        """A ``_from_error`` that names Lambda API failures as AWS does, else defers."""
 
-    def plain_from_error(self: Any, env: Any, ex: Exception) -> Any:
-        named = _lambda_error(ex)
-        if named is None:
-            return plain_original(self, env, ex)
-        error, cause = named
-        return FailureEvent(
-            env=env,
-            error_name=CustomErrorName(error),
-            event_type=HistoryEventType.LambdaFunctionFailed,
-            event_details=_details(
-                lambdaFunctionFailedEventDetails=LambdaFunctionFailedEventDetails(
-                    error=error, cause=cause
-                )
-            ),
-        )
+        def from_error(self: Any, env: Any, ex: Exception) -> Any:
+            named = _lambda_error(ex)
+            if named is None:
+                return original(self, env, ex)
+            error, cause = named
+            return FailureEvent(
+                env=env,
+                error_name=CustomErrorName(error),
+                event_type=event_type,
+                event_details=_details(**details(self, error, cause)),
+            )
 
-    def service_from_error(self: Any, env: Any, ex: Exception) -> Any:
-        named = _lambda_error(ex)
-        if named is None:
-            return service_original(self, env, ex)
-        error, cause = named
-        return FailureEvent(
-            env=env,
-            error_name=CustomErrorName(error),
-            event_type=HistoryEventType.TaskFailed,
-            event_details=_details(
-                taskFailedEventDetails=TaskFailedEventDetails(
-                    error=error,
-                    cause=cause,
-                    resource=self._get_sfn_resource(),
-                    resourceType=self._get_sfn_resource_type(),
-                )
-            ),
-        )
+        return from_error
+
+    plain_from_error = named_from_error(
+        StateTaskLambda._from_error,
+        HistoryEventType.LambdaFunctionFailed,
+        lambda _self, error, cause: {
+            "lambdaFunctionFailedEventDetails": LambdaFunctionFailedEventDetails(
+                error=error, cause=cause
+            )
+        },
+    )
+    service_from_error = named_from_error(
+        StateTaskServiceLambda._from_error,
+        HistoryEventType.TaskFailed,
+        lambda self, error, cause: {
+            "taskFailedEventDetails": TaskFailedEventDetails(
+                error=error,
+                cause=cause,
+                resource=self._get_sfn_resource(),
+                resourceType=self._get_sfn_resource_type(),
+            )
+        },
+    )
 
     patcher.setattr(StateTaskLambda, "_from_error", plain_from_error)
     patcher.setattr(StateTaskServiceLambda, "_from_error", service_from_error)
