@@ -42,7 +42,7 @@ list when a session is created).
 from __future__ import annotations
 
 from . import lambda_runtime, sfn_fixes, sfn_time
-from .clock import Clock, ManualClock, ScaledClock
+from .clock import Clock, ManualClock, ModelledClock, ScaledClock
 from .core import Emulator, active
 from .faults import Faults
 from .latency import LatencyModel
@@ -53,6 +53,7 @@ __all__ = [
     "Faults",
     "LatencyModel",
     "ManualClock",
+    "ModelledClock",
     "ScaledClock",
     "active",
     "lambda_runtime",

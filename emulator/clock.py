@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ManualClock", "ScaledClock"]
+__all__ = ["Clock", "ManualClock", "ModelledClock", "ScaledClock"]
 
 
 @runtime_checkable
@@ -107,3 +107,52 @@ class ScaledClock:
 
     def __repr__(self) -> str:
         return f"ScaledClock(time_scale={self.time_scale}, now={self.now():.3f})"
+
+
+class ModelledClock:
+    """Discrete modelled time, paced for people: what the local drill runs on.
+
+    Only modelled waits move it (a Wait state, a Retry interval, an AWS operation's latency,
+    the drill's driver while nothing runs): compute the emulator itself spends (moto, the
+    in-process handlers) costs no modelled time, so the timeline is what AWS would take, not
+    what this machine took. ``sleep(n)`` really waits ``n * time_scale`` seconds for pacing,
+    then moves the clock to *its own target* (the time when the wait began + ``n``), never
+    back. Two Parallel branches that wait at once therefore end at the later of their two
+    targets, not at the sum.
+    """
+
+    def __init__(self, time_scale: float = 0.0, start: float = 0.0) -> None:
+        if time_scale < 0:
+            raise ValueError("time_scale must be >= 0")
+        self.time_scale = float(time_scale)
+        self._now = float(start)
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        step = _check_seconds(seconds)
+        with self._lock:
+            self._now += step
+
+    def advance_to(self, moment: float) -> None:
+        """Move the clock to ``moment`` unless it is already past it."""
+        with self._lock:
+            self._now = max(self._now, float(moment))
+
+    def sleep(self, seconds: float, interrupt: threading.Event | None = None) -> None:
+        step = _check_seconds(seconds)
+        target = self.now() + step
+        real = step * self.time_scale
+        if real > 0:
+            if interrupt is not None:
+                if interrupt.wait(real):
+                    return
+            else:
+                time.sleep(real)
+        self.advance_to(target)
+
+    def __repr__(self) -> str:
+        return f"ModelledClock(time_scale={self.time_scale}, now={self.now():.3f})"

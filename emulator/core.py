@@ -38,7 +38,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 from . import _speed, lambda_runtime, sfn_fixes, sfn_time
 from ._patching import Patcher
 from ._service_model import EmulatedServiceError, error_response, http_status_for, success_response
-from .clock import Clock, ManualClock, ScaledClock
+from .clock import Clock, ManualClock, ModelledClock, ScaledClock
 from .ecs import EcsRollouts
 from .faults import Faults, effective_region
 from .globalaccelerator import GA_REGION, GlobalAcceleratorBackend, parse_json_body
@@ -112,9 +112,10 @@ class Emulator:
             raise ValueError("time_scale must be >= 0")
         if clock is None:
             clock = ScaledClock(time_scale) if time_scale > 0 else ManualClock()
-        elif isinstance(clock, ScaledClock):
+        elif isinstance(clock, ScaledClock | ModelledClock):
             if time_scale and time_scale != clock.time_scale:
-                raise ValueError("a ScaledClock carries its own time_scale; they differ")
+                name = type(clock).__name__
+                raise ValueError(f"a {name} carries its own time_scale; they differ")
             time_scale = clock.time_scale
         self.clock: Clock = clock
         self.latency = latency if latency is not None else LatencyModel()

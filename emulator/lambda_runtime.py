@@ -295,9 +295,18 @@ def install(patcher: Patcher) -> None:
     original_invoke = LambdaFunction.invoke
 
     def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        from .core import active
+
+        emulator = active()
+        began = emulator.clock.now() if emulator is not None else 0.0
         self.logs_backend.ensure_log_group(self.logs_group_name)
         payload, errored, logs = invoke_handler(self, event)
         self.save_logs(logs)
+        if emulator is not None and emulator.latency.lambda_task_seconds > 0:
+            # The task's modelled duration (the handler's own compute costs none).
+            remaining = began + emulator.latency.lambda_task_seconds - emulator.clock.now()
+            if remaining > 0:
+                emulator.wait(remaining)
         return payload, errored, logs
 
     def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> Any:

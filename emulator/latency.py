@@ -57,3 +57,10 @@ class LatencyModel:
     #   "Status: Describes the deployment status of the accelerator."
     # No published duration: modelling assumption.
     ga_deploy_seconds: float = 30.0
+
+    # One Lambda Task state: the invoke plus the handler's few AWS API calls (each reads
+    # state first, then acts). Lambda publishes no end-to-end figure; a warm invoke adds
+    # milliseconds and a control-plane API call typically takes 50-150 ms
+    # (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html describes
+    # the warm-start reuse). Modelling assumption: 0.3 s per task; 0 turns it off.
+    lambda_task_seconds: float = 0.3

@@ -17,12 +17,17 @@ moto's ASL interpreter really waits: ``WaitFunction._wait_interval`` blocks on
 ``_wait_interval`` (a Timestamp wait is the difference to the real wall clock, as moto
 computes it).
 
+History events are stamped with the modelled wall clock (``emu.utcnow()``):
+``EventManager._get_current_timestamp`` is replaced, so stage timings read from
+``GetExecutionHistory`` are modelled durations, as on AWS they would be real ones.
+
 Not changed: ``TimeoutSeconds``/``HeartbeatSeconds`` are real seconds in moto's interpreter
 (a ``.waitForTaskToken`` task without a callback blocks that long).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import threading
 import time as _time
@@ -67,15 +72,24 @@ class _TimeShim(ModuleType):
         modelled_wait(seconds)
 
 
+def _history_timestamp() -> _dt.datetime:
+    from .core import active
+
+    emulator = active()
+    return emulator.utcnow() if emulator is not None else _dt.datetime.now(tz=_dt.UTC)
+
+
 def install(patcher: Patcher) -> None:
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
         WaitFunction,
     )
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 
     def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
         if wait_seconds > 0:
             modelled_wait(wait_seconds, env.program_state_event)
 
     patcher.setattr(WaitFunction, "_wait_interval", _wait_interval)
+    patcher.setattr(EventManager, "_get_current_timestamp", staticmethod(_history_timestamp))
     patcher.setattr(retrier_decl, "time", _TimeShim())

@@ -195,13 +195,14 @@ def test_state_machine_runs_handlers_catches_by_class_name_and_waits_instantly(
     described = run(role, definition, {"who": "me"})
 
     # then it finished in real milliseconds, advancing modelled time by 3600 + 10 + 20 s
+    # plus the modelled duration of its 4 Lambda tasks (Echo, Fail x 3)
     assert time.monotonic() - started < 3
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
     assert output["echo"]["event"] == {"who": "me"}
     assert output["error"]["Error"] == "QuotaExhausted"
     assert json.loads(output["error"]["Cause"])["errorMessage"] == "no quota left for me"
-    assert emu.clock.now() == pytest.approx(3630)
+    assert emu.clock.now() == pytest.approx(3630 + 4 * emu.latency.lambda_task_seconds)
 
 
 def test_uncaught_handler_error_fails_the_execution_with_its_class_name(
@@ -264,4 +265,5 @@ def test_lambda_service_errors_are_named_for_retry(
     described = run(role, definition, {})
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"])["e"]["Error"] == "Lambda.SdkClientException"
-    assert emu.clock.now() == pytest.approx(2)
+    # the 2 s retry interval plus the one invoke that ran (the throttled one never did)
+    assert emu.clock.now() == pytest.approx(2 + emu.latency.lambda_task_seconds)
