@@ -20,6 +20,8 @@ Public API
                          healthy, reason=None)``, ``accelerators``, ``endpoint_groups``.
 ``emu.rds``              Aurora global failover/switchover model (``tick()``).
 ``emu.ecs``              ECS rollout model.
+``emu.monitoring``       health checkers, alarm evaluation, alarm events to EventBridge, rule
+                         targets and schedules (``tick()`` does what is due; see the module).
 ``emulator.lambda_runtime`` / ``emulator.sfn_time`` / ``emulator.sfn_fixes``
                          in-process Lambda, modelled Wait/Retry time, moto SFN fixes.
 

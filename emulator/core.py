@@ -43,6 +43,7 @@ from .ecs import EcsRollouts
 from .faults import Faults, effective_region
 from .globalaccelerator import GA_REGION, GlobalAcceleratorBackend, parse_json_body
 from .latency import LatencyModel
+from .monitoring import Monitoring
 from .rds import AuroraGlobalFailover
 from .route53 import Route53HealthStatus
 
@@ -125,6 +126,7 @@ class Emulator:
         self.rds = AuroraGlobalFailover(self)
         self.route53 = Route53HealthStatus(self)
         self.ecs = EcsRollouts(self)
+        self.monitoring = Monitoring(self)
         self._epoch = dt.datetime.now(dt.UTC)
         self._patcher = Patcher()
         self._registered_sessions: list[Any] = []
@@ -168,6 +170,7 @@ class Emulator:
             self.rds.install(self._patcher)
             self.route53.install(self._patcher)
             self.ecs.install(self._patcher)
+            self.monitoring.install(self._patcher)
             lambda_runtime.install(self._patcher)
             sfn_time.install(self._patcher)
             sfn_fixes.install(self._patcher)

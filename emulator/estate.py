@@ -50,6 +50,9 @@ class EstateSpec:
     cooldown_minutes: int = 30
     max_switchover_lag_seconds: float = 5.0
     approval_for_automatic: bool = False
+    # Wire the automatic path as deployed: health checkers probing the /health endpoints,
+    # alarm evaluation, the forwarding and trigger rules, the probe schedule (the drill).
+    automatic_triggers: bool = False
     extra_environment: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -122,6 +125,7 @@ class LocalEstate:
         self.queue_urls: dict[str, str] = {}
         self.function_arns: dict[str, dict[str, str]] = {}
         self.state_machine_arns: dict[str, str] = {}
+        self.dead_letter_urls: dict[str, str] = {}
         self.record_name = f"app.{self.spec.name}.example.com"
         self._clients: dict[tuple[str, str], Any] = {}
         self._build()
@@ -168,6 +172,82 @@ class LocalEstate:
         for region in spec.regions:
             self._build_functions(region, role)
             self._build_state_machine(region, role)
+        if spec.automatic_triggers:
+            self._build_triggers(role)
+
+    def _build_triggers(self, role: str) -> None:
+        """The automatic path, as template.yaml and stacks/global.yaml wire it."""
+        spec = self.spec
+        alarm_change = {
+            "source": ["aws.cloudwatch"],
+            "detail-type": ["CloudWatch Alarm State Change"],
+        }
+        for region in spec.regions:
+            peer = spec.peer(region)
+            events = self.client("events", region)
+            sqs = self.client("sqs", region)
+            dlq_url = sqs.create_queue(QueueName=f"{spec.name}-failover-dlq")["QueueUrl"]
+            dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+            self.dead_letter_urls[region] = dlq_url
+            bus = f"{spec.name}-failover"
+            events.create_event_bus(Name=bus)
+            target = {
+                "Id": "FailoverStateMachine",
+                "Arn": self.state_machine_arns[region],
+                "RoleArn": role,
+                "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 900},
+                "DeadLetterConfig": {"Arn": dlq},
+            }
+            # PeerHealthAlarmRule (on this region's failover bus) and PeerProbeAlarmRule.
+            for rule, bus_name, alarm in (
+                (f"{spec.name}-peer-health-alarm", bus, spec.health_alarm(peer)),
+                (f"{spec.name}-peer-probe-alarm", "default", spec.probe_alarm(peer)),
+            ):
+                pattern = {
+                    **alarm_change,
+                    "account": [ACCOUNT],
+                    "detail": {"alarmName": [alarm], "state": {"value": ["ALARM"]}},
+                }
+                events.put_rule(Name=rule, EventBusName=bus_name, EventPattern=json.dumps(pattern))
+                events.put_targets(Rule=rule, EventBusName=bus_name, Targets=[target])
+            # ProbeHealth's schedule (SAM Schedule event: a rule on the default bus).
+            schedule = f"{spec.name}-probe-peer-health"
+            events.put_rule(Name=schedule, ScheduleExpression="rate(1 minute)")
+            events.put_targets(
+                Rule=schedule,
+                Targets=[
+                    {"Id": "ProbeHealth", "Arn": self.function_arns[region]["ProbeHealthFunction"]}
+                ],
+            )
+        # stacks/global.yaml: us-east-1 forwards each health alarm to the peer's failover bus.
+        east = self.client("events", "us-east-1")
+        for region in spec.regions:
+            peer = spec.peer(region)
+            rule = f"{spec.name}-health-{region}-to-{peer}"
+            alarm_arn = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{spec.health_alarm(region)}"
+            pattern = {
+                **alarm_change,
+                "resources": [alarm_arn],
+                "detail": {"state": {"value": ["ALARM"]}},
+            }
+            east.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+            east.put_targets(
+                Rule=rule,
+                Targets=[
+                    {
+                        "Id": "recovery-region-failover-bus",
+                        "Arn": f"arn:aws:events:{peer}:{ACCOUNT}:event-bus/{spec.name}-failover",
+                        "RoleArn": role,
+                    }
+                ],
+            )
+        monitoring = self.emulator.monitoring
+        monitoring.watch_regions("us-east-1", *spec.regions)
+        for region in spec.regions:
+            monitoring.watch_route53(self.health_check_ids[region], self.health.url(region))
+            monitoring.watch_accelerator(self.endpoint_group_arns[region], self.health.url(region))
 
     def _build_database(self) -> None:
         spec = self.spec
@@ -328,9 +408,10 @@ class LocalEstate:
                 Statistic="Minimum",
                 Period=60,
                 EvaluationPeriods=2,
+                DatapointsToAlarm=2,
                 Threshold=1,
                 ComparisonOperator="LessThanThreshold",
-                TreatMissingData="breaching",
+                TreatMissingData="missing",
             )
             self.client("cloudwatch", spec.peer(region)).put_metric_alarm(
                 AlarmName=spec.probe_alarm(region),
@@ -340,6 +421,7 @@ class LocalEstate:
                 Statistic="Minimum",
                 Period=60,
                 EvaluationPeriods=3,
+                DatapointsToAlarm=3,
                 Threshold=1,
                 ComparisonOperator="LessThanThreshold",
                 TreatMissingData="breaching",

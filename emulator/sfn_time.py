@@ -17,9 +17,11 @@ moto's ASL interpreter really waits: ``WaitFunction._wait_interval`` blocks on
 ``_wait_interval`` (a Timestamp wait is the difference to the real wall clock, as moto
 computes it).
 
-History events are stamped with the modelled wall clock (``emu.utcnow()``):
-``EventManager._get_current_timestamp`` is replaced, so stage timings read from
-``GetExecutionHistory`` are modelled durations, as on AWS they would be real ones.
+History events, and executions' ``startDate``/``stopDate`` (hence ``$$.Execution.StartTime``),
+are stamped with the modelled wall clock (``emu.utcnow()``): ``EventManager._get_current_timestamp``
+is replaced, and the ``datetime`` module reference of ``parser/models.py`` and
+``parser/backend/execution.py`` is a shim whose ``datetime.now`` is modelled. Stage timings
+read from ``GetExecutionHistory`` are then modelled durations, as on AWS they are real ones.
 
 Not changed: ``TimeoutSeconds``/``HeartbeatSeconds`` are real seconds in moto's interpreter
 (a ``.waitForTaskToken`` task without a callback blocks that long).
@@ -72,6 +74,31 @@ class _TimeShim(ModuleType):
         modelled_wait(seconds)
 
 
+class _ModelledDatetime(_dt.datetime):
+    """``datetime.datetime`` whose ``now`` is the emulator's modelled wall clock."""
+
+    @classmethod
+    def now(cls, tz: _dt.tzinfo | None = None) -> _dt.datetime:  # type: ignore[override]
+        from .core import active
+
+        emulator = active()
+        if emulator is None:
+            return _dt.datetime.now(tz)
+        moment = emulator.utcnow()
+        return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+
+class _DatetimeShim(ModuleType):
+    """Stands in for ``datetime`` inside the two moto modules that stamp executions."""
+
+    def __init__(self) -> None:
+        super().__init__("datetime")
+        self.datetime = _ModelledDatetime
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_dt, name)
+
+
 def _history_timestamp() -> _dt.datetime:
     from .core import active
 
@@ -92,4 +119,9 @@ def install(patcher: Patcher) -> None:
 
     patcher.setattr(WaitFunction, "_wait_interval", _wait_interval)
     patcher.setattr(EventManager, "_get_current_timestamp", staticmethod(_history_timestamp))
+    from moto.stepfunctions.parser import models as parser_models
+    from moto.stepfunctions.parser.backend import execution as parser_execution
+
+    for module in (parser_models, parser_execution):
+        patcher.setattr(module, "datetime", _DatetimeShim())
     patcher.setattr(retrier_decl, "time", _TimeShim())

@@ -1,0 +1,193 @@
+"""``python -m drill``: the failover drill's command line (``make drill`` runs the defaults)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from drill.embedded import DEFAULT_PORT, EmbeddedAwsError
+from drill.local import DEFAULT_RTO_TARGET, DEFAULT_TIME_SCALE, SCENARIOS, Options, run_local
+from drill.progress import Progress
+
+USAGE_ERROR = 2
+DRILL_FAILED = 1
+
+
+def _time_scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (try 0.02)") from None
+    if not math.isfinite(value) or value < 0 or value > 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must be between 0 and 1 (real seconds per modelled second; 0 = no pacing)"
+        )
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0 = any free)")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="make drill ARGS=... | python -m drill",
+        description=(
+            "Run a failover drill: inject an outage, let the control plane move the active "
+            "region, check where everything ended, then fail back. By default against an "
+            "embedded, emulated AWS on 127.0.0.1 (no account needed)."
+        ),
+    )
+    p.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        default="unplanned",
+        help="unplanned (default): primary outage, automatic path; planned: manual switchover; "
+        "false-alarm: one observer only; flapping: the alarm toggles, at most one failover; "
+        "concurrent: two triggers at once, exactly one failover; db-failure: the promotion "
+        "fails, the failure path runs, then a re-run completes",
+    )
+    p.add_argument(
+        "--time-scale",
+        type=_time_scale,
+        default=DEFAULT_TIME_SCALE,
+        metavar="S",
+        help=f"real seconds per modelled second of AWS latency (default {DEFAULT_TIME_SCALE}; "
+        "0 runs as fast as possible). Latencies: emulator/latency.py",
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="write report.json, report.md and timeline.png here",
+    )
+    p.add_argument(
+        "--no-failback", dest="failback", action="store_false", help="skip the failback drill"
+    )
+    p.add_argument(
+        "--rto-target",
+        type=_seconds,
+        default=DEFAULT_RTO_TARGET,
+        metavar="SECONDS",
+        help="recovery time objective the RTO is checked against "
+        f"(default {DEFAULT_RTO_TARGET:.0f})",
+    )
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"loopback port of the embedded AWS (default {DEFAULT_PORT}; 0 = any free port)",
+    )
+    p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
+    live = p.add_argument_group("against a real account (game day)")
+    live.add_argument("--live", action="store_true", help="drill the deployed stacks instead")
+    live.add_argument("--profile", help="AWS profile (required with --live)")
+    live.add_argument(
+        "--region", help="region whose state machine runs the drill (required with --live)"
+    )
+    live.add_argument(
+        "--stack",
+        default="shop-failover-control-plane",
+        help="control-plane stack name in --region (default shop-failover-control-plane)",
+    )
+    live.add_argument(
+        "--execute",
+        action="store_true",
+        help="really act (default: dry run that prints the action plan and changes nothing); "
+        "asks you to type a confirmation",
+    )
+    return p
+
+
+def main(
+    argv: list[str] | None = None, stdout: TextIO | None = None, stdin: TextIO | None = None
+) -> int:
+    args_parser = parser()
+    args = args_parser.parse_args(argv)
+    out = stdout or sys.stdout
+    live_only = [
+        flag
+        for flag, value in (
+            ("--profile", args.profile),
+            ("--region", args.region),
+            ("--execute", args.execute),
+        )
+        if value
+    ]
+    if not args.live and live_only:
+        args_parser.error(f"{', '.join(live_only)} only apply with --live")
+    if args.live:
+        missing = [
+            flag
+            for flag, value in (("--profile", args.profile), ("--region", args.region))
+            if not value
+        ]
+        if missing:
+            args_parser.error(f"--live needs {' and '.join(missing)}")
+    progress = Progress(out, live=False if args.plain else None)
+    try:
+        if args.live:
+            from drill.live import LiveOptions, run_live
+
+            report = run_live(
+                LiveOptions(
+                    profile=args.profile,
+                    region=args.region,
+                    stack=args.stack,
+                    scenario=args.scenario,
+                    execute=args.execute,
+                    failback=args.failback,
+                    rto_target=args.rto_target,
+                ),
+                progress,
+                stdin or sys.stdin,
+            )
+            if report is None:
+                return 0
+        else:
+            report = run_local(
+                Options(
+                    scenario=args.scenario,
+                    time_scale=args.time_scale,
+                    failback=args.failback,
+                    rto_target=args.rto_target,
+                    port=args.port,
+                ),
+                progress,
+            )
+    except EmbeddedAwsError as error:
+        progress.close()
+        sys.stderr.write(f"drill: error: {error}\n")
+        return DRILL_FAILED
+    except KeyboardInterrupt:
+        progress.close()
+        sys.stderr.write("drill: interrupted; the embedded AWS was stopped\n")
+        return 130
+    progress.close()
+    from drill.render import render_text, write_report
+
+    print("", file=out)
+    print(render_text(report), file=out)
+    if args.report is not None:
+        written = write_report(report, args.report)
+        print("report written: " + ", ".join(str(path) for path in written), file=out)
+    return 0 if report.passed else DRILL_FAILED

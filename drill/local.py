@@ -1,0 +1,654 @@
+"""The local drill: the estate on the embedded AWS, an injected outage, the automatic path.
+
+Nothing is shortcut on the automatic path: the drill only makes the primary's ``/health``
+endpoint answer 503. Route 53's checkers and Global Accelerator's health checks notice it,
+the health-check metric drops, the alarm goes to ALARM, its state change reaches EventBridge
+in us-east-1, is forwarded to the recovery region's failover bus and starts that region's
+state machine (and the recovery region's own probe alarm does the same a minute later).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from drill import checks
+from drill.embedded import DEFAULT_PORT, REPO, EmbeddedAws
+from drill.follow import ENDINGS, Definition, Followed, Span, ending_state, follow, to_stages
+from drill.model import Check, Milestone, Report, Rto, Run
+
+if TYPE_CHECKING:
+    from drill.progress import Progress
+
+SCENARIOS = ("unplanned", "planned", "false-alarm", "flapping", "concurrent", "db-failure")
+DEFAULT_TIME_SCALE = 0.02
+DEFAULT_RTO_TARGET = 600.0
+WARM_UP_SECONDS = 300.0  # modelled: metrics and alarms settle before anything is injected
+DETECTION_LIMIT = 900.0  # modelled seconds to wait for the automatic path to start a run
+
+
+@dataclass
+class Options:
+    scenario: str = "unplanned"
+    time_scale: float = DEFAULT_TIME_SCALE
+    failback: bool = True
+    rto_target: float = DEFAULT_RTO_TARGET
+    port: int = DEFAULT_PORT
+    notes: list[str] = field(default_factory=list)
+
+
+class Driver:
+    """Moves modelled time while no execution runs (an execution's own waits move it
+    otherwise), and lets the emulated monitoring do what is due."""
+
+    def __init__(self, emulator: Any, step: float = 5.0) -> None:
+        self.emulator = emulator
+        self.step = step
+        self._stop = threading.Event()
+        self.hold = threading.Event()  # set: do not move time (an operator is starting a run)
+        self._thread = threading.Thread(target=self._loop, name="drill-driver", daemon=True)
+        self.error: BaseException | None = None
+
+    def start(self) -> Driver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if self.hold.is_set() or _executions_running():
+                    self._stop.wait(0.02)
+                else:
+                    self.emulator.clock.sleep(self.step, self._stop)
+                    self._stop.wait(0.001)
+                self.emulator.monitoring.tick()
+        except BaseException as error:  # noqa: BLE001 - surfaced by the drill, never swallowed
+            self.error = error
+
+    def settle(self, seconds: float) -> None:
+        """Let ``seconds`` of modelled time pass at once (no pacing): the warm-up."""
+        end = self.emulator.clock.now() + seconds
+        while self.emulator.clock.now() < end:
+            self.emulator.clock.advance(self.step)
+            self.emulator.monitoring.tick()
+
+
+def _executions_running() -> bool:
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    for account in list(stepfunctions_parser_backends.values()):
+        for backend in list(account.values()):
+            if backend._get_executions(ExecutionStatus.RUNNING):
+                return True
+    return False
+
+
+class LocalDrill:
+    def __init__(self, aws: EmbeddedAws, options: Options, progress: Progress) -> None:
+        from emulator.estate import EstateSpec, LocalEstate
+
+        self.aws = aws
+        self.emu = aws.emulator
+        self.options = options
+        self.progress = progress
+        # The handlers log at WARNING: the drill's own progress is what the user reads.
+        quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING"}
+        self.estate = LocalEstate(
+            self.emu, EstateSpec(automatic_triggers=True, extra_environment=quiet)
+        )
+        self.spec = self.estate.spec
+        self.primary, self.secondary = self.spec.regions
+        self.config = self.estate.estate_config()
+        self.table = self.spec.table_name
+        self.definition = Definition(
+            json.loads((REPO / "statemachines" / "failover.asl.json").read_text(encoding="utf-8"))
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._t0 = 0.0
+        self._started: list[str] = []
+        self._first_new = 0
+        self._lock = threading.Lock()
+        self.emu.monitoring.listeners.append(self._on_notice)
+        self.milestones: list[Milestone] = []
+        self.driver = Driver(self.emu)
+
+    # ------------------------------------------------------------------------- plumbing
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
+        return self._clients[key]
+
+    def now(self) -> float:
+        """Modelled seconds since the current run's t0."""
+        return float(self.emu.clock.now() - self._t0)
+
+    def _mark(self, what: str) -> None:
+        at = round(self.now(), 1)
+        self.milestones.append(Milestone(at, what))
+        self.progress.event(at, what)
+
+    def _on_notice(self, notice: Any) -> None:
+        names = {self.estate.health_check_ids[r]: r for r in self.spec.regions}
+        groups = {self.estate.endpoint_group_arns[r]: r for r in self.spec.regions}
+        if notice.kind == "health-check":
+            self._mark(f"Route 53 checkers: {names.get(notice.subject)} {notice.state}")
+        elif notice.kind == "accelerator-health":
+            self._mark(f"Global Accelerator: {groups.get(notice.subject)} endpoints {notice.state}")
+        elif notice.kind == "alarm":
+            self._mark(f"alarm {notice.subject} -> {notice.state}")
+        elif notice.kind == "delivery" and "execution_arn" in notice.detail:
+            arn = notice.detail["execution_arn"]
+            with self._lock:
+                self._started.append(arn)
+            region = arn.split(":")[3]
+            self._mark(f"EventBridge rule {notice.subject} started the {region} state machine")
+        elif notice.kind == "delivery-failed":
+            self._mark(f"EventBridge delivery failed: {notice.detail.get('error')}")
+
+    def started_executions(self) -> list[str]:
+        with self._lock:
+            return list(self._started)
+
+    # -------------------------------------------------------------------------- running
+    def run(self) -> Report:
+        began = time.monotonic()
+        report = Report(
+            scenario=self.options.scenario,
+            target="local: embedded AWS (moto server + emulator) on 127.0.0.1",
+            time_scale=self.options.time_scale,
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            notes=list(self.options.notes),
+        )
+        self.progress.section(
+            f"estate: {self.spec.name} in {self.primary} (primary) and {self.secondary}; "
+            f"warming up {WARM_UP_SECONDS:.0f} modelled s"
+        )
+        self.driver.settle(WARM_UP_SECONDS)
+        self.driver.hold.set()  # time moves only while the drill waits for the world
+        self.driver.start()
+        try:
+            scenario = getattr(self, "scenario_" + self.options.scenario.replace("-", "_"))
+            scenario(report)
+        finally:
+            self.driver.stop()
+            self.estate.close()
+        if self.driver.error is not None:
+            raise self.driver.error
+        report.wall_seconds = time.monotonic() - began
+        return report
+
+    def _begin(self, title: str, keep_milestones: bool = False) -> datetime:
+        previous = self._t0
+        self._t0 = self.emu.clock.now()
+        self._first_new = len(self.started_executions())
+        if keep_milestones:  # re-based on the new t0 (they come before it)
+            shift = self._t0 - previous
+            self.milestones = [Milestone(round(m.at - shift, 1), m.what) for m in self.milestones]
+        else:
+            self.milestones = []
+        self.progress.section(title)
+        return self.emu.utcnow()
+
+    def _follow(self, arn: str, t0: datetime) -> Followed:
+        region = arn.split(":")[3]
+        sfn = self.client("stepfunctions", region)
+
+        def on_progress(what: str, span: Span) -> None:
+            if what == "started":
+                self.progress.stage(what, span, (span.start - t0).total_seconds())
+            else:
+                end = span.end or span.start
+                took = (end - span.start).total_seconds()
+                self.progress.stage(what, span, (end - t0).total_seconds(), took)
+
+        return follow(sfn, arn, self.definition, on_progress, timeout=300.0)
+
+    def _wait_for_execution(self, region: str) -> str:
+        """The first execution an EventBridge rule started in ``region`` since ``_begin``."""
+        deadline = self.emu.clock.now() + DETECTION_LIMIT
+        self.driver.hold.clear()
+        try:
+            while self.emu.clock.now() < deadline:
+                self._raise_driver_error()
+                fresh = self.started_executions()[self._first_new :]
+                found = [a for a in fresh if a.split(":")[3] == region]
+                if found:
+                    return found[0]
+                self.progress.status(f"modelled t+{self.now():.0f} s, waiting for the alarm path")
+                time.sleep(0.01)
+        finally:
+            self.driver.hold.set()
+        raise TimeoutError(
+            f"no execution started in {region} within {DETECTION_LIMIT:.0f} modelled seconds"
+        )
+
+    def _raise_driver_error(self) -> None:
+        if self.driver.error is not None:
+            raise RuntimeError("the drill's time driver failed") from self.driver.error
+
+    def _wait_until(self, condition: Any, what: str, limit: float = DETECTION_LIMIT) -> None:
+        deadline = self.emu.clock.now() + limit
+        self.driver.hold.clear()
+        try:
+            while not condition():
+                self._raise_driver_error()
+                if self.emu.clock.now() > deadline:
+                    raise TimeoutError(f"{what}: not within {limit:.0f} modelled seconds")
+                self.progress.status(f"modelled t+{self.now():.0f} s, waiting: {what}")
+                time.sleep(0.01)
+        finally:
+            self.driver.hold.set()
+
+    def _settle_executions(self) -> None:
+        """Wait for every execution still running (e.g. a second trigger) to end."""
+        for arn in self.started_executions():
+            sfn = self.client("stepfunctions", arn.split(":")[3])
+            deadline = time.monotonic() + 120
+            while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{arn} still running")
+                time.sleep(0.05)
+
+    def _start_manual(self, region: str, event: str, **overrides: Any) -> str:
+        payload = json.loads((REPO / "events" / event).read_text(encoding="utf-8"))
+        payload.update(overrides)
+        payload["requested_by"] = "failover-drill"
+        arn = self.client("stepfunctions", region).start_execution(
+            stateMachineArn=self.estate.state_machine_arns[region], input=json.dumps(payload)
+        )["executionArn"]
+        self._mark(f"operator started {payload['mode']} into {region} ({event})")
+        return str(arn)
+
+    def _run_record(
+        self,
+        name: str,
+        trigger: str,
+        target: str,
+        followed: Followed,
+        t0: datetime,
+        wall: float,
+        expect_active: str | None,
+    ) -> Run:
+        row = checks.audit_row(self.client, self.table, target, followed.execution_arn)
+        ending = ending_state(followed.events)
+        outcome = ENDINGS.get(ending or "", None) or (row or {}).get("outcome") or followed.status
+        mode = (row or {}).get("mode") or _input_mode(followed)
+        stopped = followed.stopped_at
+        succeeded = followed.status == "SUCCEEDED" and outcome == "succeeded"
+        rto_seconds = round((stopped - t0).total_seconds(), 1) if stopped and succeeded else None
+        run = Run(
+            name=name,
+            mode=str(mode),
+            trigger=trigger,
+            source_region=self.spec.peer(target),
+            target_region=target,
+            execution_arn=followed.execution_arn,
+            status=followed.status,
+            outcome=str(outcome),
+            stages=to_stages(_spans(followed, self.definition), t0),
+            milestones=list(self.milestones),
+            rpo=checks.rpo_from(row) if succeeded else None,
+            error=_error(followed),
+            wall_seconds=wall,
+        )
+        if rto_seconds is not None or expect_active == target:
+            target_seconds = self.options.rto_target
+            run.rto = Rto(
+                rto_seconds,
+                target_seconds,
+                rto_seconds is not None and rto_seconds <= target_seconds,
+            )
+        if expect_active is not None:
+            state = checks.observe(self.config, self.table, self.client)
+            run.checks = checks.active_in(state, self.config, expect_active)
+        if run.rto is not None:
+            run.checks.append(
+                Check(
+                    "RTO within target",
+                    f"<= {run.rto.target_seconds:.0f} s",
+                    "n/a"
+                    if run.rto.modelled_seconds is None
+                    else f"{run.rto.modelled_seconds:.1f} s",
+                    run.rto.met,
+                )
+            )
+        return run
+
+    # ------------------------------------------------------------------------ scenarios
+    def _automatic_failover(self, report: Report, name: str = "failover") -> Run:
+        t0 = self._begin(f"{name}: outage of {self.primary}, automatic path")
+        began = time.monotonic()
+        self.estate.health.set_healthy(self.primary, False)
+        self._mark(f"outage injected: {self.primary} /health answers 503")
+        arn = self._wait_for_execution(self.secondary)
+        followed = self._follow(arn, t0)
+        self._settle_executions()
+        run = self._run_record(
+            name, "alarm", self.secondary, followed, t0, time.monotonic() - began, self.secondary
+        )
+        report.runs.append(run)
+        return run
+
+    def _failback(self, report: Report) -> None:
+        if not self.options.failback:
+            report.notes.append("failback skipped (--no-failback)")
+            return
+        t_recover = self._begin(
+            f"failback: {self.primary} recovers, then a planned switchover back"
+        )
+        self.estate.health.set_healthy(self.primary, True)
+        self._mark(f"{self.primary} /health answers 200 again")
+        alarm = self.client("cloudwatch", "us-east-1")
+
+        def recovered() -> bool:
+            states = alarm.describe_alarms(AlarmNames=[self.spec.health_alarm(self.primary)])
+            return bool(states["MetricAlarms"][0]["StateValue"] == "OK")
+
+        self._wait_until(recovered, f"{self.spec.health_alarm(self.primary)} back to OK")
+        t0 = self._begin(f"failback into {self.primary} (manual, planned)", keep_milestones=True)
+        began = time.monotonic()
+        arn = self._start_manual(self.primary, "manual-failback.json", force=True)
+        followed = self._follow(arn, t0)
+        report.runs.append(
+            self._run_record(
+                "failback",
+                "manual",
+                self.primary,
+                followed,
+                t0,
+                time.monotonic() - began,
+                self.primary,
+            )
+        )
+
+    def scenario_unplanned(self, report: Report) -> None:
+        self._automatic_failover(report)
+        self._failback(report)
+
+    def scenario_planned(self, report: Report) -> None:
+        t0 = self._begin(f"planned switchover into {self.secondary} (manual)")
+        began = time.monotonic()
+        arn = self._start_manual(self.secondary, "manual-planned-switchover.json")
+        followed = self._follow(arn, t0)
+        report.runs.append(
+            self._run_record(
+                "switchover",
+                "manual",
+                self.secondary,
+                followed,
+                t0,
+                time.monotonic() - began,
+                self.secondary,
+            )
+        )
+        self._failback_planned(report)
+
+    def _failback_planned(self, report: Report) -> None:
+        if not self.options.failback:
+            report.notes.append("failback skipped (--no-failback)")
+            return
+        t0 = self._begin(f"failback into {self.primary} (manual, planned)")
+        began = time.monotonic()
+        arn = self._start_manual(self.primary, "manual-failback.json", force=True)
+        followed = self._follow(arn, t0)
+        report.runs.append(
+            self._run_record(
+                "failback",
+                "manual",
+                self.primary,
+                followed,
+                t0,
+                time.monotonic() - began,
+                self.primary,
+            )
+        )
+
+    def scenario_false_alarm(self, report: Report) -> None:
+        t0 = self._begin(f"false alarm: only {self.spec.health_alarm(self.primary)} fires")
+        began = time.monotonic()
+        self.client("cloudwatch", "us-east-1").set_alarm_state(
+            AlarmName=self.spec.health_alarm(self.primary),
+            StateValue="ALARM",
+            StateReason="Drill: a single observer reports an outage that is not there",
+        )
+        self._mark(
+            f"{self.spec.health_alarm(self.primary)} set to ALARM; {self.primary} is healthy"
+        )
+        arn = self._wait_for_execution(self.secondary)
+        followed = self._follow(arn, t0)
+        self._settle_executions()
+        run = self._run_record(
+            "false alarm", "alarm", self.secondary, followed, t0, time.monotonic() - began, None
+        )
+        state = checks.observe(self.config, self.table, self.client)
+        run.checks = [
+            Check("run outcome", "false_alarm", run.outcome, run.outcome == "false_alarm"),
+            *checks.active_in(state, self.config, self.primary),
+        ]
+        # the primary never stopped being active: its own capacity is the full one
+        report.runs.append(run)
+        report.notes.append("nothing moved, so there is no failback to run")
+
+    def scenario_flapping(self, report: Report) -> None:
+        t0 = self._begin(f"flapping: {self.primary} fails and its alarm toggles 6 times")
+        began = time.monotonic()
+        self.estate.health.set_healthy(self.primary, False)
+        self._mark(f"outage injected: {self.primary} /health answers 503")
+        route53 = self.client("route53", "us-east-1")
+        check = self.estate.health_check_ids[self.primary]
+
+        def checkers_see_it() -> bool:
+            seen = route53.get_health_check_status(HealthCheckId=check)
+            return all(
+                o["StatusReport"]["Status"].startswith("Failure")
+                for o in seen["HealthCheckObservations"]
+            )
+
+        self._wait_until(checkers_see_it, "Route 53 checkers report the outage")
+        cloudwatch = self.client("cloudwatch", "us-east-1")
+        for flip in range(6):
+            for state in ("ALARM", "OK"):
+                cloudwatch.set_alarm_state(
+                    AlarmName=self.spec.health_alarm(self.primary),
+                    StateValue=state,
+                    StateReason=f"Drill: flapping alarm, toggle {flip + 1}",
+                )
+        first = self._wait_for_execution(self.secondary)
+        self._follow(first, t0)
+        # the real evaluation keeps firing too; let the world run three more minutes
+        settle_to = self.emu.clock.now() + 180
+        self._wait_until(lambda: self.emu.clock.now() >= settle_to, "three more modelled minutes")
+        self._settle_executions()
+        fresh = [a for a in self.started_executions()[self._first_new :] if ":us-" in a]
+        winner = next((a for a in fresh if _outcome_of_arn(self, a) == "succeeded"), first)
+        followed = self._follow(winner, t0) if winner != first else self._follow(first, t0)
+        run = self._run_record(
+            "failover",
+            "alarm",
+            self.secondary,
+            followed,
+            t0,
+            time.monotonic() - began,
+            self.secondary,
+        )
+        report.runs.append(run)
+        report.checks.extend(self._exactly_one_failover(self.secondary))
+        self._failback(report)
+
+    def scenario_concurrent(self, report: Report) -> None:
+        t0 = self._begin(
+            f"concurrent: the alarm path and an operator both fail over {self.primary}"
+        )
+        began = time.monotonic()
+        self.estate.health.set_healthy(self.primary, False)
+        self._mark(f"outage injected: {self.primary} /health answers 503")
+        arn = self._wait_for_execution(self.secondary)
+        manual = self._start_manual(self.secondary, "manual-unplanned-failover.json")
+        followed = self._follow(arn, t0)
+        other = self._follow(manual, t0)
+        self._settle_executions()
+        winner = followed if _outcome_of(self, followed) == "succeeded" else other
+        run = self._run_record(
+            "failover",
+            "alarm" if winner is followed else "manual",
+            self.secondary,
+            winner,
+            t0,
+            time.monotonic() - began,
+            self.secondary,
+        )
+        report.runs.append(run)
+        loser = other if winner is followed else followed
+        report.runs.append(
+            self._run_record(
+                "second trigger",
+                "manual" if winner is followed else "alarm",
+                self.secondary,
+                loser,
+                t0,
+                0.0,
+                None,
+            )
+        )
+        report.checks.extend(self._exactly_one_failover(self.secondary))
+        self._failback(report)
+
+    def scenario_db_failure(self, report: Report) -> None:
+        t0 = self._begin(f"db-failure: outage of {self.primary}; the database promotion fails")
+        began = time.monotonic()
+        self.emu.faults.fail(
+            "rds",
+            "FailoverGlobalCluster",
+            "InvalidGlobalClusterStateFault",
+            "Global cluster shop-global is in an invalid state",
+            count=1,
+        )
+        self.estate.health.set_healthy(self.primary, False)
+        self._mark(
+            f"outage injected: {self.primary} /health answers 503; FailoverGlobalCluster will fail"
+        )
+        arn = self._wait_for_execution(self.secondary)
+        followed = self._follow(arn, t0)
+        failed = self._run_record(
+            "failed failover", "alarm", self.secondary, followed, t0, time.monotonic() - began, None
+        )
+        row = checks.audit_row(self.client, self.table, self.secondary, arn) or {}
+        state = checks.observe(self.config, self.table, self.client)
+        notices = [n["kind"] for n in self.estate.notices(self.secondary)]
+        failed.checks = [
+            Check("run status", "FAILED", followed.status, followed.status == "FAILED"),
+            Check(
+                "failure recorded",
+                "failed",
+                str(row.get("outcome")),
+                row.get("outcome") == "failed",
+            ),
+            Check(
+                "failed stage recorded",
+                "database",
+                str(row.get("failed_stage")),
+                row.get("failed_stage") == "database",
+            ),
+            Check("failure notice sent", "failed", ",".join(notices), "failed" in notices),
+            *checks.locks_released(state),
+        ]
+        report.runs.append(failed)
+        self._settle_executions()  # the probe alarm's trigger may still be finishing
+        t1 = self._begin(f"re-run: the operator fails over {self.primary} again")
+        began = time.monotonic()
+        rerun = self._start_manual(self.secondary, "manual-unplanned-failover.json", force=True)
+        again = self._follow(rerun, t1)
+        report.runs.append(
+            self._run_record(
+                "re-run",
+                "manual",
+                self.secondary,
+                again,
+                t1,
+                time.monotonic() - began,
+                self.secondary,
+            )
+        )
+        self._failback(report)
+
+    def _exactly_one_failover(self, region: str) -> list[Check]:
+        sfn = self.client("stepfunctions", region)
+        executions = sfn.list_executions(stateMachineArn=self.estate.state_machine_arns[region])[
+            "executions"
+        ]
+        outcomes = []
+        for execution in executions:
+            row = checks.audit_row(self.client, self.table, region, execution["executionArn"])
+            outcomes.append((row or {}).get("outcome"))
+        succeeded = sum(1 for o in outcomes if o == "succeeded")
+        return [
+            Check(
+                f"failovers into {region} among {len(executions)} executions",
+                "1",
+                str(succeeded),
+                succeeded == 1,
+            )
+        ]
+
+
+def _outcome_of(drill: LocalDrill, followed: Followed) -> str | None:
+    return _outcome_of_arn(drill, followed.execution_arn)
+
+
+def _outcome_of_arn(drill: LocalDrill, arn: str) -> str | None:
+    row = checks.audit_row(drill.client, drill.table, arn.split(":")[3], arn)
+    return None if row is None else str(row.get("outcome"))
+
+
+def _spans(followed: Followed, definition: Definition) -> list[Span]:
+    from drill.follow import spans
+
+    return spans(followed.events, definition)
+
+
+def _input_mode(followed: Followed) -> str:
+    try:
+        payload = json.loads(followed.described.get("input") or "{}")
+    except ValueError:
+        return "unknown"
+    return str(payload.get("mode") or ("unplanned" if "detail" in payload else "unknown"))
+
+
+def _error(followed: Followed) -> str | None:
+    if followed.status == "SUCCEEDED":
+        return None
+    error = followed.described.get("error")
+    cause = str(followed.described.get("cause") or "")
+    try:  # a Lambda error's cause is the runtime's JSON: keep its message, not the stack
+        parsed = json.loads(cause)
+        cause = str(parsed.get("errorMessage") or parsed.get("Cause") or cause)
+        inner = json.loads(cause) if cause.startswith("{") else None
+        if isinstance(inner, dict) and inner.get("errorMessage"):
+            cause = str(inner["errorMessage"])
+    except (ValueError, AttributeError):
+        pass
+    return f"{error}: {cause}"[:300] if error else followed.status
+
+
+def run_local(options: Options, progress: Progress) -> Report:
+    with EmbeddedAws(options.port, options.time_scale) as aws:
+        progress.line(f"embedded AWS listening on {aws.endpoint} (moto server + emulator)")
+        return LocalDrill(aws, options, progress).run()
+
+
+__all__ = ["DEFAULT_RTO_TARGET", "DEFAULT_TIME_SCALE", "SCENARIOS", "Options", "run_local"]
+_ = Path

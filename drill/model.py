@@ -1,0 +1,144 @@
+"""The drill's report: what ran, how long each stage took, and whether the estate ended right.
+
+Times are in *modelled seconds* (what the run would take on AWS, from the latency model)
+relative to the run's ``t0``: the moment the outage was injected (automatic runs) or the
+execution was started (manual runs). ``wall_seconds`` fields are the drill's own real time.
+Everything here is plain data: ``Report.to_dict()`` is what ``report.json`` holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Check", "Milestone", "Report", "Rpo", "Rto", "Run", "Stage"]
+
+REPORT_VERSION = 1
+
+
+@dataclass
+class Stage:
+    """One state-machine stage (a Task or Parallel branch step), as the history shows it."""
+
+    name: str  # the ASL state name, e.g. "PromoteDatabase"
+    start: float  # modelled seconds since the run's t0
+    end: float
+    status: str  # "succeeded" | "failed"
+    branch: str | None = None  # Parallel branch ("Database", "Traffic", ...) or None
+
+    @property
+    def seconds(self) -> float:
+        return max(self.end - self.start, 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+@dataclass
+class Milestone:
+    """Something seen on the way, e.g. "Route 53 checkers report us-east-1 unhealthy"."""
+
+    at: float  # modelled seconds since t0
+    what: str
+
+
+@dataclass
+class Check:
+    """One final-state check an operator would make."""
+
+    name: str  # e.g. "writer region"
+    expected: str
+    actual: str
+    passed: bool
+
+
+@dataclass
+class Rto:
+    modelled_seconds: float | None  # t0 -> execution finished (None when it did not succeed)
+    target_seconds: float
+    met: bool
+
+
+@dataclass
+class Rpo:
+    lag_ms_at_preflight: float | None
+    lag_ms_at_cutover: float | None
+    data_loss_possible: bool  # unplanned failover (AllowDataLoss) with lag > 0
+    evidence: str  # one sentence, e.g. "AuroraGlobalDBReplicationLag 120 ms at cutover"
+
+
+@dataclass
+class Run:
+    """One execution the drill followed (the failover, the failback, a re-run...)."""
+
+    name: str  # "failover" | "failback" | "re-run" | "false alarm" ...
+    mode: str  # "unplanned" | "planned" | "failback" | "dry-run"
+    trigger: str  # "alarm" (automatic path) | "manual"
+    source_region: str
+    target_region: str
+    execution_arn: str | None
+    status: str  # SUCCEEDED | FAILED | ... | "NOT_STARTED"
+    outcome: str  # what the run did, e.g. "failed over", "false alarm", "already in progress"
+    stages: list[Stage] = field(default_factory=list)
+    milestones: list[Milestone] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    rto: Rto | None = None
+    rpo: Rpo | None = None
+    error: str | None = None
+    wall_seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "mode": self.mode,
+            "trigger": self.trigger,
+            "source_region": self.source_region,
+            "target_region": self.target_region,
+            "execution_arn": self.execution_arn,
+            "status": self.status,
+            "outcome": self.outcome,
+            "passed": self.passed,
+            "stages": [stage.to_dict() for stage in self.stages],
+            "milestones": [asdict(m) for m in self.milestones],
+            "checks": [asdict(c) for c in self.checks],
+            "rto": asdict(self.rto) if self.rto else None,
+            "rpo": asdict(self.rpo) if self.rpo else None,
+            "error": self.error,
+            "wall_seconds": round(self.wall_seconds, 3),
+        }
+
+
+@dataclass
+class Report:
+    scenario: str
+    target: str  # "local (emulated AWS)" or "live: profile X, region Y"
+    time_scale: float
+    started_at: str  # ISO 8601 UTC
+    runs: list[Run] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)  # scenario-wide checks
+    wall_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks) and all(run.passed for run in self.runs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": REPORT_VERSION,
+            "scenario": self.scenario,
+            "target": self.target,
+            "time_scale": self.time_scale,
+            "started_at": self.started_at,
+            "passed": self.passed,
+            "wall_seconds": round(self.wall_seconds, 3),
+            "runs": [run.to_dict() for run in self.runs],
+            "checks": [asdict(c) for c in self.checks],
+            "notes": list(self.notes),
+        }

@@ -1,0 +1,307 @@
+"""The drill report renderers: terminal text, markdown, the Gantt chart and the report files."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+
+import pytest
+
+from drill.model import Check, Milestone, Report, Rpo, Rto, Run, Stage
+from drill.render import render_gantt, render_markdown, render_text, write_report
+
+if TYPE_CHECKING:
+    import pathlib
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# (name, branch, start, end): the failover's history, as the drill would read it.
+FAILOVER_STAGES: list[tuple[str, str | None, float, float]] = [
+    ("ValidateInput", None, 60.0, 60.4),
+    ("AcquireLock", None, 60.4, 60.9),
+    ("CheckCooldown", None, 60.9, 61.3),
+    ("ConfirmOutage", None, 61.3, 91.3),
+    ("Preflight", None, 91.3, 96.8),
+    ("PromoteDatabase", "Database", 96.8, 98.1),
+    ("CheckDatabase", "Database", 98.1, 158.6),
+    ("ShiftTraffic", "Traffic", 96.8, 101.2),
+    ("ScaleCompute", "Compute", 96.8, 99.0),
+    ("CheckCompute", "Compute", 99.0, 141.5),
+    ("SetActiveRegion", "AppConfig", 96.8, 112.9),
+    ("FenceOldRegion", None, 158.6, 164.0),
+    ("VerifyFailover", None, 164.0, 176.2),
+    ("RecordOutcome", None, 176.2, 182.4),
+]
+
+
+def _checks(writer: str, *, failing: bool = False) -> list[Check]:
+    return [
+        Check("writer region", writer, "us-east-1" if failing else writer, not failing),
+        Check("Route 53 primary record", f"healthy, {writer}", f"healthy, {writer}", True),
+        Check("ECS desired count (target)", "6", "6", True),
+        Check("AppConfig activeRegion", writer, writer, True),
+        Check("failover lock", "released", "released", True),
+    ]
+
+
+def _failover() -> Run:
+    return Run(
+        name="failover",
+        mode="unplanned",
+        trigger="alarm",
+        source_region="us-east-1",
+        target_region="us-west-2",
+        execution_arn="arn:aws:states:us-west-2:123456789012:execution:failover:drill-1",
+        status="SUCCEEDED",
+        outcome="failed over",
+        stages=[Stage(n, s, e, "succeeded", b) for n, b, s, e in FAILOVER_STAGES],
+        milestones=[
+            Milestone(0.0, "outage injected in us-east-1"),
+            Milestone(58.7, "Route 53 checkers report us-east-1 unhealthy"),
+            Milestone(60.0, "alarm fired, execution started"),
+            Milestone(182.4, "execution succeeded"),
+        ],
+        checks=_checks("us-west-2"),
+        rto=Rto(modelled_seconds=182.4, target_seconds=600.0, met=True),
+        rpo=Rpo(
+            lag_ms_at_preflight=85.0,
+            lag_ms_at_cutover=120.0,
+            data_loss_possible=True,
+            evidence="AuroraGlobalDBReplicationLag 120 ms at cutover",
+        ),
+        wall_seconds=9.1,
+    )
+
+
+def _failback() -> Run:
+    stages = [
+        Stage("ValidateInput", 0.0, 0.4, "succeeded"),
+        Stage("Preflight", 0.4, 6.0, "succeeded"),
+        Stage("PromoteDatabase", 6.0, 71.2, "succeeded", "Database"),
+        Stage("ShiftTraffic", 6.0, 10.3, "succeeded", "Traffic"),
+        Stage("VerifyFailover", 71.2, 80.9, "succeeded"),
+    ]
+    return Run(
+        name="failback",
+        mode="failback",
+        trigger="manual",
+        source_region="us-west-2",
+        target_region="us-east-1",
+        execution_arn="arn:aws:states:us-east-1:123456789012:execution:failover:drill-2",
+        status="SUCCEEDED",
+        outcome="failed back",
+        stages=stages,
+        milestones=[Milestone(0.0, "execution started")],
+        checks=_checks("us-east-1"),
+        rto=None,
+        rpo=Rpo(0.0, 0.0, False, "planned switchover: zero lag before promotion"),
+        wall_seconds=4.2,
+    )
+
+
+def _report(*runs: Run, scenario_checks: list[Check] | None = None) -> Report:
+    return Report(
+        scenario="region-outage",
+        target="local (emulated AWS)",
+        time_scale=0.01,
+        started_at="2025-06-01T12:00:00Z",
+        runs=list(runs),
+        checks=scenario_checks
+        if scenario_checks is not None
+        else [Check("audit trail complete", "2 executions", "2 executions", True)],
+        wall_seconds=23.4,
+        notes=["Times are modelled: the latency model, not the emulator's speed."],
+    )
+
+
+@pytest.fixture
+def report() -> Report:
+    return _report(_failover(), _failback())
+
+
+def _failed_failover() -> Run:
+    """The failover fails in PromoteDatabase, so it misses its RTO and the writer stays put."""
+    run = _failover()
+    run.stages = [s for s in run.stages if s.start <= 96.8 and s.name != "CheckDatabase"]
+    promote = next(s for s in run.stages if s.name == "PromoteDatabase")
+    promote.status, promote.end = "failed", 97.5
+    run.status, run.outcome, run.error = "FAILED", "failover failed", "States.TaskFailed"
+    run.checks = _checks("us-west-2", failing=True)
+    run.milestones[-1] = Milestone(97.5, "execution failed")
+    run.rto = Rto(modelled_seconds=None, target_seconds=600.0, met=False)
+    return run
+
+
+@pytest.fixture
+def failing_report() -> Report:
+    return _report(_failed_failover())
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Report, list[pathlib.Path]]:
+    """The full report written once (the chart is the slow part)."""
+    full = _report(_failover(), _failback())
+    return full, write_report(full, tmp_path_factory.mktemp("drill") / "out" / "report")
+
+
+def _row(text: str, *cells: str) -> str:
+    """The one line that holds these cells in this order, only whitespace between them."""
+    pattern = re.compile(r"^\s*" + r"\s+".join(re.escape(cell) for cell in cells) + r"(\s|$)")
+    lines = [line for line in text.splitlines() if pattern.search(line)]
+    assert len(lines) == 1, f"{cells} in {len(lines)} lines"
+    return lines[0]
+
+
+# -- text -----------------------------------------------------------------------------------
+
+
+def test_text_lists_every_stage_with_its_times(report: Report) -> None:
+    text = render_text(report)
+    for run in report.runs:
+        for stage in run.stages:
+            row = next(
+                line
+                for line in text.splitlines()
+                if line.split()[:1] == [stage.name] and f"{stage.start:.1f} s" in line
+            )
+            assert f"{stage.end:.1f} s" in row
+            assert row.rstrip().endswith(f"{stage.seconds:.1f} s")
+            assert (stage.branch or "") in row
+    assert _row(text, "CheckDatabase", "Database", "98.1 s", "158.6 s", "60.5 s")
+
+
+def test_text_stages_are_in_order_of_start_with_milestones_interleaved(report: Report) -> None:
+    lines = render_text(report).splitlines()
+
+    def index(fragment: str) -> int:
+        return next(i for i, line in enumerate(lines) if fragment in line)
+
+    assert index("0.0 s  outage injected") < index("58.7 s  Route 53 checkers")
+    assert index("58.7 s  Route 53") < index("ValidateInput") < index("ConfirmOutage")
+    # Parallel branches start together, before what follows the Parallel state
+    assert index("SetActiveRegion") < index("FenceOldRegion") < index("> 182.4 s")
+
+
+def test_text_header_rto_rpo_and_result_for_a_passing_drill(report: Report) -> None:
+    text = render_text(report)
+    header = _row(text, "[1/2]", "failover")
+    for fragment in ("unplanned", "alarm", "us-east-1 → us-west-2", "SUCCEEDED", "failed over"):
+        assert fragment in header
+    assert "RTO (modelled): 182.4 s, target 600 s: met" in text
+    assert "RTO (modelled): n/a" in text  # the failback has no RTO
+    assert re.search(
+        r"RPO: AuroraGlobalDBReplicationLag 120 ms at cutover; "
+        r"lag 85 ms at preflight, 120 ms at cutover;\s+data loss possible\n",
+        text,
+    )
+    assert _row(text, "PASS", "audit trail complete", "2 executions", "2 executions")
+    assert "wall time 23.4 s at time scale 0.01" in text
+    assert text.rstrip().splitlines()[-1] == "RESULT: PASS"
+    assert "FAIL" not in text
+
+
+def test_text_failing_drill_marks_the_stage_the_check_and_the_result(
+    failing_report: Report,
+) -> None:
+    text = render_text(failing_report)
+    assert _row(text, "PromoteDatabase", "Database", "96.8 s", "97.5 s", "0.7 s", "FAILED")
+    assert _row(text, "ShiftTraffic", "Traffic", "96.8 s", "101.2 s", "4.4 s").endswith("4.4 s")
+    assert _row(text, "FAIL", "writer region", "us-west-2", "us-east-1")  # expected, actual
+    assert _row(text, "PASS", "failover lock", "released", "released")
+    assert "target 600 s: not met" in text
+    assert "error: States.TaskFailed" in text
+    assert text.rstrip().splitlines()[-1] == "RESULT: FAIL"
+
+
+def test_text_fits_the_width_and_has_no_ansi(report: Report) -> None:
+    report.runs[0].checks.append(
+        Check("ECS services", "web, worker, scheduler stable " * 4, "stable " * 12, True)
+    )
+    report.notes.append("a long note " * 20)
+    for width in (100, 80):
+        text = render_text(report, width=width)
+        assert max(len(line) for line in text.splitlines()) <= width
+        assert "\x1b" not in text
+    assert "scheduler" in render_text(report, width=80)
+
+
+def test_text_run_without_stages(report: Report) -> None:
+    report.runs.append(
+        Run("false alarm", "unplanned", "alarm", "us-east-1", "us-west-2", None, "NOT_STARTED", "")
+    )
+    report.runs[-1].outcome = "false alarm: outage not confirmed"
+    text = render_text(report)
+    assert "[3/3] false alarm" in text
+    assert "(no stages)" in text
+
+
+# -- markdown -------------------------------------------------------------------------------
+
+
+def test_markdown_has_headings_tables_and_the_chart(report: Report) -> None:
+    md = render_markdown(report)
+    assert md.startswith("# Failover drill: region-outage\n")
+    assert "![Timeline](timeline.png)" in md
+    assert "## Run 1: failover" in md
+    assert "## Run 2: failback" in md
+    assert md.count("| Stage | Branch | Start | End | Duration | Status |") == 2
+    assert "| CheckDatabase | Database | 98.1 s | 158.6 s | 60.5 s | ok |" in md
+    assert "| PASS | writer region | us-west-2 | us-west-2 |" in md
+    assert "| 58.7 s | Route 53 checkers report us-east-1 unhealthy |" in md
+    assert "RTO (modelled): 182.4 s, target 600 s: met" in md
+    assert "**RESULT: PASS**" in md
+    # every table row has as many cells as its header
+    for block in re.split(r"\n(?!\|)", md):
+        rows = [line for line in block.splitlines() if line.startswith("|")]
+        assert len({len(re.findall(r"(?<!\\)\|", row)) for row in rows}) <= 1, rows
+
+
+def test_markdown_failing_and_without_chart(failing_report: Report) -> None:
+    failing_report.runs[0].checks[0].actual = "us-east-1 | stale"
+    md = render_markdown(failing_report, chart=None)
+    assert "![Timeline]" not in md
+    assert "**RESULT: FAIL**" in md
+    assert "| **FAIL** | writer region | us-west-2 | us-east-1 \\| stale |" in md
+    assert "| **PromoteDatabase** | Database | 96.8 s | 97.5 s | 0.7 s | **FAILED** |" in md
+    assert "target 600 s: not met" in md
+    assert render_markdown(failing_report, chart="chart.png").count("![Timeline](chart.png)") == 1
+
+
+# -- files and chart -------------------------------------------------------------------------
+
+
+def test_write_report_writes_the_three_files(
+    written: tuple[Report, list[pathlib.Path]],
+) -> None:
+    report, paths = written
+    assert [p.name for p in paths] == ["report.json", "report.md", "timeline.png"]
+    assert all(p.is_file() and p.parent.name == "report" for p in paths)
+    raw = paths[0].read_text(encoding="utf-8")
+    assert raw.endswith("}\n")
+    assert json.loads(raw) == report.to_dict()
+    assert paths[1].read_text(encoding="utf-8") == render_markdown(report)
+
+
+def test_chart_is_a_png_whose_height_grows_with_the_stages(
+    written: tuple[Report, list[pathlib.Path]], failing_report: Report, tmp_path: pathlib.Path
+) -> None:
+    from matplotlib.image import imread
+
+    chart = written[1][2]
+    data = chart.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    assert len(data) > 10_000
+    full = imread(chart)  # 2 runs, 14 + 5 stages
+
+    # 2 runs as well: the failed failover (9 stages, one failed) and one that never started;
+    # the directory is created
+    failing_report.runs.append(
+        Run("re-run", "unplanned", "manual", "us-east-1", "us-west-2", None, "NOT_STARTED", "")
+    )
+    small_path = tmp_path / "nested" / "small.png"
+    render_gantt(failing_report, small_path)
+    assert small_path.read_bytes().startswith(PNG_SIGNATURE)
+    small = imread(small_path)
+    assert small.shape[1] == full.shape[1]  # same width
+    assert full.shape[0] > small.shape[0] + 9 * 25  # 9 more stage rows, >= 25 px each
