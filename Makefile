@@ -46,3 +46,9 @@ lock: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+# The main job: a local failover drill on an embedded, emulated AWS (no account needed).
+# Options: make drill ARGS="--scenario flapping --report out/" (python -m drill --help).
+.PHONY: drill
+drill: $(STAMP)
+	$(BIN)/python -m drill $(ARGS)

@@ -347,9 +347,7 @@ class LocalDrill:
         if not self.options.failback:
             report.notes.append("failback skipped (--no-failback)")
             return
-        t_recover = self._begin(
-            f"failback: {self.primary} recovers, then a planned switchover back"
-        )
+        self._begin(f"failback: {self.primary} recovers, then a planned switchover back")
         self.estate.health.set_healthy(self.primary, True)
         self._mark(f"{self.primary} /health answers 200 again")
         alarm = self.client("cloudwatch", "us-east-1")

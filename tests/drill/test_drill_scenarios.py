@@ -1,0 +1,125 @@
+"""Every drill scenario, through the drill's own code path, on the embedded AWS.
+
+Each test runs ``drill.local.run_local`` (what ``make drill --scenario X`` runs) with no
+pacing (time scale 0) on a free loopback port, then asserts the report's final-state checks
+and the facts behind them.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from drill.local import Options, run_local
+from drill.model import Report
+from drill.progress import Progress
+
+pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
+
+PRIMARY, SECONDARY = "us-east-1", "us-west-2"
+
+
+def drill(scenario: str, failback: bool = False) -> tuple[Report, str]:
+    out = io.StringIO()
+    report = run_local(
+        Options(scenario=scenario, time_scale=0.0, failback=failback, port=0),
+        Progress(out, live=False),
+    )
+    return report, out.getvalue()
+
+
+def check(report: Report, run: int, name: str) -> str:
+    found = {c.name: c for c in report.runs[run].checks}
+    assert found[name].passed, found[name]
+    return found[name].actual
+
+
+def test_unplanned_fails_over_on_the_automatic_path_then_fails_back() -> None:
+    report, progress = drill("unplanned", failback=True)
+
+    assert report.passed, [c for r in report.runs for c in r.checks if not c.passed]
+    failover, failback = report.runs
+    assert (failover.trigger, failover.status, failover.outcome) == (
+        "alarm",
+        "SUCCEEDED",
+        "succeeded",
+    )
+    assert check(report, 0, "writer region") == SECONDARY
+    assert check(report, 0, "traffic dial us-west-2") == "100.0"
+    assert check(report, 0, "running tasks us-west-2") == "4"
+    assert check(report, 0, "active-region parameter in us-east-1") == SECONDARY
+    assert check(report, 0, "lock released in us-west-2") == "free"
+    # the automatic path, seen step by step, before the state machine started
+    seen = [m.what for m in failover.milestones]
+    assert seen[0].startswith("outage injected")
+    assert any("Route 53 checkers: us-east-1 unhealthy" in m for m in seen)
+    assert any("alarm shop-health-us-east-1 -> ALARM" in m for m in seen)
+    assert any("started the us-west-2 state machine" in m for m in seen)
+    # modelled RTO: detection (minutes of alarm periods) + Aurora failover and ECS start-up
+    assert failover.rto is not None and failover.rto.modelled_seconds is not None
+    assert 120 < failover.rto.modelled_seconds < 600
+    assert failover.rpo is not None and failover.rpo.lag_ms_at_cutover == 120.0
+    database = next(s for s in failover.stages if s.name == "Database")
+    assert database.seconds >= 60  # the latency model's Aurora failover
+    assert check(report, 1, "writer region") == PRIMARY
+    assert failback.mode == "failback"
+    assert "> ValidateInput started" in progress
+
+
+def test_planned_switchover_loses_no_data() -> None:
+    report, _ = drill("planned")
+
+    assert report.passed
+    (run,) = report.runs
+    assert (run.mode, run.trigger) == ("planned", "manual")
+    assert check(report, 0, "writer region") == SECONDARY
+    assert run.rpo is not None and run.rpo.data_loss_possible is False
+    assert "failback skipped (--no-failback)" in report.notes
+
+
+def test_one_observer_alone_is_a_false_alarm_and_moves_nothing() -> None:
+    report, _ = drill("false-alarm")
+
+    assert report.passed
+    (run,) = report.runs
+    assert run.outcome == "false_alarm"
+    assert check(report, 0, "writer region") == PRIMARY
+    assert check(report, 0, "traffic dial us-east-1") == "100.0"
+    assert not any(s.name == "Act" for s in run.stages)
+
+
+def test_a_flapping_alarm_causes_at_most_one_failover() -> None:
+    report, _ = drill("flapping")
+
+    assert report.passed
+    (one,) = report.checks
+    assert one.name.startswith("failovers into us-west-2 among") and one.actual == "1"
+    executions = int(one.name.split(" among ")[1].split()[0])
+    assert executions >= 6  # every toggle's ALARM reached the state machine
+    assert check(report, 0, "writer region") == SECONDARY
+
+
+def test_two_triggers_at_once_make_exactly_one_failover() -> None:
+    report, _ = drill("concurrent")
+
+    assert report.passed
+    winner, second = report.runs
+    assert winner.outcome == "succeeded"
+    assert second.outcome.startswith("already in progress") or second.outcome.startswith("nothing")
+    assert report.checks[0].actual == "1"
+
+
+def test_a_failed_promotion_takes_the_failure_path_then_a_rerun_completes() -> None:
+    report, _ = drill("db-failure")
+
+    assert report.passed
+    failed, rerun = report.runs
+    assert failed.status == "FAILED"
+    assert failed.error is not None and failed.error.startswith("DatabasePromotionFailed")
+    assert any(s.name == "RecordFailure" for s in failed.stages)
+    assert check(report, 0, "failed stage recorded") == "database"
+    assert "failed" in check(report, 0, "failure notice sent")
+    assert check(report, 0, "lock released in us-west-2") == "free"
+    assert rerun.outcome == "succeeded"
+    assert check(report, 1, "writer region") == SECONDARY
