@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 SCENARIOS = ("unplanned", "planned", "false-alarm", "flapping", "concurrent", "db-failure")
 DEFAULT_TIME_SCALE = 0.02
 DEFAULT_RTO_TARGET = 600.0
-WARM_UP_SECONDS = 300.0  # modelled: metrics and alarms settle before anything is injected
+WARM_UP_SECONDS = 240.0  # modelled: metrics and alarms settle before anything is injected
 DETECTION_LIMIT = 900.0  # modelled seconds to wait for the automatic path to start a run
 
 
@@ -48,7 +48,7 @@ class Driver:
     """Moves modelled time while no execution runs (an execution's own waits move it
     otherwise), and lets the emulated monitoring do what is due."""
 
-    def __init__(self, emulator: Any, step: float = 5.0) -> None:
+    def __init__(self, emulator: Any, step: float = 10.0) -> None:
         self.emulator = emulator
         self.step = step
         self._stop = threading.Event()

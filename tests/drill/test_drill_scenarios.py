@@ -57,9 +57,11 @@ def test_unplanned_fails_over_on_the_automatic_path_then_fails_back() -> None:
     assert any("alarm shop-health-us-east-1 -> ALARM" in m for m in seen)
     assert any("started the us-west-2 state machine" in m for m in seen)
     # modelled RTO: detection (minutes of alarm periods) + Aurora failover and ECS start-up
-    assert failover.rto is not None and failover.rto.modelled_seconds is not None
+    assert failover.rto is not None
+    assert failover.rto.modelled_seconds is not None
     assert 120 < failover.rto.modelled_seconds < 600
-    assert failover.rpo is not None and failover.rpo.lag_ms_at_cutover == 120.0
+    assert failover.rpo is not None
+    assert failover.rpo.lag_ms_at_cutover == 120.0
     database = next(s for s in failover.stages if s.name == "Database")
     assert database.seconds >= 60  # the latency model's Aurora failover
     assert check(report, 1, "writer region") == PRIMARY
@@ -74,7 +76,8 @@ def test_planned_switchover_loses_no_data() -> None:
     (run,) = report.runs
     assert (run.mode, run.trigger) == ("planned", "manual")
     assert check(report, 0, "writer region") == SECONDARY
-    assert run.rpo is not None and run.rpo.data_loss_possible is False
+    assert run.rpo is not None
+    assert run.rpo.data_loss_possible is False
     assert "failback skipped (--no-failback)" in report.notes
 
 
@@ -94,7 +97,8 @@ def test_a_flapping_alarm_causes_at_most_one_failover() -> None:
 
     assert report.passed
     (one,) = report.checks
-    assert one.name.startswith("failovers into us-west-2 among") and one.actual == "1"
+    assert one.name.startswith("failovers into us-west-2 among")
+    assert one.actual == "1"
     executions = int(one.name.split(" among ")[1].split()[0])
     assert executions >= 6  # every toggle's ALARM reached the state machine
     assert check(report, 0, "writer region") == SECONDARY
@@ -116,7 +120,8 @@ def test_a_failed_promotion_takes_the_failure_path_then_a_rerun_completes() -> N
     assert report.passed
     failed, rerun = report.runs
     assert failed.status == "FAILED"
-    assert failed.error is not None and failed.error.startswith("DatabasePromotionFailed")
+    assert failed.error is not None
+    assert failed.error.startswith("DatabasePromotionFailed")
     assert any(s.name == "RecordFailure" for s in failed.stages)
     assert check(report, 0, "failed stage recorded") == "database"
     assert "failed" in check(report, 0, "failure notice sent")

@@ -113,24 +113,7 @@ def test_manual_planned_switchover_loses_no_data_and_demotes_the_old_writer(
     assert database["action"] == "switchover_started"
 
 
-# 3 -----------------------------------------------------------------------------------------
-def test_failback_after_an_unplanned_failover_returns_everything(estate: LocalEstate) -> None:
-    assert fail_over_on_alarm(estate)["status"] == "SUCCEEDED"
-    estate.recover(PRIMARY)
-
-    # the failback runs in the original region, inside the cooldown: force is explicit
-    described = estate.run(PRIMARY, load_event("manual-failback.json", force=True))
-
-    assert described["status"] == "SUCCEEDED", described
-    snapshot = estate.snapshot()
-    assert snapshot.writer_region == PRIMARY
-    assert snapshot.dials == {PRIMARY: 100.0, SECONDARY: 0.0}
-    assert snapshot.desired[PRIMARY] == 4
-    assert snapshot.running[PRIMARY] == 4
-    assert snapshot.active_parameter == {PRIMARY: PRIMARY, SECONDARY: PRIMARY}
-    assert snapshot.lock_holder == {PRIMARY: None, SECONDARY: None}
-    (row,) = estate.audit_rows(PRIMARY)
-    assert (row["outcome"], row["mode"], row["force"]) == ("succeeded", "failback", True)
+# 3: the failback is covered by the drill (tests/drill: unplanned, then failback)
 
 
 # 4 -----------------------------------------------------------------------------------------
@@ -159,21 +142,7 @@ def test_dry_run_returns_the_plan_and_changes_nothing(estate: LocalEstate) -> No
     assert notices[-1]["message"]["plan"]["database"]["action"] == "failover"
 
 
-# 5 -----------------------------------------------------------------------------------------
-def test_a_single_observer_is_a_false_alarm(estate: LocalEstate) -> None:
-    estate.outage(PRIMARY, observers=("health_alarm",))
-    before = estate.snapshot()
-
-    described = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
-
-    assert described["status"] == "SUCCEEDED", described
-    result = output(described)
-    assert result["outage"]["confirmed"] is False
-    assert result["outage"]["unhealthy_votes"] == 1
-    assert estate.snapshot() == before
-    assert kinds(estate.notices(SECONDARY)) == ["started", "false_alarm"]
-    (row,) = estate.audit_rows(SECONDARY)
-    assert row["outcome"] == "false_alarm"
+# the single-observer false alarm is covered by the drill (tests/drill: false-alarm)
 
 
 # 6 -----------------------------------------------------------------------------------------
