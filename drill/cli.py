@@ -178,6 +178,14 @@ def main(
         progress.close()
         sys.stderr.write(f"drill: error: {error}\n")
         return DRILL_FAILED
+    except Exception as error:
+        from drill.live import LiveDrillError
+
+        if not isinstance(error, LiveDrillError):
+            raise
+        progress.close()
+        sys.stderr.write(f"drill: error: {error}\n")
+        return DRILL_FAILED
     except KeyboardInterrupt:
         progress.close()
         sys.stderr.write("drill: interrupted; the embedded AWS was stopped\n")

@@ -161,7 +161,7 @@ class EmbeddedAws:
         if self._saved_config is not None:
             from moto.core.config import default_user_config
 
-            default_user_config.clear()
+            default_user_config.clear()  # type: ignore[attr-defined]
             default_user_config.update(self._saved_config)
             self._saved_config = None
         self._reset_moto()

@@ -66,7 +66,7 @@ def _branch_label(branch: dict[str, Any]) -> str:
     """ "Database" for the branch ending in DatabaseDone; else its first state."""
     for name in branch.get("States", {}):
         if name.endswith("Done") and len(name) > len("Done"):
-            return name[: -len("Done")]
+            return str(name)[: -len("Done")]
     return str(branch.get("StartAt", "branch"))
 
 
@@ -113,8 +113,8 @@ def spans(events: list[dict[str, Any]], definition: Definition) -> list[Span]:
                 span.end = event["timestamp"]
             continue
         if event["type"] in _FAILED_EVENTS:
-            state = _entered_state(event, by_id, entered_by_id)
-            key = definition.key(state) if state else None
+            failed_in = _entered_state(event, by_id, entered_by_id)
+            key = definition.key(failed_in) if failed_in else None
             if key is not None and key in found:
                 found[key].failed = True
     last = events[-1]["timestamp"] if events else None

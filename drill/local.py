@@ -205,7 +205,8 @@ class LocalDrill:
         else:
             self.milestones = []
         self.progress.section(title)
-        return self.emu.utcnow()
+        moment: datetime = self.emu.utcnow()
+        return moment
 
     def _follow(self, arn: str, t0: datetime) -> Followed:
         region = arn.split(":")[3]

@@ -428,7 +428,8 @@ class Monitoring:
         for rule in list(bus.rules.values()):
             if rule.state != "ENABLED" or getattr(rule, "scheduled_expression", None):
                 continue
-            if rule.event_pattern is None or not rule.event_pattern.matches_event(event):
+            pattern: Any = rule.event_pattern
+            if pattern is None or not pattern.matches_event(event):
                 continue
             for target in list(rule.targets):
                 self._deliver(account, region, rule, target, event)
@@ -449,7 +450,7 @@ class Monitoring:
                 execution = get_backend(parts[4], target_region).start_execution(
                     arn, name=str(uuid.uuid4()), execution_input=payload
                 )
-                detail = {"execution_arn": execution.exec_arn}
+                detail = {"execution_arn": str(getattr(execution, "exec_arn", ""))}
             elif service == "lambda":
                 from moto.awslambda.models import lambda_backends
 

@@ -69,6 +69,7 @@ OUTPUTS = {
     "FailoverTopicArn",
     "EventBusArn",
     "DeadLetterQueueUrl",
+    "EstateConfigFunctionName",
 }
 
 # IAM actions that support no resource-level permissions, so "Resource": "*" is their only form.
