@@ -348,21 +348,25 @@ class LocalDrill:
         report.runs.append(run)
         return run
 
-    def _failback(self, report: Report) -> None:
+    def _failback(self, report: Report, *, after_outage: bool = True) -> None:
+        """Fail back into the primary; after an outage, first let the primary recover."""
         if not self.options.failback:
             report.notes.append("failback skipped (--no-failback)")
             return
-        self._begin(f"failback: {self.primary} recovers, then a planned switchover back")
-        self.estate.health.set_healthy(self.primary, True)
-        self._mark(f"{self.primary} /health answers 200 again")
-        alarm = self.client("cloudwatch", "us-east-1")
+        if after_outage:
+            self._begin(f"failback: {self.primary} recovers, then a planned switchover back")
+            self.estate.health.set_healthy(self.primary, True)
+            self._mark(f"{self.primary} /health answers 200 again")
+            alarm = self.client("cloudwatch", "us-east-1")
 
-        def recovered() -> bool:
-            states = alarm.describe_alarms(AlarmNames=[self.spec.health_alarm(self.primary)])
-            return bool(states["MetricAlarms"][0]["StateValue"] == "OK")
+            def recovered() -> bool:
+                states = alarm.describe_alarms(AlarmNames=[self.spec.health_alarm(self.primary)])
+                return bool(states["MetricAlarms"][0]["StateValue"] == "OK")
 
-        self._wait_until(recovered, f"{self.spec.health_alarm(self.primary)} back to OK")
-        t0 = self._begin(f"failback into {self.primary} (manual, planned)", keep_milestones=True)
+            self._wait_until(recovered, f"{self.spec.health_alarm(self.primary)} back to OK")
+        t0 = self._begin(
+            f"failback into {self.primary} (manual, planned)", keep_milestones=after_outage
+        )
         began = time.monotonic()
         arn = self._start_manual(self.primary, "manual-failback.json", force=True)
         followed = self._follow(arn, t0)
@@ -398,27 +402,7 @@ class LocalDrill:
                 self.secondary,
             )
         )
-        self._failback_planned(report)
-
-    def _failback_planned(self, report: Report) -> None:
-        if not self.options.failback:
-            report.notes.append("failback skipped (--no-failback)")
-            return
-        t0 = self._begin(f"failback into {self.primary} (manual, planned)")
-        began = time.monotonic()
-        arn = self._start_manual(self.primary, "manual-failback.json", force=True)
-        followed = self._follow(arn, t0)
-        report.runs.append(
-            self._run_record(
-                "failback",
-                "manual",
-                self.primary,
-                followed,
-                t0,
-                time.monotonic() - began,
-                self.primary,
-            )
-        )
+        self._failback(report, after_outage=False)
 
     def scenario_false_alarm(self, report: Report) -> None:
         t0 = self._begin(f"false alarm: only {self.spec.health_alarm(self.primary)} fires")
