@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 
 from failover.arns import region_of, resource_name
-from failover.errors import DatabasePromotionFailed, PreflightFailed, error_code, is_transient
+from failover.errors import (
+    DatabasePromotionFailed,
+    PreflightFailed,
+    Superseded,
+    error_code,
+    is_transient,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -88,12 +94,21 @@ def replication_lag_ms(
 
 
 def start_promotion(
-    rds: RDSClient, view: GlobalClusterView, target_arn: str, planned: bool
+    rds: RDSClient,
+    view: GlobalClusterView,
+    target_arn: str,
+    planned: bool,
+    planned_from: str | None,
 ) -> PromotionStart:
     """Make ``target_arn`` the writer. Reads the current state first, so a re-run is safe.
 
     Unplanned: ``FailoverGlobalCluster`` with ``AllowDataLoss`` (works while the primary is gone).
     Planned: ``SwitchoverGlobalCluster`` (no data loss; needs a healthy primary).
+
+    Compare-and-set on the writer: the run proceeds only while the writer is still the one
+    its plan saw (``planned_from``), or already the target. A promotion towards another
+    cluster, or a writer that moved elsewhere, means the other direction won: Superseded.
+    Aurora itself refuses a second failover while ``FailoverState`` is set.
     """
     if view.writer_arn == target_arn and not view.transition_in_progress:
         return "already_writer"
@@ -101,8 +116,10 @@ def start_promotion(
         destination = (view.failover_state or {}).get("ToDbClusterArn")
         if destination in (None, target_arn):
             return "in_progress"
-        raise DatabasePromotionFailed(
-            f"global cluster {view.identifier} is already moving to {destination}"
+        raise Superseded(f"global cluster {view.identifier} is already moving to {destination}")
+    if planned_from is not None and view.writer_arn != planned_from:
+        raise Superseded(
+            f"the writer moved to {view.writer_arn} since the plan (it was {planned_from})"
         )
     if target_arn not in view.member_arns:
         raise DatabasePromotionFailed(f"{target_arn} is not a member of {view.identifier}")

@@ -1,7 +1,8 @@
 """One cached boto3 client factory keyed by (service, region, profile).
 
 Every client names its region explicitly: the home region for the recovery side,
-us-west-2 for Global Accelerator, us-east-1 for the Route 53 / CloudWatch side of health checks.
+``config.GLOBAL_ACCELERATOR_REGION`` for Global Accelerator, ``config.ROUTE53_REGION`` for
+Route 53 and the CloudWatch side of its health checks.
 """
 
 from __future__ import annotations
@@ -24,26 +25,22 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
     from mypy_boto3_stepfunctions import SFNClient
 
-GLOBAL_ACCELERATOR_REGION = "us-west-2"
-"""The Global Accelerator API is served only from us-west-2."""
-
-ROUTE53_METRICS_REGION = "us-east-1"
-"""Route 53 health-check metrics (and the alarms on them) exist only in us-east-1."""
-
 
 class Profile(Enum):
     """How patient a client is."""
 
     CRITICAL = "critical"
-    """Calls on the critical path: short SDK retry; the ASL's Retry does the backoff."""
+    """Calls on the critical path: short SDK retry; the ASL's Retry does the backoff.
+    Worst case per call: 2 x (3 s connect + 10 s read) = 26 s, inside the functions' 40 s
+    timeout (template.yaml Globals), itself inside the states' 50 s TimeoutSeconds."""
     BEST_EFFORT = "best_effort"
     """Calls that may reach a failed region (fencing, observers): fail fast, never hang."""
 
 
 _CONFIGS = {
     Profile.CRITICAL: Config(
-        connect_timeout=5,
-        read_timeout=20,
+        connect_timeout=3,
+        read_timeout=10,
         retries={"mode": "standard", "max_attempts": 2},
     ),
     Profile.BEST_EFFORT: Config(
@@ -80,6 +77,8 @@ def client(service: Literal["sns"], region: str, profile: Profile = ...) -> SNSC
 def client(service: Literal["ssm"], region: str, profile: Profile = ...) -> SSMClient: ...
 @overload
 def client(service: Literal["stepfunctions"], region: str, profile: Profile = ...) -> SFNClient: ...
+@overload
+def client(service: str, region: str, profile: Profile = ...) -> Any: ...
 def client(service: str, region: str, profile: Profile = Profile.CRITICAL) -> Any:
     key = (service, region, profile)
     with _lock:

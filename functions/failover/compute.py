@@ -1,12 +1,26 @@
-"""Compute: the ECS Fargate service in each region."""
+"""Compute: the ECS Fargate service in each region, and the compute stage of a run.
+
+ScaleCompute raises the target's desired count to the capacity the source had (never lowers
+it); CheckCompute is one poll of the Wait -> Check -> Choice loop (10 s apart), with a
+deadline, until the service is stable at that capacity.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from failover.clients import client
+from failover.errors import ComputeNotStable
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
+
+    from failover.config import Settings
+    from failover.models import StageInput
+
+POLL_LIMIT = 90
+"""90 polls 10 s apart: 15 minutes for the new tasks to start and pass their health checks."""
 
 
 @dataclass(frozen=True)
@@ -59,3 +73,27 @@ def scale_up(ecs: ECSClient, cluster: str, service: str, required: int) -> bool:
         return False
     ecs.update_service(cluster=cluster, service=service, desiredCount=required)
     return True
+
+
+def scale(settings: Settings, stage: StageInput) -> dict[str, Any]:
+    required = int(stage.part("plan")["compute"]["required"])
+    target = settings.estate.regions[stage.request.target_region]
+    ecs = client("ecs", stage.request.target_region)
+    changed = scale_up(ecs, target.ecs_cluster, target.ecs_service, required)
+    view = describe_service(ecs, target.ecs_cluster, target.ecs_service)
+    stable = view is not None and view.stable_at(required)
+    return {"required": required, "scaled": changed, "stable": stable, "polls": 0}
+
+
+def poll(settings: Settings, stage: StageInput) -> dict[str, Any]:
+    previous = stage.part("compute")
+    polls = int(previous.get("polls", 0)) + 1
+    required = int(previous["required"])
+    target = settings.estate.regions[stage.request.target_region]
+    ecs = client("ecs", stage.request.target_region)
+    view = describe_service(ecs, target.ecs_cluster, target.ecs_service)
+    stable = view is not None and view.stable_at(required)
+    if not stable and polls >= POLL_LIMIT:
+        raise ComputeNotStable(f"{target.ecs_service} not stable after {polls} polls: {view}")
+    running, desired = (view.running, view.desired) if view else (0, 0)
+    return {**previous, "stable": stable, "running": running, "desired": desired, "polls": polls}

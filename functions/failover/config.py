@@ -1,28 +1,36 @@
-"""Deployment settings: environment variables parsed once into pydantic models.
+"""Deployment settings: environment variables parsed once into frozen dataclasses.
 
-Nothing else in the package reads ``os.environ``.
+Nothing else in the package reads ``os.environ``. Plain dataclasses, not pydantic: every
+handler imports this module on its cold start, and the values are few and simple
+(issue 10: keep the cold import small). A malformed value raises ``ConfigurationError``
+naming the variable.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Any
 
 from failover.errors import ConfigurationError
 
+GLOBAL_ACCELERATOR_REGION = "us-west-2"
+"""The Global Accelerator API is served only from us-west-2."""
 
-class RegionConfig(BaseModel):
+ROUTE53_REGION = "us-east-1"
+"""Route 53's control plane, its health-check metrics and the alarms on them: us-east-1 only."""
+
+
+@dataclass(frozen=True)
+class RegionConfig:
     """What the control plane needs to know about one region of the estate."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     db_cluster_arn: str
     ecs_cluster: str
     ecs_service: str
-    full_capacity: int = Field(ge=1)
+    full_capacity: int
     endpoint_group_arn: str
     health_check_id: str
     health_url: str
@@ -32,23 +40,23 @@ class RegionConfig(BaseModel):
     alb_hosted_zone_id: str
     record_set_identifier: str
 
+    def __post_init__(self) -> None:
+        if self.full_capacity < 1:
+            raise ConfigurationError("ESTATE_CONFIG: full_capacity must be >= 1")
 
-class EstateConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
+@dataclass(frozen=True)
+class EstateConfig:
     estate_name: str
     global_cluster_id: str
     active_region_parameter: str
     hosted_zone_id: str
     record_name: str
-    regions: dict[str, RegionConfig]
+    regions: dict[str, RegionConfig] = field(default_factory=dict)
 
-    @field_validator("regions")
-    @classmethod
-    def _two_regions(cls, value: dict[str, RegionConfig]) -> dict[str, RegionConfig]:
-        if len(value) != 2:
-            raise ValueError("the estate has exactly two regions")
-        return value
+    def __post_init__(self) -> None:
+        if len(self.regions) != 2:
+            raise ConfigurationError("ESTATE_CONFIG: the estate has exactly two regions")
 
     def peer_of(self, region: str) -> str:
         (peer,) = [name for name in self.regions if name != region]
@@ -61,64 +69,111 @@ class EstateConfig(BaseModel):
                 return name
         return None
 
+    @classmethod
+    def from_dict(cls, raw: Any) -> EstateConfig:
+        """Strictly: every field present with its type, nothing unknown."""
+        top = _fields_of(cls, raw, "ESTATE_CONFIG", skip={"regions"})
+        regions_raw = raw.get("regions")
+        if not isinstance(regions_raw, dict):
+            raise ConfigurationError("ESTATE_CONFIG.regions: must be an object")
+        regions = {
+            str(name): RegionConfig(**_fields_of(RegionConfig, value, f"ESTATE_CONFIG.{name}"))
+            for name, value in regions_raw.items()
+        }
+        return cls(**top, regions=regions)
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
+def _fields_of(
+    cls: type, raw: Any, where: str, skip: frozenset[str] | set[str] = frozenset()
+) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ConfigurationError(f"{where}: must be an object")
+    wanted = {f.name: f.type for f in fields(cls) if f.name not in skip}
+    unknown = sorted(set(raw) - set(wanted) - set(skip))
+    missing = sorted(set(wanted) - set(raw))
+    if unknown or missing:
+        raise ConfigurationError(
+            f"{where}: missing {missing or 'nothing'}, unknown {unknown or 'nothing'}"
+        )
+    values: dict[str, Any] = {}
+    for name, kind in wanted.items():
+        value = raw[name]
+        expected = int if kind == "int" else str
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigurationError(f"{where}.{name}: must be {expected.__name__}")
+        values[name] = value
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
     home_region: str
     estate: EstateConfig
     table_name: str
     topic_arn: str
-    state_machine_name: str
-    cooldown_minutes: int = Field(default=30, ge=0)
-    lock_ttl_seconds: int = Field(default=3600, ge=60)
-    max_switchover_lag_seconds: float = Field(default=5.0, ge=0)
-    outage_quorum: int = Field(default=2, ge=2)
+    cooldown_minutes: int = 30
+    lease_seconds: int = 3720
+    max_switchover_lag_seconds: float = 5.0
+    outage_quorum: int = 2
     approval_for_automatic: bool = False
     metrics_namespace: str = "FailoverControlPlane"
-    database_poll_limit: int = Field(default=60, ge=1)
-    compute_poll_limit: int = Field(default=60, ge=1)
 
     @property
     def home(self) -> RegionConfig:
         return self.estate.regions[self.home_region]
 
+    @property
+    def peer_region(self) -> str:
+        return self.estate.peer_of(self.home_region)
 
-_ENV = {
-    "home_region": "AWS_REGION",
-    "estate": "ESTATE_CONFIG",
-    "table_name": "FAILOVER_TABLE_NAME",
-    "topic_arn": "FAILOVER_TOPIC_ARN",
-    "state_machine_name": "STATE_MACHINE_NAME",
-    "cooldown_minutes": "COOLDOWN_MINUTES",
-    "lock_ttl_seconds": "LOCK_TTL_SECONDS",
-    "max_switchover_lag_seconds": "MAX_SWITCHOVER_LAG_SECONDS",
-    "outage_quorum": "OUTAGE_QUORUM",
-    "approval_for_automatic": "APPROVAL_FOR_AUTOMATIC",
-    "metrics_namespace": "METRICS_NAMESPACE",
-    "database_poll_limit": "DATABASE_POLL_LIMIT",
-    "compute_poll_limit": "COMPUTE_POLL_LIMIT",
+    @property
+    def peer_topic_arn(self) -> str:
+        """The peer's topic: same name, same account, the peer region (template.yaml)."""
+        parts = self.topic_arn.split(":")
+        parts[3] = self.peer_region
+        return ":".join(parts)
+
+
+# field -> (environment variable, parser)
+_ENV: dict[str, tuple[str, Any]] = {
+    "home_region": ("AWS_REGION", str),
+    "estate": ("ESTATE_CONFIG", lambda text: EstateConfig.from_dict(json.loads(text))),
+    "table_name": ("FAILOVER_TABLE_NAME", str),
+    "topic_arn": ("FAILOVER_TOPIC_ARN", str),
+    "cooldown_minutes": ("COOLDOWN_MINUTES", int),
+    "lease_seconds": ("LEASE_SECONDS", int),
+    "max_switchover_lag_seconds": ("MAX_SWITCHOVER_LAG_SECONDS", float),
+    "outage_quorum": ("OUTAGE_QUORUM", int),
+    "approval_for_automatic": ("APPROVAL_FOR_AUTOMATIC", lambda text: text.lower() == "true"),
+    "metrics_namespace": ("METRICS_NAMESPACE", str),
 }
-_REQUIRED = ("home_region", "estate", "table_name", "topic_arn", "state_machine_name")
+_REQUIRED = ("home_region", "estate", "table_name", "topic_arn")
+_MINIMUM = {"cooldown_minutes": 0, "lease_seconds": 60, "max_switchover_lag_seconds": 0}
 
 
 def get_settings() -> Settings:
     """Settings for the current environment, parsed once per distinct environment."""
-    snapshot = tuple((field, os.environ.get(variable)) for field, variable in _ENV.items())
-    return _parse(snapshot)
+    return _parse(tuple((name, os.environ.get(variable)) for name, (variable, _) in _ENV.items()))
 
 
 @lru_cache(maxsize=8)
 def _parse(snapshot: tuple[tuple[str, str | None], ...]) -> Settings:
-    values = {field: value for field, value in snapshot if value not in (None, "")}
-    missing = [_ENV[field] for field in _REQUIRED if field not in values]
+    raw = {name: value for name, value in snapshot if value not in (None, "")}
+    missing = [_ENV[name][0] for name in _REQUIRED if name not in raw]
     if missing:
         raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
-    try:
-        values["estate"] = json.loads(values["estate"] or "")
-        settings = Settings.model_validate(values)
-    except (ValueError, ValidationError) as error:
-        raise ConfigurationError(f"invalid settings: {error}") from error
+    values: dict[str, Any] = {}
+    for name, text in raw.items():
+        variable, parse = _ENV[name]
+        try:
+            values[name] = parse(text)
+        except (ValueError, TypeError) as error:
+            raise ConfigurationError(f"{variable}: {error}") from error
+        if name in _MINIMUM and values[name] < _MINIMUM[name]:
+            raise ConfigurationError(f"{variable}: must be >= {_MINIMUM[name]}")
+    if values.get("outage_quorum", 2) < 2:
+        raise ConfigurationError("OUTAGE_QUORUM: one observer family alone never moves the region")
+    settings = Settings(**values)
     if settings.home_region not in settings.estate.regions:
         raise ConfigurationError(
             f"AWS_REGION {settings.home_region} is not a region of ESTATE_CONFIG"

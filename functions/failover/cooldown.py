@@ -1,10 +1,15 @@
-"""Anti-flapping: no automatic failover within N minutes of the last one."""
+"""Anti-flapping: no automatic failover within N minutes of the last move of the database.
+
+The marker (``COOLDOWN_KEY``, in the same multi-Region table as the lease, so the window is
+estate-wide) is written by PromoteDatabase when it starts moving the writer, not at the end
+of the run: a run whose record later fails still opens the window.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from failover.errors import CooldownActive
 
@@ -14,15 +19,12 @@ if TYPE_CHECKING:
 
     from failover.models import Request
 
-LAST_FAILOVER_KEY: dict[str, AttributeValueTypeDef] = {
-    "pk": {"S": "STATE"},
-    "sk": {"S": "LAST_FAILOVER"},
-}
+COOLDOWN_KEY: dict[str, AttributeValueTypeDef] = {"pk": {"S": "COOLDOWN"}, "sk": {"S": "ESTATE"}}
 
 
 @dataclass(frozen=True)
-class LastFailover:
-    completed_at: str
+class LastMove:
+    moved_at: str
     target_region: str
     execution_id: str
 
@@ -32,51 +34,52 @@ class CooldownDecision:
     active: bool
     skip: bool
     overridden: bool
-    last_failover: dict[str, Any] | None
+    last_move: LastMove | None
     remaining_seconds: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
-
-def last_failover(ddb: DynamoDBClient, table: str) -> LastFailover | None:
-    item = ddb.get_item(TableName=table, Key=LAST_FAILOVER_KEY, ConsistentRead=True).get("Item")
+def last_move(ddb: DynamoDBClient, table: str) -> LastMove | None:
+    item = ddb.get_item(TableName=table, Key=COOLDOWN_KEY, ConsistentRead=True).get("Item")
     if not item:
         return None
-    return LastFailover(
-        completed_at=item["completed_at"]["S"],
+    return LastMove(
+        moved_at=item["moved_at"]["S"],
         target_region=item["target_region"]["S"],
         execution_id=item["execution_id"]["S"],
     )
 
 
-def remember_failover(ddb: DynamoDBClient, table: str, last: LastFailover) -> None:
+def remember_move(ddb: DynamoDBClient, table: str, move: LastMove) -> None:
     ddb.put_item(
         TableName=table,
         Item={
-            **LAST_FAILOVER_KEY,
-            "completed_at": {"S": last.completed_at},
-            "target_region": {"S": last.target_region},
-            "execution_id": {"S": last.execution_id},
+            **COOLDOWN_KEY,
+            "moved_at": {"S": move.moved_at},
+            "target_region": {"S": move.target_region},
+            "execution_id": {"S": move.execution_id},
         },
     )
 
 
 def decide(
-    request: Request, last: LastFailover | None, now: datetime, minutes: int
+    request: Request, last: LastMove | None, now: datetime, minutes: int
 ) -> CooldownDecision:
-    """Automatic runs inside the window are skipped; manual ones need ``force``."""
-    if last is None or minutes == 0:
-        return CooldownDecision(False, False, False, None, 0)
-    ends = datetime.fromisoformat(last.completed_at) + timedelta(minutes=minutes)
+    """Automatic runs inside the window are skipped; manual ones need ``force``.
+
+    The window guards against moving the database back and forth. A run into the region the
+    database last moved to only completes that move (convergence), so it is never held back.
+    """
+    if last is None or minutes == 0 or last.target_region == request.target_region:
+        return CooldownDecision(False, False, False, last, 0)
+    ends = datetime.fromisoformat(last.moved_at) + timedelta(minutes=minutes)
     remaining = int((ends - now).total_seconds())
     if remaining <= 0:
-        return CooldownDecision(False, False, False, asdict(last), 0)
+        return CooldownDecision(False, False, False, last, 0)
     if request.trigger == "alarm":
-        return CooldownDecision(True, True, False, asdict(last), remaining)
+        return CooldownDecision(True, True, False, last, remaining)
     if request.force:
-        return CooldownDecision(True, False, True, asdict(last), remaining)
+        return CooldownDecision(True, False, True, last, remaining)
     raise CooldownActive(
-        f"last failover to {last.target_region} completed at {last.completed_at}; "
-        f"cooldown ends in {remaining} s. Set force=true to override."
+        f"the database last moved to {last.target_region} at {last.moved_at}; "
+        f"the cooldown ends in {remaining} s. Set force=true to override."
     )

@@ -1,4 +1,15 @@
-"""Named errors. The class name is the error name the ASL retries and catches."""
+"""Named errors. The class name is the error name the ASL retries and catches.
+
+Three kinds:
+- ``InvalidInput`` and its subclasses: the execution input is not acceptable. Raised by
+  ValidateInput only, before any change and before the lease.
+- ``RunError`` subclasses: the run cannot go on (or ends cleanly, for ``LeaseHeld`` and
+  ``Superseded``). They are never retried.
+- ``TransientAwsError``: throttling, a 5xx or a connection problem that outlived the SDK's
+  short retry. The ASL retries it with backoff and jitter; it is never turned into a domain
+  error. Every other AWS error (AccessDenied, a validation error...) propagates by its own
+  name (``ClientError``) and takes the failure path.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +30,9 @@ class FailoverError(Exception):
     """Base of every error this control plane raises on purpose."""
 
 
-# --- Input: raised by ValidateInput before any change and before the lock -------------------
+# --- Input: raised by ValidateInput before any change and before the lease ------------------
 class InvalidInput(FailoverError):
-    """The execution input is not acceptable. The message names the field."""
+    """The execution input is not acceptable. The message starts with the field's name."""
 
     def __init__(self, field: str, problem: str) -> None:
         self.field = field
@@ -33,6 +44,10 @@ class MissingField(InvalidInput):
 
 
 class InvalidFieldType(InvalidInput):
+    pass
+
+
+class UnexpectedField(InvalidInput):
     pass
 
 
@@ -49,23 +64,46 @@ class WrongControlPlaneRegion(InvalidInput):
 
 
 class TargetAlreadyActive(InvalidInput):
-    pass
+    """The target is already fully active: writer, traffic, capacity and app config."""
 
 
 class UnrecognisedEvent(InvalidInput):
     pass
 
 
+INPUT_ERRORS: tuple[str, ...] = (
+    "MissingField",
+    "InvalidFieldType",
+    "UnexpectedField",
+    "UnknownMode",
+    "UnknownTargetRegion",
+    "WrongControlPlaneRegion",
+    "TargetAlreadyActive",
+    "UnrecognisedEvent",
+)
+"""The ASL's NotifyInvalidInput catch lists exactly these (tests/template checks it)."""
+
+
 # --- Run ------------------------------------------------------------------------------------
-class LockHeld(FailoverError):
-    """Another execution holds the lease lock: this run ends as already in progress."""
+class RunError(FailoverError):
+    """The run cannot go on as asked."""
 
 
-class CooldownActive(FailoverError):
-    """A manual run inside the cooldown window without force."""
+class LeaseHeld(RunError):
+    """Another running execution holds the estate's lease: this run ends as already in
+    progress (same direction) and changes nothing."""
 
 
-class PreflightFailed(FailoverError):
+class Superseded(RunError):
+    """The other direction has won (the lease or the writer moved elsewhere): this run stops
+    without touching traffic or app config."""
+
+
+class CooldownActive(RunError):
+    """A manual run inside the cooldown window without ``force``."""
+
+
+class PreflightFailed(RunError):
     pass
 
 
@@ -81,28 +119,28 @@ class SourceUnhealthy(PreflightFailed):
     pass
 
 
-class DatabasePromotionFailed(FailoverError):
+class DatabasePromotionFailed(RunError):
     pass
 
 
-class DatabasePromotionTimedOut(FailoverError):
+class DatabasePromotionTimedOut(RunError):
     pass
 
 
-class ComputeNotStable(FailoverError):
+class ComputeNotStable(RunError):
     pass
 
 
-class VerificationFailed(FailoverError):
+class VerificationFailed(RunError):
     pass
 
 
-class ApprovalRejected(FailoverError):
+class ApprovalRejected(RunError):
     pass
 
 
 class ConfigurationError(FailoverError):
-    """The deployment's settings are missing or malformed."""
+    """The deployment's settings are missing or malformed, or a grant is missing."""
 
 
 class TransientAwsError(FailoverError):
@@ -119,6 +157,8 @@ _TRANSIENT_CODES = frozenset(
         "RequestThrottled",
         "RequestThrottledException",
         "ProvisionedThroughputExceededException",
+        "ReplicatedWriteConflictException",
+        "TransactionConflictException",
         "PriorRequestNotComplete",
         "ServiceUnavailable",
         "ServiceUnavailableException",
@@ -130,6 +170,10 @@ _TRANSIENT_CODES = frozenset(
         "RequestTimeout",
         "RequestTimeoutException",
     }
+)
+
+_DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 )
 
 UNREACHABLE_ERRORS: tuple[type[Exception], ...] = (
@@ -151,6 +195,11 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, UNREACHABLE_ERRORS)
 
 
+def is_denied(error: BaseException) -> bool:
+    """An IAM denial: a configuration problem, never an "unknown" to shrug off."""
+    return isinstance(error, ClientError) and error_code(error) in _DENIED_CODES
+
+
 @contextmanager
 def transient_aws_errors() -> Iterator[None]:
     """Re-raise throttling and connection failures as TransientAwsError for the ASL's Retry."""
@@ -160,7 +209,3 @@ def transient_aws_errors() -> Iterator[None]:
         if is_transient(error):
             raise TransientAwsError(f"{type(error).__name__}: {error}") from error
         raise
-
-
-class UnexpectedField(InvalidInput):
-    pass

@@ -1,16 +1,21 @@
-"""Validate and normalise the execution input: an alarm event or an operator's JSON."""
+"""Validate and normalise the execution input: an alarm event or an operator's JSON.
+
+This is the edge: pydantic checks the operator's JSON strictly and the alarm event as AWS
+sends it, and every error names the field. Whether the run has anything to do comes from
+where the estate stands (:mod:`failover.estate_view`): an alarm on a fully converged target
+is ignored, and a manual run into one is ``TargetAlreadyActive``; a target that is the writer
+but not yet fully converged is not "already active" (the run completes what is missing).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from failover.errors import (
     InvalidFieldType,
-    InvalidInput,
     MissingField,
     TargetAlreadyActive,
     UnexpectedField,
@@ -19,52 +24,89 @@ from failover.errors import (
     UnrecognisedEvent,
     WrongControlPlaneRegion,
 )
-from failover.models import MODES, AlarmEvent, ManualInput, Request
+from failover.models import Mode, Request
 
 if TYPE_CHECKING:
     from failover.config import Settings
 
 
-@dataclass(frozen=True)
-class EstateState:
-    """Where the estate is now: the Aurora writer's region and the home app-config value."""
+class ManualInput(BaseModel):
+    """What an operator pastes into the Step Functions console. Types are strict."""
 
-    writer_region: str | None
-    active_parameter: str | None
+    model_config = ConfigDict(strict=True, extra="forbid")
 
-    def fully_on(self, region: str) -> bool:
-        return self.writer_region == region and self.active_parameter == region
+    mode: str
+    reason: str = Field(min_length=1, max_length=1024)
+    target_region: str | None = None
+    dry_run: bool = False
+    force: bool = False
+    require_approval: bool = False
+    requested_by: str | None = Field(default=None, max_length=256)
+
+
+class AlarmState(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    value: str
+    reason: str = ""
+    timestamp: str = ""
+
+
+class AlarmDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    alarmName: str
+    state: AlarmState
+
+
+class AlarmEvent(BaseModel):
+    """The EventBridge "CloudWatch Alarm State Change" event, as AWS sends it."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    source: Literal["aws.cloudwatch"]
+    detail_type: Literal["CloudWatch Alarm State Change"] = Field(alias="detail-type")
+    account: str
+    region: str
+    time: str
+    resources: list[str] = Field(default_factory=list)
+    detail: AlarmDetail
+
+
+MODES: tuple[Mode, ...] = ("unplanned", "planned", "failback")
 
 
 def _field_name(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location) or "input"
 
 
-def _raise_for(error: ValidationError) -> None:
+def _named(error: ValidationError) -> MissingField | UnexpectedField | InvalidFieldType:
     first = error.errors()[0]
     field = _field_name(first["loc"])
-    kind = first["type"]
-    if kind == "missing":
-        raise MissingField(field, "is required")
-    if kind == "extra_forbidden":
-        raise UnexpectedField(field, "is not a known field (see README: manual input)")
-    raise InvalidFieldType(field, first["msg"])
+    if first["type"] == "missing":
+        return MissingField(field, "is required")
+    if first["type"] == "extra_forbidden":
+        return UnexpectedField(field, "is not a known field (see README: manual input)")
+    return InvalidFieldType(field, first["msg"])
 
 
 def is_alarm_event(raw: Mapping[str, Any]) -> bool:
     return raw.get("source") == "aws.cloudwatch" or "detail-type" in raw
 
 
-def normalise(raw: object, settings: Settings, state: EstateState) -> Request:
-    """Turn the raw execution input into a Request, or raise a named InvalidInput."""
+def normalise(raw: object, settings: Settings, gaps: list[str] | None) -> Request:
+    """Turn the raw execution input into a Request, or raise a named InvalidInput.
+
+    ``gaps`` is what is not converged on this region (None: unknown, treated as not converged).
+    """
     if not isinstance(raw, dict):
         raise InvalidFieldType("input", "must be a JSON object")
     if is_alarm_event(raw):
-        return _from_alarm(raw, settings, state)
-    return _from_manual(raw, settings, state)
+        return _from_alarm(raw, settings, gaps)
+    return _from_manual(raw, settings, gaps)
 
 
-def _from_alarm(raw: dict[str, Any], settings: Settings, state: EstateState) -> Request:
+def _from_alarm(raw: dict[str, Any], settings: Settings, gaps: list[str] | None) -> Request:
     try:
         event = AlarmEvent.model_validate(raw)
     except ValidationError as error:
@@ -86,30 +128,29 @@ def _from_alarm(raw: dict[str, Any], settings: Settings, state: EstateState) -> 
         mode="unplanned",
         target_region=target,
         source_region=failed,
-        approval_required=settings.approval_for_automatic,
+        require_approval=settings.approval_for_automatic,
         reason=f"alarm {alarm} is {event.detail.state.value}: {event.detail.state.reason}"[:1024],
         requested_by=f"alarm:{alarm}",
         alarm_name=alarm,
         alarm_time=event.detail.state.timestamp or event.time,
     )
+    ignore = None
     if event.detail.state.value != "ALARM":
-        return request.model_copy(
-            update={"ignored": True, "ignore_reason": f"alarm state is {event.detail.state.value}"}
-        )
-    if state.fully_on(target):
-        return request.model_copy(
-            update={"ignored": True, "ignore_reason": f"{target} is already the active region"}
-        )
-    return request
+        ignore = f"alarm state is {event.detail.state.value}"
+    elif gaps == []:
+        ignore = f"{target} is already fully active (writer, traffic, capacity, app config)"
+    if ignore is None:
+        return request
+    return Request(**{**request.to_dict(), "ignored": True, "ignore_reason": ignore})
 
 
-def _from_manual(raw: dict[str, Any], settings: Settings, state: EstateState) -> Request:
+def _from_manual(raw: dict[str, Any], settings: Settings, gaps: list[str] | None) -> Request:
     try:
         manual = ManualInput.model_validate(raw)
     except ValidationError as error:
-        _raise_for(error)
-        raise InvalidInput("input", str(error)) from error  # unreachable: _raise_for raised
-    if manual.mode not in MODES:
+        raise _named(error) from error
+    mode = next((m for m in MODES if m == manual.mode), None)
+    if mode is None:
         raise UnknownMode("mode", f"{manual.mode!r} is not one of {', '.join(MODES)}")
     regions = settings.estate.regions
     target = manual.target_region or settings.home_region
@@ -123,18 +164,19 @@ def _from_manual(raw: dict[str, Any], settings: Settings, state: EstateState) ->
             f"a failover into {target} is run by {target}'s state machine, "
             f"not by this one in {settings.home_region}",
         )
-    if state.fully_on(target):
+    if gaps == []:
         raise TargetAlreadyActive(
-            "target_region", f"{target} is already the active region (writer and app config)"
+            "target_region",
+            f"{target} is already fully active (writer, traffic, capacity and app config)",
         )
     return Request(
         trigger="manual",
-        mode=manual.mode,  # checked against MODES above; pydantic coerces to the Literal
+        mode=mode,
         target_region=target,
         source_region=settings.estate.peer_of(target),
         dry_run=manual.dry_run,
         force=manual.force,
-        approval_required=manual.require_approval,
+        require_approval=manual.require_approval,
         reason=manual.reason,
         requested_by=manual.requested_by or "console",
     )

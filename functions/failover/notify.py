@@ -1,51 +1,245 @@
-"""SNS notices: start, success, failure and the clean endings."""
+"""SNS notices: a plain-text body for people, with commands to paste; JSON for machines.
+
+The body is text: what happened, the outcome, and ready-to-paste AWS CLI commands (follow
+the execution; approve or reject it; re-run after a failure), each argument quoted with
+:func:`shlex.quote`, so a shell reads exactly the JSON meant. Machines read the message
+attributes: ``kind``, ``outcome``, ``execution`` and ``detail`` (the notice as JSON).
+
+A notice that cannot reach this region's topic goes to the peer region's topic (same name),
+and a ``NotificationFailed`` metric says so.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Literal
+import shlex
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from failover.clients import Profile, client
+from failover.observability import emit_metric, logger
+from failover.outcome import error_summary, outcome_of
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
-NoticeKind = Literal[
-    "started",
-    "succeeded",
-    "failed",
-    "false_alarm",
-    "skipped_cooldown",
-    "dry_run",
-    "already_in_progress",
-    "invalid_input",
-    "approval_requested",
-]
+    from failover.config import Settings
 
-_TITLES: dict[str, str] = {
+TITLES: dict[str, str] = {
     "started": "Failover started",
     "succeeded": "Failover succeeded",
     "failed": "Failover FAILED",
+    "superseded": "Failover superseded: the other direction won",
+    "already_in_progress": "Failover already in progress",
     "false_alarm": "Failover not needed: outage not confirmed",
     "skipped_cooldown": "Failover skipped: inside the cooldown window",
     "dry_run": "Failover dry run: action plan",
-    "already_in_progress": "Failover already in progress",
+    "nothing_to_do": "Failover not needed: the target is already fully active",
     "invalid_input": "Failover input rejected",
     "approval_requested": "Failover waiting for approval",
+    "control_plane_fault": "Failover control plane fault: record, notice or lease",
+    "timed_out": "Failover run TIMED OUT (the execution hit its timeout)",
+    "aborted": "Failover run ABORTED (the execution was stopped)",
 }
+"""Every kind of notice. ``started`` and ``approval_requested`` report a run still going."""
+
+IN_PROGRESS_KINDS = {"started": "in_progress", "approval_requested": "waiting_for_approval"}
 
 
-def subject(kind: str, estate: str, target: str | None) -> str:
-    text = f"[{estate}] {_TITLES.get(kind, kind)}" + (f" -> {target}" if target else "")
-    return text[:100]  # SNS subjects are limited to 100 characters
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    outcome: str
+    subject: str
+    text: str
+    detail: dict[str, Any]
 
 
-def publish(sns: SNSClient, topic_arn: str, kind: str, estate: str, body: dict[str, Any]) -> str:
-    """Publish one notice; the body is JSON so that subscribers can parse it."""
-    request = body.get("request") or {}
-    target = request.get("target_region") if isinstance(request, dict) else None
-    message = json.dumps({"kind": kind, "estate": estate, **body}, default=str, indent=2)
+def _region_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 else ""
+
+
+def _state_machine_arn(execution_arn: str) -> str:
+    parts = execution_arn.split(":")
+    return ":".join([*parts[:5], "stateMachine", parts[6]]) if len(parts) >= 7 else ""
+
+
+def commands(state: dict[str, Any], kind: str, token: str | None = None) -> dict[str, str]:
+    """The commands an operator pastes, by purpose."""
+    execution = str((state.get("execution") or {}).get("id") or "")
+    region = _region_of(execution)
+    found: dict[str, str] = {}
+    if execution:
+        found["follow"] = shlex.join(
+            [
+                "aws",
+                "stepfunctions",
+                "describe-execution",
+                "--region",
+                region,
+                "--execution-arn",
+                execution,
+            ]
+        )
+    if token:
+        approval = json.dumps({"approved_by": "YOUR-NAME"})
+        found["approve"] = shlex.join(
+            [
+                "aws",
+                "stepfunctions",
+                "send-task-success",
+                "--region",
+                region,
+                "--task-token",
+                token,
+                "--task-output",
+                approval,
+            ]
+        )
+        found["reject"] = shlex.join(
+            [
+                "aws",
+                "stepfunctions",
+                "send-task-failure",
+                "--region",
+                region,
+                "--task-token",
+                token,
+                "--error",
+                "ApprovalRejected",
+                "--cause",
+                "WHY",
+            ]
+        )
+    if kind in ("failed", "timed_out", "aborted") and execution:
+        request = state.get("request") or {}
+        rerun = {
+            "mode": request.get("mode") or "unplanned",
+            "target_region": request.get("target_region") or region,
+            "reason": f"re-run after {execution.rsplit(':', 1)[-1]} failed",
+            "requested_by": "YOUR-NAME",
+        }
+        found["rerun"] = shlex.join(
+            [
+                "aws",
+                "stepfunctions",
+                "start-execution",
+                "--region",
+                region,
+                "--state-machine-arn",
+                _state_machine_arn(execution),
+                "--input",
+                json.dumps(rerun),
+            ]
+        )
+    return found
+
+
+def compose(
+    kind: str | None, estate: str, state: dict[str, Any], token: str | None = None
+) -> Notice:
+    """The notice for ``state``: ``kind`` defaults to the run's outcome."""
+    outcome = outcome_of(state)
+    kind = kind or outcome
+    shown_outcome = IN_PROGRESS_KINDS.get(kind, "failed" if kind == "invalid_input" else outcome)
+    request = state.get("request") or {}
+    target = request.get("target_region")
+    subject = (f"[{estate}] {TITLES.get(kind, kind)}" + (f" -> {target}" if target else ""))[:100]
+    detail: dict[str, Any] = {
+        "kind": kind,
+        "outcome": shown_outcome,
+        "estate": estate,
+        "request": request or None,
+        "execution": state.get("execution"),
+        "error": error_summary(state.get("error")),
+    }
+    for key in ("lease", "outage", "plan", "verification", "fence", "record"):
+        if state.get(key) is not None:
+            detail[key] = state[key]
+    wanted = commands(state, kind, token)
+    detail["commands"] = wanted
+    lines = [TITLES.get(kind, kind), "", f"Outcome: {shown_outcome}"]
+    if request:
+        lines.append(
+            f"Request: {request.get('mode')} into {target} from {request.get('source_region')}, "
+            f"{request.get('trigger')} ({request.get('requested_by')}): {request.get('reason')}"
+        )
+    if detail["error"]:
+        lines.append(f"Error: {detail['error']['error']}: {detail['error']['message']}")
+    record = state.get("record") or {}
+    if record.get("estate_after"):
+        lines.append(f"Where the estate stands: {json.dumps(record['estate_after'], default=str)}")
+    labels = {
+        "follow": "Follow the execution",
+        "approve": "Approve (replace YOUR-NAME)",
+        "reject": "Reject (replace WHY)",
+        "rerun": "Re-run once the cause is fixed (it completes what is missing)",
+    }
+    for purpose, command in wanted.items():
+        lines += ["", f"{labels[purpose]}:", f"  {command}"]
+    return Notice(kind, shown_outcome, subject, "\n".join(lines), detail)
+
+
+def publish(sns: SNSClient, topic_arn: str, notice: Notice) -> str:
+    detail = json.dumps(notice.detail, default=str)
     return sns.publish(
         TopicArn=topic_arn,
-        Subject=subject(kind, estate, target),
-        Message=message,
-        MessageAttributes={"kind": {"DataType": "String", "StringValue": kind}},
+        Subject=notice.subject,
+        Message=notice.text,
+        MessageAttributes={
+            "kind": {"DataType": "String", "StringValue": notice.kind},
+            "outcome": {"DataType": "String", "StringValue": notice.outcome},
+            "execution": {
+                "DataType": "String",
+                "StringValue": str((notice.detail.get("execution") or {}).get("id") or "-"),
+            },
+            "detail": {"DataType": "String", "StringValue": detail},
+        },
     )["MessageId"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    kind: str
+    topic_arn: str
+    message_id: str
+    fell_back: bool
+
+
+def send(notice: Notice, settings: Settings) -> Delivery:
+    """Publish to this region's topic; if it cannot take the notice, to the peer's.
+
+    The fallback is logged and counted (``NotificationFailed``). When the peer fails too,
+    the home error is raised for the state machine's Retry and Catch.
+    """
+    home = settings.home_region
+    try:
+        message_id = publish(client("sns", home), settings.topic_arn, notice)
+        return Delivery(notice.kind, settings.topic_arn, message_id, False)
+    except (ClientError, BotoCoreError) as error:
+        logger.error("notice not delivered to this region's topic", extra={"error": str(error)})
+        emit_metric(settings.metrics_namespace, "NotificationFailed", 1, "Count", {"Region": home})
+        peer = client("sns", settings.peer_region, Profile.BEST_EFFORT)
+        try:
+            message_id = publish(peer, settings.peer_topic_arn, notice)
+        except (ClientError, BotoCoreError):
+            raise error from None
+        return Delivery(notice.kind, settings.peer_topic_arn, message_id, True)
+
+
+def surface_faults(state: dict[str, Any], settings: Settings) -> list[str]:
+    """Count each failed step of the run's own bookkeeping (``ControlPlaneFault``)."""
+    failed = [step for step in ("record", "notify", "release") if state.get(f"{step}_error")]
+    for step in failed:
+        logger.error("control plane fault", extra={"step": step, "error": state[f"{step}_error"]})
+        emit_metric(
+            settings.metrics_namespace,
+            "ControlPlaneFault",
+            1,
+            "Count",
+            {"Region": settings.home_region, "Step": step},
+        )
+    return failed

@@ -1,29 +1,45 @@
-"""What a run came to, derived from its state document, and a readable summary of it."""
+"""What a run came to, derived from its state document; and the error it carries."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
-OUTCOMES = ("succeeded", "failed", "false_alarm", "skipped_cooldown", "dry_run")
+Outcome = Literal[
+    "succeeded",
+    "failed",
+    "superseded",
+    "already_in_progress",
+    "false_alarm",
+    "skipped_cooldown",
+    "dry_run",
+    "nothing_to_do",
+]
+
+CLEAN_ENDINGS: dict[str, Outcome] = {"LeaseHeld": "already_in_progress", "Superseded": "superseded"}
+"""Errors that end a run cleanly (the execution succeeds): another run has it in hand."""
 
 
-def outcome_of(state: dict[str, Any]) -> str:
-    if state.get("error"):
-        return "failed"
-    if (state.get("cooldown") or {}).get("skip"):
+def outcome_of(state: dict[str, Any]) -> Outcome:
+    error = state.get("error")
+    if isinstance(error, dict) and error:
+        return CLEAN_ENDINGS.get(str(error.get("Error")), "failed")
+    request = state.get("request") or {}
+    if request.get("ignored"):
+        return "nothing_to_do"
+    decision = (state.get("outage") or {}).get("decision")
+    if decision == "cooldown":
         return "skipped_cooldown"
-    outage = state.get("outage")
-    if outage is not None and not outage.get("confirmed"):
+    if decision == "false_alarm":
         return "false_alarm"
-    if (state.get("request") or {}).get("dry_run"):
+    if request.get("dry_run"):
         return "dry_run"
     return "succeeded"
 
 
-def error_summary(error: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The Catch's {Error, Cause}; a Lambda's Cause is JSON with errorMessage."""
-    if not error:
+def error_summary(error: Any) -> dict[str, Any] | None:
+    """The Catch's {Error, Cause}; a Lambda error's Cause is JSON with errorMessage."""
+    if not isinstance(error, dict) or not error:
         return None
     cause = error.get("Cause")
     message = cause
@@ -35,20 +51,3 @@ def error_summary(error: dict[str, Any] | None) -> dict[str, Any] | None:
         if isinstance(parsed, dict):
             message = parsed.get("errorMessage", cause)
     return {"error": error.get("Error"), "message": message}
-
-
-def summary(state: dict[str, Any]) -> dict[str, Any]:
-    """The parts of the state document a person wants in a notice."""
-    body: dict[str, Any] = {
-        "outcome": (state.get("record") or {}).get("outcome") or outcome_of(state),
-        "request": state.get("request"),
-        "execution": state.get("execution"),
-    }
-    for key in ("outage", "cooldown", "fence", "verification", "record"):
-        if state.get(key) is not None:
-            body[key] = state[key]
-    if (state.get("request") or {}).get("dry_run") or state.get("error"):
-        body["plan"] = state.get("plan")
-    if state.get("error"):
-        body["error"] = error_summary(state.get("error"))
-    return body

@@ -1,152 +1,152 @@
-"""Preflight the target region and build the action plan. Reads only; changes nothing."""
+"""Preflight the target region and build the action plan. Reads only; changes nothing.
+
+The plan covers only what is not yet converged (:meth:`EstateView.gaps`): a re-run after a
+partial failure, or a run into a region that is already the writer, completes what is
+missing and repeats nothing. Manual runs meet the cooldown here (automatic runs met it in
+ConfirmOutage). The checks are the shared ones (:mod:`failover.checks`); a FAIL that would
+make this mode fail refuses the run by the check's named error.
+"""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from failover import aurora, compute, traffic
-from failover.appconfig import active_region
-from failover.clients import GLOBAL_ACCELERATOR_REGION, Profile, client
-from failover.errors import (
-    UNREACHABLE_ERRORS,
-    PreflightFailed,
-    ReplicationLagTooHigh,
-    ReplicationLagUnknown,
-    SourceUnhealthy,
-)
-
-if TYPE_CHECKING:
-    from failover.config import Settings
-    from failover.models import Request
+from failover import aurora, checks, compute, cooldown, estate_view, readings, traffic
+from failover.clients import Profile, client
+from failover.config import GLOBAL_ACCELERATOR_REGION, Settings
+from failover.errors import Superseded
+from failover.models import Request, plain
 
 
-def _source_desired_count(settings: Settings, request: Request) -> int | None:
-    """Best effort: the source may be the failed region. Short timeouts, never raises."""
+def required_capacity(settings: Settings, request: Request) -> tuple[int, int | None]:
+    """The capacity the target must take: the larger full capacity, or what the source ran."""
     source = settings.estate.regions[request.source_region]
-    ecs = client("ecs", request.source_region, Profile.BEST_EFFORT)
-    try:
-        view = compute.describe_service(ecs, source.ecs_cluster, source.ecs_service)
-    except (ClientError, BotoCoreError):
-        return None
-    return view.desired if view else None
+    target = settings.estate.regions[request.target_region]
+    observed = readings.read(
+        "ecs:DescribeServices",
+        lambda: compute.describe_service(
+            client("ecs", request.source_region, Profile.BEST_EFFORT),
+            source.ecs_cluster,
+            source.ecs_service,
+        ),
+    ).value
+    desired = observed.desired if observed else None
+    return max(source.full_capacity, target.full_capacity, desired or 0), desired
 
 
 def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str, Any]:
     estate = settings.estate
-    target = estate.regions[request.target_region]
-    source = estate.regions[request.source_region]
-    home = request.target_region
-    problems: list[str] = []
+    home, source_region = request.target_region, request.source_region
+    target, source = estate.regions[home], estate.regions[source_region]
+    decision = None
+    if request.trigger == "manual":
+        last = cooldown.last_move(client("dynamodb", home), settings.table_name)
+        decision = cooldown.decide(request, last, now, settings.cooldown_minutes)
 
-    # --- Database ---------------------------------------------------------------------------
+    view = estate_view.observe(estate, client, home)
+    moving_to = (view.failover_state or {}).get("ToDbClusterArn")
+    if view.promotion_in_flight and moving_to not in (None, target.db_cluster_arn):
+        raise Superseded(f"the database is being moved to {moving_to}")
+    required, observed = required_capacity(settings, request)
+    gaps = view.gaps(home, required)
+    already_writer = "database" not in gaps
+
     rds = client("rds", home)
-    view = aurora.describe_global_cluster(rds, estate.global_cluster_id)
-    if target.db_cluster_arn not in view.member_arns:
-        raise PreflightFailed(
-            f"{target.db_cluster_arn} is not a member of global cluster {view.identifier}"
-        )
-    target_status = aurora.cluster_status(rds, target.db_cluster_arn)
-    if target_status != "available":
-        problems.append(f"target cluster status is {target_status}, not available")
-    already_writer = aurora.promotion_complete(view, target.db_cluster_arn)
-    lag_ms = (
-        0.0
-        if already_writer
-        else aurora.replication_lag_ms(client("cloudwatch", home), target.db_cluster_arn, now)
+    cluster = readings.read(
+        "rds:DescribeGlobalClusters",
+        lambda: aurora.describe_global_cluster(rds, estate.global_cluster_id),
     )
-    if request.planned:
-        if lag_ms is None:
-            raise ReplicationLagUnknown(
-                f"no {aurora.REPLICATION_LAG_METRIC} datapoint for {target.db_cluster_arn} "
-                f"in the last {int(aurora.LAG_LOOKBACK.total_seconds() // 60)} minutes"
-            )
-        limit_ms = settings.max_switchover_lag_seconds * 1000
-        if lag_ms > limit_ms:
-            raise ReplicationLagTooHigh(
-                f"replication lag {lag_ms:.0f} ms is over the switchover limit {limit_ms:.0f} ms"
-            )
-        if not already_writer:
-            source_status = aurora.cluster_status(
-                client("rds", request.source_region), source.db_cluster_arn
-            )
-            if source_status != "available" or view.status != "available":
-                raise SourceUnhealthy(
-                    f"source cluster is {source_status} and global cluster is {view.status}; "
-                    "a planned switchover needs both available (use mode=unplanned)"
-                )
-    db_action = "none" if already_writer else ("switchover" if request.planned else "failover")
-
-    # --- Compute ----------------------------------------------------------------------------
-    ecs = client("ecs", home)
-    service = compute.describe_service(ecs, target.ecs_cluster, target.ecs_service)
-    if service is None or not service.active:
-        raise PreflightFailed(f"ECS service {target.ecs_cluster}/{target.ecs_service} not active")
-    observed = _source_desired_count(settings, request)
-    required = max(source.full_capacity, target.full_capacity, observed or 0)
-
-    # --- Traffic ----------------------------------------------------------------------------
+    lag = (
+        readings.Reading[float | None](0.0)
+        if already_writer
+        else readings.read(
+            "cloudwatch:GetMetricStatistics",
+            lambda: aurora.replication_lag_ms(
+                client("cloudwatch", home), target.db_cluster_arn, now
+            ),
+        )
+    )
+    service = readings.read(
+        "ecs:DescribeServices",
+        lambda: compute.describe_service(
+            client("ecs", home), target.ecs_cluster, target.ecs_service
+        ),
+    )
     ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
-    groups: dict[str, Any] = {}
-    ga_reachable = True
-    try:
-        for region_name, desired in ((home, 100.0), (request.source_region, 0.0)):
-            group = traffic.describe_endpoint_group(
-                ga, estate.regions[region_name].endpoint_group_arn
-            )
-            groups[region_name] = {
-                "arn": group.arn,
-                "current_dial": group.dial,
-                "desired_dial": desired,
-                "health": group.health,
-            }
-    except ClientError as error:
-        raise PreflightFailed(f"Global Accelerator endpoint group check failed: {error}") from error
-    except UNREACHABLE_ERRORS as error:
-        if request.planned:
-            raise PreflightFailed(f"Global Accelerator API unreachable: {error}") from error
-        ga_reachable = False
+    groups = {
+        name: readings.read(
+            "globalaccelerator:DescribeEndpointGroup",
+            functools.partial(traffic.dial_of, ga, cfg.endpoint_group_arn),
+        )
+        for name, cfg in estate.regions.items()
+    }
+    found = [
+        checks.database_member(
+            cluster,
+            target.db_cluster_arn,
+            readings.read(
+                "rds:DescribeDBClusters", lambda: aurora.cluster_status(rds, target.db_cluster_arn)
+            ),
+        ),
+        checks.replication_lag(lag, settings.max_switchover_lag_seconds * 1000, already_writer),
+        checks.compute_service(service, f"{target.ecs_cluster}/{target.ecs_service}"),
+        checks.endpoint_groups(groups),
+    ]
+    if request.planned:
+        source_status = readings.read(
+            "rds:DescribeDBClusters",
+            lambda: aurora.cluster_status(
+                client("rds", source_region, Profile.BEST_EFFORT), source.db_cluster_arn
+            ),
+        )
+        found.append(checks.source_healthy(cluster, source_status, already_writer))
+    checks.refuse_blocking(found, request.mode)
 
-    if problems:
-        raise PreflightFailed("; ".join(problems))
-
-    parameter_value = active_region(client("ssm", home), estate.active_region_parameter)
+    current_desired = service.value.desired if service.value else 0
     return {
         "mode": request.mode,
         "target_region": home,
-        "source_region": request.source_region,
-        "replication_lag_ms": lag_ms,
+        "source_region": source_region,
+        "converged": not gaps,
+        "gaps": gaps,
+        "replication_lag_ms": lag.value,
+        "cooldown": plain(decision),
+        "checks": [{"name": c.name, "status": c.status, "reason": c.reason} for c in found],
         "database": {
-            "action": db_action,
-            "global_cluster_id": view.identifier,
+            "action": "none" if already_writer else "switchover" if request.planned else "failover",
+            "global_cluster_id": estate.global_cluster_id,
             "target_cluster_arn": target.db_cluster_arn,
             "source_cluster_arn": source.db_cluster_arn,
             "writer_region": view.writer_region,
+            "planned_from": cluster.value.writer_arn if cluster.value else None,
             "allow_data_loss": not request.planned,
         },
         "traffic": {
-            "global_accelerator_reachable": ga_reachable,
-            "endpoint_groups": groups,
-            "dns": "steer source record to target" if request.planned else "health checks",
+            "action": "shift" if "traffic" in gaps else "none",
+            "dials": {
+                name: {"current": r.value, "desired": 100.0 if name == home else 0.0}
+                for name, r in groups.items()
+            },
+            "global_accelerator_reachable": all(r.known for r in groups.values()),
         },
         "compute": {
             "cluster": target.ecs_cluster,
             "service": target.ecs_service,
-            "current_desired": service.desired,
+            "current_desired": current_desired,
             "required": required,
             "source_observed_desired": observed,
-            "action": "scale" if service.desired < required else "none",
+            "action": "scale" if current_desired < required else "none",
         },
-        "app_config": {
+        "active_region": {
             "parameter": estate.active_region_parameter,
-            "current": parameter_value,
+            "current": {name: state.active_region for name, state in view.regions.items()},
             "desired": home,
-            "action": "none" if parameter_value == home else "set",
+            "action": "set" if any(g.startswith("active_region") for g in gaps) else "none",
         },
         "fence": {
-            "region": request.source_region,
-            "action": f"point {request.source_region}'s app config at {home} (best effort)",
+            "region": source_region,
+            "action": f"point {source_region}'s active-region parameter at {home} (best effort)",
         },
     }

@@ -1,15 +1,34 @@
-"""Traffic: Global Accelerator traffic dials (us-west-2 API) and, in planned moves, DNS."""
+"""Traffic: Global Accelerator traffic dials (us-west-2 API) and, in planned moves, DNS.
+
+ShiftTraffic runs only once the target is the writer (:mod:`failover.guard`), and sets the
+target's dial to 100 before the source's to 0, so no moment has every dial at 0.
+
+In an unplanned failover the data plane moves users first: Global Accelerator sends new
+connections away from an endpoint group with no healthy endpoint whatever its dial, even 0
+("Failover for unhealthy endpoints",
+https://docs.aws.amazon.com/global-accelerator/latest/dg/introduction-how-it-works.html).
+The dials then make the move stick, and keep users away when the old region comes back. If
+the GA API (us-west-2) cannot be reached during an unplanned failover, the step is recorded
+as deferred to GA's health checks instead of failing the run; the estate is then not fully
+converged and says so, and a later run completes it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from failover import guard
+from failover.clients import client
+from failover.config import GLOBAL_ACCELERATOR_REGION, ROUTE53_REGION
+from failover.errors import UNREACHABLE_ERRORS
 
 if TYPE_CHECKING:
     from mypy_boto3_globalaccelerator import GlobalAcceleratorClient
     from mypy_boto3_route53 import Route53Client
 
-    from failover.config import EstateConfig
+    from failover.config import EstateConfig, Settings
+    from failover.models import StageInput
 
 EndpointHealth = Literal["healthy", "unhealthy", "unknown"]
 
@@ -30,6 +49,10 @@ def describe_endpoint_group(ga: GlobalAcceleratorClient, arn: str) -> EndpointGr
     elif states and all(state == "UNHEALTHY" for state in states):
         health = "unhealthy"
     return EndpointGroupView(arn, float(group.get("TrafficDialPercentage", 100.0)), health)
+
+
+def dial_of(ga: GlobalAcceleratorClient, arn: str) -> float:
+    return describe_endpoint_group(ga, arn).dial
 
 
 def set_dial(ga: GlobalAcceleratorClient, arn: str, percent: float) -> bool:
@@ -96,3 +119,30 @@ def steer_dns(route53: Route53Client, estate: EstateConfig, target: str, source:
             ChangeBatch={"Comment": f"failover: steer {source} to {target}", "Changes": changes},  # type: ignore[typeddict-item]
         )
     return changed
+
+
+def shift(settings: Settings, stage: StageInput) -> dict[str, Any]:
+    """ShiftTraffic: dials 100 for the target, then 0 for every other region."""
+    guard.require_writer_and_lease(settings, stage)
+    request = stage.request
+    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
+    order = [request.target_region] + [
+        r for r in settings.estate.regions if r != request.target_region
+    ]
+    result: dict[str, Any] = {"dials": {}, "dns_changed": []}
+    try:
+        for region in order:
+            percent = 100.0 if region == request.target_region else 0.0
+            changed = set_dial(ga, settings.estate.regions[region].endpoint_group_arn, percent)
+            result["dials"][region] = {"percent": percent, "changed": changed}
+        result["global_accelerator"] = "applied"
+    except UNREACHABLE_ERRORS as error:
+        if request.planned:
+            raise
+        result["global_accelerator"] = f"deferred to GA health checks: {error}"
+    if request.planned:
+        route53 = client("route53", ROUTE53_REGION)
+        result["dns_changed"] = steer_dns(
+            route53, settings.estate, request.target_region, request.source_region
+        )
+    return result

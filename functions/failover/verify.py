@@ -2,124 +2,77 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from failover import aurora, compute, health, traffic
-from failover.appconfig import active_region
-from failover.clients import GLOBAL_ACCELERATOR_REGION, Profile, client
-from failover.errors import UNREACHABLE_ERRORS, PreflightFailed
+from failover import compute, estate_view, health, readings
+from failover.clients import client
+from failover.errors import VerificationFailed
+from failover.models import plain
 
 if TYPE_CHECKING:
     from failover.config import Settings
-    from failover.models import Request
+    from failover.models import Request, StageInput
 
 
 @dataclass(frozen=True)
-class Check:
+class Verdict:
     name: str
     passed: bool
     detail: str
 
 
-def run_checks(settings: Settings, request: Request, required_capacity: int) -> list[Check]:
-    estate = settings.estate
-    target = estate.regions[request.target_region]
-    source = estate.regions[request.source_region]
-    home = request.target_region
-    checks: list[Check] = []
-
-    view = aurora.describe_global_cluster(client("rds", home), estate.global_cluster_id)
-    checks.append(
-        Check(
-            "writer_is_target",
-            aurora.promotion_complete(view, target.db_cluster_arn),
-            f"writer is {view.writer_arn}, status {view.status}",
-        )
-    )
-
-    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
-    try:
-        dials = {
-            region: traffic.describe_endpoint_group(ga, cfg.endpoint_group_arn).dial
-            for region, cfg in ((home, target), (request.source_region, source))
-        }
-        applied = dials[home] == 100.0 and dials[request.source_region] == 0.0
-        checks.append(Check("traffic_dials", applied, f"dials {dials}"))
-    except UNREACHABLE_ERRORS as error:
-        # Only unplanned runs get here with the GA API down: GA's own health checks steer
-        # traffic away from the failed region (data plane), so this is reported, not failed.
-        checks.append(Check("traffic_dials", not request.planned, f"GA API unreachable: {error}"))
-
-    service = compute.describe_service(client("ecs", home), target.ecs_cluster, target.ecs_service)
-    checks.append(
-        Check(
-            "compute_stable",
-            service is not None and service.stable_at(required_capacity),
-            f"{service}" if service else "service not found",
-        )
-    )
-
-    probe = health.probe(target.health_url)
-    checks.append(
-        Check(
-            "health_endpoint",
-            probe.healthy,
-            f"GET {probe.url} -> {probe.status or probe.error}",
-        )
-    )
-    return checks
-
-
-def observe_estate(settings: Settings, request: Request) -> dict[str, Any]:
-    """Where the estate stands now, as far as the target region can see. Never raises.
-
-    Written into the record of a failed run, so that nothing is half-changed without saying so.
-    """
+def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
     estate = settings.estate
     home = request.target_region
-    seen: dict[str, Any] = {}
-
-    def look(name: str, read: Callable[[], Any]) -> None:
-        try:
-            seen[name] = read()
-        except (ClientError, BotoCoreError, PreflightFailed) as error:
-            seen[name] = f"unknown ({type(error).__name__})"
-
-    look(
-        "writer_region",
-        lambda: (
-            aurora.describe_global_cluster(
-                client("rds", home), estate.global_cluster_id
-            ).writer_region
-        ),
-    )
-    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION, Profile.BEST_EFFORT)
-    look(
-        "dials",
-        lambda: {
-            region: traffic.describe_endpoint_group(ga, cfg.endpoint_group_arn).dial
-            for region, cfg in estate.regions.items()
-        },
-    )
     target = estate.regions[home]
-    look(
-        "target_desired_count",
-        lambda: getattr(
-            compute.describe_service(client("ecs", home), target.ecs_cluster, target.ecs_service),
-            "desired",
-            None,
+    view = estate_view.observe(estate, client, home)
+    found = [
+        Verdict(
+            "writer_is_target",
+            view.writer_region == home and not view.promotion_in_flight,
+            f"writer {view.writer_region}, status {view.global_status}",
+        )
+    ]
+    dials = {name: state.dial for name, state in view.regions.items()}
+    applied = all(d == (100.0 if name == home else 0.0) for name, d in dials.items())
+    if not applied and request.mode == "unplanned" and None in dials.values():
+        # The GA API (us-west-2) cannot be read: GA's own health checks already steer new
+        # connections away from the failed region (data plane). Reported, not failed.
+        found.append(
+            Verdict("traffic_dials", True, f"dials unreadable, GA health checks steer: {dials}")
+        )
+    else:
+        found.append(Verdict("traffic_dials", applied, f"dials {dials}"))
+    service = readings.read(
+        "ecs:DescribeServices",
+        lambda: compute.describe_service(
+            client("ecs", home), target.ecs_cluster, target.ecs_service
         ),
+    ).value
+    found.append(
+        Verdict(
+            "compute_stable",
+            service is not None and service.stable_at(required),
+            str(service) if service else "service not found",
+        )
     )
-    look(
-        "active_region_parameter",
-        lambda: active_region(client("ssm", home), estate.active_region_parameter),
+    probe = health.probe(target.health_url)
+    found.append(
+        Verdict(
+            "health_endpoint", probe.healthy, f"GET {probe.url} -> {probe.status or probe.error}"
+        )
     )
-    return seen
+    return found
 
 
-def as_dicts(checks: list[Check]) -> list[dict[str, Any]]:
-    return [asdict(check) for check in checks]
+def verify(settings: Settings, stage: StageInput) -> dict[str, Any]:
+    """VerifyFailover: every verdict passes, or VerificationFailed lists the ones that do not
+    (the state machine retries it at fixed intervals while the estate settles)."""
+    required = int(stage.part("plan")["compute"]["required"])
+    found = run(settings, stage.request, required)
+    failed = [v for v in found if not v.passed]
+    if failed:
+        raise VerificationFailed(json.dumps(plain(failed)))
+    return {"passed": True, "checks": plain(found)}

@@ -1,58 +1,23 @@
-"""ConfirmOutage: an automatic run acts only when a quorum of independent observers agree.
-
-Observers: Route 53 health checkers (GetHealthCheckStatus), the us-east-1 health alarm,
-this region's own probe alarm, and Global Accelerator's endpoint health (us-west-2 API).
-An observer that cannot be reached votes "unknown"; one observer alone never moves the region.
-"""
+"""ConfirmOutage: an automatic run acts only outside the cooldown and when a quorum of
+independent observer families agree (failover.quorum). Polled every 10 s by the state machine
+while some family already sees the outage and the window lasts; then a false alarm."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from failover import quorum
-from failover.clients import GLOBAL_ACCELERATOR_REGION, ROUTE53_METRICS_REGION, Profile, client
-from failover.config import get_settings
-from failover.models import StageInput
-from failover.observability import logger, tracer
+from failover.runtime import stage_handler
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from failover.config import Settings
+    from failover.models import StageInput
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = get_settings()
-    stage = StageInput.model_validate(event)
-    failed = settings.estate.regions[stage.request.source_region]
-    fast = Profile.BEST_EFFORT
-    observations = [
-        quorum.observe(
-            "route53_health_checkers",
-            lambda: quorum.route53_checkers(
-                client("route53", ROUTE53_METRICS_REGION, fast), failed.health_check_id
-            ),
-        ),
-        quorum.observe(
-            "route53_health_alarm",
-            lambda: quorum.health_alarm(
-                client("cloudwatch", ROUTE53_METRICS_REGION, fast), failed.health_alarm_name
-            ),
-        ),
-        quorum.observe(
-            "recovery_region_probe",
-            lambda: quorum.recovery_probe(
-                client("cloudwatch", settings.home_region, fast), failed.probe_alarm_name
-            ),
-        ),
-        quorum.observe(
-            "global_accelerator_health",
-            lambda: quorum.accelerator_health(
-                client("globalaccelerator", GLOBAL_ACCELERATOR_REGION, fast),
-                failed.endpoint_group_arn,
-            ),
-        ),
-    ]
-    result = quorum.decide(observations, settings.outage_quorum)
-    logger.info("outage quorum", extra={"quorum": result.to_dict()})
-    return result.to_dict()
+def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
+    polls = int(stage.part("outage").get("polls", 0))
+    return quorum.confirm(settings, stage.request, polls, datetime.now(UTC))
+
+
+lambda_handler = stage_handler(handle)

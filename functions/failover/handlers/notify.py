@@ -1,33 +1,24 @@
-"""Notify: one SNS notice per event of the run (start, outcome, failure, clean endings)."""
+"""Notify: one SNS notice per event of the run: its start, every ending, and faults of the
+control plane's own record, notice or lease (ControlPlaneFault metrics). Falls back to the
+peer region's topic when this region's cannot take it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from failover import notify, outcome
-from failover.clients import client
-from failover.config import get_settings
-from failover.errors import transient_aws_errors
-from failover.observability import logger, tracer
+from failover import notify
+from failover.runtime import stage_handler
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from failover.config import Settings
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = get_settings()
-    state: dict[str, Any] = dict(event.get("state") or {})
-    kind = str(event.get("kind") or outcome.outcome_of(state))
-    body = outcome.summary(state)
-    with transient_aws_errors():
-        message_id = notify.publish(
-            client("sns", settings.home_region),
-            settings.topic_arn,
-            kind,
-            settings.estate.estate_name,
-            body,
-        )
-    logger.info("notice sent", extra={"kind": kind, "message_id": message_id})
-    return {"kind": kind, "message_id": message_id}
+def handle(event: dict[str, Any], settings: Settings) -> notify.Delivery:
+    state = dict(event.get("state") or {})
+    if event.get("kind") == "control_plane_fault":
+        notify.surface_faults(state, settings)
+    notice = notify.compose(event.get("kind"), settings.estate.estate_name, state)
+    return notify.send(notice, settings)
+
+
+lambda_handler = stage_handler(handle)

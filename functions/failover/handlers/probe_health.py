@@ -1,7 +1,8 @@
-"""ProbeHealth: this region's own observer of its peer (runs on a schedule).
+"""ProbeHealth: this region's own observer of its peer (an EventBridge schedule, every minute).
 
-Publishes PeerHealthy (1 or 0) for the peer region; the alarm on it is one quorum observer,
-and it keeps working when us-east-1 (where Route 53 health-check alarms live) is down.
+Probes the peer's /health six times, 10 s apart, publishing each result as a high-resolution
+PeerHealthy datapoint (failover.health). The alarm on it is one observer family, and it keeps
+working when us-east-1 (where the Route 53 health-check alarms live) is the region that failed.
 """
 
 from __future__ import annotations
@@ -9,45 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from failover import health
-from failover.clients import client
-from failover.config import get_settings
-from failover.errors import transient_aws_errors
-from failover.observability import logger, tracer
+from failover.runtime import stage_handler
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from failover.config import Settings
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = get_settings()
-    peer = settings.estate.peer_of(settings.home_region)
-    result = health.probe(settings.estate.regions[peer].health_url)
-    with transient_aws_errors():
-        client("cloudwatch", settings.home_region).put_metric_data(
-            Namespace=settings.metrics_namespace,
-            MetricData=[
-                {
-                    "MetricName": "PeerHealthy",
-                    "Dimensions": [{"Name": "Region", "Value": peer}],
-                    "Value": 1.0 if result.healthy else 0.0,
-                    "Unit": "Count",
-                }
-            ],
-        )
-    logger.info(
-        "peer probed",
-        extra={
-            "peer": peer,
-            "healthy": result.healthy,
-            "status": result.status,
-            "error": result.error,
-        },
-    )
-    return {
-        "region": peer,
-        "healthy": result.healthy,
-        "status": result.status,
-        "error": result.error,
-    }
+def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    return {"region": settings.peer_region, "probes": health.watch_peer(settings)}
+
+
+lambda_handler = stage_handler(handle)

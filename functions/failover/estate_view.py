@@ -1,0 +1,137 @@
+"""Where the estate stands: the one reader of every piece in every region.
+
+The product reads it to decide convergence (ValidateInput), to plan (Preflight), to verify
+and to record where a failed run left things (RecordOutcome); the drill (local and live) and
+the tests read it the same way. Every piece is read best effort: a region that cannot be
+reached gives an unknown reading that says why, and a denied call is surfaced
+(:mod:`failover.readings`).
+
+**Converged on a region** means: it is the writer with no promotion in flight; its Global
+Accelerator dial is 100 and every other dial 0; its ECS service wants at least its full
+capacity; and the active-region parameter names it in every region that can be read. A
+piece that cannot be read does not block convergence when it lives in the failed region
+(the fence will catch up), but an unknown writer or dials always do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from failover import active_region, aurora, compute, lease, readings, traffic
+from failover.config import GLOBAL_ACCELERATOR_REGION, EstateConfig, RegionConfig
+from failover.models import plain
+
+ClientFactory = Callable[[str, str], Any]
+"""(service, region) -> a boto3 client."""
+
+
+@dataclass(frozen=True)
+class RegionState:
+    dial: float | None
+    desired: int | None
+    running: int | None
+    active_region: str | None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EstateView:
+    writer_region: str | None
+    global_status: str | None
+    failover_state: dict[str, Any] | None
+    regions: dict[str, RegionState]
+    lease_holder: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def promotion_in_flight(self) -> bool:
+        return bool(self.failover_state) or self.global_status in ("failing-over", "switching-over")
+
+    def gaps(self, target: str, full_capacity: int) -> list[str]:
+        """What is not yet converged on ``target`` (empty when fully converged)."""
+        found: list[str] = []
+        if self.writer_region != target or self.promotion_in_flight:
+            found.append("database")
+        for name, state in self.regions.items():
+            wanted = 100.0 if name == target else 0.0
+            if state.dial != wanted:
+                found.append("traffic")
+                break
+        home = self.regions[target]
+        if home.desired is None or home.desired < full_capacity:
+            found.append("compute")
+        for name, state in self.regions.items():
+            if state.active_region is None and name != target and state.problems:
+                continue  # the other region cannot be read: fencing catches up later
+            if state.active_region != target:
+                found.append(f"active_region:{name}")
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = plain(self)
+        return data
+
+
+def _region_state(
+    estate: EstateConfig, clients: ClientFactory, ga: Any, name: str, cfg: RegionConfig
+) -> RegionState:
+    dial = readings.read(
+        "globalaccelerator:DescribeEndpointGroup",
+        lambda: traffic.describe_endpoint_group(ga, cfg.endpoint_group_arn).dial,
+    )
+    service = readings.read(
+        "ecs:DescribeServices",
+        lambda: compute.describe_service(clients("ecs", name), cfg.ecs_cluster, cfg.ecs_service),
+    )
+    parameter = readings.read(
+        "ssm:GetParameter",
+        lambda: active_region.read(clients("ssm", name), estate.active_region_parameter),
+    )
+    view = service.value
+    return RegionState(
+        dial=dial.value,
+        desired=view.desired if view else None,
+        running=view.running if view else None,
+        active_region=parameter.value,
+        problems=[p for p in (dial.problem, service.problem, parameter.problem) if p],
+    )
+
+
+def observe(
+    estate: EstateConfig,
+    clients: ClientFactory,
+    reader_region: str,
+    *,
+    table: str | None = None,
+) -> EstateView:
+    """Read every piece. ``reader_region`` serves the global cluster (any member region)."""
+    problems: list[str] = []
+    cluster = readings.read(
+        "rds:DescribeGlobalClusters",
+        lambda: aurora.describe_global_cluster(
+            clients("rds", reader_region), estate.global_cluster_id
+        ),
+    )
+    if cluster.problem:
+        problems.append(f"global cluster: {cluster.problem}")
+    ga = clients("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
+    regions = {
+        name: _region_state(estate, clients, ga, name, cfg) for name, cfg in estate.regions.items()
+    }
+    holder = None
+    if table is not None:
+        found = readings.read(
+            "dynamodb:GetItem", lambda: lease.current(clients("dynamodb", reader_region), table)
+        )
+        holder = found.value.holder if found.value else None
+    view_of_cluster = cluster.value
+    return EstateView(
+        writer_region=view_of_cluster.writer_region if view_of_cluster else None,
+        global_status=view_of_cluster.status if view_of_cluster else None,
+        failover_state=view_of_cluster.failover_state if view_of_cluster else None,
+        regions=regions,
+        lease_holder=holder,
+        problems=problems,
+    )

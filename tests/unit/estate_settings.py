@@ -1,0 +1,62 @@
+"""Settings of a two-region estate as plain data, for the product's unit tests (no AWS)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from failover.config import EstateConfig, Settings
+
+PRIMARY, SECONDARY = "us-east-1", "us-west-2"
+ACCOUNT = "123456789012"
+
+
+def region(name: str) -> dict[str, Any]:
+    return {
+        "db_cluster_arn": f"arn:aws:rds:{name}:{ACCOUNT}:cluster:shop-{name}",
+        "ecs_cluster": f"shop-{name}",
+        "ecs_service": "shop-web",
+        "full_capacity": 4,
+        "endpoint_group_arn": (
+            f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/a/listener/l/endpoint-group/{name}"
+        ),
+        "health_check_id": f"hc-{name}",
+        "health_url": f"https://{name}.shop.example.com/health",
+        "health_alarm_name": f"shop-health-{name}",
+        "probe_alarm_name": f"shop-probe-{name}",
+        "alb_dns_name": f"alb.{name}.elb.amazonaws.com",
+        "alb_hosted_zone_id": "Z35SXDOTRQ7X7K",
+        "record_set_identifier": name,
+    }
+
+
+def estate_dict() -> dict[str, Any]:
+    return {
+        "estate_name": "shop",
+        "global_cluster_id": "shop-global",
+        "active_region_parameter": "/shop/failover/active-region",
+        "hosted_zone_id": "Z1",
+        "record_name": "app.shop.example.com",
+        "regions": {PRIMARY: region(PRIMARY), SECONDARY: region(SECONDARY)},
+    }
+
+
+def environment(home: str = SECONDARY, **extra: str) -> dict[str, str]:
+    return {
+        "AWS_REGION": home,
+        "ESTATE_CONFIG": json.dumps(estate_dict()),
+        "FAILOVER_TABLE_NAME": "shop-failover",
+        "FAILOVER_TOPIC_ARN": f"arn:aws:sns:{home}:{ACCOUNT}:shop-failover",
+        **extra,
+    }
+
+
+def settings(home: str = SECONDARY, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "home_region": home,
+        "estate": EstateConfig.from_dict(estate_dict()),
+        "table_name": "shop-failover",
+        "topic_arn": f"arn:aws:sns:{home}:{ACCOUNT}:shop-failover",
+    }
+    values.update(overrides)
+    return Settings(**values)

@@ -1,0 +1,74 @@
+"""The shared checks (Preflight and Readiness) and which modes a FAIL blocks, on plain data."""
+
+from __future__ import annotations
+
+import pytest
+from failover import checks
+from failover.aurora import GlobalClusterView
+from failover.errors import (
+    PreflightFailed,
+    ReplicationLagTooHigh,
+    ReplicationLagUnknown,
+    SourceUnhealthy,
+)
+from failover.readings import Reading
+
+TARGET = "arn:aws:rds:us-west-2:123456789012:cluster:shop-usw2"
+SOURCE = "arn:aws:rds:us-east-1:123456789012:cluster:shop-use1"
+CLUSTER = Reading(GlobalClusterView("shop-global", "available", SOURCE, (SOURCE, TARGET), None))
+
+
+def test_lag_over_the_limit_blocks_planned_moves_only() -> None:
+    check = checks.replication_lag(Reading[float | None](30_000.0), 5000, already_writer=False)
+
+    assert check.status == "FAIL"
+    assert check.blocking("planned")
+    assert check.blocking("failback")
+    assert not check.blocking("unplanned")
+    with pytest.raises(ReplicationLagTooHigh, match="30000 ms"):
+        checks.refuse_blocking([check], "planned")
+    checks.refuse_blocking([check], "unplanned")
+
+
+def test_unknown_lag_refuses_a_planned_move_and_is_a_warning_elsewhere() -> None:
+    missing = checks.replication_lag(Reading[float | None](None), 5000, already_writer=False)
+    unreadable = checks.replication_lag(
+        Reading(None, "unreachable: EndpointConnectionError"), 5000, False
+    )
+
+    assert missing.status == "FAIL"
+    assert unreadable.status == "WARN"
+    for check in (missing, unreadable):
+        with pytest.raises(ReplicationLagUnknown):
+            checks.refuse_blocking([check], "planned")
+        checks.refuse_blocking([check], "unplanned")
+
+
+def test_a_target_outside_the_global_cluster_blocks_every_mode() -> None:
+    check = checks.database_member(
+        CLUSTER, "arn:aws:rds:us-west-2:123456789012:cluster:other", Reading("available")
+    )
+
+    for mode in ("unplanned", "planned", "failback"):
+        with pytest.raises(PreflightFailed, match="not a member"):
+            checks.refuse_blocking([check], mode)
+
+
+def test_a_planned_move_needs_a_healthy_source() -> None:
+    check = checks.source_healthy(
+        CLUSTER, Reading(None, "unreachable: ConnectTimeoutError"), already_writer=False
+    )
+
+    with pytest.raises(SourceUnhealthy, match="use mode=unplanned"):
+        checks.refuse_blocking([check], "planned")
+
+
+def test_an_unreachable_accelerator_api_warns_unplanned_and_blocks_planned() -> None:
+    check = checks.endpoint_groups(
+        {"us-west-2": Reading(None, "unreachable: EndpointConnectionError")}
+    )
+
+    assert check.status == "WARN"
+    checks.refuse_blocking([check], "unplanned")
+    with pytest.raises(PreflightFailed):
+        checks.refuse_blocking([check], "planned")

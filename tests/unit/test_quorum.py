@@ -1,0 +1,109 @@
+"""The quorum of independent observer families (plain data, and the probe on moto CloudWatch)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+from failover import quorum
+from failover.quorum import FamilyVote, Verdict
+from moto import mock_aws
+
+
+def looks(*verdicts: Verdict | Exception) -> list[tuple[str, quorum.Look]]:
+    def look(v: Verdict | Exception) -> quorum.Look:
+        def run() -> tuple[Verdict, str]:
+            if isinstance(v, Exception):
+                raise v
+            return v, f"saw {v}"
+
+        return run
+
+    return [(f"member{i}", look(v)) for i, v in enumerate(verdicts)]
+
+
+def test_the_real_time_member_votes_for_its_family() -> None:
+    vote = quorum.vote("route53", looks("unhealthy", "healthy"))
+
+    assert vote.verdict == "unhealthy"
+    assert [o.observer for o in vote.observations] == ["member0"]
+
+
+def test_the_alarm_votes_only_when_the_real_time_reading_is_unknown() -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    unreachable = EndpointConnectionError(endpoint_url="https://route53.amazonaws.com")
+    vote = quorum.vote("route53", looks(unreachable, "unhealthy"))
+
+    assert vote.verdict == "unhealthy"
+    assert vote.observations[0].verdict == "unknown"
+    assert vote.observations[0].detail.startswith("unreachable")
+
+
+def test_an_unreachable_family_votes_unknown_never_unhealthy() -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    vote = quorum.vote("route53", looks(EndpointConnectionError(endpoint_url="x")))
+
+    assert vote.verdict == "unknown"
+
+
+def family(name: quorum.Family, verdict: Verdict) -> FamilyVote:
+    return FamilyVote(name, verdict, [])
+
+
+def test_two_families_confirm_and_one_alone_never_does() -> None:
+    one = [
+        family("route53", "unhealthy"),
+        family("recovery_probe", "healthy"),
+        family("global_accelerator", "unknown"),
+    ]
+    two = [
+        family("route53", "unknown"),
+        family("recovery_probe", "unhealthy"),
+        family("global_accelerator", "unhealthy"),
+    ]
+
+    assert quorum.decide(one, 2).confirmed is False
+    assert quorum.decide(two, 2).confirmed is True
+    assert quorum.decide(two, 3).confirmed is False
+
+
+def test_the_probe_votes_on_its_latest_high_resolution_datapoints() -> None:
+    now = datetime(2026, 11, 25, 8, 0, 0, tzinfo=UTC)
+    with mock_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name="us-west-2")
+
+        def publish(value: float, seconds_ago: int) -> None:
+            cloudwatch.put_metric_data(
+                Namespace="FailoverControlPlane",
+                MetricData=[
+                    {
+                        "MetricName": "PeerHealthy",
+                        "Dimensions": [{"Name": "Region", "Value": "us-east-1"}],
+                        "Timestamp": now - timedelta(seconds=seconds_ago),
+                        "Value": value,
+                        "StorageResolution": 1,
+                    }
+                ],
+            )
+
+        assert (
+            quorum.probe_results(cloudwatch, "FailoverControlPlane", "us-east-1", now)[0]
+            == "unknown"
+        )
+        publish(1.0, 40)
+        publish(0.0, 30)
+        assert (
+            quorum.probe_results(cloudwatch, "FailoverControlPlane", "us-east-1", now)[0]
+            == "unknown"
+        )
+        publish(0.0, 20)
+        publish(0.0, 10)
+        verdict, detail = quorum.probe_results(cloudwatch, "FailoverControlPlane", "us-east-1", now)
+        assert (verdict, detail) == ("unhealthy", "the last 3 probes (10 s apart) failed")
+        publish(1.0, 0)
+        assert (
+            quorum.probe_results(cloudwatch, "FailoverControlPlane", "us-east-1", now)[0]
+            == "healthy"
+        )
