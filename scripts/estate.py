@@ -637,6 +637,15 @@ def describe(plan: Plan, *, review: bool = True) -> list[str]:
             f"{target.region}: deploys {target.deploys}{built}; review "
             f"{'on' if review else 'OFF'}; {when}{step.purpose}"
         )
+    versions = {
+        t.env: t.parameters.get("DbEngineVersion", "the template default")
+        for t in (plan.region_primary, plan.region_secondary)
+    }
+    if len(set(versions.values())) > 1:
+        lines.append(
+            f"  WARNING: DbEngineVersion differs between the regions ({versions}): Aurora "
+            "refuses a managed switchover or failover until both clusters run the same version"
+        )
     passes = ", ".join(f"{region} {count}" for region, count in region_stack_passes(plan).items())
     lines.append(
         f"Region-stack passes per region: {passes} (the second primary pass only when the "

@@ -300,6 +300,15 @@ def test_opting_out_of_review_shows_in_the_plan_and_in_the_command(plan: estate.
     assert "--confirm-changeset" in estate.sam_deploy_argv("sam", plan.global_)
 
 
+def test_the_plan_warns_while_the_regions_run_different_engine_versions() -> None:
+    config = samconfig()
+    overrides = config["region-secondary"]["global"]["parameters"]["parameter_overrides"]
+    overrides.insert(0, "DbEngineVersion=16.8")
+    lines = estate.describe(estate.load_plan(config))
+    assert any("DbEngineVersion differs" in line for line in lines)
+    assert not any("DbEngineVersion differs" in line for line in estate.describe(repository_plan()))
+
+
 def test_make_deploy_plan_on_the_repository_prints_the_plan_and_the_placeholders(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
