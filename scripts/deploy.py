@@ -19,6 +19,7 @@ chain (environment, SSO, instance role); ``--profile`` is optional.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import subprocess
 import sys
@@ -114,10 +115,16 @@ def _number(value: float | int) -> str:
 
 
 def declared_parameters(template_file: str, root: Path = ROOT) -> set[str]:
+    path = root / template_file
+    return set(_declared(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _declared(path: Path, _mtime_ns: int) -> frozenset[str]:
     from samcli.yamlhelper import yaml_parse  # SAM CLI's CloudFormation-aware YAML reader
 
-    template = yaml_parse((root / template_file).read_text(encoding="utf-8"))
-    return set(template.get("Parameters", {}))
+    template = yaml_parse(path.read_text(encoding="utf-8"))
+    return frozenset(template.get("Parameters", {}))
 
 
 def _keep_runtime(

@@ -322,7 +322,7 @@ _PLACEHOLDERS = (
     # RFC 2606 reserves these domains for examples: nobody can delegate them to this estate.
     (
         re.compile(r"(^|[.@])example\.(com|net|org)$", re.IGNORECASE),
-        "a reserved example domain (RFC 2606)",
+        "a reserved example domain, RFC 2606",
     ),
 )
 
