@@ -5,7 +5,9 @@
 #   make checkov          checkov --skip-download on stacks/*.yaml and template.yaml
 #   make estate-validate  sam validate --lint + cfn-lint (with cfn-lint-serverless) on stacks/*.yaml
 #   make deploy-plan      print the deploy order from samconfig.toml, call nothing
-#   make deploy           deploy the whole estate in order (needs AWS credentials)
+#   make deploy           sam build, then deploy the whole estate in order (needs AWS credentials);
+#                         each change set is reviewed unless DEPLOY_ARGS="--no-confirm-changeset"
+#   make estate-params    write .estate/*.yaml from the deployed stacks, for sam deploy by hand
 #   make destroy CONFIRM=<EstateName> [PURGE_BUCKETS=1]   tear it down in reverse
 
 CHECKOV_VENV := .venv-checkov
@@ -15,7 +17,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ESTATE_STACKS := $(sort $(wildcard stacks/*.yaml))
 CHECKOV_TEMPLATES := $(ESTATE_STACKS) template.yaml
 
-.PHONY: checkov-venv checkov checkov-lock estate-validate deploy deploy-plan destroy
+.PHONY: checkov-venv checkov checkov-lock estate-validate deploy deploy-plan estate-params destroy
 
 # uv comes from .venv; the checkov venv gets the locked set only (fast, reproducible).
 $(CHECKOV_STAMP): $(CHECKOV_LOCK) | $(STAMP)
@@ -43,9 +45,14 @@ estate-validate: $(STAMP)
 deploy-plan: $(STAMP)
 	$(BIN)/python -m scripts.deploy --dry-run
 
-# DEPLOY_ARGS, e.g. DEPLOY_ARGS="--profile prod --confirm-changeset".
+# DEPLOY_ARGS, e.g. DEPLOY_ARGS="--profile prod". Credentials: the default chain (environment,
+# SSO, instance role) unless --profile names one. Review stays on unless you pass
+# --no-confirm-changeset. The control plane deploys the build output that `build` just made.
 deploy: $(STAMP) build
 	$(BIN)/python -m scripts.deploy $(DEPLOY_ARGS)
+
+estate-params: $(STAMP)
+	$(BIN)/python -m scripts.deploy --write-params $(DEPLOY_ARGS)
 
 destroy: $(STAMP)
 	@test -n "$(CONFIRM)" || { echo "usage: make destroy CONFIRM=<EstateName> [PURGE_BUCKETS=1]"; exit 2; }

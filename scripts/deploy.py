@@ -1,16 +1,25 @@
 """``make deploy``: deploy the whole estate in order with one command.
 
-Runs ``sam deploy --config-env <env>`` for each stack in the order of scripts/estate.py and
-passes every stack the outputs of the stacks before it (read with boto3), merged into the
-parameter_overrides of its samconfig.toml env. Re-running it is safe: unchanged stacks are
-empty change sets, and a traffic dial or desired count that a failover changed is kept.
+Each step is ``sam deploy --config-file samconfig.toml --config-env <env>`` in the order of
+scripts/estate.py. Before each step the values computed from the stacks deployed before (read
+with boto3, in any region) are written to ``.estate/<env>.yaml``, which that env's
+``parameter_overrides`` includes last: the deploy runs exactly the command a plain-SAM user runs.
+Change sets are reviewed unless ``--no-confirm-changeset`` says otherwise, and the control plane
+deploys the ``sam build`` output. Re-running it is safe: unchanged stacks are empty change sets,
+and a traffic dial or desired count that a failover changed is kept.
 
-    .venv/bin/python -m scripts.deploy [--dry-run] [--confirm-changeset] [--profile NAME]
+    .venv/bin/python -m scripts.deploy [--dry-run] [--write-params] [--no-confirm-changeset]
+                                       [--profile NAME] [--config samconfig.toml]
+
+``--write-params`` (``make estate-params``) only writes the ``.estate/`` files from the stacks
+that exist, for ``sam deploy --config-env <env>`` by hand. Credentials come from the default
+chain (environment, SSO, instance role); ``--profile`` is optional.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import subprocess
 import sys
@@ -27,6 +36,8 @@ LOG = logging.getLogger("estate.deploy")
 ROOT = Path(__file__).resolve().parents[1]
 # The sam of the venv that runs this script.
 SAM = str(Path(sys.executable).with_name("sam"))
+# What `sam build` reads for the control plane: the build is stale when one is newer.
+BUILD_SOURCES = ("template.yaml", "statemachines", "functions")
 
 
 class Aws:
@@ -75,20 +86,6 @@ def stack_parameters(aws: Aws, target: estate.StackTarget) -> dict[str, str] | N
     return {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
 
 
-def global_writer_endpoint(aws: Aws, region: str, global_cluster_id: str) -> str | None:
-    from botocore.exceptions import ClientError
-
-    rds = aws.client("rds", region)
-    try:
-        clusters = rds.describe_global_clusters(GlobalClusterIdentifier=global_cluster_id)
-    except ClientError as error:
-        if "GlobalClusterNotFoundFault" in str(error):
-            return None
-        raise
-    endpoint = clusters["GlobalClusters"][0].get("Endpoint")
-    return str(endpoint) if endpoint else None
-
-
 def live_traffic_dials(aws: Aws, global_outputs: Mapping[str, str]) -> dict[str, str]:
     """The dials as Global Accelerator has them now (its API lives only in us-west-2)."""
     ga = aws.client("globalaccelerator", estate.GLOBAL_ACCELERATOR_API_REGION)
@@ -117,11 +114,17 @@ def _number(value: float | int) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def declared_parameters(template_file: str) -> set[str]:
+def declared_parameters(template_file: str, root: Path = ROOT) -> set[str]:
+    path = root / template_file
+    return set(_declared(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _declared(path: Path, _mtime_ns: int) -> frozenset[str]:
     from samcli.yamlhelper import yaml_parse  # SAM CLI's CloudFormation-aware YAML reader
 
-    template = yaml_parse((ROOT / template_file).read_text(encoding="utf-8"))
-    return set(template.get("Parameters", {}))
+    template = yaml_parse(path.read_text(encoding="utf-8"))
+    return frozenset(template.get("Parameters", {}))
 
 
 def _keep_runtime(
@@ -143,105 +146,191 @@ def _keep_runtime(
         parameters[name] = kept
 
 
-class Deployer:
-    def __init__(self, plan: estate.Plan, aws: Aws, *, confirm: bool) -> None:
+def check_build(root: Path = ROOT) -> None:
+    """Refuse to deploy a control plane whose ``sam build`` output is missing or stale."""
+    built = root / estate.BUILT_TEMPLATE
+    if not built.is_file():
+        raise estate.BuildMissing(
+            f"{estate.BUILT_TEMPLATE} does not exist: run `make build` (sam build) first; the "
+            "control plane deploys the build output, never template.yaml itself"
+        )
+    built_at = built.stat().st_mtime
+    for source in BUILD_SOURCES:
+        path = root / source
+        files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
+        newer = [f for f in files if "__pycache__" not in f.parts and f.stat().st_mtime > built_at]
+        if newer:
+            raise estate.BuildMissing(
+                f"{estate.BUILT_TEMPLATE} is older than {newer[0].relative_to(root)}: run "
+                "`make build` (sam build) again"
+            )
+
+
+class EstateParameters:
+    """The computed parameters of each stack, from the stacks that exist and their live state."""
+
+    def __init__(self, plan: estate.Plan, aws: Aws, root: Path = ROOT) -> None:
         self.plan = plan
         self.aws = aws
-        self.confirm = confirm
+        self.root = root
 
-    def deploy(self, target: estate.StackTarget, computed: Mapping[str, str]) -> dict[str, str]:
-        kept, dropped = estate.filter_declared(computed, declared_parameters(target.template_file))
+    def region(self, target: estate.StackTarget, computed: dict[str, str]) -> dict[str, str]:
+        """Keep a desired count the control plane changed (a scaled-up standby, say)."""
+        outputs = stack_outputs(self.aws, target)
+        if outputs is None:
+            return computed
+        merged = estate.merge_parameters(target.parameters, computed)
+        _keep_runtime(
+            target.env,
+            merged,
+            stack_parameters(self.aws, target),
+            {"DesiredCount": live_desired_count(self.aws, target.region, outputs)},
+            {"DesiredCount": "2"},
+        )
+        return {**computed, "DesiredCount": merged["DesiredCount"]}
+
+    def global_(self, computed: dict[str, str]) -> dict[str, str]:
+        """Keep traffic dials the control plane moved (a failover)."""
+        target = self.plan.global_
+        existing = stack_outputs(self.aws, target)
+        if existing is None:
+            return computed
+        merged = estate.merge_parameters(target.parameters, computed)
+        _keep_runtime(
+            target.env,
+            merged,
+            stack_parameters(self.aws, target),
+            dict(live_traffic_dials(self.aws, existing)),
+            {"PrimaryTrafficDial": "100", "SecondaryTrafficDial": "0"},
+        )
+        return {
+            **computed,
+            "PrimaryTrafficDial": merged["PrimaryTrafficDial"],
+            "SecondaryTrafficDial": merged["SecondaryTrafficDial"],
+        }
+
+    def write(self, target: estate.StackTarget, computed: Mapping[str, str]) -> Path:
+        """Write ``.estate/<env>.yaml``: the computed values the template declares."""
+        kept, dropped = estate.filter_declared(
+            computed, declared_parameters(target.template_file, self.root)
+        )
         if dropped:
             LOG.info(
                 "[%s] %s does not declare %s; not passed", target.env, target.template_file, dropped
             )
-        parameters = estate.merge_parameters(target.parameters, kept)
-        argv = estate.sam_deploy_argv(SAM, target, parameters, confirm=self.confirm)
-        LOG.info("[%s] %s in %s", target.env, target.stack_name, target.region)
-        subprocess.run(argv, cwd=ROOT, check=True)  # noqa: S603 - our own argv, no shell
+        path = self.root / target.params_file
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(estate.render_params_file(target, kept), encoding="utf-8")
+        return path
+
+
+class Deployer:
+    def __init__(
+        self, plan: estate.Plan, aws: Aws, *, review: bool = True, root: Path = ROOT
+    ) -> None:
+        self.plan = plan
+        self.aws = aws
+        self.review = review
+        self.root = root
+        self.parameters = EstateParameters(plan, aws, root)
+
+    def deploy(self, target: estate.StackTarget, computed: Mapping[str, str]) -> dict[str, str]:
+        self.parameters.write(target, computed)
+        argv = estate.sam_deploy_argv(SAM, target, review=self.review)
+        LOG.info("[%s] %s in %s: %s", target.env, target.stack_name, target.region, target.deploys)
+        subprocess.run(argv, cwd=self.root, check=True)  # noqa: S603 - our own argv, no shell
         outputs = stack_outputs(self.aws, target)
         if outputs is None:
             raise estate.PlanError(f"{target.stack_name} did not deploy")
         return outputs
 
-    def _region_runtime(
-        self, target: estate.StackTarget, computed: dict[str, str]
-    ) -> dict[str, str]:
-        outputs = stack_outputs(self.aws, target)
-        if outputs is not None:
-            merged = estate.merge_parameters(target.parameters, computed)
-            _keep_runtime(
-                target.env,
-                merged,
-                stack_parameters(self.aws, target),
-                {"DesiredCount": live_desired_count(self.aws, target.region, outputs)},
-                {"DesiredCount": "2"},
-            )
-            computed = {**computed, "DesiredCount": merged["DesiredCount"]}
-        return computed
-
     def run(self) -> None:
         plan = self.plan
-        global_cluster_id = f"{plan.estate_name}-global"
+        params = self.parameters
 
         # 1. The primary region: creates the global cluster. Replication stays as it was: on
         #    once the secondary exists (its bucket and key must exist first).
         secondary = stack_outputs(self.aws, plan.region_secondary)
-        writer = global_writer_endpoint(self.aws, plan.primary_region, global_cluster_id)
-        primary = self.deploy(
-            plan.region_primary,
-            self._region_runtime(
-                plan.region_primary, estate.region_primary_overrides(plan, secondary, writer)
-            ),
-        )
-        writer = global_writer_endpoint(self.aws, plan.primary_region, global_cluster_id)
-        if not writer:
-            raise estate.PlanError(f"global cluster {global_cluster_id} has no writer endpoint")
+        first = estate.region_primary_overrides(plan, secondary)
+        primary = self.deploy(plan.region_primary, params.region(plan.region_primary, first))
 
         # 2. The secondary region: joins the global cluster, replicates back to the primary.
         secondary = self.deploy(
             plan.region_secondary,
-            self._region_runtime(
-                plan.region_secondary, estate.region_secondary_overrides(plan, primary, writer)
-            ),
+            params.region(plan.region_secondary, estate.region_secondary_overrides(plan, primary)),
         )
 
-        # 3. The primary again: replication to the secondary, global writer endpoint for tasks.
-        primary = self.deploy(
-            plan.region_primary,
-            self._region_runtime(
-                plan.region_primary, estate.region_primary_overrides(plan, secondary, writer)
-            ),
-        )
+        # 3. First deploy only: the primary again, now that the peer bucket exists.
+        if first["EnableReplication"] != "true":
+            primary = self.deploy(
+                plan.region_primary,
+                params.region(
+                    plan.region_primary, estate.region_primary_overrides(plan, secondary)
+                ),
+            )
 
         # 4. The global layer in us-east-1.
-        computed = estate.global_overrides(plan, primary, secondary)
-        existing_global = stack_outputs(self.aws, plan.global_)
-        if existing_global is not None:
-            merged = estate.merge_parameters(plan.global_.parameters, computed)
-            _keep_runtime(
-                plan.global_.env,
-                merged,
-                stack_parameters(self.aws, plan.global_),
-                dict(live_traffic_dials(self.aws, existing_global)),
-                {"PrimaryTrafficDial": "100", "SecondaryTrafficDial": "0"},
-            )
-            computed = {
-                **computed,
-                "PrimaryTrafficDial": merged["PrimaryTrafficDial"],
-                "SecondaryTrafficDial": merged["SecondaryTrafficDial"],
-            }
-        global_outputs = self.deploy(plan.global_, computed)
+        global_outputs = self.deploy(
+            plan.global_, params.global_(estate.global_overrides(plan, primary, secondary))
+        )
 
-        # 5-6. The control plane, a complete copy in each region.
+        # 5-6. The control plane, a complete copy in each region (the same parameters).
         control = estate.control_plane_overrides(plan, primary, secondary, global_outputs)
         self.deploy(plan.control_primary, control)
         self.deploy(plan.control_secondary, control)
 
         LOG.info("estate %s deployed", plan.estate_name)
-        for key in ("AcceleratorDnsName", "HostedZoneId", "HostedZoneNameServers", "DashboardName"):
+        for key in ("ApplicationEndpoint", "AcceleratorDnsName", "HostedZoneNameServers"):
             if global_outputs.get(key):
                 LOG.info("  %s: %s", key, global_outputs[key])
+
+
+def write_estate_params(plan: estate.Plan, aws: Aws, root: Path = ROOT) -> list[str]:
+    """Write every ``.estate/`` file from the stacks that exist (``make estate-params``).
+
+    A stack whose inputs do not exist yet gets only what the plan alone decides; the notes say
+    what to deploy first. Returns the notes.
+    """
+    params = EstateParameters(plan, aws, root)
+    primary = stack_outputs(aws, plan.region_primary)
+    secondary = stack_outputs(aws, plan.region_secondary)
+    global_outputs = stack_outputs(aws, plan.global_)
+    notes: list[str] = []
+
+    def later(target: estate.StackTarget, *needed: estate.StackTarget) -> dict[str, str]:
+        names = " and ".join(f"[{n.env}]" for n in needed)
+        notes.append(f"[{target.env}] is not deployable yet: deploy {names} first")
+        return estate.base_overrides(plan, target)
+
+    params.write(
+        plan.region_primary,
+        params.region(plan.region_primary, estate.region_primary_overrides(plan, secondary)),
+    )
+    params.write(
+        plan.region_secondary,
+        params.region(plan.region_secondary, estate.region_secondary_overrides(plan, primary))
+        if primary
+        else later(plan.region_secondary, plan.region_primary),
+    )
+    params.write(
+        plan.global_,
+        params.global_(estate.global_overrides(plan, primary, secondary))
+        if primary and secondary
+        else later(plan.global_, plan.region_primary, plan.region_secondary),
+    )
+    params.write(
+        plan.control_primary,
+        estate.control_plane_overrides(plan, primary, secondary, global_outputs)
+        if primary and secondary and global_outputs
+        else later(plan.control_primary, plan.region_primary, plan.region_secondary, plan.global_),
+    )
+    deployed_primary = stack_parameters(aws, plan.region_primary)
+    if secondary and deployed_primary and deployed_primary.get("EnableReplication") != "true":
+        notes.append(
+            f"[{plan.region_primary.env}] deploy it again: replication to "
+            f"{plan.secondary_region} turns on now that the peer bucket exists"
+        )
+    return notes
 
 
 def load_plan(config: Path) -> estate.Plan:
@@ -249,42 +338,52 @@ def load_plan(config: Path) -> estate.Plan:
         return estate.load_plan(tomllib.load(handle))
 
 
-def describe(plan: estate.Plan) -> list[str]:
-    """The deploy order, for --dry-run."""
-    steps = [
-        (plan.region_primary, "creates the Aurora global cluster"),
-        (plan.region_secondary, "joins it; replicates its bucket to the primary"),
-        (plan.region_primary, "again: replication on, global writer endpoint"),
-        (plan.global_, "Route 53, Global Accelerator, health alarms, dashboard"),
-        (plan.control_primary, "control plane"),
-        (plan.control_secondary, "control plane"),
-    ]
-    return [
-        f"{n}. [{t.env}] {t.stack_name} ({t.template_file}) in {t.region}: {why}"
-        for n, (t, why) in enumerate(steps, start=1)
-    ]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=ROOT / "samconfig.toml")
-    parser.add_argument("--profile", default=None, help="AWS profile (default: the environment)")
-    parser.add_argument("--confirm-changeset", action="store_true", help="review each change set")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan, call nothing")
+    parser.add_argument("--profile", default=None, help="AWS profile (default: the default chain)")
+    parser.add_argument(
+        "--no-confirm-changeset",
+        dest="review",
+        action="store_false",
+        help="deploy change sets without review (review is on by default)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="print the plan, call nothing")
+    mode.add_argument(
+        "--write-params",
+        action="store_true",
+        help="only write .estate/*.yaml from the deployed stacks (for sam deploy by hand)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         plan = load_plan(args.config)
         if args.dry_run:
-            for line in describe(plan):
+            for line in estate.describe(plan, review=args.review):
                 LOG.info(line)
+            found = estate.find_placeholders(plan)
+            if found:
+                LOG.warning(
+                    "Not deployable yet: %s: %s",
+                    estate.PlaceholderNotReplaced.__name__,
+                    estate.PlaceholderNotReplaced(found, args.config.name),
+                )
             return 0
-        Deployer(plan, Aws(args.profile), confirm=args.confirm_changeset).run()
+        # Everything below calls AWS: refuse what cannot work before the first call.
+        estate.refuse_placeholders(plan, args.config.name)
+        if args.write_params:
+            for note in write_estate_params(plan, Aws(args.profile)):
+                LOG.warning(note)
+            LOG.info("wrote %s/*.yaml; next: sam deploy --config-env <env>", estate.PARAMS_DIR)
+            return 0
+        check_build(ROOT)
+        Deployer(plan, Aws(args.profile), review=args.review).run()
     except estate.PlanError as error:
-        LOG.error("deploy stopped: %s", error)
+        LOG.error("deploy stopped: %s: %s", type(error).__name__, error)
         return 2
     except subprocess.CalledProcessError as error:
-        LOG.error("deploy stopped: %s exited %s", " ".join(error.cmd[:5]), error.returncode)
+        LOG.error("deploy stopped: %s exited %s", " ".join(error.cmd[:6]), error.returncode)
         return error.returncode or 1
     return 0
 

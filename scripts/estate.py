@@ -1,22 +1,25 @@
 """The estate's deploy plan as pure data: no AWS calls, so it is unit-tested offline.
 
-`make deploy` (scripts/deploy.py) runs the stacks in this order, each with `sam deploy
---config-env <env>`:
+Every stack is one config env of samconfig.toml, deployed with ``sam deploy --config-env <env>``:
 
 1. ``region-primary``    stacks/region.yaml in the primary region (creates the global cluster)
 2. ``region-secondary``  stacks/region.yaml in the secondary region (joins it, replicates to 1)
-3. ``region-primary``    again, now replicating to 2 and using the global writer endpoint
+3. ``region-primary``    again, on a first deploy only: replication to 2 (its bucket now exists)
 4. ``global``            stacks/global.yaml in us-east-1 (Route 53, Global Accelerator, alarms)
-5. ``primary``           template.yaml, the control plane, in the primary region
-6. ``secondary``         template.yaml, the control plane, in the secondary region
+5. ``primary``           the control plane (the ``sam build`` output) in the primary region
+6. ``secondary``         the control plane (the ``sam build`` output) in the secondary region
 
-The static parameters of every stack live in samconfig.toml (one config env per stack). This
-module computes the rest from the outputs of the stacks deployed before, so nothing is copied
-by hand; `sam deploy --parameter-overrides` replaces the config's list, so the two are merged.
+samconfig.toml holds the static values of every stack. The rest are outputs of the stacks
+deployed before, often in the other region, which CloudFormation cannot reference (exports and
+SSM parameter types resolve only in the stack's own region). This module computes them; the
+deploy writes them to ``.estate/<file>.yaml``, which each env's ``parameter_overrides`` includes
+last with SAM CLI's ``file://`` include, so that a plain ``sam deploy --config-env <env>`` reads
+the same values ``make deploy`` uses.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Iterable, Mapping
@@ -29,17 +32,63 @@ GLOBAL = "global"
 CONTROL_PRIMARY = "primary"
 CONTROL_SECONDARY = "secondary"
 ENVS = (REGION_PRIMARY, REGION_SECONDARY, GLOBAL, CONTROL_PRIMARY, CONTROL_SECONDARY)
+CONTROL_PLANE_ENVS = (CONTROL_PRIMARY, CONTROL_SECONDARY)
 
 # Route 53 health-check metrics (and so their alarms and rules) exist only in us-east-1.
 GLOBAL_STACK_REGION = "us-east-1"
 # The Global Accelerator API is served only from us-west-2.
 GLOBAL_ACCELERATOR_API_REGION = "us-west-2"
 
+# The control plane deploys what `sam build` produced, never the source template.
+BUILT_TEMPLATE = ".aws-sam/build/template.yaml"
+# Computed parameters, one file per stack (both control-plane copies take the same values).
+PARAMS_DIR = ".estate"
+PARAMS_FILES = {
+    REGION_PRIMARY: "region-primary.yaml",
+    REGION_SECONDARY: "region-secondary.yaml",
+    GLOBAL: "global.yaml",
+    CONTROL_PRIMARY: "control-plane.yaml",
+    CONTROL_SECONDARY: "control-plane.yaml",
+}
+INCLUDE_PREFIX = "file://"
+
+TOPOLOGIES = ("active-passive", "read-local")
+DEFAULT_TOPOLOGY = "active-passive"
+
 Outputs = Mapping[str, str]
 
 
 class PlanError(ValueError):
     """samconfig.toml does not describe a deployable estate, or an output is missing."""
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A samconfig value that stands in for one the operator must set."""
+
+    env: str
+    key: str
+    value: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"[{self.env}] {self.key}={self.value!r} ({self.kind})"
+
+
+class PlaceholderNotReplaced(PlanError):
+    """samconfig.toml still holds a placeholder (CHANGEME, an example account or domain)."""
+
+    def __init__(self, found: Iterable[Placeholder], config: str = "samconfig.toml") -> None:
+        self.found = list(found)
+        lines = "\n".join(f"  {p}" for p in self.found)
+        super().__init__(
+            f"{config} still has placeholder values; set each in the parameter_overrides of its "
+            f"config env before deploying:\n{lines}"
+        )
+
+
+class BuildMissing(PlanError):
+    """The control plane would deploy a missing or stale ``sam build`` output."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +100,19 @@ class StackTarget:
     region: str
     template_file: str
     parameters: dict[str, str] = field(default_factory=dict)
+    # What `sam deploy --config-env <env>` deploys (the build output for the control plane).
+    deploy_template_file: str = ""
+    includes: tuple[str, ...] = ()
+    confirm_changeset: bool = True
+
+    @property
+    def params_file(self) -> str:
+        """The computed-parameters file this env's parameter_overrides must include, last."""
+        return f"{PARAMS_DIR}/{PARAMS_FILES[self.env]}"
+
+    @property
+    def deploys(self) -> str:
+        return self.deploy_template_file or self.template_file
 
 
 @dataclass(frozen=True)
@@ -76,6 +138,11 @@ class Plan:
         return self.region_secondary.region
 
     @property
+    def topology(self) -> str:
+        """The front door, set once in [global] (region stacks and control plane follow it)."""
+        return self.global_.parameters.get("Topology", DEFAULT_TOPOLOGY)
+
+    @property
     def active_region_parameter_name(self) -> str:
         configured = self.control_primary.parameters.get("ActiveRegionParameterName", "")
         return configured or f"/{self.estate_name}/failover/active-region"
@@ -99,13 +166,21 @@ def _unquote(value: str) -> str:
     return value
 
 
-def parse_parameter_overrides(value: str | Iterable[str] | None) -> dict[str, str]:
-    """Read samconfig's ``parameter_overrides``: a "K=V K2='v 2'" string or a ["K=V"] list."""
+def _override_items(value: str | Iterable[str] | None) -> list[str]:
     if value is None:
-        return {}
-    items = shlex.split(value) if isinstance(value, str) else list(value)
+        return []
+    return shlex.split(value) if isinstance(value, str) else list(value)
+
+
+def parse_parameter_overrides(value: str | Iterable[str] | None) -> dict[str, str]:
+    """Read samconfig's ``parameter_overrides``: a "K=V K2='v 2'" string or a ["K=V"] list.
+
+    ``file://`` includes (the computed values) are skipped here; see :func:`override_includes`.
+    """
     parameters: dict[str, str] = {}
-    for item in items:
+    for item in _override_items(value):
+        if item.startswith(INCLUDE_PREFIX):
+            continue
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise PlanError(f"parameter override {item!r} is not KEY=VALUE")
@@ -113,10 +188,25 @@ def parse_parameter_overrides(value: str | Iterable[str] | None) -> dict[str, st
     return parameters
 
 
+def override_includes(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The ``file://`` includes of a ``parameter_overrides`` value, in order (paths only)."""
+    return tuple(
+        item.removeprefix(INCLUDE_PREFIX)
+        for item in _override_items(value)
+        if item.startswith(INCLUDE_PREFIX)
+    )
+
+
 def _env_setting(samconfig: Mapping[str, Any], env: str, key: str) -> Any:
-    """A setting of one env, looked up the way SAM CLI does: deploy section, then global."""
+    """A setting of one env, looked up the way SAM CLI does for deploy: deploy, then global."""
+    return _section_setting(samconfig, env, ("deploy", "global"), key)
+
+
+def _section_setting(
+    samconfig: Mapping[str, Any], env: str, commands: Iterable[str], key: str
+) -> Any:
     section = samconfig.get(env, {})
-    for command in ("deploy", "global"):
+    for command in commands:
         parameters = section.get(command, {}).get("parameters", {})
         if key in parameters:
             return parameters[key]
@@ -128,20 +218,29 @@ def load_target(samconfig: Mapping[str, Any], env: str) -> StackTarget:
         raise PlanError(f"samconfig.toml has no [{env}.*] config env")
     stack_name = _env_setting(samconfig, env, "stack_name")
     region = _env_setting(samconfig, env, "region")
-    template_file = _env_setting(samconfig, env, "template_file") or "template.yaml"
+    # The template the stack is built from (global) and the one `sam deploy` sends (deploy).
+    template_file = (
+        _section_setting(samconfig, env, ("global",), "template_file") or "template.yaml"
+    )
+    deploy_template_file = _env_setting(samconfig, env, "template_file") or template_file
     if not stack_name or not region:
         raise PlanError(f"config env {env!r} needs stack_name and region")
+    overrides = _env_setting(samconfig, env, "parameter_overrides")
+    confirm = _env_setting(samconfig, env, "confirm_changeset")
     return StackTarget(
         env=env,
         stack_name=str(stack_name),
         region=str(region),
         template_file=str(template_file),
-        parameters=parse_parameter_overrides(_env_setting(samconfig, env, "parameter_overrides")),
+        parameters=parse_parameter_overrides(overrides),
+        deploy_template_file=str(deploy_template_file),
+        includes=override_includes(overrides),
+        confirm_changeset=confirm is not False,
     )
 
 
 def load_plan(samconfig: Mapping[str, Any]) -> Plan:
-    """Build and check the plan from a parsed samconfig.toml."""
+    """Build and check the plan from a parsed samconfig.toml (placeholders are checked apart)."""
     plan = Plan(*(load_target(samconfig, env) for env in ENVS))
     validate_plan(plan)
     return plan
@@ -178,6 +277,17 @@ def validate_plan(plan: Plan) -> None:
         role_given = target.parameters.get("Role", role)
         if role_given != role:
             problems.append(f"[{target.env}] Role must be {role}, not {role_given}")
+    topologies = {
+        t.env: t.parameters["Topology"] for t in plan.targets() if "Topology" in t.parameters
+    }
+    for env, topology in topologies.items():
+        if topology not in TOPOLOGIES:
+            problems.append(f"[{env}] Topology={topology} is not one of {', '.join(TOPOLOGIES)}")
+        elif topology != plan.topology:
+            problems.append(
+                f"[{env}] Topology={topology} but [{GLOBAL}] says {plan.topology}; set it once, "
+                f"in [{GLOBAL}]"
+            )
     for target in plan.targets():
         for key, expected in (
             ("PrimaryRegion", plan.primary_region),
@@ -188,8 +298,52 @@ def validate_plan(plan: Plan) -> None:
                 problems.append(
                     f"[{target.env}] {key}={given} but the region stacks say {expected}"
                 )
+        if target.includes[-1:] != (target.params_file,):
+            problems.append(
+                f"[{target.env}] parameter_overrides must end with "
+                f'"{INCLUDE_PREFIX}{target.params_file}" (the values computed from the other '
+                f"stacks; `make deploy` and `make estate-params` write it)"
+            )
+        if target.env in CONTROL_PLANE_ENVS and target.deploys != BUILT_TEMPLATE:
+            problems.append(
+                f"[{target.env}] deploys {target.deploys}, not the sam build output: set "
+                f'template_file = "{BUILT_TEMPLATE}" in [{target.env}.deploy.parameters]'
+            )
     if problems:
         raise PlanError("; ".join(problems))
+
+
+# --------------------------------------------------------------------------- placeholders
+
+_PLACEHOLDERS = (
+    (re.compile(r"changeme", re.IGNORECASE), "CHANGEME"),
+    # The account ids AWS documentation uses in examples.
+    (re.compile(r"(?<![0-9])(111122223333|123456789012)(?![0-9])"), "an example account id"),
+    # RFC 2606 reserves these domains for examples: nobody can delegate them to this estate.
+    (
+        re.compile(r"(^|[.@])example\.(com|net|org)$", re.IGNORECASE),
+        "a reserved example domain, RFC 2606",
+    ),
+)
+
+
+def find_placeholders(plan: Plan) -> list[Placeholder]:
+    """Every static samconfig value that is still a placeholder, env by env."""
+    found = []
+    for target in plan.targets():
+        for key, value in target.parameters.items():
+            for pattern, kind in _PLACEHOLDERS:
+                if pattern.search(value):
+                    found.append(Placeholder(target.env, key, value, kind))
+                    break
+    return found
+
+
+def refuse_placeholders(plan: Plan, config: str = "samconfig.toml") -> None:
+    """Raise :class:`PlaceholderNotReplaced` naming each value to set and its env."""
+    found = find_placeholders(plan)
+    if found:
+        raise PlaceholderNotReplaced(found, config)
 
 
 # --------------------------------------------------------------------------- outputs -> parameters
@@ -213,22 +367,36 @@ def secret_name_from_arn(arn: str) -> str:
     return match.group(1)
 
 
-def region_primary_overrides(
-    plan: Plan,
-    secondary_outputs: Outputs | None,
-    global_writer_endpoint: str | None,
-) -> dict[str, str]:
+def base_overrides(plan: Plan, target: StackTarget) -> dict[str, str]:
+    """What every stack gets from the plan alone, before any stack exists."""
+    overrides = {"EstateName": plan.estate_name, "Topology": plan.topology}
+    record_name = plan.global_.parameters.get("RecordName")
+    if target.env in (REGION_PRIMARY, REGION_SECONDARY):
+        primary = target.env == REGION_PRIMARY
+        overrides["Role"] = "primary" if primary else "secondary"
+        overrides["PeerRegion"] = plan.secondary_region if primary else plan.primary_region
+        overrides["ActiveRegionParameterName"] = plan.active_region_parameter_name
+        if record_name:
+            overrides["RecordName"] = record_name
+        # The certificate is DNS-validated in the estate's zone unless the env brings its own.
+        zone = plan.global_.parameters.get("ExistingHostedZoneId", "")
+        own = {"CertificateArn", "CertificateHostedZoneId"} & set(target.parameters)
+        if zone and not own:
+            overrides["CertificateHostedZoneId"] = zone
+    else:
+        overrides["PrimaryRegion"] = plan.primary_region
+        overrides["SecondaryRegion"] = plan.secondary_region
+    return overrides
+
+
+def region_primary_overrides(plan: Plan, secondary_outputs: Outputs | None) -> dict[str, str]:
     """Parameters for stacks/region.yaml in the primary region.
 
     Replication to the secondary's bucket is on only once the secondary stack exists (its bucket
-    and key must exist first). The global writer endpoint exists once the global cluster does.
+    and key must exist first): on a first deploy that takes a second pass of this stack.
     """
     overrides = {
-        "EstateName": plan.estate_name,
-        "Role": "primary",
-        "PeerRegion": plan.secondary_region,
-        "ActiveRegionParameterName": plan.active_region_parameter_name,
-        "GlobalWriterEndpoint": global_writer_endpoint or "",
+        **base_overrides(plan, plan.region_primary),
         "EnableReplication": "false",
         "PeerKmsKeyId": "",
     }
@@ -240,19 +408,15 @@ def region_primary_overrides(
     return overrides
 
 
-def region_secondary_overrides(
-    plan: Plan, primary_outputs: Outputs, global_writer_endpoint: str
-) -> dict[str, str]:
-    """Parameters for stacks/region.yaml in the secondary region (joins the global cluster)."""
-    if not global_writer_endpoint:
-        raise PlanError("the global cluster has no writer endpoint yet; is the primary deployed?")
+def region_secondary_overrides(plan: Plan, primary_outputs: Outputs) -> dict[str, str]:
+    """Parameters for stacks/region.yaml in the secondary region (joins the global cluster).
+
+    It needs nothing but the primary stack's outputs: its tasks use their own cluster's
+    endpoints, so no global writer endpoint is read between passes.
+    """
     stack = plan.region_primary.stack_name
     return {
-        "EstateName": plan.estate_name,
-        "Role": "secondary",
-        "PeerRegion": plan.primary_region,
-        "ActiveRegionParameterName": plan.active_region_parameter_name,
-        "GlobalWriterEndpoint": global_writer_endpoint,
+        **base_overrides(plan, plan.region_secondary),
         "DbSecretName": secret_name_from_arn(require(primary_outputs, "DbSecretArn", stack)),
         "EnableReplication": "true",
         "PeerKmsKeyId": require(primary_outputs, "KmsKeyId", stack),
@@ -272,9 +436,7 @@ def global_overrides(
     """Parameters for stacks/global.yaml from the two region stacks."""
     p, s = plan.region_primary.stack_name, plan.region_secondary.stack_name
     return {
-        "EstateName": plan.estate_name,
-        "PrimaryRegion": plan.primary_region,
-        "SecondaryRegion": plan.secondary_region,
+        **base_overrides(plan, plan.global_),
         "PrimaryAlbArn": require(primary_outputs, "AlbArn", p),
         "PrimaryAlbDnsName": require(primary_outputs, "AlbDnsName", p),
         "PrimaryAlbHostedZoneId": require(primary_outputs, "AlbCanonicalHostedZoneId", p),
@@ -319,9 +481,7 @@ def control_plane_overrides(
         plan.global_.stack_name,
     )
     return {
-        "EstateName": plan.estate_name,
-        "PrimaryRegion": plan.primary_region,
-        "SecondaryRegion": plan.secondary_region,
+        **base_overrides(plan, plan.control_primary),
         "GlobalClusterId": require(primary_outputs, "GlobalClusterId", p),
         "PrimaryDbClusterArn": require(primary_outputs, "DbClusterArn", p),
         "SecondaryDbClusterArn": require(secondary_outputs, "DbClusterArn", s),
@@ -378,34 +538,120 @@ def preserve_runtime_value(configured: str, deployed: str | None, live: str | No
     return live
 
 
-def _override_value(value: str) -> str:
-    if value and not re.search(r"[\s\"']", value):
-        return value
-    # SAM CLI unwraps one pair of double quotes and unescapes \".
-    return '"' + value.replace('"', '\\"') + '"'
+def render_params_file(target: StackTarget, parameters: Mapping[str, str]) -> str:
+    """The computed parameters as the YAML mapping SAM CLI's ``file://`` include reads.
+
+    Every value is a quoted string, so YAML never turns "true" or "100" into another type.
+    """
+    lines = [
+        f"# {target.params_file}: computed by `make deploy` / `make estate-params` from the",
+        "# outputs of the stacks deployed before. Do not edit; samconfig.toml holds the static",
+        f"# values. Included last by [{target.env}] parameter_overrides, so these win.",
+    ]
+    # A JSON string is a valid YAML double-quoted scalar.
+    lines += [f"{key}: {json.dumps(parameters[key])}" for key in sorted(parameters)]
+    return "\n".join(lines) + "\n"
 
 
-def as_override_args(parameters: Mapping[str, str]) -> list[str]:
-    """``--parameter-overrides`` items; empty or spaced values are quoted the way SAM reads them."""
-    return [f"{key}={_override_value(value)}" for key, value in parameters.items()]
+def sam_deploy_argv(sam: str, target: StackTarget, *, review: bool = True) -> list[str]:
+    """``sam deploy`` for one config env; every parameter comes from samconfig.toml.
 
-
-def sam_deploy_argv(
-    sam: str, target: StackTarget, parameters: Mapping[str, str], *, confirm: bool = False
-) -> list[str]:
-    argv = [
+    Change-set review is explicit either way, so a samconfig edit cannot switch it off silently.
+    """
+    return [
         sam,
         "deploy",
         "--config-file",
         "samconfig.toml",
         "--config-env",
         target.env,
-        "--no-fail-on-empty-changeset",
-        "--confirm-changeset" if confirm else "--no-confirm-changeset",
+        "--confirm-changeset" if review else "--no-confirm-changeset",
     ]
-    if parameters:
-        argv += ["--parameter-overrides", *as_override_args(parameters)]
-    return argv
+
+
+# --------------------------------------------------------------------------- the plan, for people
+
+
+@dataclass(frozen=True)
+class Step:
+    """One ``sam deploy --config-env`` of the deploy, in order."""
+
+    target: StackTarget
+    purpose: str
+    first_deploy_only: bool = False
+
+
+def front_door(plan: Plan) -> str:
+    record = plan.global_.parameters.get("RecordName", "RecordName")
+    if plan.topology == "read-local":
+        return f"{record} = latency records to both regions' ALBs (read-local)"
+    return f"{record} = alias to the Global Accelerator (active-passive)"
+
+
+def deploy_steps(plan: Plan) -> list[Step]:
+    primary, secondary = plan.primary_region, plan.secondary_region
+    return [
+        Step(plan.region_primary, "creates the Aurora global cluster and this region's member"),
+        Step(plan.region_secondary, f"joins the global cluster; replicates to {primary}"),
+        Step(
+            plan.region_primary,
+            f"replication to {secondary} on (the peer bucket exists now)",
+            first_deploy_only=True,
+        ),
+        Step(plan.global_, f"Route 53, Global Accelerator, health alarms; {front_door(plan)}"),
+        Step(plan.control_primary, "control plane (a complete copy)"),
+        Step(plan.control_secondary, "control plane (a complete copy)"),
+    ]
+
+
+def region_stack_passes(plan: Plan) -> dict[str, int]:
+    """The most times each region's estate stack deploys (on a first deploy)."""
+    passes: dict[str, int] = {}
+    for step in deploy_steps(plan):
+        if step.target.env in (REGION_PRIMARY, REGION_SECONDARY):
+            passes[step.target.region] = passes.get(step.target.region, 0) + 1
+    return passes
+
+
+def describe(plan: Plan, *, review: bool = True) -> list[str]:
+    """The deploy plan, one line per step, for ``make deploy-plan``."""
+    lines = [
+        f"Estate {plan.estate_name!r}: each step runs "
+        "`sam deploy --config-file samconfig.toml --config-env <env>`",
+        "  change sets: "
+        + (
+            "REVIEWED - sam shows each change set and waits for your yes (--confirm-changeset)"
+            if review
+            else "NOT reviewed - you opted out with --no-confirm-changeset"
+        ),
+        f"  parameters: samconfig.toml, then {PARAMS_DIR}/<env>.yaml computed from the stacks "
+        "before",
+    ]
+    width = max(len(t.env) for t in plan.targets()) + 2
+    for number, step in enumerate(deploy_steps(plan), start=1):
+        target = step.target
+        built = " (the sam build output)" if target.deploys == BUILT_TEMPLATE else ""
+        when = "first deploy only: " if step.first_deploy_only else ""
+        lines.append(
+            f"{number}. {('[' + target.env + ']').ljust(width)} {target.stack_name} in "
+            f"{target.region}: deploys {target.deploys}{built}; review "
+            f"{'on' if review else 'OFF'}; {when}{step.purpose}"
+        )
+    versions = {
+        t.env: t.parameters.get("DbEngineVersion", "the template default")
+        for t in (plan.region_primary, plan.region_secondary)
+    }
+    if len(set(versions.values())) > 1:
+        lines.append(
+            f"  WARNING: DbEngineVersion differs between the regions ({versions}): Aurora "
+            "refuses a managed switchover or failover until both clusters run the same version"
+        )
+    passes = ", ".join(f"{region} {count}" for region, count in region_stack_passes(plan).items())
+    lines.append(
+        f"Region-stack passes per region: {passes} (the second primary pass only when the "
+        "secondary stack did not exist yet)"
+    )
+    return lines
 
 
 # --------------------------------------------------------------------------- teardown

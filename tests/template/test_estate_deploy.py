@@ -1,18 +1,27 @@
-"""The deploy plan's pure logic (scripts/estate.py): samconfig -> plan, outputs -> parameters.
+"""The deploy tooling (scripts/estate.py, scripts/deploy.py), seen from outside.
 
-No AWS here: stack outputs are given as the dicts describe_stacks would yield.
+- samconfig -> plan, and the plan `make deploy-plan` prints;
+- outputs -> parameters, checked against the templates' own parameter constraints;
+- the deploy itself, run with a stand-in `sam` executable that records the command it was given
+  and the computed-parameters file it found, and a stand-in for the few boto3 reads;
+- the refusals that happen before any AWS call (placeholders, a missing or stale build).
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import re
+import sys
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from scripts import estate
-from scripts.deploy import describe
+from scripts import deploy, estate
 from tests.template.cfn_yaml import REPO_ROOT, load_template
 
 ACCOUNT = "111122223333"
@@ -21,37 +30,50 @@ ACCOUNT = "111122223333"
 def samconfig(**changes: Any) -> dict[str, Any]:
     """A samconfig.toml as tomllib reads it, shaped like the repository's."""
 
-    def env(stack: str, region: str, template: str, overrides: list[str]) -> dict[str, Any]:
-        return {
+    def env(
+        name: str, stack: str, region: str, template: str, overrides: list[str]
+    ) -> dict[str, Any]:
+        include = f"file://.estate/{estate.PARAMS_FILES[name]}"
+        config: dict[str, Any] = {
             "global": {
-                "parameters": {"stack_name": stack, "region": region, "template_file": template}
+                "parameters": {
+                    "stack_name": stack,
+                    "region": region,
+                    "template_file": template,
+                    "parameter_overrides": [*overrides, include],
+                }
             },
-            "deploy": {"parameters": {"parameter_overrides": overrides}},
+            "deploy": {"parameters": {"confirm_changeset": True}},
         }
+        if name in estate.CONTROL_PLANE_ENVS:
+            config["deploy"]["parameters"]["template_file"] = estate.BUILT_TEMPLATE
+        return config
 
     config = {
         "version": 0.1,
         "region-primary": env(
+            "region-primary",
             "shop-region",
             "us-east-1",
             "stacks/region.yaml",
-            ["EstateName=shop", "Role=primary", "RecordName=app.example.com"],
+            ["EstateName=shop", "DesiredCount=2"],
         ),
         "region-secondary": env(
+            "region-secondary",
             "shop-region",
             "us-west-2",
             "stacks/region.yaml",
-            ["EstateName=shop", "Role=secondary", "VpcCidr=10.1.0.0/16", "DesiredCount=1"],
+            ["VpcCidr=10.1.0.0/16", "DesiredCount=1"],
         ),
         "global": env(
-            "shop-global", "us-east-1", "stacks/global.yaml", ["RecordName=app.example.com"]
+            "global",
+            "shop-global",
+            "us-east-1",
+            "stacks/global.yaml",
+            ["RecordName=app.shop.io", "Topology=active-passive", "ExistingHostedZoneId=Z0ZONE"],
         ),
-        "primary": env(
-            "shop-control", "us-east-1", "template.yaml", ["EstateName=shop", "FullCapacity=4"]
-        ),
-        "secondary": env(
-            "shop-control", "us-west-2", "template.yaml", ["EstateName=shop", "FullCapacity=4"]
-        ),
+        "primary": env("primary", "shop-control", "us-east-1", "template.yaml", []),
+        "secondary": env("secondary", "shop-control", "us-west-2", "template.yaml", []),
     }
     config.update(changes)
     return config
@@ -64,14 +86,15 @@ def region_outputs(region: str, role: str) -> dict[str, str]:
         "AlbArn": f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:loadbalancer/app/shop/0f",
         "AlbDnsName": f"shop-{region}-1.{region}.elb.amazonaws.com",
         "AlbCanonicalHostedZoneId": "Z35SXDOTRQ7X7K" if region == "us-east-1" else "Z1H1FL5HABSF5",
-        "HealthUrl": f"https://{region}.app.example.com/health",
+        "HealthUrl": f"https://{region}.app.shop.io/health",
         "EcsClusterName": f"shop-{region}",
         "EcsServiceName": "shop-web",
         "DesiredCount": "2" if role == "primary" else "1",
         "DbClusterIdentifier": f"shop-{region}",
         "DbClusterArn": f"arn:aws:rds:{region}:{ACCOUNT}:cluster:shop-{region}",
+        "DbWriterEndpoint": f"shop-{region}.cluster-abc.{region}.rds.amazonaws.com",
+        "DbReaderEndpoint": f"shop-{region}.cluster-ro-abc.{region}.rds.amazonaws.com",
         "GlobalClusterId": "shop-global",
-        "GlobalWriterEndpoint": "",
         "DbSecretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:DbMasterSecret-x1-AbC123",
         "BucketName": f"shop-data-{ACCOUNT}-{region}",
         "BucketArn": f"arn:aws:s3:::shop-data-{ACCOUNT}-{region}",
@@ -81,19 +104,21 @@ def region_outputs(region: str, role: str) -> dict[str, str]:
         if role == "primary"
         else "9999abcd-12ab-34cd-56ef-1234567890ab",
         "ReplicationEnabled": "true",
+        "Topology": "active-passive",
         "ActiveRegionParameterName": "/shop/failover/active-region",
     }
 
 
 GLOBAL_OUTPUTS = {
     "HostedZoneId": "Z0123456789ABCDEFGHIJ",
-    "RecordName": "app.example.com",
+    "RecordName": "app.shop.io",
+    "Topology": "active-passive",
     "PrimaryHealthCheckId": "00000000-0000-0000-0000-0000000000e1",
     "SecondaryHealthCheckId": "00000000-0000-0000-0000-0000000000e2",
     "PrimaryHealthAlarmName": "shop-health-us-east-1",
     "SecondaryHealthAlarmName": "shop-health-us-west-2",
-    "PrimaryHealthUrl": "https://us-east-1.app.example.com/health",
-    "SecondaryHealthUrl": "https://us-west-2.app.example.com/health",
+    "PrimaryHealthUrl": "https://us-east-1.app.shop.io/health",
+    "SecondaryHealthUrl": "https://us-west-2.app.shop.io/health",
     "AcceleratorArn": f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/abcd-1234",
     "AcceleratorDnsName": "a1234.awsglobalaccelerator.com",
     "ListenerArn": f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/abcd-1234/listener/0a1b",
@@ -104,7 +129,6 @@ GLOBAL_OUTPUTS = {
         f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/abcd-1234/listener/0a1b/endpoint-group/e2"
     ),
 }
-WRITER = "shop-global.global-abc123.global.rds.amazonaws.com"
 
 
 @pytest.fixture
@@ -112,9 +136,31 @@ def plan() -> estate.Plan:
     return estate.load_plan(samconfig())
 
 
+def repository_plan() -> estate.Plan:
+    with (REPO_ROOT / "samconfig.toml").open("rb") as handle:
+        return estate.load_plan(tomllib.load(handle))
+
+
 def required_parameters(template: str) -> set[str]:
     parameters = load_template(REPO_ROOT / template)["Parameters"]
     return {name for name, spec in parameters.items() if "Default" not in spec}
+
+
+def violations(template: str, values: dict[str, str]) -> list[str]:
+    """What CloudFormation would refuse among these parameter values."""
+    parameters = load_template(REPO_ROOT / template)["Parameters"]
+    problems = [f"{name} is not declared" for name in values if name not in parameters]
+    for name, value in values.items():
+        spec = parameters.get(name, {})
+        if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
+            problems.append(f"{name}={value!r} does not match {spec['AllowedPattern']}")
+        if "AllowedValues" in spec and value not in {str(v) for v in spec["AllowedValues"]}:
+            problems.append(f"{name}={value!r} is not one of {spec['AllowedValues']}")
+        if spec.get("Type") == "Number":
+            number = float(value)
+            if not spec.get("MinValue", number) <= number <= spec.get("MaxValue", number):
+                problems.append(f"{name}={value} is out of range")
+    return problems
 
 
 # --------------------------------------------------------------------------- samconfig -> plan
@@ -122,14 +168,15 @@ def required_parameters(template: str) -> set[str]:
 
 def test_parameter_overrides_are_read_in_both_samconfig_forms() -> None:
     as_string = estate.parse_parameter_overrides(
-        "EstateName=shop NotificationEmail=\"\" Note='two words'"
+        "EstateName=shop NotificationEmail=\"\" Note='two words' file://.estate/x.yaml"
     )
     as_list = estate.parse_parameter_overrides(
-        ["EstateName=shop", 'NotificationEmail=""', "Note=two words"]
+        ["EstateName=shop", 'NotificationEmail=""', "Note=two words", "file://.estate/x.yaml"]
     )
     assert (
         as_string == as_list == {"EstateName": "shop", "NotificationEmail": "", "Note": "two words"}
     )
+    assert estate.override_includes(["A=1", "file://.estate/x.yaml"]) == (".estate/x.yaml",)
 
 
 def test_a_malformed_override_is_refused() -> None:
@@ -137,52 +184,62 @@ def test_a_malformed_override_is_refused() -> None:
         estate.parse_parameter_overrides(["EstateName"])
 
 
-def test_plan_takes_stacks_regions_and_static_parameters_from_samconfig(
+def test_plan_takes_stacks_regions_and_estate_wide_values_from_samconfig(
     plan: estate.Plan,
 ) -> None:
     assert plan.estate_name == "shop"
     assert (plan.primary_region, plan.secondary_region) == ("us-east-1", "us-west-2")
     assert plan.global_.template_file == "stacks/global.yaml"
+    assert plan.control_primary.deploys == estate.BUILT_TEMPLATE
     assert plan.region_secondary.parameters["DesiredCount"] == "1"
+    assert plan.topology == "active-passive"
     assert plan.active_region_parameter_name == "/shop/failover/active-region"
 
 
+def _with(env: str, **parameters: Any) -> dict[str, Any]:
+    config = samconfig()
+    for key, value in parameters.items():
+        config[env]["global"]["parameters"][key] = value
+    return config
+
+
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("config", "message"),
     [
+        (_with("global", region="us-west-2"), "us-east-1"),
+        (_with("secondary", region="eu-west-1"), "secondary"),
+        (_with("region-secondary", region="us-east-1"), "different regions"),
         (
-            {"global": {"global": {"parameters": {"stack_name": "g", "region": "us-west-2"}}}},
-            "us-east-1",
-        ),
-        (
-            {"secondary": {"global": {"parameters": {"stack_name": "c", "region": "eu-west-1"}}}},
-            "secondary",
-        ),
-        (
-            {
-                "region-secondary": {
-                    "global": {"parameters": {"stack_name": "r", "region": "us-west-2"}},
-                    "deploy": {"parameters": {"parameter_overrides": "EstateName=other"}},
-                }
-            },
+            _with("region-secondary", parameter_overrides=["EstateName=other"]),
             "EstateName differs",
         ),
         (
-            {
-                "region-secondary": {
-                    "global": {"parameters": {"stack_name": "r", "region": "us-east-1"}},
-                    "deploy": {"parameters": {"parameter_overrides": "EstateName=shop"}},
-                }
-            },
-            "different regions",
+            _with(
+                "region-secondary",
+                parameter_overrides=["Topology=read-local", "file://.estate/region-secondary.yaml"],
+            ),
+            "set it once",
         ),
+        (
+            _with("global", parameter_overrides=["Topology=hub", "file://.estate/global.yaml"]),
+            "not one of",
+        ),
+        # Without its include, `sam deploy --config-env global` would miss the computed values.
+        (_with("global", parameter_overrides=["RecordName=app.shop.io"]), "must end with"),
     ],
 )
 def test_an_inconsistent_samconfig_is_refused_before_anything_deploys(
-    change: dict[str, Any], message: str
+    config: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(estate.PlanError, match=message):
-        estate.load_plan(samconfig(**change))
+        estate.load_plan(config)
+
+
+def test_a_control_plane_that_would_deploy_the_source_template_is_refused() -> None:
+    config = samconfig()
+    config["primary"]["deploy"]["parameters"]["template_file"] = "template.yaml"
+    with pytest.raises(estate.PlanError, match=r"\[primary\] deploys template.yaml, not the sam"):
+        estate.load_plan(config)
 
 
 def test_a_missing_config_env_is_named() -> None:
@@ -192,8 +249,18 @@ def test_a_missing_config_env_is_named() -> None:
         estate.load_plan(config)
 
 
-def test_dry_run_lists_the_documented_order(plan: estate.Plan) -> None:
-    envs = [line.split("[")[1].split("]")[0] for line in describe(plan)]
+# --------------------------------------------------------------------------- the printed plan
+
+
+def _steps(lines: list[str]) -> list[re.Match[str]]:
+    pattern = re.compile(
+        r"^\d+\. \[(?P<env>[a-z-]+)\]\s+\S+ in (?P<region>[a-z0-9-]+): deploys (?P<template>\S+)"
+    )
+    return [m for m in map(pattern.match, lines) if m]
+
+
+def test_the_plan_lists_the_documented_order(plan: estate.Plan) -> None:
+    envs = [m["env"] for m in _steps(estate.describe(plan))]
     assert envs == [
         "region-primary",
         "region-secondary",
@@ -204,51 +271,217 @@ def test_dry_run_lists_the_documented_order(plan: estate.Plan) -> None:
     ]
 
 
+def test_the_plan_deploys_each_region_stack_at_most_twice(plan: estate.Plan) -> None:
+    region_steps = [
+        m["region"] for m in _steps(estate.describe(plan)) if m["env"].startswith("region-")
+    ]
+    assert {region: region_steps.count(region) for region in region_steps} == {
+        "us-east-1": 2,
+        "us-west-2": 1,
+    }
+    third = _steps(estate.describe(plan))[2]
+    assert (third["env"], "first deploy only" in third.string) == ("region-primary", True)
+
+
+def test_the_plan_shows_the_build_deployed_and_review_on(plan: estate.Plan) -> None:
+    lines = estate.describe(plan)
+    control = [m for m in _steps(lines) if m["env"] in estate.CONTROL_PLANE_ENVS]
+    assert {m["template"] for m in control} == {estate.BUILT_TEMPLATE}
+    assert all("(the sam build output); review on" in m.string for m in control)
+    assert all("review on" in m.string for m in _steps(lines))
+    assert "REVIEWED" in lines[1]
+
+
+def test_opting_out_of_review_shows_in_the_plan_and_in_the_command(plan: estate.Plan) -> None:
+    lines = estate.describe(plan, review=False)
+    assert "NOT reviewed" in lines[1]
+    assert all("review OFF" in m.string for m in _steps(lines))
+    assert "--no-confirm-changeset" in estate.sam_deploy_argv("sam", plan.global_, review=False)
+    assert "--confirm-changeset" in estate.sam_deploy_argv("sam", plan.global_)
+
+
+def test_the_plan_warns_while_the_regions_run_different_engine_versions() -> None:
+    config = samconfig()
+    overrides = config["region-secondary"]["global"]["parameters"]["parameter_overrides"]
+    overrides.insert(0, "DbEngineVersion=16.8")
+    lines = estate.describe(estate.load_plan(config))
+    assert any("DbEngineVersion differs" in line for line in lines)
+    assert not any("DbEngineVersion differs" in line for line in estate.describe(repository_plan()))
+
+
+def test_make_deploy_plan_on_the_repository_prints_the_plan_and_the_placeholders(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="estate.deploy"):
+        assert deploy.main(["--dry-run"]) == 0
+    text = caplog.text
+    assert "deploys .aws-sam/build/template.yaml (the sam build output); review on" in text
+    assert "Region-stack passes per region: us-east-1 2, us-west-2 1" in text
+    assert "PlaceholderNotReplaced" in text
+    assert "[global] RecordName='app.example.com'" in text
+
+
+# --------------------------------------------------------------------------- placeholders
+
+
+def test_every_placeholder_of_the_repositorys_samconfig_is_named_with_its_env() -> None:
+    found = {(p.env, p.key) for p in estate.find_placeholders(repository_plan())}
+    assert found == {
+        ("region-primary", "ContainerImage"),
+        ("region-secondary", "ContainerImage"),
+        ("global", "RecordName"),
+        ("global", "ExistingHostedZoneId"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("ZCHANGEME00000", "CHANGEME"),
+        ("123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1", "example account"),
+        ("shop.example.org", "example domain"),
+        ("ops@example.com", "example domain"),
+    ],
+)
+def test_placeholders_are_recognised(value: str, kind: str) -> None:
+    config = _with(
+        "global",
+        parameter_overrides=[f"NotificationEmail={value}", "file://.estate/global.yaml"],
+    )
+    (found,) = estate.find_placeholders(estate.load_plan(config))
+    assert (found.env, found.key, found.value) == ("global", "NotificationEmail", value)
+    assert kind in found.kind
+
+
+def test_real_values_are_not_placeholders(plan: estate.Plan) -> None:
+    assert estate.find_placeholders(plan) == []
+
+
+def _write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "samconfig.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_placeholder_is_refused_before_any_aws_call(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A named profile that does not exist would make boto3 raise: the refusal comes first."""
+    config = _write_config(tmp_path, (REPO_ROOT / "samconfig.toml").read_text(encoding="utf-8"))
+    for args in ([], ["--write-params"]):
+        caplog.clear()
+        argv = ["--config", str(config), "--profile", "no-such-profile-anywhere", *args]
+        assert deploy.main(argv) == 2
+        assert "deploy stopped: PlaceholderNotReplaced:" in caplog.text
+        assert "[region-primary] ContainerImage='111122223333.dkr.ecr" in caplog.text
+        assert "[global] ExistingHostedZoneId='ZCHANGEME00000' (CHANGEME)" in caplog.text
+
+
+def _deployable_samconfig() -> str:
+    text = (REPO_ROOT / "samconfig.toml").read_text(encoding="utf-8")
+    for placeholder, value in (
+        ("ZCHANGEME00000", "Z0123456789ABC"),
+        ("111122223333", "210987654321"),
+        (":CHANGEME", ":v1"),
+        ("app.example.com", "app.shop.io"),
+    ):
+        text = text.replace(placeholder, value)
+    return text
+
+
+def test_a_missing_build_is_refused_before_any_aws_call(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deploy, "ROOT", tmp_path)
+    config = _write_config(tmp_path, _deployable_samconfig())
+    argv = ["--config", str(config), "--profile", "no-such-profile-anywhere"]
+    assert deploy.main(argv) == 2
+    assert (
+        "deploy stopped: BuildMissing: .aws-sam/build/template.yaml does not exist" in caplog.text
+    )
+
+
+def test_a_stale_build_is_refused(tmp_path: Path) -> None:
+    built = tmp_path / estate.BUILT_TEMPLATE
+    built.parent.mkdir(parents=True)
+    built.write_text("built", encoding="utf-8")
+    source = tmp_path / "functions" / "failover" / "aurora.py"
+    source.parent.mkdir(parents=True)
+    source.write_text("# edited after the build", encoding="utf-8")
+    (tmp_path / "template.yaml").write_text("source", encoding="utf-8")
+    then = built.stat().st_mtime
+    os.utime(tmp_path / "template.yaml", (then - 10, then - 10))
+    os.utime(source, (then + 10, then + 10))
+    with pytest.raises(estate.BuildMissing, match=r"older than functions/failover/aurora.py"):
+        deploy.check_build(tmp_path)
+    os.utime(source, (then - 10, then - 10))
+    deploy.check_build(tmp_path)
+
+
 # --------------------------------------------------------------------------- outputs -> parameters
 
 
-def test_primary_first_pass_has_no_replication_and_its_own_endpoint(plan: estate.Plan) -> None:
-    overrides = estate.region_primary_overrides(plan, None, None)
+def test_primary_first_pass_has_no_replication(plan: estate.Plan) -> None:
+    overrides = estate.region_primary_overrides(plan, None)
     assert overrides["Role"] == "primary"
     assert overrides["PeerRegion"] == "us-west-2"
     assert overrides["EnableReplication"] == "false"
     assert overrides["PeerKmsKeyId"] == ""
-    assert overrides["GlobalWriterEndpoint"] == ""
 
 
 def test_primary_replicates_once_the_secondary_exists(plan: estate.Plan) -> None:
     secondary = region_outputs("us-west-2", "secondary")
-    overrides = estate.region_primary_overrides(plan, secondary, WRITER)
+    overrides = estate.region_primary_overrides(plan, secondary)
     assert overrides["EnableReplication"] == "true"
     assert overrides["PeerKmsKeyId"] == secondary["KmsKeyId"]
-    assert overrides["GlobalWriterEndpoint"] == WRITER
 
 
-def test_secondary_joins_with_the_primarys_secret_key_and_writer(plan: estate.Plan) -> None:
+def test_secondary_joins_with_the_primarys_secret_and_key_only(plan: estate.Plan) -> None:
+    """No writer endpoint crosses regions: the tasks use their own cluster's endpoints."""
     primary = region_outputs("us-east-1", "primary")
-    overrides = estate.region_secondary_overrides(plan, primary, WRITER)
+    overrides = estate.region_secondary_overrides(plan, primary)
     assert overrides == {
         "EstateName": "shop",
+        "Topology": "active-passive",
         "Role": "secondary",
         "PeerRegion": "us-east-1",
         "ActiveRegionParameterName": "/shop/failover/active-region",
-        "GlobalWriterEndpoint": WRITER,
+        "RecordName": "app.shop.io",
+        "CertificateHostedZoneId": "Z0ZONE",
         "DbSecretName": "DbMasterSecret-x1-AbC123",
         "EnableReplication": "true",
         "PeerKmsKeyId": primary["KmsKeyId"],
     }
 
 
-def test_secondary_needs_the_global_writer_endpoint(plan: estate.Plan) -> None:
-    with pytest.raises(estate.PlanError, match="writer endpoint"):
-        estate.region_secondary_overrides(plan, region_outputs("us-east-1", "primary"), "")
+def test_estate_wide_values_are_set_once_and_reach_every_stack(plan: estate.Plan) -> None:
+    primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
+    for overrides in (
+        estate.region_primary_overrides(plan, None),
+        estate.region_secondary_overrides(plan, primary),
+        estate.global_overrides(plan, primary, secondary),
+        estate.control_plane_overrides(plan, primary, secondary, GLOBAL_OUTPUTS),
+    ):
+        assert (overrides["EstateName"], overrides["Topology"]) == ("shop", "active-passive")
+
+
+def test_a_region_with_its_own_certificate_is_not_given_the_zone() -> None:
+    config = _with(
+        "region-secondary",
+        parameter_overrides=[
+            "CertificateArn=arn:aws:acm:x",
+            "file://.estate/region-secondary.yaml",
+        ],
+    )
+    plan = estate.load_plan(config)
+    assert "CertificateHostedZoneId" not in estate.base_overrides(plan, plan.region_secondary)
 
 
 def test_a_missing_output_names_the_stack_and_the_output(plan: estate.Plan) -> None:
     primary = region_outputs("us-east-1", "primary")
     del primary["KmsKeyId"]
     with pytest.raises(estate.PlanError, match=r"shop-region.*KmsKeyId"):
-        estate.region_secondary_overrides(plan, primary, WRITER)
+        estate.region_secondary_overrides(plan, primary)
 
 
 def test_secret_name_is_the_arn_after_secret() -> None:
@@ -268,125 +501,16 @@ def test_global_stack_gets_both_albs_and_the_us_east_1_logs_bucket(plan: estate.
     assert overrides["SecondaryDbClusterIdentifier"] == "shop-us-west-2"
 
 
-def test_control_plane_gets_every_estate_identifier(plan: estate.Plan) -> None:
-    overrides = estate.control_plane_overrides(
-        plan,
-        region_outputs("us-east-1", "primary"),
-        region_outputs("us-west-2", "secondary"),
-        GLOBAL_OUTPUTS,
-    )
-    assert overrides["PrimaryDbClusterArn"].endswith(":cluster:shop-us-east-1")
-    assert overrides["SecondaryEcsCluster"] == "shop-us-west-2"
-    assert overrides["FullCapacity"] == "2"  # no configured count: the larger region's
-    assert overrides["SecondaryEndpointGroupArn"] == GLOBAL_OUTPUTS["SecondaryEndpointGroupArn"]
-    assert overrides["PrimaryHealthUrl"] == "https://us-east-1.app.example.com/health"
-
-
-def test_full_capacity_is_the_primarys_configured_count_not_a_scaled_down_one() -> None:
-    config = samconfig()
-    config["region-primary"]["deploy"]["parameters"]["parameter_overrides"].append("DesiredCount=6")
-    plan = estate.load_plan(config)
+def test_full_capacity_is_the_primarys_configured_count_not_a_scaled_down_one(
+    plan: estate.Plan,
+) -> None:
     scaled_down = {**region_outputs("us-east-1", "primary"), "DesiredCount": "0"}
-    assert estate.full_capacity(plan, scaled_down, region_outputs("us-west-2", "s")) == "6"
-
-
-# --------------------------------------------------------------------------- against the templates
-
-
-def test_every_required_control_plane_parameter_is_computed_or_configured(
-    plan: estate.Plan,
-) -> None:
-    computed = estate.control_plane_overrides(
-        plan,
-        region_outputs("us-east-1", "primary"),
-        region_outputs("us-west-2", "secondary"),
-        GLOBAL_OUTPUTS,
-    )
-    declared = set(load_template(REPO_ROOT / "template.yaml")["Parameters"])
-    kept, _ = estate.filter_declared(computed, declared)
-    missing = (
-        required_parameters("template.yaml") - set(kept) - set(plan.control_primary.parameters)
-    )
-    assert missing == set()
-
-
-def test_every_required_estate_stack_parameter_is_computed_or_configured(
-    plan: estate.Plan,
-) -> None:
-    primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
-    cases = [
-        (
-            "stacks/region.yaml",
-            plan.region_primary,
-            estate.region_primary_overrides(plan, None, None),
-        ),
-        (
-            "stacks/region.yaml",
-            plan.region_secondary,
-            estate.region_secondary_overrides(plan, primary, WRITER),
-        ),
-        ("stacks/global.yaml", plan.global_, estate.global_overrides(plan, primary, secondary)),
-    ]
-    region_static = {"RecordName", "ContainerImage"}  # the operator's own values, in samconfig
-    for template, target, computed in cases:
-        declared = set(load_template(REPO_ROOT / template)["Parameters"])
-        assert set(computed) <= declared, f"{template} does not declare {set(computed) - declared}"
-        missing = required_parameters(template) - set(computed) - set(target.parameters)
-        assert missing <= region_static, f"{target.env} lacks {missing - region_static}"
-
-
-def _assert_valid_for(template: str, values: dict[str, str]) -> None:
-    parameters = load_template(REPO_ROOT / template)["Parameters"]
-    for name, value in values.items():
-        spec = parameters[name]
-        if "AllowedPattern" in spec:
-            assert re.fullmatch(spec["AllowedPattern"], value), f"{template} {name}={value!r}"
-        if "AllowedValues" in spec:
-            assert value in {str(v) for v in spec["AllowedValues"]}, f"{template} {name}={value!r}"
-
-
-def test_computed_values_pass_each_templates_parameter_constraints(plan: estate.Plan) -> None:
-    primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
-    _assert_valid_for(
-        "stacks/region.yaml", estate.region_primary_overrides(plan, secondary, WRITER)
-    )
-    _assert_valid_for(
-        "stacks/region.yaml", estate.region_secondary_overrides(plan, primary, WRITER)
-    )
-    _assert_valid_for("stacks/global.yaml", estate.global_overrides(plan, primary, secondary))
-    control = estate.control_plane_overrides(plan, primary, secondary, GLOBAL_OUTPUTS)
-    declared = set(load_template(REPO_ROOT / "template.yaml")["Parameters"])
-    _assert_valid_for("template.yaml", estate.filter_declared(control, declared)[0])
-
-
-def test_every_output_the_plan_reads_is_declared_by_its_stack(plan: estate.Plan) -> None:
-    """Outputs named after the templates' own Outputs keys satisfy every mapping."""
-    region_keys = load_template(REPO_ROOT / "stacks" / "region.yaml")["Outputs"]
-    global_keys = load_template(REPO_ROOT / "stacks" / "global.yaml")["Outputs"]
-    primary = {k: f"arn:aws:secretsmanager:r:{ACCOUNT}:secret:{k}" for k in region_keys}
-    primary["DesiredCount"] = "2"
-    secondary = dict(primary)
-    glob = {k: k for k in global_keys}
-    estate.region_primary_overrides(plan, secondary, WRITER)
-    estate.region_secondary_overrides(plan, primary, WRITER)
-    estate.global_overrides(plan, primary, secondary)
-    estate.control_plane_overrides(plan, primary, secondary, glob)
+    assert estate.full_capacity(plan, scaled_down, region_outputs("us-west-2", "s")) == "2"
 
 
 def test_undeclared_parameters_are_dropped_not_passed() -> None:
     kept, dropped = estate.filter_declared({"A": "1", "B": "2"}, {"A", "C"})
     assert (kept, dropped) == ({"A": "1"}, ["B"])
-
-
-def test_computed_values_replace_samconfig_placeholders_and_keep_the_rest() -> None:
-    merged = estate.merge_parameters(
-        {"PrimaryDbClusterArn": "CHANGEME", "CooldownMinutes": "30"},
-        {"PrimaryDbClusterArn": "arn:aws:rds:us-east-1:1:cluster:x"},
-    )
-    assert merged == {
-        "PrimaryDbClusterArn": "arn:aws:rds:us-east-1:1:cluster:x",
-        "CooldownMinutes": "30",
-    }
 
 
 @pytest.mark.parametrize(
@@ -404,22 +528,272 @@ def test_a_value_set_by_a_failover_survives_a_redeploy(
     assert estate.preserve_runtime_value(configured, deployed, live) == kept
 
 
-def test_sam_deploy_argv_round_trips_through_sam_clis_own_parser(plan: estate.Plan) -> None:
-    from samcli.cli.types import CfnParameterOverridesType
+# --------------------------------------------------------------------------- plain SAM
 
-    parameters = {"EstateName": "shop", "NotificationEmail": "", "Note": 'say "hi" twice'}
-    argv = estate.sam_deploy_argv("sam", plan.control_primary, parameters)
-    assert argv[:6] == [
-        "sam",
-        "deploy",
-        "--config-file",
-        "samconfig.toml",
-        "--config-env",
+
+def computed_sample(plan: estate.Plan) -> dict[str, dict[str, str]]:
+    """What a first deploy computes for each env (only what its template declares), from
+    outputs shaped like the templates' own."""
+    primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
+    control = estate.control_plane_overrides(plan, primary, secondary, GLOBAL_OUTPUTS)
+    computed = {
+        estate.REGION_PRIMARY: estate.region_primary_overrides(plan, secondary),
+        estate.REGION_SECONDARY: estate.region_secondary_overrides(plan, primary),
+        estate.GLOBAL: estate.global_overrides(plan, primary, secondary),
+        estate.CONTROL_PRIMARY: control,
+        estate.CONTROL_SECONDARY: control,
+    }
+    samples = {}
+    for target in plan.targets():
+        declared = load_template(REPO_ROOT / target.template_file)["Parameters"]
+        samples[target.env] = estate.filter_declared(computed[target.env], declared)[0]
+    return samples
+
+
+def sample_parameters(env: str) -> dict[str, str]:
+    """The complete parameter set `sam deploy --config-env <env>` sends on a first deploy:
+    the repository's samconfig.toml static values, then the computed include."""
+    plan = repository_plan()
+    target = next(t for t in plan.targets() if t.env == env)
+    return {**target.parameters, **computed_sample(plan)[env]}
+
+
+def _computed_files(plan: estate.Plan, root: Path) -> None:
+    """The .estate/ files a first deploy writes."""
+    samples = computed_sample(plan)
+    for target in plan.targets():
+        path = root / target.params_file
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(estate.render_params_file(target, samples[target.env]), encoding="utf-8")
+
+
+@pytest.mark.parametrize("env", estate.ENVS)
+@pytest.mark.parametrize("command", ["deploy", "sync"])
+def test_sam_deploy_config_env_alone_gets_a_complete_valid_parameter_set(
+    env: str, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read the repository's samconfig.toml and the written includes with SAM CLI's own code."""
+    from samcli.cli.types import CfnParameterOverridesType
+    from samcli.lib.config.samconfig import SamConfig
+
+    plan = repository_plan()
+    _computed_files(plan, tmp_path)
+    monkeypatch.chdir(tmp_path)  # SAM resolves file:// includes against the working directory
+    settings = SamConfig(str(REPO_ROOT), "samconfig.toml").get_all([command], "parameters", env=env)
+    values = CfnParameterOverridesType().convert(settings["parameter_overrides"], None, None)
+    target = next(t for t in plan.targets() if t.env == env)
+    missing = required_parameters(target.template_file) - set(values)
+    assert missing == set(), f"sam {command} --config-env {env} lacks {missing}"
+    assert violations(target.template_file, values) == []
+    assert values == sample_parameters(env)  # what SAM reads is what the deploy computed
+
+
+def test_a_bare_sam_deploy_names_the_config_envs() -> None:
+    from samcli.lib.config.samconfig import SamConfig
+
+    settings = SamConfig(str(REPO_ROOT), "samconfig.toml").get_all(["deploy"], "parameters")
+    # SAM stops with "Template file not found at .../<this text>" before any AWS call.
+    assert not (REPO_ROOT / settings["template_file"]).exists()
+    assert all(env in settings["template_file"] for env in estate.ENVS)
+
+
+# --------------------------------------------------------------------------- the deploy, run
+
+
+FAKE_SAM = """#!{python}
+# Stands in for `sam deploy`: records its arguments and the computed file SAM would include.
+import json, pathlib, sys
+argv = sys.argv[1:]
+env = argv[argv.index("--config-env") + 1]
+files = {files}
+params = pathlib.Path(".estate", files[env]).read_text(encoding="utf-8")
+with open("sam-calls.jsonl", "a", encoding="utf-8") as log:
+    log.write(json.dumps({{"env": env, "argv": argv, "params": params}}) + "\\n")
+"""
+
+
+class RecordedAws:
+    """The AWS the deploy reads, built from what the stand-in sam deployed (sam-calls.jsonl)."""
+
+    def __init__(self, root: Path, plan: estate.Plan) -> None:
+        self.root = root
+        self.plan = plan
+        self.live_dials = {"e1": 100.0, "e2": 0.0}
+        self.live_desired: dict[str, int] = {}
+
+    def calls(self) -> list[dict[str, Any]]:
+        log = self.root / "sam-calls.jsonl"
+        if not log.exists():
+            return []
+        calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        for call in calls:
+            call["params"] = yaml.safe_load(call["params"]) or {}
+        return calls
+
+    def client(self, service: str, region: str) -> Any:
+        return getattr(self, f"_{service}")(region)
+
+    def _stack(self, region: str, name: str) -> dict[str, Any] | None:
+        deployed = [
+            c
+            for c in self.calls()
+            for t in self.plan.targets()
+            if t.env == c["env"] and (t.region, t.stack_name) == (region, name)
+        ]
+        if not deployed:
+            return None
+        env = deployed[-1]["env"]
+        if env == "global":
+            outputs = GLOBAL_OUTPUTS
+        elif env.startswith("region-"):
+            outputs = region_outputs(region, env.removeprefix("region-"))
+            self.live_desired.setdefault(region, int(outputs["DesiredCount"]))
+        else:
+            outputs = {}
+        target = next(t for t in self.plan.targets() if t.env == env)
+        parameters = {**target.parameters, **deployed[-1]["params"]}
+        return {
+            "StackStatus": "UPDATE_COMPLETE",
+            "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        }
+
+    def _cloudformation(self, region: str) -> Any:
+        fake = self
+
+        class CloudFormation:
+            def describe_stacks(self, StackName: str) -> dict[str, Any]:
+                from botocore.exceptions import ClientError
+
+                stack = fake._stack(region, StackName)
+                if stack is None:
+                    error = {"Error": {"Code": "ValidationError", "Message": "does not exist"}}
+                    raise ClientError(error, "DescribeStacks")  # type: ignore[arg-type]
+                return {"Stacks": [stack]}
+
+        return CloudFormation()
+
+    def _globalaccelerator(self, region: str) -> Any:
+        assert region == estate.GLOBAL_ACCELERATOR_API_REGION
+        fake = self
+
+        class GlobalAccelerator:
+            def describe_endpoint_group(self, EndpointGroupArn: str) -> dict[str, Any]:
+                dial = fake.live_dials[EndpointGroupArn.rsplit("/", 1)[1]]
+                return {"EndpointGroup": {"TrafficDialPercentage": dial}}
+
+        return GlobalAccelerator()
+
+    def _ecs(self, region: str) -> Any:
+        fake = self
+
+        class Ecs:
+            def describe_services(self, cluster: str, services: list[str]) -> dict[str, Any]:
+                return {"services": [{"desiredCount": fake.live_desired[region]}]}
+
+        return Ecs()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A checkout with the templates and a `sam` that records instead of deploying."""
+    for template in ("template.yaml", "stacks/region.yaml", "stacks/global.yaml"):
+        (tmp_path / template).parent.mkdir(exist_ok=True)
+        (tmp_path / template).write_text((REPO_ROOT / template).read_text(encoding="utf-8"))
+    sam = tmp_path / "bin" / "sam"
+    sam.parent.mkdir()
+    sam.write_text(
+        FAKE_SAM.format(python=sys.executable, files=repr(estate.PARAMS_FILES)), encoding="utf-8"
+    )
+    sam.chmod(0o755)
+    monkeypatch.setattr(deploy, "SAM", str(sam))
+    return tmp_path
+
+
+def run_deploy(workdir: Path, aws: RecordedAws, *, review: bool = True) -> list[dict[str, Any]]:
+    before = len(aws.calls())
+    deploy.Deployer(aws.plan, aws, review=review, root=workdir).run()  # type: ignore[arg-type]
+    return aws.calls()[before:]
+
+
+def test_a_first_deploy_runs_sam_per_env_with_review_and_the_computed_values(
+    plan: estate.Plan, workdir: Path
+) -> None:
+    calls = run_deploy(workdir, RecordedAws(workdir, plan))
+    assert [c["env"] for c in calls] == [
+        "region-primary",
+        "region-secondary",
+        "region-primary",
+        "global",
         "primary",
+        "secondary",
     ]
-    assert "--no-confirm-changeset" in argv
-    items = argv[argv.index("--parameter-overrides") + 1 :]
-    assert CfnParameterOverridesType().convert(tuple(items), None, None) == parameters
+    for call in calls:
+        assert call["argv"][:5] == [
+            "deploy",
+            "--config-file",
+            "samconfig.toml",
+            "--config-env",
+            call["env"],
+        ]
+        assert call["argv"][5:] == ["--confirm-changeset"]  # nothing else: samconfig says it all
+    first, secondary, again, global_, control_p, control_s = (c["params"] for c in calls)
+    assert (first["EnableReplication"], again["EnableReplication"]) == ("false", "true")
+    assert secondary["DbSecretName"] == "DbMasterSecret-x1-AbC123"
+    assert "GlobalWriterEndpoint" not in first | secondary | again
+    assert global_["SecondaryAlbArn"].startswith("arn:aws:elasticloadbalancing:us-west-2:")
+    assert global_["Topology"] == "active-passive"
+    assert control_p == control_s
+    assert control_p["AcceleratorArn"] == GLOBAL_OUTPUTS["AcceleratorArn"]
+    # The control plane gets only what template.yaml declares (Topology once it declares it).
+    declared = load_template(REPO_ROOT / "template.yaml")["Parameters"]
+    assert set(control_p) <= set(declared)
+
+
+def test_a_redeploy_skips_the_second_primary_pass_and_keeps_what_a_failover_set(
+    plan: estate.Plan, workdir: Path
+) -> None:
+    aws = RecordedAws(workdir, plan)
+    run_deploy(workdir, aws)
+    # The control plane failed over into us-west-2: dials swapped, the standby scaled up.
+    aws.live_dials = {"e1": 0.0, "e2": 100.0}
+    aws.live_desired["us-west-2"] = 2
+    calls = run_deploy(workdir, aws)
+    assert [c["env"] for c in calls] == [
+        "region-primary",
+        "region-secondary",
+        "global",
+        "primary",
+        "secondary",
+    ]
+    by_env = {c["env"]: c["params"] for c in calls}
+    assert (by_env["global"]["PrimaryTrafficDial"], by_env["global"]["SecondaryTrafficDial"]) == (
+        "0",
+        "100",
+    )
+    assert by_env["region-secondary"]["DesiredCount"] == "2"
+    assert by_env["region-primary"]["EnableReplication"] == "true"
+
+
+def test_an_operator_can_opt_out_of_review(plan: estate.Plan, workdir: Path) -> None:
+    calls = run_deploy(workdir, RecordedAws(workdir, plan), review=False)
+    assert {tuple(c["argv"][5:]) for c in calls} == {("--no-confirm-changeset",)}
+
+
+def test_estate_params_writes_what_exists_and_says_what_to_deploy_next(
+    plan: estate.Plan, workdir: Path
+) -> None:
+    aws = RecordedAws(workdir, plan)
+    notes = deploy.write_estate_params(plan, aws, workdir)  # type: ignore[arg-type]
+    assert notes == [
+        "[region-secondary] is not deployable yet: deploy [region-primary] first",
+        "[global] is not deployable yet: deploy [region-primary] and [region-secondary] first",
+        "[primary] is not deployable yet: deploy [region-primary] and [region-secondary] and "
+        "[global] first",
+    ]
+    written = yaml.safe_load((workdir / ".estate" / "region-primary.yaml").read_text())
+    assert written["EnableReplication"] == "false"
+    assert {p.name for p in (workdir / ".estate").iterdir()} == set(estate.PARAMS_FILES.values())
 
 
 # --------------------------------------------------------------------------- teardown
@@ -447,145 +821,3 @@ def test_retained_buckets_are_the_deterministic_names(plan: estate.Plan) -> None
         ("us-west-2", f"shop-data-{ACCOUNT}-us-west-2"),
         ("us-west-2", f"shop-logs-{ACCOUNT}-us-west-2"),
     ]
-
-
-# --------------------------------------------------------------------------- the real samconfig
-
-
-def test_the_repositorys_samconfig_is_a_deployable_plan() -> None:
-    with (REPO_ROOT / "samconfig.toml").open("rb") as handle:
-        plan = estate.load_plan(tomllib.load(handle))
-    assert plan.global_.region == estate.GLOBAL_STACK_REGION
-    for target in (plan.region_primary, plan.region_secondary, plan.global_):
-        declared = set(load_template(REPO_ROOT / target.template_file)["Parameters"])
-        assert set(target.parameters) <= declared, f"[{target.env}] sets undeclared parameters"
-        _assert_valid_for(target.template_file, target.parameters)
-
-
-# --------------------------------------------------------------------------- the deploy's order
-
-
-class FakeAws:
-    """Just the reads scripts/deploy.py makes, answered from what the fake deploys created."""
-
-    def __init__(self) -> None:
-        self.stacks: dict[tuple[str, str], dict[str, Any]] = {}
-        self.live_dials = {"e1": 100.0, "e2": 0.0}
-        self.live_desired: dict[str, int] = {}
-
-    def client(self, service: str, region: str) -> Any:
-        return getattr(self, f"_{service}")(region)
-
-    def _cloudformation(self, region: str) -> Any:
-        fake = self
-
-        class CloudFormation:
-            def describe_stacks(self, StackName: str) -> dict[str, Any]:
-                from botocore.exceptions import ClientError
-
-                stack = fake.stacks.get((region, StackName))
-                if stack is None:
-                    error = {"Error": {"Code": "ValidationError", "Message": "does not exist"}}
-                    raise ClientError(error, "DescribeStacks")  # type: ignore[arg-type]
-                return {"Stacks": [stack]}
-
-        return CloudFormation()
-
-    def _rds(self, region: str) -> Any:
-        fake = self
-
-        class Rds:
-            def describe_global_clusters(self, GlobalClusterIdentifier: str) -> dict[str, Any]:
-                created = ("us-east-1", "shop-region") in fake.stacks
-                return {"GlobalClusters": [{"Endpoint": WRITER} if created else {}]}
-
-        return Rds()
-
-    def _globalaccelerator(self, region: str) -> Any:
-        assert region == estate.GLOBAL_ACCELERATOR_API_REGION
-        fake = self
-
-        class GlobalAccelerator:
-            def describe_endpoint_group(self, EndpointGroupArn: str) -> dict[str, Any]:
-                dial = fake.live_dials[EndpointGroupArn.rsplit("/", 1)[1]]
-                return {"EndpointGroup": {"TrafficDialPercentage": dial}}
-
-        return GlobalAccelerator()
-
-    def _ecs(self, region: str) -> Any:
-        fake = self
-
-        class Ecs:
-            def describe_services(self, cluster: str, services: list[str]) -> dict[str, Any]:
-                return {"services": [{"desiredCount": fake.live_desired[region]}]}
-
-        return Ecs()
-
-
-def run_deploy(
-    plan: estate.Plan, aws: FakeAws, monkeypatch: pytest.MonkeyPatch
-) -> list[tuple[str, dict[str, str]]]:
-    from scripts import deploy
-
-    calls: list[tuple[str, dict[str, str]]] = []
-
-    def fake_deploy(
-        self: deploy.Deployer, target: estate.StackTarget, computed: dict[str, str]
-    ) -> dict[str, str]:
-        calls.append((target.env, dict(computed)))
-        if target.env == "global":
-            outputs = GLOBAL_OUTPUTS
-        elif target.env.startswith("region-"):
-            outputs = region_outputs(target.region, target.env.removeprefix("region-"))
-            aws.live_desired.setdefault(target.region, int(outputs["DesiredCount"]))
-        else:
-            outputs = {}
-        parameters = estate.merge_parameters(target.parameters, computed)
-        aws.stacks[(target.region, target.stack_name)] = {
-            "StackStatus": "CREATE_COMPLETE",
-            "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
-            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        }
-        return dict(outputs)
-
-    monkeypatch.setattr(deploy.Deployer, "deploy", fake_deploy)
-    deploy.Deployer(plan, aws, confirm=False).run()  # type: ignore[arg-type]
-    return calls
-
-
-def test_first_deploy_wires_every_stack_from_the_ones_before(
-    plan: estate.Plan, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls = run_deploy(plan, FakeAws(), monkeypatch)
-    assert [env for env, _ in calls] == [
-        "region-primary",
-        "region-secondary",
-        "region-primary",
-        "global",
-        "primary",
-        "secondary",
-    ]
-    first, secondary, again, global_, control_p, control_s = (c for _, c in calls)
-    assert (first["EnableReplication"], first["GlobalWriterEndpoint"]) == ("false", "")
-    assert secondary["GlobalWriterEndpoint"] == WRITER
-    assert (again["EnableReplication"], again["GlobalWriterEndpoint"]) == ("true", WRITER)
-    assert global_["SecondaryAlbArn"].startswith("arn:aws:elasticloadbalancing:us-west-2:")
-    assert control_p == control_s
-    assert control_p["AcceleratorArn"] == GLOBAL_OUTPUTS["AcceleratorArn"]
-
-
-def test_a_redeploy_after_a_failover_keeps_the_dials_and_the_scaled_service(
-    plan: estate.Plan, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    aws = FakeAws()
-    run_deploy(plan, aws, monkeypatch)
-    # The control plane failed over into us-west-2: dials swapped, the standby scaled up.
-    aws.live_dials = {"e1": 0.0, "e2": 100.0}
-    aws.live_desired["us-west-2"] = 2
-    calls = dict(reversed(run_deploy(plan, aws, monkeypatch)))
-    assert (calls["global"]["PrimaryTrafficDial"], calls["global"]["SecondaryTrafficDial"]) == (
-        "0",
-        "100",
-    )
-    assert calls["region-secondary"]["DesiredCount"] == "2"
-    assert calls["region-primary"]["EnableReplication"] == "true"

@@ -67,6 +67,7 @@ def test_region_stack_holds_every_per_region_resource(region: Template) -> None:
         "AWS::EC2::VPC": 1,
         "AWS::EC2::Subnet": 9,
         "AWS::EC2::NatGateway": 3,
+        "AWS::EC2::VPCEndpoint": 1,
         "AWS::ElasticLoadBalancingV2::LoadBalancer": 1,
         "AWS::ElasticLoadBalancingV2::Listener": 2,
         "AWS::ElasticLoadBalancingV2::TargetGroup": 1,
@@ -138,6 +139,60 @@ def test_alb_writes_access_logs_to_the_logs_bucket(region: Template) -> None:
     assert attributes["access_logs.s3.bucket"] == {"Ref": "LogsBucket"}
 
 
+# Every commercial region with an ELB log-writer account (the ALB user guide's list, plus
+# ap-southeast-3 from aws-cdk's region-info table).
+ELB_LOG_ACCOUNT_REGIONS = {
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+    "ap-southeast-2", "ap-southeast-3", "ca-central-1", "eu-central-1", "eu-north-1",
+    "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1", "sa-east-1",
+}  # fmt: skip
+
+
+def test_alb_access_logs_can_be_written_in_every_commercial_region(region: Template) -> None:
+    """The service principal everywhere; the regional ELB account where one exists, and a lookup
+    that cannot fail the deploy in a region that has none (FindInMap with a DefaultValue)."""
+    assert region["Transform"] == "AWS::LanguageExtensions"
+    assert set(region["Mappings"]["ElbLogAccount"]) == ELB_LOG_ACCOUNT_REGIONS
+    statements = {
+        s["Sid"]: s for s in props(region, "LogsBucketPolicy")["PolicyDocument"]["Statement"]
+    }
+    log_prefix = "${LogsBucket.Arn}/alb/AWSLogs/${AWS::AccountId}/*"
+    service = statements["ElbAccessLogsServicePrincipal"]
+    assert service["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    assert (service["Action"], sub_text(service["Resource"])) == ("s3:PutObject", log_prefix)
+    assert "Condition" not in service  # statements with a Condition can fail closed
+    regional = statements["ElbAccessLogsRegionalAccount"]
+    account = regional["Principal"]["AWS"]["Fn::Sub"][1]["ElbAccount"]["Fn::FindInMap"]
+    assert account[:3] == ["ElbLogAccount", {"Ref": "AWS::Region"}, "Id"]
+    assert account[3] == {"DefaultValue": {"Ref": "AWS::AccountId"}}
+    assert (regional["Action"], sub_text(regional["Resource"])) == ("s3:PutObject", log_prefix)
+
+
+def test_private_subnets_reach_s3_through_a_gateway_endpoint(region: Template) -> None:
+    endpoint = props(region, "S3GatewayEndpoint")
+    assert endpoint["VpcEndpointType"] == "Gateway"
+    assert sub_text(endpoint["ServiceName"]) == "com.amazonaws.${AWS::Region}.s3"
+    assert endpoint["VpcId"] == {"Ref": "Vpc"}
+    private_tables = {
+        r["Properties"]["RouteTableId"]["Ref"]
+        for name, r in of_type(region, "AWS::EC2::SubnetRouteTableAssociation").items()
+        if name.startswith("PrivateSubnet")
+    }
+    assert {t["Ref"] for t in endpoint["RouteTableIds"]} == private_tables
+    resources = [
+        sub_text(r) if not isinstance(r, str) else r
+        for statement in endpoint["PolicyDocument"]["Statement"]
+        for r in (
+            statement["Resource"]
+            if isinstance(statement["Resource"], list)
+            else [statement["Resource"]]
+        )
+    ]
+    # ECR keeps image layers in S3: without this bucket the tasks could not pull their image.
+    assert "arn:${AWS::Partition}:s3:::prod-${AWS::Region}-starport-layer-bucket/*" in resources
+
+
 def test_fargate_service_has_insights_circuit_breaker_and_parameters(region: Template) -> None:
     settings = props(region, "EcsCluster")["ClusterSettings"]
     assert {"Name": "containerInsights", "Value": "enabled"} in settings
@@ -158,12 +213,25 @@ def test_fargate_service_has_insights_circuit_breaker_and_parameters(region: Tem
     assert container["LogConfiguration"]["Options"]["awslogs-group"] == {"Ref": "AppLogGroup"}
 
 
-def test_task_gets_global_writer_endpoint_bucket_region_and_active_region_parameter(
+def test_task_gets_its_own_clusters_endpoints_bucket_region_and_active_region_parameter(
     region: Template,
 ) -> None:
     container = props(region, "TaskDefinition")["ContainerDefinitions"][0]
     environment = {e["Name"]: e["Value"] for e in container["Environment"]}
-    assert environment["DB_WRITER_ENDPOINT"]["Fn::If"][2] == {"Ref": "GlobalWriterEndpoint"}
+    assert environment["DB_WRITER_ENDPOINT"] == {
+        "Fn::If": [
+            "IsPrimary",
+            {"Fn::GetAtt": ["PrimaryDbCluster", "Endpoint.Address"]},
+            {"Fn::GetAtt": ["SecondaryDbCluster", "Endpoint.Address"]},
+        ]
+    }
+    assert environment["DB_READER_ENDPOINT"]["Fn::If"][1:] == [
+        {"Fn::GetAtt": ["PrimaryDbCluster", "ReadEndpoint.Address"]},
+        {"Fn::GetAtt": ["SecondaryDbCluster", "ReadEndpoint.Address"]},
+    ]
+    assert environment["DB_WRITE_FORWARDING"] == {"Fn::If": ["ReadLocal", "true", "false"]}
+    assert environment["TOPOLOGY"] == {"Ref": "Topology"}
+    assert "GlobalWriterEndpoint" not in region["Parameters"]
     assert environment["BUCKET_NAME"] == {"Ref": "DataBucket"}
     assert environment["APP_REGION"] == {"Ref": "AWS::Region"}
     assert "ACTIVE_REGION_PARAMETER" in environment
@@ -182,6 +250,9 @@ def test_aurora_is_serverless_v2_encrypted_and_the_password_never_a_parameter(
         assert set(cluster["ServerlessV2ScalingConfiguration"]) == {"MinCapacity", "MaxCapacity"}
         assert cluster["DeletionProtection"] == {"Fn::If": ["DeletionProtectionOn", True, False]}
     assert props(region, "DbInstance")["DBInstanceClass"] == "db.serverless"
+    # Both clusters of a global database stay on one engine version (managed switchover and
+    # failover need it): minor upgrades are a runbook step, secondary first.
+    assert props(region, "DbInstance")["AutoMinorVersionUpgrade"] is False
     # Secrets Manager generates the password; CloudFormation resolves it at deploy time.
     password = sub_text(props(region, "PrimaryDbCluster")["MasterUserPassword"])
     assert password.startswith("{{resolve:secretsmanager:${DbMasterSecret}:")
@@ -284,25 +355,24 @@ def test_security_groups_allow_only_the_three_paths(region: Template) -> None:
         ("TaskSecurityGroup", "AlbSecurityGroup", '{"Ref": "ContainerPort"}'),
         ("DatabaseSecurityGroup", "TaskSecurityGroup", "5432"),
     }
+    # Every group declares its egress inline, which replaces EC2's default allow-all rule (a
+    # separate AWS::EC2::SecurityGroupEgress would only add to it).
+    assert of_type(region, "AWS::EC2::SecurityGroupEgress") == {}
     egress = {
         (
-            r["Properties"]["GroupId"]["Fn::GetAtt"][0],
-            r["Properties"]["DestinationSecurityGroupId"]["Fn::GetAtt"][0],
-            json.dumps(r["Properties"]["FromPort"]),
+            name,
+            rule.get("DestinationSecurityGroupId", {}).get("Fn::GetAtt", [rule.get("CidrIp")])[0],
+            json.dumps(rule["FromPort"]),
         )
-        for r in of_type(region, "AWS::EC2::SecurityGroupEgress").values()
+        for name, group in of_type(region, "AWS::EC2::SecurityGroup").items()
+        for rule in group["Properties"]["SecurityGroupEgress"]
     }
     assert egress == {
         ("AlbSecurityGroup", "TaskSecurityGroup", '{"Ref": "ContainerPort"}'),
+        ("TaskSecurityGroup", "0.0.0.0/0", "443"),  # AWS APIs, the image registry
         ("TaskSecurityGroup", "DatabaseSecurityGroup", "5432"),
+        ("DatabaseSecurityGroup", "127.0.0.1/32", "252"),  # no egress: a rule that matches nothing
     }
-    # The database has no egress; the tasks only HTTPS out (AWS APIs, image registry).
-    assert props(region, "DatabaseSecurityGroup")["SecurityGroupEgress"][0]["CidrIp"] == (
-        "127.0.0.1/32"
-    )
-    assert [r["FromPort"] for r in props(region, "TaskSecurityGroup")["SecurityGroupEgress"]] == [
-        443
-    ]
 
 
 # --------------------------------------------------------------------------- global stack
@@ -317,6 +387,7 @@ def test_global_stack_holds_dns_accelerator_and_monitoring(global_: Template) ->
         assert check["RequestInterval"] == {"Ref": "HealthCheckInterval"}
         assert check["FailureThreshold"] == {"Ref": "HealthCheckFailureThreshold"}
         record = props(global_, f"{side}LatencyRecord")
+        assert global_["Resources"][f"{side}LatencyRecord"]["Condition"] == "ReadLocal"
         assert record["Region"] == {"Ref": f"{side}Region"}
         assert record["HealthCheckId"] == {"Ref": f"{side}HealthCheck"}
         assert record["AliasTarget"]["EvaluateTargetHealth"] is True

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from failover.config import EstateConfig
-from samcli.cli.types import CfnParameterOverridesType
 
 from tests.template.cfn_yaml import REPO_ROOT
 from tests.template.support import FUNCTIONS, MACHINE_FUNCTIONS
@@ -130,13 +129,16 @@ def _resolve_sub(text: str, parameters: dict[str, str]) -> str:
 
 
 def _sample_parameters(template: dict[str, Any], samconfig: dict[str, Any]) -> dict[str, str]:
-    overrides = samconfig["primary"]["deploy"]["parameters"]["parameter_overrides"]
+    # samconfig.toml holds the static values; the deploy computes the estate identifiers from
+    # the estate stacks' outputs (.estate/, docs/DEPLOY.md). The sample is both, as SAM reads it.
+    from tests.template.test_estate_deploy import sample_parameters
+
     values: dict[str, str] = {
         key: str(spec["Default"])
         for key, spec in template["Parameters"].items()
         if "Default" in spec
     }
-    values.update(CfnParameterOverridesType().convert(overrides, None, None))
+    values.update(sample_parameters("primary"))
     return values
 
 

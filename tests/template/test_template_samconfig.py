@@ -1,4 +1,8 @@
-"""samconfig.toml agrees with template.yaml: envs, regions, capabilities, parameter values."""
+"""samconfig.toml agrees with the templates: envs, regions, capabilities, review, build, values.
+
+The complete parameter set each env gets (its static values plus the computed include, read
+with SAM CLI's own code) is checked in test_estate_deploy.py.
+"""
 
 from __future__ import annotations
 
@@ -8,50 +12,89 @@ from typing import Any
 import pytest
 from samcli.cli.types import CfnParameterOverridesType
 
+from scripts import estate
+from tests.template.cfn_yaml import REPO_ROOT, load_template
+
 CONTROL_PLANE_ENVS = {"primary": "us-east-1", "secondary": "us-west-2"}
 
 
-def _overrides(samconfig: dict[str, Any], env: str) -> dict[str, str]:
-    raw = samconfig[env]["deploy"]["parameters"]["parameter_overrides"]
-    parsed: dict[str, str] = CfnParameterOverridesType().convert(raw, None, None)
+def _overrides(samconfig: dict[str, Any], env: str) -> list[str]:
+    overrides: list[str] = samconfig[env]["global"]["parameters"]["parameter_overrides"]
+    return overrides
+
+
+def _static(samconfig: dict[str, Any], env: str) -> dict[str, str]:
+    items = [i for i in _overrides(samconfig, env) if not i.startswith(estate.INCLUDE_PREFIX)]
+    parsed: dict[str, str] = CfnParameterOverridesType().convert(items, None, None)
     return parsed
 
 
-def test_default_env_serves_validate_and_build(samconfig: dict[str, Any]) -> None:
+def test_default_env_serves_validate_and_build_and_deploys_nothing(
+    samconfig: dict[str, Any],
+) -> None:
     default = samconfig["default"]
     assert default["global"]["parameters"]["template_file"] == "template.yaml"
     assert default["validate"]["parameters"]["lint"] is True
-    assert "deploy" not in default, "deploys name their env: --config-env primary|secondary"
+    # A bare `sam deploy` / `sam sync` stops on a template path that names the envs.
+    for command in ("deploy", "sync"):
+        message = default[command]["parameters"]["template_file"]
+        assert not (REPO_ROOT / message).exists()
+        assert "--config-env" in message
+        assert "parameter_overrides" not in default[command]["parameters"]
 
 
 @pytest.mark.parametrize(("env", "region"), sorted(CONTROL_PLANE_ENVS.items()))
-def test_control_plane_env_deploys_this_template_to_its_region(
+def test_control_plane_env_builds_this_template_and_deploys_the_build(
     samconfig: dict[str, Any], env: str, region: str
 ) -> None:
     global_parameters = samconfig[env]["global"]["parameters"]
     deploy = samconfig[env]["deploy"]["parameters"]
-    assert global_parameters["template_file"] == "template.yaml"
+    assert global_parameters["template_file"] == "template.yaml"  # sam build, sam sync
+    assert deploy["template_file"] == estate.BUILT_TEMPLATE  # sam deploy
     assert global_parameters["region"] == region
     assert global_parameters["stack_name"]
-    assert set(deploy["capabilities"].split()) == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
+    capabilities = set(global_parameters["capabilities"].split())
+    assert capabilities == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
     assert deploy["resolve_s3"] is True
 
 
-def test_both_regions_get_the_same_estate_parameters(samconfig: dict[str, Any]) -> None:
+@pytest.mark.parametrize("env", estate.ENVS)
+def test_every_env_reviews_its_change_sets(samconfig: dict[str, Any], env: str) -> None:
+    assert samconfig[env]["deploy"]["parameters"]["confirm_changeset"] is True
+
+
+@pytest.mark.parametrize("env", estate.ENVS)
+def test_every_env_shares_its_values_with_sam_sync_and_ends_with_its_computed_include(
+    samconfig: dict[str, Any], env: str
+) -> None:
+    """In the global section, deploy and sync read the same values; the include wins."""
+    assert "parameter_overrides" not in samconfig[env].get("deploy", {}).get("parameters", {})
+    target = next(t for t in estate.load_plan(samconfig).targets() if t.env == env)
+    assert _overrides(samconfig, env)[-1] == f"{estate.INCLUDE_PREFIX}{target.params_file}"
+
+
+def test_the_region_stacks_accept_the_language_extensions_transform(
+    samconfig: dict[str, Any],
+) -> None:
+    for env in ("region-primary", "region-secondary"):
+        capabilities = samconfig[env]["global"]["parameters"]["capabilities"].split()
+        assert "CAPABILITY_AUTO_EXPAND" in capabilities
+
+
+def test_both_regions_get_the_same_control_plane_parameters(samconfig: dict[str, Any]) -> None:
     """Each region carries a complete copy: only the stack's region differs."""
     assert _overrides(samconfig, "primary") == _overrides(samconfig, "secondary")
 
 
-@pytest.mark.parametrize("env", sorted(CONTROL_PLANE_ENVS))
-def test_overrides_satisfy_the_template_parameters(
-    samconfig: dict[str, Any], template: dict[str, Any], env: str
+@pytest.mark.parametrize("env", estate.ENVS)
+def test_static_values_satisfy_their_templates_parameters(
+    samconfig: dict[str, Any], env: str
 ) -> None:
-    overrides = _overrides(samconfig, env)
-    parameters = template["Parameters"]
-    assert set(overrides) <= set(parameters), "overrides for unknown parameters"
-    missing = {name for name, spec in parameters.items() if "Default" not in spec} - set(overrides)
-    assert missing == set(), "parameters without a default need a value"
-    for name, value in overrides.items():
+    template_file = samconfig[env]["global"]["parameters"]["template_file"]
+    parameters = load_template(REPO_ROOT / template_file)["Parameters"]
+    static = _static(samconfig, env)
+    assert set(static) <= set(parameters), "overrides for unknown parameters"
+    for name, value in static.items():
         spec = parameters[name]
         if "AllowedPattern" in spec:
             assert re.fullmatch(spec["AllowedPattern"], value), f"{name}={value!r}"
@@ -60,7 +103,3 @@ def test_overrides_satisfy_the_template_parameters(
         if spec["Type"] == "Number":
             number = float(value)
             assert spec.get("MinValue", number) <= number <= spec.get("MaxValue", number), name
-    assert (overrides["PrimaryRegion"], overrides["SecondaryRegion"]) == (
-        CONTROL_PLANE_ENVS["primary"],
-        CONTROL_PLANE_ENVS["secondary"],
-    )
