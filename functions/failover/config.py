@@ -23,6 +23,10 @@ ROUTE53_REGION = "us-east-1"
 """Route 53's control plane, its health-check metrics and the alarms on them: us-east-1 only."""
 
 
+TOPOLOGIES = ("active-passive", "read-local")
+"""The front door (stacks/global.yaml): the accelerator alone, or latency DNS to both regions."""
+
+
 @dataclass(frozen=True)
 class RegionConfig:
     """What the control plane needs to know about one region of the estate."""
@@ -48,6 +52,7 @@ class RegionConfig:
 @dataclass(frozen=True)
 class EstateConfig:
     estate_name: str
+    topology: str
     global_cluster_id: str
     active_region_parameter: str
     hosted_zone_id: str
@@ -57,6 +62,8 @@ class EstateConfig:
     def __post_init__(self) -> None:
         if len(self.regions) != 2:
             raise ConfigurationError("ESTATE_CONFIG: the estate has exactly two regions")
+        if self.topology not in TOPOLOGIES:
+            raise ConfigurationError(f"ESTATE_CONFIG.topology: one of {', '.join(TOPOLOGIES)}")
 
     def peer_of(self, region: str) -> str:
         (peer,) = [name for name in self.regions if name != region]

@@ -1,4 +1,5 @@
-"""Traffic: Global Accelerator traffic dials (us-west-2 API) and, in planned moves, DNS.
+"""Traffic: Global Accelerator traffic dials (us-west-2 API) and, in planned moves of the
+read-local topology, DNS.
 
 ShiftTraffic runs only once the target is the writer (:mod:`failover.guard`), and sets the
 target's dial to 100 before the source's to 0, so no moment has every dial at 0.
@@ -140,7 +141,9 @@ def shift(settings: Settings, stage: StageInput) -> dict[str, Any]:
         if request.planned:
             raise
         result["global_accelerator"] = f"deferred to GA health checks: {error}"
-    if request.planned:
+    if request.planned and settings.estate.topology == "read-local":
+        # Only read-local has latency records at the application's name; in active-passive
+        # that name aliases the accelerator and the dials alone move every user.
         route53 = client("route53", ROUTE53_REGION)
         result["dns_changed"] = steer_dns(
             route53, settings.estate, request.target_region, request.source_region

@@ -33,6 +33,7 @@ def region(name: str) -> dict[str, Any]:
 def estate_dict() -> dict[str, Any]:
     return {
         "estate_name": "shop",
+        "topology": "active-passive",
         "global_cluster_id": "shop-global",
         "active_region_parameter": "/shop/failover/active-region",
         "hosted_zone_id": "Z1",
