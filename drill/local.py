@@ -102,7 +102,7 @@ def _executions_running() -> bool:
 
 class LocalDrill:
     def __init__(self, aws: EmbeddedAws, options: Options, progress: Progress) -> None:
-        from emulator.estate import EstateSpec, LocalEstate
+        from testbed.estate import EstateSpec, LocalEstate
 
         self.aws = aws
         self.emu = aws.emulator

@@ -14,7 +14,7 @@ from failover.models import Request
 from moto import mock_aws
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from emulator.template import load_template, table_definition
+from testbed.template import load_template, table_definition
 
 TABLE = "shop-failover"
 NOW = datetime(2026, 11, 25, 8, 0, 0, tzinfo=UTC)

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from emulator.health_endpoints import HealthEndpoints
-from emulator.template import (
+from testbed.health_endpoints import HealthEndpoints
+from testbed.template import (
     STATE_MACHINE,
     function_specs,
     load_template,
