@@ -1,4 +1,4 @@
-"""moto's Step Functions interpreter, corrected to AWS behaviour by emulator.sfn_fixes."""
+"""moto's Step Functions interpreter, corrected to AWS behaviour by emulator.services.sfn_fixes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from emulator import Emulator
-from emulator.sfn_fixes import is_definite_json_path, sdk_error_name
+from emulator.services.sfn_fixes import is_definite_json_path, sdk_error_name
 
 # Keep boto3's default session between tests: clients are built 10x faster.
 

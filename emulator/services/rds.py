@@ -42,13 +42,13 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._service_model import validation_problems
+from .._service_model import validation_problems
+from ..world import Service, World, register
 
 if TYPE_CHECKING:
-    from ._patching import Patcher
-    from .core import Emulator
+    from .._patching import Patcher
 
-__all__ = ["AuroraGlobalFailover"]
+__all__ = ["Rds"]
 
 LOG = logging.getLogger(__name__)
 
@@ -75,19 +75,22 @@ class _GlobalOperation:
         return "failing-over" if self.kind == "failover" else "switching-over"
 
 
-class AuroraGlobalFailover:
-    """The Aurora global failover/switchover model. ``emu.rds``."""
+@register
+class Rds(Service):
+    """The Aurora global failover/switchover model. ``world.rds``."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        self._emu = emulator
+    name = "rds"
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
         self._lock = threading.RLock()
         self._running: dict[int, Any] = {}  # id(GlobalCluster) -> GlobalCluster
 
     # ------------------------------------------------------------------ timeline
 
-    def tick(self) -> None:
+    def _complete_due(self) -> None:
         """Complete every operation whose modelled time has come."""
-        now = self._emu.clock.now()
+        now = self.world.clock.now()
         with self._lock:
             for key, global_cluster in list(self._running.items()):
                 op: _GlobalOperation | None = global_cluster.__dict__.get(_OP_ATTR)
@@ -117,14 +120,14 @@ class AuroraGlobalFailover:
         )
 
     def operation(self, global_cluster: Any) -> _GlobalOperation | None:
-        self.tick()
+        self._complete_due()
         op: _GlobalOperation | None = global_cluster.__dict__.get(_OP_ATTR)
         return op
 
     def _pending_resync(self, cluster: Any) -> bool:
         if not cluster.__dict__.get(_RESYNC_ATTR):
             return False
-        if cluster.region in self._emu.faults.unreachable_regions:
+        if cluster.region in self.world.faults.unreachable_regions:
             return True
         cluster.__dict__.pop(_RESYNC_ATTR, None)
         return False
@@ -147,7 +150,7 @@ class AuroraGlobalFailover:
             RDSClientError,
         )
 
-        self.tick()
+        self._complete_due()
         global_cluster = global_backend.global_clusters.get(global_cluster_identifier)
         if global_cluster is None:
             raise RDSClientError(
@@ -177,7 +180,7 @@ class AuroraGlobalFailover:
                     f"of global cluster {global_cluster.global_cluster_identifier}."
                 )
             if kind == "switchover":
-                if writer.region in self._emu.faults.unreachable_regions:
+                if writer.region in self.world.faults.unreachable_regions:
                     raise InvalidDBClusterStateFault(
                         f"The primary DB cluster {writer.db_cluster_arn} isn't available; "
                         "a switchover needs a healthy primary. Use a failover instead."
@@ -188,8 +191,8 @@ class AuroraGlobalFailover:
                         f"Global cluster {global_cluster.global_cluster_identifier} has members "
                         "that are not synchronized; a switchover needs every member connected.",
                     )
-            latency = self._emu.latency
-            now = self._emu.clock.now()
+            latency = self.world.latency
+            now = self.world.clock.now()
             duration = (
                 latency.aurora_failover_seconds
                 if kind == "failover"
@@ -244,7 +247,7 @@ class AuroraGlobalFailover:
         op = self.operation(global_cluster)
         if op is None:
             return None
-        now = self._emu.clock.now()
+        now = self.world.clock.now()
         return {
             "Status": "pending" if now < op.pending_until else op.active_status,
             "FromDbClusterArn": op.from_cluster.db_cluster_arn,
@@ -277,7 +280,7 @@ class AuroraGlobalFailover:
             return model.failover_state(gc)
 
         def _members(gc: Any) -> list[dict[str, Any]]:
-            model.tick()
+            model._complete_due()
             members: list[dict[str, Any]] = original_members.fget(gc)  # type: ignore[misc]
             by_arn = {m.db_cluster_arn: m for m in gc.members}
             for item in members:
@@ -293,11 +296,11 @@ class AuroraGlobalFailover:
             return global_cluster
 
         def describe_db_clusters(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            model.tick()
+            model._complete_due()
             return original_describe_clusters(backend, *args, **kwargs)
 
         def describe_global_clusters(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            model.tick()
+            model._complete_due()
             return original_describe_globals(backend, *args, **kwargs)
 
         def _action(kind: str) -> Any:

@@ -65,15 +65,16 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import UnknownServiceError
 
-from ._service_model import service_model
+from .._service_model import service_model
+from ..world import Service, register
 
 if TYPE_CHECKING:
     from botocore.model import Shape
 
-    from ._patching import Patcher
+    from .._patching import Patcher
 
 __all__ = [
-    "install",
+    "StepFunctionsFixes",
     "is_definite_json_path",
     "sdk_error_name",
     "sdk_service_error_prefix",
@@ -254,16 +255,22 @@ def transition_problems(definition: Any, path: str = "") -> list[str]:
 # ----------------------------------------------------------------------- install
 
 
-def install(patcher: Patcher) -> None:
-    _install_json_path(patcher)
-    _install_execution_names(patcher)
-    _install_context_object(patcher)
-    _install_aws_sdk(patcher)
-    _install_definition_check(patcher)
-    _install_error_codes(patcher)
-    _install_jsonata(patcher)
-    _install_lambda_errors(patcher)
-    _install_stack_balanced_timeouts(patcher)
+@register
+class StepFunctionsFixes(Service):
+    """moto's Step Functions interpreter, corrected where it differs from AWS."""
+
+    name = "sfn_fixes"
+
+    def install(self, patcher: Patcher) -> None:
+        _install_json_path(patcher)
+        _install_execution_names(patcher)
+        _install_context_object(patcher)
+        _install_aws_sdk(patcher)
+        _install_definition_check(patcher)
+        _install_error_codes(patcher)
+        _install_jsonata(patcher)
+        _install_lambda_errors(patcher)
+        _install_stack_balanced_timeouts(patcher)
 
 
 def _rebind(old: Any, new: Any) -> None:
