@@ -80,6 +80,7 @@ class Service:
 
     def __init__(self, world: World) -> None:
         self.world = world
+        self._lock = threading.RLock()  # guards the service's own state
 
     def install(self, patcher: Patcher) -> None:
         """Apply this service's patches (``Emulator.uninstall`` reverts them)."""

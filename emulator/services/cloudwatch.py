@@ -12,7 +12,7 @@ moto stores metrics and alarms but never evaluates an alarm, and an alarm's stat
   modelled. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
 * **State changes reaching EventBridge**: every change (an evaluation or ``SetAlarmState``)
   puts the "CloudWatch Alarm State Change" event, shaped as AWS sends it, on the default bus
-  of the alarm's region (:meth:`emulator.services.eventbridge.EventBridge.emit`), and is an
+  of the alarm's region (:meth:`emulator.services.eventbridge.EventBridge.dispatch`), and is an
   "alarm" notice.
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
 """
@@ -183,14 +183,9 @@ class CloudWatch(Service):
         state = {"region": region, "reason": alarm.state_reason}
         self.world.notify("alarm", alarm.name, alarm.state_value, state)
         events: EventBridge = self.world.service("eventbridge")
-        events.emit(
-            "CloudWatch Alarm State Change",
-            "aws.cloudwatch",
-            account,
-            region,
-            [alarm.alarm_arn],
-            detail,
-        )
+        kind, source = "CloudWatch Alarm State Change", "aws.cloudwatch"
+        event = events.event(kind, source, account, region, [alarm.alarm_arn], detail)
+        events.dispatch(account, region, "default", event)
 
     # --------------------------------------------------------------------------- install
 

@@ -23,12 +23,11 @@ Evaluated lazily from ``emu.clock`` whenever a service is described or updated.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..world import Service, World, register
+from ..world import Service, register
 
 if TYPE_CHECKING:
     from .._patching import Patcher
@@ -50,10 +49,6 @@ class Ecs(Service):
     """``world.ecs``: in-flight ECS service rollouts."""
 
     name = "ecs"
-
-    def __init__(self, world: World) -> None:
-        super().__init__(world)
-        self._lock = threading.RLock()
 
     # -------------------------------------------------------------------- model
 

@@ -6,9 +6,9 @@
   region (the event keeps its ``region``, ``account`` and ``resources``) or an SQS queue. A
   delivery that fails (unreachable region, an error) goes to the target's dead-letter
   queue. moto delivers only to logs, SQS and (rewriting the event) other buses.
-* **Events from AWS services**: :meth:`EventBridge.emit` shapes an event as AWS sends it and
-  dispatches it on the default bus of its region (the CloudWatch alarm state changes of
-  :mod:`emulator.services.cloudwatch`).
+* **Events from AWS services**: :meth:`EventBridge.event` shapes an event as AWS sends it
+  (the CloudWatch alarm state changes of :mod:`emulator.services.cloudwatch` are dispatched
+  on the default bus of their region).
 * **Schedules**: :meth:`EventBridge.tick` fires rules with ``rate(...)`` expressions in the
   world's regions at their rate ("Scheduled Event"); ``cron(...)`` is not modelled.
 
@@ -50,24 +50,7 @@ class EventBridge(Service):
 
     # ------------------------------------------------------------------------- events
 
-    def emit(
-        self,
-        detail_type: str,
-        source: str,
-        account: str,
-        region: str,
-        resources: list[str],
-        detail: dict[str, Any],
-    ) -> None:
-        """Put an event from an AWS service on the default bus of ``region``."""
-        self.dispatch(
-            account,
-            region,
-            "default",
-            self._event(detail_type, source, account, region, resources, detail),
-        )
-
-    def _event(
+    def event(
         self,
         detail_type: str,
         source: str,
@@ -76,6 +59,7 @@ class EventBridge(Service):
         resources: list[str],
         detail: dict[str, Any],
     ) -> dict[str, Any]:
+        """An event from an AWS service, shaped as EventBridge delivers it."""
         return {
             "version": "0",
             "id": str(uuid.uuid4()),
@@ -179,7 +163,7 @@ class EventBridge(Service):
                     if now < due:
                         continue
                     self._schedules[rule.arn] = next_multiple(now, every)
-                    event = self._event(
+                    event = self.event(
                         "Scheduled Event", "aws.events", account, region, [rule.arn], {}
                     )
                     self.world.notify("schedule", rule.name, str(rule.scheduled_expression), {})

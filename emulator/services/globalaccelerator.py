@@ -44,7 +44,6 @@ import copy
 import functools
 import itertools
 import re
-import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -189,7 +188,6 @@ class GlobalAccelerator(Service):
 
     def __init__(self, world: World) -> None:
         super().__init__(world)
-        self._lock = threading.RLock()
         self._accounts: dict[str, _Account] = {}
         self._created = 0
 

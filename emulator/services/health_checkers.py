@@ -19,7 +19,6 @@ of status is a notice ("health-check", "accelerator-health").
 
 from __future__ import annotations
 
-import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -58,7 +57,6 @@ class HealthCheckers(Service):
 
     def __init__(self, world: World) -> None:
         super().__init__(world)
-        self._lock = threading.RLock()
         self._checkers: list[_Checker] = []
         self.probe_timeout = 2.0
 

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -83,7 +82,6 @@ class Rds(Service):
 
     def __init__(self, world: World) -> None:
         super().__init__(world)
-        self._lock = threading.RLock()
         self._running: dict[int, Any] = {}  # id(GlobalCluster) -> GlobalCluster
 
     # ------------------------------------------------------------------ timeline

@@ -16,7 +16,6 @@ works under ``mock_aws()`` and in server mode. What the checkers see is set by
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +57,6 @@ class Route53(Service):
 
     def __init__(self, world: World) -> None:
         super().__init__(world)
-        self._lock = threading.Lock()
         self._health: dict[str, _Health] = {}
 
     def set_health(
