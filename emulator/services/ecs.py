@@ -18,7 +18,7 @@ Patches ``EC2ContainerServiceBackend.create_service`` / ``update_service`` /
   one stays ACTIVE (its tasks still serving) until the new one completes.
 * Scale-in is immediate ("has stopped N running tasks").
 
-Evaluated lazily from ``emu.clock`` whenever a service is described or updated.
+Evaluated lazily from ``world.clock`` whenever a service is described or updated.
 """
 
 from __future__ import annotations

@@ -23,9 +23,15 @@ Per invocation, under one process-wide lock (environment variables are process-g
 
 An exception becomes the payload the Python runtime returns,
 ``{"errorMessage", "errorType", "requestId", "stackTrace"}`` with ``errored=True``, so Step
-Functions' error name is the exception's class name; ``invoke`` reports
-``FunctionError: Unhandled`` (moto says "Handled"). A result that is not JSON serialisable
+Functions' error name is the exception's class name. A result that is not JSON serialisable
 fails with ``Runtime.MarshalError``, as on Lambda.
+
+A moto bug (5.2.5, ``moto/awslambda/models.py`` ``LambdaFunction.invoke``): an uncaught
+exception in a function is reported as ``FunctionError: "Handled"``. With Docker available,
+under ``mock_aws()``, a function whose handler is ``def handler(event, context): raise
+ValueError("x")`` gives ``boto3.client("lambda").invoke(FunctionName="f")["FunctionError"]
+== "Handled"``; the Python runtime on AWS reports an uncaught exception as ``"Unhandled"``.
+The patched ``invoke`` says "Unhandled".
 
 With ``mock_aws(config={"lambda": {"use_docker": False}})`` moto's ``LambdaSimpleBackend``
 (``moto/awslambda_simple/models.py``) echoes the payload instead of invoking; the emulator

@@ -4,20 +4,39 @@ moto's own RDS state (``moto.rds.models``: ``GlobalCluster.members``, ``DBCluste
 Patches (all reverted by ``Emulator.uninstall``)
 ------------------------------------------------
 * ``moto/rds/responses.py`` ``RDSResponse.failover_global_cluster`` /
-  ``switchover_global_cluster``: the two actions, served through moto's own dispatcher and
-  serialiser, so they work under ``mock_aws()`` and in moto server mode alike.
-* ``RDSResponse.describe_global_clusters``: moto ignores ``GlobalClusterIdentifier`` and
-  returns every global cluster; AWS returns that one, or ``GlobalClusterNotFoundFault``.
+  ``switchover_global_cluster``: moto 5.2.5 has neither (``NotImplementedError: The
+  failover_global_cluster action has not been implemented``). Served through moto's own
+  dispatcher and serialiser, so they work under ``mock_aws()`` and in server mode alike.
 * ``moto/rds/models.py`` ``GlobalCluster.status`` and ``GlobalCluster.failover_state``
   (properties): moto serialises responses by reading attributes named after the output shape,
   so these make ``Status`` and ``FailoverState`` appear in DescribeGlobalClusters while an
   operation runs. ``GlobalCluster.global_cluster_members`` adds ``SynchronizationStatus``.
-* ``RDSBackend.create_global_cluster``: moto adds the source cluster as a member but never
-  marks it the writer (``IsWriter`` false for the primary); AWS makes it the primary.
 * ``RDSBackend.describe_db_clusters`` / ``describe_global_clusters``: evaluate the timeline
   first.
 
-Timeline (modelled seconds, read lazily from ``emu.clock`` on every describe)
+Two more fix moto bugs (moto 5.2.5; the reproductions run under ``mock_aws()`` with
+``rds = boto3.client("rds", region_name="us-east-1")``):
+
+* ``RDSResponse.describe_global_clusters`` ignores ``GlobalClusterIdentifier``::
+
+      rds.create_global_cluster(GlobalClusterIdentifier="g1", Engine="aurora-postgresql")
+      rds.create_global_cluster(GlobalClusterIdentifier="g2", Engine="aurora-postgresql")
+      rds.describe_global_clusters(GlobalClusterIdentifier="g1")  # moto: g1 and g2
+      rds.describe_global_clusters(GlobalClusterIdentifier="nope")  # moto: g1 and g2
+
+  AWS returns only ``g1``, and ``GlobalClusterNotFoundFault`` for ``nope``.
+* ``RDSBackend.create_global_cluster`` adds the source cluster as a member but never makes
+  it the writer::
+
+      rds.create_db_cluster(DBClusterIdentifier="c1", Engine="aurora-postgresql",
+                            MasterUsername="a", MasterUserPassword="password1")
+      arn = rds.describe_db_clusters(DBClusterIdentifier="c1")["DBClusters"][0]["DBClusterArn"]
+      rds.create_global_cluster(GlobalClusterIdentifier="g", SourceDBClusterIdentifier=arn)
+      rds.describe_global_clusters(GlobalClusterIdentifier="g")  # moto: IsWriter False
+
+  AWS makes the source cluster the primary: ``IsWriter`` true.
+
+Timeline (modelled seconds, read lazily from ``world.clock`` on every describe)
 -----------------------------------------------------------------------------
 ``t0`` request accepted: GlobalCluster ``Status`` "failing-over" (failover) or
 "switching-over" (switchover); ``FailoverState`` = {Status "pending", FromDbClusterArn,
@@ -26,7 +45,7 @@ ToDbClusterArn, IsDataLossAllowed}.
 ``t0 + aurora_failover_seconds`` (or ``aurora_switchover_seconds``): the target is the
 writer, the old writer a secondary; ``FailoverState`` is gone, ``Status`` "available".
 After a failover with data loss the old primary reports ``SynchronizationStatus``
-"pending-resync" while its region is unreachable (``emu.faults.unreachable_regions``), and
+"pending-resync" while its region is unreachable (``world.faults.unreachable_regions``), and
 "connected" once it is reachable again.
 
 Semantics per https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverGlobalCluster.html:

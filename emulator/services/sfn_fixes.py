@@ -1,19 +1,38 @@
 """Narrow fixes of moto's Step Functions interpreter where it differs from AWS.
 
-Write the ASL to be right on AWS; these patches make moto agree. Each names the moto file
-it patches and the AWS behaviour it restores (all reverted by ``Emulator.uninstall``):
+Write the ASL to be right on AWS; these patches make moto agree (all reverted by
+``Emulator.uninstall``). Each is a moto 5.2.5 bug, written up to be sent upstream: the file
+it patches, what moto does, what AWS does, and a reproduction. The reproductions share::
 
-1. Indexed JSONPath (``moto/stepfunctions/parser/asl/utils/json_path.py`` ``extract_json``):
-   moto wraps ``$.X[0].Y`` in a list (``[1]``). AWS (Jayway JsonPath) returns the single value
-   for a *definite* path (only names and single indexes) and a list only for indefinite ones
-   (``[*]``, ``..``, slices, filters, unions). Rebound in every parser module that imported it.
-2. Unnamed executions (``moto/stepfunctions/parser/models.py``
-   ``StepFunctionsParserBackend.start_execution``): moto names them ``None``, so every
-   unnamed execution of a state machine gets the ARN ``...:None`` and the second one fails
-   with ``ExecutionAlreadyExists``. AWS generates a UUID name.
-3. Context object (``moto/stepfunctions/parser/backend/execution_worker.py``
-   ``ExecutionWorker._get_evaluation_environment``): ``$$.Execution.StartTime`` is a
-   ``datetime``; selecting it puts a datetime into the execution output and breaks
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        role = "arn:aws:iam::123456789012:role/r"
+
+        def run(definition, payload="{}", name="x"):
+            machine = sfn.create_state_machine(
+                name=name, definition=json.dumps(definition), roleArn=role
+            )["stateMachineArn"]
+            arn = sfn.start_execution(stateMachineArn=machine, input=payload)["executionArn"]
+            while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+                time.sleep(0.05)
+            return sfn.describe_execution(executionArn=arn)
+
+        pass_state = lambda **fields: {"StartAt": "S", "States": {"S": {**fields, "End": True}}}
+
+1. Indexed JSONPath (``parser/asl/utils/json_path.py`` ``extract_json``). moto wraps a
+   definite path's value in a list; AWS (Jayway JsonPath) returns the single value for a
+   *definite* path (names and single indexes only) and a list only for indefinite ones
+   (``[*]``, ``..``, slices, filters, unions). Rebound in every parser module that imported
+   it. ``run(pass_state(Type="Pass", Parameters={"v.$": "$.X[0].Y"}), '{"X": [{"Y": 1}]}')``
+   outputs ``{"v": [1]}``; AWS: ``{"v": 1}``.
+2. Unnamed executions (``parser/models.py`` ``StepFunctionsParserBackend.start_execution``).
+   moto names them ``None``: the execution ARN ends in ``:None``, and the second unnamed
+   ``sfn.start_execution(stateMachineArn=machine)`` raises ``ExecutionAlreadyExists``. AWS
+   generates a UUID name.
+3. Context object (``parser/backend/execution_worker.py``
+   ``ExecutionWorker._get_evaluation_environment``). ``$$.Execution.StartTime`` is a
+   ``datetime``: ``run(pass_state(Type="Pass", Parameters={"t.$": "$$.Execution.StartTime"}))``
+   raises ``TypeError: Object of type datetime is not JSON serializable`` in
    ``describe_execution``. AWS gives an ISO 8601 string.
 4. AWS SDK integrations (``.../state_task/service/state_task_service_aws_sdk.py``
    ``StateTaskServiceAwsSdk``), per
@@ -21,35 +40,46 @@ it patches and the AWS behaviour it restores (all reverted by ``Emulator.uninsta
 
    * parameters are PascalCase even when the API is camelCase ("Cluster" for ECS); moto
      passes them to boto3 as written. They are mapped to the API's member names.
-   * results use PascalCase member names too, and timestamps are ISO 8601 strings (moto
-     returns boto3's camelCase keys and ``datetime`` objects, which also break
-     ``describe_execution``).
+   * results use PascalCase member names, and timestamps are ISO 8601 strings; moto returns
+     boto3's camelCase keys and ``datetime`` objects:
+     ``run(pass_state(Type="Task", Resource="arn:aws:states:::aws-sdk:ssm:getParameter",
+     Parameters={"Name": "/p"}))`` (an existing parameter) raises ``TypeError: Object of
+     type datetime is not JSON serializable`` in ``describe_execution``.
    * errors are ``ServiceName.ErrorName``, both PascalCase, always ending in "Exception":
-     ``Ssm.ParameterNotFoundException``, ``Rds.DbClusterNotFoundException`` (moto:
-     ``ssm.ParameterNotFoundException``, ``rds.DBClusterNotFoundFaultException``).
-5. Transitions (``StepFunctionsParserBackend._validate_definition``): a ``Next``,
-   ``Default`` or ``StartAt`` naming a missing state is accepted by moto and fails at run
-   time; AWS rejects the definition (``InvalidDefinition``, ``MISSING_TRANSITION_TARGET``).
-6. Error codes (``moto/stepfunctions/parser/api.py`` exception classes): they declare
-   ``code = "InvalidDefinition"`` etc., but their base (``moto.core.exceptions.AWSError``)
-   reads ``TYPE``, so responses carry an empty ``Error.Code``. AWS sends the code
-   (``InvalidDefinition``, ``TaskDoesNotExist``, ``InvalidToken``, ``ExecutionDoesNotExist``
-   ...), so ``client.exceptions.<Code>`` can be caught. Each class gets its ``TYPE``.
-7. JSONata (``moto/stepfunctions/parser/asl/jsonata/jsonata.py`` ``_eval_jsonata``): the hook
-   that evaluates JSONata (LocalStack's JVM bridge) is never set, so ``QueryLanguage:
+     the same task for a missing parameter fails with ``ssm.ParameterNotFoundException``;
+     AWS: ``Ssm.ParameterNotFoundException`` (and ``Rds.DbClusterNotFoundException``, where
+     moto says ``rds.DBClusterNotFoundFaultException``).
+5. Transitions (``StepFunctionsParserBackend._validate_definition``). moto accepts
+   ``{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}`` and fails at
+   run time; AWS rejects it at ``create_state_machine`` (``InvalidDefinition``,
+   ``MISSING_TRANSITION_TARGET``). Checked for ``StartAt``, ``Next``, ``Default``, Choice
+   and Catch targets, in branches and item processors too.
+6. Error codes (``parser/api.py`` exception classes). They declare ``code =
+   "InvalidDefinition"`` etc., but their base (``moto.core.exceptions.AWSError``) reads
+   ``TYPE``, so the response's ``Error.Code`` is empty:
+   ``sfn.create_state_machine(name="b", roleArn=role, definition='{"StartAt": "A",
+   "States": {"A": {"Type": "Nope"}}}')`` raises a plain ``ClientError`` with code ``""``.
+   AWS sends ``InvalidDefinition`` (``client.exceptions.InvalidDefinition``). Each class
+   gets its ``TYPE`` (and ``STATUS``).
+7. JSONata (``parser/asl/jsonata/jsonata.py`` ``_eval_jsonata``). Not a bug but a gap: the
+   hook that evaluates JSONata (LocalStack's JVM bridge) is never set, so ``QueryLanguage:
    JSONata`` states and JSONPath ``Assign`` variables fail with ``TypeError``. It is wired to
    ``jsonata-python``; evaluation errors surface as moto's ``JSONataException``.
 8. Lambda service errors (``.../state_task/state_task_lambda.py`` ``StateTaskLambda`` and
-   ``.../service/state_task_service_lambda.py``): for a plain function-ARN Task, moto names
-   a Lambda API error (throttling, service error) "Exception"; AWS names it
-   ``Lambda.<Code>`` (``Lambda.TooManyRequestsException``, ``Lambda.ServiceException``), as
-   the ``lambda:invoke`` integration already does. A connection failure to Lambda is
-   ``Lambda.SdkClientException`` on AWS (moto: ``States.TaskFailed``). These are the names
-   Retry policies list (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
-9. A stopped task's timeout (``.../common/timeouts/timeout.py`` ``Timeout`` and
-   ``heartbeat.py`` ``Heartbeat``): see :func:`_install_stack_balanced_timeouts`. This was
-   the intermittent ``TypeError: int() argument must be ... not 'dict'`` from
-   GetExecutionHistory.
+   ``.../service/state_task_service_lambda.py``). For a plain function-ARN Task moto names a
+   Lambda API error "Exception": ``run(pass_state(Type="Task",
+   Resource="arn:aws:lambda:us-east-1:123456789012:function:missing"))`` fails with error
+   ``Exception``. AWS names it ``Lambda.<Code>`` (``Lambda.ResourceNotFoundException``,
+   ``Lambda.TooManyRequestsException``, ``Lambda.ServiceException``), as moto's
+   ``lambda:invoke`` integration already does, and a connection failure
+   ``Lambda.SdkClientException`` (moto: ``States.TaskFailed``). These are the names Retry
+   policies list (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+9. A stopped task's timeout (``parser/asl/component/common/timeouts/timeout.py``
+   ``Timeout`` and ``heartbeat.py`` ``Heartbeat``). When a Parallel branch fails while
+   another starts a Task, the Task's scheduled event can record the state input (a dict) as
+   ``timeoutInSeconds``, and every ``get_execution_history`` of that execution then raises
+   ``TypeError: int() argument must be a string, a bytes-like object or a real number, not
+   'dict'``. The cause and a reproduction: :func:`_install_stack_balanced_timeouts`.
 """
 
 from __future__ import annotations
@@ -565,19 +595,18 @@ def _install_stack_balanced_timeouts(patcher: Patcher) -> None:
     frame, and the pop that follows always takes their own value. (The stopped task may still
     record a few events after the execution ended, as moto did before; they now serialise.)
 
-    Reproduction for moto (fails in most runs)::
+    Reproduction for moto (with the module docstring's ``run``; fails in most runs)::
 
-        with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-            # a Lambda function "fn" whose invocation moto can run
-            definition = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True,
-                "Branches": [
-                    {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}},
-                    {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn,
-                        "TimeoutSeconds": 60, "End": True,
-                        "Parameters": {f"k{i}.$": "$.v" for i in range(150)}}}}]}}}
-            arn = sfn.start_execution(stateMachineArn=machine, input='{"v": 1}')
-            # ... wait until it is FAILED ...
-            sfn.get_execution_history(executionArn=arn)  # TypeError in moto's serialiser
+        fn = "arn:aws:lambda:us-east-1:123456789012:function:any"  # need not exist
+        definition = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True,
+            "Branches": [
+                {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}},
+                {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn,
+                    "TimeoutSeconds": 60, "End": True,
+                    "Parameters": {f"k{i}.$": "$.v" for i in range(150)}}}}]}}}
+        arn = run(definition, '{"v": 1}')["executionArn"]
+        time.sleep(0.3)  # the stopped branch records its last events
+        sfn.get_execution_history(executionArn=arn)  # TypeError in moto's serialiser
 
     Expected (AWS): the history reads back; a scheduled task's ``timeoutInSeconds`` is 60.
     """

@@ -7,7 +7,7 @@ moto's ASL interpreter really waits: ``WaitFunction._wait_interval`` blocks on
 (``moto/stepfunctions/parser/asl/component/common/retry/retrier_decl.py``). A global
 ``time.sleep`` patch would hang executions, so the patches are narrow:
 
-* ``WaitFunction._wait_interval`` is replaced: the wait advances ``emu.clock`` by the ASL
+* ``WaitFunction._wait_interval`` is replaced: the wait advances ``world.clock`` by the ASL
   seconds and really waits ``seconds * time_scale`` (interruptible by StopExecution, as
   before).
 * ``retrier_decl.time`` (that module's reference to the ``time`` module, nothing else) is
@@ -18,10 +18,11 @@ moto's ASL interpreter really waits: ``WaitFunction._wait_interval`` blocks on
 computes it).
 
 History events, and executions' ``startDate``/``stopDate`` (hence ``$$.Execution.StartTime``),
-are stamped with the modelled wall clock (``emu.utcnow()``): ``EventManager._get_current_timestamp``
-is replaced, and the ``datetime`` module reference of ``parser/models.py`` and
-``parser/backend/execution.py`` is a shim whose ``datetime.now`` is modelled. Stage timings
-read from ``GetExecutionHistory`` are then modelled durations, as on AWS they are real ones.
+are stamped with the modelled wall clock (``world.utcnow()``):
+``EventManager._get_current_timestamp`` is replaced, and the ``datetime`` module reference of
+``parser/models.py`` and ``parser/backend/execution.py`` is a shim whose ``datetime.now`` is
+modelled. Stage timings read from ``GetExecutionHistory`` are then modelled durations, as on
+AWS they are real ones.
 
 Not changed: ``TimeoutSeconds``/``HeartbeatSeconds`` are real seconds in moto's interpreter
 (a ``.waitForTaskToken`` task without a callback blocks that long).
