@@ -46,7 +46,6 @@ __all__ = [
     "active",
     "default_account",
     "register",
-    "registered",
 ]
 
 LOG = logging.getLogger(__name__)
@@ -105,11 +104,6 @@ def register(cls: S) -> S:
         raise ValueError(f"two services named {cls.name!r}: {known} and {cls}")
     _REGISTRY[cls.name] = cls
     return cls
-
-
-def registered() -> dict[str, type[Service]]:
-    """The registered services by name."""
-    return dict(_REGISTRY)
 
 
 def default_account() -> str:
