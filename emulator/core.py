@@ -65,7 +65,6 @@ LOG = logging.getLogger(__name__)
 _INSTALL_LOCK = threading.RLock()
 _SEEN = "_emulator_before_call_seen"
 _HANDLER_ID = "emulator-before-call"
-_DEFAULT_ACCOUNT = "123456789012"
 
 
 def discover_services() -> None:
@@ -91,20 +90,16 @@ def _before_call(**kwargs: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
 
 
 def _account_id(request_signer: Any) -> str:
-    if "MOTO_ACCOUNT_ID" in os.environ:
-        return os.environ["MOTO_ACCOUNT_ID"]
-    access_key = None
+    """The account of the caller's credentials, as moto derives it from the access key."""
     credentials = getattr(request_signer, "_credentials", None)
-    if credentials is not None:
-        access_key = credentials.get_frozen_credentials().access_key
-    if not access_key:
-        return _DEFAULT_ACCOUNT
-    try:
-        from moto.iam.models import get_account_id_from
+    access_key = (
+        credentials.get_frozen_credentials().access_key if credentials is not None else None
+    )
+    if "MOTO_ACCOUNT_ID" in os.environ or not access_key:
+        return world.default_account()
+    from moto.iam.models import get_account_id_from
 
-        return str(get_account_id_from(access_key))
-    except ImportError:  # pragma: no cover - moto is a dev dependency
-        return _DEFAULT_ACCOUNT
+    return str(get_account_id_from(access_key))
 
 
 class Emulator(world.World):
