@@ -46,7 +46,7 @@ class Options:
 
 class Driver:
     """Moves modelled time while no execution runs (an execution's own waits move it
-    otherwise), and lets the emulated monitoring do what is due."""
+    otherwise), and lets the emulated world do what is due (checks, schedules, alarms)."""
 
     def __init__(self, emulator: Any, step: float = 10.0) -> None:
         self.emulator = emulator
@@ -77,7 +77,7 @@ class Driver:
                     # a run that started meanwhile moves time itself; the drill may hold it
                     if not (self.hold.is_set() or _executions_running()):
                         clock.advance_to(target)
-                self.emulator.monitoring.tick()
+                self.emulator.tick()
         except BaseException as error:  # noqa: BLE001 - surfaced by the drill, never swallowed
             self.error = error
 
@@ -86,7 +86,7 @@ class Driver:
         end = self.emulator.clock.now() + seconds
         while self.emulator.clock.now() < end:
             self.emulator.clock.advance(self.step)
-            self.emulator.monitoring.tick()
+            self.emulator.tick()
 
 
 def _executions_running() -> bool:
@@ -102,7 +102,7 @@ def _executions_running() -> bool:
 
 class LocalDrill:
     def __init__(self, aws: EmbeddedAws, options: Options, progress: Progress) -> None:
-        from emulator.estate import EstateSpec, LocalEstate
+        from testbed.estate import EstateSpec, LocalEstate
 
         self.aws = aws
         self.emu = aws.emulator
@@ -125,7 +125,7 @@ class LocalDrill:
         self._started: list[str] = []
         self._first_new = 0
         self._lock = threading.Lock()
-        self.emu.monitoring.listeners.append(self._on_notice)
+        self.emu.listeners.append(self._on_notice)
         self.milestones: list[Milestone] = []
         self.driver = Driver(self.emu)
 

@@ -1,5 +1,9 @@
 """Makes moto faithful where it is not, for the scenario tests and the local failover drill.
 
+The emulator is a small shared world (:mod:`emulator.world`: clock, latency, faults,
+notices) and a set of services (:mod:`emulator.services`, one module each) that register
+themselves with it. :class:`Emulator` is that world, with every service's patches installed.
+
 Public API
 ----------
 ``Emulator.install(clock=None, latency=None, time_scale=0.0) -> Emulator``
@@ -15,15 +19,16 @@ Public API
 ``emu.utcnow()``         modelled wall-clock time (install time + ``clock.now()``).
 ``emu.faults``           ``unreachable_regions: set[str]``; ``fail(service, operation, code,
                          message="Injected fault", count=1, region=None)``; ``clear()``.
-``emu.route53``          ``set_health(health_check_id, healthy, failing_checkers=None)``.
-``emu.globalaccelerator``  the GA backend: ``set_endpoint_health(endpoint_group_arn,
-                         healthy, reason=None)``, ``accelerators``, ``endpoint_groups``.
-``emu.rds``              Aurora global failover/switchover model (``tick()``).
-``emu.ecs``              ECS rollout model.
-``emu.monitoring``       health checkers, alarm evaluation, alarm events to EventBridge, rule
-                         targets and schedules (``tick()`` does what is due; see the module).
-``emulator.lambda_runtime`` / ``emulator.sfn_time`` / ``emulator.sfn_fixes``
-                         in-process Lambda, modelled Wait/Retry time, moto SFN fixes.
+``emu.tick()``           does what is due at ``clock.now()``: health checks, schedules, alarm
+                         evaluation (call it from a loop that advances the clock).
+``emu.watch_regions(*regions)``  regions whose alarms and schedules run.
+``emu.listeners`` / ``emu.notices``  who hears, and what was, each :class:`Notice`.
+``emu.service(name)`` or ``emu.<name>``  a service, e.g.
+    ``emu.route53.set_health(health_check_id, healthy, failing_checkers=None)``,
+    ``emu.globalaccelerator.set_endpoint_health(endpoint_group_arn, healthy, reason=None)``,
+    ``emu.health_checkers.watch_route53(health_check_id, url)`` / ``watch_accelerator(...)``.
+    The services: cloudwatch, ecs, eventbridge, globalaccelerator, health_checkers, lambda,
+    rds, route53, sfn_fixes, sfn_time (see each module of :mod:`emulator.services`).
 
 A pytest fixture
 ----------------
@@ -43,11 +48,11 @@ list when a session is created).
 
 from __future__ import annotations
 
-from . import lambda_runtime, sfn_fixes, sfn_time
 from .clock import Clock, ManualClock, ModelledClock, ScaledClock
-from .core import Emulator, active
+from .core import Emulator
 from .faults import Faults
 from .latency import LatencyModel
+from .world import Notice, World, active
 
 __all__ = [
     "Clock",
@@ -56,9 +61,8 @@ __all__ = [
     "LatencyModel",
     "ManualClock",
     "ModelledClock",
+    "Notice",
     "ScaledClock",
+    "World",
     "active",
-    "lambda_runtime",
-    "sfn_fixes",
-    "sfn_time",
 ]

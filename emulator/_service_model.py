@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -29,6 +30,7 @@ __all__ = [
     "error_response",
     "http_status_for",
     "operation_model",
+    "parse_json_body",
     "service_model",
     "success_response",
     "validation_problems",
@@ -284,3 +286,14 @@ def error_response(
     if status >= 500:
         parsed["Error"]["Type"] = "Receiver"
     return _http(url, status, request_id), parsed
+
+
+def parse_json_body(body: bytes | str | None) -> dict[str, Any]:
+    """The JSON request body botocore serialised for a ``json`` protocol call."""
+    if not body:
+        return {}
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise EmulatedServiceError("SerializationException", "Request body must be an object.")
+    return value

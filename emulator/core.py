@@ -1,4 +1,8 @@
-"""The :class:`Emulator`: installs every patch and hook, and removes them again.
+"""The :class:`Emulator`: a :class:`~emulator.world.World` that installs every service's patches
+and hooks, and removes them again.
+
+Services are found, not listed: every module of :mod:`emulator.services` is imported, and
+each registers its service with the world (:func:`emulator.world.register`).
 
 How calls are intercepted
 -------------------------
@@ -12,9 +16,10 @@ boto3 client created after :meth:`Emulator.install`:
 ``before-call`` runs after botocore validated and serialised the request and before any
 HTTP, so the same handler serves clients under ``mock_aws()`` (moto's stubber answers later,
 at ``before-send``) and clients pointed at an in-process ``ThreadedMotoServer``. The handler
-raises ``EndpointConnectionError`` for unreachable regions and for Global Accelerator
-outside us-west-2, returns injected faults, and serves Global Accelerator itself. Anything
-else falls through to moto.
+raises ``EndpointConnectionError`` for unreachable regions and for a served API outside its
+endpoint regions (Global Accelerator outside us-west-2), returns injected faults, and hands
+the APIs a service serves in full (``Service.serves``) to that service. Anything else falls
+through to moto.
 
 What moto already serves (RDS, Route 53, ECS, Lambda, Step Functions) is patched inside moto
 (responses and backends), so those patches work for both modes and for any client.
@@ -25,9 +30,10 @@ clients after installing (moto has the same rule).
 
 from __future__ import annotations
 
-import datetime as dt
+import importlib
 import logging
 import os
+import pkgutil
 import threading
 from typing import TYPE_CHECKING, Any, cast
 
@@ -35,42 +41,42 @@ import boto3
 from botocore.exceptions import EndpointConnectionError
 from botocore.handlers import BUILTIN_HANDLERS
 
-from . import _speed, lambda_runtime, sfn_fixes, sfn_time
+from . import _speed, services, world
 from ._patching import Patcher
-from ._service_model import EmulatedServiceError, error_response, http_status_for, success_response
-from .clock import Clock, ManualClock, ModelledClock, ScaledClock
-from .ecs import EcsRollouts
-from .faults import Faults, effective_region
-from .globalaccelerator import GA_REGION, GlobalAcceleratorBackend, parse_json_body
+from ._service_model import (
+    EmulatedServiceError,
+    error_response,
+    http_status_for,
+    parse_json_body,
+    success_response,
+)
+from .clock import Clock, make_clock
+from .faults import effective_region
 from .latency import LatencyModel
-from .monitoring import Monitoring
-from .rds import AuroraGlobalFailover
-from .route53 import Route53HealthStatus
 
 if TYPE_CHECKING:
     from botocore.awsrequest import AWSResponse
     from botocore.model import OperationModel
 
-__all__ = ["Emulator", "active"]
+__all__ = ["Emulator", "discover_services"]
 
 LOG = logging.getLogger(__name__)
 
 _INSTALL_LOCK = threading.RLock()
-_ACTIVE: Emulator | None = None
 _SEEN = "_emulator_before_call_seen"
 _HANDLER_ID = "emulator-before-call"
-_DEFAULT_ACCOUNT = "123456789012"
 
 
-def active() -> Emulator | None:
-    """The installed emulator, or None."""
-    return _ACTIVE
+def discover_services() -> None:
+    """Import every module of :mod:`emulator.services`: each registers its service."""
+    for module in pkgutil.iter_modules(services.__path__):
+        importlib.import_module(f"{services.__name__}.{module.name}")
 
 
 def _before_call(**kwargs: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
     """botocore ``before-call`` handler for every service (module-level: stable identity)."""
-    emulator = _ACTIVE
-    if emulator is None:
+    emulator = world.active()
+    if not isinstance(emulator, Emulator):
         return None
     context = kwargs.get("context")
     if isinstance(context, dict):
@@ -84,50 +90,25 @@ def _before_call(**kwargs: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
 
 
 def _account_id(request_signer: Any) -> str:
-    if "MOTO_ACCOUNT_ID" in os.environ:
-        return os.environ["MOTO_ACCOUNT_ID"]
-    access_key = None
+    """The account of the caller's credentials, as moto derives it from the access key."""
     credentials = getattr(request_signer, "_credentials", None)
-    if credentials is not None:
-        access_key = credentials.get_frozen_credentials().access_key
-    if not access_key:
-        return _DEFAULT_ACCOUNT
-    try:
-        from moto.iam.models import get_account_id_from
+    access_key = (
+        credentials.get_frozen_credentials().access_key if credentials is not None else None
+    )
+    if "MOTO_ACCOUNT_ID" in os.environ or not access_key:
+        return world.default_account()
+    from moto.iam.models import get_account_id_from
 
-        return str(get_account_id_from(access_key))
-    except ImportError:  # pragma: no cover - moto is a dev dependency
-        return _DEFAULT_ACCOUNT
+    return str(get_account_id_from(access_key))
 
 
-class Emulator:
+class Emulator(world.World):
     """Makes moto faithful where it is not. See the package docstring for the API."""
 
-    def __init__(
-        self,
-        clock: Clock | None = None,
-        latency: LatencyModel | None = None,
-        time_scale: float = 0.0,
-    ) -> None:
-        if time_scale < 0:
-            raise ValueError("time_scale must be >= 0")
-        if clock is None:
-            clock = ScaledClock(time_scale) if time_scale > 0 else ManualClock()
-        elif isinstance(clock, ScaledClock | ModelledClock):
-            if time_scale and time_scale != clock.time_scale:
-                name = type(clock).__name__
-                raise ValueError(f"a {name} carries its own time_scale; they differ")
-            time_scale = clock.time_scale
-        self.clock: Clock = clock
-        self.latency = latency if latency is not None else LatencyModel()
-        self.time_scale = float(time_scale)
-        self.faults = Faults()
-        self.globalaccelerator = GlobalAcceleratorBackend(self)
-        self.rds = AuroraGlobalFailover(self)
-        self.route53 = Route53HealthStatus(self)
-        self.ecs = EcsRollouts(self)
-        self.monitoring = Monitoring(self)
-        self._epoch = dt.datetime.now(dt.UTC)
+    def __init__(self, clock: Clock, latency: LatencyModel) -> None:
+        discover_services()
+        super().__init__(clock, latency)
+        self._served = {s.serves: s for s in self.services if s.serves is not None}
         self._patcher = Patcher()
         self._registered_sessions: list[Any] = []
         self._installed = False
@@ -143,19 +124,20 @@ class Emulator:
     ) -> Emulator:
         """Install the emulator (call inside an active ``mock_aws()``, or with a server).
 
-        Idempotent-safe: while an emulator is installed, ``install`` returns that same
-        emulator and applies nothing twice (arguments of the second call are ignored, with
-        a warning if they were given).
+        ``clock=None`` picks ``ScaledClock(time_scale)`` for ``time_scale > 0`` and
+        ``ManualClock()`` otherwise. Idempotent-safe: while an emulator is installed,
+        ``install`` returns that same emulator and applies nothing twice (arguments of the
+        second call are ignored, with a warning if they were given).
         """
-        global _ACTIVE
         with _INSTALL_LOCK:
-            if _ACTIVE is not None:
+            installed = world.active()
+            if isinstance(installed, Emulator):
                 if clock is not None or latency is not None or time_scale:
                     LOG.warning("Emulator already installed; ignoring the new arguments")
-                return _ACTIVE
-            emulator = cls(clock=clock, latency=latency, time_scale=time_scale)
+                return installed
+            emulator = cls(make_clock(clock, time_scale), latency or LatencyModel())
             emulator._install()
-            _ACTIVE = emulator
+            world._set_active(emulator)
             return emulator
 
     def _install(self) -> None:
@@ -167,20 +149,15 @@ class Emulator:
             )
             self._registered_sessions.append(session)
         try:
-            self.rds.install(self._patcher)
-            self.route53.install(self._patcher)
-            self.ecs.install(self._patcher)
-            self.monitoring.install(self._patcher)
-            lambda_runtime.install(self._patcher)
-            sfn_time.install(self._patcher)
-            sfn_fixes.install(self._patcher)
+            for service in self.services:
+                service.install(self._patcher)
             _speed.install(self._patcher)
         except Exception:
             self._patcher.undo_all()
             self._remove_handlers()
             raise
         self._installed = True
-        LOG.debug("emulator installed (clock=%r, time_scale=%s)", self.clock, self.time_scale)
+        LOG.debug("emulator installed (clock=%r)", self.clock)
 
     def _remove_handlers(self) -> None:
         while ("before-call", _before_call) in BUILTIN_HANDLERS:
@@ -191,10 +168,9 @@ class Emulator:
 
     def uninstall(self) -> None:
         """Remove every patch and hook. Clients created meanwhile stop seeing the emulator."""
-        global _ACTIVE
         with _INSTALL_LOCK:
-            if _ACTIVE is self:
-                _ACTIVE = None
+            if world.active() is self:
+                world._set_active(None)
             if not self._installed:
                 return
             self._patcher.undo_all()
@@ -207,23 +183,6 @@ class Emulator:
 
     def __exit__(self, *exc: object) -> None:
         self.uninstall()
-
-    # -------------------------------------------------------------------- time
-
-    def utcnow(self) -> dt.datetime:
-        """The modelled wall-clock time: install time + ``clock.now()`` seconds (UTC)."""
-        return self._epoch + dt.timedelta(seconds=self.clock.now())
-
-    def wait(self, seconds: float, interrupt: threading.Event | None = None) -> None:
-        """Let ``seconds`` of modelled time pass: advance the clock and, with a real
-        ``time_scale``, really wait ``seconds * time_scale`` (interruptible by ``interrupt``)."""
-        self.clock.sleep(seconds, interrupt)
-        if isinstance(self.clock, ManualClock) and self.time_scale > 0:
-            real = seconds * self.time_scale
-            if interrupt is not None:
-                interrupt.wait(real)
-            else:
-                threading.Event().wait(real)
 
     # ------------------------------------------------------------- interception
 
@@ -242,25 +201,22 @@ class Emulator:
         if self.faults.is_unreachable(region):
             LOG.debug("%s.%s to unreachable %s", service, operation, region)
             raise EndpointConnectionError(endpoint_url=url)
-        if service == "globalaccelerator" and client_region != GA_REGION:
-            # The GA API has endpoints only in us-west-2: this hostname does not resolve.
+        served = self._served.get(service)
+        regions = served.endpoint_regions if served is not None else frozenset()
+        if regions and client_region not in regions:
+            # The API has no endpoint in this region: its hostname does not resolve.
             raise EndpointConnectionError(endpoint_url=url)
         rule = self.faults.take(service, operation, region)
         if rule is not None:
             LOG.debug("injecting %s into %s.%s (%s)", rule.code, service, operation, region)
             return error_response(url, rule.code, rule.message, http_status_for(service, rule.code))
-        if service == "globalaccelerator":
-            return self._serve_globalaccelerator(operation, params, request_signer, url)
-        return None
-
-    def _serve_globalaccelerator(
-        self, operation: str, params: dict[str, Any], request_signer: Any, url: str
-    ) -> tuple[AWSResponse, dict[str, Any]]:
+        if served is None:
+            return None
         try:
-            body = self.globalaccelerator.handle(
+            body = served.handle(
                 operation, parse_json_body(params.get("body")), _account_id(request_signer)
             )
         except EmulatedServiceError as exc:
-            status = exc.status or http_status_for("globalaccelerator", exc.code)
+            status = exc.status or http_status_for(service, exc.code)
             return error_response(url, exc.code, exc.message, status)
         return success_response(url, body)

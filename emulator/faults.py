@@ -2,7 +2,8 @@
 
 The checks run in the emulator's ``before-call`` handler (see :mod:`emulator.core`), which
 every client created after ``Emulator.install`` carries: test code, Lambda handlers run by
-:mod:`emulator.lambda_runtime`, and the clients moto's Step Functions interpreter creates.
+:mod:`emulator.services.lambda_runtime`, and the clients moto's Step Functions interpreter
+creates.
 
 Semantics
 ---------

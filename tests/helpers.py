@@ -12,7 +12,7 @@ from moto import mock_aws
 from moto.core.config import DefaultConfig
 
 from emulator import Emulator, ManualClock
-from emulator.estate import EstateSpec, LocalEstate
+from testbed.estate import EstateSpec, LocalEstate
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = REPO / "events"

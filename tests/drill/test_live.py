@@ -22,7 +22,7 @@ from drill.embedded import EmbeddedAws
 from drill.live import LiveDrillError, LiveOptions, run_live
 from drill.model import Report
 from drill.progress import Progress
-from emulator.estate import EstateSpec, LocalEstate
+from testbed.estate import EstateSpec, LocalEstate
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulator.estate import LocalEstate
+from testbed.estate import LocalEstate
 from tests.helpers import build
 
 

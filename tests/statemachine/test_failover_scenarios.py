@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tests.helpers import load_event
 
 if TYPE_CHECKING:
-    from emulator.estate import LocalEstate, Snapshot
+    from testbed.estate import LocalEstate, Snapshot
 
 PRIMARY, SECONDARY = "us-east-1", "us-west-2"
 

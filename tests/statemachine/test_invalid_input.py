@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from emulator.estate import LocalEstate
+from testbed.estate import LocalEstate
 from tests.helpers import build, load_event
 
 PRIMARY, SECONDARY = "us-east-1", "us-west-2"

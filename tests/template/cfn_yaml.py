@@ -1,4 +1,4 @@
-"""The template gates read templates through the emulator's CloudFormation YAML loader.
+"""The template gates read templates through the test bed's CloudFormation YAML loader.
 
 from tests.template.cfn_yaml import load_template
 
@@ -7,7 +7,7 @@ table = load_template()["Resources"]["FailoverTable"]["Properties"]
 
 from __future__ import annotations
 
-from emulator.template import REPO_ROOT, TEMPLATE, CfnYamlLoader, load_template
+from testbed.template import REPO_ROOT, TEMPLATE, CfnYamlLoader, load_template
 
 TEMPLATE_PATH = TEMPLATE
 

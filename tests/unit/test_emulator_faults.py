@@ -46,14 +46,22 @@ def test_throttling_fails_the_next_count_calls_only(emu: Emulator, ssm: Any) -> 
 
 def test_modelled_error_codes_raise_the_modelled_exception(emu: Emulator) -> None:
     # given an injected modelled GA error
-    emu.faults.fail("globalaccelerator", "ListAccelerators", "InternalServiceErrorException")
+    emu.faults.fail("globalaccelerator", "ListListeners", "InternalServiceErrorException")
     ga = boto3.client("globalaccelerator", region_name="us-west-2")
+    arn = (
+        "arn:aws:globalaccelerator::123456789012:accelerator/"
+        + "0" * 8
+        + "-0000" * 3
+        + "-"
+        + "0" * 12
+    )
 
-    # then the client raises that exception class, as a 5xx
+    # then the client raises that exception class, as a 5xx, once
     with pytest.raises(ga.exceptions.InternalServiceErrorException) as caught:
-        ga.list_accelerators()
+        ga.list_listeners(AcceleratorArn=arn)
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
-    assert ga.list_accelerators()["Accelerators"] == []
+    with pytest.raises(ga.exceptions.AcceleratorNotFoundException):
+        ga.list_listeners(AcceleratorArn=arn)
 
 
 def test_every_call_fails_until_cleared_and_region_scoping(emu: Emulator) -> None:

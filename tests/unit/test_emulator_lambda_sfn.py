@@ -1,4 +1,5 @@
-"""In-process Lambda (emulator.lambda_runtime) and modelled Step Functions time (sfn_time)."""
+"""In-process Lambda (emulator.services.lambda_runtime) and modelled Step Functions time
+(emulator.services.sfn_time)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
-from emulator import Emulator, ManualClock, lambda_runtime
+from emulator import Emulator, ManualClock
+from emulator.services import lambda_runtime
 
 HANDLERS = "tests.unit.emulator_fixture_handler"
 REGION = "us-west-2"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pkgutil
 import time
 
 import boto3
@@ -11,7 +12,7 @@ from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.rds.responses import RDSResponse
 
-from emulator import Emulator, LatencyModel, ManualClock, ScaledClock, active
+from emulator import Emulator, LatencyModel, ManualClock, ScaledClock, active, services
 
 
 def test_manual_clock_moves_only_when_advanced() -> None:
@@ -58,6 +59,21 @@ def test_install_is_idempotent_and_uninstall_restores_moto() -> None:
         with pytest.raises(ClientError):
             boto3.client("globalaccelerator", region_name="us-west-2").list_accelerators()
         emu.uninstall()  # a second uninstall is harmless
+
+
+def test_every_service_module_registers_itself_and_is_installed(emu: Emulator) -> None:
+    # given the modules of emulator.services, found on disk
+    modules = {
+        f"emulator.services.{module.name}" for module in pkgutil.iter_modules(services.__path__)
+    }
+
+    # then the installed emulator carries a service from each, reachable by its name
+    assert {type(service).__module__ for service in emu.services} == modules
+    for service in emu.services:
+        assert emu.service(service.name) is service
+        assert getattr(emu, service.name) is service
+    with pytest.raises(LookupError, match="no emulated service 'nope'"):
+        emu.service("nope")
 
 
 def test_time_scale_picks_the_clock() -> None:

@@ -1,16 +1,18 @@
-"""moto's Step Functions interpreter, corrected to AWS behaviour by emulator.sfn_fixes."""
+"""moto's Step Functions interpreter, corrected to AWS behaviour by emulator.services.sfn_fixes."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
+import zipfile
 from typing import Any
 
 import boto3
 import pytest
 
 from emulator import Emulator
-from emulator.sfn_fixes import is_definite_json_path, sdk_error_name
+from emulator.services.sfn_fixes import is_definite_json_path, sdk_error_name
 
 # Keep boto3's default session between tests: clients are built 10x faster.
 
@@ -246,3 +248,60 @@ def test_jsonata_and_assign_evaluate(role: str) -> None:
     described = run(role, definition, {"region": "us-west-2", "dial": 50})
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == {"target": "us-west-2", "dial": 100}
+
+
+def test_history_reads_back_when_a_parallel_branch_stops_a_starting_task(role: str) -> None:
+    # given a Parallel whose first branch fails at once, while the second starts a Lambda task
+    # with a TimeoutSeconds and Parameters that take a while to evaluate (moto stops the second
+    # branch's task frame mid-way; before the fix its TaskScheduled event recorded the state's
+    # input, a dict, as timeoutInSeconds, and GetExecutionHistory failed to serialise it)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("handler.py", "")
+    function = boto3.client("lambda", region_name=REGION).create_function(
+        FunctionName="echo",
+        Runtime="python3.13",
+        Role=role,
+        Handler="tests.unit.emulator_fixture_handler.echo",
+        Code={"ZipFile": archive.getvalue()},
+    )["FunctionArn"]
+    slow_parameters = {f"k{index}.$": "$.v" for index in range(150)}
+    definition = single(
+        {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Boom"}}},
+                single(
+                    {
+                        "Type": "Task",
+                        "Resource": function,
+                        "TimeoutSeconds": 60,
+                        "Parameters": slow_parameters,
+                    }
+                ),
+            ],
+        }
+    )
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.create_state_machine(
+        name="stopped-branch", definition=json.dumps(definition), roleArn=role
+    )["stateMachineArn"]
+
+    # when a few executions run to their end
+    arns = [
+        sfn.start_execution(stateMachineArn=machine, input='{"v": 1}')["executionArn"]
+        for _ in range(4)
+    ]
+    deadline = time.monotonic() + 10
+    while any(sfn.describe_execution(executionArn=a)["status"] == "RUNNING" for a in arns):
+        assert time.monotonic() < deadline, "executions did not finish"
+        time.sleep(0.05)
+    time.sleep(0.3)  # the stopped branch's task thread records its last events
+
+    # then every history reads back, and a scheduled task carries its TimeoutSeconds
+    for arn in arns:
+        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        assert events[-1]["type"] != "ExecutionStarted"
+        for event in events:
+            scheduled = event.get("lambdaFunctionScheduledEventDetails", {})
+            assert scheduled.get("timeoutInSeconds", 60) == 60

@@ -1,19 +1,38 @@
 """Narrow fixes of moto's Step Functions interpreter where it differs from AWS.
 
-Write the ASL to be right on AWS; these patches make moto agree. Each names the moto file
-it patches and the AWS behaviour it restores (all reverted by ``Emulator.uninstall``):
+Write the ASL to be right on AWS; these patches make moto agree (all reverted by
+``Emulator.uninstall``). Each is a moto 5.2.5 bug, written up to be sent upstream: the file
+it patches, what moto does, what AWS does, and a reproduction. The reproductions share::
 
-1. Indexed JSONPath (``moto/stepfunctions/parser/asl/utils/json_path.py`` ``extract_json``):
-   moto wraps ``$.X[0].Y`` in a list (``[1]``). AWS (Jayway JsonPath) returns the single value
-   for a *definite* path (only names and single indexes) and a list only for indefinite ones
-   (``[*]``, ``..``, slices, filters, unions). Rebound in every parser module that imported it.
-2. Unnamed executions (``moto/stepfunctions/parser/models.py``
-   ``StepFunctionsParserBackend.start_execution``): moto names them ``None``, so every
-   unnamed execution of a state machine gets the ARN ``...:None`` and the second one fails
-   with ``ExecutionAlreadyExists``. AWS generates a UUID name.
-3. Context object (``moto/stepfunctions/parser/backend/execution_worker.py``
-   ``ExecutionWorker._get_evaluation_environment``): ``$$.Execution.StartTime`` is a
-   ``datetime``; selecting it puts a datetime into the execution output and breaks
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        role = "arn:aws:iam::123456789012:role/r"
+
+        def run(definition, payload="{}", name="x"):
+            machine = sfn.create_state_machine(
+                name=name, definition=json.dumps(definition), roleArn=role
+            )["stateMachineArn"]
+            arn = sfn.start_execution(stateMachineArn=machine, input=payload)["executionArn"]
+            while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+                time.sleep(0.05)
+            return sfn.describe_execution(executionArn=arn)
+
+        pass_state = lambda **fields: {"StartAt": "S", "States": {"S": {**fields, "End": True}}}
+
+1. Indexed JSONPath (``parser/asl/utils/json_path.py`` ``extract_json``). moto wraps a
+   definite path's value in a list; AWS (Jayway JsonPath) returns the single value for a
+   *definite* path (names and single indexes only) and a list only for indefinite ones
+   (``[*]``, ``..``, slices, filters, unions). Rebound in every parser module that imported
+   it. ``run(pass_state(Type="Pass", Parameters={"v.$": "$.X[0].Y"}), '{"X": [{"Y": 1}]}')``
+   outputs ``{"v": [1]}``; AWS: ``{"v": 1}``.
+2. Unnamed executions (``parser/models.py`` ``StepFunctionsParserBackend.start_execution``).
+   moto names them ``None``: the execution ARN ends in ``:None``, and the second unnamed
+   ``sfn.start_execution(stateMachineArn=machine)`` raises ``ExecutionAlreadyExists``. AWS
+   generates a UUID name.
+3. Context object (``parser/backend/execution_worker.py``
+   ``ExecutionWorker._get_evaluation_environment``). ``$$.Execution.StartTime`` is a
+   ``datetime``: ``run(pass_state(Type="Pass", Parameters={"t.$": "$$.Execution.StartTime"}))``
+   raises ``TypeError: Object of type datetime is not JSON serializable`` in
    ``describe_execution``. AWS gives an ISO 8601 string.
 4. AWS SDK integrations (``.../state_task/service/state_task_service_aws_sdk.py``
    ``StateTaskServiceAwsSdk``), per
@@ -21,31 +40,46 @@ it patches and the AWS behaviour it restores (all reverted by ``Emulator.uninsta
 
    * parameters are PascalCase even when the API is camelCase ("Cluster" for ECS); moto
      passes them to boto3 as written. They are mapped to the API's member names.
-   * results use PascalCase member names too, and timestamps are ISO 8601 strings (moto
-     returns boto3's camelCase keys and ``datetime`` objects, which also break
-     ``describe_execution``).
+   * results use PascalCase member names, and timestamps are ISO 8601 strings; moto returns
+     boto3's camelCase keys and ``datetime`` objects:
+     ``run(pass_state(Type="Task", Resource="arn:aws:states:::aws-sdk:ssm:getParameter",
+     Parameters={"Name": "/p"}))`` (an existing parameter) raises ``TypeError: Object of
+     type datetime is not JSON serializable`` in ``describe_execution``.
    * errors are ``ServiceName.ErrorName``, both PascalCase, always ending in "Exception":
-     ``Ssm.ParameterNotFoundException``, ``Rds.DbClusterNotFoundException`` (moto:
-     ``ssm.ParameterNotFoundException``, ``rds.DBClusterNotFoundFaultException``).
-5. Transitions (``StepFunctionsParserBackend._validate_definition``): a ``Next``,
-   ``Default`` or ``StartAt`` naming a missing state is accepted by moto and fails at run
-   time; AWS rejects the definition (``InvalidDefinition``, ``MISSING_TRANSITION_TARGET``).
-6. Error codes (``moto/stepfunctions/parser/api.py`` exception classes): they declare
-   ``code = "InvalidDefinition"`` etc., but their base (``moto.core.exceptions.AWSError``)
-   reads ``TYPE``, so responses carry an empty ``Error.Code``. AWS sends the code
-   (``InvalidDefinition``, ``TaskDoesNotExist``, ``InvalidToken``, ``ExecutionDoesNotExist``
-   ...), so ``client.exceptions.<Code>`` can be caught. Each class gets its ``TYPE``.
-7. JSONata (``moto/stepfunctions/parser/asl/jsonata/jsonata.py`` ``_eval_jsonata``): the hook
-   that evaluates JSONata (LocalStack's JVM bridge) is never set, so ``QueryLanguage:
+     the same task for a missing parameter fails with ``ssm.ParameterNotFoundException``;
+     AWS: ``Ssm.ParameterNotFoundException`` (and ``Rds.DbClusterNotFoundException``, where
+     moto says ``rds.DBClusterNotFoundFaultException``).
+5. Transitions (``StepFunctionsParserBackend._validate_definition``). moto accepts
+   ``{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}}`` and fails at
+   run time; AWS rejects it at ``create_state_machine`` (``InvalidDefinition``,
+   ``MISSING_TRANSITION_TARGET``). Checked for ``StartAt``, ``Next``, ``Default``, Choice
+   and Catch targets, in branches and item processors too.
+6. Error codes (``parser/api.py`` exception classes). They declare ``code =
+   "InvalidDefinition"`` etc., but their base (``moto.core.exceptions.AWSError``) reads
+   ``TYPE``, so the response's ``Error.Code`` is empty:
+   ``sfn.create_state_machine(name="b", roleArn=role, definition='{"StartAt": "A",
+   "States": {"A": {"Type": "Nope"}}}')`` raises a plain ``ClientError`` with code ``""``.
+   AWS sends ``InvalidDefinition`` (``client.exceptions.InvalidDefinition``). Each class
+   gets its ``TYPE`` (and ``STATUS``).
+7. JSONata (``parser/asl/jsonata/jsonata.py`` ``_eval_jsonata``). Not a bug but a gap: the
+   hook that evaluates JSONata (LocalStack's JVM bridge) is never set, so ``QueryLanguage:
    JSONata`` states and JSONPath ``Assign`` variables fail with ``TypeError``. It is wired to
    ``jsonata-python``; evaluation errors surface as moto's ``JSONataException``.
 8. Lambda service errors (``.../state_task/state_task_lambda.py`` ``StateTaskLambda`` and
-   ``.../service/state_task_service_lambda.py``): for a plain function-ARN Task, moto names
-   a Lambda API error (throttling, service error) "Exception"; AWS names it
-   ``Lambda.<Code>`` (``Lambda.TooManyRequestsException``, ``Lambda.ServiceException``), as
-   the ``lambda:invoke`` integration already does. A connection failure to Lambda is
-   ``Lambda.SdkClientException`` on AWS (moto: ``States.TaskFailed``). These are the names
-   Retry policies list (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+   ``.../service/state_task_service_lambda.py``). For a plain function-ARN Task moto names a
+   Lambda API error "Exception": ``run(pass_state(Type="Task",
+   Resource="arn:aws:lambda:us-east-1:123456789012:function:missing"))`` fails with error
+   ``Exception``. AWS names it ``Lambda.<Code>`` (``Lambda.ResourceNotFoundException``,
+   ``Lambda.TooManyRequestsException``, ``Lambda.ServiceException``), as moto's
+   ``lambda:invoke`` integration already does, and a connection failure
+   ``Lambda.SdkClientException`` (moto: ``States.TaskFailed``). These are the names Retry
+   policies list (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+9. A stopped task's timeout (``parser/asl/component/common/timeouts/timeout.py``
+   ``Timeout`` and ``heartbeat.py`` ``Heartbeat``). When a Parallel branch fails while
+   another starts a Task, the Task's scheduled event can record the state input (a dict) as
+   ``timeoutInSeconds``, and every ``get_execution_history`` of that execution then raises
+   ``TypeError: int() argument must be a string, a bytes-like object or a real number, not
+   'dict'``. The cause and a reproduction: :func:`_install_stack_balanced_timeouts`.
 """
 
 from __future__ import annotations
@@ -61,15 +95,16 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import UnknownServiceError
 
-from ._service_model import service_model
+from .._service_model import service_model
+from ..world import Service, register
 
 if TYPE_CHECKING:
     from botocore.model import Shape
 
-    from ._patching import Patcher
+    from .._patching import Patcher
 
 __all__ = [
-    "install",
+    "StepFunctionsFixes",
     "is_definite_json_path",
     "sdk_error_name",
     "sdk_service_error_prefix",
@@ -250,15 +285,22 @@ def transition_problems(definition: Any, path: str = "") -> list[str]:
 # ----------------------------------------------------------------------- install
 
 
-def install(patcher: Patcher) -> None:
-    _install_json_path(patcher)
-    _install_execution_names(patcher)
-    _install_context_object(patcher)
-    _install_aws_sdk(patcher)
-    _install_definition_check(patcher)
-    _install_error_codes(patcher)
-    _install_jsonata(patcher)
-    _install_lambda_errors(patcher)
+@register
+class StepFunctionsFixes(Service):
+    """moto's Step Functions interpreter, corrected where it differs from AWS."""
+
+    name = "sfn_fixes"
+
+    def install(self, patcher: Patcher) -> None:
+        _install_json_path(patcher)
+        _install_execution_names(patcher)
+        _install_context_object(patcher)
+        _install_aws_sdk(patcher)
+        _install_definition_check(patcher)
+        _install_error_codes(patcher)
+        _install_jsonata(patcher)
+        _install_lambda_errors(patcher)
+        _install_stack_balanced_timeouts(patcher)
 
 
 def _rebind(old: Any, new: Any) -> None:
@@ -523,3 +565,62 @@ def _install_lambda_errors(patcher: Patcher) -> None:
 
     patcher.setattr(StateTaskLambda, "_from_error", plain_from_error)
     patcher.setattr(StateTaskServiceLambda, "_from_error", service_from_error)
+
+
+def _install_stack_balanced_timeouts(patcher: Patcher) -> None:
+    """A Task's ``TimeoutSeconds`` and ``HeartbeatSeconds`` always push their value.
+
+    The cause of the intermittent ``TypeError: int() argument must be a string, a bytes-like
+    object or a real number, not 'dict'`` out of GetExecutionHistory:
+
+    * moto evaluates every ASL component through ``EvalComponent.eval``, which does nothing
+      ("prunes") once the component's environment is no longer running;
+    * a Task runs in its own frame, on its own thread (``ExecutionState._evaluate_with_timeout``
+      starts it with ``frame.stack`` a copy of the state's stack, the state input included);
+    * when a sibling Parallel branch fails (or StopExecution arrives), the branch's frames
+      are stopped at once, whatever their threads are doing;
+    * ``StateTaskLambda._eval_execution`` (and ``StateTaskService._before_eval_execution``)
+      then do ``self.timeout.eval(env); timeout_seconds = env.stack.pop()``. If the frame
+      stopped after the task thread started and before that line, the evaluation is pruned
+      and the pop takes the next value on the stack instead: the state's input, a dict. It
+      becomes ``timeoutInSeconds`` of the LambdaFunctionScheduled / TaskScheduled event, and
+      every later GetExecutionHistory of that execution fails in moto's serialiser
+      (``_serialize_type_long``: ``int(dict)``).
+
+    The window is the start-up of the task thread, so it opens under load (2 cores, several
+    pytest workers): the run that hits it is the one where a Parallel branch fails while
+    another starts a Task (the db-failure scenario), or an execution is stopped.
+
+    The fix: timeouts and heartbeats are pure values, so they are evaluated even in a stopped
+    frame, and the pop that follows always takes their own value. (The stopped task may still
+    record a few events after the execution ended, as moto did before; they now serialise.)
+
+    Reproduction for moto (with the module docstring's ``run``; fails in most runs)::
+
+        fn = "arn:aws:lambda:us-east-1:123456789012:function:any"  # need not exist
+        definition = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True,
+            "Branches": [
+                {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}},
+                {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": fn,
+                    "TimeoutSeconds": 60, "End": True,
+                    "Parameters": {f"k{i}.$": "$.v" for i in range(150)}}}}]}}}
+        arn = run(definition, '{"v": 1}')["executionArn"]
+        time.sleep(0.3)  # the stopped branch records its last events
+        sfn.get_execution_history(executionArn=arn)  # TypeError in moto's serialiser
+
+    Expected (AWS): the history reads back; a scheduled task's ``timeoutInSeconds`` is 60.
+    """
+    from moto.stepfunctions.parser.asl.component.common.timeouts.heartbeat import Heartbeat
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import Timeout
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+
+    original = EvalComponent.eval
+
+    def eval_value(self: Any, env: Any) -> None:
+        depth = len(env.stack)
+        original(self, env)
+        if len(env.stack) == depth:  # pruned: the frame stopped before or while evaluating
+            self._eval_body(env)
+
+    for cls in (Timeout, Heartbeat):
+        patcher.setattr(cls, "eval", eval_value)

@@ -4,20 +4,39 @@ moto's own RDS state (``moto.rds.models``: ``GlobalCluster.members``, ``DBCluste
 Patches (all reverted by ``Emulator.uninstall``)
 ------------------------------------------------
 * ``moto/rds/responses.py`` ``RDSResponse.failover_global_cluster`` /
-  ``switchover_global_cluster``: the two actions, served through moto's own dispatcher and
-  serialiser, so they work under ``mock_aws()`` and in moto server mode alike.
-* ``RDSResponse.describe_global_clusters``: moto ignores ``GlobalClusterIdentifier`` and
-  returns every global cluster; AWS returns that one, or ``GlobalClusterNotFoundFault``.
+  ``switchover_global_cluster``: moto 5.2.5 has neither (``NotImplementedError: The
+  failover_global_cluster action has not been implemented``). Served through moto's own
+  dispatcher and serialiser, so they work under ``mock_aws()`` and in server mode alike.
 * ``moto/rds/models.py`` ``GlobalCluster.status`` and ``GlobalCluster.failover_state``
   (properties): moto serialises responses by reading attributes named after the output shape,
   so these make ``Status`` and ``FailoverState`` appear in DescribeGlobalClusters while an
   operation runs. ``GlobalCluster.global_cluster_members`` adds ``SynchronizationStatus``.
-* ``RDSBackend.create_global_cluster``: moto adds the source cluster as a member but never
-  marks it the writer (``IsWriter`` false for the primary); AWS makes it the primary.
 * ``RDSBackend.describe_db_clusters`` / ``describe_global_clusters``: evaluate the timeline
   first.
 
-Timeline (modelled seconds, read lazily from ``emu.clock`` on every describe)
+Two more fix moto bugs (moto 5.2.5; the reproductions run under ``mock_aws()`` with
+``rds = boto3.client("rds", region_name="us-east-1")``):
+
+* ``RDSResponse.describe_global_clusters`` ignores ``GlobalClusterIdentifier``::
+
+      rds.create_global_cluster(GlobalClusterIdentifier="g1", Engine="aurora-postgresql")
+      rds.create_global_cluster(GlobalClusterIdentifier="g2", Engine="aurora-postgresql")
+      rds.describe_global_clusters(GlobalClusterIdentifier="g1")  # moto: g1 and g2
+      rds.describe_global_clusters(GlobalClusterIdentifier="nope")  # moto: g1 and g2
+
+  AWS returns only ``g1``, and ``GlobalClusterNotFoundFault`` for ``nope``.
+* ``RDSBackend.create_global_cluster`` adds the source cluster as a member but never makes
+  it the writer::
+
+      rds.create_db_cluster(DBClusterIdentifier="c1", Engine="aurora-postgresql",
+                            MasterUsername="a", MasterUserPassword="password1")
+      arn = rds.describe_db_clusters(DBClusterIdentifier="c1")["DBClusters"][0]["DBClusterArn"]
+      rds.create_global_cluster(GlobalClusterIdentifier="g", SourceDBClusterIdentifier=arn)
+      rds.describe_global_clusters(GlobalClusterIdentifier="g")  # moto: IsWriter False
+
+  AWS makes the source cluster the primary: ``IsWriter`` true.
+
+Timeline (modelled seconds, read lazily from ``world.clock`` on every describe)
 -----------------------------------------------------------------------------
 ``t0`` request accepted: GlobalCluster ``Status`` "failing-over" (failover) or
 "switching-over" (switchover); ``FailoverState`` = {Status "pending", FromDbClusterArn,
@@ -26,7 +45,7 @@ ToDbClusterArn, IsDataLossAllowed}.
 ``t0 + aurora_failover_seconds`` (or ``aurora_switchover_seconds``): the target is the
 writer, the old writer a secondary; ``FailoverState`` is gone, ``Status`` "available".
 After a failover with data loss the old primary reports ``SynchronizationStatus``
-"pending-resync" while its region is unreachable (``emu.faults.unreachable_regions``), and
+"pending-resync" while its region is unreachable (``world.faults.unreachable_regions``), and
 "connected" once it is reachable again.
 
 Semantics per https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverGlobalCluster.html:
@@ -38,17 +57,16 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._service_model import validation_problems
+from .._service_model import validation_problems
+from ..world import Service, World, register
 
 if TYPE_CHECKING:
-    from ._patching import Patcher
-    from .core import Emulator
+    from .._patching import Patcher
 
-__all__ = ["AuroraGlobalFailover"]
+__all__ = ["Rds"]
 
 LOG = logging.getLogger(__name__)
 
@@ -75,19 +93,21 @@ class _GlobalOperation:
         return "failing-over" if self.kind == "failover" else "switching-over"
 
 
-class AuroraGlobalFailover:
-    """The Aurora global failover/switchover model. ``emu.rds``."""
+@register
+class Rds(Service):
+    """The Aurora global failover/switchover model. ``world.rds``."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        self._emu = emulator
-        self._lock = threading.RLock()
+    name = "rds"
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
         self._running: dict[int, Any] = {}  # id(GlobalCluster) -> GlobalCluster
 
     # ------------------------------------------------------------------ timeline
 
-    def tick(self) -> None:
+    def _complete_due(self) -> None:
         """Complete every operation whose modelled time has come."""
-        now = self._emu.clock.now()
+        now = self.world.clock.now()
         with self._lock:
             for key, global_cluster in list(self._running.items()):
                 op: _GlobalOperation | None = global_cluster.__dict__.get(_OP_ATTR)
@@ -117,14 +137,14 @@ class AuroraGlobalFailover:
         )
 
     def operation(self, global_cluster: Any) -> _GlobalOperation | None:
-        self.tick()
+        self._complete_due()
         op: _GlobalOperation | None = global_cluster.__dict__.get(_OP_ATTR)
         return op
 
     def _pending_resync(self, cluster: Any) -> bool:
         if not cluster.__dict__.get(_RESYNC_ATTR):
             return False
-        if cluster.region in self._emu.faults.unreachable_regions:
+        if cluster.region in self.world.faults.unreachable_regions:
             return True
         cluster.__dict__.pop(_RESYNC_ATTR, None)
         return False
@@ -147,7 +167,7 @@ class AuroraGlobalFailover:
             RDSClientError,
         )
 
-        self.tick()
+        self._complete_due()
         global_cluster = global_backend.global_clusters.get(global_cluster_identifier)
         if global_cluster is None:
             raise RDSClientError(
@@ -177,7 +197,7 @@ class AuroraGlobalFailover:
                     f"of global cluster {global_cluster.global_cluster_identifier}."
                 )
             if kind == "switchover":
-                if writer.region in self._emu.faults.unreachable_regions:
+                if writer.region in self.world.faults.unreachable_regions:
                     raise InvalidDBClusterStateFault(
                         f"The primary DB cluster {writer.db_cluster_arn} isn't available; "
                         "a switchover needs a healthy primary. Use a failover instead."
@@ -188,8 +208,8 @@ class AuroraGlobalFailover:
                         f"Global cluster {global_cluster.global_cluster_identifier} has members "
                         "that are not synchronized; a switchover needs every member connected.",
                     )
-            latency = self._emu.latency
-            now = self._emu.clock.now()
+            latency = self.world.latency
+            now = self.world.clock.now()
             duration = (
                 latency.aurora_failover_seconds
                 if kind == "failover"
@@ -244,7 +264,7 @@ class AuroraGlobalFailover:
         op = self.operation(global_cluster)
         if op is None:
             return None
-        now = self._emu.clock.now()
+        now = self.world.clock.now()
         return {
             "Status": "pending" if now < op.pending_until else op.active_status,
             "FromDbClusterArn": op.from_cluster.db_cluster_arn,
@@ -277,7 +297,7 @@ class AuroraGlobalFailover:
             return model.failover_state(gc)
 
         def _members(gc: Any) -> list[dict[str, Any]]:
-            model.tick()
+            model._complete_due()
             members: list[dict[str, Any]] = original_members.fget(gc)  # type: ignore[misc]
             by_arn = {m.db_cluster_arn: m for m in gc.members}
             for item in members:
@@ -293,11 +313,11 @@ class AuroraGlobalFailover:
             return global_cluster
 
         def describe_db_clusters(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            model.tick()
+            model._complete_due()
             return original_describe_clusters(backend, *args, **kwargs)
 
         def describe_global_clusters(backend: Any, *args: Any, **kwargs: Any) -> Any:
-            model.tick()
+            model._complete_due()
             return original_describe_globals(backend, *args, **kwargs)
 
         def _action(kind: str) -> Any:

@@ -7,7 +7,7 @@ moto's ASL interpreter really waits: ``WaitFunction._wait_interval`` blocks on
 (``moto/stepfunctions/parser/asl/component/common/retry/retrier_decl.py``). A global
 ``time.sleep`` patch would hang executions, so the patches are narrow:
 
-* ``WaitFunction._wait_interval`` is replaced: the wait advances ``emu.clock`` by the ASL
+* ``WaitFunction._wait_interval`` is replaced: the wait advances ``world.clock`` by the ASL
   seconds and really waits ``seconds * time_scale`` (interruptible by StopExecution, as
   before).
 * ``retrier_decl.time`` (that module's reference to the ``time`` module, nothing else) is
@@ -18,10 +18,11 @@ moto's ASL interpreter really waits: ``WaitFunction._wait_interval`` blocks on
 computes it).
 
 History events, and executions' ``startDate``/``stopDate`` (hence ``$$.Execution.StartTime``),
-are stamped with the modelled wall clock (``emu.utcnow()``): ``EventManager._get_current_timestamp``
-is replaced, and the ``datetime`` module reference of ``parser/models.py`` and
-``parser/backend/execution.py`` is a shim whose ``datetime.now`` is modelled. Stage timings
-read from ``GetExecutionHistory`` are then modelled durations, as on AWS they are real ones.
+are stamped with the modelled wall clock (``world.utcnow()``):
+``EventManager._get_current_timestamp`` is replaced, and the ``datetime`` module reference of
+``parser/models.py`` and ``parser/backend/execution.py`` is a shim whose ``datetime.now`` is
+modelled. Stage timings read from ``GetExecutionHistory`` are then modelled durations, as on
+AWS they are real ones.
 
 Not changed: ``TimeoutSeconds``/``HeartbeatSeconds`` are real seconds in moto's interpreter
 (a ``.waitForTaskToken`` task without a callback blocks that long).
@@ -36,10 +37,12 @@ import time as _time
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from ._patching import Patcher
+from ..world import Service, active, register
 
-__all__ = ["install", "modelled_wait"]
+if TYPE_CHECKING:
+    from .._patching import Patcher
+
+__all__ = ["StepFunctionsTime", "modelled_wait"]
 
 LOG = logging.getLogger(__name__)
 
@@ -47,17 +50,15 @@ LOG = logging.getLogger(__name__)
 def modelled_wait(seconds: float, interrupt: threading.Event | None = None) -> None:
     """Wait ``seconds`` of modelled time through the installed emulator (or really sleep
     when none is installed)."""
-    from .core import active
-
-    emulator = active()
-    if emulator is None:
+    world = active()
+    if world is None:
         if interrupt is not None:
             interrupt.wait(seconds)
         else:
             _time.sleep(seconds)
         return
     LOG.debug("modelled wait of %.3f s", seconds)
-    emulator.wait(max(float(seconds), 0.0), interrupt)
+    world.wait(max(float(seconds), 0.0), interrupt)
 
 
 class _TimeShim(ModuleType):
@@ -79,12 +80,10 @@ class _ModelledDatetime(_dt.datetime):
 
     @classmethod
     def now(cls, tz: _dt.tzinfo | None = None) -> _dt.datetime:  # type: ignore[override]
-        from .core import active
-
-        emulator = active()
-        if emulator is None:
+        world = active()
+        if world is None:
             return _dt.datetime.now(tz)
-        moment = emulator.utcnow()
+        moment = world.utcnow()
         return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
 
 
@@ -100,28 +99,32 @@ class _DatetimeShim(ModuleType):
 
 
 def _history_timestamp() -> _dt.datetime:
-    from .core import active
-
-    emulator = active()
-    return emulator.utcnow() if emulator is not None else _dt.datetime.now(tz=_dt.UTC)
+    world = active()
+    return world.utcnow() if world is not None else _dt.datetime.now(tz=_dt.UTC)
 
 
-def install(patcher: Patcher) -> None:
-    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
-        WaitFunction,
-    )
-    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+@register
+class StepFunctionsTime(Service):
+    """Wait states, Retry intervals and history timestamps in modelled time."""
 
-    def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
-        if wait_seconds > 0:
-            modelled_wait(wait_seconds, env.program_state_event)
+    name = "sfn_time"
 
-    patcher.setattr(WaitFunction, "_wait_interval", _wait_interval)
-    patcher.setattr(EventManager, "_get_current_timestamp", staticmethod(_history_timestamp))
-    from moto.stepfunctions.parser import models as parser_models
-    from moto.stepfunctions.parser.backend import execution as parser_execution
+    def install(self, patcher: Patcher) -> None:
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+            WaitFunction,
+        )
+        from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 
-    for module in (parser_models, parser_execution):
-        patcher.setattr(module, "datetime", _DatetimeShim())
-    patcher.setattr(retrier_decl, "time", _TimeShim())
+        def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
+            if wait_seconds > 0:
+                modelled_wait(wait_seconds, env.program_state_event)
+
+        patcher.setattr(WaitFunction, "_wait_interval", _wait_interval)
+        patcher.setattr(EventManager, "_get_current_timestamp", staticmethod(_history_timestamp))
+        from moto.stepfunctions.parser import models as parser_models
+        from moto.stepfunctions.parser.backend import execution as parser_execution
+
+        for module in (parser_models, parser_execution):
+            patcher.setattr(module, "datetime", _DatetimeShim())
+        patcher.setattr(retrier_decl, "time", _TimeShim())

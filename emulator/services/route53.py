@@ -8,21 +8,23 @@ such as "Success: HTTP Status Code 200, OK" or "Failure: HTTP Status Code 503, S
 Unavailable", and a ``CheckedTime`` spread over the last request interval of modelled time.
 
 Unknown ids raise ``NoSuchHealthCheck`` (moto's backend lookup). Served inside moto, so it
-works under ``mock_aws()`` and in server mode.
+works under ``mock_aws()`` and in server mode. What the checkers see is set by
+:meth:`Route53.set_health`: by a test, or by the emulated checkers
+(:mod:`emulator.services.health_checkers`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from ._patching import Patcher
-    from .core import Emulator
+from ..world import Service, World, register
 
-__all__ = ["CHECKER_REGIONS", "Route53HealthStatus"]
+if TYPE_CHECKING:
+    from .._patching import Patcher
+
+__all__ = ["CHECKER_REGIONS", "Route53"]
 
 # Route 53's default health-checker regions (HealthCheckRegion enum) and the first address
 # block of each region's ROUTE53_HEALTHCHECKS range in https://ip-ranges.amazonaws.com/ip-ranges.json
@@ -47,12 +49,14 @@ class _Health:
     failing_checkers: int | None
 
 
-class Route53HealthStatus:
-    """``emu.route53``: what Route 53's health checkers currently observe."""
+@register
+class Route53(Service):
+    """``world.route53``: what Route 53's health checkers currently observe."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        self._emu = emulator
-        self._lock = threading.Lock()
+    name = "route53"
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
         self._health: dict[str, _Health] = {}
 
     def set_health(
@@ -79,7 +83,7 @@ class Route53HealthStatus:
             failing = 0 if state.healthy else len(regions)
         failing = min(failing, len(regions))
         interval = int(getattr(health_check, "request_interval", 30) or 30)
-        now = self._emu.utcnow()
+        now = self.world.utcnow()
         result: list[dict[str, Any]] = []
         for index, region in enumerate(regions):
             prefix = CHECKER_REGIONS.get(region, "15.177.0.")

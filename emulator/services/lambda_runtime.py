@@ -23,9 +23,15 @@ Per invocation, under one process-wide lock (environment variables are process-g
 
 An exception becomes the payload the Python runtime returns,
 ``{"errorMessage", "errorType", "requestId", "stackTrace"}`` with ``errored=True``, so Step
-Functions' error name is the exception's class name; ``invoke`` reports
-``FunctionError: Unhandled`` (moto says "Handled"). A result that is not JSON serialisable
+Functions' error name is the exception's class name. A result that is not JSON serialisable
 fails with ``Runtime.MarshalError``, as on Lambda.
+
+A moto bug (5.2.5, ``moto/awslambda/models.py`` ``LambdaFunction.invoke``): an uncaught
+exception in a function is reported as ``FunctionError: "Handled"``. With Docker available,
+under ``mock_aws()``, a function whose handler is ``def handler(event, context): raise
+ValueError("x")`` gives ``boto3.client("lambda").invoke(FunctionName="f")["FunctionError"]
+== "Handled"``; the Python runtime on AWS reports an uncaught exception as ``"Unhandled"``.
+The patched ``invoke`` says "Unhandled".
 
 With ``mock_aws(config={"lambda": {"use_docker": False}})`` moto's ``LambdaSimpleBackend``
 (``moto/awslambda_simple/models.py``) echoes the payload instead of invoking; the emulator
@@ -51,10 +57,12 @@ from dataclasses import dataclass, field
 from types import CodeType, ModuleType
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from ._patching import Patcher
+from ..world import Service, register
 
-__all__ = ["ENV_LOCK", "LambdaContext", "install", "invoke_handler", "reset"]
+if TYPE_CHECKING:
+    from .._patching import Patcher
+
+__all__ = ["ENV_LOCK", "Lambda", "LambdaContext", "invoke_handler", "reset"]
 
 LOG = logging.getLogger(__name__)
 
@@ -288,42 +296,46 @@ def invoke_handler(function: Any, event: Any) -> tuple[str, bool, str]:
     return payload, errored, logs
 
 
-def install(patcher: Patcher) -> None:
-    from moto.awslambda.models import LambdaBackend, LambdaFunction
-    from moto.awslambda_simple.models import LambdaSimpleBackend
+@register
+class Lambda(Service):
+    """Lambda functions run in-process, taking ``latency.lambda_task_seconds`` of modelled
+    time each (the handler's own compute costs none)."""
 
-    original_invoke = LambdaFunction.invoke
+    name = "lambda"
 
-    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
-        from .core import active
+    def install(self, patcher: Patcher) -> None:
+        from moto.awslambda.models import LambdaBackend, LambdaFunction
+        from moto.awslambda_simple.models import LambdaSimpleBackend
 
-        emulator = active()
-        began = emulator.clock.now() if emulator is not None else 0.0
-        self.logs_backend.ensure_log_group(self.logs_group_name)
-        payload, errored, logs = invoke_handler(self, event)
-        self.save_logs(logs)
-        if emulator is not None and emulator.latency.lambda_task_seconds > 0:
-            # The task's modelled duration (the handler's own compute costs none).
-            remaining = began + emulator.latency.lambda_task_seconds - emulator.clock.now()
-            if remaining > 0:
-                emulator.wait(remaining)
-        return payload, errored, logs
+        world = self.world
+        original_invoke = LambdaFunction.invoke
 
-    def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> Any:
-        result = original_invoke(self, body, request_headers, response_headers)
-        # The Python runtime reports an uncaught exception as "Unhandled".
-        if response_headers.get("x-amz-function-error") == "Handled":
-            response_headers["x-amz-function-error"] = "Unhandled"
-        return result
+        def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+            began = world.clock.now()
+            self.logs_backend.ensure_log_group(self.logs_group_name)
+            payload, errored, logs = invoke_handler(self, event)
+            self.save_logs(logs)
+            if world.latency.lambda_task_seconds > 0:
+                remaining = began + world.latency.lambda_task_seconds - world.clock.now()
+                if remaining > 0:
+                    world.wait(remaining)
+            return payload, errored, logs
 
-    patcher.setattr(LambdaFunction, "_invoke_lambda", _invoke_lambda)
-    patcher.setattr(LambdaFunction, "invoke", invoke)
-    # mock_aws(config={"lambda": {"use_docker": False}}) selects moto's LambdaSimpleBackend,
-    # whose invoke echoes the payload without running anything: run the handler there too.
-    patcher.setattr(LambdaSimpleBackend, "invoke", LambdaBackend.invoke)
-    _guard_environment_scans(patcher)
-    reset()
-    patcher.defer(reset)
+        def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> Any:
+            result = original_invoke(self, body, request_headers, response_headers)
+            # The Python runtime reports an uncaught exception as "Unhandled".
+            if response_headers.get("x-amz-function-error") == "Handled":
+                response_headers["x-amz-function-error"] = "Unhandled"
+            return result
+
+        patcher.setattr(LambdaFunction, "_invoke_lambda", _invoke_lambda)
+        patcher.setattr(LambdaFunction, "invoke", invoke)
+        # mock_aws(config={"lambda": {"use_docker": False}}) selects moto's LambdaSimpleBackend,
+        # whose invoke echoes the payload without running anything: run the handler there too.
+        patcher.setattr(LambdaSimpleBackend, "invoke", LambdaBackend.invoke)
+        _guard_environment_scans(patcher)
+        reset()
+        patcher.defer(reset)
 
 
 def _guard_environment_scans(patcher: Patcher) -> None:

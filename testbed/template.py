@@ -1,4 +1,4 @@
-"""Read the SAM templates, so that the emulated estate is built from what is deployed.
+"""Read the SAM templates, so that the local estate is built from what is deployed.
 
 CloudFormation short-form tags become their long form, the way CloudFormation reads them:
 ``!Ref X`` -> ``{"Ref": "X"}``, ``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``, ``!Sub s`` ->

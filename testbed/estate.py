@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from emulator.health_endpoints import HealthEndpoints
-from emulator.template import (
+from testbed.health_endpoints import HealthEndpoints
+from testbed.template import (
     STATE_MACHINE,
     function_specs,
     load_template,
@@ -243,11 +243,11 @@ class LocalEstate:
                     }
                 ],
             )
-        monitoring = self.emulator.monitoring
-        monitoring.watch_regions("us-east-1", *spec.regions)
+        self.emulator.watch_regions("us-east-1", *spec.regions)
+        checkers = self.emulator.health_checkers
         for region in spec.regions:
-            monitoring.watch_route53(self.health_check_ids[region], self.health.url(region))
-            monitoring.watch_accelerator(self.endpoint_group_arns[region], self.health.url(region))
+            checkers.watch_route53(self.health_check_ids[region], self.health.url(region))
+            checkers.watch_accelerator(self.endpoint_group_arns[region], self.health.url(region))
 
     def _build_database(self) -> None:
         spec = self.spec

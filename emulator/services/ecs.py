@@ -18,21 +18,21 @@ Patches ``EC2ContainerServiceBackend.create_service`` / ``update_service`` /
   one stays ACTIVE (its tasks still serving) until the new one completes.
 * Scale-in is immediate ("has stopped N running tasks").
 
-Evaluated lazily from ``emu.clock`` whenever a service is described or updated.
+Evaluated lazily from ``world.clock`` whenever a service is described or updated.
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from ._patching import Patcher
-    from .core import Emulator
+from ..world import Service, register
 
-__all__ = ["EcsRollouts"]
+if TYPE_CHECKING:
+    from .._patching import Patcher
+
+__all__ = ["Ecs"]
 
 _ATTR = "_emulator_rollout"
 
@@ -44,18 +44,17 @@ class _Rollout:
     started_tasks: int
 
 
-class EcsRollouts:
-    """``emu.ecs``: in-flight ECS service rollouts."""
+@register
+class Ecs(Service):
+    """``world.ecs``: in-flight ECS service rollouts."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        self._emu = emulator
-        self._lock = threading.RLock()
+    name = "ecs"
 
     # -------------------------------------------------------------------- model
 
     def _event(self, service: Any, message: str) -> None:
         service.events.insert(
-            0, {"id": str(uuid.uuid4()), "createdAt": self._emu.utcnow(), "message": message}
+            0, {"id": str(uuid.uuid4()), "createdAt": self.world.utcnow(), "message": message}
         )
 
     @staticmethod
@@ -65,10 +64,10 @@ class EcsRollouts:
                 return deployment  # type: ignore[no-any-return]
         return None
 
-    def tick(self, backend: Any, service: Any) -> None:
+    def _settle(self, backend: Any, service: Any) -> None:
         with self._lock:
             rollout: _Rollout | None = service.__dict__.get(_ATTR)
-            if rollout is None or self._emu.clock.now() < rollout.done_at:
+            if rollout is None or self.world.clock.now() < rollout.done_at:
                 return
             self._complete(backend, service, rollout)
 
@@ -92,7 +91,7 @@ class EcsRollouts:
                     "pendingCount": 0,
                     "rolloutState": "COMPLETED",
                     "rolloutStateReason": f"ECS deployment {primary['id']} completed.",
-                    "updatedAt": self._emu.utcnow(),
+                    "updatedAt": self.world.utcnow(),
                 }
             )
         del service.__dict__[_ATTR]
@@ -109,7 +108,7 @@ class EcsRollouts:
         if existing is not None and existing.target == desired and not new_deployment:
             return  # the same scale-out is already under way
         cluster = backend.clusters.get(service.cluster_name)
-        now_dt = self._emu.utcnow()
+        now_dt = self.world.utcnow()
         primary = self._primary(service)
         if new_deployment and primary is not None:
             primary["status"] = "ACTIVE"
@@ -167,7 +166,7 @@ class EcsRollouts:
             )
         service.__dict__[_ATTR] = _Rollout(
             target=desired,
-            done_at=self._emu.clock.now() + self._emu.latency.ecs_task_start_seconds,
+            done_at=self.world.clock.now() + self.world.latency.ecs_task_start_seconds,
             started_tasks=pending,
         )
 
@@ -193,7 +192,7 @@ class EcsRollouts:
             service_name = str(service_properties.get("service", "")).split("/")[-1]
             with model._lock:
                 before = backend._get_service(cluster_str, service_name)
-                model.tick(backend, before)
+                model._settle(backend, before)
                 running, pending = before.running_count, before.pending_count
                 old_task_definition = before.task_definition
                 desired = service_properties.get("desired_count")
@@ -215,7 +214,7 @@ class EcsRollouts:
         def describe_services(backend: Any, *args: Any, **kwargs: Any) -> Any:
             services, failures = original_describe(backend, *args, **kwargs)
             for service in services:
-                model.tick(backend, service)
+                model._settle(backend, service)
             return services, failures
 
         patcher.setattr(EC2ContainerServiceBackend, "create_service", create_service)

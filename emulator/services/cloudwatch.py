@@ -1,0 +1,222 @@
+"""CloudWatch metric alarms that evaluate, and whose state changes reach EventBridge.
+
+moto stores metrics and alarms but never evaluates an alarm, and an alarm's state change
+(``SetAlarmState`` included) goes nowhere.
+
+* **Evaluation** (:meth:`CloudWatch.tick`): once a modelled minute, each metric alarm of the
+  world's regions looks at its last ``EvaluationPeriods`` complete periods (statistic per
+  period, ``DatapointsToAlarm`` of them breaching -> ALARM; ``TreatMissingData`` for empty
+  periods). A datapoint counts in the period of its *modelled arrival* (stamped by the
+  patched ``put_metric_data``): its ``Timestamp`` stays what the caller gave (handlers use
+  the real clock), so API reads are unchanged. Metric-math and composite alarms are not
+  modelled. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+* **State changes reaching EventBridge**: every change (an evaluation or ``SetAlarmState``)
+  puts the "CloudWatch Alarm State Change" event, shaped as AWS sends it, on the default bus
+  of the alarm's region (:meth:`emulator.services.eventbridge.EventBridge.dispatch`), and is an
+  "alarm" notice.
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..clock import next_multiple
+from ..world import EVALUATE, Service, default_account, register
+
+if TYPE_CHECKING:
+    from .._patching import Patcher
+    from ..world import World
+    from .eventbridge import EventBridge
+
+__all__ = ["EVALUATION_INTERVAL", "CloudWatch"]
+
+EVALUATION_INTERVAL = 60.0  # CloudWatch evaluates metric alarms once a minute
+_MODELLED_AT = "_emulator_modelled_at"
+_COMPARE: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    "GreaterThanOrEqualToThreshold": ("greater than or equal to", lambda v, t: v >= t),
+    "GreaterThanThreshold": ("greater than", lambda v, t: v > t),
+    "LessThanThreshold": ("less than", lambda v, t: v < t),
+    "LessThanOrEqualToThreshold": ("less than or equal to", lambda v, t: v <= t),
+}
+_STATISTICS: dict[str, Callable[[list[float]], float]] = {
+    "Minimum": min,
+    "Maximum": max,
+    "Sum": sum,
+    "SampleCount": lambda values: float(len(values)),
+    "Average": lambda values: sum(values) / len(values),
+}
+
+
+@register
+class CloudWatch(Service):
+    """``world.cloudwatch``. See the module docstring."""
+
+    name = "cloudwatch"
+    tick_phase = EVALUATE
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
+        self._next_evaluation: float | None = None
+        self._alarm_seen: dict[str, float] = {}  # alarm ARN -> when evaluation first saw it
+
+    # ------------------------------------------------------------------------ evaluation
+
+    def tick(self) -> None:
+        """Evaluate the alarms if a minute boundary has passed since the last evaluation."""
+        now = self.world.clock.now()
+        if self._next_evaluation is None:
+            self._next_evaluation = next_multiple(now, EVALUATION_INTERVAL)
+        if now >= self._next_evaluation:
+            self._evaluate_alarms(now)
+            self._next_evaluation = next_multiple(now, EVALUATION_INTERVAL)
+
+    def _evaluate_alarms(self, now: float) -> None:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        account = default_account()
+        for region in sorted(self.world.regions):
+            backend = cloudwatch_backends[account][region]
+            for alarm in list(backend.alarms.values()):
+                if not alarm.metric_name or not alarm.period:
+                    continue  # metric-math and composite alarms are not modelled
+                # A new alarm keeps its initial state until its whole evaluation range lies
+                # after its creation (no verdict on periods from before it existed).
+                seen = self._alarm_seen.setdefault(alarm.alarm_arn, now)
+                if now - seen < float(alarm.period) * int(alarm.evaluation_periods):
+                    continue
+                verdict = self._verdict(backend, alarm, now)
+                if verdict is None:
+                    continue
+                state, reason, reason_data = verdict
+                if state != alarm.state_value:
+                    alarm.update_state(reason, json.dumps(reason_data), state)
+
+    def _verdict(
+        self, backend: Any, alarm: Any, now: float
+    ) -> tuple[str, str, dict[str, Any]] | None:
+        period = float(alarm.period)
+        periods = int(alarm.evaluation_periods)
+        needed = int(alarm.datapoints_to_alarm or periods)
+        end = math.floor(now / period) * period  # the last complete period ends here
+        start = end - periods * period
+        dimensions = [{"Name": d.name, "Value": d.value} for d in alarm.dimensions]
+        buckets: list[list[float]] = [[] for _ in range(periods)]
+        for datum in backend.metric_data:
+            at = datum.__dict__.get(_MODELLED_AT)
+            if at is None or not start <= at < end:
+                continue
+            if not datum.filter(alarm.namespace, alarm.metric_name, dimensions):
+                continue
+            buckets[int((at - start) // period)].append(float(datum.value))
+        statistic = _STATISTICS.get(alarm.statistic, _STATISTICS["Average"])
+        present = [statistic(bucket) for bucket in buckets if bucket]
+        words, compare = _COMPARE[alarm.comparison_operator]
+        threshold = float(alarm.threshold)
+        treat = alarm.treat_missing_data or "missing"
+        breaching = sum(1 for v in present if compare(v, threshold))
+        if treat == "breaching":
+            breaching += periods - len(present)
+        reason_data = {
+            "version": "1.0",
+            "queryDate": self.world.utcnow().strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+            "statistic": alarm.statistic,
+            "period": int(period),
+            "recentDatapoints": present,
+            "threshold": threshold,
+        }
+        if breaching >= needed:
+            reason = (
+                f"Threshold Crossed: {breaching} out of the last {periods} datapoints were "
+                f"{words} the threshold ({threshold}) (minimum {needed} datapoints for "
+                "OK -> ALARM transition)."
+            )
+            return "ALARM", reason, reason_data
+        if not present and treat in ("missing", "ignore"):
+            if treat == "ignore":
+                return None
+            reason = f"Insufficient Data: {periods} datapoints were unknown."
+            return "INSUFFICIENT_DATA", reason, reason_data
+        reason = (
+            f"Threshold Crossed: {len(present) - breaching} out of the last {periods} "
+            f"datapoints were not {words} the threshold ({threshold})."
+        )
+        return "OK", reason, reason_data
+
+    # --------------------------------------------------------------------- state changes
+
+    def alarm_changed(self, alarm: Any, previous: dict[str, Any]) -> None:
+        """Called by the patched ``Alarm.update_state`` after a state change."""
+        account, region = alarm.alarm_arn.split(":")[4], alarm.region_name
+        detail = {
+            "alarmName": alarm.name,
+            "state": {
+                "value": alarm.state_value,
+                "reason": alarm.state_reason,
+                "reasonData": alarm.state_reason_data or "{}",
+                "timestamp": _alarm_time(self.world.utcnow()),
+            },
+            "previousState": previous,
+            "configuration": {
+                "description": alarm.description or "",
+                "metrics": [
+                    {
+                        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, alarm.alarm_arn)),
+                        "metricStat": {
+                            "metric": {
+                                "namespace": alarm.namespace,
+                                "name": alarm.metric_name,
+                                "dimensions": {d.name: d.value for d in alarm.dimensions},
+                            },
+                            "period": int(alarm.period or 60),
+                            "stat": alarm.statistic,
+                        },
+                        "returnData": True,
+                    }
+                ],
+            },
+        }
+        state = {"region": region, "reason": alarm.state_reason}
+        self.world.notify("alarm", alarm.name, alarm.state_value, state)
+        events: EventBridge = self.world.service("eventbridge")
+        kind, source = "CloudWatch Alarm State Change", "aws.cloudwatch"
+        event = events.event(kind, source, account, region, [alarm.alarm_arn], detail)
+        events.dispatch(account, region, "default", event)
+
+    # --------------------------------------------------------------------------- install
+
+    def install(self, patcher: Patcher) -> None:
+        from moto.cloudwatch.models import Alarm, CloudWatchBackend
+
+        cloudwatch = self
+        original_update = Alarm.update_state
+        original_put = CloudWatchBackend.put_metric_data
+
+        def update_state(alarm: Any, reason: str, reason_data: str, state_value: str) -> None:
+            previous = {
+                "value": alarm.state_value,
+                "reason": alarm.state_reason,
+                "reasonData": alarm.state_reason_data or "{}",
+                "timestamp": _alarm_time(alarm.state_updated_timestamp),
+            }
+            original_update(alarm, reason, reason_data, state_value)
+            if state_value != previous["value"]:
+                cloudwatch.alarm_changed(alarm, previous)
+
+        def put_metric_data(backend: Any, namespace: str, metric_data: Any) -> None:
+            before = len(backend.metric_data)
+            original_put(backend, namespace, metric_data)
+            now = cloudwatch.world.clock.now()
+            for datum in backend.metric_data[before:]:
+                datum.__dict__[_MODELLED_AT] = now
+
+        patcher.setattr(Alarm, "update_state", update_state)
+        patcher.setattr(CloudWatchBackend, "put_metric_data", put_metric_data)
+
+
+def _alarm_time(moment: Any) -> str:
+    return str(moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000")

@@ -1,0 +1,203 @@
+"""The modelled world every emulated service shares, and the registry of services.
+
+A :class:`World` holds what the services have in common: the clock (modelled seconds), the
+latency model, injected faults, the regions whose alarms and schedules run, and the notices
+of what happened (for whoever follows along). It also holds one instance of every
+registered service, found by name at run time: ``world.service("eventbridge")``, or, for
+callers, ``world.eventbridge``.
+
+A service is one module in :mod:`emulator.services` with a :class:`Service` subclass that
+registers itself when its module is imported::
+
+    @register
+    class Route53(Service):
+        name = "route53"
+
+        def install(self, patcher: Patcher) -> None: ...
+
+Services import this module, never :mod:`emulator.core` nor each other at run time: they
+reach another service through ``self.world.service(name)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from .faults import Faults
+
+if TYPE_CHECKING:
+    from ._patching import Patcher
+    from .clock import Clock
+    from .latency import LatencyModel
+
+__all__ = [
+    "EVALUATE",
+    "OBSERVE",
+    "SCHEDULE",
+    "Notice",
+    "Service",
+    "World",
+    "active",
+    "default_account",
+    "register",
+]
+
+LOG = logging.getLogger(__name__)
+
+# World.tick() runs the services' tick() in this order: what the checkers observe becomes
+# metrics, schedules fire, then alarms are evaluated on what is there.
+OBSERVE, SCHEDULE, EVALUATE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing that happened in the modelled world, for whoever follows along."""
+
+    at: float  # modelled seconds (world.clock)
+    kind: str  # health-check | accelerator-health | alarm | delivery | delivery-failed | schedule
+    subject: str  # the health check id, endpoint group ARN, alarm name, rule name...
+    state: str  # "healthy"/"unhealthy", the alarm state, the target ARN...
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Service:
+    """One emulated AWS service (or one concern of one). See the module docstring."""
+
+    name: ClassVar[str]
+    #: When :meth:`World.tick` runs :meth:`tick` (lower first); None: nothing happens by itself.
+    tick_phase: ClassVar[int | None] = None
+    #: The boto3 service this one answers in full, in place of moto (None: it patches moto).
+    serves: ClassVar[str | None] = None
+    #: Regions where that API has an endpoint (empty: every region).
+    endpoint_regions: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self._lock = threading.RLock()  # guards the service's own state
+
+    def install(self, patcher: Patcher) -> None:
+        """Apply this service's patches (``Emulator.uninstall`` reverts them)."""
+
+    def tick(self) -> None:
+        """Do what is due at ``world.clock.now()`` (services with a ``tick_phase``)."""
+
+    def handle(self, operation: str, params: dict[str, Any], account_id: str) -> dict[str, Any]:
+        """Serve one call of the API named by ``serves`` (parsed response body)."""
+        raise NotImplementedError(f"{self.name} serves no API")
+
+
+S = TypeVar("S", bound=type[Service])
+
+_REGISTRY: dict[str, type[Service]] = {}
+
+
+def register(cls: S) -> S:
+    """Class decorator: make ``cls`` one of the services every new world carries."""
+    known = _REGISTRY.get(cls.name)
+    if known is not None and known.__qualname__ != cls.__qualname__:
+        raise ValueError(f"two services named {cls.name!r}: {known} and {cls}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def default_account() -> str:
+    """The account moto serves by default (``MOTO_ACCOUNT_ID``)."""
+    return os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
+
+
+class World:
+    """The shared modelled world and its services. See the module docstring."""
+
+    def __init__(self, clock: Clock, latency: LatencyModel) -> None:
+        self.clock = clock
+        self.latency = latency
+        self.faults = Faults()
+        #: Regions whose alarms are evaluated and whose schedules fire.
+        self.regions: set[str] = set()
+        self.listeners: list[Callable[[Notice], None]] = []
+        self.notices: list[Notice] = []
+        self._epoch = dt.datetime.now(dt.UTC)
+        self._tick_lock = threading.RLock()
+        self._services: dict[str, Service] = {
+            name: cls(self) for name, cls in sorted(_REGISTRY.items())
+        }
+
+    # ----------------------------------------------------------------------- services
+
+    def service(self, name: str) -> Any:
+        """The world's instance of the service registered as ``name``."""
+        try:
+            return self._services[name]
+        except KeyError:
+            raise LookupError(f"no emulated service {name!r}") from None
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for names that are not attributes: world.route53 is world.service("route53").
+        services = self.__dict__.get("_services", {})
+        if name in services:
+            return services[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute or service {name!r}")
+
+    @property
+    def services(self) -> list[Service]:
+        return list(self._services.values())
+
+    # --------------------------------------------------------------------------- time
+
+    @property
+    def time_scale(self) -> float:
+        """Real seconds slept per modelled second of a wait."""
+        return self.clock.time_scale
+
+    def utcnow(self) -> dt.datetime:
+        """The modelled wall-clock time: creation time + ``clock.now()`` seconds (UTC)."""
+        return self._epoch + dt.timedelta(seconds=self.clock.now())
+
+    def wait(self, seconds: float, interrupt: threading.Event | None = None) -> None:
+        """Let ``seconds`` of modelled time pass (paced by the clock's time_scale)."""
+        self.clock.sleep(seconds, interrupt)
+
+    def tick(self) -> None:
+        """Do everything due at the current modelled time (checks, schedules, alarms).
+
+        Nothing moves time here: call it from a loop that also advances the clock."""
+        with self._tick_lock:
+            due = [s for s in self._services.values() if s.tick_phase is not None]
+            for service in sorted(due, key=lambda s: s.tick_phase or 0):
+                service.tick()
+
+    # ---------------------------------------------------------------------- the rest
+
+    def watch_regions(self, *regions: str) -> None:
+        """Evaluate the alarms and fire the schedules of these regions too."""
+        self.regions.update(regions)
+
+    def notify(self, kind: str, subject: str, state: str, detail: dict[str, Any]) -> None:
+        """Record a :class:`Notice` and tell the listeners (a listener never breaks the world)."""
+        notice = Notice(self.clock.now(), kind, subject, state, detail)
+        self.notices.append(notice)
+        LOG.debug("%s", notice)
+        for listener in list(self.listeners):
+            try:
+                listener(notice)
+            except Exception:  # a display must never break the modelled world
+                LOG.exception("notice listener failed")
+
+
+_ACTIVE: World | None = None
+
+
+def active() -> World | None:
+    """The installed emulator's world, or None."""
+    return _ACTIVE
+
+
+def _set_active(world: World | None) -> None:
+    global _ACTIVE
+    _ACTIVE = world
