@@ -109,6 +109,8 @@ class Emulator(world.World):
         discover_services()
         super().__init__(clock, latency)
         self._served = {s.serves: s for s in self.services if s.serves is not None}
+        base = world.Service.check_call
+        self._checkers = [s for s in self.services if type(s).check_call is not base]
         self._patcher = Patcher()
         self._registered_sessions: list[Any] = []
         self._installed = False
@@ -206,6 +208,11 @@ class Emulator(world.World):
         if regions and client_region not in regions:
             # The API has no endpoint in this region: its hostname does not resolve.
             raise EndpointConnectionError(endpoint_url=url)
+        try:
+            for checker in self._checkers:
+                checker.check_call(service, operation, params, region)
+        except EmulatedServiceError as exc:
+            return error_response(url, exc.code, exc.message, exc.status or 400)
         rule = self.faults.take(service, operation, region)
         if rule is not None:
             LOG.debug("injecting %s into %s.%s (%s)", rule.code, service, operation, region)

@@ -87,6 +87,12 @@ class Service:
     def tick(self) -> None:
         """Do what is due at ``world.clock.now()`` (services with a ``tick_phase``)."""
 
+    def check_call(self, service: str, operation: str, params: dict[str, Any], region: str) -> None:
+        """Refuse one call of any service before moto sees it (raise ``EmulatedServiceError``).
+
+        ``params`` is what botocore serialised (``params["body"]``); ``region`` where it goes.
+        """
+
     def handle(self, operation: str, params: dict[str, Any], account_id: str) -> dict[str, Any]:
         """Serve one call of the API named by ``serves`` (parsed response body)."""
         raise NotImplementedError(f"{self.name} serves no API")

@@ -30,6 +30,9 @@ from testbed.template import (
 )
 
 if TYPE_CHECKING:
+    from failover.config import EstateConfig
+    from failover.estate_view import EstateView
+
     from emulator import Emulator
 
 ACCOUNT = "123456789012"
@@ -50,6 +53,8 @@ class EstateSpec:
     cooldown_minutes: int = 30
     max_switchover_lag_seconds: float = 5.0
     approval_for_automatic: bool = False
+    topology: str = "active-passive"
+    witness: str = "us-east-2"  # the failover table's MRSC witness (template LeaseWitnessRegion)
     # Wire the automatic path as deployed: health checkers probing the /health endpoints,
     # alarm evaluation, the forwarding and trigger rules, the probe schedule (the drill).
     automatic_triggers: bool = False
@@ -95,20 +100,6 @@ class EstateSpec:
         return f"{self.name}-failover"
 
 
-@dataclass
-class Snapshot:
-    """The estate's state as an operator would check it after a run."""
-
-    writer_region: str | None
-    global_cluster_status: str
-    dials: dict[str, float]
-    desired: dict[str, int]
-    running: dict[str, int]
-    active_parameter: dict[str, str | None]
-    lock_holder: dict[str, str | None]
-    dns: dict[str, str]
-
-
 class LocalEstate:
     """Builds the estate inside an active ``mock_aws`` with the emulator installed."""
 
@@ -149,8 +140,8 @@ class LocalEstate:
             self.client("ssm", region).put_parameter(
                 Name=spec.parameter, Value=spec.primary, Type="String", Overwrite=True
             )
-            self._build_table(region)
             self._build_topic(region)
+        self._build_table()
         self.publish_replication_lag(spec.replication_lag_ms)
         role = self.client("iam", spec.primary).create_role(
             RoleName=f"{spec.name}-failover-role",
@@ -434,23 +425,24 @@ class LocalEstate:
                 AlarmName=spec.probe_alarm(region), StateValue="OK", StateReason="healthy"
             )
 
-    def _build_table(self, region: str) -> None:
+    def _build_table(self) -> None:
+        """The failover table as the primary's control-plane stack creates it: a global table
+        with multi-Region strong consistency, replicas in both regions and a witness."""
         definition = table_definition(self.template)
-        ddb = self.client("dynamodb", region)
+        spec = self.spec
+        ddb = self.client("dynamodb", spec.primary)
         ddb.create_table(
-            TableName=self.spec.table_name,
+            TableName=spec.table_name,
             KeySchema=definition["KeySchema"],
             AttributeDefinitions=definition["AttributeDefinitions"],
             BillingMode="PAY_PER_REQUEST",
         )
-        if definition["TimeToLiveAttribute"]:
-            ddb.update_time_to_live(
-                TableName=self.spec.table_name,
-                TimeToLiveSpecification={
-                    "Enabled": True,
-                    "AttributeName": definition["TimeToLiveAttribute"],
-                },
-            )
+        ddb.update_table(
+            TableName=spec.table_name,
+            ReplicaUpdates=[{"Create": {"RegionName": spec.secondary}}],
+            GlobalTableWitnessUpdates=[{"Create": {"RegionName": spec.witness}}],
+            MultiRegionConsistency="STRONG",
+        )
 
     def _build_topic(self, region: str) -> None:
         sns = self.client("sns", region)
@@ -468,6 +460,7 @@ class LocalEstate:
         spec = self.spec
         return {
             "estate_name": spec.name,
+            "topology": spec.topology,
             "global_cluster_id": spec.global_cluster_id,
             "active_region_parameter": spec.parameter,
             "hosted_zone_id": self.hosted_zone_id,
@@ -491,19 +484,23 @@ class LocalEstate:
             },
         }
 
+    @property
+    def lease_seconds(self) -> int:
+        """The template's LEASE_SECONDS (a literal in Globals)."""
+        globals_env = self.template["Globals"]["Function"]["Environment"]["Variables"]
+        return int(globals_env["LEASE_SECONDS"])
+
     def _environment(self, region: str) -> dict[str, str]:
         spec = self.spec
         return {
             "ESTATE_CONFIG": json.dumps(self.estate_config()),
             "FAILOVER_TABLE_NAME": spec.table_name,
             "FAILOVER_TOPIC_ARN": self.topic_arns[region],
-            "STATE_MACHINE_NAME": spec.state_machine_name,
             "COOLDOWN_MINUTES": str(spec.cooldown_minutes),
-            "LOCK_TTL_SECONDS": "3600",
             "MAX_SWITCHOVER_LAG_SECONDS": str(spec.max_switchover_lag_seconds),
             "OUTAGE_QUORUM": "2",
             "APPROVAL_FOR_AUTOMATIC": "true" if spec.approval_for_automatic else "false",
-            "METRICS_NAMESPACE": "FailoverControlPlane",
+            "POWERTOOLS_TRACE_DISABLED": "true",
         }
 
     def _build_functions(self, region: str, role: str) -> None:
@@ -536,8 +533,16 @@ class LocalEstate:
         self.function_arns[region] = arns
 
     def _build_state_machine(self, region: str, role: str) -> None:
-        values = {}
+        # The template's substitutions that are not function ARNs, as CloudFormation resolves
+        # them here (tests/template checks that these are all there are).
+        values = {
+            "Partition": "aws",
+            "FailoverTableName": self.spec.table_name,
+            "LeaseSeconds": str(self.lease_seconds),
+        }
         for key, value in state_machine_substitutions(self.template).items():
+            if key in values:
+                continue
             logical_id = key.removesuffix("Arn")
             if logical_id not in self.function_arns[region]:
                 raise KeyError(f"substitution {key}={value} names no function")
@@ -591,15 +596,12 @@ class LocalEstate:
         return self.wait(self.start(region, payload), timeout)
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
-        sfn = self.client("stepfunctions", execution_arn.split(":")[3])
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-        while True:
-            page = sfn.get_execution_history(**kwargs)
-            events.extend(page["events"])
-            if not page.get("nextToken"):
-                return events
-            kwargs["nextToken"] = page["nextToken"]
+        """The execution's history, read as the product reads it (failover.history)."""
+        from failover import history
+
+        return history.history(
+            self.client("stepfunctions", execution_arn.split(":")[3]), execution_arn
+        )
 
     def outage(self, region: str, *, observers: tuple[str, ...] = ("all",)) -> None:
         """Make ``region`` fail as the observers would see it.
@@ -690,50 +692,29 @@ class LocalEstate:
         }
 
     # --- reading ----------------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
-        spec = self.spec
-        rds = self.client("rds", spec.primary)
-        cluster = rds.describe_global_clusters(GlobalClusterIdentifier=spec.global_cluster_id)[
-            "GlobalClusters"
-        ][0]
-        writer = next(
-            (m["DBClusterArn"] for m in cluster["GlobalClusterMembers"] if m["IsWriter"]), None
+    def config(self) -> EstateConfig:
+        from failover.config import EstateConfig
+
+        return EstateConfig.from_dict(self.estate_config())
+
+    def view(self, reader: str | None = None) -> EstateView:
+        """Where the estate stands, read as the product reads it (failover.estate_view)."""
+        from failover import estate_view
+
+        return estate_view.observe(
+            self.config(), self.client, reader or self.spec.secondary, table=self.spec.table_name
         )
-        ga = self.client("globalaccelerator", "us-west-2")
-        dials, desired, running, parameter, holder = {}, {}, {}, {}, {}
-        for region in spec.regions:
-            group = ga.describe_endpoint_group(EndpointGroupArn=self.endpoint_group_arns[region])
-            dials[region] = float(group["EndpointGroup"]["TrafficDialPercentage"])
-            service = self.client("ecs", region).describe_services(
-                cluster=spec.cluster_id(region), services=[f"{spec.name}-web"]
-            )["services"][0]
-            desired[region] = int(service["desiredCount"])
-            running[region] = int(service["runningCount"])
-            parameter[region] = self.client("ssm", region).get_parameter(Name=spec.parameter)[
-                "Parameter"
-            ]["Value"]
-            item = self.client("dynamodb", region).get_item(
-                TableName=spec.table_name, Key={"pk": {"S": "LOCK"}, "sk": {"S": "FAILOVER"}}
-            )
-            holder[region] = item["Item"]["holder"]["S"] if "Item" in item else None
+
+    def dns(self) -> dict[str, str]:
+        """The latency records' alias targets by set identifier."""
         records = self.client("route53", "us-east-1").list_resource_record_sets(
             HostedZoneId=self.hosted_zone_id
         )["ResourceRecordSets"]
-        dns = {
+        return {
             r["SetIdentifier"]: r["AliasTarget"]["DNSName"].rstrip(".")
             for r in records
             if r.get("SetIdentifier") and "AliasTarget" in r
         }
-        return Snapshot(
-            writer_region=writer.split(":")[3] if writer else None,
-            global_cluster_status=cluster["Status"],
-            dials=dials,
-            desired=desired,
-            running=running,
-            active_parameter=parameter,
-            lock_holder=holder,
-            dns=dns,
-        )
 
     def audit_rows(self, region: str) -> list[dict[str, Any]]:
         """The audit rows, newest last, as plain Python values."""
@@ -748,7 +729,7 @@ class LocalEstate:
         return [{key: deserialize(value) for key, value in item.items()} for item in items]
 
     def notices(self, region: str) -> list[dict[str, Any]]:
-        """Drain the SNS notices delivered so far: [{"subject", "kind", "message"}]."""
+        """Drain the SNS notices delivered so far: [{"subject", "kind", "text", "detail"}]."""
         sqs = self.client("sqs", region)
         found: list[dict[str, Any]] = []
         while True:
@@ -759,9 +740,14 @@ class LocalEstate:
                 return found
             for message in batch:
                 envelope = json.loads(message["Body"])
-                body = json.loads(envelope["Message"])
+                attributes = envelope.get("MessageAttributes") or {}
                 found.append(
-                    {"subject": envelope.get("Subject"), "kind": body.get("kind"), "message": body}
+                    {
+                        "subject": envelope.get("Subject"),
+                        "kind": attributes.get("kind", {}).get("Value"),
+                        "text": envelope.get("Message"),
+                        "detail": json.loads(attributes.get("detail", {}).get("Value") or "{}"),
+                    }
                 )
                 sqs.delete_message(
                     QueueUrl=self.queue_urls[region], ReceiptHandle=message["ReceiptHandle"]

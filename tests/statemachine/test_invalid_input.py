@@ -83,7 +83,7 @@ CASES = [
 def test_invalid_manual_input_fails_first_with_a_named_error(
     estate: LocalEstate, region: str, payload: Any, error: str, field: str
 ) -> None:
-    before = estate.snapshot()
+    before = estate.view()
     estate.notices(region)  # drain
 
     described = estate.run(region, payload)
@@ -93,7 +93,7 @@ def test_invalid_manual_input_fails_first_with_a_named_error(
     cause = json.loads(described["cause"])
     assert cause["errorType"] == error
     assert cause["errorMessage"].startswith(f"{field}:"), cause["errorMessage"]
-    assert estate.snapshot() == before
+    assert estate.view() == before
     assert estate.audit_rows(region) == []
     entered = [
         e["stateEnteredEventDetails"]["name"]
@@ -103,4 +103,4 @@ def test_invalid_manual_input_fails_first_with_a_named_error(
     assert entered == ["ValidateInput", "NotifyInvalidInput", "RejectInput"]
     (notice,) = estate.notices(region)
     assert notice["kind"] == "invalid_input"
-    assert notice["message"]["error"]["error"] == error
+    assert notice["detail"]["error"]["error"] == error

@@ -29,8 +29,7 @@ ASL_WRAPPER = "asl-wrapper.json"
 # docs/DESIGN.md, "One name per concept": logical id -> handler module.
 MACHINE_FUNCTIONS = {
     "ValidateInputFunction": "validate_input",
-    "AcquireLockFunction": "acquire_lock",
-    "CheckCooldownFunction": "check_cooldown",
+    "InspectLeaseFunction": "inspect_lease",
     "ConfirmOutageFunction": "confirm_outage",
     "PreflightFunction": "preflight",
     "RequestApprovalFunction": "request_approval",
@@ -44,9 +43,12 @@ MACHINE_FUNCTIONS = {
     "VerifyFailoverFunction": "verify_failover",
     "RecordOutcomeFunction": "record_outcome",
     "NotifyFunction": "notify",
-    "ReleaseLockFunction": "release_lock",
 }
-FUNCTIONS = {**MACHINE_FUNCTIONS, "ProbeHealthFunction": "probe_health"}
+FUNCTIONS = {
+    **MACHINE_FUNCTIONS,
+    "ProbeHealthFunction": "probe_health",
+    "CloseRunFunction": "close_run",
+}
 
 
 def tool_env() -> dict[str, str]:
@@ -164,16 +166,21 @@ class ToolRuns:
 ACCOUNT = "123456789012"
 
 
+# What CloudFormation resolves the other substitutions to in the commercial partition.
+_RESOLVED = {"Partition": "aws", "FailoverTableName": "shop-failover"}
+
+
 def dummy_substitution_values(substitutions: dict[str, Any]) -> dict[str, str]:
     """A plausible value per DefinitionSubstitution (function ARNs for ${XFunctionArn})."""
     values = {}
-    for key in substitutions:
+    for key, value in substitutions.items():
         name = key.removesuffix("Arn")
-        values[key] = (
-            f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
-            if key.endswith("FunctionArn")
-            else f"dummy-{name}"
-        )
+        if key.endswith("FunctionArn"):
+            values[key] = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
+        elif isinstance(value, str):
+            values[key] = value  # a literal (LeaseSeconds)
+        else:
+            values[key] = _RESOLVED[key]
     return values
 
 

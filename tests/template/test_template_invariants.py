@@ -19,19 +19,20 @@ DESIGN_ENVIRONMENT = {
     "ESTATE_CONFIG",
     "FAILOVER_TABLE_NAME",
     "FAILOVER_TOPIC_ARN",
-    "STATE_MACHINE_NAME",
     "COOLDOWN_MINUTES",
-    "LOCK_TTL_SECONDS",
+    "LEASE_SECONDS",
     "MAX_SWITCHOVER_LAG_SECONDS",
     "OUTAGE_QUORUM",
     "APPROVAL_FOR_AUTOMATIC",
     "METRICS_NAMESPACE",
+    "POWERTOOLS_TRACE_DISABLED",
 }
 
 PARAMETERS = {
     "EstateName",
     "PrimaryRegion",
     "SecondaryRegion",
+    "LeaseWitnessRegion",
     "GlobalClusterId",
     "PrimaryDbClusterArn",
     "SecondaryDbClusterArn",
@@ -53,14 +54,18 @@ PARAMETERS = {
     "SecondaryAlbHostedZoneId",
     "HostedZoneId",
     "RecordName",
+    "Topology",
     "ActiveRegionParameterName",
     "NotificationEmail",
     "CooldownMinutes",
     "MaxSwitchoverLagSeconds",
+    "OutageQuorum",
+    "ProbeAlarmDatapoints",
     "ApprovalForAutomatic",
+    "TraceAwsCalls",
     "TableDeletionProtection",
     "LogRetentionDays",
-    "PowertoolsLayerVersion",
+    "PowertoolsLayerArn",
 }
 OUTPUTS = {
     "StateMachineArn",
@@ -170,8 +175,15 @@ def test_every_handler_module_exists_and_defines_lambda_handler(module: str) -> 
     path = REPO_ROOT / "functions" / "failover" / "handlers" / f"{module}.py"
     assert path.exists(), f"{path} is missing"
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
-    assert "lambda_handler" in names
+    assigned = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    assert "lambda_handler" in assigned, "lambda_handler = stage_handler(handle)"
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 30, f"{path} is over 30 lines"
 
 
 def test_functions_ship_no_requirements_txt() -> None:
@@ -188,11 +200,22 @@ def test_globals_carry_runtime_arch_tracing_and_the_powertools_layer(
     assert function_globals["Tracing"] == "Active"
     assert isinstance(function_globals["Timeout"], int)
     assert isinstance(function_globals["MemorySize"], int)
-    [layer] = function_globals["Layers"]
-    assert _sub_text(layer) == (
-        "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
-        "AWSLambdaPowertoolsPythonV3-python313-arm64:${PowertoolsLayerVersion}"
+    assert function_globals["Layers"] == [{"Ref": "PowertoolsLayerArn"}]
+
+
+def test_the_powertools_layer_is_the_release_the_tests_run(template: dict[str, Any]) -> None:
+    """Powertools publishes each release's layer ARN as a public SSM parameter,
+    /aws/service/powertools/python/{arch}/{python}/{version}; it must name the dev pin."""
+    layer = template["Parameters"]["PowertoolsLayerArn"]
+    assert layer["Type"] == "AWS::SSM::Parameter::Value<String>"
+    match = re.fullmatch(
+        r"/aws/service/powertools/python/arm64/python3\.13/(\d+\.\d+\.\d+)", layer["Default"]
     )
+    assert match, layer["Default"]
+    pins = (REPO_ROOT / "requirements-dev.in").read_text(encoding="utf-8")
+    pinned = re.search(r"^aws-lambda-powertools==(\S+)$", pins, re.MULTILINE)
+    assert pinned, "requirements-dev.in pins aws-lambda-powertools"
+    assert match.group(1) == pinned.group(1)
 
 
 def test_translated_functions_are_traced_arm64_python313(translated: dict[str, Any]) -> None:
@@ -211,9 +234,22 @@ def test_environment_has_every_design_variable(template: dict[str, Any]) -> None
     # Anything beyond the design is a literal, so local runners need no mapping for it.
     for name in set(variables) - DESIGN_ENVIRONMENT:
         assert isinstance(variables[name], str), name
-    assert variables["STATE_MACHINE_NAME"] == {"Fn::Sub": "${EstateName}-failover"}
-    assert variables["FAILOVER_TABLE_NAME"] == {"Ref": "FailoverTable"}
+    assert variables["FAILOVER_TABLE_NAME"] == {"Fn::Sub": "${EstateName}-failover"}
     assert variables["FAILOVER_TOPIC_ARN"] == {"Ref": "FailoverTopic"}
+
+
+def test_the_lease_outlives_no_run(template: dict[str, Any], resources: dict[str, Any]) -> None:
+    """LEASE_SECONDS covers the machine's own worst case (its TimeoutSeconds), and the ASL's
+    AcquireLease writes the same length."""
+    definition = json.loads(
+        (REPO_ROOT / "statemachines" / "failover.asl.json").read_text(encoding="utf-8")
+    )
+    lease = int(template["Globals"]["Function"]["Environment"]["Variables"]["LEASE_SECONDS"])
+    substitutions = resources["FailoverStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    assert int(substitutions["LeaseSeconds"]) == lease
+    assert definition["TimeoutSeconds"] < lease <= definition["TimeoutSeconds"] + 300
+    approval = definition["States"]["RequestApproval"]["TimeoutSeconds"]
+    assert approval < definition["TimeoutSeconds"]
 
 
 def test_estate_config_is_valid_design_json(
@@ -226,6 +262,7 @@ def test_estate_config_is_valid_design_json(
 
     assert set(config) == {
         "estate_name",
+        "topology",
         "global_cluster_id",
         "active_region_parameter",
         "hosted_zone_id",
@@ -257,7 +294,7 @@ def test_estate_config_is_valid_design_json(
         assert entry["health_alarm_name"] == f"{name}-health-{region}"
         assert entry["probe_alarm_name"] == f"{name}-probe-{region}"
         assert entry["record_set_identifier"] == region
-    EstateConfig.model_validate(config)
+    EstateConfig.from_dict(config)
 
 
 # ------------------------------------------------------------------------------- logs
@@ -331,9 +368,13 @@ def test_metrics_namespace_is_one_value_everywhere(
 
 
 def test_roles_attach_only_the_expected_managed_policies(translated: dict[str, Any]) -> None:
+    """AWS-managed: basic logging and X-Ray; the stack's own: the estate view and notices."""
+    own = {"EstateViewPolicy", "NoticePolicy"}
     for key, role in _of_type(translated["Resources"], "AWS::IAM::Role").items():
         for arn in role["Properties"].get("ManagedPolicyArns", []):
-            assert isinstance(arn, str), key
+            if isinstance(arn, dict):
+                assert arn.get("Ref") in own, f"{key}: {arn}"
+                continue
             assert arn.rsplit("/", 1)[-1] in MANAGED_POLICIES, f"{key}: {arn}"
 
 
@@ -364,7 +405,13 @@ def test_state_machine_substitutions_name_every_machine_function(
 ) -> None:
     properties = resources["FailoverStateMachine"]["Properties"]
     assert properties["DefinitionSubstitutions"] == {
-        f"{logical_id}Arn": {"Fn::GetAtt": [logical_id, "Arn"]} for logical_id in MACHINE_FUNCTIONS
+        "Partition": {"Ref": "AWS::Partition"},
+        "FailoverTableName": {"Fn::Sub": "${EstateName}-failover"},
+        "LeaseSeconds": "3720",
+        **{
+            f"{logical_id}Arn": {"Fn::GetAtt": [logical_id, "Arn"]}
+            for logical_id in MACHINE_FUNCTIONS
+        },
     }
     assert properties["Type"] == "STANDARD"
     assert properties["Name"] == {"Fn::Sub": "${EstateName}-failover"}
@@ -373,7 +420,10 @@ def test_state_machine_substitutions_name_every_machine_function(
 
 
 def test_execution_history_grant_uses_the_fixed_machine_name(resources: dict[str, Any]) -> None:
-    statements = resources["RecordOutcomeFunction"]["Properties"]["Policies"][0]["Statement"]
+    policies = resources["RecordOutcomeFunction"]["Properties"]["Policies"]
+    statements = [
+        s for policy in policies if isinstance(policy, dict) for s in policy.get("Statement", [])
+    ]
     [history] = [s for s in statements if s["Action"] == "states:GetExecutionHistory"]
     assert _sub_text(history["Resource"]).endswith(":execution:${EstateName}-failover:*")
 
@@ -394,16 +444,28 @@ def test_table_key_schema_is_pk_sk_strings(resources: dict[str, Any]) -> None:
     ]
 
 
-def test_table_has_sse_pitr_ttl_on_demand_and_deletion_protection(
+def test_table_is_a_strongly_consistent_global_table_of_both_regions(
     resources: dict[str, Any],
 ) -> None:
+    """One direction at a time across the estate: the lease lives in an MRSC global table,
+    created once (by the primary's copy), with a replica in each estate region and a witness."""
     table = resources["FailoverTable"]
     properties = table["Properties"]
+    assert table["Type"] == "AWS::DynamoDB::GlobalTable"
+    assert table["Condition"] == "IsPrimary"
+    assert properties["MultiRegionConsistency"] == "STRONG"
+    assert properties["TableName"] == {"Fn::Sub": "${EstateName}-failover"}
+    assert [r["Region"] for r in properties["Replicas"]] == [
+        {"Ref": "PrimaryRegion"},
+        {"Ref": "SecondaryRegion"},
+    ]
+    assert properties["GlobalTableWitnesses"] == [{"Region": {"Ref": "LeaseWitnessRegion"}}]
+    assert "TimeToLiveSpecification" not in properties, "MRSC tables have no TTL"
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
     assert properties["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
-    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    assert properties["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+    for replica in properties["Replicas"]:
+        assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert replica["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
 
 
@@ -525,7 +587,7 @@ def test_dead_letter_queue_accepts_exactly_the_rules_and_the_topic(
     assert sns["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Ref": "FailoverTopic"}
 
 
-def test_probe_runs_every_minute_and_its_alarm_needs_three_bad_minutes(
+def test_probe_watches_every_10_seconds_and_its_alarm_is_high_resolution(
     resources: dict[str, Any],
 ) -> None:
     probe = resources["ProbeHealthFunction"]["Properties"]
@@ -535,6 +597,7 @@ def test_probe_runs_every_minute_and_its_alarm_needs_three_bad_minutes(
     assert schedule["Properties"]["DeadLetterConfig"] == {
         "Arn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
     }
+    assert probe["Timeout"] > 60, "six probes 10 s apart, each with a timeout"
     on_failure = probe["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
     assert on_failure["Destination"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
 
@@ -544,6 +607,20 @@ def test_probe_runs_every_minute_and_its_alarm_needs_three_bad_minutes(
     }
     assert alarm["MetricName"] == "PeerHealthy"
     assert alarm["Dimensions"] == [{"Name": "Region", "Value": PEER_REGION}]
-    assert (alarm["Period"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (60, 3, 3)
-    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "LessThanThreshold")
-    assert alarm["TreatMissingData"] == "breaching"
+    assert alarm["Period"] == 10
+    assert (
+        alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == {"Ref": "ProbeAlarmDatapoints"}
+    )
+
+
+def test_close_run_hears_every_ending_of_this_regions_machine(resources: dict[str, Any]) -> None:
+    event = resources["CloseRunFunction"]["Properties"]["Events"]["RunEnded"]
+    assert event["Type"] == "EventBridgeRule"
+    pattern = event["Properties"]["Pattern"]
+    assert pattern["source"] == ["aws.states"]
+    assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
+    assert pattern["detail"]["stateMachineArn"] == [{"Ref": "FailoverStateMachine"}]
+    assert set(pattern["detail"]["status"]) == {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+    assert event["Properties"]["DeadLetterConfig"] == {
+        "Arn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+    }

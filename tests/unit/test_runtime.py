@@ -14,7 +14,7 @@ from failover.runtime import stage_handler
 
 from tests.unit.estate_settings import environment
 
-DOCUMENT = {
+DOCUMENT: dict[str, Any] = {
     "request": {
         "trigger": "manual",
         "mode": "planned",
@@ -32,11 +32,15 @@ DOCUMENT = {
 }
 
 
-class Context:
+class FakeContext:
     function_name = "shop-test"
     memory_limit_in_mb = 256
     invoked_function_arn = "arn:aws:lambda:us-west-2:123456789012:function:shop-test"
     aws_request_id = "req-1"
+
+
+CONTEXT: Any = FakeContext()
+SERVER_ERROR: Any = {"Error": {"Code": "Anything"}, "ResponseMetadata": {"HTTPStatusCode": 503}}
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +66,7 @@ def test_a_stage_handler_gets_the_parsed_document_and_settings(
         )
         return {"ok": True}
 
-    assert stage_handler(handle)(DOCUMENT, Context()) == {"ok": True}
+    assert stage_handler(handle)(DOCUMENT, CONTEXT) == {"ok": True}
     assert seen == {
         "target": "us-west-2",
         "home": "us-west-2",
@@ -76,9 +80,7 @@ def test_a_stage_handler_gets_the_parsed_document_and_settings(
     "error",
     [
         ClientError({"Error": {"Code": "ThrottlingException"}}, "UpdateEndpointGroup"),
-        ClientError(
-            {"Error": {"Code": "Anything"}, "ResponseMetadata": {"HTTPStatusCode": 503}}, "X"
-        ),
+        ClientError(SERVER_ERROR, "X"),
         EndpointConnectionError(endpoint_url="https://globalaccelerator.us-west-2.amazonaws.com"),
     ],
 )
@@ -87,7 +89,7 @@ def test_throttling_5xx_and_connection_errors_become_transient(error: Exception)
         raise error
 
     with pytest.raises(TransientAwsError):
-        stage_handler(handle)(DOCUMENT, Context())
+        stage_handler(handle)(DOCUMENT, CONTEXT)
 
 
 def test_other_aws_errors_keep_their_own_name() -> None:
@@ -97,4 +99,4 @@ def test_other_aws_errors_keep_their_own_name() -> None:
         raise denied
 
     with pytest.raises(ClientError, match="AccessDenied"):
-        stage_handler(handle)(DOCUMENT, Context())
+        stage_handler(handle)(DOCUMENT, CONTEXT)
