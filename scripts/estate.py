@@ -506,6 +506,10 @@ def control_plane_overrides(
         "HostedZoneId": require(global_outputs, "HostedZoneId", g),
         "RecordName": require(global_outputs, "RecordName", g),
         "ActiveRegionParameterName": plan.active_region_parameter_name,
+        "PrimaryDataBucket": require(primary_outputs, "BucketName", p),
+        "SecondaryDataBucket": require(secondary_outputs, "BucketName", s),
+        "PrimaryDbSecretArn": require(primary_outputs, "DbSecretArn", p),
+        "SecondaryDbSecretArn": require(secondary_outputs, "DbSecretArn", s),
     }
 
 

@@ -479,6 +479,10 @@ class LocalEstate:
                     "alb_dns_name": self.alb_dns_name(region),
                     "alb_hosted_zone_id": ALB_ZONE_IDS.get(region, "Z000000000000"),
                     "record_set_identifier": region,
+                    "data_bucket": f"{spec.name}-data-{region}",
+                    "db_secret_arn": (
+                        f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{spec.name}-db-AbCdEf"
+                    ),
                 }
                 for region in spec.regions
             },

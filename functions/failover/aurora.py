@@ -144,3 +144,16 @@ def start_promotion(
 
 def promotion_complete(view: GlobalClusterView, target_arn: str) -> bool:
     return view.writer_arn == target_arn and not view.transition_in_progress
+
+
+def global_endpoint(rds: RDSClient, identifier: str) -> str | None:
+    """The global writer endpoint's DNS name (it follows the writer across regions)."""
+    found = rds.describe_global_clusters(GlobalClusterIdentifier=identifier)["GlobalClusters"]
+    return found[0].get("Endpoint") if found else None
+
+
+def cluster_endpoint(rds: RDSClient, cluster_arn: str) -> str:
+    """A cluster's own writer endpoint."""
+    return str(
+        rds.describe_db_clusters(DBClusterIdentifier=cluster_arn)["DBClusters"][0]["Endpoint"]
+    )

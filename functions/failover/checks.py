@@ -140,6 +140,182 @@ def endpoint_groups(dials: dict[str, Reading[float]]) -> Check:
     return Check(name, "FAIL", f"endpoint groups: {missing}", ALL_MODES)
 
 
+def global_endpoint(endpoint: Reading[str | None], canonical: Reading[str], writer: str) -> Check:
+    """The global writer endpoint resolves (DNS) to the current writer's cluster endpoint."""
+    name = "database.global_endpoint"
+    if endpoint.value is None:
+        return Check(name, "WARN", f"no global writer endpoint: {endpoint.problem or 'none'}")
+    if canonical.value is None:
+        return Check(name, "WARN", f"could not resolve {endpoint.value}: {canonical.problem}")
+    if canonical.value.rstrip(".").lower() != writer.rstrip(".").lower():
+        return Check(name, "FAIL", f"{endpoint.value} resolves to {canonical.value}, not {writer}")
+    return Check(name, "PASS", f"{endpoint.value} resolves to the writer {writer}")
+
+
+def image_pullable(
+    images: Reading[list[str]], present: dict[str, Reading[bool]], region: str
+) -> Check:
+    """Every image of the target's task definition can be pulled in the target region without
+    the other region: an ECR image in this region that exists (pushed or replicated)."""
+    name = "compute.image"
+    if images.value is None:
+        return Check(name, "WARN", f"could not read the task definition: {images.problem}")
+    problems = []
+    for image in images.value:
+        host = image.split("/", 1)[0]
+        if ".dkr.ecr." not in host:
+            problems.append(f"{image} is not in ECR (a public registry is not region-independent)")
+        elif f".dkr.ecr.{region}." not in host:
+            return Check(
+                name,
+                "FAIL",
+                f"{image} is pulled from another region's ECR: the failover would depend on it",
+                PLANNED_MODES,
+            )
+        elif present[image].value is False:
+            return Check(
+                name,
+                "FAIL",
+                f"{image} is not in {region}'s ECR (not pushed or replicated)",
+                PLANNED_MODES,
+            )
+        elif present[image].problem:
+            problems.append(f"{image}: could not check: {present[image].problem}")
+    if problems:
+        return Check(name, "WARN", "; ".join(problems))
+    return Check(name, "PASS", f"{len(images.value)} image(s) in {region}'s ECR")
+
+
+def warm_standby(running: Reading[int], minimum: int) -> Check:
+    name = "compute.warm_standby"
+    if running.value is None:
+        return Check(name, "WARN", f"could not read the service: {running.problem}")
+    if running.value < minimum:
+        return Check(
+            name,
+            "FAIL",
+            f"{running.value} tasks running, fewer than the warm-standby minimum {minimum}",
+        )
+    return Check(name, "PASS", f"{running.value} tasks running (minimum {minimum})")
+
+
+def fargate_quota(quota: Reading[float], needed: float) -> Check:
+    """The region's Fargate On-Demand vCPU quota (Service Quotas L-3032A538) takes the full load."""
+    name = "compute.fargate_quota"
+    if quota.value is None:
+        return Check(name, "WARN", f"could not read the quota: {quota.problem}")
+    if quota.value < needed:
+        return Check(
+            name,
+            "FAIL",
+            f"Fargate vCPU quota {quota.value:g} is below the {needed:g} vCPU of full capacity",
+            PLANNED_MODES,
+        )
+    return Check(name, "PASS", f"Fargate vCPU quota {quota.value:g} covers {needed:g} vCPU")
+
+
+def endpoint_health(health: Reading[str], region: str) -> Check:
+    name = "traffic.target_health"
+    if health.value is None:
+        return Check(name, "WARN", f"could not read: {health.problem}")
+    if health.value != "healthy":
+        return Check(
+            name, "FAIL", f"{region}'s accelerator endpoints are {health.value}", PLANNED_MODES
+        )
+    return Check(name, "PASS", f"{region}'s accelerator endpoints are healthy")
+
+
+def dials_match(dials: dict[str, float | None], active: str | None) -> Check:
+    name = "traffic.dials"
+    if active is None or None in dials.values():
+        return Check(
+            name, "WARN", f"could not compare dials {dials} with the active region {active}"
+        )
+    wrong = {r: d for r, d in dials.items() if d != (100.0 if r == active else 0.0)}
+    if wrong:
+        return Check(name, "FAIL", f"dials {dials} do not match the active region {active}")
+    return Check(name, "PASS", f"dials follow the active region {active}")
+
+
+def exists(
+    name: str, found: Reading[bool], what: str, blocks: frozenset[str] = frozenset()
+) -> Check:
+    """A resource the failover relies on is there."""
+    if found.value is None:
+        return Check(name, "WARN", f"could not check {what}: {found.problem}")
+    if not found.value:
+        return Check(name, "FAIL", f"{what} is missing", blocks)
+    return Check(name, "PASS", f"{what} exists")
+
+
+def alarm_ready(name: str, state: Reading[tuple[str, bool]], alarm: str) -> Check:
+    """An alarm that must be able to start the failover: it exists, it has data, and a rule
+    that starts the state machine listens for it."""
+    if state.value is None:
+        return Check(name, "WARN", f"could not read {alarm}: {state.problem}")
+    value, wired = state.value
+    if value == "MISSING":
+        return Check(name, "FAIL", f"{alarm} does not exist")
+    if not wired:
+        return Check(name, "FAIL", f"no enabled rule starts the failover on {alarm}")
+    if value == "INSUFFICIENT_DATA":
+        return Check(name, "FAIL", f"{alarm} is INSUFFICIENT_DATA: it could not fire")
+    return Check(name, "PASS", f"{alarm} is {value} and wired")
+
+
+def s3_replication(failed: Reading[float | None], latency: Reading[float | None]) -> Check:
+    name = "data.s3_replication"
+    if failed.problem or latency.problem:
+        return Check(
+            name, "WARN", f"could not read replication metrics: {failed.problem or latency.problem}"
+        )
+    if failed.value:
+        return Check(
+            name,
+            "FAIL",
+            f"{failed.value:g} object(s) failed to replicate in the last hour",
+            PLANNED_MODES,
+        )
+    if latency.value is None:
+        return Check(name, "WARN", "no replication metrics (replication metrics off, or no writes)")
+    return Check(name, "PASS", f"replication latency {latency.value:g} s, no failures")
+
+
+def version_match(ours: Reading[str], peers: Reading[str]) -> Check:
+    name = "control_plane.peer_version"
+    if ours.value is None or peers.value is None:
+        return Check(name, "WARN", f"could not compare: {ours.problem or peers.problem}")
+    if ours.value != peers.value:
+        return Check(
+            name, "WARN", f"the peer runs another version ({peers.value[:12]} vs {ours.value[:12]})"
+        )
+    return Check(name, "PASS", f"the peer runs the same version ({ours.value[:12]})")
+
+
+def lease_free(holder: Reading[str | None], status: str | None) -> Check:
+    name = "control_plane.lease"
+    if holder.problem:
+        return Check(name, "WARN", f"could not read the lease: {holder.problem}")
+    if holder.value is None:
+        return Check(name, "PASS", "the lease is free")
+    if status == "RUNNING":
+        return Check(name, "WARN", f"a run holds the lease: {holder.value}")
+    return Check(
+        name, "WARN", f"a stale lease ({holder.value} is {status}); the next run takes it over"
+    )
+
+
+def subscriptions(confirmed: Reading[int]) -> Check:
+    name = "control_plane.notices"
+    if confirmed.value is None:
+        return Check(name, "WARN", f"could not read the topic: {confirmed.problem}")
+    if confirmed.value == 0:
+        return Check(
+            name, "WARN", "the notification topic has no confirmed subscription: nobody hears"
+        )
+    return Check(name, "PASS", f"{confirmed.value} confirmed subscription(s)")
+
+
 def refuse_blocking(found: list[Check], mode: str) -> None:
     """Raise the named error of the first check that blocks ``mode``."""
     for check in found:

@@ -24,6 +24,13 @@ POLL_LIMIT = 90
 
 
 @dataclass(frozen=True)
+class TaskDefinitionView:
+    arn: str
+    images: list[str]
+    vcpu: float  # the task's CPU units / 1024
+
+
+@dataclass(frozen=True)
 class ServiceView:
     cluster: str
     service: str
@@ -64,6 +71,17 @@ def describe_service(ecs: ECSClient, cluster: str, service: str) -> ServiceView 
         deployments=len(deployments),
         rollout_state=primary.get("rolloutState") if primary else None,
     )
+
+
+def task_definition(ecs: ECSClient, cluster: str, service: str) -> TaskDefinitionView | None:
+    """The task definition the service runs: its images and its vCPU."""
+    found = ecs.describe_services(cluster=cluster, services=[service]).get("services", [])
+    if not found:
+        return None
+    arn = found[0]["taskDefinition"]
+    definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    images = [c["image"] for c in definition.get("containerDefinitions", []) if "image" in c]
+    return TaskDefinitionView(arn, images, int(definition.get("cpu") or 0) / 1024)
 
 
 def scale_up(ecs: ECSClient, cluster: str, service: str, required: int) -> bool:

@@ -43,6 +43,8 @@ class RegionConfig:
     alb_dns_name: str
     alb_hosted_zone_id: str
     record_set_identifier: str
+    data_bucket: str
+    db_secret_arn: str
 
     def __post_init__(self) -> None:
         if self.full_capacity < 1:
@@ -124,6 +126,7 @@ class Settings:
     outage_quorum: int = 2
     approval_for_automatic: bool = False
     metrics_namespace: str = "FailoverControlPlane"
+    warm_standby_tasks: int = 1
 
     @property
     def home(self) -> RegionConfig:
@@ -153,6 +156,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "outage_quorum": ("OUTAGE_QUORUM", int),
     "approval_for_automatic": ("APPROVAL_FOR_AUTOMATIC", lambda text: text.lower() == "true"),
     "metrics_namespace": ("METRICS_NAMESPACE", str),
+    "warm_standby_tasks": ("WARM_STANDBY_TASKS", int),
 }
 _REQUIRED = ("home_region", "estate", "table_name", "topic_arn")
 _MINIMUM = {"cooldown_minutes": 0, "lease_seconds": 60, "max_switchover_lag_seconds": 0}

@@ -41,6 +41,8 @@ TITLES: dict[str, str] = {
     "approval_requested": "Failover waiting for approval",
     "control_plane_fault": "Failover control plane fault: record, notice or lease",
     "timed_out": "Failover run TIMED OUT (the execution hit its timeout)",
+    "not_ready": "Failover readiness: this region could NOT take over now",
+    "ready_again": "Failover readiness: this region is ready to take over again",
     "aborted": "Failover run ABORTED (the execution was stopped)",
 }
 """Every kind of notice. ``started`` and ``approval_requested`` report a run still going."""
@@ -181,6 +183,23 @@ def compose(
     for purpose, command in wanted.items():
         lines += ["", f"{labels[purpose]}:", f"  {command}"]
     return Notice(kind, shown_outcome, subject, "\n".join(lines), detail)
+
+
+def readiness_notice(estate: str, evaluation: dict[str, Any]) -> Notice:
+    """A change of readiness, with every check that is not PASS."""
+    kind = "ready_again" if evaluation["ready"] else "not_ready"
+    region = evaluation["region"]
+    lines = [TITLES[kind], "", f"Region: {region}, evaluated at {evaluation['evaluated_at']}"]
+    for check in evaluation["checks"]:
+        if check["status"] != "PASS":
+            lines.append(f"  {check['status']:4}  {check['name']}: {check['reason']}")
+    detail = {
+        "kind": kind,
+        "outcome": "ready" if evaluation["ready"] else "not_ready",
+        **evaluation,
+    }
+    subject = f"[{estate}] {TITLES[kind]} ({region})"[:100]
+    return Notice(kind, detail["outcome"], subject, "\n".join(lines), detail)
 
 
 def publish(sns: SNSClient, topic_arn: str, notice: Notice) -> str:

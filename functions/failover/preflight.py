@@ -3,8 +3,12 @@
 The plan covers only what is not yet converged (:meth:`EstateView.gaps`): a re-run after a
 partial failure, or a run into a region that is already the writer, completes what is
 missing and repeats nothing. Manual runs meet the cooldown here (automatic runs met it in
-ConfirmOutage). The checks are the shared ones (:mod:`failover.checks`); a FAIL that would
-make this mode fail refuses the run by the check's named error.
+ConfirmOutage).
+
+The checks are the shared ones (:mod:`failover.checks`). A planned move is not in a hurry:
+it runs every Readiness check live and refuses, by the check's named error, on a FAIL that
+would make it fail. An unplanned one runs only the checks it cannot do without, and lists
+what the latest Readiness evaluation found failing, in its plan and so in its record.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from failover import aurora, checks, compute, cooldown, estate_view, readings, traffic
+from failover import aurora, checks, compute, cooldown, estate_view, readiness, readings, traffic
 from failover.clients import Profile, client
 from failover.config import GLOBAL_ACCELERATOR_REGION, Settings
 from failover.errors import Superseded
@@ -102,7 +106,15 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str,
             ),
         )
         found.append(checks.source_healthy(cluster, source_status, already_writer))
+        ran = {check.name for check in found}
+        found += [c for c in readiness.evaluate(settings, now).checks if c.name not in ran]
+        known: dict[str, Any] | None = {"evaluated_at": now.isoformat(), "live": True}
+    else:
+        known = readings.read("dynamodb:GetItem", lambda: readiness.latest(settings)).value
     checks.refuse_blocking(found, request.mode)
+    failing = [c for c in (known or {}).get("checks", []) if c["status"] == "FAIL"]
+    if known and known.get("live"):
+        failing = [{"name": c.name, "reason": c.reason} for c in found if c.status == "FAIL"]
 
     current_desired = service.value.desired if service.value else 0
     return {
@@ -114,6 +126,10 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str,
         "replication_lag_ms": lag.value,
         "cooldown": plain(decision),
         "checks": [{"name": c.name, "status": c.status, "reason": c.reason} for c in found],
+        "readiness": {
+            "evaluated_at": (known or {}).get("evaluated_at"),
+            "failing": failing,
+        },
         "database": {
             "action": "none" if already_writer else "switchover" if request.planned else "failover",
             "global_cluster_id": estate.global_cluster_id,

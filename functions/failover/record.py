@@ -115,6 +115,7 @@ def build_row(
         "lease": state.get("lease"),
         "outage": state.get("outage"),
         "plan": plan or None,
+        "readiness_failing": (plan.get("readiness") or {}).get("failing"),
         "actions": state.get("actions"),
         "fence": state.get("fence"),
         "verification": state.get("verification"),

@@ -48,6 +48,7 @@ FUNCTIONS = {
     **MACHINE_FUNCTIONS,
     "ProbeHealthFunction": "probe_health",
     "CloseRunFunction": "close_run",
+    "EvaluateReadinessFunction": "evaluate_readiness",
 }
 
 

@@ -26,6 +26,7 @@ DESIGN_ENVIRONMENT = {
     "APPROVAL_FOR_AUTOMATIC",
     "METRICS_NAMESPACE",
     "POWERTOOLS_TRACE_DISABLED",
+    "WARM_STANDBY_TASKS",
 }
 
 PARAMETERS = {
@@ -46,6 +47,12 @@ PARAMETERS = {
     "AcceleratorArn",
     "PrimaryHealthCheckId",
     "SecondaryHealthCheckId",
+    "PrimaryDataBucket",
+    "SecondaryDataBucket",
+    "PrimaryDbSecretArn",
+    "SecondaryDbSecretArn",
+    "WarmStandbyTasks",
+    "ReadinessSchedule",
     "PrimaryHealthUrl",
     "SecondaryHealthUrl",
     "PrimaryAlbDnsName",
@@ -80,6 +87,7 @@ OUTPUTS = {
 RESOURCE_STAR_ACTIONS = {
     "cloudwatch:PutMetricData",
     "cloudwatch:GetMetricStatistics",
+    "ecs:DescribeTaskDefinition",
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
     "logs:UpdateLogDelivery",
@@ -287,6 +295,8 @@ def test_estate_config_is_valid_design_json(
             "alb_dns_name",
             "alb_hosted_zone_id",
             "record_set_identifier",
+            "data_bucket",
+            "db_secret_arn",
         }
         assert entry["db_cluster_arn"] == parameters[f"{prefix}DbClusterArn"]
         assert entry["endpoint_group_arn"] == parameters[f"{prefix}EndpointGroupArn"]

@@ -27,6 +27,8 @@ def region(name: str) -> dict[str, Any]:
         "alb_dns_name": f"alb.{name}.elb.amazonaws.com",
         "alb_hosted_zone_id": "Z35SXDOTRQ7X7K",
         "record_set_identifier": name,
+        "data_bucket": f"shop-data-{name}",
+        "db_secret_arn": f"arn:aws:secretsmanager:{name}:{ACCOUNT}:secret:shop-db-AbCdEf",
     }
 
 

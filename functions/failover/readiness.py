@@ -1,0 +1,431 @@
+"""Readiness: could this region take over now? A read-only evaluation on a schedule.
+
+It runs in each region every 15 minutes by default (``ReadinessSchedule``), evaluates its own
+region as a failover target and the estate around it, takes no lease and changes nothing but
+its own record. Every check is defined once in :mod:`failover.checks` and shared with
+Preflight: a planned move runs them all live and refuses on a FAIL that would make it fail;
+an unplanned one proceeds and records what was failing (the latest evaluation).
+
+What it produces:
+- a ``Readiness`` metric per check (``Region``, ``Check``; 1 PASS, 0.5 WARN, 0 FAIL) and an
+  overall one (``Check = overall``), as Embedded Metric Format, for the alarm and the dashboard;
+- the latest evaluation in the failover table (``READINESS_KEY``), where the drill, Preflight
+  and an operator read it;
+- an SNS notice when the region goes from ready to not ready, and back.
+
+API calls per evaluation (when every API answers): database 5, compute 5 (+1 per ECR image),
+traffic 6, detection 6, data 4, control plane 5; about 31 calls, well under a second.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from failover import active_region, aurora, checks, compute, lease, readings, traffic
+from failover.clients import Profile, client
+from failover.config import GLOBAL_ACCELERATOR_REGION, ROUTE53_REGION
+from failover.observability import emit_metric
+
+if TYPE_CHECKING:
+    from failover.checks import Check
+    from failover.config import Settings
+
+READINESS_SK_PREFIX = "READINESS#"
+FARGATE_VCPU_QUOTA = "L-3032A538"
+"""Service Quotas: "Fargate On-Demand vCPU resource count" (per region)."""
+_SCORE = {"PASS": 1.0, "WARN": 0.5, "FAIL": 0.0}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    region: str
+    evaluated_at: str
+    checks: list[Check]
+
+    @property
+    def ready(self) -> bool:
+        return all(check.status != "FAIL" for check in self.checks)
+
+    @property
+    def failing(self) -> list[Check]:
+        return [check for check in self.checks if check.status == "FAIL"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "evaluated_at": self.evaluated_at,
+            "ready": self.ready,
+            "checks": [
+                {"name": c.name, "status": c.status, "reason": c.reason} for c in self.checks
+            ],
+        }
+
+
+def _canonical_name(host: str) -> str:
+    return socket.gethostbyname_ex(host)[0]
+
+
+def database(settings: Settings, now: datetime) -> list[Check]:
+    home, estate = settings.home_region, settings.estate
+    target = estate.regions[home]
+    rds = client("rds", home)
+    cluster = readings.read(
+        "rds:DescribeGlobalClusters",
+        lambda: aurora.describe_global_cluster(rds, estate.global_cluster_id),
+    )
+    status = readings.read(
+        "rds:DescribeDBClusters", lambda: aurora.cluster_status(rds, target.db_cluster_arn)
+    )
+    writer = cluster.value.writer_arn if cluster.value else None
+    already = writer == target.db_cluster_arn
+    lag = readings.read(
+        "cloudwatch:GetMetricStatistics",
+        lambda: (
+            0.0
+            if already
+            else aurora.replication_lag_ms(client("cloudwatch", home), target.db_cluster_arn, now)
+        ),
+    )
+    found = [
+        checks.database_member(cluster, target.db_cluster_arn, status),
+        checks.replication_lag(lag, settings.max_switchover_lag_seconds * 1000, already),
+    ]
+    endpoint = readings.read(
+        "rds:DescribeGlobalClusters", lambda: aurora.global_endpoint(rds, estate.global_cluster_id)
+    )
+    writer_endpoint = readings.read(
+        "rds:DescribeDBClusters",
+        lambda: (
+            aurora.cluster_endpoint(
+                client("rds", writer.split(":")[3], Profile.BEST_EFFORT), writer
+            )
+            if writer
+            else ""
+        ),
+    )
+    canonical = readings.read("dns", lambda: _canonical_name(endpoint.value or ""))
+    if canonical.problem is None and canonical.value is None:
+        canonical = readings.Reading(None, "no answer")
+    found.append(
+        checks.global_endpoint(endpoint, canonical, writer_endpoint.value or "(unknown writer)")
+    )
+    return found
+
+
+def _image_present(ecr: Any, image: str) -> bool:
+    repository, _, tag = image.split("/", 1)[1].partition(":")
+    found = ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag or "latest"}])
+    return bool(found.get("imageDetails"))
+
+
+def compute_checks(settings: Settings) -> list[Check]:
+    home = settings.home_region
+    target = settings.estate.regions[home]
+    ecs = client("ecs", home)
+    service = readings.read(
+        "ecs:DescribeServices",
+        lambda: compute.describe_service(ecs, target.ecs_cluster, target.ecs_service),
+    )
+    task = readings.read(
+        "ecs:DescribeTaskDefinition",
+        lambda: compute.task_definition(ecs, target.ecs_cluster, target.ecs_service),
+    )
+    images = readings.Reading(task.value.images if task.value else None, task.problem)
+    ecr = client("ecr", home)
+    present = {
+        image: readings.read("ecr:DescribeImages", functools.partial(_image_present, ecr, image))
+        for image in images.value or []
+        if f".dkr.ecr.{home}." in image
+    }
+    needed = max(r.full_capacity for r in settings.estate.regions.values()) * (
+        task.value.vcpu if task.value else 0
+    )
+    quota = readings.read(
+        "servicequotas:GetServiceQuota",
+        lambda: float(
+            client("service-quotas", home).get_service_quota(
+                ServiceCode="fargate", QuotaCode=FARGATE_VCPU_QUOTA
+            )["Quota"]["Value"]
+        ),
+    )
+    running = readings.Reading(service.value.running if service.value else None, service.problem)
+    return [
+        checks.compute_service(service, f"{target.ecs_cluster}/{target.ecs_service}"),
+        checks.image_pullable(images, present, home),
+        checks.warm_standby(running, settings.warm_standby_tasks),
+        checks.fargate_quota(quota, needed),
+    ]
+
+
+def traffic_checks(settings: Settings) -> list[Check]:
+    home, estate = settings.home_region, settings.estate
+    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
+    groups = {
+        name: readings.read(
+            "globalaccelerator:DescribeEndpointGroup",
+            functools.partial(traffic.describe_endpoint_group, ga, cfg.endpoint_group_arn),
+        )
+        for name, cfg in estate.regions.items()
+    }
+    dials = {
+        name: readings.Reading(g.value.dial if g.value else None, g.problem)
+        for name, g in groups.items()
+    }
+    own = groups[home].value
+    health = readings.Reading(own.health if own else None, groups[home].problem)
+    active = readings.read(
+        "ssm:GetParameter",
+        lambda: active_region.read(client("ssm", home), estate.active_region_parameter),
+    )
+    route53 = client("route53", ROUTE53_REGION, Profile.BEST_EFFORT)
+    checked = readings.read(
+        "route53:GetHealthCheck",
+        lambda: all(
+            route53.get_health_check(HealthCheckId=r.health_check_id)
+            for r in estate.regions.values()
+        ),
+    )
+    name = estate.record_name.rstrip(".") + "."
+    records = readings.read(
+        "route53:ListResourceRecordSets",
+        lambda: any(
+            r["Name"].lower() == name
+            for r in route53.list_resource_record_sets(
+                HostedZoneId=estate.hosted_zone_id, StartRecordName=name, MaxItems="10"
+            )["ResourceRecordSets"]
+        ),
+    )
+    return [
+        checks.endpoint_groups(dials),
+        checks.endpoint_health(health, home),
+        checks.dials_match({n: d.value for n, d in dials.items()}, active.value),
+        checks.exists(
+            "traffic.health_checks", checked, "the Route 53 health checks of both regions"
+        ),
+        checks.exists("traffic.records", records, f"the {estate.record_name} records"),
+    ]
+
+
+def _alarm_state(cloudwatch: Any, events: Any, alarm: str, target_arn: str) -> tuple[str, bool]:
+    found = cloudwatch.describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+    if not found:
+        return "MISSING", False
+    rules = events.list_rule_names_by_target(TargetArn=target_arn)["RuleNames"]
+    return str(found[0]["StateValue"]), bool(rules)
+
+
+def detection(settings: Settings) -> list[Check]:
+    """The alarms that would start a failover INTO this region: the peer's Route 53 health
+    alarm (us-east-1, forwarded to this region's failover bus) and this region's probe alarm
+    on the peer (the default bus here, starting the state machine)."""
+    home, peer = settings.home_region, settings.peer_region
+    failed = settings.estate.regions[peer]
+    account = settings.topic_arn.split(":")[4]
+    bus = f"arn:aws:events:{home}:{account}:event-bus/{settings.estate.estate_name}-failover"
+    machine = f"arn:aws:states:{home}:{account}:stateMachine:{settings.estate.estate_name}-failover"
+    east = (
+        client("cloudwatch", ROUTE53_REGION, Profile.BEST_EFFORT),
+        client("events", ROUTE53_REGION, Profile.BEST_EFFORT),
+    )
+    here = (client("cloudwatch", home), client("events", home))
+    health = readings.read(
+        "cloudwatch:DescribeAlarms", lambda: _alarm_state(*east, failed.health_alarm_name, bus)
+    )
+    probe = readings.read(
+        "cloudwatch:DescribeAlarms", lambda: _alarm_state(*here, failed.probe_alarm_name, machine)
+    )
+    return [
+        checks.alarm_ready("detection.health_alarm", health, failed.health_alarm_name),
+        checks.alarm_ready("detection.probe_alarm", probe, failed.probe_alarm_name),
+    ]
+
+
+def _replication_metric(
+    source: Any, bucket: str, metric: str, now: datetime, statistic: str
+) -> float | None:
+    rules = source["s3"].get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Rules"]
+    values = []
+    for rule in rules:
+        points = source["cloudwatch"].get_metric_statistics(
+            Namespace="AWS/S3",
+            MetricName=metric,
+            Dimensions=[
+                {"Name": "SourceBucket", "Value": bucket},
+                {
+                    "Name": "DestinationBucket",
+                    "Value": rule["Destination"]["Bucket"].rsplit(":", 1)[-1],
+                },
+                {"Name": "RuleId", "Value": rule.get("ID", "")},
+            ],
+            StartTime=now - timedelta(hours=1),
+            EndTime=now,
+            Period=3600,
+            Statistics=[statistic],
+        )["Datapoints"]
+        values += [p[statistic] for p in points]
+    if not values:
+        return None
+    return float(max(values) if statistic == "Maximum" else sum(values))
+
+
+def data(settings: Settings, now: datetime) -> list[Check]:
+    """S3 replication *into* this region (published in the source bucket's region, the peer)
+    and this region's replica of the database secret."""
+    home, peer = settings.home_region, settings.peer_region
+    source = {
+        "s3": client("s3", peer, Profile.BEST_EFFORT),
+        "cloudwatch": client("cloudwatch", peer, Profile.BEST_EFFORT),
+    }
+    bucket = settings.estate.regions[peer].data_bucket
+    failed = readings.read(
+        "cloudwatch:GetMetricStatistics",
+        lambda: _replication_metric(source, bucket, "OperationsFailedReplication", now, "Sum"),
+    )
+    latency = readings.read(
+        "cloudwatch:GetMetricStatistics",
+        lambda: _replication_metric(source, bucket, "ReplicationLatency", now, "Maximum"),
+    )
+    secret = readings.read(
+        "secretsmanager:DescribeSecret",
+        lambda: _exists(
+            client("secretsmanager", home).describe_secret,
+            SecretId=settings.estate.regions[home].db_secret_arn,
+        ),
+    )
+    return [
+        checks.s3_replication(failed, latency),
+        checks.exists(
+            "data.secret_replica",
+            secret,
+            f"the database secret's replica in {home}",
+            checks.PLANNED_MODES,
+        ),
+    ]
+
+
+def _exists(describe: Any, **key: str) -> bool:
+    """Whether the described resource exists (a not-found error is an answer, not unknown)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        describe(**key)
+    except ClientError as error:
+        if "NotFound" in str(error.response.get("Error", {}).get("Code", "")):
+            return False
+        raise
+    return True
+
+
+def _code_version(region: str, function: str) -> str:
+    lam = client("lambda", region, Profile.BEST_EFFORT)
+    found = lam.get_function_configuration(FunctionName=function)
+    layers = ",".join(layer["Arn"].rsplit(":", 1)[-1] for layer in found.get("Layers", []))
+    return f"{found['CodeSha256']} {layers}"
+
+
+def control_plane(settings: Settings) -> list[Check]:
+    home, peer = settings.home_region, settings.peer_region
+    name = f"{settings.estate.estate_name}-validate-input"
+    ours = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(home, name))
+    peers = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(peer, name))
+    held = readings.read(
+        "dynamodb:GetItem", lambda: lease.current(client("dynamodb", home), settings.table_name)
+    )
+    holder = held.value.holder if held.value else None
+    status = lease.status_of(holder) if holder else None
+    confirmed = readings.read(
+        "sns:GetTopicAttributes",
+        lambda: int(
+            client("sns", home).get_topic_attributes(TopicArn=settings.topic_arn)["Attributes"][
+                "SubscriptionsConfirmed"
+            ]
+        ),
+    )
+    return [
+        checks.version_match(ours, peers),
+        checks.lease_free(readings.Reading(holder, held.problem), status),
+        checks.subscriptions(confirmed),
+    ]
+
+
+def evaluate(settings: Settings, now: datetime) -> Evaluation:
+    found = [
+        *database(settings, now),
+        *compute_checks(settings),
+        *traffic_checks(settings),
+        *detection(settings),
+        *data(settings, now),
+        *control_plane(settings),
+    ]
+    return Evaluation(settings.home_region, now.isoformat(), found)
+
+
+def latest(settings: Settings, region: str | None = None) -> dict[str, Any] | None:
+    """The latest stored evaluation of ``region`` (default: home), or None."""
+    item = (
+        client("dynamodb", settings.home_region)
+        .get_item(
+            TableName=settings.table_name,
+            Key={
+                "pk": {"S": "READINESS"},
+                "sk": {"S": READINESS_SK_PREFIX + (region or settings.home_region)},
+            },
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    if not item:
+        return None
+    stored: dict[str, Any] = json.loads(item["evaluation"]["S"])
+    return stored
+
+
+def record(settings: Settings, evaluation: Evaluation) -> bool:
+    """Store the evaluation and emit its metrics. Returns whether readiness changed."""
+    previous = readings.read("dynamodb:GetItem", lambda: latest(settings)).value
+    changed = previous is not None and bool(previous.get("ready")) != evaluation.ready
+    client("dynamodb", settings.home_region).put_item(
+        TableName=settings.table_name,
+        Item={
+            "pk": {"S": "READINESS"},
+            "sk": {"S": READINESS_SK_PREFIX + evaluation.region},
+            "evaluated_at": {"S": evaluation.evaluated_at},
+            "ready": {"BOOL": evaluation.ready},
+            "evaluation": {"S": json.dumps(evaluation.to_dict())},
+        },
+    )
+    namespace, region = settings.metrics_namespace, evaluation.region
+    for check in evaluation.checks:
+        emit_metric(
+            namespace,
+            "Readiness",
+            _SCORE[check.status],
+            "None",
+            {"Region": region, "Check": check.name},
+        )
+    overall = min((_SCORE[c.status] for c in evaluation.checks), default=1.0)
+    emit_metric(
+        namespace,
+        "Readiness",
+        0.0 if overall == 0.0 else 1.0,
+        "None",
+        {"Region": region, "Check": "overall"},
+    )
+    return changed or (previous is None and not evaluation.ready)
+
+
+def run(settings: Settings, now: datetime) -> dict[str, Any]:
+    """EvaluateReadiness: evaluate, record, and tell people when readiness changed."""
+    from failover import notify
+
+    evaluation = evaluate(settings, now)
+    changed = record(settings, evaluation)
+    result = evaluation.to_dict()
+    if changed:
+        notify.send(notify.readiness_notice(settings.estate.estate_name, result), settings)
+    return {**result, "changed": changed}
