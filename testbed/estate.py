@@ -117,6 +117,7 @@ class LocalEstate:
         self.function_arns: dict[str, dict[str, str]] = {}
         self.state_machine_arns: dict[str, str] = {}
         self.dead_letter_urls: dict[str, str] = {}
+        self.db_secret_arns: dict[str, str] = {}
         self.record_name = f"app.{self.spec.name}.example.com"
         self._clients: dict[tuple[str, str], Any] = {}
         self._build()
@@ -132,6 +133,7 @@ class LocalEstate:
     def _build(self) -> None:
         spec = self.spec
         self._build_database()
+        self._build_data()
         self._build_compute()
         self._build_dns_and_health_checks()
         self._build_accelerator()
@@ -268,8 +270,73 @@ class LocalEstate:
             ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
         )
 
+    def image(self, region: str) -> str:
+        """The application image, in each region's own ECR (pushed or replicated there)."""
+        return f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{self.spec.name}-web:stable"
+
+    def _build_images(self) -> None:
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            }
+        )
+        for region in self.spec.regions:
+            ecr = self.client("ecr", region)
+            ecr.create_repository(repositoryName=f"{self.spec.name}-web")
+            ecr.put_image(
+                repositoryName=f"{self.spec.name}-web", imageManifest=manifest, imageTag="stable"
+            )
+
+    def _build_data(self) -> None:
+        """What stacks/region.yaml keeps in each region: the data bucket, replicating to the
+        peer's, and the database secret with its replica in the secondary region."""
+        spec = self.spec
+        for region in spec.regions:
+            s3 = self.client("s3", region)
+            bucket = self.data_bucket(region)
+            configuration = {} if region == "us-east-1" else {"LocationConstraint": region}
+            s3.create_bucket(
+                Bucket=bucket,
+                **({"CreateBucketConfiguration": configuration} if configuration else {}),
+            )
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        for region in spec.regions:
+            self.client("s3", region).put_bucket_replication(
+                Bucket=self.data_bucket(region),
+                ReplicationConfiguration={
+                    "Role": f"arn:aws:iam::{ACCOUNT}:role/{spec.name}-replication",
+                    "Rules": [
+                        {
+                            "ID": f"to-{spec.peer(region)}",
+                            "Status": "Enabled",
+                            "Priority": 1,
+                            "Filter": {},
+                            "DeleteMarkerReplication": {"Status": "Enabled"},
+                            "Destination": {
+                                "Bucket": f"arn:aws:s3:::{self.data_bucket(spec.peer(region))}"
+                            },
+                        }
+                    ],
+                },
+            )
+        secrets = self.client("secretsmanager", spec.primary)
+        arn = secrets.create_secret(
+            Name=f"{spec.name}-db", SecretString=json.dumps({"username": "app", "password": "x"})
+        )["ARN"]
+        secrets.replicate_secret_to_regions(
+            SecretId=arn, AddReplicaRegions=[{"Region": spec.secondary}]
+        )
+        self.db_secret_arns = {
+            region: arn.replace(f":{spec.primary}:", f":{region}:") for region in spec.regions
+        }
+
+    def data_bucket(self, region: str) -> str:
+        return f"{self.spec.name}-data-{region}"
+
     def _build_compute(self) -> None:
         spec = self.spec
+        self._build_images()
         for region in spec.regions:
             ecs = self.client("ecs", region)
             ecs.create_cluster(
@@ -285,7 +352,7 @@ class LocalEstate:
                 containerDefinitions=[
                     {
                         "name": "web",
-                        "image": "public.ecr.aws/nginx/nginx:stable",
+                        "image": self.image(region),
                         "portMappings": [{"containerPort": 8080}],
                         "essential": True,
                     }
@@ -479,10 +546,8 @@ class LocalEstate:
                     "alb_dns_name": self.alb_dns_name(region),
                     "alb_hosted_zone_id": ALB_ZONE_IDS.get(region, "Z000000000000"),
                     "record_set_identifier": region,
-                    "data_bucket": f"{spec.name}-data-{region}",
-                    "db_secret_arn": (
-                        f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{spec.name}-db-AbCdEf"
-                    ),
+                    "data_bucket": self.data_bucket(region),
+                    "db_secret_arn": self.db_secret_arns[region],
                 }
                 for region in spec.regions
             },
@@ -505,6 +570,7 @@ class LocalEstate:
             "OUTAGE_QUORUM": "2",
             "APPROVAL_FOR_AUTOMATIC": "true" if spec.approval_for_automatic else "false",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            "WARM_STANDBY_TASKS": str(spec.standby_capacity),
         }
 
     def _build_functions(self, region: str, role: str) -> None:

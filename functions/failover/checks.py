@@ -218,9 +218,11 @@ def endpoint_health(health: Reading[str], region: str) -> Check:
     name = "traffic.target_health"
     if health.value is None:
         return Check(name, "WARN", f"could not read: {health.problem}")
+    if health.value == "unhealthy":
+        return Check(name, "FAIL", f"{region}'s accelerator endpoints are unhealthy", PLANNED_MODES)
     if health.value != "healthy":
         return Check(
-            name, "FAIL", f"{region}'s accelerator endpoints are {health.value}", PLANNED_MODES
+            name, "WARN", f"{region}'s accelerator endpoints: {health.value}, no verdict yet"
         )
     return Check(name, "PASS", f"{region}'s accelerator endpoints are healthy")
 

@@ -66,8 +66,14 @@ class Evaluation:
         }
 
 
-def _canonical_name(host: str) -> str:
-    return socket.gethostbyname_ex(host)[0]
+def _canonical_name(host: str | None) -> readings.Reading[str]:
+    """The name DNS answers for ``host`` (a CNAME chain's end)."""
+    if not host:
+        return readings.Reading(None, "no global writer endpoint")
+    try:
+        return readings.Reading(socket.gethostbyname_ex(host)[0])
+    except OSError as error:
+        return readings.Reading(None, f"DNS: {error}")
 
 
 def database(settings: Settings, now: datetime) -> list[Check]:
@@ -108,9 +114,7 @@ def database(settings: Settings, now: datetime) -> list[Check]:
             else ""
         ),
     )
-    canonical = readings.read("dns", lambda: _canonical_name(endpoint.value or ""))
-    if canonical.problem is None and canonical.value is None:
-        canonical = readings.Reading(None, "no answer")
+    canonical = _canonical_name(endpoint.value)
     found.append(
         checks.global_endpoint(endpoint, canonical, writer_endpoint.value or "(unknown writer)")
     )

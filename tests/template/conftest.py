@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samtranslator.translator.transform import transform  # type: ignore[import-untyped,unused-ignore]
 
 from tests.template.cfn_yaml import REPO_ROOT, TEMPLATE_PATH, load_template
 from tests.template.support import (
@@ -23,6 +22,7 @@ from tests.template.support import (
     UNSUPPRESSED_TEMPLATE,
     ToolRuns,
     asl_wrapper,
+    translate,
 )
 
 
@@ -38,30 +38,13 @@ def resources(template: dict[str, Any]) -> dict[str, Any]:
     return resources
 
 
-class _NoManagedPolicies:
-    """SAM asks for a name -> ARN map of managed policies only for names in Policies."""
-
-    def load(self) -> dict[str, str]:
-        return {}
-
-
 @pytest.fixture(scope="session")
 def translated() -> dict[str, Any]:
     """template.yaml as CloudFormation will see it after the SAM transform (offline).
 
     Local CodeUri / DefinitionUri become S3 locations, as `sam package` would make them.
     """
-    sam_template = load_template(TEMPLATE_PATH)
-    for resource in sam_template["Resources"].values():
-        properties = resource.get("Properties", {})
-        if "CodeUri" in properties:
-            properties["CodeUri"] = "s3://packaged/functions.zip"
-        if "DefinitionUri" in properties:
-            properties["DefinitionUri"] = "s3://packaged/failover.asl.json"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        result: dict[str, Any] = transform(sam_template, {}, _NoManagedPolicies())
-    return result
+    return translate(load_template(TEMPLATE_PATH))
 
 
 @pytest.fixture(scope="session")

@@ -211,3 +211,35 @@ def asl_wrapper(asl_text: str, substitutions: dict[str, Any]) -> dict[str, Any]:
             "KnownBadStateMachine": _plain_state_machine(broken),
         },
     }
+
+
+class _NoManagedPolicies:
+    """SAM asks for a name -> ARN map of managed policies only for names in Policies."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def translate(sam_template: dict[str, Any]) -> dict[str, Any]:
+    """A SAM template as CloudFormation will see it after the SAM transform (offline).
+
+    Local CodeUri / DefinitionUri become S3 locations, as `sam package` would make them.
+    """
+    from samtranslator.translator.transform import transform  # type: ignore[import-untyped,unused-ignore]
+
+    for resource in sam_template["Resources"].values():
+        properties = resource.get("Properties", {})
+        if "CodeUri" in properties:
+            properties["CodeUri"] = "s3://packaged/functions.zip"
+        if "DefinitionUri" in properties:
+            properties["DefinitionUri"] = "s3://packaged/failover.asl.json"
+    saved = os.environ.get("AWS_DEFAULT_REGION")
+    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    try:
+        result: dict[str, Any] = transform(sam_template, {}, _NoManagedPolicies())
+    finally:
+        if saved is None:
+            os.environ.pop("AWS_DEFAULT_REGION", None)
+        else:
+            os.environ["AWS_DEFAULT_REGION"] = saved
+    return result

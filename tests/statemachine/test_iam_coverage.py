@@ -1,0 +1,233 @@
+"""IAM stays proven: every AWS call each function makes is allowed by that function's role.
+
+One estate runs the representative runs (an automatic failover, a planned failback run by
+the other region's copy, an approval, a contended lease, a readiness evaluation, CloseRun on
+an aborted run); every call the handlers make is recorded; template.yaml is translated by
+SAM and resolved for the copy each function belongs to; each call's IAM authorisations must
+be allowed by its role's statements, resource-level conditions included. And the check can
+fail: with a grant removed, it reports exactly that call.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from testbed.estate import LocalEstate
+from testbed.template import load_template
+from tests.helpers import build, load_event
+from tests.iam.calls import Call, Recorder, recording, requests_for
+from tests.iam.policy import Request, Resolver, allowed, role_statements
+from tests.template.support import FUNCTIONS, translate
+
+PRIMARY, SECONDARY = "us-east-1", "us-west-2"
+
+
+def parameters(estate: LocalEstate) -> dict[str, str]:
+    """The control plane's parameters as the deploy would pass them for this estate."""
+    spec, config = estate.spec, estate.estate_config()
+    values = {
+        key: str(spec_value["Default"])
+        for key, spec_value in estate.template["Parameters"].items()
+        if "Default" in spec_value and not spec_value["Type"].startswith("AWS::SSM")
+    }
+    values.update(
+        {
+            "EstateName": spec.name,
+            "PrimaryRegion": spec.primary,
+            "SecondaryRegion": spec.secondary,
+            "GlobalClusterId": spec.global_cluster_id,
+            "AcceleratorArn": estate.accelerator_arn,
+            "HostedZoneId": estate.hosted_zone_id,
+            "RecordName": estate.record_name,
+            "ActiveRegionParameterName": spec.parameter,
+            "FullCapacity": str(spec.full_capacity),
+        }
+    )
+    for region, prefix in ((spec.primary, "Primary"), (spec.secondary, "Secondary")):
+        entry = config["regions"][region]
+        values.update(
+            {
+                f"{prefix}DbClusterArn": entry["db_cluster_arn"],
+                f"{prefix}EcsCluster": entry["ecs_cluster"],
+                f"{prefix}EcsService": entry["ecs_service"],
+                f"{prefix}EndpointGroupArn": entry["endpoint_group_arn"],
+                f"{prefix}HealthCheckId": entry["health_check_id"],
+                f"{prefix}HealthUrl": entry["health_url"],
+                f"{prefix}AlbDnsName": entry["alb_dns_name"],
+                f"{prefix}AlbHostedZoneId": entry["alb_hosted_zone_id"],
+                f"{prefix}DataBucket": entry["data_bucket"],
+                f"{prefix}DbSecretArn": entry["db_secret_arn"],
+            }
+        )
+    return values
+
+
+@pytest.fixture(scope="module")
+def translated() -> dict[str, Any]:
+    return translate(load_template())
+
+
+@pytest.fixture(scope="module")
+def recorded() -> Iterator[tuple[LocalEstate, Recorder]]:
+    with recording() as recorder:
+        for estate in build():
+            run_the_representative_runs(estate)
+            yield estate, recorder
+
+
+def wait_for_token(estate: LocalEstate) -> str:
+    import shlex
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for notice in estate.notices(SECONDARY):
+            if notice["kind"] == "approval_requested":
+                words = shlex.split(notice["detail"]["commands"]["approve"])
+                return words[words.index("--task-token") + 1]
+        time.sleep(0.02)
+    raise AssertionError("no approval request")
+
+
+def invoke(estate: LocalEstate, region: str, logical_id: str, event: dict[str, Any]) -> None:
+    estate.client("lambda", region).invoke(
+        FunctionName=estate.function_arns[region][logical_id], Payload=json.dumps(event)
+    )
+
+
+def run_the_representative_runs(estate: LocalEstate) -> None:
+    # an approval gate, and a second run meeting the held lease
+    waiting = estate.start(SECONDARY, load_event("manual-with-approval.json"))
+    token = wait_for_token(estate)
+    estate.run(SECONDARY, load_event("manual-unplanned-failover.json"))
+    estate.client("stepfunctions", SECONDARY).send_task_failure(
+        taskToken=token, error="ApprovalRejected"
+    )
+    estate.wait(waiting)
+    # an automatic failover into us-west-2, then a planned failback run by us-east-1's copy
+    estate.outage(PRIMARY)
+    assert estate.run(SECONDARY, estate.alarm_event(PRIMARY))["status"] == "SUCCEEDED"
+    estate.recover(PRIMARY)
+    failback = load_event("manual-failback.json", force=True)
+    assert estate.run(PRIMARY, failback)["status"] == "SUCCEEDED"
+    # the functions outside the machine
+    for region in (PRIMARY, SECONDARY):
+        invoke(estate, region, "EvaluateReadinessFunction", {})
+    stopped = estate.start(SECONDARY, load_event("manual-with-approval.json", force=True))
+    wait_for_token(estate)
+    estate.client("stepfunctions", SECONDARY).stop_execution(executionArn=stopped)
+    detail = {
+        "executionArn": stopped,
+        "status": "ABORTED",
+        "name": stopped.rsplit(":", 1)[-1],
+        "startDate": int(time.time() * 1000),
+        "stateMachineArn": estate.state_machine_arns[SECONDARY],
+    }
+    ended = {"detail-type": "Step Functions Execution Status Change", "detail": detail}
+    invoke(estate, SECONDARY, "CloseRunFunction", ended)
+
+
+def logical_id(estate: LocalEstate, call: Call) -> str:
+    return call.function.removeprefix(f"{estate.spec.name}-")
+
+
+def statements_for(
+    translated: dict[str, Any], estate: LocalEstate, function: str, home: str
+) -> list[dict[str, Any]]:
+    resolver = Resolver(
+        parameters(estate),
+        home,
+        translated["Resources"],
+        {"IsPrimary": home == estate.spec.primary, "HasNotificationEmail": False,
+         "TraceAwsCallsOn": False},
+    )  # fmt: skip
+    return role_statements(translated, f"{function}Role", resolver)
+
+
+def denied_calls(
+    translated: dict[str, Any], estate: LocalEstate, calls: list[Call]
+) -> list[tuple[str, Request]]:
+    found = []
+    cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for call in calls:
+        function = logical_id(estate, call)
+        key = (function, call.home)
+        if key not in cache:
+            cache[key] = statements_for(translated, estate, function, call.home)
+        for request in requests_for(call):
+            if not allowed(cache[key], request):
+                found.append((function, request))
+    return found
+
+
+def test_every_call_of_every_function_is_allowed_by_its_role(
+    translated: dict[str, Any], recorded: tuple[LocalEstate, Recorder]
+) -> None:
+    estate, recorder = recorded
+    denied = denied_calls(translated, estate, recorder.calls)
+    assert denied == [], "\n".join(
+        f"{f}: {r.action} on {r.resource} {r.context}" for f, r in denied
+    )
+    # the proof covers the functions: every one made calls here, but the scheduled probe
+    # (its one call, PutMetricData, is proven by tests/template's namespace condition test)
+    seen = {logical_id(estate, call) for call in recorder.calls}
+    assert set(FUNCTIONS) - seen == {"ProbeHealthFunction"}
+
+
+def test_the_proof_fails_when_a_grant_is_removed(
+    translated: dict[str, Any], recorded: tuple[LocalEstate, Recorder]
+) -> None:
+    estate, recorder = recorded
+    broken = json.loads(json.dumps(translated))
+    for policy in broken["Resources"]["SetActiveRegionFunctionRole"]["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            actions = (
+                statement["Action"]
+                if isinstance(statement["Action"], list)
+                else [statement["Action"]]
+            )
+            statement["Action"] = [a for a in actions if a != "ssm:PutParameter"] or [
+                "ssm:GetParameter"
+            ]
+
+    denied = denied_calls(broken, estate, recorder.calls)
+
+    assert {(f, r.action) for f, r in denied} == {("SetActiveRegionFunction", "ssm:PutParameter")}
+
+
+def asl_requests(estate: LocalEstate, region: str) -> list[Request]:
+    """What the state machine's role must allow: each Task's integration, on its resource."""
+    import re
+
+    from testbed.template import STATE_MACHINE
+
+    text = STATE_MACHINE.read_text(encoding="utf-8")
+    table = f"arn:aws:dynamodb:{region}:123456789012:table/{estate.spec.table_name}"
+    found: list[Request] = []
+    for action in re.findall(r"states:::dynamodb:(\w+)", text):
+        found.append(Request(f"dynamodb:{action[0].upper()}{action[1:]}", table))
+    for function in set(re.findall(r"\$\{(\w+)FunctionArn\}", text)):
+        name = estate.template["Resources"][f"{function}Function"]["Properties"]["FunctionName"]
+        resolved = name["Fn::Sub"].replace("${EstateName}", estate.spec.name)
+        arn = f"arn:aws:lambda:{region}:123456789012:function:{resolved}"
+        found.append(Request("lambda:InvokeFunction", arn))
+    return found
+
+
+def test_the_state_machine_role_allows_every_integration_the_asl_uses(
+    translated: dict[str, Any], recorded: tuple[LocalEstate, Recorder]
+) -> None:
+    estate, _ = recorded
+    for region in (PRIMARY, SECONDARY):
+        statements = statements_for(translated, estate, "FailoverStateMachine", region)
+        required = asl_requests(estate, region)
+        assert {r.action for r in required} == {
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "lambda:InvokeFunction",
+        }
+        assert [r for r in required if not allowed(statements, r)] == []
