@@ -135,3 +135,19 @@ def observe(
         lease_holder=holder,
         problems=problems,
     )
+
+
+def emit_state(view: EstateView, namespace: str) -> None:
+    """Where the estate stands, as metrics per region (the dashboard's first row)."""
+    from failover.observability import emit_metric
+
+    for name, state in view.regions.items():
+        dims = {"Region": name}
+        emit_metric(namespace, "IsWriter", 1.0 if view.writer_region == name else 0.0, "None", dims)
+        emit_metric(
+            namespace, "IsActive", 1.0 if state.active_region == name else 0.0, "None", dims
+        )
+        if state.dial is not None:
+            emit_metric(namespace, "TrafficDial", state.dial, "Percent", dims)
+        if state.desired is not None:
+            emit_metric(namespace, "DesiredTasks", float(state.desired), "Count", dims)

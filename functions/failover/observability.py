@@ -44,6 +44,27 @@ def traced(handler: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+METRICS: dict[str, tuple[str, ...]] = {
+    "FailoverOutcome": ("Region", "Outcome"),
+    "StageDuration": ("Region", "Stage"),
+    "RecoveryTime": ("Region",),
+    "ReplicationLagAtCutover": ("Region",),
+    "Readiness": ("Region", "Check"),
+    "IsWriter": ("Region",),
+    "IsActive": ("Region",),
+    "TrafficDial": ("Region",),
+    "DesiredTasks": ("Region",),
+    "ConfigurationError": ("Region", "Call"),
+    "NotificationFailed": ("Region",),
+    "ControlPlaneFault": ("Region", "Step"),
+}
+"""Every metric the control plane emits as EMF, with its dimensions (Powertools adds
+``service``). The dashboard and the alarms may only use these (tests/template checks)."""
+
+PROBE_METRICS: dict[str, tuple[str, ...]] = {"PeerHealthy": ("Region",)}
+"""Published with PutMetricData (high resolution, no ``service`` dimension): failover.health."""
+
+
 def emit_metric(
     namespace: str,
     name: str,
@@ -56,6 +77,8 @@ def emit_metric(
     """One metric datum as an EMF log line (its own dimension set)."""
     from aws_lambda_powertools.metrics import MetricResolution, MetricUnit, single_metric
 
+    if METRICS.get(name) != tuple(dimensions):
+        raise ValueError(f"undeclared metric {name} {tuple(dimensions)} (observability.METRICS)")
     resolution = MetricResolution.High if high_resolution else MetricResolution.Standard
     with single_metric(
         name=name,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from failover import active_region, aurora, checks, compute, lease, readings, traffic
+from failover import active_region, aurora, checks, compute, estate_view, lease, readings, traffic
 from failover.clients import Profile, client
 from failover.config import GLOBAL_ACCELERATOR_REGION, ROUTE53_REGION
 from failover.observability import emit_metric
@@ -412,6 +412,7 @@ def record(settings: Settings, evaluation: Evaluation) -> bool:
             "None",
             {"Region": region, "Check": check.name},
         )
+    estate_view.emit_state(estate_view.observe(settings.estate, client, region), namespace)
     overall = min((_SCORE[c.status] for c in evaluation.checks), default=1.0)
     emit_metric(
         namespace,
