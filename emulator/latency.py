@@ -5,8 +5,9 @@ says so and the value is a modelling assumption, chosen to be in the documented 
 
 Lambda cold starts come from a measurement: ``scripts/bench_imports.py`` (``make bench``)
 times each handler module's import on this machine and writes
-``docs/benchmarks/imports.json``; :meth:`LatencyModel.cold_start_seconds` scales that by the
-CPU share Lambda gives the function's memory size, and adds the runtime's own start-up.
+``docs/benchmarks/imports.json``; :meth:`LatencyModel.cold_start_seconds` scales the fastest
+run by the CPU share Lambda gives the function's memory size, and adds the runtime's own
+start-up.
 """
 
 from __future__ import annotations
@@ -36,14 +37,18 @@ ONE_VCPU_MEMORY_MB = 1769.0
 def _load_imports(path: Path, mtime_ns: int) -> dict[str, float]:
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     handlers = data.get("handlers") or {}
-    return {str(name): float(found["median_s"]) for name, found in handlers.items()}
+    return {str(name): float(found["min_s"]) for name, found in handlers.items()}
 
 
 _MISSING: set[Path] = set()
 
 
 def measured_imports(path: Path = IMPORT_BENCHMARK) -> dict[str, float]:
-    """Handler module -> its measured cold import (median seconds); {} without a benchmark."""
+    """Handler module -> its measured cold import (seconds); {} without a benchmark.
+
+    The *minimum* of the runs: the import's own CPU work, without the benchmark machine's
+    noise (other load only ever adds). The CPU share of the function's memory is applied
+    to it (:meth:`LatencyModel.cold_start_seconds`)."""
     try:
         return _load_imports(path, path.stat().st_mtime_ns)
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -138,9 +143,8 @@ class LatencyModel:
     lambda_cpu_factor: float = 1.0
 
     # A handler's import time when the benchmark has no entry for it: about a bare
-    # ``import boto3`` plus a little (what docs/benchmarks/imports.json measured for boto3
-    # on the machine that wrote it). Modelling assumption.
-    default_import_seconds: float = 0.3
+    # ``import boto3`` (0.33 s in docs/benchmarks/imports.json) plus a little. Assumption.
+    default_import_seconds: float = 0.4
 
     # Lambda's asynchronous event queue: the delay before a queued event is handed to the
     # function. https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html describes
