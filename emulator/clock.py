@@ -529,7 +529,9 @@ class VirtualEvent:
             if timeout is not None and timeout <= 0:
                 return False
             if clock._closed:
-                clock._freeze()
+                if clock.is_actor():
+                    clock._freeze()  # an actor of a stopped world stays idle for good
+                return self._flag
             waiter = clock._waiter()
             self._waiters.append(waiter)
             deadline = None if timeout is None else clock._virtual_now() + float(timeout)
