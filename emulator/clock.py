@@ -63,6 +63,7 @@ import contextvars
 import datetime as _dt
 import heapq
 import itertools
+import logging
 import math
 import threading
 import time as _time
@@ -86,6 +87,8 @@ __all__ = [
     "next_multiple",
     "threading_shim",
 ]
+
+LOG = logging.getLogger(__name__)
 
 _STATE = threading.local()  # .clock: the clock this thread is an actor of; .holds: {id: n}
 _ACTIVE: VirtualClock | None = None
@@ -425,6 +428,13 @@ class VirtualClock:
             waiter.cond.wait()
 
     def _schedule(self) -> None:
+        try:
+            self._run_schedule()
+        except BaseException:  # a bug here stops modelled time: say so loudly
+            LOG.exception("the virtual clock's scheduler failed; modelled time has stopped")
+            raise
+
+    def _run_schedule(self) -> None:
         with self._lock:
             while not self._closed:
                 while self._timers and self._timers[0][3].cancelled:

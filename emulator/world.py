@@ -62,7 +62,9 @@ class Notice:
     """One thing that happened in the modelled world, for whoever follows along."""
 
     at: float  # modelled seconds (world.clock)
-    kind: str  # health-check | accelerator-health | alarm | delivery | delivery-failed | schedule
+    # health-check | accelerator-health | alarm | delivery | delivery-failed | schedule |
+    # execution-status (a Step Functions execution's status change) | lambda-destination
+    kind: str
     subject: str  # the health check id, endpoint group ARN, alarm name, rule name...
     state: str  # "healthy"/"unhealthy", the alarm state, the target ARN...
     detail: dict[str, Any] = field(default_factory=dict)

@@ -101,6 +101,11 @@ it patches, what moto does, what AWS does, and a reproduction. The reproductions
     JSONata state (``"QueryLanguage": "JSONata"``) among JSONPath states, started from 8
     threads at once; a few executions fail, more under load. Expected (AWS): every execution
     starts. Each Preprocessor gets its own list.
+12. ``DescribeExecution`` of a timed-out execution (``moto/stepfunctions/responses.py``
+    ``StepFunctionResponse.describe_execution``) has no ``stopDate``: moto adds it for
+    SUCCEEDED, ABORTED and FAILED only. ``run({"StartAt": "W", "TimeoutSeconds": 1, "States":
+    {"W": {"Type": "Wait", "Seconds": 5, "End": True}}})`` has status TIMED_OUT and no
+    ``stopDate``. Expected (AWS): ``stopDate`` = ``startDate`` + the machine's TimeoutSeconds.
 """
 
 from __future__ import annotations
@@ -324,6 +329,7 @@ class StepFunctionsFixes(Service):
         _install_stack_balanced_timeouts(patcher)
         _install_lambda_invocation_type(patcher)
         _install_preprocessor_scopes(patcher)
+        _install_timed_out_stop_date(patcher)
 
 
 def _rebind(old: Any, new: Any) -> None:
@@ -673,3 +679,24 @@ def _install_preprocessor_scopes(patcher: Patcher) -> None:
         self._query_language_per_scope = []
 
     patcher.setattr(Preprocessor, "__init__", __init__)
+
+
+def _install_timed_out_stop_date(patcher: Patcher) -> None:
+    """A timed-out execution's description has its ``stopDate`` (fix 12)."""
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original = StepFunctionResponse.describe_execution
+
+    def describe_execution(self: Any) -> Any:
+        found = original(self)
+        response = found.result if isinstance(found, ActionResult) else None
+        if isinstance(response, dict) and str(response.get("status")) in (
+            "TIMED_OUT",
+            "ExecutionStatus.TIMED_OUT",
+        ):
+            execution = self.stepfunction_backend.describe_execution(response["executionArn"])
+            response.setdefault("stopDate", execution.stop_date)
+        return found
+
+    patcher.setattr(StepFunctionResponse, "describe_execution", describe_execution)

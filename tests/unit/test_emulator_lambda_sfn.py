@@ -584,3 +584,40 @@ def test_executions_send_their_status_changes_to_eventbridge_as_aws_shapes_them(
     assert detail["stopDate"] == int(described["stopDate"].timestamp() * 1000)
     assert detail["stopDate"] - detail["startDate"] == round((API + COLD) * 1000)
     assert detail["redriveStatus"] == "REDRIVABLE"
+
+
+def test_state_and_machine_timeouts_are_modelled_seconds(
+    emu: Emulator, role: str, function: Callable[..., str]
+) -> None:
+    # given a Task whose state allows 3 s for a handler that needs 10 s, then an hour's Wait
+    # in a machine that allows two minutes
+    slow = function("slow", "sleep_then_put")
+    definition = {
+        "StartAt": "Slow",
+        "TimeoutSeconds": 120,
+        "States": {
+            "Slow": {
+                "Type": "Task",
+                "Resource": slow,
+                "Parameters": {"seconds": 10, "name": "/t/timeout"},
+                "TimeoutSeconds": 3,
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.e", "Next": "Hold"}],
+                "End": True,
+            },
+            "Hold": {"Type": "Wait", "Seconds": 3600, "End": True},
+        },
+    }
+    started = time.monotonic()
+
+    # when it runs
+    described = run(role, definition, {})
+
+    # then the state timed out after 3 modelled seconds and the execution after 120
+    assert time.monotonic() - started < 3
+    assert described["status"] == "TIMED_OUT", described
+    events = history(described["executionArn"])
+    entered = next(e for e in events if e["type"] == "TaskStateEntered")
+    timed_out = next(e for e in events if e["type"] == "LambdaFunctionTimedOut")
+    assert timed_out["lambdaFunctionTimedOutEventDetails"]["error"] == "States.Timeout"
+    assert seconds_between(entered["timestamp"], timed_out["timestamp"]) == pytest.approx(3)
+    assert seconds_between(described["startDate"], described["stopDate"]) == pytest.approx(120)
