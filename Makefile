@@ -52,3 +52,9 @@ clean:
 .PHONY: drill
 drill: $(STAMP)
 	$(BIN)/python -m drill $(ARGS)
+
+# Each Lambda handler's cold import, timed in fresh interpreters (min, median, x import boto3);
+# writes docs/benchmarks/imports.json, which the emulator's cold starts read. ARGS="--runs 30".
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m scripts.bench_imports $(ARGS)

@@ -14,8 +14,6 @@ from typing import Any
 from drill.model import Check, Rpo
 
 GA_REGION = "us-west-2"  # the Global Accelerator API is served only from us-west-2
-LOCK_KEY = {"pk": {"S": "LOCK"}, "sk": {"S": "FAILOVER"}}
-
 ClientFactory = Callable[[str, str], Any]  # (service, region) -> boto3 client
 
 
@@ -31,41 +29,25 @@ class EstateState:
 
 
 def observe(config: dict[str, Any], table: str, client: ClientFactory) -> EstateState:
+    """Where the estate stands, read as the product reads it (failover.estate_view); the
+    lease is one item of the multi-Region table, so every region reports the same holder."""
+    from failover.config import EstateConfig
+    from failover.estate_view import observe as observe_estate
+
     regions: dict[str, Any] = config["regions"]
-    first = next(iter(regions))
-    rds = client("rds", first)
-    cluster = rds.describe_global_clusters(GlobalClusterIdentifier=config["global_cluster_id"])[
-        "GlobalClusters"
-    ][0]
-    writer = next(
-        (m["DBClusterArn"] for m in cluster["GlobalClusterMembers"] if m["IsWriter"]), None
-    )
-    ga = client("globalaccelerator", GA_REGION)
-    dials, desired, running, parameter, holder = {}, {}, {}, {}, {}
-    for region, cfg in regions.items():
-        group = ga.describe_endpoint_group(EndpointGroupArn=cfg["endpoint_group_arn"])
-        dials[region] = float(group["EndpointGroup"]["TrafficDialPercentage"])
-        service = client("ecs", region).describe_services(
-            cluster=cfg["ecs_cluster"], services=[cfg["ecs_service"]]
-        )["services"][0]
-        desired[region] = int(service["desiredCount"])
-        running[region] = int(service["runningCount"])
-        try:
-            parameter[region] = client("ssm", region).get_parameter(
-                Name=config["active_region_parameter"]
-            )["Parameter"]["Value"]
-        except client("ssm", region).exceptions.ParameterNotFound:
-            parameter[region] = None
-        item = client("dynamodb", region).get_item(TableName=table, Key=LOCK_KEY)
-        holder[region] = item["Item"]["holder"]["S"] if "Item" in item else None
+    view = observe_estate(EstateConfig.from_dict(config), client, next(iter(regions)), table=table)
     return EstateState(
-        writer_region=writer.split(":")[3] if writer else None,
-        global_cluster_status=str(cluster.get("Status", "unknown")),
-        dials=dials,
-        desired=desired,
-        running=running,
-        active_parameter=parameter,
-        lock_holder=holder,
+        writer_region=view.writer_region,
+        global_cluster_status=str(view.global_status or "unknown"),
+        dials={r: float(s.dial if s.dial is not None else -1) for r, s in view.regions.items()},
+        desired={
+            r: int(s.desired if s.desired is not None else -1) for r, s in view.regions.items()
+        },
+        running={
+            r: int(s.running if s.running is not None else -1) for r, s in view.regions.items()
+        },
+        active_parameter={r: s.active_region for r, s in view.regions.items()},
+        lock_holder=dict.fromkeys(regions, view.lease_holder),
     )
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from drill.embedded import DEFAULT_PORT, EmbeddedAwsError
+from drill.embedded import EmbeddedAwsError
 from drill.local import DEFAULT_RTO_TARGET, DEFAULT_TIME_SCALE, SCENARIOS, Options, run_local
 from drill.progress import Progress
 
@@ -38,23 +38,13 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535; 0 = any free)")
-    return value
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="make drill ARGS=... | python -m drill",
         description=(
             "Run a failover drill: inject an outage, let the control plane move the active "
             "region, check where everything ended, then fail back. By default against an "
-            "embedded, emulated AWS on 127.0.0.1 (no account needed)."
+            "embedded, emulated AWS in this process (no account needed)."
         ),
     )
     p.add_argument(
@@ -71,8 +61,9 @@ def parser() -> argparse.ArgumentParser:
         type=_time_scale,
         default=DEFAULT_TIME_SCALE,
         metavar="S",
-        help=f"real seconds per modelled second of AWS latency (default {DEFAULT_TIME_SCALE}; "
-        "0 runs as fast as possible). Latencies: emulator/latency.py",
+        help=f"real seconds per modelled second (default {DEFAULT_TIME_SCALE}; 0 runs as fast as "
+        "possible; the modelled timeline is the same at every scale). Latencies: "
+        "emulator/latency.py",
     )
     p.add_argument(
         "--report",
@@ -90,12 +81,6 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="recovery time objective the RTO is checked against "
         f"(default {DEFAULT_RTO_TARGET:.0f})",
-    )
-    p.add_argument(
-        "--port",
-        type=_port,
-        default=DEFAULT_PORT,
-        help=f"loopback port of the embedded AWS (default {DEFAULT_PORT}; 0 = any free port)",
     )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     live = p.add_argument_group("against a real account (game day)")
@@ -170,7 +155,6 @@ def main(
                     time_scale=args.time_scale,
                     failback=args.failback,
                     rto_target=args.rto_target,
-                    port=args.port,
                 ),
                 progress,
             )

@@ -200,8 +200,12 @@ def follow(
     on_progress: ProgressCallback | None = None,
     timeout: float = 600.0,
     poll: float = 0.2,
+    pause: Callable[[], None] | None = None,
 ) -> Followed:
-    """Poll until the execution ends, reporting stages as they start and finish."""
+    """Poll until the execution ends, reporting stages as they start and finish.
+
+    ``pause`` waits between two looks (default: ``poll`` real seconds; the local drill lets
+    modelled time pass instead). ``timeout`` is real seconds."""
     deadline = time.monotonic() + timeout
     reported: dict[tuple[str, str | None], str] = {}
     while True:
@@ -222,4 +226,7 @@ def follow(
             return Followed(execution_arn, described["status"], events, described)
         if time.monotonic() > deadline:
             raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout:.0f} s")
-        time.sleep(poll)
+        if pause is None:
+            time.sleep(poll)
+        else:
+            pause()

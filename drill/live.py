@@ -538,11 +538,14 @@ def plan_lines(plan: dict[str, Any]) -> list[str]:
         )
     traffic = plan.get("traffic")
     if isinstance(traffic, dict):
-        groups = traffic.get("endpoint_groups") or {}
+        # {"dials": {region: {"current", "desired"}}}; older plans: "endpoint_groups"
+        groups = traffic.get("dials") or traffic.get("endpoint_groups") or {}
+        order = sorted(groups, key=lambda region: region != target)  # the target first
         dials = ", ".join(
-            f"{region} {_pct(g.get('current_dial'))} -> {_pct(g.get('desired_dial'))}"
-            for region, g in groups.items()
-            if isinstance(g, dict)
+            f"{region} {_pct(g.get('current', g.get('current_dial')))} -> "
+            f"{_pct(g.get('desired', g.get('desired_dial')))}"
+            for region in order
+            if isinstance(g := groups[region], dict)
         )
         if not traffic.get("global_accelerator_reachable", True):
             dials = "unknown (API unreachable at preflight)"
@@ -556,7 +559,7 @@ def plan_lines(plan: dict[str, Any]) -> list[str]:
             f"{compute.get('current_desired')} -> {compute.get('required')} "
             f"({compute.get('action')})"
         )
-    app_config = plan.get("app_config")
+    app_config = plan.get("active_region") or plan.get("app_config")
     if isinstance(app_config, dict):
         lines.append(
             f"app config: {app_config.get('parameter')} {app_config.get('current')} -> "

@@ -4,7 +4,13 @@ Nothing is shortcut on the automatic path: the drill only makes the primary's ``
 endpoint answer 503. Route 53's checkers and Global Accelerator's health checks notice it,
 the health-check metric drops, the alarm goes to ALARM, its state change reaches EventBridge
 in us-east-1, is forwarded to the recovery region's failover bus and starts that region's
-state machine (and the recovery region's own probe alarm does the same a minute later).
+state machine; the recovery region's own probe (ProbeHealth, every minute) and its 10 s alarm
+do the same.
+
+Modelled time (:mod:`emulator.clock`): the world actor ticks the emulated services every
+second; the drill's own thread holds time and lets it pass only while it waits for the world
+(a modelled second at a time), so what it does (inject the outage, start a run) happens at a
+definite modelled instant, and the timeline is the same at every ``--time-scale``.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from drill import checks
-from drill.embedded import DEFAULT_PORT, REPO, EmbeddedAws
+from drill.embedded import REPO, EmbeddedAws
 from drill.follow import ENDINGS, Definition, Followed, Span, ending_state, follow, to_stages
 from drill.model import Check, Milestone, Report, Rto, Run
 
@@ -32,6 +38,10 @@ DEFAULT_TIME_SCALE = 0.02
 DEFAULT_RTO_TARGET = 600.0
 WARM_UP_SECONDS = 240.0  # modelled: metrics and alarms settle before anything is injected
 DETECTION_LIMIT = 900.0  # modelled seconds to wait for the automatic path to start a run
+RUN_LIMIT = 4 * 3600.0  # modelled seconds to wait for a run to end (the machine's timeout: 1 h)
+WORLD_STEP = 1.0  # the world actor ticks every modelled second
+POLL = 1.0  # the drill looks at the world every modelled second
+FOLLOW_POLL = 10.0  # and at a run's history every ten (each read serialises it all)
 
 
 @dataclass
@@ -40,64 +50,7 @@ class Options:
     time_scale: float = DEFAULT_TIME_SCALE
     failback: bool = True
     rto_target: float = DEFAULT_RTO_TARGET
-    port: int = DEFAULT_PORT
     notes: list[str] = field(default_factory=list)
-
-
-class Driver:
-    """Moves modelled time while no execution runs (an execution's own waits move it
-    otherwise), and lets the emulated world do what is due (checks, schedules, alarms)."""
-
-    def __init__(self, emulator: Any, step: float = 10.0) -> None:
-        self.emulator = emulator
-        self.step = step
-        self._stop = threading.Event()
-        self.hold = threading.Event()  # set: do not move time (an operator is starting a run)
-        self._thread = threading.Thread(target=self._loop, name="drill-driver", daemon=True)
-        self.error: BaseException | None = None
-
-    def start(self) -> Driver:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        try:
-            while not self._stop.is_set():
-                if self.hold.is_set() or _executions_running():
-                    self._stop.wait(0.02)
-                else:
-                    clock = self.emulator.clock
-                    target = clock.now() + self.step
-                    self._stop.wait(self.step * self.emulator.time_scale + 0.001)
-                    # a run that started meanwhile moves time itself; the drill may hold it
-                    if not (self.hold.is_set() or _executions_running()):
-                        clock.advance_to(target)
-                self.emulator.tick()
-        except BaseException as error:  # noqa: BLE001 - surfaced by the drill, never swallowed
-            self.error = error
-
-    def settle(self, seconds: float) -> None:
-        """Let ``seconds`` of modelled time pass at once (no pacing): the warm-up."""
-        end = self.emulator.clock.now() + seconds
-        while self.emulator.clock.now() < end:
-            self.emulator.clock.advance(self.step)
-            self.emulator.tick()
-
-
-def _executions_running() -> bool:
-    from moto.stepfunctions.parser.api import ExecutionStatus
-    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-
-    for account in list(stepfunctions_parser_backends.values()):
-        for backend in list(account.values()):
-            if backend._get_executions(ExecutionStatus.RUNNING):
-                return True
-    return False
 
 
 class LocalDrill:
@@ -127,7 +80,6 @@ class LocalDrill:
         self._lock = threading.Lock()
         self.emu.listeners.append(self._on_notice)
         self.milestones: list[Milestone] = []
-        self.driver = Driver(self.emu)
 
     # ------------------------------------------------------------------------- plumbing
     def client(self, service: str, region: str) -> Any:
@@ -172,7 +124,7 @@ class LocalDrill:
         began = time.monotonic()
         report = Report(
             scenario=self.options.scenario,
-            target="local: embedded AWS (moto server + emulator) on 127.0.0.1",
+            target="local: embedded AWS (moto in-process + emulator)",
             time_scale=self.options.time_scale,
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             notes=list(self.options.notes),
@@ -181,17 +133,18 @@ class LocalDrill:
             f"estate: {self.spec.name} in {self.primary} (primary) and {self.secondary}; "
             f"warming up {WARM_UP_SECONDS:.0f} modelled s"
         )
-        self.driver.settle(WARM_UP_SECONDS)
-        self.driver.hold.set()  # time moves only while the drill waits for the world
-        self.driver.start()
+        clock = self.emu.clock
+        self.emu.start_world(WORLD_STEP)
         try:
+            with clock.paced(0.0):  # the warm-up is not worth watching
+                clock.advance(WARM_UP_SECONDS)
+            self._raise_world_error()
             scenario = getattr(self, "scenario_" + self.options.scenario.replace("-", "_"))
             scenario(report)
         finally:
-            self.driver.stop()
+            self.emu.stop_world()
             self.estate.close()
-        if self.driver.error is not None:
-            raise self.driver.error
+        self._raise_world_error()
         report.wall_seconds = time.monotonic() - began
         return report
 
@@ -220,53 +173,57 @@ class LocalDrill:
                 took = (end - span.start).total_seconds()
                 self.progress.stage(what, span, (end - t0).total_seconds(), took)
 
-        return follow(sfn, arn, self.definition, on_progress, timeout=300.0)
+        return follow(
+            sfn,
+            arn,
+            self.definition,
+            on_progress,
+            timeout=600.0,
+            pause=lambda: self._advance(FOLLOW_POLL),
+        )
+
+    def _advance(self, seconds: float) -> None:
+        """Let modelled time pass (the world runs meanwhile); surface a failed world actor."""
+        self.emu.clock.advance(seconds)
+        self._raise_world_error()
 
     def _wait_for_execution(self, region: str) -> str:
         """The first execution an EventBridge rule started in ``region`` since ``_begin``."""
         deadline = self.emu.clock.now() + DETECTION_LIMIT
-        self.driver.hold.clear()
-        try:
-            while self.emu.clock.now() < deadline:
-                self._raise_driver_error()
-                fresh = self.started_executions()[self._first_new :]
-                found = [a for a in fresh if a.split(":")[3] == region]
-                if found:
-                    return found[0]
-                self.progress.status(f"modelled t+{self.now():.0f} s, waiting for the alarm path")
-                time.sleep(0.01)
-        finally:
-            self.driver.hold.set()
+        while self.emu.clock.now() < deadline:
+            fresh = self.started_executions()[self._first_new :]
+            found = [a for a in fresh if a.split(":")[3] == region]
+            if found:
+                return found[0]
+            self.progress.status(f"modelled t+{self.now():.0f} s, waiting for the alarm path")
+            self._advance(POLL)
         raise TimeoutError(
             f"no execution started in {region} within {DETECTION_LIMIT:.0f} modelled seconds"
         )
 
-    def _raise_driver_error(self) -> None:
-        if self.driver.error is not None:
-            raise RuntimeError("the drill's time driver failed") from self.driver.error
+    def _raise_world_error(self) -> None:
+        if self.emu.world_error is not None:
+            raise RuntimeError("the world actor failed") from self.emu.world_error
 
     def _wait_until(self, condition: Any, what: str, limit: float = DETECTION_LIMIT) -> None:
         deadline = self.emu.clock.now() + limit
-        self.driver.hold.clear()
-        try:
-            while not condition():
-                self._raise_driver_error()
-                if self.emu.clock.now() > deadline:
-                    raise TimeoutError(f"{what}: not within {limit:.0f} modelled seconds")
-                self.progress.status(f"modelled t+{self.now():.0f} s, waiting: {what}")
-                time.sleep(0.01)
-        finally:
-            self.driver.hold.set()
+        while not condition():
+            if self.emu.clock.now() > deadline:
+                raise TimeoutError(f"{what}: not within {limit:.0f} modelled seconds")
+            self.progress.status(f"modelled t+{self.now():.0f} s, waiting: {what}")
+            self._advance(POLL)
 
     def _settle_executions(self) -> None:
         """Wait for every execution still running (e.g. a second trigger) to end."""
         for arn in self.started_executions():
             sfn = self.client("stepfunctions", arn.split(":")[3])
-            deadline = time.monotonic() + 120
-            while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{arn} still running")
-                time.sleep(0.05)
+            self._wait_until(
+                lambda sfn=sfn, arn=arn: (
+                    sfn.describe_execution(executionArn=arn)["status"] != "RUNNING"
+                ),
+                f"{arn} to end",
+                limit=RUN_LIMIT,
+            )
 
     def _start_manual(self, region: str, event: str, **overrides: Any) -> str:
         payload = json.loads((REPO / "events" / event).read_text(encoding="utf-8"))
@@ -632,8 +589,10 @@ def _error(followed: Followed) -> str | None:
 
 
 def run_local(options: Options, progress: Progress) -> Report:
-    with EmbeddedAws(options.port, options.time_scale) as aws:
-        progress.line(f"embedded AWS listening on {aws.endpoint} (moto server + emulator)")
+    with EmbeddedAws(options.time_scale) as aws:
+        progress.line(
+            f"embedded AWS in this process (moto + emulator), time scale {options.time_scale:g}"
+        )
         return LocalDrill(aws, options, progress).run()
 
 

@@ -8,27 +8,35 @@ Public API
 ----------
 ``Emulator.install(clock=None, latency=None, time_scale=0.0) -> Emulator``
     Installs every patch and hook (idempotent: while one is installed it is returned).
-    Call it inside an active ``mock_aws()``, or in a process running moto's
-    ``ThreadedMotoServer``. ``clock=None`` picks ``ManualClock()`` for ``time_scale == 0``
-    and ``ScaledClock(time_scale)`` otherwise.
+    Call it inside an active ``mock_aws()``: everything runs in this process, a handler's
+    AWS calls on the thread that makes them. ``clock=None`` makes a :class:`VirtualClock`
+    with ``time_scale`` (real seconds per modelled second of a jump; 0: none).
 ``emu.uninstall()``
-    Removes every patch and hook; clients created meanwhile stop seeing the emulator.
-``emu.clock``            ``now() -> float`` modelled seconds; ``advance(seconds)``.
+    Removes every patch and hook and stops modelled time.
+``emu.clock``            the :class:`VirtualClock` (a discrete-event simulation; its rules are
+                         in :mod:`emulator.clock`): ``now()``, ``advance(seconds)``,
+                         ``held()``, ``run_until(condition, limit)``.
 ``emu.latency``          :class:`LatencyModel` (durations, each default cited).
-``emu.time_scale``       real seconds slept per modelled second of a Wait/Retry.
-``emu.utcnow()``         modelled wall-clock time (install time + ``clock.now()``).
+``emu.time_scale``       the clock's time scale.
+``emu.utcnow()``         modelled wall-clock time (the clock's epoch + ``clock.now()``).
 ``emu.faults``           ``unreachable_regions: set[str]``; ``fail(service, operation, code,
-                         message="Injected fault", count=1, region=None)``; ``clear()``.
+                         message="Injected fault", count=1, region=None)``; ``slow(service,
+                         operation, seconds, region=None, count=None)``; ``clear()``.
 ``emu.tick()``           does what is due at ``clock.now()``: health checks, schedules, alarm
-                         evaluation (call it from a loop that advances the clock).
+                         evaluation.
+``emu.start_world(step=1.0)`` / ``emu.stop_world()``  the world actor: ``tick()`` every
+                         ``step`` modelled seconds (hold time while it runs, see
+                         :meth:`World.start_world`); ``start_world``/``stop_world`` below do
+                         the same for the installed emulator.
 ``emu.watch_regions(*regions)``  regions whose alarms and schedules run.
 ``emu.listeners`` / ``emu.notices``  who hears, and what was, each :class:`Notice`.
 ``emu.service(name)`` or ``emu.<name>``  a service, e.g.
     ``emu.route53.set_health(health_check_id, healthy, failing_checkers=None)``,
     ``emu.globalaccelerator.set_endpoint_health(endpoint_group_arn, healthy, reason=None)``,
     ``emu.health_checkers.watch_route53(health_check_id, url)`` / ``watch_accelerator(...)``.
-    The services: cloudwatch, ecs, eventbridge, globalaccelerator, health_checkers, lambda,
-    rds, route53, sfn_fixes, sfn_time (see each module of :mod:`emulator.services`).
+    The services: cloudwatch, dynamodb, ecs, eventbridge, globalaccelerator,
+    health_checkers, lambda, rds, route53, sfn_events, sfn_fixes, sfn_time (see each module
+    of :mod:`emulator.services`).
 
 A pytest fixture
 ----------------
@@ -36,7 +44,7 @@ A pytest fixture
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        emulator = Emulator.install(clock=ManualClock())
+        emulator = Emulator.install()
         try:
             yield emulator
         finally:
@@ -48,21 +56,38 @@ list when a session is created).
 
 from __future__ import annotations
 
-from .clock import Clock, ManualClock, ModelledClock, ScaledClock
+from .clock import ActorThread, VirtualClock, VirtualEvent, VirtualLock
 from .core import Emulator
 from .faults import Faults
 from .latency import LatencyModel
 from .world import Notice, World, active
 
 __all__ = [
-    "Clock",
+    "ActorThread",
     "Emulator",
     "Faults",
     "LatencyModel",
-    "ManualClock",
-    "ModelledClock",
     "Notice",
-    "ScaledClock",
+    "VirtualClock",
+    "VirtualEvent",
+    "VirtualLock",
     "World",
     "active",
+    "start_world",
+    "stop_world",
 ]
+
+
+def start_world(step: float = 1.0) -> None:
+    """Start the installed emulator's world actor (:meth:`World.start_world`)."""
+    world = active()
+    if world is None:
+        raise RuntimeError("no emulator is installed")
+    world.start_world(step)
+
+
+def stop_world() -> None:
+    """Stop the installed emulator's world actor, if any."""
+    world = active()
+    if world is not None:
+        world.stop_world()

@@ -11,9 +11,17 @@ Semantics
   ``botocore.exceptions.EndpointConnectionError`` (what a DNS or connect failure raises).
   Global services count as us-east-1, where their control plane lives: Route 53, IAM,
   CloudFront, Organizations (their clients report the pseudo-region ``aws-global``).
+  On an actor thread the caller first waits what its SDK client would: the client's
+  ``connect_timeout`` times its attempts (botocore's retry configuration), in modelled time.
 * ``fail(...)``: the next ``count`` matching *API calls* return the error ``code`` (HTTP status
   from the service model, else 5xx for server-side codes and 400 otherwise). A call is what
   the caller sees: the SDK's own retries are not replayed, the fault is the final outcome.
+* ``slow(...)``: matching calls are processed ``seconds`` modelled seconds late: the call
+  lands (changes AWS state) then, and its caller waits for it. When ``seconds`` exceeds the
+  client's ``read_timeout``, the caller instead gets ``ReadTimeoutError`` after its attempts
+  times ``read_timeout``, and every attempt still lands ``seconds`` after it was sent, as a
+  slow service does. Only calls made on actor threads (handlers, the state machine) are
+  slowed; external code's calls take no modelled time.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from dataclasses import dataclass
 
 from ._service_model import service_model
 
-__all__ = ["FaultRule", "Faults", "effective_region"]
+__all__ = ["FaultRule", "Faults", "SlowRule", "effective_region"]
 
 # Services whose control plane lives in us-east-1 (their clients use region "aws-global").
 GLOBAL_SERVICES = frozenset(
@@ -48,13 +56,60 @@ class FaultRule:
     region: str | None
 
 
+@dataclass
+class SlowRule:
+    service: str
+    operation: str
+    seconds: float
+    remaining: int | None
+    region: str | None
+
+
 class Faults:
     """Injected failures. ``unreachable_regions`` is a plain set: add, discard, or assign."""
 
     def __init__(self) -> None:
         self.unreachable_regions: set[str] = set()
         self._rules: list[FaultRule] = []
+        self._slow: list[SlowRule] = []
         self._lock = threading.Lock()
+
+    def slow(
+        self,
+        service: str,
+        operation: str,
+        seconds: float,
+        region: str | None = None,
+        count: int | None = None,
+    ) -> None:
+        """Process matching calls ``seconds`` modelled seconds late (they land late).
+
+        ``count=None`` slows every matching call until :meth:`clear`; ``region`` limits the
+        rule to calls going to that region. See the module docstring for read timeouts."""
+        model = service_model(service)
+        if operation not in model.operation_names:
+            raise ValueError(f"{service} has no operation {operation!r}")
+        if count is not None and count < 1:
+            raise ValueError("count must be >= 1, or None for every call")
+        if not seconds > 0:
+            raise ValueError("seconds must be > 0")
+        with self._lock:
+            self._slow.append(SlowRule(service, operation, float(seconds), count, region))
+
+    def take_slow(self, service: str, operation: str, region: str) -> float | None:
+        """The delay of one matching slow rule for this call (consumed), or None."""
+        with self._lock:
+            for rule in self._slow:
+                if rule.service != service or rule.operation != operation:
+                    continue
+                if rule.region is not None and rule.region != region:
+                    continue
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+                    if rule.remaining <= 0:
+                        self._slow.remove(rule)
+                return rule.seconds
+        return None
 
     def fail(
         self,
@@ -83,6 +138,7 @@ class Faults:
         """Remove every injected failure and make every region reachable again."""
         with self._lock:
             self._rules.clear()
+            self._slow.clear()
         self.unreachable_regions.clear()
 
     def is_unreachable(self, region: str) -> bool:

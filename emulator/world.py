@@ -1,8 +1,10 @@
 """The modelled world every emulated service shares, and the registry of services.
 
-A :class:`World` holds what the services have in common: the clock (modelled seconds), the
-latency model, injected faults, the regions whose alarms and schedules run, and the notices
-of what happened (for whoever follows along). It also holds one instance of every
+A :class:`World` holds what the services have in common: the clock (modelled seconds, a
+discrete-event simulation: :mod:`emulator.clock`), the latency model, injected faults, the
+regions whose alarms and schedules run, and the notices of what happened (for whoever follows
+along). The *world actor* (:meth:`World.start_world`) runs :meth:`World.tick` every ``step``
+of modelled time: health checks, schedules, alarm evaluation. It also holds one instance of every
 registered service, found by name at run time: ``world.service("eventbridge")``, or, for
 callers, ``world.eventbridge``.
 
@@ -29,11 +31,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from .clock import ActorThread, VirtualClock, VirtualEvent, next_multiple
 from .faults import Faults
 
 if TYPE_CHECKING:
     from ._patching import Patcher
-    from .clock import Clock
     from .latency import LatencyModel
 
 __all__ = [
@@ -60,7 +62,9 @@ class Notice:
     """One thing that happened in the modelled world, for whoever follows along."""
 
     at: float  # modelled seconds (world.clock)
-    kind: str  # health-check | accelerator-health | alarm | delivery | delivery-failed | schedule
+    # health-check | accelerator-health | alarm | delivery | delivery-failed | schedule |
+    # execution-status (a Step Functions execution's status change) | lambda-destination
+    kind: str
     subject: str  # the health check id, endpoint group ARN, alarm name, rule name...
     state: str  # "healthy"/"unhealthy", the alarm state, the target ARN...
     detail: dict[str, Any] = field(default_factory=dict)
@@ -120,7 +124,7 @@ def default_account() -> str:
 class World:
     """The shared modelled world and its services. See the module docstring."""
 
-    def __init__(self, clock: Clock, latency: LatencyModel) -> None:
+    def __init__(self, clock: VirtualClock, latency: LatencyModel) -> None:
         self.clock = clock
         self.latency = latency
         self.faults = Faults()
@@ -128,8 +132,11 @@ class World:
         self.regions: set[str] = set()
         self.listeners: list[Callable[[Notice], None]] = []
         self.notices: list[Notice] = []
-        self._epoch = dt.datetime.now(dt.UTC)
         self._tick_lock = threading.RLock()
+        self._world_actor: ActorThread | None = None
+        self._world_stop: VirtualEvent | None = None
+        #: An error that ended the world actor (the drill surfaces it).
+        self.world_error: BaseException | None = None
         self._services: dict[str, Service] = {
             name: cls(self) for name, cls in sorted(_REGISTRY.items())
         }
@@ -158,25 +165,65 @@ class World:
 
     @property
     def time_scale(self) -> float:
-        """Real seconds slept per modelled second of a wait."""
+        """Real seconds per modelled second of a jump of the clock (0: no pacing)."""
         return self.clock.time_scale
 
     def utcnow(self) -> dt.datetime:
-        """The modelled wall-clock time: creation time + ``clock.now()`` seconds (UTC)."""
-        return self._epoch + dt.timedelta(seconds=self.clock.now())
+        """The modelled wall-clock time: the clock's epoch + ``clock.now()`` seconds (UTC)."""
+        return self.clock.utcnow()
 
-    def wait(self, seconds: float, interrupt: threading.Event | None = None) -> None:
-        """Let ``seconds`` of modelled time pass (paced by the clock's time_scale)."""
-        self.clock.sleep(seconds, interrupt)
+    def wait(self, seconds: float, interrupt: Any = None) -> None:
+        """Let ``seconds`` of modelled time pass for the caller (an actor: idle meanwhile);
+        a :class:`~emulator.clock.VirtualEvent` ``interrupt`` ends the wait early when set."""
+        if isinstance(interrupt, VirtualEvent):
+            interrupt.wait(seconds)
+        else:
+            self.clock.sleep(seconds)
 
     def tick(self) -> None:
         """Do everything due at the current modelled time (checks, schedules, alarms).
 
-        Nothing moves time here: call it from a loop that also advances the clock."""
+        Nothing moves time here: the world actor calls it every step, tests may call it."""
         with self._tick_lock:
             due = [s for s in self._services.values() if s.tick_phase is not None]
             for service in sorted(due, key=lambda s: s.tick_phase or 0):
                 service.tick()
+
+    # ------------------------------------------------------------------ the world actor
+
+    def start_world(self, step: float = 1.0) -> None:
+        """Start the world actor: ``tick()`` now and at every multiple of ``step`` modelled
+        seconds. Hold time from the calling thread (``clock.held()``) and let it pass with
+        ``clock.advance``: an unheld periodic actor at time scale 0 runs time without bound."""
+        if step <= 0:
+            raise ValueError("step must be > 0")
+        if self._world_actor is not None:
+            raise RuntimeError("the world actor is already running")
+        self._world_stop = stop = VirtualEvent(self.clock)
+        self.world_error = None
+        self._world_actor = ActorThread(
+            target=self._world_loop, args=(step, stop), name="world-actor", daemon=True
+        )
+        self._world_actor.start()
+
+    def stop_world(self) -> None:
+        """Stop the world actor (it finishes the tick it is in)."""
+        actor, stop = self._world_actor, self._world_stop
+        self._world_actor = self._world_stop = None
+        if actor is None or stop is None:
+            return
+        stop.set()
+        actor.join()
+
+    def _world_loop(self, step: float, stop: VirtualEvent) -> None:
+        try:
+            while not stop.is_set():
+                self.tick()
+                now = self.clock.now()
+                stop.wait(next_multiple(now, step) - now)
+        except BaseException as error:
+            LOG.exception("the world actor failed")
+            self.world_error = error
 
     # ---------------------------------------------------------------------- the rest
 

@@ -3,27 +3,40 @@
 Used by the state-machine tests and the local drill. It creates, per region, what the
 templates deploy for the control plane to act on: the Aurora global cluster members, the ECS
 services, the Global Accelerator endpoint groups, Route 53 health checks and latency records,
-the health alarms (us-east-1) and probe alarms (recovery region), the active-region parameter,
-the lock/audit table, the SNS topic, the functions and the failover state machine.
+the health alarms (us-east-1, stacks/global.yaml) and probe alarms (recovery region), the
+active-region parameter, the failover table, the SNS topic, the dead-letter queue, the
+functions (with their Timeout, MemorySize and EventInvokeConfig), the failover state machine
+and the RunEnded rule (CloseRun on the default bus). With ``automatic_triggers`` also the
+alarm forwarding and trigger rules, the probe schedule and the health checkers.
+
+Modelled time: the thread that builds the estate *holds* the clock (:mod:`emulator.clock`):
+time passes only while that thread waits through the estate, in :meth:`LocalEstate.wait`,
+:meth:`LocalEstate.run`, :meth:`LocalEstate.advance` and :meth:`LocalEstate.wait_until`
+(executions started meanwhile run until their first modelled wait). So what a test does
+between two waits happens at one modelled instant, whatever the machine's speed.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from testbed.health_endpoints import HealthEndpoints
 from testbed.template import (
+    GLOBAL_STACK,
     STATE_MACHINE,
     function_specs,
     load_template,
+    resolve,
+    resource_properties,
     state_machine_substitutions,
     substitute,
     table_definition,
@@ -33,7 +46,7 @@ if TYPE_CHECKING:
     from failover.config import EstateConfig
     from failover.estate_view import EstateView
 
-    from emulator import Emulator
+    from emulator import Emulator, Notice
 
 ACCOUNT = "123456789012"
 ALB_ZONE_IDS = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
@@ -58,7 +71,15 @@ class EstateSpec:
     # Wire the automatic path as deployed: health checkers probing the /health endpoints,
     # alarm evaluation, the forwarding and trigger rules, the probe schedule (the drill).
     automatic_triggers: bool = False
+    # CloseRun's RunEnded rule ("Step Functions Execution Status Change" -> CloseRun on the
+    # default bus). None: as ``automatic_triggers``. (With it on, CloseRun records the runs
+    # that RejectInput ended: see tests/statemachine/test_invalid_input.py.)
+    run_ended_rule: bool | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def wires_run_ended(self) -> bool:
+        return self.automatic_triggers if self.run_ended_rule is None else self.run_ended_rule
 
     @property
     def regions(self) -> tuple[str, str]:
@@ -107,6 +128,9 @@ class LocalEstate:
         self.emulator = emulator
         self.spec = spec or EstateSpec()
         self.template = load_template()
+        self.global_template = load_template(GLOBAL_STACK)
+        self.ended: dict[str, str] = {}  # execution ARN -> final status (status change events)
+        emulator.listeners.append(self._on_notice)
         self.health = HealthEndpoints(list(self.spec.regions)).start()
         self.health_check_ids: dict[str, str] = {}
         self.endpoint_group_arns: dict[str, str] = {}
@@ -121,6 +145,19 @@ class LocalEstate:
         self.record_name = f"app.{self.spec.name}.example.com"
         self._clients: dict[tuple[str, str], Any] = {}
         self._build()
+        self._holder: threading.Thread | None = threading.current_thread()
+        emulator.clock.hold()
+
+    def release_time(self) -> None:
+        """Stop holding modelled time (for code that polls the estate in real time, such as
+        the live drill): from now on time runs whenever nothing is runnable."""
+        if self._holder is threading.current_thread():
+            self._holder = None
+            self.emulator.clock.release()
+
+    def _on_notice(self, notice: Notice) -> None:
+        if notice.kind == "execution-status" and notice.state != "RUNNING":
+            self.ended[notice.subject] = notice.state
 
     # --- clients ----------------------------------------------------------------------------
     def client(self, service: str, region: str) -> Any:
@@ -163,10 +200,44 @@ class LocalEstate:
             ),
         )["Role"]["Arn"]
         for region in spec.regions:
+            self._build_dead_letter_queue(region)
             self._build_functions(region, role)
             self._build_state_machine(region, role)
+            if spec.wires_run_ended:
+                self._build_run_ended_rule(region)
         if spec.automatic_triggers:
             self._build_triggers(role)
+
+    def _build_dead_letter_queue(self, region: str) -> None:
+        """The control plane's DeadLetterQueue (EventBridge targets, Lambda destinations)."""
+        sqs = self.client("sqs", region)
+        self.dead_letter_urls[region] = sqs.create_queue(
+            QueueName=f"{self.spec.name}-failover-dlq"
+        )["QueueUrl"]
+
+    def dead_letter_arn(self, region: str) -> str:
+        return f"arn:aws:sqs:{region}:{ACCOUNT}:{self.spec.name}-failover-dlq"
+
+    def _build_run_ended_rule(self, region: str) -> None:
+        """CloseRun's RunEnded event source: the machine's executions ending, on the default
+        bus (template.yaml; a Lambda target is an asynchronous invoke)."""
+        spec = function_specs(self.template)["CloseRunFunction"]
+        source = spec.events["RunEnded"]["Properties"]
+        rule = f"{self.spec.name}-run-ended"  # RuleName: !Sub ${EstateName}-run-ended
+        pattern = json.loads(json.dumps(source["Pattern"]))
+        pattern["detail"]["stateMachineArn"] = [self.state_machine_arns[region]]
+        events = self.client("events", region)
+        events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+        events.put_targets(
+            Rule=rule,
+            Targets=[
+                {
+                    "Id": "CloseRun",
+                    "Arn": self.function_arns[region]["CloseRunFunction"],
+                    "DeadLetterConfig": {"Arn": self.dead_letter_arn(region)},
+                }
+            ],
+        )
 
     def _build_triggers(self, role: str) -> None:
         """The automatic path, as template.yaml and stacks/global.yaml wire it."""
@@ -178,12 +249,7 @@ class LocalEstate:
         for region in spec.regions:
             peer = spec.peer(region)
             events = self.client("events", region)
-            sqs = self.client("sqs", region)
-            dlq_url = sqs.create_queue(QueueName=f"{spec.name}-failover-dlq")["QueueUrl"]
-            dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-                "Attributes"
-            ]["QueueArn"]
-            self.dead_letter_urls[region] = dlq_url
+            dlq = self.dead_letter_arn(region)
             bus = f"{spec.name}-failover"
             events.create_event_bus(Name=bus)
             target = {
@@ -205,13 +271,20 @@ class LocalEstate:
                 }
                 events.put_rule(Name=rule, EventBusName=bus_name, EventPattern=json.dumps(pattern))
                 events.put_targets(Rule=rule, EventBusName=bus_name, Targets=[target])
-            # ProbeHealth's schedule (SAM Schedule event: a rule on the default bus).
+            # ProbeHealth's schedule (SAM Schedule event: a rule on the default bus; EventBridge
+            # invokes a Lambda target asynchronously).
+            probe = function_specs(self.template)["ProbeHealthFunction"]
+            source = probe.events["ProbeSchedule"]["Properties"]
             schedule = f"{spec.name}-probe-peer-health"
-            events.put_rule(Name=schedule, ScheduleExpression="rate(1 minute)")
+            events.put_rule(Name=schedule, ScheduleExpression=str(source["Schedule"]))
             events.put_targets(
                 Rule=schedule,
                 Targets=[
-                    {"Id": "ProbeHealth", "Arn": self.function_arns[region]["ProbeHealthFunction"]}
+                    {
+                        "Id": "ProbeHealth",
+                        "Arn": self.function_arns[region]["ProbeHealthFunction"],
+                        "DeadLetterConfig": {"Arn": dlq},
+                    }
                 ],
             )
         # stacks/global.yaml: us-east-1 forwards each health alarm to the peer's failover bus.
@@ -387,8 +460,8 @@ class LocalEstate:
                     "FullyQualifiedDomainName": self.alb_dns_name(region),
                     "ResourcePath": "/health",
                     "Port": 443,
-                    "RequestInterval": 10,
-                    "FailureThreshold": 3,
+                    "RequestInterval": int(self._global_parameter("HealthCheckInterval")),
+                    "FailureThreshold": int(self._global_parameter("HealthCheckFailureThreshold")),
                 },
             )["HealthCheck"]
             self.health_check_ids[region] = check["Id"]
@@ -412,6 +485,10 @@ class LocalEstate:
         route53.change_resource_record_sets(
             HostedZoneId=self.hosted_zone_id, ChangeBatch={"Changes": changes}
         )
+
+    def _global_parameter(self, name: str) -> Any:
+        """A parameter default of stacks/global.yaml (the deployed health-check settings)."""
+        return resolve(self.global_template, {"Ref": name})
 
     def alb_dns_name(self, region: str) -> str:
         return f"{self.spec.cluster_id(region)}-alb-1234567890.{region}.elb.amazonaws.com"
@@ -449,40 +526,41 @@ class LocalEstate:
                 HealthCheckProtocol="HTTPS",
                 HealthCheckPath="/health",
                 HealthCheckPort=443,
-                HealthCheckIntervalSeconds=10,
-                ThresholdCount=3,
+                HealthCheckIntervalSeconds=int(self._global_parameter("HealthCheckInterval")),
+                ThresholdCount=int(self._global_parameter("HealthCheckFailureThreshold")),
             )["EndpointGroup"]
             self.endpoint_group_arns[region] = group["EndpointGroupArn"]
 
     def _build_alarms(self) -> None:
+        """The health alarms as stacks/global.yaml declares them (us-east-1) and the probe
+        alarms as template.yaml does (PeerProbeAlarm, in the observing region)."""
         spec = self.spec
         east = self.client("cloudwatch", "us-east-1")
+        health = resource_properties(self.global_template, "PrimaryHealthAlarm")
+        probe = resource_properties(self.template, "PeerProbeAlarm")
+        settings = (
+            "Statistic",
+            "Period",
+            "EvaluationPeriods",
+            "DatapointsToAlarm",
+            "Threshold",
+            "ComparisonOperator",
+            "TreatMissingData",
+        )
         for region in spec.regions:
             east.put_metric_alarm(
                 AlarmName=spec.health_alarm(region),
-                Namespace="AWS/Route53",
-                MetricName="HealthCheckStatus",
+                Namespace=health["Namespace"],
+                MetricName=health["MetricName"],
                 Dimensions=[{"Name": "HealthCheckId", "Value": self.health_check_ids[region]}],
-                Statistic="Minimum",
-                Period=60,
-                EvaluationPeriods=2,
-                DatapointsToAlarm=2,
-                Threshold=1,
-                ComparisonOperator="LessThanThreshold",
-                TreatMissingData="missing",
+                **{key: health[key] for key in settings if key in health},
             )
             self.client("cloudwatch", spec.peer(region)).put_metric_alarm(
                 AlarmName=spec.probe_alarm(region),
-                Namespace="FailoverControlPlane",
-                MetricName="PeerHealthy",
+                Namespace=probe["Namespace"],
+                MetricName=probe["MetricName"],
                 Dimensions=[{"Name": "Region", "Value": region}],
-                Statistic="Minimum",
-                Period=60,
-                EvaluationPeriods=3,
-                DatapointsToAlarm=3,
-                Threshold=1,
-                ComparisonOperator="LessThanThreshold",
-                TreatMissingData="breaching",
+                **{key: probe[key] for key in settings if key in probe},
             )
         for region in spec.regions:
             east.set_alarm_state(
@@ -597,10 +675,33 @@ class LocalEstate:
                 Role=role,
                 Handler=fn.handler,
                 Code={"ZipFile": code.getvalue()},
-                Timeout=60,
+                Timeout=fn.timeout,
+                MemorySize=fn.memory_size,
                 Environment={"Variables": env},
             )["FunctionArn"]
+            if fn.event_invoke_config:
+                self._put_event_invoke_config(region, arns[logical_id], fn.event_invoke_config)
         self.function_arns[region] = arns
+
+    def _put_event_invoke_config(self, region: str, arn: str, config: dict[str, Any]) -> None:
+        """SAM's EventInvokeConfig; destinations that name the stack's DeadLetterQueue point
+        at this region's queue."""
+        kwargs: dict[str, Any] = {
+            key: int(config[key])
+            for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds")
+            if key in config
+        }
+        destinations = {}
+        for which, found in (config.get("DestinationConfig") or {}).items():
+            target = found.get("Destination")
+            if target == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}:
+                target = self.dead_letter_arn(region)
+            if not isinstance(target, str):
+                raise KeyError(f"{arn}: no local value for destination {target}")
+            destinations[which] = {"Destination": target}
+        if destinations:
+            kwargs["DestinationConfig"] = destinations
+        self.client("lambda", region).put_function_event_invoke_config(FunctionName=arn, **kwargs)
 
     def _build_state_machine(self, region: str, role: str) -> None:
         # The template's substitutions that are not function ARNs, as CloudFormation resolves
@@ -624,8 +725,10 @@ class LocalEstate:
 
     # --- driving ----------------------------------------------------------------------------
     def publish_replication_lag(self, lag_ms: float, region: str | None = None) -> None:
-        """Publish AuroraGlobalDBReplicationLag as Aurora does for each secondary."""
+        """Publish AuroraGlobalDBReplicationLag as Aurora does for each secondary, now and
+        (with the world actor running) every modelled minute (emulator.services.rds)."""
         for name in [region] if region else list(self.spec.regions):
+            self.emulator.rds.set_replication_lag(self.spec.cluster_arn(name), lag_ms)
             self.client("cloudwatch", name).put_metric_data(
                 Namespace="AWS/RDS",
                 MetricData=[
@@ -634,7 +737,7 @@ class LocalEstate:
                         "Dimensions": [
                             {"Name": "DBClusterIdentifier", "Value": self.spec.cluster_id(name)}
                         ],
-                        "Timestamp": datetime.now(UTC) - timedelta(seconds=30),
+                        "Timestamp": self.emulator.utcnow() - timedelta(seconds=30),
                         "Value": lag_ms,
                         "Unit": "Milliseconds",
                     }
@@ -650,17 +753,47 @@ class LocalEstate:
             kwargs["name"] = name
         return str(self.client("stepfunctions", region).start_execution(**kwargs)["executionArn"])
 
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of modelled time pass (everything due meanwhile happens)."""
+        self.emulator.clock.advance(seconds)
+
+    def wait_until(
+        self, condition: Any, limit: float = 7200.0, what: str = "", timeout: float = 120.0
+    ) -> None:
+        """Let modelled time pass, a second at a time, until ``condition()`` holds.
+
+        TimeoutError after ``limit`` modelled seconds, or ``timeout`` real ones."""
+        clock = self.emulator.clock
+        deadline = clock.now() + limit
+        real_deadline = time.monotonic() + timeout
+        while not condition():
+            if clock.now() >= deadline or time.monotonic() > real_deadline:
+                raise TimeoutError(f"{what or 'condition'}: not within {limit:g} modelled s")
+            clock.advance(1.0)
+
     def wait(self, execution_arn: str, timeout: float = 60.0) -> dict[str, Any]:
+        """Let modelled time pass until the execution ended; its description.
+
+        ``timeout`` is real seconds (a safety net); modelled time is bounded by the machine's
+        own TimeoutSeconds."""
         region = execution_arn.split(":")[3]
         sfn = self.client("stepfunctions", region)
-        deadline = time.monotonic() + timeout
-        while True:
-            described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
-            if described["status"] in TERMINAL:
-                return described
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout} s")
-            time.sleep(0.1)  # each describe_execution holds the GIL ~15 ms
+
+        def ended() -> bool:
+            if execution_arn in self.ended:
+                return True
+            status = sfn.describe_execution(executionArn=execution_arn)["status"]
+            return bool(status in TERMINAL)
+
+        if not ended():
+            self.wait_until(
+                lambda: execution_arn in self.ended,
+                limit=4 * 3600,
+                what=f"{execution_arn} to end",
+                timeout=timeout,
+            )
+        described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+        return described
 
     def run(self, region: str, payload: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
         return self.wait(self.start(region, payload), timeout)
@@ -716,7 +849,7 @@ class LocalEstate:
     def alarm_event(self, region: str, state: str = "ALARM") -> dict[str, Any]:
         """The "CloudWatch Alarm State Change" event for ``region``'s health alarm, as sent."""
         name = self.spec.health_alarm(region)
-        now = datetime.now(UTC)
+        now = self.emulator.utcnow()
         return {
             "version": "0",
             "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
@@ -824,10 +957,14 @@ class LocalEstate:
                 )
 
     def close(self) -> None:
-        """Stop executions still running (e.g. waiting for approval), then the endpoints."""
+        """Stop executions still running (e.g. waiting for approval), give the time back,
+        then stop the endpoints."""
         for region, arn in self.state_machine_arns.items():
             sfn = self.client("stepfunctions", region)
             running = sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")
             for execution in running["executions"]:
                 sfn.stop_execution(executionArn=execution["executionArn"], error="EstateClosed")
+        self.release_time()
+        if self._on_notice in self.emulator.listeners:
+            self.emulator.listeners.remove(self._on_notice)
         self.health.stop()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO_ROOT / "template.yaml"
+GLOBAL_STACK = REPO_ROOT / "stacks" / "global.yaml"
 STATE_MACHINE = REPO_ROOT / "statemachines" / "failover.asl.json"
 
 
@@ -123,21 +124,58 @@ class FunctionSpec:
     logical_id: str
     handler: str
     environment: dict[str, Any]
+    timeout: int = 3  # Lambda's default
+    memory_size: int = 128  # Lambda's default
+    #: ``EventInvokeConfig`` as SAM declares it (MaximumRetryAttempts, MaximumEventAgeInSeconds,
+    #: DestinationConfig.OnFailure/OnSuccess with Type and Destination), or {}.
+    event_invoke_config: dict[str, Any] = field(default_factory=dict)
+    #: ``Events`` (SAM event sources: Schedule, EventBridgeRule ...), by name.
+    events: dict[str, Any] = field(default_factory=dict)
 
 
 def function_specs(template: dict[str, Any]) -> dict[str, FunctionSpec]:
-    """Every AWS::Serverless::Function, with its handler and its own + global environment."""
-    globals_env = (
-        template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
-    )
+    """Every AWS::Serverless::Function, with its handler, its own + global environment, its
+    timeout and memory size (own, else Globals, else Lambda's default), its asynchronous
+    invocation settings and its event sources."""
+    globals_fn = template.get("Globals", {}).get("Function", {})
+    globals_env = globals_fn.get("Environment", {}).get("Variables", {})
     specs = {}
     for logical_id, resource in template.get("Resources", {}).items():
         if resource.get("Type") != "AWS::Serverless::Function":
             continue
         props = resource.get("Properties", {})
         env = {**globals_env, **props.get("Environment", {}).get("Variables", {})}
-        specs[logical_id] = FunctionSpec(logical_id, props["Handler"], env)
+        timeout = resolve(template, props.get("Timeout", globals_fn.get("Timeout", 3)))
+        memory = resolve(template, props.get("MemorySize", globals_fn.get("MemorySize", 128)))
+        specs[logical_id] = FunctionSpec(
+            logical_id,
+            props["Handler"],
+            env,
+            timeout=int(timeout),
+            memory_size=int(memory),
+            event_invoke_config=dict(props.get("EventInvokeConfig") or {}),
+            events=dict(props.get("Events") or {}),
+        )
     return specs
+
+
+def resolve(template: dict[str, Any], value: Any) -> Any:
+    """A property value with ``Ref`` to a parameter replaced by the parameter's default
+    (other values, and references to resources, as they are)."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        parameter = template.get("Parameters", {}).get(value["Ref"])
+        if parameter is None:
+            return value
+        if "Default" not in parameter:
+            raise KeyError(f"no default for parameter {value['Ref']}")
+        return parameter["Default"]
+    return value
+
+
+def resource_properties(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    """A resource's properties, each top-level ``Ref`` to a parameter resolved to its default."""
+    props = template["Resources"][logical_id]["Properties"]
+    return {key: resolve(template, value) for key, value in props.items()}
 
 
 def state_machine_substitutions(template: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from failover import clients
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
-from emulator import Emulator, ManualClock
+from emulator import Emulator
 from testbed.estate import EstateSpec, LocalEstate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ MOTO_CONFIG: DefaultConfig = {
 
 def build(spec: EstateSpec | None = None) -> Iterator[LocalEstate]:
     with mock_aws(config=MOTO_CONFIG):
-        emulator = Emulator.install(clock=ManualClock(), time_scale=0.0)
+        emulator = Emulator.install()
         clients.reset()
         estate = LocalEstate(emulator, spec)
         try:

@@ -3,13 +3,20 @@
 moto stores metrics and alarms but never evaluates an alarm, and an alarm's state change
 (``SetAlarmState`` included) goes nowhere.
 
-* **Evaluation** (:meth:`CloudWatch.tick`): once a modelled minute, each metric alarm of the
-  world's regions looks at its last ``EvaluationPeriods`` complete periods (statistic per
-  period, ``DatapointsToAlarm`` of them breaching -> ALARM; ``TreatMissingData`` for empty
-  periods). A datapoint counts in the period of its *modelled arrival* (stamped by the
-  patched ``put_metric_data``): its ``Timestamp`` stays what the caller gave (handlers use
-  the real clock), so API reads are unchanged. Metric-math and composite alarms are not
-  modelled. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+* **Evaluation** (:meth:`CloudWatch.tick`, run by the world actor): a high-resolution alarm
+  (``Period`` 10 or 30) is evaluated every period, a standard one every modelled minute; each
+  looks at its last ``EvaluationPeriods`` complete periods (statistic per period,
+  ``DatapointsToAlarm`` of them breaching -> ALARM; ``TreatMissingData`` for empty periods).
+  A datapoint counts in the period of its *modelled arrival* (stamped by the patched
+  ``put_metric_data``, or the EMF line's time for :meth:`CloudWatch.put_datapoints`); its
+  ``Timestamp`` stays what the caller gave (a missing one is the modelled now). A datapoint
+  stored at standard resolution (``StorageResolution`` 60, the default) counts at the start of
+  its minute, a high-resolution one (1) at its second, so a 10 s alarm on a standard metric
+  sees it once a minute, as on AWS. Metric-math and composite alarms are not modelled.
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+  ("High-resolution alarms": periods of 10 or 30 seconds on high-resolution metrics) and
+  https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html
+  ("Resolution").
 * **State changes reaching EventBridge**: every change (an evaluation or ``SetAlarmState``)
   puts the "CloudWatch Alarm State Change" event, shaped as AWS sends it, on the default bus
   of the alarm's region (:meth:`emulator.services.eventbridge.EventBridge.dispatch`), and is an
@@ -23,6 +30,7 @@ import json
 import math
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..clock import next_multiple
@@ -33,10 +41,19 @@ if TYPE_CHECKING:
     from ..world import World
     from .eventbridge import EventBridge
 
-__all__ = ["EVALUATION_INTERVAL", "CloudWatch"]
+__all__ = ["EVALUATION_INTERVAL", "CloudWatch", "evaluation_interval"]
 
-EVALUATION_INTERVAL = 60.0  # CloudWatch evaluates metric alarms once a minute
+EVALUATION_INTERVAL = 60.0  # CloudWatch evaluates standard metric alarms once a minute
 _MODELLED_AT = "_emulator_modelled_at"
+_RESOLUTION = "_emulator_storage_resolution"
+
+
+def evaluation_interval(period: float) -> float:
+    """How often an alarm with ``period`` is evaluated: every period for high-resolution
+    alarms (10 or 30 s), every minute otherwise."""
+    return float(period) if 0 < float(period) < EVALUATION_INTERVAL else EVALUATION_INTERVAL
+
+
 _COMPARE: dict[str, tuple[str, Callable[[float, float], bool]]] = {
     "GreaterThanOrEqualToThreshold": ("greater than or equal to", lambda v, t: v >= t),
     "GreaterThanThreshold": ("greater than", lambda v, t: v > t),
@@ -61,19 +78,14 @@ class CloudWatch(Service):
 
     def __init__(self, world: World) -> None:
         super().__init__(world)
-        self._next_evaluation: float | None = None
+        self._next_evaluation: dict[str, float] = {}  # alarm ARN -> when it is next evaluated
         self._alarm_seen: dict[str, float] = {}  # alarm ARN -> when evaluation first saw it
 
     # ------------------------------------------------------------------------ evaluation
 
     def tick(self) -> None:
-        """Evaluate the alarms if a minute boundary has passed since the last evaluation."""
-        now = self.world.clock.now()
-        if self._next_evaluation is None:
-            self._next_evaluation = next_multiple(now, EVALUATION_INTERVAL)
-        if now >= self._next_evaluation:
-            self._evaluate_alarms(now)
-            self._next_evaluation = next_multiple(now, EVALUATION_INTERVAL)
+        """Evaluate the alarms that are due (every period, or every minute)."""
+        self._evaluate_alarms(self.world.clock.now())
 
     def _evaluate_alarms(self, now: float) -> None:
         from moto.cloudwatch.models import cloudwatch_backends
@@ -84,6 +96,11 @@ class CloudWatch(Service):
             for alarm in list(backend.alarms.values()):
                 if not alarm.metric_name or not alarm.period:
                     continue  # metric-math and composite alarms are not modelled
+                every = evaluation_interval(float(alarm.period))
+                due = self._next_evaluation.setdefault(alarm.alarm_arn, next_multiple(now, every))
+                if now < due:
+                    continue
+                self._next_evaluation[alarm.alarm_arn] = next_multiple(now, every)
                 # A new alarm keeps its initial state until its whole evaluation range lies
                 # after its creation (no verdict on periods from before it existed).
                 seen = self._alarm_seen.setdefault(alarm.alarm_arn, now)
@@ -108,7 +125,11 @@ class CloudWatch(Service):
         buckets: list[list[float]] = [[] for _ in range(periods)]
         for datum in backend.metric_data:
             at = datum.__dict__.get(_MODELLED_AT)
-            if at is None or not start <= at < end:
+            if at is None:
+                continue
+            if datum.__dict__.get(_RESOLUTION, 60) >= 60:
+                at = math.floor(at / 60.0) * 60.0  # standard resolution: stored per minute
+            if not start <= at < end:
                 continue
             if not datum.filter(alarm.namespace, alarm.metric_name, dimensions):
                 continue
@@ -208,14 +229,57 @@ class CloudWatch(Service):
                 cloudwatch.alarm_changed(alarm, previous)
 
         def put_metric_data(backend: Any, namespace: str, metric_data: Any) -> None:
-            before = len(backend.metric_data)
-            original_put(backend, namespace, metric_data)
-            now = cloudwatch.world.clock.now()
-            for datum in backend.metric_data[before:]:
-                datum.__dict__[_MODELLED_AT] = now
+            cloudwatch._put(backend, namespace, metric_data, cloudwatch.world.clock.now())
 
+        self._original_put = original_put
         patcher.setattr(Alarm, "update_state", update_state)
         patcher.setattr(CloudWatchBackend, "put_metric_data", put_metric_data)
+
+    _original_put: Callable[..., None]
+
+    def _put(self, backend: Any, namespace: str, metric_data: Any, at: float) -> None:
+        """moto's put_metric_data, then stamp each new datum: modelled arrival ``at``, its
+        StorageResolution, and the modelled now as the Timestamp a caller left out."""
+        with self._lock:
+            before = len(backend.metric_data)
+            self._original_put(backend, namespace, metric_data)
+            added = backend.metric_data[before:]
+            position = 0
+            stamp = (self.world.clock.epoch + timedelta(seconds=at)).replace(tzinfo=None)
+            for member in metric_data:
+                count = _datums_of(member)
+                resolution = int(member.get("StorageResolution") or 60)
+                for datum in added[position : position + count]:
+                    datum.__dict__[_MODELLED_AT] = at
+                    datum.__dict__[_RESOLUTION] = resolution
+                    if not member.get("Timestamp"):
+                        datum.timestamp = stamp
+                position += count
+
+    def put_datapoints(
+        self,
+        account: str,
+        region: str,
+        namespace: str,
+        metric_data: list[dict[str, Any]],
+        at: float,
+    ) -> None:
+        """Datapoints extracted by CloudWatch itself (Embedded Metric Format), arriving at
+        modelled time ``at`` and stamped with it."""
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        stamp = (self.world.clock.epoch + timedelta(seconds=at)).replace(tzinfo=None)
+        data = [{**datum, "Timestamp": datum.get("Timestamp") or stamp} for datum in metric_data]
+        self._put(cloudwatch_backends[account][region], namespace, data, at)
+
+
+def _datums_of(member: dict[str, Any]) -> int:
+    """How many MetricDatum moto stores for one MetricData member."""
+    values = member.get("Values")
+    if values:
+        counts = member.get("Counts") or ["1"] * len(values)
+        return sum(int(float(count)) for count in counts)
+    return 1
 
 
 def _alarm_time(moment: Any) -> str:

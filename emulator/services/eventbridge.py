@@ -2,12 +2,16 @@
 
 * **Rule targets**: :meth:`EventBridge.dispatch` delivers an event, unchanged, to the targets
   of every enabled rule on a bus whose pattern matches it: a Step Functions state machine
-  (``StartExecution`` with the event as input), a Lambda function, an event bus in another
-  region (the event keeps its ``region``, ``account`` and ``resources``) or an SQS queue. A
-  delivery that fails (unreachable region, an error) goes to the target's dead-letter
-  queue. moto delivers only to logs, SQS and (rewriting the event) other buses.
+  (``StartExecution`` with the event as input), a Lambda function (an *asynchronous* invoke,
+  as EventBridge invokes Lambda targets:
+  https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html; the function's own
+  retries and destinations apply), an event bus in another region (the event keeps its
+  ``region``, ``account`` and ``resources``) or an SQS queue. A delivery that fails
+  (unreachable region, an error) goes to the target's dead-letter queue. moto delivers only
+  to logs, SQS and (rewriting the event) other buses. Delivery takes no modelled time.
 * **Events from AWS services**: :meth:`EventBridge.event` shapes an event as AWS sends it
-  (the CloudWatch alarm state changes of :mod:`emulator.services.cloudwatch` are dispatched
+  (the CloudWatch alarm state changes of :mod:`emulator.services.cloudwatch` and the Step
+  Functions execution status changes of :mod:`emulator.services.sfn_events` are dispatched
   on the default bus of their region).
 * **Schedules**: :meth:`EventBridge.tick` fires rules with ``rate(...)`` expressions in the
   world's regions at their rate ("Scheduled Event"); ``cron(...)`` is not modelled.
@@ -28,6 +32,7 @@ from ..world import SCHEDULE, Service, default_account, register
 
 if TYPE_CHECKING:
     from ..world import World
+    from .lambda_runtime import Lambda
 
 __all__ = ["EventBridge"]
 
@@ -110,7 +115,9 @@ class EventBridge(Service):
             elif service == "lambda":
                 from moto.awslambda.models import lambda_backends
 
-                lambda_backends[target_account][target_region].invoke(arn, None, payload, {}, {})
+                function = lambda_backends[target_account][target_region].get_function(arn)
+                runtime: Lambda = self.world.service("lambda")
+                runtime.invoke_async(function, payload)
                 detail = {}
             elif service == "events" and parts[5].startswith("event-bus/"):
                 self.dispatch(target_account, target_region, parts[5].split("/", 1)[1], event)

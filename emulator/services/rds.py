@@ -48,6 +48,12 @@ After a failover with data loss the old primary reports ``SynchronizationStatus`
 "pending-resync" while its region is unreachable (``world.faults.unreachable_regions``), and
 "connected" once it is reachable again.
 
+Replication lag: :meth:`Rds.set_replication_lag` gives a cluster a lag; every modelled minute
+(:meth:`Rds.tick`, run by the world actor) each such cluster that is a *secondary* publishes
+``AWS/RDS AuroraGlobalDBReplicationLag`` (milliseconds, dimension ``DBClusterIdentifier``) in
+its region, as Aurora does for the secondaries of a global database
+(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-monitoring.html).
+
 Semantics per https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverGlobalCluster.html:
 ``AllowDataLoss`` true = failover; ``Switchover`` true or neither given = switchover; both
 true = ``InvalidParameterCombination``.
@@ -61,7 +67,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._service_model import validation_problems
-from ..world import Service, World, register
+from ..clock import next_multiple
+from ..world import OBSERVE, Service, World, register
 
 if TYPE_CHECKING:
     from .._patching import Patcher
@@ -99,9 +106,50 @@ class Rds(Service):
 
     name = "rds"
 
+    tick_phase = OBSERVE
+
     def __init__(self, world: World) -> None:
         super().__init__(world)
         self._running: dict[int, Any] = {}  # id(GlobalCluster) -> GlobalCluster
+        self._lag: dict[str, float] = {}  # cluster ARN -> replication lag (ms)
+        self._next_lag: float | None = None
+
+    # ------------------------------------------------------------------ replication lag
+
+    def set_replication_lag(self, cluster_arn: str, lag_ms: float) -> None:
+        """The lag a secondary cluster reports from now on (published every minute)."""
+        with self._lock:
+            self._lag[cluster_arn] = float(lag_ms)
+
+    def tick(self) -> None:
+        now = self.world.clock.now()
+        with self._lock:
+            if self._next_lag is None:
+                self._next_lag = now  # publish at once, then every minute
+            if now < self._next_lag:
+                return
+            self._next_lag = next_multiple(now, 60.0)
+            lags = dict(self._lag)
+        for arn, lag in lags.items():
+            if arn.split(":")[3] not in self.world.faults.unreachable_regions:
+                self._publish_lag(arn, lag, now)
+
+    def _publish_lag(self, arn: str, lag_ms: float, now: float) -> None:
+        from moto.rds.models import rds_backends
+
+        parts = arn.split(":")
+        region, account, cluster_id = parts[3], parts[4], parts[-1]
+        cluster = rds_backends[account][region].clusters.get(cluster_id)
+        if cluster is None or getattr(cluster, "is_writer", False):
+            return  # only secondaries report a lag
+        cloudwatch = self.world.service("cloudwatch")
+        datum = {
+            "MetricName": "AuroraGlobalDBReplicationLag",
+            "Dimensions": [{"Name": "DBClusterIdentifier", "Value": cluster_id}],
+            "Value": lag_ms,
+            "Unit": "Milliseconds",
+        }
+        cloudwatch.put_datapoints(account, region, "AWS/RDS", [datum], now)
 
     # ------------------------------------------------------------------ timeline
 
@@ -121,6 +169,10 @@ class Rds(Service):
     def _complete(self, global_cluster: Any, op: _GlobalOperation) -> None:
         op.to_cluster.is_writer = True
         op.from_cluster.is_writer = False
+        # The new secondary reports its replication lag from the moment it is one.
+        arn = str(op.from_cluster.db_cluster_arn)
+        if arn in self._lag and arn.split(":")[3] not in self.world.faults.unreachable_regions:
+            self._publish_lag(arn, self._lag[arn], op.done_at)
         if op.data_loss:
             op.from_cluster.__dict__[_RESYNC_ATTR] = True
         # The writer leads the member list, as in DescribeGlobalClusters on AWS.

@@ -80,6 +80,32 @@ it patches, what moto does, what AWS does, and a reproduction. The reproductions
    ``timeoutInSeconds``, and every ``get_execution_history`` of that execution then raises
    ``TypeError: int() argument must be a string, a bytes-like object or a real number, not
    'dict'``. The cause and a reproduction: :func:`_install_stack_balanced_timeouts`.
+10. ``lambda:invoke`` parameters (``.../service/state_task_service_lambda.py``
+    ``_SUPPORTED_API_PARAM_BINDINGS``). moto passes only ``ClientContext``, ``FunctionName``,
+    ``Qualifier``, ``Payload`` and ``LogType`` to Invoke and silently drops
+    ``InvocationType``, so a fire-and-forget Task (``"InvocationType": "Event"``) runs the
+    function synchronously and waits for it. AWS supports ``InvocationType``
+    (https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html: "Event" invokes
+    the function asynchronously; the Task gets ``StatusCode: 202``). Reproduction: a Task
+    ``{"Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": fn,
+    "InvocationType": "Event", "Payload": {}}}`` on a function that sleeps: the task's output
+    has ``StatusCode: 200`` and the function's result, after the function's whole duration.
+    Expected (AWS): ``StatusCode: 202`` at once.
+11. Concurrent starts (``parser/asl/parse/preprocessor.py`` ``Preprocessor``). The stack of
+    query-language scopes, ``_query_language_per_scope``, is a *class* attribute (one list
+    for every instance), so two executions whose definitions are preprocessed at the same
+    time (two EventBridge rules starting runs at once, a burst of starts) push and pop each
+    other's scopes: a JSONPath state is read in a JSONata scope or the other way round, and
+    the execution fails at start with ``ValueError: Unsupported declaration in
+    QueryLanguage=JSONPath block: "Parameters": ...``. Reproduction: a machine with one
+    JSONata state (``"QueryLanguage": "JSONata"``) among JSONPath states, started from 8
+    threads at once; a few executions fail, more under load. Expected (AWS): every execution
+    starts. Each Preprocessor gets its own list.
+12. ``DescribeExecution`` of a timed-out execution (``moto/stepfunctions/responses.py``
+    ``StepFunctionResponse.describe_execution``) has no ``stopDate``: moto adds it for
+    SUCCEEDED, ABORTED and FAILED only. ``run({"StartAt": "W", "TimeoutSeconds": 1, "States":
+    {"W": {"Type": "Wait", "Seconds": 5, "End": True}}})`` has status TIMED_OUT and no
+    ``stopDate``. Expected (AWS): ``stopDate`` = ``startDate`` + the machine's TimeoutSeconds.
 """
 
 from __future__ import annotations
@@ -301,6 +327,9 @@ class StepFunctionsFixes(Service):
         _install_jsonata(patcher)
         _install_lambda_errors(patcher)
         _install_stack_balanced_timeouts(patcher)
+        _install_lambda_invocation_type(patcher)
+        _install_preprocessor_scopes(patcher)
+        _install_timed_out_stop_date(patcher)
 
 
 def _rebind(old: Any, new: Any) -> None:
@@ -624,3 +653,50 @@ def _install_stack_balanced_timeouts(patcher: Patcher) -> None:
 
     for cls in (Timeout, Heartbeat):
         patcher.setattr(cls, "eval", eval_value)
+
+
+def _install_lambda_invocation_type(patcher: Patcher) -> None:
+    """``lambda:invoke`` passes ``InvocationType`` on to Invoke, as AWS does (fix 10)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_lambda as service_lambda,
+    )
+
+    bindings = {
+        action: set(names) for action, names in service_lambda._SUPPORTED_API_PARAM_BINDINGS.items()
+    }
+    bindings.setdefault("invoke", set()).add("InvocationType")
+    patcher.setattr(service_lambda, "_SUPPORTED_API_PARAM_BINDINGS", bindings)
+
+
+def _install_preprocessor_scopes(patcher: Patcher) -> None:
+    """Every ``Preprocessor`` keeps its own query-language scope stack (fix 11)."""
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    original = Preprocessor.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self._query_language_per_scope = []
+
+    patcher.setattr(Preprocessor, "__init__", __init__)
+
+
+def _install_timed_out_stop_date(patcher: Patcher) -> None:
+    """A timed-out execution's description has its ``stopDate`` (fix 12)."""
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original = StepFunctionResponse.describe_execution
+
+    def describe_execution(self: Any) -> Any:
+        found = original(self)
+        response = found.result if isinstance(found, ActionResult) else None
+        if isinstance(response, dict) and str(response.get("status")) in (
+            "TIMED_OUT",
+            "ExecutionStatus.TIMED_OUT",
+        ):
+            execution = self.stepfunction_backend.describe_execution(response["executionArn"])
+            response.setdefault("stopDate", execution.stop_date)
+        return found
+
+    patcher.setattr(StepFunctionResponse, "describe_execution", describe_execution)

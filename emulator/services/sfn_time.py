@@ -1,130 +1,122 @@
-"""Step Functions Wait states and Retry intervals in modelled time.
+"""moto's Step Functions interpreter in modelled time: its threads are actors.
 
-moto's ASL interpreter really waits: ``WaitFunction._wait_interval`` blocks on
-``env.program_state_event.wait(seconds)``
-(``moto/stepfunctions/parser/asl/component/state/wait/wait_function/wait_function.py``) and
-``RetrierDecl._eval_body`` calls ``time.sleep(interval)``
-(``moto/stepfunctions/parser/asl/component/common/retry/retrier_decl.py``). A global
-``time.sleep`` patch would hang executions, so the patches are narrow:
+moto's ASL interpreter (ported from LocalStack) runs an execution on several threads and
+waits with real primitives: ``ExecutionWorker`` starts a thread
+(``parser/backend/execution_worker.py``); ``Program.eval`` runs the program on a worker thread
+and ``join(timeout=TimeoutSeconds)``s it (``asl/component/program/program.py``); a Parallel
+state starts a ``BranchWorker`` thread per branch (``state_parallel/branch_worker.py``) and
+waits on ``BranchWorkerPool.wait()``, an ``Event`` (``state_parallel/branches_decl.py``); every
+Task runs on its own thread while the state waits ``terminated_event.wait(TimeoutSeconds)``
+(``state/exec/execute_state.py``); ``.waitForTaskToken`` waits on the callback endpoint's
+``Event`` (``eval/callback/callback.py``, ``state_task_service_callback.py``, whose ``.sync``
+loop sleeps); Wait states wait on ``env.program_state_event`` and Retry intervals
+``time.sleep`` (``wait_function.py``, ``retrier_decl.py``).
 
-* ``WaitFunction._wait_interval`` is replaced: the wait advances ``world.clock`` by the ASL
-  seconds and really waits ``seconds * time_scale`` (interruptible by StopExecution, as
-  before).
-* ``retrier_decl.time`` (that module's reference to the ``time`` module, nothing else) is
-  replaced by a shim whose ``sleep`` does the same; its other attributes are the real ones.
+Each of those modules gets a stand-in ``threading`` (:func:`emulator.clock.threading_shim`:
+``Thread`` is an :class:`~emulator.clock.ActorThread`, ``Event`` a
+:class:`~emulator.clock.VirtualEvent`) and, where it sleeps, a modelled ``time``. Nothing else
+in those modules changes. So every interpreter thread is an actor, and the machine's
+``TimeoutSeconds``, each state's ``TimeoutSeconds`` and ``HeartbeatSeconds``, Wait states and
+Retry intervals are modelled seconds: at time scale 0 an hour's Wait costs no real time, and
+a task that outlives its state's timeout fails with ``States.Timeout`` at its modelled
+deadline. (Map states are not modelled: their iteration threads stay real.)
 
-``Seconds``, ``SecondsPath`` and ``Timestamp``/``TimestampPath`` waits all go through
-``_wait_interval`` (a Timestamp wait is the difference to the real wall clock, as moto
-computes it).
-
-History events, and executions' ``startDate``/``stopDate`` (hence ``$$.Execution.StartTime``),
-are stamped with the modelled wall clock (``world.utcnow()``):
-``EventManager._get_current_timestamp`` is replaced, and the ``datetime`` module reference of
-``parser/models.py`` and ``parser/backend/execution.py`` is a shim whose ``datetime.now`` is
-modelled. Stage timings read from ``GetExecutionHistory`` are then modelled durations, as on
-AWS they are real ones.
-
-Not changed: ``TimeoutSeconds``/``HeartbeatSeconds`` are real seconds in moto's interpreter
-(a ``.waitForTaskToken`` task without a callback blocks that long).
+History events, executions' ``startDate``/``stopDate``, the context object's
+``$$.Execution.StartTime`` and ``$$.State.EnteredTime`` (also JSONata's
+``$states.context``) and the parallel branches' stop dates read the modelled wall clock
+(``world.utcnow()``): ``EventManager._get_current_timestamp`` is replaced and the ``datetime``
+module reference of the modules that stamp them is :data:`emulator.clock.MODELLED_DATETIME`.
+Stage timings read from ``GetExecutionHistory`` are then modelled durations, as on AWS they
+are real ones.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import logging
-import threading
-import time as _time
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ..world import Service, active, register
+from ..clock import MODELLED_DATETIME, MODELLED_TIME, VirtualEvent, active_clock, threading_shim
+from ..world import Service, register
 
 if TYPE_CHECKING:
     from .._patching import Patcher
 
-__all__ = ["StepFunctionsTime", "modelled_wait"]
+__all__ = ["StepFunctionsTime"]
 
 LOG = logging.getLogger(__name__)
 
-
-def modelled_wait(seconds: float, interrupt: threading.Event | None = None) -> None:
-    """Wait ``seconds`` of modelled time through the installed emulator (or really sleep
-    when none is installed)."""
-    world = active()
-    if world is None:
-        if interrupt is not None:
-            interrupt.wait(seconds)
-        else:
-            _time.sleep(seconds)
-        return
-    LOG.debug("modelled wait of %.3f s", seconds)
-    world.wait(max(float(seconds), 0.0), interrupt)
-
-
-class _TimeShim(ModuleType):
-    """Stands in for ``time`` inside ``retrier_decl`` only: ``sleep`` is modelled."""
-
-    def __init__(self) -> None:
-        super().__init__("time")
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_time, name)
-
-    @staticmethod
-    def sleep(seconds: float) -> None:
-        modelled_wait(seconds)
-
-
-class _ModelledDatetime(_dt.datetime):
-    """``datetime.datetime`` whose ``now`` is the emulator's modelled wall clock."""
-
-    @classmethod
-    def now(cls, tz: _dt.tzinfo | None = None) -> _dt.datetime:  # type: ignore[override]
-        world = active()
-        if world is None:
-            return _dt.datetime.now(tz)
-        moment = world.utcnow()
-        return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
-
-
-class _DatetimeShim(ModuleType):
-    """Stands in for ``datetime`` inside the two moto modules that stamp executions."""
-
-    def __init__(self) -> None:
-        super().__init__("datetime")
-        self.datetime = _ModelledDatetime
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_dt, name)
+_PARSER = "moto.stepfunctions.parser"
+_STATE = f"{_PARSER}.asl.component.state"
+# Modules whose ``threading`` (and names imported from it) become the shim.
+_THREADING = (
+    f"{_PARSER}.backend.execution_worker",
+    f"{_PARSER}.asl.component.program.program",
+    f"{_STATE}.exec.state_parallel.branch_worker",
+    f"{_STATE}.exec.state_parallel.branches_decl",
+    f"{_STATE}.exec.execute_state",
+    f"{_STATE}.exec.state_task.service.state_task_service_callback",
+    f"{_PARSER}.asl.eval.environment",
+    f"{_PARSER}.asl.eval.callback.callback",
+)
+# Modules whose ``time`` becomes the modelled one (they sleep).
+_TIME = (
+    f"{_PARSER}.asl.component.common.retry.retrier_decl",
+    f"{_STATE}.exec.state_task.service.state_task_service_callback",
+)
+# Modules whose ``datetime`` module becomes the modelled one (they stamp things).
+_DATETIME = (
+    f"{_PARSER}.models",
+    f"{_PARSER}.backend.execution",
+    f"{_STATE}.state",
+    f"{_STATE}.exec.state_parallel.branches_decl",
+)
 
 
 def _history_timestamp() -> _dt.datetime:
-    world = active()
-    return world.utcnow() if world is not None else _dt.datetime.now(tz=_dt.UTC)
+    clock = active_clock()
+    return clock.utcnow() if clock is not None else _dt.datetime.now(tz=_dt.UTC)
 
 
 @register
 class StepFunctionsTime(Service):
-    """Wait states, Retry intervals and history timestamps in modelled time."""
+    """moto's interpreter threads as actors; Wait, Retry and timeouts in modelled time."""
 
     name = "sfn_time"
 
     def install(self, patcher: Patcher) -> None:
-        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
             WaitFunction,
         )
         from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 
+        shim = threading_shim()
+        for name in _THREADING:
+            module = importlib.import_module(name)
+            if "threading" in vars(module):
+                patcher.setattr(module, "threading", shim)
+            for attribute in ("Thread", "Event"):
+                if attribute in vars(module):  # ``from threading import Thread, Event``
+                    patcher.setattr(module, attribute, getattr(shim, attribute))
+        for name in _TIME:
+            patcher.setattr(importlib.import_module(name), "time", MODELLED_TIME)
+        for name in _DATETIME:
+            patcher.setattr(importlib.import_module(name), "datetime", MODELLED_DATETIME)
+
         def _wait_interval(self: Any, env: Any, wait_seconds: float) -> None:
-            if wait_seconds > 0:
-                modelled_wait(wait_seconds, env.program_state_event)
+            # moto waits on the program-state event (set when the execution stops) and, when
+            # woken early while still running, waits the rest again: the same, modelled.
+            if wait_seconds <= 0:
+                return
+            event = env.program_state_event
+            clock = active_clock()
+            if not isinstance(event, VirtualEvent) or clock is None:
+                event.wait(wait_seconds)
+                return
+            end = clock.now() + wait_seconds
+            while env.is_running() and clock.now() < end:
+                event.wait(end - clock.now())
 
         patcher.setattr(WaitFunction, "_wait_interval", _wait_interval)
         patcher.setattr(EventManager, "_get_current_timestamp", staticmethod(_history_timestamp))
-        from moto.stepfunctions.parser import models as parser_models
-        from moto.stepfunctions.parser.backend import execution as parser_execution
-
-        for module in (parser_models, parser_execution):
-            patcher.setattr(module, "datetime", _DatetimeShim())
-        patcher.setattr(retrier_decl, "time", _TimeShim())

@@ -2,7 +2,9 @@
 
 One embedded AWS for the module. An estate (with its own name, so that estates never meet)
 and the control-plane stack the live drill discovers it through: one shared by the tests that
-prove nothing changes, and its own for the test that fails over.
+prove nothing changes, and its own for the test that fails over. The live drill polls in real
+time, as against an account, so the estate does not hold modelled time: it runs whenever
+nothing else does.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ _names = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def aws() -> Iterator[EmbeddedAws]:
-    with EmbeddedAws(port=0, time_scale=0.0) as embedded:
+    with EmbeddedAws(time_scale=0.0) as embedded:
         yield embedded
 
 
@@ -96,6 +98,7 @@ class Live:
 def _build(aws: EmbeddedAws) -> Iterator[Live]:
     spec = EstateSpec(name=f"live{next(_names)}", extra_environment=QUIET)
     estate = LocalEstate(aws.emulator, spec)
+    estate.release_time()
     region = SECONDARY
     stack = f"{spec.name}-failover-control-plane"
     _create_stack(
@@ -158,10 +161,10 @@ def test_dry_run_prints_the_plan_and_changes_nothing(untouched: Live) -> None:
     assert all(check.passed for check in run.checks)
     assert [stage.name for stage in run.stages][:5] == [
         "ValidateInput",
-        "AcquireLock",
+        "AcquireLease",
         "NotifyStart",
-        "CheckCooldown",
         "Preflight",
+        "RecordOutcome",
     ]
     assert "Act" not in [stage.name for stage in run.stages]
     # the estate after is the estate before: the primary is still active

@@ -8,7 +8,7 @@ import pytest
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
-from emulator import Emulator, ManualClock
+from emulator import Emulator
 
 MOTO: DefaultConfig = {
     "core": {"reset_boto3_session": False},  # clients are built ~10x faster
@@ -20,7 +20,7 @@ MOTO: DefaultConfig = {
 def emu() -> Iterator[Emulator]:
     """An installed emulator on a manual clock, inside mock_aws; removed afterwards."""
     with mock_aws(config=MOTO):
-        emulator = Emulator.install(clock=ManualClock())
+        emulator = Emulator.install()
         try:
             yield emulator
         finally:

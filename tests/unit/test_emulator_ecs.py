@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
-from emulator import Emulator, LatencyModel, ManualClock
+from emulator import Emulator, LatencyModel
 
 # Keep boto3's default session between tests: clients are built 10x faster.
 MOTO: DefaultConfig = {"core": {"reset_boto3_session": False}}
@@ -19,9 +19,7 @@ MOTO: DefaultConfig = {"core": {"reset_boto3_session": False}}
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
     with mock_aws(config=MOTO):
-        emulator = Emulator.install(
-            clock=ManualClock(), latency=LatencyModel(ecs_task_start_seconds=60)
-        )
+        emulator = Emulator.install(latency=LatencyModel(ecs_task_start_seconds=60))
         try:
             yield emulator
         finally:

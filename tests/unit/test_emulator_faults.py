@@ -8,9 +8,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from emulator import Emulator
+from emulator import ActorThread, Emulator
 
 # Keep boto3's default session between tests: clients are built 10x faster.
 
@@ -138,3 +139,92 @@ def test_faults_reach_clients_created_by_the_step_functions_interpreter(
     assert described["status"] == "FAILED"
     assert described["error"] == "Ssm.InternalServerErrorException"
     assert "boom" in described["cause"]
+
+
+def call_as_actor(emu: Emulator, call: Any) -> dict[str, Any]:
+    """Run ``call`` on an actor (as a handler would) and wait for it; what it saw, and when."""
+    outcome: dict[str, Any] = {}
+
+    def actor() -> None:
+        began = emu.clock.now()
+        try:
+            outcome["result"] = call()
+        except Exception as error:  # noqa: BLE001 - the test reads what the caller saw
+            outcome["error"] = type(error).__name__
+        outcome["took"] = emu.clock.now() - began
+
+    thread = ActorThread(target=actor, daemon=True)
+    thread.start()
+    thread.join()
+    return outcome
+
+
+def version(name: str) -> int | None:
+    ssm = boto3.client("ssm", region_name="us-west-2")
+    try:
+        return int(ssm.get_parameter(Name=name)["Parameter"]["Version"])
+    except ssm.exceptions.ParameterNotFound:
+        return None
+
+
+def test_a_slow_call_lands_late_and_its_caller_waits_for_it(emu: Emulator) -> None:
+    # given SSM writes that are processed 5 modelled seconds late
+    emu.faults.slow("ssm", "PutParameter", 5)
+    ssm = boto3.client("ssm", region_name="us-west-2", config=Config(read_timeout=10))
+    latency = emu.latency.api_call("ssm")
+
+    # when a handler writes (time held between the test's looks)
+    with emu.clock.held():
+        seen = call_as_actor(
+            emu, lambda: ssm.put_parameter(Name="/p", Value="v", Type="String")["Version"]
+        )
+
+        # then the call took its latency plus the 5 s, and it had landed when it returned
+        assert seen == {"result": 1, "took": pytest.approx(latency + 5)}
+        assert version("/p") == 1
+
+
+def test_past_the_read_timeout_the_caller_gives_up_and_every_attempt_lands_later(
+    emu: Emulator,
+) -> None:
+    # given SSM writes processed 30 s late, and a client that waits 10 s, twice
+    emu.faults.slow("ssm", "PutParameter", 30)
+    ssm = boto3.client(
+        "ssm",
+        region_name="us-west-2",
+        config=Config(read_timeout=10, retries={"total_max_attempts": 2}),
+    )
+    latency = emu.latency.api_call("ssm")
+
+    with emu.clock.held():
+        # when a handler writes
+        seen = call_as_actor(
+            emu,
+            lambda: ssm.put_parameter(Name="/p", Value="v", Type="String", Overwrite=True),
+        )
+
+        # then it gave up after two read timeouts, with nothing written yet
+        assert seen == {"error": "ReadTimeoutError", "took": pytest.approx(latency + 20)}
+        assert version("/p") is None
+        # and each attempt landed 30 s after it was sent: at 30 s, then at 40 s
+        emu.clock.advance(30 - 20 + 1)
+        assert version("/p") == 1
+        emu.clock.advance(10)
+        assert version("/p") == 2
+
+
+def test_an_unreachable_region_costs_the_connect_timeout_of_every_attempt(
+    emu: Emulator,
+) -> None:
+    # given us-west-2 unreachable and a client that tries three times, 2 s each
+    emu.faults.unreachable_regions.add("us-west-2")
+    ssm = boto3.client(
+        "ssm",
+        region_name="us-west-2",
+        config=Config(connect_timeout=2, retries={"total_max_attempts": 3}),
+    )
+
+    # when a handler calls it, then it fails after 3 x 2 modelled seconds
+    with emu.clock.held():
+        seen = call_as_actor(emu, lambda: ssm.get_parameter(Name="/p"))
+    assert seen == {"error": "EndpointConnectionError", "took": pytest.approx(6)}

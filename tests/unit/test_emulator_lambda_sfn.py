@@ -1,14 +1,19 @@
 """In-process Lambda (emulator.services.lambda_runtime) and modelled Step Functions time
-(emulator.services.sfn_time)."""
+(emulator.services.sfn_time, emulator.services.sfn_events).
+
+The latency model here is simple on purpose: every API call 0.1 s, a cold start 1 s, a warm
+invoke nothing, so each test states its modelled times exactly."""
 
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -16,11 +21,21 @@ import pytest
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
-from emulator import Emulator, ManualClock
+from emulator import Emulator, LatencyModel
 from emulator.services import lambda_runtime
 
 HANDLERS = "tests.unit.emulator_fixture_handler"
 REGION = "us-west-2"
+API, COLD = 0.1, 1.0
+LATENCY = LatencyModel(
+    api_call_seconds=API,
+    api_call_seconds_by_service={},
+    lambda_invoke_seconds=0.0,
+    lambda_runtime_init_seconds=COLD,
+    imports={},
+    default_import_seconds=0.0,
+    lambda_async_queue_seconds=0.0,
+)
 
 
 def _zip() -> bytes:
@@ -38,7 +53,7 @@ def emu(request: pytest.FixtureRequest) -> Iterator[Emulator]:
         "lambda": {"use_docker": request.param},
     }
     with mock_aws(config=config):
-        emulator = Emulator.install(clock=ManualClock())
+        emulator = Emulator.install(latency=LATENCY)
         try:
             yield emulator
         finally:
@@ -53,7 +68,7 @@ def role(emu: Emulator) -> str:
 
 @pytest.fixture
 def function(role: str) -> Callable[..., str]:
-    def create(name: str, handler: str, region: str = REGION, **env: str) -> str:
+    def create(name: str, handler: str, region: str = REGION, timeout: int = 30, **env: str) -> str:
         client = boto3.client("lambda", region_name=region)
         created = client.create_function(
             FunctionName=name,
@@ -61,7 +76,7 @@ def function(role: str) -> Callable[..., str]:
             Role=role,
             Handler=f"{HANDLERS}.{handler}",
             Code={"ZipFile": _zip()},
-            Timeout=30,
+            Timeout=timeout,
             MemorySize=256,
             Environment={"Variables": env},
         )
@@ -196,15 +211,15 @@ def test_state_machine_runs_handlers_catches_by_class_name_and_waits_instantly(
     # when it runs
     described = run(role, definition, {"who": "me"})
 
-    # then it finished in real milliseconds, advancing modelled time by 3600 + 10 + 20 s
-    # plus the modelled duration of its 4 Lambda tasks (Echo, Fail x 3)
+    # then it finished in real milliseconds, advancing modelled time by 3600 + 10 + 20 s,
+    # four Invoke calls (Echo, Fail x 3) and two cold starts (each function's first invoke)
     assert time.monotonic() - started < 3
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
     assert output["echo"]["event"] == {"who": "me"}
     assert output["error"]["Error"] == "QuotaExhausted"
     assert json.loads(output["error"]["Cause"])["errorMessage"] == "no quota left for me"
-    assert emu.clock.now() == pytest.approx(3630 + 4 * emu.latency.lambda_task_seconds)
+    assert emu.clock.now() == pytest.approx(3630 + 4 * API + 2 * COLD)
 
 
 def test_uncaught_handler_error_fails_the_execution_with_its_class_name(
@@ -267,5 +282,342 @@ def test_lambda_service_errors_are_named_for_retry(
     described = run(role, definition, {})
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"])["e"]["Error"] == "Lambda.SdkClientException"
-    # the 2 s retry interval plus the one invoke that ran (the throttled one never did)
-    assert emu.clock.now() == pytest.approx(2 + emu.latency.lambda_task_seconds)
+    # the throttled call, the 2 s retry interval, the invoke that ran (cold), then Step
+    # Functions' own connect timeout to the unreachable region (one attempt)
+    connect = emu.latency.sfn_integration_connect_timeout_seconds
+    assert emu.clock.now() == pytest.approx(API + 2 + API + COLD + connect)
+
+
+def history(arn: str) -> list[Any]:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    return list(sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
+
+
+def parameter(name: str, within: float = 5.0) -> str | None:
+    """An SSM parameter's value, waiting (real time) for a late write to land."""
+    ssm = boto3.client("ssm", region_name=REGION)
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+        except ssm.exceptions.ParameterNotFound:
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.01)
+
+
+def seconds_between(start: Any, end: Any) -> float:
+    return float((end - start).total_seconds())
+
+
+def test_a_handler_sleeps_in_modelled_time(emu: Emulator, function: Callable[..., str]) -> None:
+    # given a handler that sleeps a modelled minute before it writes
+    function("sleeper", "sleep_then_put", timeout=90)
+    started = time.monotonic()
+
+    # when it is invoked
+    result, error = invoke("sleeper", {"seconds": 60, "name": "/t/slept"})
+
+    # then it took 60 modelled seconds (its monotonic clock agrees) and no real minute
+    assert error is None
+    assert result["ended"] - result["began"] == pytest.approx(60 + API)
+    assert time.monotonic() - started < 5
+    assert emu.clock.now() == pytest.approx(COLD + 60 + API)
+
+
+def test_a_function_timeout_is_sandbox_timedout_and_the_handler_lands_later(
+    emu: Emulator, role: str, function: Callable[..., str]
+) -> None:
+    # given a function with a 5 s timeout whose handler sleeps 8 s, then writes a parameter
+    slow = function("slow", "sleep_then_put", timeout=5)
+    definition = {
+        "StartAt": "Slow",
+        "States": {
+            "Slow": {
+                "Type": "Task",
+                "Resource": slow,
+                "Parameters": {"seconds": 8, "name": "/t/late"},
+                "Catch": [{"ErrorEquals": ["Sandbox.Timedout"], "ResultPath": "$.e", "Next": "Ok"}],
+                "End": True,
+            },
+            "Ok": {"Type": "Pass", "End": True},
+        },
+    }
+
+    # when the state machine runs it
+    described = run(role, definition, {})
+
+    # then Step Functions saw Lambda's timeout error, at the function's deadline
+    assert described["status"] == "SUCCEEDED", described
+    caught = json.loads(described["output"])["e"]
+    assert caught["Error"] == "Sandbox.Timedout"
+    cause = json.loads(caught["Cause"])
+    assert cause["errorType"] == "Sandbox.Timedout"
+    assert cause["errorMessage"].endswith("Error: Task timed out after 5.00 seconds")
+    failed = next(e for e in history(described["executionArn"]) if "Failed" in e["type"])
+    started = next(e for e in history(described["executionArn"]) if e["type"] == "TaskStateEntered")
+    assert seconds_between(started["timestamp"], failed["timestamp"]) == pytest.approx(
+        API + COLD + 5, abs=0.01
+    )
+    # and the handler ran on: its write landed after the execution had ended
+    written = parameter("/t/late")
+    assert written is not None
+    assert datetime.fromisoformat(written) > described["stopDate"]
+
+
+def test_parallel_branches_invoke_concurrently_and_keep_their_own_time(
+    emu: Emulator, role: str, function: Callable[..., str]
+) -> None:
+    # given two branches, each invoking a handler that sleeps 30 s
+    sleeper = function("sleeper", "sleep_then_put", timeout=60)
+
+    def branch(name: str) -> dict[str, Any]:
+        return {
+            "StartAt": name,
+            "States": {
+                name: {
+                    "Type": "Task",
+                    "Resource": sleeper,
+                    "Parameters": {"seconds": 30, "name": f"/t/{name}"},
+                    "End": True,
+                }
+            },
+        }
+
+    definition = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {"Type": "Parallel", "Branches": [branch("a"), branch("b")], "End": True}
+        },
+    }
+
+    # when it runs
+    described = run(role, definition, {})
+
+    # then the two handlers overlapped in modelled time, and the Parallel state took one
+    # branch's time (two cold starts side by side), not the sum
+    assert described["status"] == "SUCCEEDED", described
+    a, b = json.loads(described["output"])
+    assert a["began"] < b["ended"]
+    assert b["began"] < a["ended"]
+    events = history(described["executionArn"])
+    entered = next(e for e in events if e["type"] == "ParallelStateEntered")
+    exited = next(e for e in events if e["type"] == "ParallelStateExited")
+    assert seconds_between(entered["timestamp"], exited["timestamp"]) == pytest.approx(
+        API + COLD + 30 + API, abs=0.01
+    )
+
+
+def test_a_cancelled_branch_keeps_running_and_its_call_lands_after_the_run_failed(
+    emu: Emulator, role: str, function: Callable[..., str]
+) -> None:
+    # given a Parallel whose first branch fails after 1 s while the second's handler is
+    # still sleeping before its write
+    fail = function("fail", "fail")
+    sleeper = function("sleeper", "sleep_then_put")
+    definition = {
+        "StartAt": "Act",
+        "States": {
+            "Act": {
+                "Type": "Parallel",
+                "Branches": [
+                    {
+                        "StartAt": "Pause",
+                        "States": {
+                            "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Fail"},
+                            "Fail": {"Type": "Task", "Resource": fail, "End": True},
+                        },
+                    },
+                    {
+                        "StartAt": "Write",
+                        "States": {
+                            "Write": {
+                                "Type": "Task",
+                                "Resource": sleeper,
+                                "Parameters": {"seconds": 20, "name": "/t/cancelled"},
+                                "End": True,
+                            }
+                        },
+                    },
+                ],
+                "End": True,
+            }
+        },
+    }
+
+    # when it runs, then the execution fails with the first branch's error
+    described = run(role, definition, {})
+    assert (described["status"], described["error"]) == ("FAILED", "QuotaExhausted")
+
+    # and the cancelled branch's handler still wrote, after the run had ended
+    written = parameter("/t/cancelled")
+    assert written is not None
+    assert datetime.fromisoformat(written) > described["stopDate"]
+
+
+def test_an_async_invoke_is_accepted_at_once_retried_twice_then_sent_to_its_destination(
+    emu: Emulator, function: Callable[..., str]
+) -> None:
+    # given a failing function whose asynchronous failures go to a queue
+    function("fail", "fail")
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="failures")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    lam = boto3.client("lambda", region_name=REGION)
+    lam.put_function_event_invoke_config(
+        FunctionName="fail", DestinationConfig={"OnFailure": {"Destination": queue_arn}}
+    )
+
+    # when it is invoked asynchronously
+    accepted = lam.invoke(FunctionName="fail", InvocationType="Event", Payload=b'{"who": "x"}')
+
+    # then Lambda accepted it at once, and the failure record arrives after three attempts
+    assert accepted["StatusCode"] == 202
+    deadline = time.monotonic() + 5
+    messages: list[Any] = []
+    while not messages and time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=queue).get("Messages", [])
+    (message,) = messages
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestPayload"] == {"who": "x"}
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["responsePayload"]["errorType"] == "QuotaExhausted"
+    # and the attempts were one and two modelled minutes apart (the documented delays)
+    logs = boto3.client("logs", region_name=REGION)
+    streams = logs.describe_log_streams(logGroupName="/aws/lambda/fail")["logStreams"]
+    starts = sorted(
+        event["timestamp"]
+        for stream in streams
+        for event in logs.get_log_events(
+            logGroupName="/aws/lambda/fail", logStreamName=stream["logStreamName"]
+        )["events"]
+        if event["message"].startswith("START")
+    )
+    assert [b - a for a, b in itertools.pairwise(starts)] == [60_000, 120_000]
+
+
+def test_emf_lines_become_high_resolution_datapoints_at_their_modelled_time(
+    emu: Emulator, function: Callable[..., str]
+) -> None:
+    # given a handler that prints one Embedded Metric Format line
+    function("metrics", "emit_metric")
+    emu.clock.advance(100)
+
+    # when it is invoked
+    result, error = invoke("metrics", {"value": 0})
+
+    # then CloudWatch holds the datapoint, stamped at the modelled time it was printed
+    assert (error, result) == (None, {"printed": True})
+    printed_at = emu.utcnow()
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    found = cloudwatch.get_metric_statistics(
+        Namespace="Drill",
+        MetricName="Probe",
+        Dimensions=[{"Name": "Region", "Value": REGION}],
+        StartTime=printed_at - timedelta(seconds=5),
+        EndTime=printed_at + timedelta(seconds=5),
+        Period=1,
+        Statistics=["Minimum"],
+    )["Datapoints"]
+    assert [point["Minimum"] for point in found] == [0.0]
+    # and the line is in the function's log group, between START and REPORT
+    logs = boto3.client("logs", region_name=REGION)
+    (stream,) = logs.describe_log_streams(logGroupName="/aws/lambda/metrics")["logStreams"]
+    lines = [
+        event["message"]
+        for event in logs.get_log_events(
+            logGroupName="/aws/lambda/metrics", logStreamName=stream["logStreamName"]
+        )["events"]
+    ]
+    assert lines[0].startswith("START")
+    assert lines[-1].startswith("REPORT")
+    assert '"_aws"' in lines[1]
+    assert "Init Duration: 1000.00 ms" in lines[-1]
+
+
+def test_executions_send_their_status_changes_to_eventbridge_as_aws_shapes_them(
+    emu: Emulator, role: str, function: Callable[..., str]
+) -> None:
+    # given a rule on the default bus that forwards Step Functions status changes to a queue
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="runs")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events = boto3.client("events", region_name=REGION)
+    pattern = {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]},
+    }
+    events.put_rule(Name="runs", EventPattern=json.dumps(pattern))
+    events.put_targets(Rule="runs", Targets=[{"Id": "q", "Arn": queue_arn}])
+    fail = function("fail", "fail")
+
+    # when one execution fails
+    described = run(
+        role,
+        {"StartAt": "F", "States": {"F": {"Type": "Task", "Resource": fail, "End": True}}},
+        {"a": 1},
+    )
+
+    # then one event arrived, shaped as Step Functions sends it
+    (message,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    event = json.loads(message["Body"])
+    assert (event["source"], event["detail-type"]) == (
+        "aws.states",
+        "Step Functions Execution Status Change",
+    )
+    assert (event["region"], event["resources"]) == (REGION, [described["executionArn"]])
+    detail = event["detail"]
+    assert detail["executionArn"] == described["executionArn"]
+    assert detail["stateMachineArn"] == described["stateMachineArn"]
+    assert (detail["status"], detail["error"]) == ("FAILED", "QuotaExhausted")
+    assert json.loads(detail["cause"])["errorType"] == "QuotaExhausted"
+    assert json.loads(detail["input"]) == {"a": 1}
+    assert detail["output"] is None
+    assert detail["startDate"] == int(described["startDate"].timestamp() * 1000)
+    assert detail["stopDate"] == int(described["stopDate"].timestamp() * 1000)
+    assert detail["stopDate"] - detail["startDate"] == round((API + COLD) * 1000)
+    assert detail["redriveStatus"] == "REDRIVABLE"
+
+
+def test_state_and_machine_timeouts_are_modelled_seconds(
+    emu: Emulator, role: str, function: Callable[..., str]
+) -> None:
+    # given a Task whose state allows 3 s for a handler that needs 10 s, then an hour's Wait
+    # in a machine that allows two minutes
+    slow = function("slow", "sleep_then_put")
+    definition = {
+        "StartAt": "Slow",
+        "TimeoutSeconds": 120,
+        "States": {
+            "Slow": {
+                "Type": "Task",
+                "Resource": slow,
+                "Parameters": {"seconds": 10, "name": "/t/timeout"},
+                "TimeoutSeconds": 3,
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.e", "Next": "Hold"}],
+                "End": True,
+            },
+            "Hold": {"Type": "Wait", "Seconds": 3600, "End": True},
+        },
+    }
+    started = time.monotonic()
+
+    # when it runs
+    described = run(role, definition, {})
+
+    # then the state timed out after 3 modelled seconds and the execution after 120
+    assert time.monotonic() - started < 3
+    assert described["status"] == "TIMED_OUT", described
+    events = history(described["executionArn"])
+    entered = next(e for e in events if e["type"] == "TaskStateEntered")
+    timed_out = next(e for e in events if e["type"] == "LambdaFunctionTimedOut")
+    assert timed_out["lambdaFunctionTimedOutEventDetails"]["error"] == "States.Timeout"
+    assert seconds_between(entered["timestamp"], timed_out["timestamp"]) == pytest.approx(3)
+    assert seconds_between(described["startDate"], described["stopDate"]) == pytest.approx(120)

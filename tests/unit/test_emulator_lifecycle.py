@@ -1,9 +1,8 @@
-"""Emulator lifecycle and clocks."""
+"""Emulator lifecycle: install, uninstall, services, the clock it makes."""
 
 from __future__ import annotations
 
 import pkgutil
-import time
 
 import boto3
 import pytest
@@ -12,49 +11,27 @@ from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.rds.responses import RDSResponse
 
-from emulator import Emulator, LatencyModel, ManualClock, ScaledClock, active, services
-
-
-def test_manual_clock_moves_only_when_advanced() -> None:
-    clock = ManualClock()
-    assert clock.now() == 0.0
-    clock.advance(30)
-    clock.sleep(15)
-    assert clock.now() == 45.0
-    with pytest.raises(ValueError, match="non-negative"):
-        clock.advance(-1)
-
-
-def test_scaled_clock_runs_at_one_over_time_scale() -> None:
-    # given a clock where one modelled second takes a millisecond
-    clock = ScaledClock(time_scale=0.001)
-
-    # when 50 modelled seconds are slept, then about that much modelled time passed
-    started = time.monotonic()
-    clock.sleep(50)
-    assert time.monotonic() - started < 1
-    assert clock.now() >= 50
-    with pytest.raises(ValueError, match="time_scale"):
-        ScaledClock(0)
+from emulator import Emulator, LatencyModel, VirtualClock, active, services
+from emulator.clock import active_clock
 
 
 def test_install_is_idempotent_and_uninstall_restores_moto() -> None:
-    original_invoke = LambdaFunction.__dict__["_invoke_lambda"]
+    original_invoke = LambdaFunction.__dict__["invoke"]
     with mock_aws():
         # given an installed emulator
-        emu = Emulator.install(clock=ManualClock(), latency=LatencyModel())
-        patched = LambdaFunction.__dict__["_invoke_lambda"]
+        emu = Emulator.install(latency=LatencyModel())
+        patched = LambdaFunction.__dict__["invoke"]
 
         # when installed again, then it is the same emulator with the same patches
         assert Emulator.install() is emu
         assert active() is emu
-        assert LambdaFunction.__dict__["_invoke_lambda"] is patched is not original_invoke
+        assert LambdaFunction.__dict__["invoke"] is patched is not original_invoke
         assert "failover_global_cluster" in RDSResponse.__dict__
 
         # when uninstalled, then moto is as it was and GA is gone again
         emu.uninstall()
         assert active() is None
-        assert LambdaFunction.__dict__["_invoke_lambda"] is original_invoke
+        assert LambdaFunction.__dict__["invoke"] is original_invoke
         assert "failover_global_cluster" not in RDSResponse.__dict__
         with pytest.raises(ClientError):
             boto3.client("globalaccelerator", region_name="us-west-2").list_accelerators()
@@ -76,17 +53,22 @@ def test_every_service_module_registers_itself_and_is_installed(emu: Emulator) -
         emu.service("nope")
 
 
-def test_time_scale_picks_the_clock() -> None:
+def test_the_emulator_makes_its_clock_active_and_stops_it_on_uninstall() -> None:
     with mock_aws():
+        # given an emulator installed with a time scale
         emu = Emulator.install(time_scale=0.001)
         try:
-            assert isinstance(emu.clock, ScaledClock)
+            # then its clock is a virtual clock at that scale, the one the shims read
+            assert isinstance(emu.clock, VirtualClock)
             assert emu.time_scale == 0.001
+            assert active_clock() is emu.clock
+            emu.clock.advance(5)
         finally:
             emu.uninstall()
-        emu = Emulator.install()
-        try:
-            assert isinstance(emu.clock, ManualClock)
-            assert emu.time_scale == 0.0
-        finally:
-            emu.uninstall()
+        # when uninstalled, then no clock is active and its time is over
+        assert active_clock() is None
+        with pytest.raises(RuntimeError, match="closed"):
+            emu.clock.advance(1)
+        # and a given clock must agree with a given time scale
+        with pytest.raises(ValueError, match="time_scale"):
+            Emulator.install(clock=VirtualClock(0.5), time_scale=0.25)

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core.config import DefaultConfig
 
-from emulator import Emulator, LatencyModel, ManualClock
+from emulator import Emulator, LatencyModel
 
 # Keep boto3's default session between tests: clients are built 10x faster.
 MOTO: DefaultConfig = {"core": {"reset_boto3_session": False}}
@@ -26,7 +26,7 @@ LATENCY = LatencyModel(
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
     with mock_aws(config=MOTO):
-        emulator = Emulator.install(clock=ManualClock(), latency=LATENCY)
+        emulator = Emulator.install(latency=LATENCY)
         try:
             yield emulator
         finally:
