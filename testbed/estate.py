@@ -71,15 +71,7 @@ class EstateSpec:
     # Wire the automatic path as deployed: health checkers probing the /health endpoints,
     # alarm evaluation, the forwarding and trigger rules, the probe schedule (the drill).
     automatic_triggers: bool = False
-    # CloseRun's RunEnded rule ("Step Functions Execution Status Change" -> CloseRun on the
-    # default bus). None: as ``automatic_triggers``. (With it on, CloseRun records the runs
-    # that RejectInput ended: see tests/statemachine/test_invalid_input.py.)
-    run_ended_rule: bool | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def wires_run_ended(self) -> bool:
-        return self.automatic_triggers if self.run_ended_rule is None else self.run_ended_rule
 
     @property
     def regions(self) -> tuple[str, str]:
@@ -203,8 +195,7 @@ class LocalEstate:
             self._build_dead_letter_queue(region)
             self._build_functions(region, role)
             self._build_state_machine(region, role)
-            if spec.wires_run_ended:
-                self._build_run_ended_rule(region)
+            self._build_run_ended_rule(region)
         if spec.automatic_triggers:
             self._build_triggers(role)
 

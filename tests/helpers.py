@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,3 +43,19 @@ def build(spec: EstateSpec | None = None) -> Iterator[LocalEstate]:
             estate.close()
             emulator.uninstall()
             clients.reset()
+
+
+def wait_for_approval_token(estate: LocalEstate, region: str = "us-west-2") -> str:
+    """Let modelled time pass until ``region``'s run asks for approval; its task token, as
+    the notice's pasteable approve command carries it. (Drains the region's notices.)"""
+    found: list[str] = []
+
+    def requested() -> bool:
+        for notice in estate.notices(region):
+            if notice["kind"] == "approval_requested":
+                words = shlex.split(notice["detail"]["commands"]["approve"])
+                found.append(words[words.index("--task-token") + 1])
+        return bool(found)
+
+    estate.wait_until(requested, limit=600, what="an approval request")
+    return found[0]

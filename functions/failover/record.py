@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from failover import estate_view, history, lease, notify
 from failover.clients import client
+from failover.errors import INPUT_ERRORS
 from failover.history import Span, failed_stage, spans
 from failover.observability import emit_metric
 from failover.outcome import error_summary, outcome_of
@@ -209,7 +210,9 @@ def close_run(settings: Settings, event: dict[str, Any], now: datetime) -> dict[
     ddb = client("dynamodb", settings.home_region)
     released = lease.release(ddb, settings.table_name, arn)
     started = datetime.fromtimestamp(int(detail.get("startDate") or 0) / 1000, tz=now.tzinfo)
-    if status == "SUCCEEDED" or _row_exists(ddb, settings.table_name, arn, started):
+    rejected = status == "FAILED" and detail.get("error") in INPUT_ERRORS
+    if rejected or status == "SUCCEEDED" or _row_exists(ddb, settings.table_name, arn, started):
+        # a rejected input changed nothing, took no lease and was told by NotifyInvalidInput
         return {"execution": arn, "status": status, "released": released, "recorded": False}
     state = {
         "execution": {"id": arn, "name": detail.get("name"), "start_time": started.isoformat()},

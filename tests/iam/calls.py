@@ -14,6 +14,7 @@ statements test. A call it has no mapping for is an error, so a new call cannot 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,12 +40,12 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._lock = threading.Lock()
-        #: Which function the current thread is running (set around each handler call:
-        #: os.environ is process-wide while an invocation runs).
-        self.running = threading.local()
 
     def __call__(self, **kwargs: Any) -> None:
-        function = getattr(self.running, "function", None)
+        # The emulated Lambda runtime gives each invocation its own environment (a context
+        # layer over os.environ), so a call made inside a handler sees that function's name
+        # and region, and a call made anywhere else sees none.
+        function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
         if not function:
             return
         context = kwargs.get("context") or {}
@@ -55,7 +56,7 @@ class Recorder:
         params = json.loads(json.dumps(kwargs.get("params") or {}, default=str))
         call = Call(
             function,
-            getattr(self.running, "region", ""),
+            os.environ.get("AWS_REGION", ""),
             model.service_model.service_name,
             model.name,
             str(context.get("client_region") or ""),
@@ -68,29 +69,12 @@ class Recorder:
 @contextmanager
 def recording() -> Iterator[Recorder]:
     """Record the calls of clients created while this is active (create clients inside it)."""
-    from emulator.services import lambda_runtime
-
     recorder = Recorder()
-    original = lambda_runtime.invoke_handler
-
-    def invoke_handler(function: Any, event: Any) -> Any:
-        previous = (
-            getattr(recorder.running, "function", None),
-            getattr(recorder.running, "region", ""),
-        )
-        recorder.running.function, recorder.running.region = function.function_name, function.region
-        try:
-            return original(function, event)
-        finally:
-            recorder.running.function, recorder.running.region = previous
-
     entry = ("before-parameter-build", recorder)
     BUILTIN_HANDLERS.append(entry)
-    lambda_runtime.invoke_handler = invoke_handler
     try:
         yield recorder
     finally:
-        lambda_runtime.invoke_handler = original
         BUILTIN_HANDLERS.remove(entry)
 
 

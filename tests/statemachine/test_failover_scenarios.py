@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from failover.estate_view import EstateView
 
-from tests.helpers import load_event
+from tests.helpers import load_event, wait_for_approval_token
 
 if TYPE_CHECKING:
     from testbed.estate import LocalEstate
@@ -144,24 +144,6 @@ def test_dry_run_returns_the_plan_and_changes_nothing(estate: LocalEstate) -> No
     notices = estate.notices(SECONDARY)
     assert kinds(notices) == ["started", "dry_run"]
     assert notices[-1]["detail"]["plan"]["database"]["action"] == "failover"
-
-
-def wait_for_approval_token(estate: LocalEstate) -> str:
-    found: list[str] = []
-
-    def requested() -> bool:
-        for notice in estate.notices(SECONDARY):
-            if notice["kind"] == "approval_requested":
-                approve: str = notice["detail"]["commands"]["approve"]
-                import shlex
-
-                words = shlex.split(approve)
-                found.append(words[words.index("--task-token") + 1])
-        return bool(found)
-
-    # modelled time passes only while the test waits (testbed.estate)
-    estate.wait_until(requested, limit=600, what="an approval request")
-    return found[0]
 
 
 def test_a_second_run_in_the_same_direction_is_already_in_progress(estate: LocalEstate) -> None:

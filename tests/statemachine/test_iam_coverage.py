@@ -19,7 +19,7 @@ import pytest
 
 from testbed.estate import LocalEstate
 from testbed.template import load_template
-from tests.helpers import build, load_event
+from tests.helpers import build, load_event, wait_for_approval_token
 from tests.iam.calls import Call, Recorder, recording, requests_for
 from tests.iam.policy import Request, Resolver, allowed, role_statements
 from tests.template.support import FUNCTIONS, translate
@@ -80,19 +80,6 @@ def recorded() -> Iterator[tuple[LocalEstate, Recorder]]:
             yield estate, recorder
 
 
-def wait_for_token(estate: LocalEstate) -> str:
-    import shlex
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for notice in estate.notices(SECONDARY):
-            if notice["kind"] == "approval_requested":
-                words = shlex.split(notice["detail"]["commands"]["approve"])
-                return words[words.index("--task-token") + 1]
-        time.sleep(0.02)
-    raise AssertionError("no approval request")
-
-
 def invoke(estate: LocalEstate, region: str, logical_id: str, event: dict[str, Any]) -> None:
     estate.client("lambda", region).invoke(
         FunctionName=estate.function_arns[region][logical_id], Payload=json.dumps(event)
@@ -102,7 +89,7 @@ def invoke(estate: LocalEstate, region: str, logical_id: str, event: dict[str, A
 def run_the_representative_runs(estate: LocalEstate) -> None:
     # an approval gate, and a second run meeting the held lease
     waiting = estate.start(SECONDARY, load_event("manual-with-approval.json"))
-    token = wait_for_token(estate)
+    token = wait_for_approval_token(estate)
     estate.run(SECONDARY, load_event("manual-unplanned-failover.json"))
     estate.client("stepfunctions", SECONDARY).send_task_failure(
         taskToken=token, error="ApprovalRejected"
@@ -118,7 +105,7 @@ def run_the_representative_runs(estate: LocalEstate) -> None:
     for region in (PRIMARY, SECONDARY):
         invoke(estate, region, "EvaluateReadinessFunction", {})
     stopped = estate.start(SECONDARY, load_event("manual-with-approval.json", force=True))
-    wait_for_token(estate)
+    wait_for_approval_token(estate)
     estate.client("stepfunctions", SECONDARY).stop_execution(executionArn=stopped)
     detail = {
         "executionArn": stopped,
