@@ -62,7 +62,7 @@ from ._service_model import (
     success_response,
 )
 from .clock import ActorThread, VirtualClock, activate
-from .faults import effective_region
+from .faults import UNREACHABLE, callers, effective_region
 from .latency import LatencyModel
 
 if TYPE_CHECKING:
@@ -292,7 +292,9 @@ class Emulator(world.World):
             return None  # a late call landing now: it was charged and faulted when sent
         actor = self.clock.is_actor()
         config = context.get("client_config")
-        if self.faults.is_unreachable(region):
+        by = callers()
+        rule = self.faults.take(service, operation, region, by)
+        if self.faults.is_unreachable(region) or (rule is not None and rule.code == UNREACHABLE):
             LOG.debug("%s.%s to unreachable %s", service, operation, region)
             if actor:
                 connect = _timeout_of(config, "connect_timeout")
@@ -315,7 +317,6 @@ class Emulator(world.World):
                 checker.check_call(service, operation, params, region)
         except EmulatedServiceError as exc:
             return error_response(url, exc.code, exc.message, exc.status or 400)
-        rule = self.faults.take(service, operation, region)
         if rule is not None:
             LOG.debug("injecting %s into %s.%s (%s)", rule.code, service, operation, region)
             return error_response(url, rule.code, rule.message, http_status_for(service, rule.code))

@@ -22,21 +22,53 @@ Semantics
   times ``read_timeout``, and every attempt still lands ``seconds`` after it was sent, as a
   slow service does. Only calls made on actor threads (handlers, the state machine) are
   slowed; external code's calls take no modelled time.
+* ``caller``: a rule given a caller matches only the calls that caller makes: a Lambda
+  function's own calls (its name, as ``AWS_LAMBDA_FUNCTION_NAME`` reads inside the handler)
+  or a Step Functions Task state's service integration (the state's name, e.g. a native
+  ``dynamodb:putItem`` Task). With a caller, ``service`` and ``operation`` may be ``"*"``:
+  every call of that caller. ``code="unreachable"`` makes the matching calls fail as an
+  unreachable endpoint does (``EndpointConnectionError``, after the connect timeouts), for
+  that caller only.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from ._service_model import service_model
 
-__all__ = ["FaultRule", "Faults", "SlowRule", "effective_region"]
+__all__ = [
+    "ANY",
+    "TASK_STATE",
+    "UNREACHABLE",
+    "FaultRule",
+    "Faults",
+    "SlowRule",
+    "callers",
+    "effective_region",
+]
 
 # Services whose control plane lives in us-east-1 (their clients use region "aws-global").
 GLOBAL_SERVICES = frozenset(
     {"route53", "iam", "cloudfront", "organizations", "route53domains", "shield", "waf"}
 )
+
+
+ANY = "*"
+UNREACHABLE = "unreachable"
+#: The Step Functions Task state whose service integration is calling (set by
+#: :mod:`emulator.services.sfn_tasks` around a Task's integration call).
+TASK_STATE: ContextVar[str | None] = ContextVar("emulator_task_state", default=None)
+
+
+def callers() -> frozenset[str]:
+    """Who is making the current call: the Lambda function running it and/or the Task state
+    whose integration it is (empty for test code)."""
+    found = {os.environ.get("AWS_LAMBDA_FUNCTION_NAME"), TASK_STATE.get()}
+    return frozenset(name for name in found if name)
 
 
 def effective_region(service: str, client_region: str | None) -> str:
@@ -54,6 +86,14 @@ class FaultRule:
     message: str
     remaining: int | None
     region: str | None
+    caller: str | None = None
+
+    def matches(self, service: str, operation: str, region: str, by: frozenset[str]) -> bool:
+        if self.service not in (ANY, service) or self.operation not in (ANY, operation):
+            return False
+        if self.region is not None and self.region != region:
+            return False
+        return self.caller is None or self.caller in by
 
 
 @dataclass
@@ -119,20 +159,26 @@ class Faults:
         message: str = "Injected fault",
         count: int | None = 1,
         region: str | None = None,
+        caller: str | None = None,
     ) -> None:
         """Make the next ``count`` calls of ``service.operation`` fail with ``code``.
 
         ``service`` is the boto3 service name ("globalaccelerator", "rds", "ecs"), ``operation``
         the API name ("UpdateEndpointGroup"). ``count=None`` fails every call until
-        :meth:`clear`. ``region`` limits the rule to calls going to that region.
+        :meth:`clear`. ``region`` limits the rule to calls going to that region, ``caller``
+        to one function's or one Task state's calls (then ``"*"`` may stand for any service
+        or operation). ``code="unreachable"``: the endpoint cannot be reached.
         """
-        model = service_model(service)
-        if operation not in model.operation_names:
-            raise ValueError(f"{service} has no operation {operation!r}")
+        if caller is None or service != ANY:
+            model = service_model(service)
+            if (operation != ANY or caller is None) and operation not in model.operation_names:
+                raise ValueError(f"{service} has no operation {operation!r}")
+        elif operation != ANY:
+            raise ValueError("a rule for any service matches any operation: operation='*'")
         if count is not None and count < 1:
             raise ValueError("count must be >= 1, or None for every call")
         with self._lock:
-            self._rules.append(FaultRule(service, operation, code, message, count, region))
+            self._rules.append(FaultRule(service, operation, code, message, count, region, caller))
 
     def clear(self) -> None:
         """Remove every injected failure and make every region reachable again."""
@@ -144,13 +190,13 @@ class Faults:
     def is_unreachable(self, region: str) -> bool:
         return region in set(self.unreachable_regions)
 
-    def take(self, service: str, operation: str, region: str) -> FaultRule | None:
-        """Consume one matching fault for this call, if any."""
+    def take(
+        self, service: str, operation: str, region: str, by: frozenset[str] = frozenset()
+    ) -> FaultRule | None:
+        """Consume one matching fault for this call (made by ``by``: :func:`callers`)."""
         with self._lock:
             for rule in self._rules:
-                if rule.service != service or rule.operation != operation:
-                    continue
-                if rule.region is not None and rule.region != region:
+                if not rule.matches(service, operation, region, by):
                     continue
                 if rule.remaining is not None:
                     rule.remaining -= 1

@@ -621,3 +621,56 @@ def test_state_and_machine_timeouts_are_modelled_seconds(
     assert timed_out["lambdaFunctionTimedOutEventDetails"]["error"] == "States.Timeout"
     assert seconds_between(entered["timestamp"], timed_out["timestamp"]) == pytest.approx(3)
     assert seconds_between(described["startDate"], described["stopDate"]) == pytest.approx(120)
+
+
+def test_a_fault_scoped_to_a_function_fails_only_that_functions_calls(
+    emu: Emulator, function: Callable[..., str]
+) -> None:
+    # given two functions making the same call, and a persistent fault on one of them
+    function("writer", "put_parameter")
+    function("bystander", "put_parameter")
+    emu.faults.fail("*", "*", "AccessDeniedException", count=None, caller="writer")
+
+    # when both are invoked, and test code makes the call itself
+    failed, failed_error = invoke("writer", {"name": "/a", "value": "x"})
+    worked, worked_error = invoke("bystander", {"name": "/b", "value": "y"})
+    boto3.client("ssm", region_name=REGION).put_parameter(Name="/c", Value="z", Type="String")
+
+    # then only the scoped function's call was denied, named as the service names it
+    assert failed_error == "Unhandled"
+    assert "AccessDeniedException" in failed["errorMessage"]
+    assert (worked_error, worked) == (None, {"region": REGION})
+    assert parameter("/a", within=0) is None
+    assert parameter("/b") == "y"
+
+
+def test_a_fault_scoped_to_a_task_state_fails_only_that_states_integration(
+    emu: Emulator, role: str
+) -> None:
+    # given a machine whose two Task states make the same native call
+    boto3.client("sns", region_name=REGION).create_topic(Name="t")
+    topic = f"arn:aws:sns:{REGION}:123456789012:t"
+    publish = {"Type": "Task", "Resource": "arn:aws:states:::sns:publish"}
+    definition = {
+        "StartAt": "First",
+        "States": {
+            "First": {**publish, "Parameters": {"TopicArn": topic, "Message": "1"}}
+            | {"Next": "Second"},
+            "Second": {**publish, "Parameters": {"TopicArn": topic, "Message": "2"}}
+            | {"End": True},
+        },
+    }
+    # and an unreachable endpoint for the second state only
+    emu.faults.fail("*", "*", "unreachable", count=None, caller="Second")
+
+    # when it runs
+    described = run(role, definition, {})
+
+    # then the first state published, the second could not connect (States.TaskFailed-style)
+    assert described["status"] == "FAILED"
+    events = history(described["executionArn"])
+    failed = [e for e in events if e["type"] == "TaskFailed"]
+    succeeded = [e for e in events if e["type"] == "TaskSucceeded"]
+    assert len(succeeded) == 1
+    assert len(failed) == 1
+    assert "Could not connect" in failed[0]["taskFailedEventDetails"].get("cause", "")
