@@ -14,7 +14,7 @@ Patches (all reverted by ``Emulator.uninstall``)
 * ``RDSBackend.describe_db_clusters`` / ``describe_global_clusters``: evaluate the timeline
   first.
 
-Two more fix moto bugs (moto 5.2.5; the reproductions run under ``mock_aws()`` with
+These fix moto bugs (moto 5.2.5; the reproductions run under ``mock_aws()`` with
 ``rds = boto3.client("rds", region_name="us-east-1")``):
 
 * ``RDSResponse.describe_global_clusters`` ignores ``GlobalClusterIdentifier``::
