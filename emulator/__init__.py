@@ -33,10 +33,12 @@ Public API
 ``emu.service(name)`` or ``emu.<name>``  a service, e.g.
     ``emu.route53.set_health(health_check_id, healthy, failing_checkers=None)``,
     ``emu.globalaccelerator.set_endpoint_health(endpoint_group_arn, healthy, reason=None)``,
-    ``emu.health_checkers.watch_route53(health_check_id, url)`` / ``watch_accelerator(...)``.
-    The services: cloudwatch, dynamodb, ecs, eventbridge, globalaccelerator,
-    health_checkers, lambda, rds, route53, sfn_events, sfn_fixes, sfn_time (see each module
-    of :mod:`emulator.services`).
+    ``emu.health_checkers.watch_route53(health_check_id, url)`` / ``watch_accelerator(...)``,
+    ``emu.servicequotas.set_quota(region, service_code, quota_code, value)``,
+    ``emu.sns.confirmation_token(topic_arn, endpoint)``, ``emu.s3.replication_seconds``.
+    The services: cloudwatch, dns, dynamodb, ecs, eventbridge, globalaccelerator,
+    health_checkers, lambda, rds, route53, s3, servicequotas, sfn_events, sfn_fixes,
+    sfn_tasks, sfn_time, sns (see each module of :mod:`emulator.services`).
 
 A pytest fixture
 ----------------

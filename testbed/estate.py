@@ -51,6 +51,10 @@ if TYPE_CHECKING:
 ACCOUNT = "123456789012"
 ALB_ZONE_IDS = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+# The applied "Fargate On-Demand vCPU resource count" of an account that asked for headroom
+# (AWS default: 6 per Region, https://docs.aws.amazon.com/general/latest/gr/ecs-service.html).
+FARGATE_VCPU_QUOTA_CODE = "L-3032A538"
+FARGATE_VCPU_QUOTA = 100.0
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,7 @@ class LocalEstate:
         self._build_database()
         self._build_data()
         self._build_compute()
+        self._build_quotas()
         self._build_dns_and_health_checks()
         self._build_accelerator()
         self._build_alarms()
@@ -333,6 +338,19 @@ class LocalEstate:
             StorageEncrypted=True,
             ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
         )
+        self._build_db_instances()
+
+    def _build_db_instances(self) -> None:
+        """Each cluster's db.serverless instance (stacks/region.yaml DbInstance): what its
+        cluster endpoint, and so the global writer endpoint, resolves to."""
+        for region in self.spec.regions:
+            self.client("rds", region).create_db_instance(
+                DBInstanceIdentifier=f"{self.spec.cluster_id(region)}-1",
+                DBClusterIdentifier=self.spec.cluster_id(region),
+                Engine="aurora-postgresql",
+                DBInstanceClass="db.serverless",
+                PubliclyAccessible=False,
+            )
 
     def image(self, region: str) -> str:
         """The application image, in each region's own ECR (pushed or replicated there)."""
@@ -378,12 +396,17 @@ class LocalEstate:
                             "Filter": {},
                             "DeleteMarkerReplication": {"Status": "Enabled"},
                             "Destination": {
-                                "Bucket": f"arn:aws:s3:::{self.data_bucket(spec.peer(region))}"
+                                "Bucket": f"arn:aws:s3:::{self.data_bucket(spec.peer(region))}",
+                                "Metrics": {"Status": "Enabled"},
                             },
                         }
                     ],
                 },
             )
+        # One write, so that replication into the secondary has metrics (as an app's would).
+        self.client("s3", spec.primary).put_object(
+            Bucket=self.data_bucket(spec.primary), Key="estate/ready.txt", Body=b"ready\n"
+        )
         secrets = self.client("secretsmanager", spec.primary)
         arn = secrets.create_secret(
             Name=f"{spec.name}-db", SecretString=json.dumps({"username": "app", "password": "x"})
@@ -394,6 +417,13 @@ class LocalEstate:
         self.db_secret_arns = {
             region: arn.replace(f":{spec.primary}:", f":{region}:") for region in spec.regions
         }
+
+    def _build_quotas(self) -> None:
+        """The account's applied Fargate vCPU quota in each region (Service Quotas)."""
+        for region in self.spec.regions:
+            self.emulator.servicequotas.set_quota(
+                region, "fargate", FARGATE_VCPU_QUOTA_CODE, FARGATE_VCPU_QUOTA
+            )
 
     def data_bucket(self, region: str) -> str:
         return f"{self.spec.name}-data-{region}"

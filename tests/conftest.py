@@ -18,3 +18,15 @@ def _aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """pytest-socket lifts its guards (``socket.getaddrinfo``...) in its own teardown hook,
+    which runs before the test's fixtures are finalised. A fixture that patched those functions
+    on top of the guards (the emulator's DNS) puts the guards back when it uninstalls, and the
+    next test that only restricts hosts (``allow_hosts``) would find name resolution blocked.
+    Lift them again once every fixture is gone; the next test's setup sets what it needs."""
+    import pytest_socket
+
+    pytest_socket.enable_socket()

@@ -14,7 +14,7 @@ Patches (all reverted by ``Emulator.uninstall``)
 * ``RDSBackend.describe_db_clusters`` / ``describe_global_clusters``: evaluate the timeline
   first.
 
-Two more fix moto bugs (moto 5.2.5; the reproductions run under ``mock_aws()`` with
+These fix moto bugs (moto 5.2.5; the reproductions run under ``mock_aws()`` with
 ``rds = boto3.client("rds", region_name="us-east-1")``):
 
 * ``RDSResponse.describe_global_clusters`` ignores ``GlobalClusterIdentifier``::
@@ -35,6 +35,20 @@ Two more fix moto bugs (moto 5.2.5; the reproductions run under ``mock_aws()`` w
       rds.describe_global_clusters(GlobalClusterIdentifier="g")  # moto: IsWriter False
 
   AWS makes the source cluster the primary: ``IsWriter`` true.
+* ``RDSResponse.remove_from_global_cluster`` looks up the global cluster and the member in the
+  caller's region only, and swallows every error (``except: pass``)::
+
+      west = boto3.client("rds", region_name="us-west-2")
+      west.remove_from_global_cluster(GlobalClusterIdentifier="g", DbClusterIdentifier=arn_w2)
+      # moto: no error, no GlobalCluster in the response, and arn_w2 is still a member
+
+  AWS detaches the member (it becomes a standalone cluster that takes writes) and returns the
+  global cluster; a primary with secondaries left, or an operation in flight, is refused.
+* ``RDSBackend.delete_db_cluster`` keeps the cluster's automated snapshots
+  (``rds:<id>-<minute>``), so a cluster created again with the same identifier within the same
+  minute fails with ``DBClusterSnapshotAlreadyExistsFault``. AWS deletes a cluster's automated
+  backups with it (unless asked to retain them, which moto does not model): the patched
+  ``delete_db_cluster`` drops them.
 
 Timeline (modelled seconds, read lazily from ``world.clock`` on every describe)
 -----------------------------------------------------------------------------
@@ -193,6 +207,13 @@ class Rds(Service):
         op: _GlobalOperation | None = global_cluster.__dict__.get(_OP_ATTR)
         return op
 
+    def writer(self, global_cluster: Any) -> Any:
+        """The writer member (a moto DBCluster) of a global cluster now, or None.
+
+        An operation in flight keeps its source as the writer until it completes."""
+        self._complete_due()
+        return next((m for m in global_cluster.members if m.is_writer), None)
+
     def _pending_resync(self, cluster: Any) -> bool:
         if not cluster.__dict__.get(_RESYNC_ATTR):
             return False
@@ -287,6 +308,62 @@ class Rds(Service):
             )
             return global_cluster
 
+    def remove(
+        self, global_backend: Any, request_region: str, global_cluster_identifier: str, target: str
+    ) -> Any:
+        """RemoveFromGlobalCluster: detach a member, which becomes a standalone (writer) cluster.
+
+        https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RemoveFromGlobalCluster.html
+        moto 5.2.5 looks the global cluster and the member up in the caller's region only and
+        swallows every error (``except: pass``), so detaching a secondary from another region
+        silently does nothing and the response has no ``GlobalCluster``."""
+        from moto.rds.exceptions import (
+            DBClusterNotFoundError,
+            InvalidDBClusterStateFault,
+            InvalidParameterValue,
+            RDSClientError,
+        )
+
+        self._complete_due()
+        global_cluster = global_backend.global_clusters.get(global_cluster_identifier.lower())
+        if global_cluster is None:
+            raise RDSClientError(
+                "GlobalClusterNotFoundFault",
+                f"Global cluster {global_cluster_identifier} not found.",
+            )
+        with self._lock:
+            if global_cluster.__dict__.get(_OP_ATTR) is not None:
+                raise RDSClientError(
+                    "InvalidGlobalClusterStateFault",
+                    f"Global cluster {global_cluster.global_cluster_identifier} is in "
+                    f"{global_cluster.status} state; a member cannot be removed now.",
+                )
+            member = self._find_member(global_cluster, target, request_region)
+            if member is None:
+                cluster = self._find_cluster(global_backend, target, request_region)
+                if cluster is None:
+                    raise DBClusterNotFoundError(target)
+                raise InvalidParameterValue(
+                    f"The DB cluster {cluster.db_cluster_arn} is not a member of global "
+                    f"cluster {global_cluster.global_cluster_identifier}."
+                )
+            if member.is_writer and len(global_cluster.members) > 1:
+                raise InvalidDBClusterStateFault(
+                    f"The DB cluster {member.db_cluster_arn} is the primary cluster of global "
+                    f"cluster {global_cluster.global_cluster_identifier}: remove its secondary "
+                    "clusters first."
+                )
+            global_cluster.members.remove(member)
+            member.global_cluster_identifier = None
+            member.is_writer = True
+            member.__dict__.pop(_RESYNC_ATTR, None)
+            LOG.info(
+                "global cluster %s: %s removed",
+                global_cluster.global_cluster_identifier,
+                member.db_cluster_arn,
+            )
+            return global_cluster
+
     @staticmethod
     def _find_member(global_cluster: Any, target: str, request_region: str) -> Any:
         for member in global_cluster.members:
@@ -334,6 +411,7 @@ class Rds(Service):
         original_members: property = GlobalCluster.__dict__["global_cluster_members"]
         original_create = RDSBackend.create_global_cluster
         original_describe_clusters = RDSBackend.describe_db_clusters
+        original_delete_cluster = RDSBackend.delete_db_cluster
         original_describe_globals = RDSBackend.describe_global_clusters
 
         def _status_get(gc: Any) -> str:
@@ -363,6 +441,16 @@ class Rds(Service):
             if global_cluster.members and not any(m.is_writer for m in global_cluster.members):
                 global_cluster.members[0].is_writer = True
             return global_cluster
+
+        def delete_db_cluster(backend: Any, cluster_identifier: str, *args: Any, **kw: Any) -> Any:
+            cluster = original_delete_cluster(backend, cluster_identifier, *args, **kw)
+            for snapshot_id, snapshot in list(backend.cluster_snapshots.items()):
+                if (
+                    snapshot.snapshot_type == "automated"
+                    and snapshot.db_cluster_identifier == cluster.db_cluster_identifier
+                ):
+                    backend.cluster_snapshots.pop(snapshot_id, None)
+            return cluster
 
         def describe_db_clusters(backend: Any, *args: Any, **kwargs: Any) -> Any:
             model._complete_due()
@@ -425,15 +513,29 @@ class Rds(Service):
                     )
             return ActionResult({"GlobalClusters": clusters})
 
+        def rds_remove_from_global_cluster(response: Any) -> Any:
+            from moto.core.responses import ActionResult
+
+            params = _plain(response.params)
+            global_cluster = model.remove(
+                response.global_backend,
+                response.region,
+                str(params.get("GlobalClusterIdentifier", "")),
+                str(params.get("DbClusterIdentifier", "")),
+            )
+            return ActionResult({"GlobalCluster": global_cluster})
+
         patcher.setattr(GlobalCluster, "status", property(_status_get, _status_set))
         patcher.setattr(GlobalCluster, "failover_state", property(_failover_state))
         patcher.setattr(GlobalCluster, "global_cluster_members", property(_members))
         patcher.setattr(RDSBackend, "create_global_cluster", create_global_cluster)
         patcher.setattr(RDSBackend, "describe_db_clusters", describe_db_clusters)
+        patcher.setattr(RDSBackend, "delete_db_cluster", delete_db_cluster)
         patcher.setattr(RDSBackend, "describe_global_clusters", describe_global_clusters)
         patcher.setattr(RDSResponse, "failover_global_cluster", _action("failover"))
         patcher.setattr(RDSResponse, "switchover_global_cluster", _action("switchover"))
         patcher.setattr(RDSResponse, "describe_global_clusters", rds_describe_global_clusters)
+        patcher.setattr(RDSResponse, "remove_from_global_cluster", rds_remove_from_global_cluster)
 
 
 def _plain(value: Any) -> Any:

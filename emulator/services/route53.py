@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..world import Service, World, register
+from ..world import Service, World, default_account, register
 
 if TYPE_CHECKING:
     from .._patching import Patcher
@@ -72,6 +72,19 @@ class Route53(Service):
             raise ValueError("failing_checkers must be >= 0")
         with self._lock:
             self._health[health_check_id] = _Health(bool(healthy), failing_checkers)
+
+    def is_healthy(self, health_check_id: str) -> bool:
+        """Route 53's verdict on a health check: healthy while more than 18% of its checkers
+        report it healthy (an unknown id counts as healthy).
+        https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html"""
+        from moto.route53.models import route53_backends
+
+        health_check = route53_backends[default_account()]["aws"].health_checks.get(health_check_id)
+        if health_check is None:
+            return True
+        found = self.observations(health_check)
+        good = sum(1 for o in found if o["StatusReport"]["Status"].startswith("Success"))
+        return good > 0.18 * len(found)
 
     def observations(self, health_check: Any) -> list[dict[str, Any]]:
         """The HealthCheckObservations for a moto HealthCheck."""

@@ -140,15 +140,23 @@ def endpoint_groups(dials: dict[str, Reading[float]]) -> Check:
     return Check(name, "FAIL", f"endpoint groups: {missing}", ALL_MODES)
 
 
-def global_endpoint(endpoint: Reading[str | None], canonical: Reading[str], writer: str) -> Check:
-    """The global writer endpoint resolves (DNS) to the current writer's cluster endpoint."""
+def global_endpoint(endpoint: Reading[str | None], chain: Reading[list[str]], writer: str) -> Check:
+    """The global writer endpoint resolves (DNS) through the current writer's cluster endpoint.
+
+    ``chain`` is the endpoint's CNAME chain, the queried name first (``gethostbyname_ex``'s
+    aliases, then its canonical name). The writer cluster's endpoint is itself a CNAME to its
+    writer instance, so it is a link of the chain, not its end."""
     name = "database.global_endpoint"
     if endpoint.value is None:
         return Check(name, "WARN", f"no global writer endpoint: {endpoint.problem or 'none'}")
-    if canonical.value is None:
-        return Check(name, "WARN", f"could not resolve {endpoint.value}: {canonical.problem}")
-    if canonical.value.rstrip(".").lower() != writer.rstrip(".").lower():
-        return Check(name, "FAIL", f"{endpoint.value} resolves to {canonical.value}, not {writer}")
+    if not chain.value:
+        return Check(name, "WARN", f"could not resolve {endpoint.value}: {chain.problem}")
+    names = [link.rstrip(".").lower() for link in chain.value]
+    if writer.rstrip(".").lower() not in names:
+        via = " -> ".join(chain.value)
+        return Check(
+            name, "FAIL", f"{endpoint.value} resolves via {via}, not to the writer {writer}"
+        )
     return Check(name, "PASS", f"{endpoint.value} resolves to the writer {writer}")
 
 

@@ -66,14 +66,18 @@ class Evaluation:
         }
 
 
-def _canonical_name(host: str | None) -> readings.Reading[str]:
-    """The name DNS answers for ``host`` (a CNAME chain's end)."""
+def _cname_chain(host: str | None) -> readings.Reading[list[str]]:
+    """The names DNS passes through for ``host``: ``host``, each CNAME target, and last the
+    name that has the address. On AWS the global writer endpoint is a CNAME to the writer
+    cluster's endpoint, itself a CNAME to its writer instance's endpoint, so the writer
+    cluster's endpoint is in the chain, not at its end."""
     if not host:
         return readings.Reading(None, "no global writer endpoint")
     try:
-        return readings.Reading(socket.gethostbyname_ex(host)[0])
+        canonical, aliases, _ = socket.gethostbyname_ex(host)
     except OSError as error:
         return readings.Reading(None, f"DNS: {error}")
+    return readings.Reading([*aliases, canonical])
 
 
 def database(settings: Settings, now: datetime) -> list[Check]:
@@ -114,16 +118,29 @@ def database(settings: Settings, now: datetime) -> list[Check]:
             else ""
         ),
     )
-    canonical = _canonical_name(endpoint.value)
+    chain = _cname_chain(endpoint.value)
     found.append(
-        checks.global_endpoint(endpoint, canonical, writer_endpoint.value or "(unknown writer)")
+        checks.global_endpoint(endpoint, chain, writer_endpoint.value or "(unknown writer)")
     )
     return found
 
 
 def _image_present(ecr: Any, image: str) -> bool:
+    """Whether the image is in this region's ECR. DescribeImages answers a missing tag or
+    repository with an error (``ImageNotFoundException``, ``RepositoryNotFoundException``):
+    that is an answer (absent), not a failure to check."""
+    from botocore.exceptions import ClientError
+
     repository, _, tag = image.split("/", 1)[1].partition(":")
-    found = ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag or "latest"}])
+    try:
+        found = ecr.describe_images(
+            repositoryName=repository, imageIds=[{"imageTag": tag or "latest"}]
+        )
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code")
+        if code in ("ImageNotFoundException", "RepositoryNotFoundException"):
+            return False
+        raise
     return bool(found.get("imageDetails"))
 
 

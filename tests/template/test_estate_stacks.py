@@ -300,6 +300,9 @@ def test_data_bucket_is_versioned_encrypted_private_tls_only_and_replicates(
     rule = replication["Rules"][0]
     assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
     assert rule["SourceSelectionCriteria"]["ReplicaModifications"] == {"Status": "Enabled"}
+    # Readiness (data.s3_replication) reads the S3 Replication metrics: S3 publishes them only
+    # for rules with metrics enabled.
+    assert rule["Destination"]["Metrics"] == {"Status": "Enabled"}
     assert sub_text(rule["Destination"]["Bucket"]).endswith(
         ":s3:::${EstateName}-data-${AWS::AccountId}-${PeerRegion}"
     )

@@ -72,3 +72,41 @@ def test_an_unreachable_accelerator_api_warns_unplanned_and_blocks_planned() -> 
     checks.refuse_blocking([check], "unplanned")
     with pytest.raises(PreflightFailed):
         checks.refuse_blocking([check], "planned")
+
+
+WRITER = "shop-use1.cluster-c7tj4example.us-east-1.rds.amazonaws.com"
+GLOBAL_ENDPOINT = "shop-global.global-4ab1c2d3.global.rds.amazonaws.com"
+
+
+def test_the_global_endpoint_passes_when_its_chain_goes_through_the_writer_cluster() -> None:
+    # given the chain AWS answers: global -> writer cluster endpoint -> writer instance
+    chain = Reading(
+        [GLOBAL_ENDPOINT, WRITER, "shop-use1-1.c7tj4example.us-east-1.rds.amazonaws.com"]
+    )
+
+    check = checks.global_endpoint(Reading(GLOBAL_ENDPOINT), chain, WRITER)
+
+    assert check.status == "PASS"
+
+
+def test_the_global_endpoint_fails_when_it_names_another_cluster() -> None:
+    # given a chain through the old writer (say, DNS not yet moved after a failover)
+    other = "shop-usw2.cluster-c7tj4example.us-west-2.rds.amazonaws.com"
+    chain = Reading(
+        [GLOBAL_ENDPOINT, other, "shop-usw2-1.c7tj4example.us-west-2.rds.amazonaws.com"]
+    )
+
+    check = checks.global_endpoint(Reading(GLOBAL_ENDPOINT), chain, WRITER)
+
+    assert check.status == "FAIL"
+    assert f"not to the writer {WRITER}" in check.reason
+    assert other in check.reason
+
+
+def test_an_unresolvable_global_endpoint_is_a_warning() -> None:
+    check = checks.global_endpoint(
+        Reading(GLOBAL_ENDPOINT), Reading(None, "DNS: [Errno -2] Name or service not known"), WRITER
+    )
+
+    assert check.status == "WARN"
+    assert "Name or service not known" in check.reason

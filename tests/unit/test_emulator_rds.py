@@ -248,3 +248,57 @@ def test_timeline_is_visible_through_describe_db_clusters_too(
     # when only DescribeDBClusters is called, then the flip has happened in moto's state
     boto3.client("rds", region_name="us-west-2").describe_db_clusters()
     assert writer(describe("us-east-1")) == clusters["us-west-2"]
+
+
+def test_removing_a_secondary_detaches_it_from_any_region(
+    emu: Emulator, clusters: dict[str, str]
+) -> None:
+    # given the writer in us-east-1: it cannot leave while it has a secondary
+    west = boto3.client("rds", region_name="us-west-2")
+    with pytest.raises(ClientError) as error:
+        west.remove_from_global_cluster(
+            GlobalClusterIdentifier=GLOBAL, DbClusterIdentifier=clusters["us-east-1"]
+        )
+    assert error.value.response["Error"]["Code"] == "InvalidDBClusterStateFault"
+
+    # when the secondary is removed, from its own region
+    response = west.remove_from_global_cluster(
+        GlobalClusterIdentifier=GLOBAL, DbClusterIdentifier=clusters["us-west-2"]
+    )["GlobalCluster"]
+
+    # then the global cluster has the writer alone, wherever it is read from
+    members = [m["DBClusterArn"] for m in response["GlobalClusterMembers"]]
+    assert members == [clusters["us-east-1"]]
+    assert [m["DBClusterArn"] for m in describe("us-east-1")["GlobalClusterMembers"]] == members
+
+    # and removing it again, or from a global cluster that does not exist, is refused
+    with pytest.raises(ClientError) as error:
+        west.remove_from_global_cluster(
+            GlobalClusterIdentifier=GLOBAL, DbClusterIdentifier=clusters["us-west-2"]
+        )
+    assert error.value.response["Error"]["Code"] == "InvalidParameterValue"
+    with pytest.raises(ClientError) as error:
+        west.remove_from_global_cluster(
+            GlobalClusterIdentifier="nope", DbClusterIdentifier=clusters["us-west-2"]
+        )
+    assert error.value.response["Error"]["Code"] == "GlobalClusterNotFoundFault"
+
+
+def test_a_deleted_cluster_takes_its_automated_snapshots_along(emu: Emulator) -> None:
+    # given a cluster (moto takes an automated snapshot rds:<id>-<minute> at creation)
+    rds = boto3.client("rds", region_name="us-east-1")
+    kwargs: dict[str, Any] = {
+        "DBClusterIdentifier": "again",
+        "Engine": "aurora-postgresql",
+        "MasterUsername": "app",
+        "MasterUserPassword": "not-a-real-password",
+    }
+    rds.create_db_cluster(**kwargs)
+
+    # when it is deleted, then its automated snapshots are gone with it
+    rds.delete_db_cluster(DBClusterIdentifier="again", SkipFinalSnapshot=True)
+    automated = rds.describe_db_cluster_snapshots(SnapshotType="automated")["DBClusterSnapshots"]
+    assert [s for s in automated if s["DBClusterIdentifier"] == "again"] == []
+
+    # and the same identifier can be used again at once
+    rds.create_db_cluster(**kwargs)
