@@ -59,7 +59,7 @@ def test_unplanned_fails_over_on_the_automatic_path_then_fails_back() -> None:
     # modelled RTO: detection (minutes of alarm periods) + Aurora failover and ECS start-up
     assert failover.rto is not None
     assert failover.rto.modelled_seconds is not None
-    assert 120 < failover.rto.modelled_seconds < 600
+    assert 60 < failover.rto.modelled_seconds < 600
     assert failover.rpo is not None
     assert failover.rpo.lag_ms_at_cutover == 120.0
     database = next(s for s in failover.stages if s.name == "Database")

@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 from pytest_socket import SocketBlockedError
 
-from emulator import Emulator, LatencyModel, ManualClock
+from emulator import Emulator, LatencyModel, VirtualClock
 from tests.unit.conftest import MOTO
 
 GLOBAL = "shop-global"
@@ -25,7 +25,7 @@ LATENCY = LatencyModel(
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
     with mock_aws(config=MOTO):
-        emulator = Emulator.install(clock=ManualClock(), latency=LATENCY)
+        emulator = Emulator.install(clock=VirtualClock(), latency=LATENCY)
         try:
             yield emulator
         finally:
@@ -274,7 +274,7 @@ def test_other_names_go_where_they_went_and_uninstall_restores() -> None:
     # given the functions in place before the emulator (pytest-socket's guards here)
     before = (socket.gethostbyname_ex, socket.gethostbyname, socket.getaddrinfo)
     with mock_aws(config=MOTO):
-        emulator = Emulator.install(clock=ManualClock())
+        emulator = Emulator.install(clock=VirtualClock())
         try:
             # when a name the emulator does not own is resolved, then the guard answers
             with pytest.raises(SocketBlockedError):
