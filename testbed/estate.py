@@ -674,9 +674,12 @@ class LocalEstate:
 
     def _build_functions(self, region: str, role: str) -> None:
         concrete = self._environment(region)
+        # One build deployed to both regions: the same bytes, so the same CodeSha256 (a fixed
+        # entry date; a zip stamps each entry with the time it was written).
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
-            archive.writestr("README.txt", "handlers run in-process from functions/")
+            entry = zipfile.ZipInfo("README.txt", date_time=(1980, 1, 1, 0, 0, 0))
+            archive.writestr(entry, "handlers run in-process from functions/")
         lam = self.client("lambda", region)
         arns = {}
         for logical_id, fn in function_specs(self.template).items():
@@ -690,7 +693,7 @@ class LocalEstate:
                     raise KeyError(f"{logical_id}: no local value for environment variable {key}")
             env.update(self.spec.extra_environment)
             arns[logical_id] = lam.create_function(
-                FunctionName=f"{self.spec.name}-{logical_id}",
+                FunctionName=fn.name(self.spec.name),
                 Runtime="python3.13",
                 Architectures=["arm64"],
                 Role=role,

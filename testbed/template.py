@@ -131,6 +131,14 @@ class FunctionSpec:
     event_invoke_config: dict[str, Any] = field(default_factory=dict)
     #: ``Events`` (SAM event sources: Schedule, EventBridgeRule ...), by name.
     events: dict[str, Any] = field(default_factory=dict)
+    #: ``FunctionName`` as the template writes it (``${EstateName}-validate-input``), or "".
+    name_pattern: str = ""
+
+    def name(self, estate_name: str) -> str:
+        """The deployed function's name in an estate called ``estate_name``."""
+        if not self.name_pattern:
+            return f"{estate_name}-{self.logical_id}"
+        return self.name_pattern.replace("${EstateName}", estate_name)
 
 
 def function_specs(template: dict[str, Any]) -> dict[str, FunctionSpec]:
@@ -155,8 +163,18 @@ def function_specs(template: dict[str, Any]) -> dict[str, FunctionSpec]:
             memory_size=int(memory),
             event_invoke_config=dict(props.get("EventInvokeConfig") or {}),
             events=dict(props.get("Events") or {}),
+            name_pattern=_sub_text(props.get("FunctionName")),
         )
     return specs
+
+
+def _sub_text(value: Any) -> str:
+    """The text of a ``!Sub "..."`` (or a plain string) property; "" for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        return str(value["Fn::Sub"])
+    return ""
 
 
 def resolve(template: dict[str, Any], value: Any) -> Any:

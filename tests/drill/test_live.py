@@ -108,7 +108,7 @@ def _build(aws: EmbeddedAws) -> Iterator[Live]:
             "StateMachineArn": estate.state_machine_arns[region],
             "FailoverTableName": spec.table_name,
             "FailoverTopicArn": estate.topic_arns[region],
-            "EstateConfigFunctionName": f"{spec.name}-ValidateInputFunction",
+            "EstateConfigFunctionName": f"{spec.name}-validate-input",
         },
     )
     try:

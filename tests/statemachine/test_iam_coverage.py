@@ -119,7 +119,8 @@ def run_the_representative_runs(estate: LocalEstate) -> None:
 
 
 def logical_id(estate: LocalEstate, call: Call) -> str:
-    return call.function.removeprefix(f"{estate.spec.name}-")
+    by_name = {arn.rsplit(":", 1)[-1]: lid for lid, arn in estate.function_arns[call.home].items()}
+    return by_name[call.function]
 
 
 def statements_for(
