@@ -62,7 +62,7 @@ from ._service_model import (
     success_response,
 )
 from .clock import ActorThread, VirtualClock, activate
-from .faults import UNREACHABLE, callers, effective_region
+from .faults import UNREACHABLE, callers, code_for, effective_region
 from .latency import LatencyModel
 
 if TYPE_CHECKING:
@@ -319,7 +319,8 @@ class Emulator(world.World):
             return error_response(url, exc.code, exc.message, exc.status or 400)
         if rule is not None:
             LOG.debug("injecting %s into %s.%s (%s)", rule.code, service, operation, region)
-            return error_response(url, rule.code, rule.message, http_status_for(service, rule.code))
+            code = code_for(rule.code, service)
+            return error_response(url, code, rule.message, http_status_for(service, code))
         if served is None:
             return None
         try:

@@ -28,7 +28,14 @@ Semantics
   ``dynamodb:putItem`` Task). With a caller, ``service`` and ``operation`` may be ``"*"``:
   every call of that caller. ``code="unreachable"`` makes the matching calls fail as an
   unreachable endpoint does (``EndpointConnectionError``, after the connect timeouts), for
-  that caller only.
+  that caller only. A handler a Task invoked is also the caller ``"<state>/<function>"``, so
+  a fault can reach the one Task's work when several Tasks invoke the same function.
+* Kinds of error, named as each service names them (:func:`code_for`): ``"throttled"``
+  (``Throttling`` on query/XML APIs, ``ThrottlingException`` on JSON ones, Lambda's
+  ``TooManyRequestsException``, S3's ``SlowDown``), ``"denied"`` (``AccessDenied`` /
+  ``AccessDeniedException``), ``"server-error"`` (``InternalFailure``, the error every AWS
+  API documents as its common 500; Lambda's ``ServiceException``, DynamoDB's
+  ``InternalServerError``, S3's ``InternalError``).
 """
 
 from __future__ import annotations
@@ -42,12 +49,17 @@ from ._service_model import service_model
 
 __all__ = [
     "ANY",
+    "DENIED",
+    "INVOKED_BY",
+    "SERVER_ERROR",
     "TASK_STATE",
+    "THROTTLED",
     "UNREACHABLE",
     "FaultRule",
     "Faults",
     "SlowRule",
     "callers",
+    "code_for",
     "effective_region",
 ]
 
@@ -59,15 +71,46 @@ GLOBAL_SERVICES = frozenset(
 
 ANY = "*"
 UNREACHABLE = "unreachable"
+THROTTLED, DENIED, SERVER_ERROR = "throttled", "denied", "server-error"
 #: The Step Functions Task state whose service integration is calling (set by
 #: :mod:`emulator.services.sfn_tasks` around a Task's integration call).
 TASK_STATE: ContextVar[str | None] = ContextVar("emulator_task_state", default=None)
+#: The Task state that invoked the running Lambda handler (set by the Lambda runtime).
+INVOKED_BY: ContextVar[str | None] = ContextVar("emulator_invoked_by", default=None)
+
+_XML_PROTOCOLS = frozenset({"query", "ec2", "rest-xml"})
+_OWN_CODES = {
+    (THROTTLED, "lambda"): "TooManyRequestsException",
+    (THROTTLED, "s3"): "SlowDown",
+    (SERVER_ERROR, "lambda"): "ServiceException",
+    (SERVER_ERROR, "dynamodb"): "InternalServerError",
+    (SERVER_ERROR, "s3"): "InternalError",
+}
+
+
+def code_for(code: str, service: str) -> str:
+    """The error code a service answers for a kind of error (other codes as they are)."""
+    if code not in (THROTTLED, DENIED, SERVER_ERROR):
+        return code
+    if (code, service) in _OWN_CODES:
+        return _OWN_CODES[(code, service)]
+    xml = service_model(service).protocol in _XML_PROTOCOLS
+    if code == THROTTLED:
+        return "Throttling" if xml else "ThrottlingException"
+    if code == DENIED:
+        return "AccessDenied" if xml else "AccessDeniedException"
+    return "InternalFailure"
 
 
 def callers() -> frozenset[str]:
-    """Who is making the current call: the Lambda function running it and/or the Task state
-    whose integration it is (empty for test code)."""
-    found = {os.environ.get("AWS_LAMBDA_FUNCTION_NAME"), TASK_STATE.get()}
+    """Who is making the current call: the Lambda function running it (and, when a Task
+    invoked it, ``"<state>/<function>"``) and/or the Task state whose integration it is
+    (empty for test code)."""
+    function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    invoked_by = INVOKED_BY.get()
+    found = {function, TASK_STATE.get()}
+    if function and invoked_by:
+        found.add(f"{invoked_by}/{function}")
     return frozenset(name for name in found if name)
 
 

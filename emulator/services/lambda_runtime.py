@@ -96,6 +96,7 @@ from ..clock import (
     VirtualLock,
     active_clock,
 )
+from ..faults import INVOKED_BY, TASK_STATE
 from ..world import Service, register
 
 if TYPE_CHECKING:
@@ -415,6 +416,7 @@ class _Invocation:
     errored: bool = False
     timed_out_at: float | None = None
     logs: str = ""
+    invoked_by: str | None = None  # the Task state that invoked it, if one did
 
 
 @register
@@ -432,8 +434,9 @@ class Lambda(Service):
 
     # ------------------------------------------------------------------------- invoking
 
-    def invoke(self, function: Any, event: Any) -> Result:
-        """Invoke a moto ``LambdaFunction`` synchronously (on the caller's thread)."""
+    def invoke(self, function: Any, event: Any, invoked_by: str | None = None) -> Result:
+        """Invoke a moto ``LambdaFunction`` synchronously (on the caller's thread).
+        ``invoked_by``: the Task state behind it (default: the calling Task's, if any)."""
         clock = self.world.clock
         latency = self.world.latency
         actor = clock.is_actor()
@@ -451,7 +454,12 @@ class Lambda(Service):
         if actor:
             clock.sleep(latency.lambda_invoke_seconds)
         invocation = _Invocation(
-            function, _parse_event(event), str(uuid.uuid4()), cold, done=VirtualEvent(clock)
+            function,
+            _parse_event(event),
+            str(uuid.uuid4()),
+            cold,
+            done=VirtualEvent(clock),
+            invoked_by=invoked_by if invoked_by is not None else TASK_STATE.get(),
         )
         invocation.started = clock.now() + cold
         ActorThread(
@@ -487,12 +495,14 @@ class Lambda(Service):
         enqueued = self.world.clock.now()
         ActorThread(
             target=self._run_async,
-            args=(function, _parse_event(event), enqueued),
+            args=(function, _parse_event(event), enqueued, TASK_STATE.get()),
             name=f"lambda-async:{function.function_name}",
             daemon=True,
         ).start()
 
-    def _run_async(self, function: Any, event: Any, enqueued: float) -> None:
+    def _run_async(
+        self, function: Any, event: Any, enqueued: float, invoked_by: str | None = None
+    ) -> None:
         clock = self.world.clock
         latency = self.world.latency
         config = _event_invoke_config(function)
@@ -501,7 +511,7 @@ class Lambda(Service):
         clock.sleep(latency.lambda_async_queue_seconds)
         attempts = 0
         while True:
-            result = self.invoke(function, event)
+            result = self.invoke(function, event, invoked_by)
             attempts += 1
             if not result.errored:
                 self._destination(function, event, result, attempts, "Success", config)
@@ -619,6 +629,7 @@ class Lambda(Service):
         )
         _LAYER.set(layer)
         _CAPTURE.set(invocation.capture)
+        INVOKED_BY.set(invocation.invoked_by)
         context = LambdaContext(
             function_name=function.function_name,
             function_version=str(function.version),

@@ -22,6 +22,7 @@ from moto import mock_aws
 from moto.core.config import DefaultConfig
 
 from emulator import Emulator, LatencyModel
+from emulator.faults import code_for
 from emulator.services import lambda_runtime
 
 HANDLERS = "tests.unit.emulator_fixture_handler"
@@ -674,3 +675,47 @@ def test_a_fault_scoped_to_a_task_state_fails_only_that_states_integration(
     assert len(succeeded) == 1
     assert len(failed) == 1
     assert "Could not connect" in failed[0]["taskFailedEventDetails"].get("cause", "")
+
+
+def test_a_fault_scoped_to_one_tasks_handler_spares_other_tasks_invoking_the_same_function(
+    emu: Emulator, role: str, function: Callable[..., str]
+) -> None:
+    # given two Task states invoking the same function, and a denial for the second's work
+    arn = function("writer", "put_parameter")
+    definition = {
+        "StartAt": "First",
+        "States": {
+            "First": {"Type": "Task", "Resource": arn, "Next": "Second"}
+            | {"Parameters": {"name": "/first", "value": "1"}, "ResultPath": None},
+            "Second": {"Type": "Task", "Resource": arn, "End": True}
+            | {"Parameters": {"name": "/second", "value": "2"}},
+        },
+    }
+    emu.faults.fail("*", "*", "denied", count=None, caller="Second/writer")
+
+    # when it runs
+    described = run(role, definition, {})
+
+    # then the first Task's call landed and the second's was denied, as SSM names a denial
+    assert described["status"] == "FAILED"
+    assert "AccessDeniedException" in described["cause"]
+    assert parameter("/first") == "1"
+    assert parameter("/second", within=0) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "service", "code"),
+    [
+        ("throttled", "ssm", "ThrottlingException"),
+        ("throttled", "sns", "Throttling"),
+        ("throttled", "lambda", "TooManyRequestsException"),
+        ("denied", "rds", "AccessDenied"),
+        ("denied", "dynamodb", "AccessDeniedException"),
+        ("server-error", "globalaccelerator", "InternalFailure"),
+        ("server-error", "dynamodb", "InternalServerError"),
+    ],
+)
+def test_a_kind_of_error_is_named_as_each_service_names_it(
+    kind: str, service: str, code: str
+) -> None:
+    assert code_for(kind, service) == code
