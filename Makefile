@@ -58,3 +58,9 @@ drill: $(STAMP)
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python -m scripts.bench_imports $(ARGS)
+
+# The fault matrix (issue 13): every Task x every kind of fault, each judged RECOVERED,
+# CLEAN-FAIL or DIRTY (python -m testbed.faultmatrix --help). Minutes; not part of make test.
+.PHONY: matrix
+matrix: $(STAMP)
+	PYTHONPATH=functions:. $(BIN)/python -m testbed.faultmatrix $(ARGS)

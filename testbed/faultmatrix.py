@@ -1,0 +1,397 @@
+"""The fault matrix: every Task of the failover machine x every kind of AWS fault.
+
+Each cell builds a fresh local estate, arms one fault scoped to one Task's work, runs the
+failover the Task belongs to, then clears the fault and runs the same request again. The cell
+is judged from outside, on AWS state and on what an operator would see:
+
+RECOVERED
+    The run succeeded and the estate converged on the target: the target is the writer,
+    carries all the traffic and the full capacity, every region's active-region parameter
+    names it, nobody holds the lease; and the run has its audit row (or, when the fault is on
+    the record itself, the record's failure was surfaced).
+CLEAN-FAIL
+    The run failed, and cleanly: its error is named (not ``States.Runtime`` or a bare
+    ``States.TaskFailed``); the failure path ran (an audit row, or the record's failure
+    surfaced); a notice went out (or the notice's failure surfaced); no lease outlives the
+    run; traffic and the active-region parameters point only at the writer or where they
+    were before the run. **And** the re-run, faults cleared, converged.
+DIRTY
+    Anything else, with the reasons.
+
+"Surfaced" means what an operator's alarm sees: a ``ControlPlaneFault`` or
+``NotificationFailed`` metric datapoint (the functions' Embedded Metric Format, which needs
+no API call), or a ``control_plane_fault`` notice on either region's topic.
+
+Where a fault lands (``emulator.faults``, ``caller=``): a Task that invokes a Lambda function
+is faulted in that function's own AWS calls while that Task runs it (``"<state>/<function>"``);
+a native integration Task (DynamoDB, ``lambda:invoke``) in its integration call and, for
+``lambda:invoke``, in the handler it starts. Counts are API calls as the caller sees them (the
+SDK's own retries are not replayed): "throttled x2" means two calls that stayed throttled.
+
+Run it: ``make matrix`` (``python -m testbed.faultmatrix``); a few cells run in ``make test``
+(tests/statemachine/test_fault_matrix.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from emulator.faults import DENIED, SERVER_ERROR, THROTTLED, UNREACHABLE
+from testbed.session import build, load_event
+from testbed.template import STATE_MACHINE
+
+if TYPE_CHECKING:
+    from failover.estate_view import EstateView
+
+    from testbed.estate import LocalEstate
+
+PRIMARY, SECONDARY = "us-east-1", "us-west-2"
+RECOVERED, CLEAN_FAIL, DIRTY = "RECOVERED", "CLEAN-FAIL", "DIRTY"
+NAMELESS_ERRORS = frozenset({"", "States.Runtime", "States.TaskFailed", "States.Unknown"})
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    code: str
+    count: int | None  # None: every call until cleared
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("throttled x2", THROTTLED, 2),
+    Kind("denied", DENIED, None),
+    Kind("5xx once", SERVER_ERROR, 1),
+    Kind("5xx always", SERVER_ERROR, None),
+    Kind("unreachable", UNREACHABLE, None),
+)
+
+# The run a Task belongs to (default: an automatic failover on a confirmed outage).
+UNPLANNED, APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS = (
+    "unplanned",
+    "approval",
+    "stale-lease",
+    "invalid-input",
+    "record-fails",
+)
+BASES = {
+    "RequestApproval": APPROVAL,
+    "InspectLease": STALE_LEASE,
+    "NotifyInvalidInput": INVALID,
+    "SurfaceTroubles": RECORD_FAILS,
+}
+
+
+@dataclass(frozen=True)
+class Task:
+    state: str
+    function: str | None  # the logical id of the function it runs, if any
+    native: bool  # a service integration (the Task's own call), not a function ARN
+
+    @property
+    def base(self) -> str:
+        return BASES.get(self.state, UNPLANNED)
+
+
+def tasks(definition: dict[str, Any] | None = None) -> list[Task]:
+    """Every Task state of the machine (Parallel branches included), in definition order."""
+    if definition is None:
+        definition = json.loads(STATE_MACHINE.read_text(encoding="utf-8"))
+    found: list[Task] = []
+
+    def walk(states: dict[str, Any]) -> None:
+        for name, state in states.items():
+            if state["Type"] == "Task":
+                resource = str(state["Resource"])
+                arguments = state.get("Parameters") or state.get("Arguments") or {}
+                function = arguments.get("FunctionName", resource)
+                logical = None
+                if str(function).startswith("${") and str(function).endswith("FunctionArn}"):
+                    logical = str(function)[2:-4]
+                found.append(Task(name, logical, resource.startswith("arn:")))
+            for branch in state.get("Branches", []):
+                walk(branch["States"])
+
+    walk(definition["States"])
+    return found
+
+
+@dataclass
+class Cell:
+    task: str
+    kind: str
+    verdict: str = DIRTY
+    status: str = ""
+    error: str = ""
+    rerun: str = ""
+    reasons: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# --- driving ------------------------------------------------------------------------------
+
+
+def _payload(estate: LocalEstate, base: str) -> dict[str, Any]:
+    if base == APPROVAL:
+        return load_event("manual-with-approval.json")
+    if base == INVALID:
+        return {"mode": "sideways", "target_region": SECONDARY}
+    return estate.alarm_event(PRIMARY)
+
+
+def _prepare(estate: LocalEstate, base: str) -> None:
+    estate.outage(PRIMARY)
+    if base == STALE_LEASE:
+        # a lease left by a run that has ended (its holder is no longer RUNNING)
+        ended = estate.run(SECONDARY, {"mode": "sideways", "target_region": SECONDARY})
+        estate.client("dynamodb", SECONDARY).put_item(
+            TableName=estate.spec.table_name,
+            Item={
+                "pk": {"S": "LEASE"},
+                "sk": {"S": "ESTATE"},
+                "holder": {"S": ended["executionArn"]},
+                "target_region": {"S": SECONDARY},
+                "acquired_at": {"S": "2026-01-01T00:00:00Z"},
+                "expires_at": {"N": str(int(estate.emulator.utcnow().timestamp()) + 3600)},
+            },
+        )
+        estate.notices(SECONDARY)
+
+
+def _callers(estate: LocalEstate, task: Task) -> list[str]:
+    function = (
+        estate.function_arns[SECONDARY][task.function].rsplit(":", 1)[-1] if task.function else None
+    )
+    if task.native:
+        return [task.state] + ([f"{task.state}/{function}"] if function else [])
+    return [f"{task.state}/{function}"]
+
+
+def _arm(estate: LocalEstate, task: Task, kind: Kind) -> None:
+    for caller in _callers(estate, task):
+        estate.emulator.faults.fail("*", "*", kind.code, count=kind.count, caller=caller)
+
+
+def _execute(estate: LocalEstate, base: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Start the run and see it to its end (approving it when it asks)."""
+    arn = estate.start(SECONDARY, payload)
+    if base == APPROVAL:
+        sfn = estate.client("stepfunctions", SECONDARY)
+        token: list[str] = []
+
+        def asked_or_ended() -> bool:
+            for notice in estate.notices(SECONDARY):
+                if notice["kind"] == "approval_requested":
+                    words = notice["detail"]["commands"]["approve"].split()
+                    token.append(words[words.index("--task-token") + 1].strip("'"))
+            ended = sfn.describe_execution(executionArn=arn)["status"] != "RUNNING"
+            return bool(token) or ended
+
+        estate.wait_until(asked_or_ended, limit=3600, what="an approval request or the end")
+        if token:
+            sfn.send_task_success(
+                taskToken=token[0], output=json.dumps({"approved_by": "fault-matrix"})
+            )
+    described = estate.wait(arn)
+    estate.advance(400)  # asynchronous work settles: start notices' retries, CloseRun
+    return described
+
+
+# --- judging ------------------------------------------------------------------------------
+
+
+def _surfaced(estate: LocalEstate, notices: list[dict[str, Any]]) -> bool:
+    if any(n["kind"] == "control_plane_fault" for n in notices):
+        return True
+    for region in (PRIMARY, SECONDARY):
+        cloudwatch = estate.client("cloudwatch", region)
+        for name in ("ControlPlaneFault", "NotificationFailed"):
+            if cloudwatch.list_metrics(MetricName=name)["Metrics"]:
+                return True
+    return False
+
+
+def converged_gaps(view: EstateView, target: str, full: int) -> list[str]:
+    """What keeps the estate from being converged on ``target`` (judged here, not by the
+    product's own ``gaps``)."""
+    gaps = []
+    if view.writer_region != target or view.promotion_in_flight:
+        gaps.append(f"writer {view.writer_region} ({view.global_status})")
+    dials = {name: state.dial for name, state in view.regions.items()}
+    if dials != {name: (100.0 if name == target else 0.0) for name in dials}:
+        gaps.append(f"dials {dials}")
+    if view.regions[target].desired != full:
+        gaps.append(f"capacity {view.regions[target].desired}")
+    named = {name: state.active_region for name, state in view.regions.items()}
+    if set(named.values()) != {target}:
+        gaps.append(f"active region {named}")
+    if view.lease_holder:
+        gaps.append(f"lease held by {view.lease_holder.rsplit(':', 1)[-1]}")
+    return gaps
+
+
+def consistency_breaks(view: EstateView, before: str) -> list[str]:
+    """Traffic or an active-region parameter pointing at a region that is neither the
+    writer nor where it pointed before the run."""
+    allowed = {view.writer_region, before}
+    found = []
+    for name, state in view.regions.items():
+        if state.active_region not in allowed:
+            found.append(f"{name}'s parameter names {state.active_region}")
+        if state.dial and state.dial > 0 and name not in allowed:
+            found.append(f"traffic {state.dial:g}% on {name}, not the writer")
+    return found
+
+
+def _lease_outlives(estate: LocalEstate) -> str | None:
+    holder = estate.view().lease_holder
+    if not holder:
+        return None
+    region = holder.split(":")[3]
+    status = estate.client("stepfunctions", region).describe_execution(executionArn=holder)
+    # a lease whose holder ended is stale: the next run takes it over (InspectLease)
+    return holder if status["status"] == "RUNNING" else None
+
+
+def run_cell(task: Task, kind: Kind) -> Cell:
+    logging.getLogger("moto").setLevel(logging.CRITICAL)  # its interpreter logs each failure
+    began = time.perf_counter()
+    cell = Cell(task.state, kind.name)
+    for estate in build():
+        full = estate.spec.full_capacity
+        _prepare(estate, task.base)
+        _arm(estate, task, kind)
+        if task.base == RECORD_FAILS:
+            record = Task("RecordOutcome", "RecordOutcomeFunction", False)
+            _arm(estate, record, Kind("denied", DENIED, None))
+        payload = _payload(estate, task.base)
+        described = _execute(estate, task.base, payload)
+        cell.status = str(described["status"])
+        cell.error = str(described.get("error") or "")
+        notices = estate.notices(SECONDARY) + estate.notices(PRIMARY)
+        rows = [
+            row
+            for row in estate.audit_rows(SECONDARY)
+            if row.get("execution_id") == described["executionArn"]
+        ]
+        surfaced = _surfaced(estate, notices)
+        view = estate.view()
+        reasons = cell.reasons
+        if task.base == INVALID:
+            _judge_invalid(cell, described, notices, surfaced, estate)
+            break
+        if not rows and not surfaced:
+            reasons.append("no audit row and no surfaced record failure")
+        outcome_notices = [n for n in notices if n["kind"] not in ("started", "approval_requested")]
+        if not outcome_notices and not surfaced:
+            reasons.append("no notice and no surfaced notification failure")
+        if holder := _lease_outlives(estate):
+            reasons.append(f"the lease outlives the run: {holder}")
+        if cell.status == "SUCCEEDED":
+            gaps = converged_gaps(view, SECONDARY, full)
+            if gaps:
+                reasons.append("succeeded but not converged: " + "; ".join(gaps))
+            cell.verdict = DIRTY if reasons else RECOVERED
+        else:
+            if cell.error in NAMELESS_ERRORS:
+                reasons.append(f"error not named: {cell.error!r}")
+            reasons.extend(consistency_breaks(view, PRIMARY))
+            estate.emulator.faults.clear()
+            estate.outage(PRIMARY)  # the region is still down; clear() only lifted the faults
+            again = _execute(estate, task.base, _payload(estate, task.base))
+            gaps = converged_gaps(estate.view(), SECONDARY, full)
+            cell.rerun = str(again["status"]) + ("" if not gaps else " (" + "; ".join(gaps) + ")")
+            if again["status"] != "SUCCEEDED" or gaps:
+                reasons.append(f"the re-run did not converge: {cell.rerun}")
+            cell.verdict = DIRTY if reasons else CLEAN_FAIL
+    cell.seconds = time.perf_counter() - began
+    return cell
+
+
+def _judge_invalid(
+    cell: Cell,
+    described: dict[str, Any],
+    notices: list[dict[str, Any]],
+    surfaced: bool,
+    estate: LocalEstate,
+) -> None:
+    """A rejected input: the rejection holds (named, nothing changed, no lease), and the
+    operator hears of it, or the notice's failure is surfaced."""
+    reasons = cell.reasons
+    if described["status"] != "FAILED" or cell.error != "UnknownMode":
+        reasons.append(f"expected the rejection UnknownMode, got {cell.status} {cell.error}")
+    if not any(n["kind"] == "invalid_input" for n in notices) and not surfaced:
+        reasons.append("no rejection notice and no surfaced notification failure")
+    view = estate.view()
+    if view.writer_region != PRIMARY or view.lease_holder:
+        reasons.append("a rejected run changed the estate or holds the lease")
+    cell.verdict = DIRTY if reasons else CLEAN_FAIL
+
+
+# --- the table ----------------------------------------------------------------------------
+
+
+def _run_named(names: tuple[str, str]) -> Cell:
+    by_state = {task.state: task for task in tasks()}
+    by_kind = {kind.name: kind for kind in KINDS}
+    return run_cell(by_state[names[0]], by_kind[names[1]])
+
+
+def render(cells: list[Cell]) -> str:
+    kinds = [kind.name for kind in KINDS]
+    states = list(dict.fromkeys(cell.task for cell in cells))
+    at = {(cell.task, cell.kind): cell for cell in cells}
+    short = {RECOVERED: "RECOVERED", CLEAN_FAIL: "CLEAN-FAIL", DIRTY: "DIRTY"}
+    lines = ["| Task | " + " | ".join(kinds) + " |", "|---" * (len(kinds) + 1) + "|"]
+    for state in states:
+        row = [short[at[(state, k)].verdict] if (state, k) in at else "" for k in kinds]
+        lines.append(f"| {state} | " + " | ".join(row) + " |")
+    counts = {v: sum(1 for c in cells if c.verdict == v) for v in (RECOVERED, CLEAN_FAIL, DIRTY)}
+    lines.append("")
+    lines.append(
+        f"{len(cells)} cells: {counts[RECOVERED]} RECOVERED, {counts[CLEAN_FAIL]} CLEAN-FAIL, "
+        f"{counts[DIRTY]} DIRTY"
+    )
+    for cell in cells:
+        if cell.verdict == DIRTY:
+            lines.append(f"DIRTY {cell.task} x {cell.kind}: {'; '.join(cell.reasons)}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m testbed.faultmatrix", description=__doc__)
+    parser.add_argument("--task", action="append", help="only these Task states")
+    parser.add_argument("--kind", action="append", help="only these kinds")
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="worker processes")
+    parser.add_argument("--json", help="also write the cells to this file")
+    options = parser.parse_args(argv)
+    names = [
+        (task.state, kind.name)
+        for task in tasks()
+        for kind in KINDS
+        if (not options.task or task.state in options.task)
+        and (not options.kind or kind.name in options.kind)
+    ]
+    began, out = time.perf_counter(), sys.stdout
+    with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+        cells = []
+        for cell in pool.map(_run_named, names):
+            out.write(f"{cell.verdict:10} {cell.task} x {cell.kind} ({cell.seconds:.1f} s)\n")
+            out.flush()
+            cells.append(cell)
+    out.write(f"\n{render(cells)}\n")
+    out.write(f"\nwall time {time.perf_counter() - began:.0f} s, {options.jobs} worker(s)\n")
+    if options.json:
+        with open(options.json, "w", encoding="utf-8") as handle:
+            json.dump([vars(cell) for cell in cells], handle, indent=2)
+    return 1 if any(cell.verdict == DIRTY for cell in cells) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
