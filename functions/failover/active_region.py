@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from failover import guard, readings
 from failover.clients import Profile, client
+from failover.errors import TransientAwsError
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -52,6 +53,10 @@ def fence(settings: Settings, stage: StageInput) -> dict[str, Any]:
     parameter = settings.estate.active_region_parameter
     ssm = client("ssm", source, Profile.BEST_EFFORT)
     done = readings.read("ssm:PutParameter", lambda: point_at(ssm, parameter, target))
+    if done.throttled:
+        # the region answers, only not now: the ASL's Retry backs off and tries again (its
+        # Catch still lets the run go on if it never lands)
+        raise TransientAwsError(f"fencing {source}: {done.problem}")
     if not done.known:
         status = "denied" if done.denied else "skipped"
         return {"status": status, "region": source, "reason": done.problem}

@@ -31,22 +31,25 @@ class Profile(Enum):
 
     CRITICAL = "critical"
     """Calls on the critical path: short SDK retry; the ASL's Retry does the backoff.
-    Worst case per call: 2 x (3 s connect + 10 s read) = 26 s, inside the functions' 40 s
-    timeout (template.yaml Globals), itself inside the states' 50 s TimeoutSeconds."""
+    Worst case per call: 2 attempts x (3 s connect + 10 s read) = 26 s, inside the functions'
+    40 s timeout (template.yaml Globals), itself inside the states' 50 s TimeoutSeconds.
+    (``total_max_attempts`` counts the first call; the client config's ``max_attempts``
+    counts retries only, so ``max_attempts=2`` would be three attempts, 39 s.)"""
     BEST_EFFORT = "best_effort"
-    """Calls that may reach a failed region (fencing, observers): fail fast, never hang."""
+    """Calls that may reach a failed region (fencing, observers): one attempt, fail fast,
+    never hang. Fencing hands throttling back to the ASL's Retry (``active_region.fence``)."""
 
 
 _CONFIGS = {
     Profile.CRITICAL: Config(
         connect_timeout=3,
         read_timeout=10,
-        retries={"mode": "standard", "max_attempts": 2},
+        retries={"mode": "standard", "total_max_attempts": 2},
     ),
     Profile.BEST_EFFORT: Config(
         connect_timeout=2,
         read_timeout=4,
-        retries={"mode": "standard", "max_attempts": 1},
+        retries={"mode": "standard", "total_max_attempts": 1},
     ),
 }
 

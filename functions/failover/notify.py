@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from failover.clients import Profile, client
 from failover.observability import emit_metric, logger
-from failover.outcome import error_summary, outcome_of
+from failover.outcome import error_summary, outcome_of, unfinished_fence
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -116,12 +116,13 @@ def commands(state: dict[str, Any], kind: str, token: str | None = None) -> dict
                 "WHY",
             ]
         )
-    if kind in ("failed", "timed_out", "aborted") and execution:
+    if (kind in ("failed", "timed_out", "aborted") or unfinished_fence(state)) and execution:
         request = state.get("request") or {}
         rerun = {
             "mode": request.get("mode") or "unplanned",
             "target_region": request.get("target_region") or region,
-            "reason": f"re-run after {execution.rsplit(':', 1)[-1]} failed",
+            "reason": f"re-run after {execution.rsplit(':', 1)[-1]} "
+            + (kind if kind != "succeeded" else "left the old region unfenced"),
             "requested_by": "YOUR-NAME",
         }
         found["rerun"] = shlex.join(
@@ -171,6 +172,11 @@ def compose(
         )
     if detail["error"]:
         lines.append(f"Error: {detail['error']['error']}: {detail['error']['message']}")
+    if why := unfinished_fence(state):
+        lines.append(
+            f"Fence: {why}. That region's active-region parameter may still name itself; "
+            "a re-run into the same target completes it."
+        )
     record = state.get("record") or {}
     if record.get("estate_after"):
         lines.append(f"Where the estate stands: {json.dumps(record['estate_after'], default=str)}")

@@ -37,6 +37,22 @@ def outcome_of(state: dict[str, Any]) -> Outcome:
     return "succeeded"
 
 
+FENCE_LANDED = ("fenced", "already_fenced")
+
+
+def unfinished_fence(state: dict[str, Any]) -> str | None:
+    """Why the old region was not fenced, when a run reached FenceOldRegion and it did not
+    land (denied, unreachable, or the Task itself failed); ``None`` otherwise."""
+    fence = state.get("fence")
+    if not isinstance(fence, dict) or not fence or fence.get("status") in FENCE_LANDED:
+        return None
+    if "Error" in fence:
+        summary = error_summary(fence) or {}
+        return f"FenceOldRegion failed: {summary.get('error')}: {summary.get('message')}"
+    region = fence.get("region") or "the old region"
+    return f"{region} was not fenced ({fence.get('status')}): {fence.get('reason')}"
+
+
 def error_summary(error: Any) -> dict[str, Any] | None:
     """The Catch's {Error, Cause}; a Lambda error's Cause is JSON with errorMessage."""
     if not isinstance(error, dict) or not error:

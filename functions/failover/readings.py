@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from failover.errors import error_code, is_denied
+from failover.errors import error_code, is_denied, is_transient
 from failover.observability import logger
 
 T = TypeVar("T")
@@ -29,6 +29,8 @@ class Reading(Generic[T]):
     value: T | None
     problem: str | None = None
     denied: bool = False
+    throttled: bool = False
+    """Throttling or a 5xx from an API that answered: worth a retry, unlike no answer."""
 
     @property
     def known(self) -> bool:
@@ -48,7 +50,8 @@ def read(what: str, call: Callable[[], T]) -> Reading[T]:
                 extra={"configuration_error": True, "call": what, "code": code},
             )
             return Reading(None, f"denied ({code}): {what}", denied=True)
-        return Reading(None, f"{code}: {error.response.get('Error', {}).get('Message', '')}")
+        message = error.response.get("Error", {}).get("Message", "")
+        return Reading(None, f"{code}: {message}", throttled=is_transient(error))
     except BotoCoreError as error:
         return Reading(None, f"unreachable: {type(error).__name__}")
 

@@ -212,6 +212,24 @@ def test_an_approved_run_proceeds(estate: LocalEstate) -> None:
     assert_converged_on(estate.view(), SECONDARY)
 
 
+def test_an_unanswered_approval_times_out_by_a_name_with_a_record_and_no_lease(
+    estate: LocalEstate,
+) -> None:
+    first = estate.start(SECONDARY, load_event("manual-with-approval.json"))
+    wait_for_approval_token(estate)
+
+    estate.advance(1800)  # nobody answers within RequestApproval's TimeoutSeconds
+    described = estate.wait(first)
+
+    assert described["status"] == "FAILED"
+    assert described["error"] == "StepTimedOut"
+    assert described["cause"].startswith("States.Timeout")
+    assert kinds(estate.notices(SECONDARY)) == ["failed"]
+    rows = [r for r in estate.audit_rows(SECONDARY) if r["execution_id"] == first]
+    assert [(r["outcome"], r["failed_stage"]) for r in rows] == [("failed", "approval")]
+    assert_as_deployed(estate.view())
+
+
 def remember_recent_move(estate: LocalEstate, minutes_ago: int, into: str = PRIMARY) -> None:
     moved = datetime.now(UTC) - timedelta(minutes=minutes_ago)
     estate.client("dynamodb", SECONDARY).put_item(
