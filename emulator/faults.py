@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -229,6 +231,22 @@ class Faults:
             self._rules.clear()
             self._slow.clear()
         self.unreachable_regions.clear()
+
+    @contextmanager
+    def suspended(self) -> Iterator[None]:
+        """Lift every fault for the duration (an observer's reads: a test's oracle), then
+        re-arm them as they were. Only sound while modelled time stands still."""
+        with self._lock:
+            rules, slow = self._rules, self._slow
+            self._rules, self._slow = [], []
+        unreachable = set(self.unreachable_regions)
+        self.unreachable_regions.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._rules, self._slow = rules + self._rules, slow + self._slow
+            self.unreachable_regions.update(unreachable)
 
     def is_unreachable(self, region: str) -> bool:
         return region in set(self.unreachable_regions)

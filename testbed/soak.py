@@ -1,0 +1,531 @@
+"""The safety soak (issue 13): random interleavings against the emulated two-region estate.
+
+A ``hypothesis`` ``RuleBasedStateMachine`` drives one freshly built estate per example with
+outages and recoveries of either region, a region whose APIs cannot be reached, alarm
+events (ALARM, OK, INSUFFICIENT_DATA), operator runs of every mode started in either
+region at any moment (mid-run included, approvals answered or not), and transient or
+persistent faults on the operations the control plane calls. Modelled time passes in
+steps; runs overlap. After every step, and once every run has ended, the invariants below
+are read from AWS state, with the faults lifted for the reading (an oracle, not a client
+of the product):
+
+* exactly one writer;
+* no lease outlives its execution (a lease whose holder ended is gone within
+  :data:`LEASE_GRACE_S` modelled seconds: the CloseRun path is asynchronous);
+* at most one automatic failover per cooldown window;
+* once quiescent: every run ended in a documented outcome (an audit row, a surfaced
+  record failure, or a named input rejection); no lease is held; traffic, app config and
+  capacity follow the writer, or a failed run's record says why they do not; and a re-run
+  into the writer's region, once the faults are gone, converges.
+
+``python -m testbed.soak --examples 1000 -j 2`` (``make soak``) prints the examples run and
+the violations found; ``tests/statemachine/test_soak.py`` runs a few in ``make test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import itertools
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from failover.errors import INPUT_ERRORS
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from emulator.faults import DENIED, SERVER_ERROR, THROTTLED, UNREACHABLE
+from testbed.faultmatrix import converged_gaps
+from testbed.session import build
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from failover.estate_view import EstateView
+
+    from testbed.estate import LocalEstate
+
+REGIONS = ("us-east-1", "us-west-2")
+LEASE_GRACE_S = 900.0
+"""A lease left by an ended run is gone within this: CloseRun's asynchronous invocation
+(RunEnded rule) with its retries."""
+SETTLE_LIMIT_S = 4 * 3600.0
+FAILED_OUTCOMES = frozenset({"failed", "timed_out", "aborted", "superseded"})
+
+# The operations the control plane calls (tests/iam records them per function).
+OPERATIONS = (
+    ("rds", "DescribeGlobalClusters"),
+    ("rds", "FailoverGlobalCluster"),
+    ("rds", "SwitchoverGlobalCluster"),
+    ("rds", "DescribeDBClusters"),
+    ("globalaccelerator", "UpdateEndpointGroup"),
+    ("globalaccelerator", "DescribeEndpointGroup"),
+    ("ecs", "UpdateService"),
+    ("ecs", "DescribeServices"),
+    ("ssm", "GetParameter"),
+    ("ssm", "PutParameter"),
+    ("dynamodb", "PutItem"),
+    ("dynamodb", "GetItem"),
+    ("dynamodb", "DeleteItem"),
+    ("dynamodb", "UpdateItem"),
+    ("dynamodb", "Query"),
+    ("sns", "Publish"),
+    ("cloudwatch", "GetMetricData"),
+    ("cloudwatch", "DescribeAlarms"),
+    ("cloudwatch", "PutMetricData"),
+    ("route53", "GetHealthCheckStatus"),
+    ("stepfunctions", "DescribeExecution"),
+    ("stepfunctions", "GetExecutionHistory"),
+    ("lambda", "Invoke"),
+)
+KINDS = (THROTTLED, DENIED, SERVER_ERROR, UNREACHABLE)
+
+
+@dataclass
+class Run:
+    arn: str
+    region: str
+    trigger: str  # "alarm" | "manual"
+    force: bool
+    started_at: float
+    cut_off: bool = False  # its own region's APIs were unreachable while it ran
+
+
+@dataclass
+class Log:
+    """What one example did, for the report of a counterexample."""
+
+    steps: list[str] = field(default_factory=list)
+
+
+def _modelled(estate: LocalEstate) -> float:
+    return float(estate.emulator.clock.now())
+
+
+def _checked(check: Callable[[EstateMachine], None]) -> Callable[[EstateMachine], None]:
+    """Note a violation (with the steps that led to it) before hypothesis sees it: a failure
+    that does not replay identically is still counted and shown."""
+
+    @functools.wraps(check)
+    def checked(self: EstateMachine) -> None:
+        try:
+            check(self)
+        except Exception as error:
+            EstateMachine.violations.append(
+                f"{check.__name__}: {type(error).__name__}: {error}\n  after: "
+                + "\n         ".join(self.log.steps)
+            )
+            raise
+
+    return checked
+
+
+class EstateMachine(RuleBasedStateMachine):
+    """One example: a freshly built estate, driven by the rules below."""
+
+    examples = 0
+    undocumentable = 0
+    violations: ClassVar[list[str]] = []
+
+    def __init__(self) -> None:
+        super().__init__()
+        EstateMachine.examples += 1
+        self._builder: Iterator[LocalEstate] = build()
+        self.estate = next(self._builder)
+        self.faults = self.estate.emulator.faults
+        self.runs: dict[str, Run] = {}
+        self.down: set[str] = set()
+        self.writer = self._writers()[0]
+        self.writer_changes: list[tuple[float, str, bool]] = []  # (when, writer, automatic)
+        self.ended_seen: dict[str, float] = {}
+        self.log = Log()
+        self.notices: list[dict[str, Any]] = []
+        self.cooldown_s = self.estate.spec.cooldown_minutes * 60.0
+
+    # --- oracle reads (faults lifted; modelled time stands still meanwhile) -----------------
+    def _writers(self) -> list[str]:
+        with self.faults.suspended():
+            rds = self.estate.client("rds", REGIONS[1])
+            members = rds.describe_global_clusters(
+                GlobalClusterIdentifier=self.estate.spec.global_cluster_id
+            )["GlobalClusters"][0]["GlobalClusterMembers"]
+        return [m["DBClusterArn"].split(":")[3] for m in members if m.get("IsWriter")]
+
+    def _view(self) -> EstateView:
+        with self.faults.suspended():
+            return self.estate.view()
+
+    def _status(self, arn: str) -> dict[str, Any]:
+        with self.faults.suspended():
+            described: dict[str, Any] = self.estate.client(
+                "stepfunctions", arn.split(":")[3]
+            ).describe_execution(executionArn=arn)
+        return described
+
+    def _reachable(self, region: str) -> bool:
+        return region not in self.faults.unreachable_regions
+
+    # --- rules: the world -------------------------------------------------------------------
+    @rule(region=st.sampled_from(REGIONS))
+    def outage(self, region: str) -> None:
+        self.log.steps.append(f"outage {region}")
+        with self.faults.suspended():
+            self.estate.outage(region)
+        self.down.add(region)
+
+    @precondition(lambda self: bool(self.down))
+    @rule(data=st.data())
+    def recover(self, data: st.DataObject) -> None:
+        region = data.draw(st.sampled_from(sorted(self.down)))
+        self.log.steps.append(f"recover {region}")
+        with self.faults.suspended():
+            self.estate.recover(region)
+        self.down.discard(region)
+
+    @precondition(lambda self: not self.faults.unreachable_regions)
+    @rule(region=st.sampled_from(REGIONS))
+    def cut_off(self, region: str) -> None:
+        """The region's APIs cannot be reached (its control plane included)."""
+        self.log.steps.append(f"unreachable {region}")
+        self.faults.unreachable_regions.add(region)
+        self._note_ended()
+        for run in self.runs.values():
+            if run.region == region and run.arn not in self.ended_seen:
+                run.cut_off = True
+
+    @precondition(lambda self: bool(self.faults.unreachable_regions))
+    @rule()
+    def reconnect(self) -> None:
+        self.log.steps.append(f"reachable {sorted(self.faults.unreachable_regions)}")
+        self.faults.unreachable_regions.clear()
+
+    @rule(
+        operation=st.sampled_from(OPERATIONS),
+        kind=st.sampled_from(KINDS),
+        persistent=st.booleans(),
+        region=st.sampled_from((None, *REGIONS)),
+    )
+    def fault(
+        self, operation: tuple[str, str], kind: str, persistent: bool, region: str | None
+    ) -> None:
+        service, name = operation
+        count = None if persistent else 2
+        self.log.steps.append(f"fault {service}.{name} {kind} x{count or 'always'} in {region}")
+        self.faults.fail(service, name, kind, count=count, region=region)
+
+    @rule()
+    def clear_faults(self) -> None:
+        self.log.steps.append("clear faults")
+        unreachable = set(self.faults.unreachable_regions)
+        self.faults.clear()
+        self.faults.unreachable_regions.update(unreachable)
+
+    @rule(seconds=st.sampled_from((1.0, 15.0, 60.0, 240.0, 900.0)))
+    def time_passes(self, seconds: float) -> None:
+        self.log.steps.append(f"advance {seconds:g} s")
+        self.estate.advance(seconds)
+        with self.faults.suspended():
+            # Aurora keeps publishing the secondary's lag every minute (no world actor here)
+            self.estate.publish_replication_lag(self.estate.spec.replication_lag_ms)
+
+    # --- rules: the control plane's triggers ------------------------------------------------
+    def _start(self, region: str, payload: dict[str, Any], trigger: str, force: bool) -> None:
+        if not self._reachable(region):
+            return  # nobody can start a run in a region whose APIs cannot be reached
+        with self.faults.suspended():
+            arn = self.estate.start(region, payload)
+        self.runs[arn] = Run(arn, region, trigger, force, _modelled(self.estate))
+        shown = payload if trigger == "manual" else payload["detail"]["state"]["value"]
+        self.log.steps.append(f"start {arn.rsplit(':', 1)[-1][:8]} in {region}: {shown}")
+
+    @rule(
+        region=st.sampled_from(REGIONS), state=st.sampled_from(("ALARM", "OK", "INSUFFICIENT_DATA"))
+    )
+    def alarm(self, region: str, state: str) -> None:
+        """The region's health alarm changes state; the peer's control plane is triggered."""
+        with self.faults.suspended():
+            event = self.estate.alarm_event(region, state)
+        self.log.steps.append(f"alarm of {region}")
+        self._start(self.estate.spec.peer(region), event, "alarm", False)
+
+    @rule(
+        region=st.sampled_from(REGIONS),
+        mode=st.sampled_from(("unplanned", "planned", "failback")),
+        dry_run=st.booleans(),
+        force=st.booleans(),
+        approval=st.booleans(),
+    )
+    def operator_run(
+        self, region: str, mode: str, dry_run: bool, force: bool, approval: bool
+    ) -> None:
+        payload = {
+            "mode": mode,
+            "target_region": region,
+            "reason": "soak",
+            "requested_by": "soak",
+            "dry_run": dry_run,
+            "force": force,
+            "require_approval": approval,
+        }
+        self._start(region, payload, "manual", force)
+
+    @rule(approve=st.booleans())
+    def answer_approvals(self, approve: bool) -> None:
+        for region in REGIONS:
+            with self.faults.suspended():
+                notices = self.estate.notices(region)
+                self.notices += notices
+                sfn = self.estate.client("stepfunctions", region)
+                for notice in notices:
+                    if notice["kind"] != "approval_requested":
+                        continue
+                    words = notice["detail"]["commands"]["approve"].split()
+                    token = words[words.index("--task-token") + 1].strip("'")
+                    self.log.steps.append(f"{'approve' if approve else 'reject'} in {region}")
+                    try:
+                        if approve:
+                            sfn.send_task_success(
+                                taskToken=token, output=json.dumps({"approved_by": "soak"})
+                            )
+                        else:
+                            sfn.send_task_failure(taskToken=token, error="ApprovalRejected")
+                    except sfn.exceptions.ClientError:
+                        pass  # the run gave up waiting (timed out, or ended otherwise)
+
+    # --- invariants after every step --------------------------------------------------------
+    @invariant()
+    @_checked
+    def exactly_one_writer(self) -> None:
+        writers = self._writers()
+        assert len(writers) == 1, f"writers: {writers}"
+        if writers[0] != self.writer:
+            since = self.writer_changes[-1][0] if self.writer_changes else 0.0
+            active = [
+                run
+                for run in self.runs.values()
+                if run.arn not in self.ended_seen or self.ended_seen[run.arn] >= since
+            ]
+            automatic = bool(active) and all(run.trigger == "alarm" for run in active)
+            self.writer_changes.append((_modelled(self.estate), writers[0], automatic))
+            self.log.steps.append(
+                f"writer -> {writers[0]} ({'automatic' if automatic else 'operator'})"
+            )
+            self.writer = writers[0]
+            self._note_ended()
+
+    @invariant()
+    @_checked
+    def at_most_one_automatic_failover_per_cooldown(self) -> None:
+        automatic = [when for when, _, auto in self.writer_changes if auto]
+        for earlier, later in itertools.pairwise(automatic):
+            apart = later - earlier
+            assert apart >= self.cooldown_s, f"automatic failovers {apart:.0f} s apart"
+
+    @invariant()
+    @_checked
+    def no_lease_outlives_its_execution(self) -> None:
+        self._note_ended()
+        holder = self._view().lease_holder
+        if not holder or holder not in self.runs:
+            assert holder is None or holder in self.runs, f"lease held by an unknown {holder}"
+            return
+        ended = self.ended_seen.get(holder)
+        if ended is not None:
+            late = _modelled(self.estate) - ended
+            assert late <= LEASE_GRACE_S, f"lease held {late:.0f} s after {holder} ended"
+
+    def _note_ended(self) -> None:
+        now = _modelled(self.estate)
+        for arn in self.runs:
+            if arn not in self.ended_seen and arn in self.estate.ended:
+                self.ended_seen[arn] = now
+
+    # --- once quiescent -----------------------------------------------------------------------
+    def teardown(self) -> None:
+        try:
+            self._quiescent_checks()
+        finally:
+            self.faults.clear()
+            for _ in self._builder:  # closes the estate and uninstalls the emulator
+                pass
+
+    def _settle(self) -> None:
+        deadline = _modelled(self.estate) + SETTLE_LIMIT_S
+        while any(arn not in self.estate.ended for arn in self.runs):
+            assert _modelled(self.estate) < deadline, "runs still running after 4 modelled hours"
+            self.estate.advance(60.0)
+            self.answer_approvals(approve=False)  # nobody is left to approve
+        self._note_ended()
+        self.estate.advance(LEASE_GRACE_S)  # CloseRun and late notices settle
+        self._note_ended()
+
+    @_checked
+    def _quiescent_checks(self) -> None:
+        self._settle()
+        self.exactly_one_writer()
+        rows: dict[str, dict[str, Any]] = {}
+        with self.faults.suspended():
+            for region in REGIONS:
+                for row in self.estate.audit_rows(region):
+                    rows[str(row.get("execution_id"))] = row
+            surfaced = self._surfaced_record_failures()
+            for region in REGIONS:
+                self.notices += self.estate.notices(region)
+        told = {
+            str((notice["detail"].get("execution") or {}).get("id"))
+            for notice in self.notices
+            if notice["kind"] not in ("started", "approval_requested")
+        }
+        for run in self.runs.values():
+            described = self._status(run.arn)
+            status, error = described["status"], described.get("error")
+            documented = (
+                run.arn in rows
+                or run.arn in told  # the outcome, or the record's failure, on either topic
+                or surfaced
+                or (status == "FAILED" and error in INPUT_ERRORS)
+            )
+            if not documented and run.cut_off and error and not error.startswith("States."):
+                # its own region could not be reached: no record, metric or notice can leave
+                # it (the execution's history keeps the named error until the region is back)
+                EstateMachine.undocumentable += 1
+                continue
+            assert documented, f"{run.arn} ended {status} {error} with no record"
+        view = self._view()
+        assert view.lease_holder is None, f"lease held at quiescence by {view.lease_holder}"
+        writer = self._writers()[0]
+        full = self.estate.spec.full_capacity
+        gaps = converged_gaps(view, writer, full)
+        if gaps:
+            said = [
+                row
+                for row in rows.values()
+                if row.get("outcome") in FAILED_OUTCOMES
+                or (
+                    isinstance(row.get("fence"), dict)
+                    and row["fence"].get("status") not in ("fenced", "already_fenced")
+                )
+            ]
+            assert said, f"not converged on the writer {writer} ({gaps}) and no record says why"
+            self._repair(writer, gaps)
+
+    def _surfaced_record_failures(self) -> bool:
+        for region in REGIONS:
+            metrics = self.estate.client("cloudwatch", region).list_metrics(
+                MetricName="ControlPlaneFault"
+            )["Metrics"]
+            if metrics:
+                return True
+        return False
+
+    def _repair(self, writer: str, gaps: list[str]) -> None:
+        """Faults gone and both regions back: a run into the writer's region converges."""
+        self.faults.clear()
+        for region in sorted(self.down):
+            self.estate.recover(region)
+        self.down.clear()
+        self.estate.publish_replication_lag(self.estate.spec.replication_lag_ms)
+        payload = {
+            "mode": "unplanned",
+            "target_region": writer,
+            "reason": f"soak: converge after {gaps}",
+            "requested_by": "soak",
+            "force": True,
+        }
+        described = self.estate.wait(self.estate.start(writer, payload))
+        after = converged_gaps(self.estate.view(), writer, self.estate.spec.full_capacity)
+        outcome = f"{described['status']} {described.get('error')} {after}"
+        assert described["status"] == "SUCCEEDED", f"the re-run into {writer}: {outcome}"
+        assert not after, f"the re-run into {writer} did not converge: {outcome}"
+
+
+def soak_settings(examples: int, steps: int, derandomize: bool = False) -> settings:
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        derandomize=derandomize,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        # no shrinking: an example is minutes of modelled time and seconds of real time, and
+        # the steps that led to a violation are printed as they happened
+        phases=[Phase.explicit, Phase.generate],
+    )
+
+
+@dataclass
+class Outcome:
+    examples: int
+    violations: list[str]
+    seconds: float
+    undocumentable: int = 0
+
+
+def soak(examples: int, steps: int) -> Outcome:
+    """Run ``examples`` examples in this process (its own random seed); the first violation,
+    shrunk to a minimal sequence of steps, if any."""
+    logging.getLogger("moto").setLevel(logging.CRITICAL)
+    began = time.perf_counter()
+    EstateMachine.examples = EstateMachine.undocumentable = 0
+    EstateMachine.violations.clear()
+    found: list[str] = []
+    try:
+        run_state_machine_as_test(  # type: ignore[no-untyped-call]
+            EstateMachine, settings=soak_settings(examples, steps)
+        )
+    except Exception as error:  # noqa: BLE001 - a violation is reported, not raised
+        found.append(f"hypothesis: {type(error).__name__}: {str(error)[:2000]}")
+    found = EstateMachine.violations[:1] + found  # the first as it happened, then as shrunk
+    return Outcome(
+        EstateMachine.examples, found, time.perf_counter() - began, EstateMachine.undocumentable
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m testbed.soak", description=__doc__)
+    parser.add_argument("--examples", type=int, default=1000, help="in all, over the workers")
+    parser.add_argument("--steps", type=int, default=12, help="rules per example, at most")
+    parser.add_argument("-j", "--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    jobs = max(1, args.jobs)
+    share = [args.examples // jobs + (i < args.examples % jobs) for i in range(jobs)]
+    with ProcessPoolExecutor(jobs) as pool:
+        outcomes = list(pool.map(soak, share, [args.steps] * jobs))
+    ran = sum(outcome.examples for outcome in outcomes)
+    violations = [found for outcome in outcomes for found in outcome.violations]
+    failing = sum(1 for outcome in outcomes if outcome.violations)
+    wall = time.perf_counter() - began
+    out = sys.stdout
+    out.write(
+        f"soak: {ran} examples (counting any shrinking), up to {args.steps} steps each, "
+        f"{jobs} worker(s)\n"
+    )
+    out.write(f"invariant violations: {failing} (workers that found one; each stops there)\n")
+    cut_off = sum(outcome.undocumentable for outcome in outcomes)
+    out.write(
+        f"runs cut off with their own region, ended by a named error and nothing else: {cut_off}\n"
+    )
+    for violation in violations:
+        out.write(violation + "\n")
+    out.write(
+        f"wall time {wall:.0f} s ({wall * jobs / max(ran, 1):.2f} s per example per worker)\n"
+    )
+    return 1 if violations else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
