@@ -1,0 +1,57 @@
+"""The fault matrix (testbed.faultmatrix): it covers every Task state of the real ASL, and a
+few of its cells run here. ``make matrix`` runs every cell (minutes)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from testbed.faultmatrix import CLEAN_FAIL, KINDS, RECOVERED, run_cell, tasks
+from testbed.template import STATE_MACHINE
+
+
+def _task_states(states: dict[str, Any]) -> set[str]:
+    found = set()
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            found.add(name)
+        for branch in state.get("Branches", []):
+            found |= _task_states(branch["States"])
+    return found
+
+
+def test_the_matrix_has_a_row_for_every_task_state_of_the_machine() -> None:
+    definition = json.loads(STATE_MACHINE.read_text(encoding="utf-8"))
+    rows = tasks()
+
+    assert {task.state for task in rows} == _task_states(definition["States"])
+    assert len(rows) == len({task.state for task in rows})
+    # every Lambda Task is scoped to its own function; native ones to the state itself
+    assert all(task.function for task in rows if not task.native)
+    assert {kind.name for kind in KINDS} == {
+        "throttled x2",
+        "denied",
+        "5xx once",
+        "5xx always",
+        "unreachable",
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "kind", "verdict"),
+    [
+        # the issue's headline: traffic fails after the writer moved; a re-run must converge
+        ("ShiftTraffic", "5xx always", CLEAN_FAIL),
+        # a lock that cannot be released must not outlive the run
+        ("ReleaseLease", "denied", RECOVERED),
+    ],
+)
+def test_a_cell_of_the_matrix(state: str, kind: str, verdict: str) -> None:
+    task = next(task for task in tasks() if task.state == state)
+    fault = next(k for k in KINDS if k.name == kind)
+
+    cell = run_cell(task, fault)
+
+    assert (cell.verdict, cell.reasons) == (verdict, [])

@@ -1,0 +1,48 @@
+"""The safety soak (testbed.soak), bounded: a few derandomized examples run here; ``make
+soak`` runs a thousand. And the soak's oracle can fail: a planted violation is caught."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis.stateful import run_state_machine_as_test
+
+from testbed.soak import LEASE_GRACE_S, EstateMachine, soak_settings
+
+
+def test_a_few_random_interleavings_keep_every_invariant() -> None:
+    EstateMachine.violations.clear()
+
+    run_state_machine_as_test(
+        EstateMachine, settings=soak_settings(examples=2, steps=6, derandomize=True)
+    )
+
+    assert EstateMachine.violations == []
+
+
+def test_the_soak_catches_a_lease_that_outlives_its_run() -> None:
+    machine = EstateMachine()
+    try:
+        machine.operator_run("us-west-2", "unplanned", False, False, False)
+        arn = next(iter(machine.runs))
+        machine.time_passes(900.0)
+        assert machine.estate.ended.get(arn)
+        # plant what a broken release path would leave: the ended run still holds the lease
+        machine.estate.client("dynamodb", "us-west-2").put_item(
+            TableName=machine.estate.spec.table_name,
+            Item={
+                "pk": {"S": "LEASE"},
+                "sk": {"S": "ESTATE"},
+                "holder": {"S": arn},
+                "target_region": {"S": "us-west-2"},
+                "acquired_at": {"S": "2026-01-01T00:00:00Z"},
+                "expires_at": {"N": "9999999999"},
+            },
+        )
+        machine.estate.advance(LEASE_GRACE_S + 1)
+
+        with pytest.raises(AssertionError, match="lease held"):
+            machine.no_lease_outlives_its_execution()
+    finally:
+        machine.faults.clear()
+        for _ in machine._builder:
+            pass
