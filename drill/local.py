@@ -20,7 +20,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -29,11 +28,21 @@ from drill import checks
 from drill.embedded import REPO, EmbeddedAws
 from drill.follow import ENDINGS, Definition, Followed, Span, ending_state, follow, to_stages
 from drill.model import Check, Milestone, Report, Rto, Run
+from emulator.faults import SERVER_ERROR
 
 if TYPE_CHECKING:
     from drill.progress import Progress
 
-SCENARIOS = ("unplanned", "planned", "false-alarm", "flapping", "concurrent", "db-failure")
+SCENARIOS = (
+    "unplanned",
+    "planned",
+    "false-alarm",
+    "flapping",
+    "concurrent",
+    "db-failure",
+    "traffic-failure",
+    "split-brain",
+)
 DEFAULT_TIME_SCALE = 0.02
 DEFAULT_RTO_TARGET = 600.0
 WARM_UP_SECONDS = 240.0  # modelled: metrics and alarms settle before anything is injected
@@ -529,6 +538,115 @@ class LocalDrill:
         )
         self._failback(report)
 
+    def _traffic_fails_after_the_writer_moved(self, report: Report, name: str) -> str:
+        """A forced operator failover into the secondary whose ShiftTraffic fails every time:
+        the writer moves, traffic stays where it was. Returns the failed execution."""
+        t0 = self._begin(f"{name}: Global Accelerator refuses every UpdateEndpointGroup")
+        began = time.monotonic()
+        self.emu.faults.fail("globalaccelerator", "UpdateEndpointGroup", SERVER_ERROR, count=None)
+        self._mark("fault injected: UpdateEndpointGroup answers 500 until cleared")
+        arn = self._start_manual(self.secondary, "manual-unplanned-failover.json", force=True)
+        followed = self._follow(arn, t0)
+        failed = self._run_record(
+            "failed failover",
+            "manual",
+            self.secondary,
+            followed,
+            t0,
+            time.monotonic() - began,
+            None,
+        )
+        row = checks.audit_row(self.client, self.table, self.secondary, arn) or {}
+        state = checks.observe(self.config, self.table, self.client)
+        writer = state.writer_region
+        dials = state.dials
+        failed.checks = [
+            Check("run status", "FAILED", followed.status, followed.status == "FAILED"),
+            Check(
+                "failed stage recorded",
+                "traffic",
+                str(row.get("failed_stage")),
+                row.get("failed_stage") == "traffic",
+            ),
+            Check("the writer moved", self.secondary, str(writer), writer == self.secondary),
+            Check(
+                "traffic left where it was before the run",
+                f"{self.primary} 100",
+                ", ".join(f"{k} {v:g}" for k, v in dials.items()),
+                dials.get(self.primary) == 100.0,
+            ),
+            *checks.locks_released(state),
+        ]
+        report.runs.append(failed)
+        self.emu.faults.clear()
+        self._mark("fault cleared")
+        return arn
+
+    def scenario_traffic_failure(self, report: Report) -> None:
+        self._traffic_fails_after_the_writer_moved(report, "traffic-failure")
+        t1 = self._begin(f"re-run: the operator fails over into {self.secondary} again")
+        began = time.monotonic()
+        rerun = self._start_manual(self.secondary, "manual-unplanned-failover.json", force=True)
+        again = self._follow(rerun, t1)
+        report.runs.append(
+            self._run_record(
+                "re-run",
+                "manual",
+                self.secondary,
+                again,
+                t1,
+                time.monotonic() - began,
+                self.secondary,
+            )
+        )
+        self._failback(report, after_outage=False)
+
+    def scenario_split_brain(self, report: Report) -> None:
+        self._traffic_fails_after_the_writer_moved(report, "split-brain, the mixed state")
+        t1 = self._begin("split-brain: operators in both regions fail over at the same moment")
+        began = time.monotonic()
+        east = self._start_manual(
+            self.primary, "manual-unplanned-failover.json", force=True, target_region=self.primary
+        )
+        west = self._start_manual(self.secondary, "manual-unplanned-failover.json", force=True)
+        followed = {arn: self._follow(arn, t1) for arn in (east, west)}
+        self._settle_executions()
+        wall = time.monotonic() - began
+        outcomes = {arn: _outcome_of(self, one) for arn, one in followed.items()}
+        winners = [arn for arn, outcome in outcomes.items() if outcome == "succeeded"]
+        state = checks.observe(self.config, self.table, self.client)
+        writer = str(state.writer_region)
+        for arn, one in followed.items():
+            region = arn.split(":")[3]
+            run = self._run_record(
+                f"into {region}",
+                "manual",
+                region,
+                one,
+                t1,
+                wall,
+                writer if region == writer else None,
+            )
+            report.runs.append(run)
+        report.checks.extend(
+            [
+                Check("runs that moved the estate", "1", str(len(winners)), len(winners) == 1),
+                Check(
+                    "the other run stood down",
+                    "superseded or already_in_progress",
+                    ", ".join(str(o) for a, o in outcomes.items() if a not in winners),
+                    all(
+                        o in ("superseded", "already_in_progress")
+                        for a, o in outcomes.items()
+                        if a not in winners
+                    ),
+                ),
+                *checks.active_in(state, self.config, writer),
+                *checks.locks_released(state),
+            ]
+        )
+        self._failback(report, after_outage=False)
+
     def _exactly_one_failover(self, region: str) -> list[Check]:
         sfn = self.client("stepfunctions", region)
         executions = sfn.list_executions(stateMachineArn=self.estate.state_machine_arns[region])[
@@ -597,4 +715,3 @@ def run_local(options: Options, progress: Progress) -> Report:
 
 
 __all__ = ["DEFAULT_RTO_TARGET", "DEFAULT_TIME_SCALE", "SCENARIOS", "Options", "run_local"]
-_ = Path
