@@ -53,8 +53,9 @@ RTO_MISSED_COLOUR = FAILED_COLOUR
 
 
 def _secs(value: float) -> str:
-    """Modelled seconds as shown everywhere: ``12.3 s``."""
-    return f"{value:.1f} s"
+    """Modelled seconds as shown everywhere: ``12.3 s`` (never ``-0.0 s``)."""
+    shown = round(value, 1)
+    return f"{shown if shown != 0 else 0.0:.1f} s"
 
 
 def _num(value: float) -> str:

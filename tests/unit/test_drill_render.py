@@ -305,3 +305,15 @@ def test_chart_is_a_png_whose_height_grows_with_the_stages(
     small = imread(small_path)
     assert small.shape[1] == full.shape[1]  # same width
     assert full.shape[0] > small.shape[0] + 9 * 25  # 9 more stage rows, >= 25 px each
+
+
+def test_a_stage_that_starts_a_hair_before_t0_shows_zero_not_minus_zero() -> None:
+    from drill.render import _secs
+
+    assert [_secs(v) for v in (-0.04, -0.0, 0.0, 12.34, -3.2)] == [
+        "0.0 s",
+        "0.0 s",
+        "0.0 s",
+        "12.3 s",
+        "-3.2 s",
+    ]
