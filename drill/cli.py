@@ -85,7 +85,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     live = p.add_argument_group("against a real account (game day)")
     live.add_argument("--live", action="store_true", help="drill the deployed stacks instead")
-    live.add_argument("--profile", help="AWS profile (required with --live)")
+    live.add_argument(
+        "--profile",
+        help="AWS profile (default: the default credential chain: environment, SSO, role)",
+    )
     live.add_argument(
         "--region", help="region whose state machine runs the drill (required with --live)"
     )
@@ -121,13 +124,8 @@ def main(
     if not args.live and live_only:
         args_parser.error(f"{', '.join(live_only)} only apply with --live")
     if args.live:
-        missing = [
-            flag
-            for flag, value in (("--profile", args.profile), ("--region", args.region))
-            if not value
-        ]
-        if missing:
-            args_parser.error(f"--live needs {' and '.join(missing)}")
+        if not args.region:
+            args_parser.error("--live needs --region (the region to fail over into)")
     progress = Progress(out, live=False if args.plain else None)
     try:
         if args.live:

@@ -1,6 +1,6 @@
 """The live drill: a game day against the deployed stacks in a real account.
 
-``python -m drill --live --profile NAME --region R [--scenario unplanned|planned] [--execute]``
+``python -m drill --live [--profile NAME] --region R [--scenario unplanned|planned] [--execute]``
 
 The drill in region ``R`` fails over *into* ``R``: it starts ``R``'s own failover state
 machine (the control plane only moves the active region into its home region), so ``R`` is

@@ -15,7 +15,7 @@ from drill.cli import main
         (["--time-scale", "fast"], "is not a number"),
         (["--port", "5075"], "unrecognized arguments: --port"),
         (["--profile", "prod"], "--profile only apply with --live"),
-        (["--live", "--region", "us-west-2"], "--live needs --profile"),
+        (["--live", "--profile", "prod"], "--live needs --region"),
     ],
 )
 def test_bad_options_get_a_usage_error(
