@@ -123,9 +123,8 @@ def main(
     ]
     if not args.live and live_only:
         args_parser.error(f"{', '.join(live_only)} only apply with --live")
-    if args.live:
-        if not args.region:
-            args_parser.error("--live needs --region (the region to fail over into)")
+    if args.live and not args.region:
+        args_parser.error("--live needs --region (the region to fail over into)")
     progress = Progress(out, live=False if args.plain else None)
     try:
         if args.live:

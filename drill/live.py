@@ -30,8 +30,18 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drill import checks
 from drill.embedded import REPO
-from drill.follow import ENDINGS, Definition, Followed, Span, ending_state, follow, spans, to_stages
-from drill.local import _error, _input_mode
+from drill.follow import (
+    ENDINGS,
+    Definition,
+    Followed,
+    Span,
+    ending_state,
+    error_of,
+    follow,
+    input_mode,
+    spans,
+    to_stages,
+)
 from drill.model import Check, Report, Rto, Run
 
 if TYPE_CHECKING:
@@ -350,7 +360,7 @@ class _LiveDrill:
             status=followed.status,
             outcome=outcome,
             stages=to_stages(spans(followed.events, self.definition), t0),
-            error=_error(followed),
+            error=error_of(followed),
             wall_seconds=time.monotonic() - began,
         )
         run.checks = [
@@ -453,7 +463,7 @@ class _LiveDrill:
         target = self.target.region
         row = checks.audit_row(self.client, self.target.table, target, followed.execution_arn)
         outcome = _outcome(followed, row)
-        mode = (row or {}).get("mode") or _input_mode(followed)
+        mode = (row or {}).get("mode") or input_mode(followed)
         stopped = followed.described.get("stopDate") or followed.stopped_at
         succeeded = followed.status == "SUCCEEDED" and outcome == "succeeded"
         rto_seconds = round((stopped - t0).total_seconds(), 1) if stopped and succeeded else None
@@ -468,7 +478,7 @@ class _LiveDrill:
             outcome=outcome,
             stages=to_stages(spans(followed.events, self.definition), t0),
             rpo=checks.rpo_from(row) if succeeded else None,
-            error=_error(followed),
+            error=error_of(followed),
             wall_seconds=wall,
         )
         target_seconds = self.options.rto_target

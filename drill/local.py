@@ -26,7 +26,17 @@ import boto3
 
 from drill import checks
 from drill.embedded import REPO, EmbeddedAws
-from drill.follow import ENDINGS, Definition, Followed, Span, ending_state, follow, to_stages
+from drill.follow import (
+    ENDINGS,
+    Definition,
+    Followed,
+    Span,
+    ending_state,
+    error_of,
+    follow,
+    input_mode,
+    to_stages,
+)
 from drill.model import Check, Milestone, Report, Rto, Run
 from emulator.faults import SERVER_ERROR
 
@@ -257,7 +267,7 @@ class LocalDrill:
         row = checks.audit_row(self.client, self.table, target, followed.execution_arn)
         ending = ending_state(followed.events)
         outcome = ENDINGS.get(ending or "", None) or (row or {}).get("outcome") or followed.status
-        mode = (row or {}).get("mode") or _input_mode(followed)
+        mode = (row or {}).get("mode") or input_mode(followed)
         stopped = followed.stopped_at
         succeeded = followed.status == "SUCCEEDED" and outcome == "succeeded"
         rto_seconds = round((stopped - t0).total_seconds(), 1) if stopped and succeeded else None
@@ -273,7 +283,7 @@ class LocalDrill:
             stages=to_stages(_spans(followed, self.definition), t0),
             milestones=list(self.milestones),
             rpo=checks.rpo_from(row) if succeeded else None,
-            error=_error(followed),
+            error=error_of(followed),
             wall_seconds=wall,
         )
         if rto_seconds is not None or expect_active == target:
@@ -680,30 +690,6 @@ def _spans(followed: Followed, definition: Definition) -> list[Span]:
     from drill.follow import spans
 
     return spans(followed.events, definition)
-
-
-def _input_mode(followed: Followed) -> str:
-    try:
-        payload = json.loads(followed.described.get("input") or "{}")
-    except ValueError:
-        return "unknown"
-    return str(payload.get("mode") or ("unplanned" if "detail" in payload else "unknown"))
-
-
-def _error(followed: Followed) -> str | None:
-    if followed.status == "SUCCEEDED":
-        return None
-    error = followed.described.get("error")
-    cause = str(followed.described.get("cause") or "")
-    try:  # a Lambda error's cause is the runtime's JSON: keep its message, not the stack
-        parsed = json.loads(cause)
-        cause = str(parsed.get("errorMessage") or parsed.get("Cause") or cause)
-        inner = json.loads(cause) if cause.startswith("{") else None
-        if isinstance(inner, dict) and inner.get("errorMessage"):
-            cause = str(inner["errorMessage"])
-    except (ValueError, AttributeError):
-        pass
-    return f"{error}: {cause}"[:300] if error else followed.status
 
 
 def run_local(options: Options, progress: Progress) -> Report:
