@@ -10,7 +10,7 @@ but not yet fully converged is not "already active" (the run completes what is m
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -73,7 +73,8 @@ class AlarmEvent(BaseModel):
     detail: AlarmDetail
 
 
-MODES: tuple[Mode, ...] = ("unplanned", "planned", "failback")
+MODES: tuple[Mode, ...] = get_args(Mode)
+"""The modes an operator may ask for, in the order the error message lists them."""
 
 
 def _field_name(location: tuple[int | str, ...]) -> str:
