@@ -25,6 +25,7 @@ from drill.live import LiveDrillError, LiveOptions, run_live
 from drill.model import Report
 from drill.progress import Progress
 from testbed.estate import EstateSpec, LocalEstate
+from tests.helpers import create_stack
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 
@@ -37,16 +38,6 @@ _names = itertools.count(1)
 def aws() -> Iterator[EmbeddedAws]:
     with EmbeddedAws(time_scale=0.0) as embedded:
         yield embedded
-
-
-def _create_stack(region: str, name: str, outputs: dict[str, str]) -> None:
-    template = {
-        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
-    }
-    boto3.client("cloudformation", region_name=region).create_stack(
-        StackName=name, TemplateBody=json.dumps(template)
-    )
 
 
 @dataclass
@@ -101,7 +92,7 @@ def _build(aws: EmbeddedAws) -> Iterator[Live]:
     estate.release_time()
     region = SECONDARY
     stack = f"{spec.name}-failover-control-plane"
-    _create_stack(
+    create_stack(
         region,
         stack,
         {
@@ -274,7 +265,7 @@ def test_a_missing_stack_or_output_and_local_only_scenarios_are_refused(
     with pytest.raises(LiveDrillError, match="no-such-control-plane"):
         run_live(base, progress, io.StringIO(), session=session)
 
-    _create_stack(SECONDARY, "old-control-plane", {"StateMachineArn": "arn:example"})
+    create_stack(SECONDARY, "old-control-plane", {"StateMachineArn": "arn:example"})
     base.stack = "old-control-plane"
     with pytest.raises(LiveDrillError, match="EstateConfigFunctionName") as missing:
         run_live(base, progress, io.StringIO(), session=session)
