@@ -86,14 +86,12 @@ def locks_released(state: EstateState) -> list[Check]:
     ]
 
 
-def audit_row(
-    client: ClientFactory, table: str, region: str, execution_arn: str
-) -> dict[str, Any] | None:
-    """The audit row the run wrote (RecordOutcome / RecordFailure), as plain values."""
+def audit_rows(client: ClientFactory, table: str, region: str) -> list[dict[str, Any]]:
+    """Every audit row (RecordOutcome / RecordFailure), oldest first, as plain values."""
     from boto3.dynamodb.types import TypeDeserializer
 
     deserialize = TypeDeserializer().deserialize
-    name = execution_arn.rsplit(":", 1)[-1]
+    rows: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "pk = :run",
@@ -101,13 +99,21 @@ def audit_row(
     }
     while True:
         page = client("dynamodb", region).query(**kwargs)
-        for item in page["Items"]:
-            row = {key: deserialize(value) for key, value in item.items()}
-            if row.get("execution_name") == name:
-                return row
+        rows += [{key: deserialize(value) for key, value in item.items()} for item in page["Items"]]
         if "LastEvaluatedKey" not in page:
-            return None
+            return rows
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def audit_row(
+    client: ClientFactory, table: str, region: str, execution_arn: str
+) -> dict[str, Any] | None:
+    """The audit row the run wrote (RecordOutcome / RecordFailure), as plain values."""
+    name = execution_arn.rsplit(":", 1)[-1]
+    return next(
+        (row for row in audit_rows(client, table, region) if row.get("execution_name") == name),
+        None,
+    )
 
 
 def rpo_from(row: dict[str, Any] | None) -> Rpo | None:

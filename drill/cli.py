@@ -46,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
             "region, check where everything ended, then fail back. By default against an "
             "embedded, emulated AWS in this process (no account needed)."
         ),
+        epilog="subcommands: `python -m drill readiness [--live --region R]` prints whether "
+        "each region could take over now; `python -m drill report --execution-arn ARN --live` "
+        "builds the report of any execution (see `python -m drill readiness|report --help`)",
     )
     p.add_argument(
         "--scenario",
@@ -54,7 +57,8 @@ def parser() -> argparse.ArgumentParser:
         help="unplanned (default): primary outage, automatic path; planned: manual switchover; "
         "false-alarm: one observer only; flapping: the alarm toggles, at most one failover; "
         "concurrent: two triggers at once, exactly one failover; db-failure: the promotion "
-        "fails, the failure path runs, then a re-run completes",
+        "fails, the failure path runs, then a re-run completes; traffic-failure, split-brain; "
+        "not-ready: the standby falls behind, readiness flags it, then the outage",
     )
     p.add_argument(
         "--time-scale",
@@ -106,12 +110,119 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _live_options(p: argparse.ArgumentParser, region_help: str) -> None:
+    live = p.add_argument_group("against a real account")
+    live.add_argument("--live", action="store_true", help="read the deployed stacks instead")
+    live.add_argument(
+        "--profile",
+        help="AWS profile (default: the default credential chain: environment, SSO, role)",
+    )
+    live.add_argument("--region", help=region_help)
+    live.add_argument(
+        "--stack",
+        default="shop-failover-control-plane",
+        help="control-plane stack name in the region (default shop-failover-control-plane)",
+    )
+
+
+def readiness_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m drill readiness",
+        description="Could each region take over now? Invokes the EvaluateReadiness function "
+        "(read-only, no lease) and prints its checks: PASS, WARN or FAIL with a reason. Exits 1 "
+        "on any FAIL. By default on the embedded estate (every region, or --region).",
+    )
+    _live_options(p, "the region to evaluate as the failover target (required with --live)")
+    p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
+    return p
+
+
+def report_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m drill report",
+        description="Build the drill report (report.md, report.json, timeline.png) of any "
+        "execution of the failover state machine from its history and its audit row. A re-run "
+        "is shown with the failed run it completes. Needs --live: the embedded AWS lives only "
+        "inside one drill (use `python -m drill --report DIR` there).",
+    )
+    p.add_argument("--execution-arn", required=True, metavar="ARN", help="the execution")
+    p.add_argument(
+        "--report", type=Path, metavar="DIR", help="write report.json, report.md, timeline.png"
+    )
+    p.add_argument(
+        "--rto-target",
+        type=_seconds,
+        default=DEFAULT_RTO_TARGET,
+        metavar="SECONDS",
+        help=f"recovery time objective (default {DEFAULT_RTO_TARGET:.0f})",
+    )
+    _live_options(p, "the execution's region (default: the one in the ARN)")
+    return p
+
+
+def readiness_main(argv: list[str], out: TextIO) -> int:
+    p = readiness_parser()
+    args = p.parse_args(argv)
+    from drill.live import LiveDrillError
+    from drill.readiness import ReadinessError, evaluate_live, evaluate_local, render_table
+
+    if not args.live and args.profile:
+        p.error("--profile only applies with --live")
+    if args.live and not args.region:
+        p.error("--live needs --region (the region to evaluate as the failover target)")
+    progress = Progress(out, live=False if args.plain else None)
+    try:
+        if args.live:
+            readout = evaluate_live(args.region, args.stack, args.profile)
+        else:
+            readout = evaluate_local(args.region, progress)
+    except (ReadinessError, LiveDrillError, EmbeddedAwsError) as error:
+        progress.close()
+        sys.stderr.write(f"drill readiness: error: {error}\n")
+        return DRILL_FAILED
+    progress.close()
+    print(render_table(readout), file=out)
+    return 0 if readout.ready else DRILL_FAILED
+
+
+def report_main(argv: list[str], out: TextIO) -> int:
+    p = report_parser()
+    args = p.parse_args(argv)
+    from drill.history_report import ReportError, report_live
+
+    if not args.live:
+        p.error(
+            "report needs --live: the embedded AWS lives only inside one drill, so a drill's "
+            "own report is `python -m drill --report DIR`"
+        )
+    try:
+        report = report_live(
+            args.execution_arn, args.region, args.stack, args.profile, args.rto_target
+        )
+    except ReportError as error:
+        sys.stderr.write(f"drill report: error: {error}\n")
+        return DRILL_FAILED
+    from drill.render import render_text, write_report
+
+    print(render_text(report), file=out)
+    if args.report is not None:
+        written = write_report(report, args.report)
+        print("report written: " + ", ".join(str(path) for path in written), file=out)
+    return 0 if report.passed else DRILL_FAILED
+
+
+SUBCOMMANDS = {"readiness": readiness_main, "report": report_main}
+
+
 def main(
     argv: list[str] | None = None, stdout: TextIO | None = None, stdin: TextIO | None = None
 ) -> int:
-    args_parser = parser()
-    args = args_parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
     out = stdout or sys.stdout
+    if arguments and arguments[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[arguments[0]](arguments[1:], out)
+    args_parser = parser()
+    args = args_parser.parse_args(arguments)
     live_only = [
         flag
         for flag, value in (

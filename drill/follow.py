@@ -230,30 +230,3 @@ def follow(
             time.sleep(poll)
         else:
             pause()
-
-
-def input_mode(followed: Followed) -> str:
-    """The run's mode from its input (an alarm event is an unplanned run)."""
-    try:
-        payload = json.loads(followed.described.get("input") or "{}")
-    except ValueError:
-        return "unknown"
-    return str(payload.get("mode") or ("unplanned" if "detail" in payload else "unknown"))
-
-
-def error_of(followed: Followed) -> str | None:
-    """``Error: message`` of a run that did not succeed (a Lambda error's message, not its
-    stack), or its status when it carries no error."""
-    if followed.status == "SUCCEEDED":
-        return None
-    error = followed.described.get("error")
-    cause = str(followed.described.get("cause") or "")
-    try:  # a Lambda error's cause is the runtime's JSON: keep its message, not the stack
-        parsed = json.loads(cause)
-        cause = str(parsed.get("errorMessage") or parsed.get("Cause") or cause)
-        inner = json.loads(cause) if cause.startswith("{") else None
-        if isinstance(inner, dict) and inner.get("errorMessage"):
-            cause = str(inner["errorMessage"])
-    except (ValueError, AttributeError):
-        pass
-    return f"{error}: {cause}"[:300] if error else followed.status

@@ -30,28 +30,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from drill import checks
 from drill.embedded import REPO
-from drill.follow import (
-    ENDINGS,
-    Definition,
-    Followed,
-    Span,
-    ending_state,
-    error_of,
-    follow,
-    input_mode,
-    spans,
-    to_stages,
-)
+from drill.follow import ENDINGS, Definition, Followed, Span, ending_state, follow, spans, to_stages
 from drill.model import Check, Report, Rto, Run
+from drill.runs import error_of, input_mode
 
 if TYPE_CHECKING:
     from drill.progress import Progress
 
 __all__ = [
     "LIVE_SCENARIOS",
+    "Clients",
     "LiveDrillError",
     "LiveOptions",
+    "Target",
     "confirmation_phrase",
+    "discover",
     "plan_lines",
     "run_live",
 ]
@@ -91,7 +84,7 @@ def confirmation_phrase(region: str) -> str:
 
 
 @dataclass
-class _Target:
+class Target:
     """The deployed control plane in the drill's region and the estate it acts on."""
 
     region: str
@@ -101,7 +94,7 @@ class _Target:
     config: dict[str, Any]
 
 
-class _Clients:
+class Clients:
     """A client factory on one session, in the shape :mod:`drill.checks` expects."""
 
     def __init__(self, session: Any) -> None:
@@ -142,8 +135,9 @@ def run_live(
             session = boto3.Session(profile_name=options.profile, region_name=options.region)
         except BotoCoreError as error:  # ProfileNotFound and friends
             raise LiveDrillError(f"cannot use AWS profile {options.profile!r}: {error}") from error
-    client = _Clients(session)
-    target = _discover(options, client)  # raises LiveDrillError before anything is started
+    client = Clients(session)
+    # raises LiveDrillError before anything is started
+    target = discover(client, options.region, options.stack)
     report = Report(
         scenario=options.scenario,
         target=f"live: profile {options.profile or '(default)'}, region {options.region}, "
@@ -165,13 +159,15 @@ def run_live(
 
 
 # ------------------------------------------------------------------------------ discovery
-def _discover(options: LiveOptions, client: _Clients) -> _Target:
-    outputs = _stack_outputs(options, client)
-    config = _estate_config(options, client, outputs["EstateConfigFunctionName"])
+def discover(client: Any, region: str, stack: str) -> Target:
+    """The control plane deployed as ``stack`` in ``region`` and the estate it acts on, from the
+    stack's outputs and the estate config its functions run with (LiveDrillError when not)."""
+    outputs = _stack_outputs(client, region, stack)
+    config = _estate_config(client, region, outputs["EstateConfigFunctionName"])
     regions: dict[str, Any] = config["regions"]
-    peer = next(name for name in regions if name != options.region)
-    return _Target(
-        region=options.region,
+    peer = next(name for name in regions if name != region)
+    return Target(
+        region=region,
         peer=peer,
         state_machine_arn=outputs["StateMachineArn"],
         table=outputs["FailoverTableName"],
@@ -179,12 +175,10 @@ def _discover(options: LiveOptions, client: _Clients) -> _Target:
     )
 
 
-def _stack_outputs(options: LiveOptions, client: _Clients) -> dict[str, str]:
-    where = f"stack {options.stack} in {options.region}"
+def _stack_outputs(client: Any, region: str, stack: str) -> dict[str, str]:
+    where = f"stack {stack} in {region}"
     try:
-        stacks = client("cloudformation", options.region).describe_stacks(StackName=options.stack)[
-            "Stacks"
-        ]
+        stacks = client("cloudformation", region).describe_stacks(StackName=stack)["Stacks"]
     except ClientError as error:
         message = error.response.get("Error", {}).get("Message", str(error))
         if "does not exist" in message:
@@ -208,12 +202,10 @@ def _stack_outputs(options: LiveOptions, client: _Clients) -> dict[str, str]:
     return outputs
 
 
-def _estate_config(options: LiveOptions, client: _Clients, function: str) -> dict[str, Any]:
-    where = f"function {function} in {options.region}"
+def _estate_config(client: Any, region: str, function: str) -> dict[str, Any]:
+    where = f"function {function} in {region}"
     try:
-        described = client("lambda", options.region).get_function_configuration(
-            FunctionName=function
-        )
+        described = client("lambda", region).get_function_configuration(FunctionName=function)
     except ClientError as error:
         message = error.response.get("Error", {}).get("Message", str(error))
         raise LiveDrillError(f"cannot read {where}: {message}") from error
@@ -229,9 +221,9 @@ def _estate_config(options: LiveOptions, client: _Clients, function: str) -> dic
     regions = config.get("regions") if isinstance(config, dict) else None
     if not isinstance(config, dict) or not isinstance(regions, dict) or not regions:
         raise LiveDrillError(f"ESTATE_CONFIG of {where} names no regions")
-    if options.region not in regions:
+    if region not in regions:
         raise LiveDrillError(
-            f"region {options.region} is not in the estate ({', '.join(regions)}): "
+            f"region {region} is not in the estate ({', '.join(regions)}): "
             "pass --region as one of those"
         )
     if len(regions) < 2:
@@ -245,8 +237,8 @@ class _LiveDrill:
         self,
         options: LiveOptions,
         progress: Progress,
-        client: _Clients,
-        target: _Target,
+        client: Clients,
+        target: Target,
         poll_seconds: float,
     ) -> None:
         self.options = options

@@ -19,25 +19,16 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from drill import checks
 from drill.embedded import REPO, EmbeddedAws
-from drill.follow import (
-    ENDINGS,
-    Definition,
-    Followed,
-    Span,
-    ending_state,
-    error_of,
-    follow,
-    input_mode,
-    to_stages,
-)
-from drill.model import Check, Milestone, Report, Rto, Run
+from drill.follow import Definition, Followed, Span, follow
+from drill.model import Check, Milestone, Report, Run
+from drill.runs import rto_check, run_from
 from emulator.faults import SERVER_ERROR
 
 if TYPE_CHECKING:
@@ -52,6 +43,7 @@ SCENARIOS = (
     "db-failure",
     "traffic-failure",
     "split-brain",
+    "not-ready",
 )
 DEFAULT_TIME_SCALE = 0.02
 DEFAULT_RTO_TARGET = 600.0
@@ -61,6 +53,7 @@ RUN_LIMIT = 4 * 3600.0  # modelled seconds to wait for a run to end (the machine
 WORLD_STEP = 1.0  # the world actor ticks every modelled second
 POLL = 1.0  # the drill looks at the world every modelled second
 FOLLOW_POLL = 10.0  # and at a run's history every ten (each read serialises it all)
+NOT_READY_LAG_MS = 30_000.0  # not-ready: the standby's replication lag (limit: 5 s)
 
 
 @dataclass
@@ -265,48 +258,24 @@ class LocalDrill:
         expect_active: str | None,
     ) -> Run:
         row = checks.audit_row(self.client, self.table, target, followed.execution_arn)
-        ending = ending_state(followed.events)
-        outcome = ENDINGS.get(ending or "", None) or (row or {}).get("outcome") or followed.status
-        mode = (row or {}).get("mode") or input_mode(followed)
-        stopped = followed.stopped_at
-        succeeded = followed.status == "SUCCEEDED" and outcome == "succeeded"
-        rto_seconds = round((stopped - t0).total_seconds(), 1) if stopped and succeeded else None
-        run = Run(
+        run = run_from(
+            followed,
+            row,
+            self.definition,
+            t0,
             name=name,
-            mode=str(mode),
             trigger=trigger,
             source_region=self.spec.peer(target),
             target_region=target,
-            execution_arn=followed.execution_arn,
-            status=followed.status,
-            outcome=str(outcome),
-            stages=to_stages(_spans(followed, self.definition), t0),
-            milestones=list(self.milestones),
-            rpo=checks.rpo_from(row) if succeeded else None,
-            error=error_of(followed),
-            wall_seconds=wall,
+            rto_target=self.options.rto_target,
+            expect_rto=expect_active == target,
+            milestones=self.milestones,
+            wall=wall,
         )
-        if rto_seconds is not None or expect_active == target:
-            target_seconds = self.options.rto_target
-            run.rto = Rto(
-                rto_seconds,
-                target_seconds,
-                rto_seconds is not None and rto_seconds <= target_seconds,
-            )
         if expect_active is not None:
             state = checks.observe(self.config, self.table, self.client)
             run.checks = checks.active_in(state, self.config, expect_active)
-        if run.rto is not None:
-            run.checks.append(
-                Check(
-                    "RTO within target",
-                    f"<= {run.rto.target_seconds:.0f} s",
-                    "n/a"
-                    if run.rto.modelled_seconds is None
-                    else f"{run.rto.modelled_seconds:.1f} s",
-                    run.rto.met,
-                )
-            )
+        run.checks += rto_check(run)
         return run
 
     # ------------------------------------------------------------------------ scenarios
@@ -657,6 +626,115 @@ class LocalDrill:
         )
         self._failback(report, after_outage=False)
 
+    def _evaluate_readiness(self, region: str) -> dict[str, Any]:
+        """Invoke ``region``'s EvaluateReadiness as its schedule does (every 15 minutes)."""
+        from drill.readiness import invoke
+
+        function = self.estate.function_arns[region]["EvaluateReadinessFunction"]
+        evaluation = invoke(self.client("lambda", region), function)
+        failing = [c["name"] for c in evaluation["checks"] if c["status"] == "FAIL"]
+        self._mark(
+            f"readiness of {region}: "
+            + ("ready" if evaluation["ready"] else f"NOT READY ({', '.join(failing)})")
+        )
+        return evaluation
+
+    def _overall_readiness(self, region: str) -> float | None:
+        """The latest overall ``Readiness`` datapoint (1 ready, 0 a FAIL): what the
+        ReadinessAlarm and the dashboard read."""
+        cloudwatch = self.client("cloudwatch", region)
+        found = cloudwatch.list_metrics(
+            Namespace="FailoverControlPlane",
+            MetricName="Readiness",
+            Dimensions=[{"Name": "Region", "Value": region}, {"Name": "Check", "Value": "overall"}],
+        )["Metrics"]
+        now = self.emu.utcnow()
+        points = [
+            point
+            for metric in found
+            for point in cloudwatch.get_metric_statistics(
+                Namespace="FailoverControlPlane",
+                MetricName="Readiness",
+                Dimensions=metric["Dimensions"],
+                StartTime=now - timedelta(minutes=5),
+                EndTime=now + timedelta(minutes=1),
+                Period=60,
+                Statistics=["Minimum"],
+            )["Datapoints"]
+        ]
+        if not points:
+            return None
+        return float(max(points, key=lambda p: p["Timestamp"])["Minimum"])
+
+    def scenario_not_ready(self, report: Report) -> None:
+        """The standby quietly stops being ready (its replication falls 30 s behind) before
+        the outage: readiness flags it, then the outage comes and the failover proceeds (an
+        unplanned failover is never refused) and records what was failing."""
+        self._begin(f"not-ready: {self.secondary} falls behind before the outage")
+        before = self._evaluate_readiness(self.secondary)
+        self.estate.notices(self.secondary)  # what came before the break
+        self.estate.publish_replication_lag(NOT_READY_LAG_MS, self.secondary)
+        self._mark(
+            f"break: {self.secondary}'s Aurora replication lag grows to "
+            f"{NOT_READY_LAG_MS / 1000:.0f} s (the limit is "
+            f"{self.spec.max_switchover_lag_seconds:.0f} s)"
+        )
+        self._advance(60.0)  # the next minute's datapoint; then the schedule's evaluation
+        after = self._evaluate_readiness(self.secondary)
+        found = {c["name"]: c for c in after["checks"]}
+        lag = found.get("database.replication_lag", {})
+        notices = self.estate.notices(self.secondary)
+        kinds = [n["kind"] for n in notices]
+        overall = self._overall_readiness(self.secondary)
+        report.checks += [
+            Check("ready before the break", "True", str(before["ready"]), before["ready"]),
+            Check(
+                "readiness flags the break",
+                "database.replication_lag FAIL",
+                f"database.replication_lag {lag.get('status')}: {lag.get('reason')}",
+                lag.get("status") == "FAIL",
+            ),
+            Check("not ready after the break", "False", str(after["ready"]), not after["ready"]),
+            Check("not-ready notice sent", "not_ready", ",".join(kinds), "not_ready" in kinds),
+            Check(
+                "overall Readiness metric (the alarm's input)",
+                "0.0",
+                str(overall),
+                overall == 0.0,
+            ),
+        ]
+        run = self._automatic_failover(report)
+        row = checks.audit_row(self.client, self.table, self.secondary, run.execution_arn or "")
+        recorded = [str(c.get("name")) for c in (row or {}).get("readiness_failing") or []]
+        cutover = run.rpo.lag_ms_at_cutover if run.rpo else None
+        run.checks += [
+            Check(
+                "unplanned failover proceeds",
+                "succeeded",
+                run.outcome,
+                run.outcome == "succeeded",
+            ),
+            Check(
+                "record lists the failing checks",
+                "database.replication_lag",
+                ",".join(recorded) or "none",
+                "database.replication_lag" in recorded,
+            ),
+            Check(
+                "RPO evidence: lag at cutover",
+                f"{NOT_READY_LAG_MS:.0f} ms",
+                "unknown" if cutover is None else f"{cutover:.0f} ms",
+                cutover == NOT_READY_LAG_MS,
+            ),
+        ]
+        report.notes.append(
+            "EvaluateReadiness ran as its schedule runs it (an invoke); its notice went to the "
+            f"{self.secondary} topic and its overall Readiness metric feeds the ReadinessAlarm "
+            "(hourly period: not waited for here)"
+        )
+        self.estate.publish_replication_lag(self.spec.replication_lag_ms, self.secondary)
+        self._failback(report)
+
     def _exactly_one_failover(self, region: str) -> list[Check]:
         sfn = self.client("stepfunctions", region)
         executions = sfn.list_executions(stateMachineArn=self.estate.state_machine_arns[region])[
@@ -684,12 +762,6 @@ def _outcome_of(drill: LocalDrill, followed: Followed) -> str | None:
 def _outcome_of_arn(drill: LocalDrill, arn: str) -> str | None:
     row = checks.audit_row(drill.client, drill.table, arn.split(":")[3], arn)
     return None if row is None else str(row.get("outcome"))
-
-
-def _spans(followed: Followed, definition: Definition) -> list[Span]:
-    from drill.follow import spans
-
-    return spans(followed.events, definition)
 
 
 def run_local(options: Options, progress: Progress) -> Report:

@@ -63,11 +63,12 @@ def rto_seconds(state: dict[str, Any], found: list[Span]) -> float | None:
     began = request.get("alarm_time") or (state.get("execution") or {}).get("start_time")
     if verify is None or verify.end is None or not began:
         return None
-    return round((verify.end - _parse_time(str(began))).total_seconds(), 3)
+    return round((verify.end - parse_time(str(began))).total_seconds(), 3)
 
 
-def _parse_time(text: str) -> datetime:
-    # CloudWatch alarm timestamps look like 2026-11-25T08:04:40.989+0000
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time as the run carries it (alarm timestamps look like
+    2026-11-25T08:04:40.989+0000)."""
     if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
         text = f"{text[:-2]}:{text[-2:]}"
     return datetime.fromisoformat(text.replace("Z", "+00:00"))

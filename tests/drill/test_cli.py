@@ -16,6 +16,10 @@ from drill.cli import main
         (["--port", "5075"], "unrecognized arguments: --port"),
         (["--profile", "prod"], "--profile only apply with --live"),
         (["--live", "--profile", "prod"], "--live needs --region"),
+        (["readiness", "--live"], "--live needs --region"),
+        (["readiness", "--profile", "prod"], "--profile only applies with --live"),
+        (["report"], "the following arguments are required: --execution-arn"),
+        (["report", "--execution-arn", "arn:x"], "report needs --live"),
     ],
 )
 def test_bad_options_get_a_usage_error(

@@ -141,3 +141,28 @@ def test_runs_in_both_regions_at_once_from_a_split_estate_converge_on_one_writer
     assert check(report, 0, "the writer moved") == SECONDARY
     assert sorted(run.outcome for run in both) == ["succeeded", "superseded"]
     assert [c.actual for c in report.checks if c.name == "runs that moved the estate"] == ["1"]
+
+
+def test_a_standby_that_is_not_ready_is_flagged_before_the_outage() -> None:
+    report, progress = drill("not-ready")
+
+    assert report.passed, [c for c in report.checks if not c.passed]
+    # the break is seen before the outage: the evaluation FAILs, people are told, the metric
+    scenario = {c.name: c for c in report.checks}
+    assert scenario["ready before the break"].actual == "True"
+    assert "replication lag 30000 ms is over the switchover limit 5000 ms" in (
+        scenario["readiness flags the break"].actual
+    )
+    assert scenario["not-ready notice sent"].actual == "not_ready"
+    assert scenario["overall Readiness metric (the alarm's input)"].actual == "0.0"
+    assert progress.index("NOT READY (database.replication_lag)") < progress.index(
+        "outage injected"
+    )
+    # then the outage: the unplanned failover proceeds and records what was failing
+    (run,) = report.runs
+    assert (run.trigger, run.outcome) == ("alarm", "succeeded")
+    assert check(report, 0, "record lists the failing checks") == "database.replication_lag"
+    assert check(report, 0, "writer region") == SECONDARY
+    assert run.rpo is not None
+    assert run.rpo.lag_ms_at_cutover == 30000.0
+    assert run.rpo.data_loss_possible

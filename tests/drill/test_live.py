@@ -20,11 +20,13 @@ import boto3
 import pytest
 
 from drill import checks
+from drill.cli import main
 from drill.embedded import EmbeddedAws
 from drill.live import LiveDrillError, LiveOptions, run_live
 from drill.model import Report
 from drill.progress import Progress
 from testbed.estate import EstateSpec, LocalEstate
+from tests.helpers import create_stack
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
 
@@ -37,16 +39,6 @@ _names = itertools.count(1)
 def aws() -> Iterator[EmbeddedAws]:
     with EmbeddedAws(time_scale=0.0) as embedded:
         yield embedded
-
-
-def _create_stack(region: str, name: str, outputs: dict[str, str]) -> None:
-    template = {
-        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
-    }
-    boto3.client("cloudformation", region_name=region).create_stack(
-        StackName=name, TemplateBody=json.dumps(template)
-    )
 
 
 @dataclass
@@ -101,7 +93,7 @@ def _build(aws: EmbeddedAws) -> Iterator[Live]:
     estate.release_time()
     region = SECONDARY
     stack = f"{spec.name}-failover-control-plane"
-    _create_stack(
+    create_stack(
         region,
         stack,
         {
@@ -274,7 +266,7 @@ def test_a_missing_stack_or_output_and_local_only_scenarios_are_refused(
     with pytest.raises(LiveDrillError, match="no-such-control-plane"):
         run_live(base, progress, io.StringIO(), session=session)
 
-    _create_stack(SECONDARY, "old-control-plane", {"StateMachineArn": "arn:example"})
+    create_stack(SECONDARY, "old-control-plane", {"StateMachineArn": "arn:example"})
     base.stack = "old-control-plane"
     with pytest.raises(LiveDrillError, match="EstateConfigFunctionName") as missing:
         run_live(base, progress, io.StringIO(), session=session)
@@ -283,3 +275,48 @@ def test_a_missing_stack_or_output_and_local_only_scenarios_are_refused(
     base.scenario = "flapping"
     with pytest.raises(LiveDrillError, match="scenario flapping only runs locally"):
         run_live(base, progress, io.StringIO(), session=session)
+
+
+def test_readiness_live_prints_every_check_reads_only_and_exits_1_on_a_fail(
+    untouched: Live,
+) -> None:
+    live = untouched
+    before = live.observe()
+    out = io.StringIO()
+
+    code = main(["readiness", "--live", "--region", live.region, "--stack", live.stack], out)
+
+    # then every check of the issue is a row: check, PASS/WARN/FAIL, its one-line reason
+    printed = out.getvalue()
+    rows = {line.split()[0]: line.split()[1] for line in printed.splitlines() if "  " in line}
+    for name in (
+        "database.member",
+        "database.replication_lag",
+        "database.global_endpoint",
+        "compute.service",
+        "compute.image",
+        "compute.warm_standby",
+        "compute.fargate_quota",
+        "traffic.endpoint_groups",
+        "traffic.target_health",
+        "traffic.dials",
+        "traffic.health_checks",
+        "traffic.records",
+        "detection.health_alarm",
+        "detection.probe_alarm",
+        "data.s3_replication",
+        "data.secret_replica",
+        "control_plane.peer_version",
+        "control_plane.lease",
+        "control_plane.notices",
+    ):
+        assert rows.get(name) in ("PASS", "WARN", "FAIL"), (name, printed)
+    # this estate was built without the automatic path: nothing would start a failover
+    assert (
+        f"detection.health_alarm      FAIL    no enabled rule starts the failover on "
+        f"{live.estate.spec.health_alarm(PRIMARY)}" in printed
+    )
+    assert "RESULT: NOT READY (a check FAILs)" in printed
+    assert code == 1
+    # and it read the estate only
+    assert live.observe() == before
