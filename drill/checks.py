@@ -28,14 +28,19 @@ class EstateState:
     lock_holder: dict[str, str | None]
 
 
-def observe(config: dict[str, Any], table: str, client: ClientFactory) -> EstateState:
+def observe(
+    config: dict[str, Any], table: str, client: ClientFactory, reader: str | None = None
+) -> EstateState:
     """Where the estate stands, read as the product reads it (failover.estate_view); the
-    lease is one item of the multi-Region table, so every region reports the same holder."""
+    lease is one item of the multi-Region table, so every region reports the same holder.
+    ``reader`` serves the global cluster and the lease (default: the first region)."""
     from failover.config import EstateConfig
     from failover.estate_view import observe as observe_estate
 
     regions: dict[str, Any] = config["regions"]
-    view = observe_estate(EstateConfig.from_dict(config), client, next(iter(regions)), table=table)
+    view = observe_estate(
+        EstateConfig.from_dict(config), client, reader or next(iter(regions)), table=table
+    )
     return EstateState(
         writer_region=view.writer_region,
         global_cluster_status=str(view.global_status or "unknown"),
@@ -55,8 +60,27 @@ def _check(name: str, expected: object, actual: object) -> Check:
     return Check(name, str(expected), str(actual), expected == actual)
 
 
-def active_in(state: EstateState, config: dict[str, Any], region: str) -> list[Check]:
-    """The checks that ``region`` carries everything and the other region nothing."""
+UNKNOWN = "unknown"
+
+
+def _unknown(name: str, down: str, actual: object) -> Check:
+    """A piece that lives in an unreachable region: nobody can read it, so the honest
+    answer is "unknown"; the check fails if a value is seen anyway (a leak in the model)."""
+    seen = actual is None or actual in (-1, -1.0)
+    return Check(name, f"{UNKNOWN} ({down} unreachable)", UNKNOWN if seen else str(actual), seen)
+
+
+def active_in(
+    state: EstateState,
+    config: dict[str, Any],
+    region: str,
+    unreachable: set[str] | frozenset[str] = frozenset(),
+) -> list[Check]:
+    """The checks that ``region`` carries everything and the other region nothing.
+
+    Pieces that live in an ``unreachable`` region (its app-config parameter, its view of the
+    lease table) read as unknown; the traffic dials do not: the Global Accelerator API is
+    served from us-west-2, so both regions' dials stay readable."""
     regions: dict[str, Any] = config["regions"]
     full = int(regions[region]["full_capacity"])
     checks = [
@@ -70,16 +94,22 @@ def active_in(state: EstateState, config: dict[str, Any], region: str) -> list[C
     checks.append(_check(f"desired tasks {region}", full, state.desired[region]))
     checks.append(_check(f"running tasks {region}", full, state.running[region]))
     for name in regions:
-        checks.append(
-            _check(f"active-region parameter in {name}", region, state.active_parameter[name])
-        )
-    checks.extend(locks_released(state))
+        label = f"active-region parameter in {name}"
+        if name in unreachable:
+            checks.append(_unknown(label, name, state.active_parameter[name]))
+        else:
+            checks.append(_check(label, region, state.active_parameter[name]))
+    checks.extend(locks_released(state, unreachable))
     return checks
 
 
-def locks_released(state: EstateState) -> list[Check]:
+def locks_released(
+    state: EstateState, unreachable: set[str] | frozenset[str] = frozenset()
+) -> list[Check]:
     return [
-        _check(
+        Check(f"lock released in {name}", f"{UNKNOWN} ({name} unreachable)", UNKNOWN, True)
+        if name in unreachable
+        else _check(
             f"lock released in {name}", "free", "free" if holder is None else f"held by {holder}"
         )
         for name, holder in state.lock_holder.items()

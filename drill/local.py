@@ -44,6 +44,7 @@ SCENARIOS = (
     "traffic-failure",
     "split-brain",
     "not-ready",
+    "region-down",
 )
 DEFAULT_TIME_SCALE = 0.02
 DEFAULT_RTO_TARGET = 600.0
@@ -117,6 +118,8 @@ class LocalDrill:
         elif notice.kind == "accelerator-health":
             self._mark(f"Global Accelerator: {groups.get(notice.subject)} endpoints {notice.state}")
         elif notice.kind == "alarm":
+            if self.emu.faults.is_unreachable(str(notice.detail.get("region"))):
+                return  # an unreachable region's alarms are seen by no one (nor do they act)
             self._mark(f"alarm {notice.subject} -> {notice.state}")
         elif notice.kind == "delivery" and "execution_arn" in notice.detail:
             arn = notice.detail["execution_arn"]
@@ -228,6 +231,8 @@ class LocalDrill:
     def _settle_executions(self) -> None:
         """Wait for every execution still running (e.g. a second trigger) to end."""
         for arn in self.started_executions():
+            if self.emu.faults.is_unreachable(arn.split(":")[3]):
+                continue  # started before its region went down; nobody can follow it
             sfn = self.client("stepfunctions", arn.split(":")[3])
             self._wait_until(
                 lambda sfn=sfn, arn=arn: (
@@ -272,6 +277,10 @@ class LocalDrill:
             milestones=self.milestones,
             wall=wall,
         )
+        if run.outcome == "succeeded" and run.mode == "unplanned":
+            from drill.floors import floors
+
+            run.floors = floors(latency=self.emu.latency)
         if expect_active is not None:
             state = checks.observe(self.config, self.table, self.client)
             run.checks = checks.active_in(state, self.config, expect_active)
@@ -330,6 +339,55 @@ class LocalDrill:
     def scenario_unplanned(self, report: Report) -> None:
         self._automatic_failover(report)
         self._failback(report)
+
+    def scenario_region_down(self, report: Report) -> None:
+        """us-east-1 is gone: its APIs (Route 53's control plane and its alarms with it) do
+        not answer and its app is down. Only the recovery region's probe can start the run."""
+        down = self.primary
+        t0 = self._begin(f"region down: {down} unreachable, automatic path from {self.secondary}")
+        began = time.monotonic()
+        self.emu.faults.unreachable_regions.add(down)
+        self.estate.health.set_healthy(down, False)
+        self._mark(f"outage injected: {down} unreachable (every API) and its /health fails")
+        arn = self._wait_for_execution(self.secondary)
+        followed = self._follow(arn, t0)
+        self._settle_executions()
+        run = self._run_record(
+            "failover", "alarm", self.secondary, followed, t0, time.monotonic() - began, None
+        )
+        state = checks.observe(self.config, self.table, self.client, reader=self.secondary)
+        rules = [m.what for m in self.milestones if "EventBridge rule" in m.what]
+        probe_rule = self.spec.name + "-peer-probe-alarm"
+        run.checks = [
+            Check(
+                "started by",
+                f"{probe_rule} ({self.secondary} probe)",
+                rules[0].split()[2] if rules else "nothing",
+                bool(rules) and rules[0].split()[2] == probe_rule,
+            ),
+            Check(
+                f"{down} alarm events delivered",
+                "0",
+                str(sum(1 for r in rules if "-health-" in r)),
+                not any("-health-" in r for r in rules),
+            ),
+            *checks.active_in(state, self.config, self.secondary, unreachable={down}),
+        ]
+        if run.rto is not None:
+            run.checks.append(
+                Check(
+                    "RTO within target",
+                    f"<= {run.rto.target_seconds:.0f} s",
+                    f"{run.rto.modelled_seconds:.1f} s",
+                    run.rto.met,
+                )
+            )
+        report.runs.append(run)
+        report.notes.append(
+            f"{down} stays unreachable: its pieces read as unknown, and there is no failback"
+        )
+        # the drill is over: the region comes back so that the estate can be taken down
+        self.emu.faults.unreachable_regions.discard(down)
 
     def scenario_planned(self, report: Report) -> None:
         t0 = self._begin(f"planned switchover into {self.secondary} (manual)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Check", "Milestone", "Report", "Rpo", "Rto", "Run", "Stage"]
+__all__ = ["Check", "Floors", "Milestone", "Report", "Rpo", "Rto", "Run", "Stage"]
 
 REPORT_VERSION = 1
 
@@ -70,6 +70,23 @@ class Rpo:
 
 
 @dataclass
+class Floors:
+    """What the physics allows for this run (drill.floors), in modelled seconds from t0."""
+
+    critical_path_s: float  # configured settings, a control plane that costs nothing
+    physical_s: float  # the fastest settings AWS documents
+    sequential_s: float  # the same stages one after another (a manual CLI runbook)
+    detection_s: float = 0.0  # the configured detection inside critical_path_s
+
+    def ratios(self, rto_s: float) -> dict[str, float]:
+        return {
+            "rto_over_critical_path": round(rto_s / self.critical_path_s, 3),
+            "rto_over_physical": round(rto_s / self.physical_s, 3),
+            "sequential_over_rto": round(self.sequential_s / rto_s, 3),
+        }
+
+
+@dataclass
 class Run:
     """One execution the drill followed (the failover, the failback, a re-run...)."""
 
@@ -88,10 +105,15 @@ class Run:
     rpo: Rpo | None = None
     error: str | None = None
     wall_seconds: float = 0.0
+    floors: Floors | None = None  # succeeded unplanned failovers only (drill.floors)
 
     @property
     def passed(self) -> bool:
         return all(check.passed for check in self.checks)
+
+    @property
+    def rto_s(self) -> float | None:
+        return self.rto.modelled_seconds if self.rto else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,7 +133,18 @@ class Run:
             "rpo": asdict(self.rpo) if self.rpo else None,
             "error": self.error,
             "wall_seconds": round(self.wall_seconds, 3),
+            "rto_s": self.rto_s,
+            "floors": self._floors(),
         }
+
+    def _floors(self) -> dict[str, Any] | None:
+        if self.floors is None:
+            return None
+        data: dict[str, Any] = {k: round(v, 3) for k, v in asdict(self.floors).items()}
+        if self.rto_s is not None:
+            data["ratios"] = self.floors.ratios(self.rto_s)
+            data["overhead_s"] = round(self.rto_s - self.floors.critical_path_s, 3)
+        return data
 
 
 @dataclass

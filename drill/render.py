@@ -23,12 +23,20 @@ if TYPE_CHECKING:
 
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from matplotlib.text import Annotation
     from matplotlib.transforms import Bbox
 
     from drill.model import Check, Milestone, Report, Rpo, Rto, Run, Stage
 
-__all__ = ["CHART_NAME", "render_gantt", "render_markdown", "render_text", "write_report"]
+__all__ = [
+    "CHART_NAME",
+    "gantt_figure",
+    "render_gantt",
+    "render_markdown",
+    "render_text",
+    "write_report",
+]
 
 CHART_NAME = "timeline.png"
 
@@ -45,6 +53,7 @@ FAILED_COLOUR = "#D62728"
 MILESTONE_COLOUR = "#444444"
 RTO_MET_COLOUR = "#1B7F3B"
 RTO_MISSED_COLOUR = FAILED_COLOUR
+FLOOR_COLOUR = "#6A3D9A"
 
 
 # --------------------------------------------------------------------------------------------
@@ -80,6 +89,21 @@ def _stage_label(stage: Stage) -> str:
 def _ordered(stages: Sequence[Stage]) -> list[Stage]:
     """Stages in order of start (stable, so the history's order breaks ties)."""
     return sorted(stages, key=lambda stage: stage.start)
+
+
+def _floors_line(run: Run) -> str | None:
+    """RTO beside its floors (drill.floors) and the ratios, or None without floors."""
+    floors, rto = run.floors, run.rto_s
+    if floors is None or rto is None:
+        return None
+    ratios = floors.ratios(rto)
+    return (
+        f"RTO {_secs(rto)} | critical-path floor {_secs(floors.critical_path_s)} "
+        f"(x{ratios['rto_over_critical_path']:.2f}, overhead "
+        f"{_secs(rto - floors.critical_path_s)}) | physical floor {_secs(floors.physical_s)} "
+        f"(x{ratios['rto_over_physical']:.2f}) | sequential runbook "
+        f"{_secs(floors.sequential_s)} (x{ratios['sequential_over_rto']:.2f} the RTO)"
+    )
 
 
 def _run_header(run: Run) -> str:
@@ -237,6 +261,9 @@ def render_text(report: Report, *, width: int = 100) -> str:
             out += _wrap(f"error: {run.error}", width, "  ", "    ")
         out += _timeline_text(run, width)
         out += _wrap(_rto_line(run.rto), width, "  ", "    ")
+        floors_line = _floors_line(run)
+        if floors_line:
+            out += _wrap(floors_line, width, "  ", "    ")
         out += _wrap(_rpo_line(run.rpo), width, "  ", "    ")
         if run.checks:
             out.append(f"  final-state checks: {_result(run.passed)}")
@@ -305,8 +332,10 @@ def render_markdown(report: Report, chart: str | None = CHART_NAME) -> str:
             out.append(f"- execution: `{run.execution_arn}`")
         if run.error:
             out.append(f"- error: {_cell(run.error)}")
+        floors_line = _floors_line(run)
         out += [
             f"- {_rto_line(run.rto)}",
+            *([f"- {floors_line}"] if floors_line else []),
             f"- {_rpo_line(run.rpo)}",
             f"- drill wall time {run.wall_seconds:.1f} s",
             "",
@@ -376,11 +405,19 @@ class _Label(NamedTuple):
 
 
 def render_gantt(report: Report, path: pathlib.Path) -> None:
-    """Draw every run's stages as a Gantt chart and save it as a PNG at ``path``.
+    """Draw every run's stages as a Gantt chart (:func:`gantt_figure`); save it as a PNG."""
+    figure = gantt_figure(report)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=_DPI, format="png")
+
+
+def gantt_figure(report: Report) -> Figure:
+    """Draw every run's stages as a Gantt chart, labels placed (on the Agg canvas).
 
     One subplot per run, stacked; y is the stages in order of start, x modelled seconds since
     t0. Bars are coloured by Parallel branch, failed stages red and hatched; milestones are
-    dashed vertical lines and the RTO a solid one. Uses the Agg canvas: no display, no pyplot.
+    dashed vertical lines, the RTO a solid one and its floors (drill.floors) dotted. Uses the
+    Agg canvas: no display, no pyplot.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -418,6 +455,8 @@ def render_gantt(report: Report, path: pathlib.Path) -> None:
         extents += [m.at for m in run.milestones]
         if run.rto and run.rto.modelled_seconds is not None:
             extents.append(run.rto.modelled_seconds)
+        floor_lines = _floor_lines(run)
+        extents += [x for x, _ in floor_lines]
         low, high = min(extents), max(max(extents), 1.0)
         span = high - low
         ax.set_xlim(low - 0.01 * span, high + 0.09 * span)
@@ -474,6 +513,9 @@ def render_gantt(report: Report, path: pathlib.Path) -> None:
             ax.axvline(run.rto.modelled_seconds, color=colour, linewidth=1.6)
             text = f"RTO {run.rto.modelled_seconds:.0f} s"
             run_labels.insert(0, _Label(run.rto.modelled_seconds, text, colour, "bold"))
+        for at, text in floor_lines:
+            ax.axvline(at, color=FLOOR_COLOUR, linestyle=":", linewidth=1.4)
+            run_labels.insert(1, _Label(at, text, FLOOR_COLOUR, "normal"))
         if stages or run.milestones:
             ax.set_xlabel("modelled seconds since t0", fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
@@ -494,6 +536,10 @@ def render_gantt(report: Report, path: pathlib.Path) -> None:
         handles.append(Line2D([], [], color=MILESTONE_COLOUR, linestyle="--", label="milestone"))
     if any_rto:
         handles.append(Line2D([], [], color=RTO_MET_COLOUR, linewidth=1.6, label="RTO"))
+    if any(_floor_lines(run) for run in runs):
+        handles.append(
+            Line2D([], [], color=FLOOR_COLOUR, linestyle=":", linewidth=1.4, label="floor")
+        )
     if runs:
         axes_list[0].legend(
             handles=handles,
@@ -542,8 +588,19 @@ def render_gantt(report: Report, path: pathlib.Path) -> None:
             if best is not None:
                 boxes.append(best[1].get_window_extent())
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=_DPI, format="png")
+    return figure
+
+
+def _floor_lines(run: Run) -> list[tuple[float, str]]:
+    """(x, label) of the floors drawn beside the RTO: critical path, physical, sequential."""
+    floors = run.floors
+    if floors is None or run.rto_s is None:
+        return []
+    return [
+        (floors.physical_s, f"physical floor {floors.physical_s:.0f} s"),
+        (floors.critical_path_s, f"critical-path floor {floors.critical_path_s:.0f} s"),
+        (floors.sequential_s, f"sequential runbook {floors.sequential_s:.0f} s"),
+    ]
 
 
 def _area(box: Bbox | None) -> float:

@@ -101,6 +101,12 @@ def client(service: str, region: str, profile: Profile = Profile.CRITICAL) -> An
         return found
 
 
+def best_effort(service: str, region: str) -> Any:
+    """A :attr:`Profile.BEST_EFFORT` client: for reads of a region that may be down (the
+    estate view's reads of the peer region), one attempt of at most 2 s + 4 s."""
+    return client(service, region, Profile.BEST_EFFORT)
+
+
 def reset() -> None:
     """Forget every cached client (tests and the drill call this between estates)."""
     global _session

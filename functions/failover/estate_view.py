@@ -77,6 +77,10 @@ class EstateView:
 def _region_state(
     estate: EstateConfig, clients: ClientFactory, ga: Any, name: str, cfg: RegionConfig
 ) -> RegionState:
+    """One region's pieces. When its ECS endpoint cannot even be connected to, the region is
+    cut off: its SSM endpoint is not tried too (a second connect timeout on the run's
+    critical path for a reading that cannot change the decision: a piece of the failed region
+    does not block convergence)."""
     dial = readings.read(
         "globalaccelerator:DescribeEndpointGroup",
         lambda: traffic.describe_endpoint_group(ga, cfg.endpoint_group_arn).dial,
@@ -85,10 +89,13 @@ def _region_state(
         "ecs:DescribeServices",
         lambda: compute.describe_service(clients("ecs", name), cfg.ecs_cluster, cfg.ecs_service),
     )
-    parameter = readings.read(
-        "ssm:GetParameter",
-        lambda: active_region.read(clients("ssm", name), estate.active_region_parameter),
-    )
+    if service.problem and service.problem.startswith("unreachable"):
+        parameter: readings.Reading[str | None] = readings.Reading(None, service.problem)
+    else:
+        parameter = readings.read(
+            "ssm:GetParameter",
+            lambda: active_region.read(clients("ssm", name), estate.active_region_parameter),
+        )
     view = service.value
     return RegionState(
         dial=dial.value,
@@ -105,8 +112,13 @@ def observe(
     reader_region: str,
     *,
     table: str | None = None,
+    peers: ClientFactory | None = None,
 ) -> EstateView:
-    """Read every piece. ``reader_region`` serves the global cluster (any member region)."""
+    """Read every piece. ``reader_region`` serves the global cluster (any member region).
+
+    ``peers`` (default ``clients``) makes the clients for the other regions' pieces: the
+    product passes short-timeout best-effort clients (:func:`failover.clients.best_effort`),
+    so a region that is down costs one connect timeout, not the critical profile's retries."""
     problems: list[str] = []
     cluster = readings.read(
         "rds:DescribeGlobalClusters",
@@ -118,7 +130,10 @@ def observe(
         problems.append(f"global cluster: {cluster.problem}")
     ga = clients("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
     regions = {
-        name: _region_state(estate, clients, ga, name, cfg) for name, cfg in estate.regions.items()
+        name: _region_state(
+            estate, clients if name == reader_region else (peers or clients), ga, name, cfg
+        )
+        for name, cfg in estate.regions.items()
     }
     holder = None
     if table is not None:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from failover import aurora, checks, compute, cooldown, estate_view, readiness, readings, traffic
-from failover.clients import Profile, client
+from failover.clients import Profile, best_effort, client
 from failover.config import GLOBAL_ACCELERATOR_REGION, Settings
 from failover.errors import Superseded
 from failover.models import Request, plain
@@ -49,7 +49,7 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str,
         last = cooldown.last_move(client("dynamodb", home), settings.table_name)
         decision = cooldown.decide(request, last, now, settings.cooldown_minutes)
 
-    view = estate_view.observe(estate, client, home)
+    view = estate_view.observe(estate, client, home, peers=best_effort)
     moving_to = (view.failover_state or {}).get("ToDbClusterArn")
     if view.promotion_in_flight and moving_to not in (None, target.db_cluster_arn):
         raise Superseded(f"the database is being moved to {moving_to}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from failover import compute, estate_view, health, readings
-from failover.clients import client
+from failover.clients import best_effort, client
 from failover.errors import VerificationFailed
 from failover.models import plain
 
@@ -27,7 +27,7 @@ def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
     estate = settings.estate
     home = request.target_region
     target = estate.regions[home]
-    view = estate_view.observe(estate, client, home)
+    view = estate_view.observe(estate, client, home, peers=best_effort)
     found = [
         Verdict(
             "writer_is_target",

@@ -166,3 +166,32 @@ def test_a_standby_that_is_not_ready_is_flagged_before_the_outage() -> None:
     assert run.rpo is not None
     assert run.rpo.lag_ms_at_cutover == 30000.0
     assert run.rpo.data_loss_possible
+
+
+def test_with_us_east_1_gone_the_recovery_regions_probe_alone_fails_over() -> None:
+    report, _ = drill("region-down")
+
+    assert report.passed, [c for r in report.runs for c in r.checks if not c.passed]
+    (failover,) = report.runs
+    assert (failover.trigger, failover.status, failover.outcome) == (
+        "alarm",
+        "SUCCEEDED",
+        "succeeded",
+    )
+    # started by us-west-2's probe alarm; nothing from us-east-1's alarms got through
+    assert check(report, 0, "started by").startswith("shop-peer-probe-alarm")
+    assert check(report, 0, "us-east-1 alarm events delivered") == "0"
+    seen = [m.what for m in failover.milestones]
+    assert not any("alarm shop-health-us-east-1" in m for m in seen)
+    # converged on us-west-2; what lives in us-east-1 cannot be read
+    assert check(report, 0, "writer region") == SECONDARY
+    assert check(report, 0, "traffic dial us-east-1") == "0.0"  # GA's API is in us-west-2
+    assert check(report, 0, "running tasks us-west-2") == "4"
+    assert check(report, 0, "active-region parameter in us-west-2") == SECONDARY
+    assert check(report, 0, "active-region parameter in us-east-1") == "unknown"
+    assert check(report, 0, "lock released in us-west-2") == "free"
+    # the report sets the RTO beside its floors
+    assert failover.floors is not None
+    assert failover.rto_s is not None
+    assert failover.floors.physical_s < failover.floors.critical_path_s <= failover.rto_s
+    assert failover.rto_s < failover.floors.sequential_s

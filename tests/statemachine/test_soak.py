@@ -12,7 +12,7 @@ from testbed.soak import LEASE_GRACE_S, EstateMachine, soak_settings
 def test_a_few_random_interleavings_keep_every_invariant() -> None:
     EstateMachine.violations.clear()
 
-    run_state_machine_as_test(
+    run_state_machine_as_test(  # type: ignore[no-untyped-call]
         EstateMachine, settings=soak_settings(examples=2, steps=6, derandomize=True)
     )
 

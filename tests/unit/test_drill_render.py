@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from drill.model import Check, Milestone, Report, Rpo, Rto, Run, Stage
-from drill.render import render_gantt, render_markdown, render_text, write_report
+from drill.render import gantt_figure, render_gantt, render_markdown, render_text, write_report
 
 if TYPE_CHECKING:
     import pathlib
@@ -317,3 +317,48 @@ def test_a_stage_that_starts_a_hair_before_t0_shows_zero_not_minus_zero() -> Non
         "12.3 s",
         "-3.2 s",
     ]
+
+
+def _with_floors() -> Report:
+    from drill.model import Floors
+
+    run = _failover()
+    # RTO 182.4 s; floors close to it and to each other: labels must still not overlap
+    run.floors = Floors(critical_path_s=150.0, physical_s=130.0, sequential_s=250.0)
+    return _report(run, _failback())
+
+
+def test_floors_show_beside_the_rto_in_text_markdown_and_json() -> None:
+    report = _with_floors()
+    text = render_text(report, width=200)
+    assert "critical-path floor 150.0 s (x1.22, overhead 32.4 s)" in text
+    assert "physical floor 130.0 s (x1.40)" in text
+    assert "sequential runbook 250.0 s (x1.37 the RTO)" in text
+    assert "critical-path floor 150.0 s" in render_markdown(report)
+    failover, failback = report.to_dict()["runs"]
+    assert failover["rto_s"] == 182.4
+    assert failover["floors"]["critical_path_s"] == 150.0
+    assert failover["floors"]["physical_s"] == 130.0
+    assert failover["floors"]["sequential_s"] == 250.0
+    assert failover["floors"]["ratios"]["rto_over_physical"] == round(182.4 / 130.0, 3)
+    assert failback["rto_s"] is None
+    assert failback["floors"] is None
+
+
+def test_chart_draws_the_floors_and_no_two_line_labels_overlap() -> None:
+    from matplotlib.text import Annotation
+    from matplotlib.transforms import Bbox
+
+    figure = gantt_figure(_with_floors())
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    axes = figure.axes[0]
+    labels = [a for a in axes.get_children() if isinstance(a, Annotation)]
+    texts = sorted(label.get_text() for label in labels)
+    for wanted in ("RTO 182 s", "critical-path floor 150 s", "physical floor 130 s"):
+        assert any(t.startswith(wanted[:12]) for t in texts), texts
+    assert any(t.startswith("sequential") for t in texts), texts
+    boxes = [label.get_window_extent(renderer) for label in labels]
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1 :]:
+            overlap = Bbox.intersection(first, second)
+            assert overlap is None or overlap.width * overlap.height < 1.0, (first, second)

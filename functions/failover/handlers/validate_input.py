@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from failover import estate_view, inputs
-from failover.clients import client
+from failover.clients import best_effort, client
 from failover.models import Execution
 from failover.runtime import stage_handler
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
     home = settings.home_region
-    view = estate_view.observe(settings.estate, client, home)
+    view = estate_view.observe(settings.estate, client, home, peers=best_effort)
     full = max(region.full_capacity for region in settings.estate.regions.values())
     gaps = None if view.problems else view.gaps(home, full)
     request = inputs.normalise(event.get("input"), settings, gaps)
