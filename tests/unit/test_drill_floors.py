@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from drill.floors import FASTEST, DetectionSettings, detection_seconds, floors, template_settings
 from emulator.latency import LatencyModel
+
+THREES = DetectionSettings(probe_datapoints=3, health_check_failure_threshold=3)
+"""The settings these hand-worked numbers use: 3 probes, 3 failed checks (30 s each)."""
 
 
 def test_the_templates_defaults_are_read() -> None:
     assert template_settings() == DetectionSettings(
         probe_period_s=10.0,
-        probe_datapoints=3,
+        probe_datapoints=2,
         health_check_interval_s=10.0,
-        health_check_failure_threshold=3,
+        health_check_failure_threshold=2,
         quorum_families=2,
     )
 
 
 def test_detection_waits_for_the_slowest_family_the_quorum_needs() -> None:
     # probe 3 x 10 = 30 s; checks 3 x 10 = 30 s -> 30 s
-    assert detection_seconds(DetectionSettings()) == 30.0
+    assert detection_seconds(THREES) == 30.0
+    # the templates' defaults: probe 2 x 10 = 20 s; checks 2 x 10 = 20 s -> 20 s
+    assert detection_seconds(DetectionSettings()) == 20.0
     # probe 2 x 10 = 20 s, but the second family (checks, 4 x 10 = 40 s) is needed -> 40 s
     assert (
         detection_seconds(DetectionSettings(probe_datapoints=2, health_check_failure_threshold=4))
@@ -30,14 +37,14 @@ def test_detection_waits_for_the_slowest_family_the_quorum_needs() -> None:
         == 60.0
     )
     # all three families: still the checks (Route 53 and GA share interval and threshold)
-    assert detection_seconds(DetectionSettings(quorum_families=3)) == 30.0
+    assert detection_seconds(replace(THREES, quorum_families=3)) == 30.0
     # fastest documented: one 10 s probe datapoint, one failed 10 s check
     assert detection_seconds(FASTEST) == 10.0
 
 
 def test_floors_of_the_default_settings_by_hand() -> None:
     latency = LatencyModel(imports={})  # Aurora failover 60 s, Fargate start 60 s, GA 30 s
-    found = floors(DetectionSettings(), latency)
+    found = floors(THREES, latency)
     assert found.detection_s == 30.0
     assert found.critical_path_s == 30.0 + 60.0  # detection, then max(60 Aurora, 60 Fargate)
     assert found.physical_s == 10.0 + 60.0
@@ -52,6 +59,6 @@ def test_floors_of_the_default_settings_by_hand() -> None:
 
 
 def test_a_slower_promotion_moves_every_floor() -> None:
-    slow = floors(DetectionSettings(), LatencyModel(imports={}, aurora_failover_seconds=90.0))
+    slow = floors(THREES, LatencyModel(imports={}, aurora_failover_seconds=90.0))
     assert (slow.critical_path_s, slow.physical_s) == (120.0, 100.0)  # max(90, 60) = 90
     assert abs(slow.sequential_s - (30.0 + 180.2)) < 1e-9
