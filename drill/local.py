@@ -47,6 +47,9 @@ SCENARIOS = (
     "region-down",
 )
 DEFAULT_TIME_SCALE = 0.02
+RECOVERY_SETTLE = 180.0
+"""Modelled seconds a recovered primary stays healthy before the failback: longer than the
+health alarm's window (stacks/global.yaml AlarmEvaluationPeriods 2 x 60 s)."""
 DEFAULT_RTO_TARGET = 600.0
 WARM_UP_SECONDS = 240.0  # modelled: metrics and alarms settle before anything is injected
 DETECTION_LIMIT = 900.0  # modelled seconds to wait for the automatic path to start a run
@@ -312,15 +315,29 @@ class LocalDrill:
             self.estate.health.set_healthy(self.primary, True)
             self._mark(f"{self.primary} /health answers 200 again")
             alarm = self.client("cloudwatch", "us-east-1")
+            ga = self.client("globalaccelerator", "us-west-2")
+            group = self.estate.endpoint_group_arns[self.primary]
+            # as an operator would: every observer has seen the recovery and the outage's
+            # minutes have left the alarm's window (2 x 60 s periods), before failing back
+            stable_from = self.emu.clock.now() + RECOVERY_SETTLE
 
             def recovered() -> bool:
                 states = alarm.describe_alarms(AlarmNames=[self.spec.health_alarm(self.primary)])
-                return bool(states["MetricAlarms"][0]["StateValue"] == "OK")
+                endpoints = ga.describe_endpoint_group(EndpointGroupArn=group)["EndpointGroup"]
+                return (
+                    self.emu.clock.now() >= stable_from
+                    and states["MetricAlarms"][0]["StateValue"] == "OK"
+                    and all(
+                        e.get("HealthState") == "HEALTHY" for e in endpoints["EndpointDescriptions"]
+                    )
+                )
 
-            self._wait_until(recovered, f"{self.spec.health_alarm(self.primary)} back to OK")
-        t0 = self._begin(
-            f"failback into {self.primary} (manual, planned)", keep_milestones=after_outage
-        )
+            self._wait_until(
+                recovered,
+                f"{self.primary} healthy to every observer and "
+                f"{self.spec.health_alarm(self.primary)} OK",
+            )
+        t0 = self._begin(f"failback into {self.primary} (manual, planned)")
         began = time.monotonic()
         arn = self._start_manual(self.primary, "manual-failback.json", force=True)
         followed = self._follow(arn, t0)

@@ -36,7 +36,7 @@ class Progress:
         self.line(f"== {title}")
 
     def event(self, at: float, text: str) -> None:
-        self.line(f"  [{at:7.1f} s] {text}")
+        self.line(f"  [{0.0 if round(at, 1) == 0 else at:7.1f} s] {text}")
 
     def stage(self, what: str, span: Span, at: float, seconds: float | None = None) -> None:
         label = f"{span.branch} branch" if span.branch else span.name

@@ -83,7 +83,11 @@ def _failed(stage: Stage) -> bool:
 
 
 def _stage_label(stage: Stage) -> str:
-    return f"{stage.branch} / {stage.name}" if stage.branch else stage.name
+    return (
+        f"{stage.branch} / {stage.name}"
+        if stage.branch and stage.branch != stage.name
+        else stage.name
+    )
 
 
 def _ordered(stages: Sequence[Stage]) -> list[Stage]:
