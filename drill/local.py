@@ -575,22 +575,21 @@ class LocalDrill:
         ]
         report.runs.append(failed)
         self._settle_executions()  # the probe alarm's trigger may still be finishing
-        t1 = self._begin(f"re-run: the operator fails over {self.primary} again")
+        self._rerun(report, f"re-run: the operator fails over {self.primary} again")
+        self._failback(report)
+
+    def _rerun(self, report: Report, title: str) -> None:
+        """The operator's forced re-run into the secondary after a failed run: it completes
+        what is missing."""
+        t1 = self._begin(title)
         began = time.monotonic()
         rerun = self._start_manual(self.secondary, "manual-unplanned-failover.json", force=True)
         again = self._follow(rerun, t1)
-        report.runs.append(
-            self._run_record(
-                "re-run",
-                "manual",
-                self.secondary,
-                again,
-                t1,
-                time.monotonic() - began,
-                self.secondary,
-            )
+        wall = time.monotonic() - began
+        record = self._run_record(
+            "re-run", "manual", self.secondary, again, t1, wall, self.secondary
         )
-        self._failback(report)
+        report.runs.append(record)
 
     def _traffic_fails_after_the_writer_moved(self, report: Report, name: str) -> str:
         """A forced operator failover into the secondary whose ShiftTraffic fails every time:
@@ -638,21 +637,7 @@ class LocalDrill:
 
     def scenario_traffic_failure(self, report: Report) -> None:
         self._traffic_fails_after_the_writer_moved(report, "traffic-failure")
-        t1 = self._begin(f"re-run: the operator fails over into {self.secondary} again")
-        began = time.monotonic()
-        rerun = self._start_manual(self.secondary, "manual-unplanned-failover.json", force=True)
-        again = self._follow(rerun, t1)
-        report.runs.append(
-            self._run_record(
-                "re-run",
-                "manual",
-                self.secondary,
-                again,
-                t1,
-                time.monotonic() - began,
-                self.secondary,
-            )
-        )
+        self._rerun(report, f"re-run: the operator fails over into {self.secondary} again")
         self._failback(report, after_outage=False)
 
     def scenario_split_brain(self, report: Report) -> None:
