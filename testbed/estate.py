@@ -75,6 +75,8 @@ class EstateSpec:
     # Wire the automatic path as deployed: health checkers probing the /health endpoints,
     # alarm evaluation, the forwarding and trigger rules, the probe schedule (the drill).
     automatic_triggers: bool = False
+    # The readiness schedule (template.yaml ReadinessSchedule; None: the template's default).
+    readiness_schedule: str | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -279,6 +281,23 @@ class LocalEstate:
                     {
                         "Id": "ProbeHealth",
                         "Arn": self.function_arns[region]["ProbeHealthFunction"],
+                        "DeadLetterConfig": {"Arn": dlq},
+                    }
+                ],
+            )
+            # EvaluateReadiness's schedule (SAM Schedule event ReadinessSchedule; its
+            # expression is the ReadinessSchedule parameter).
+            readiness = function_specs(self.template)["EvaluateReadinessFunction"]
+            expression = spec.readiness_schedule or resolve(
+                self.template, readiness.events["ReadinessSchedule"]["Properties"]["Schedule"]
+            )
+            events.put_rule(Name=f"{spec.name}-readiness", ScheduleExpression=str(expression))
+            events.put_targets(
+                Rule=f"{spec.name}-readiness",
+                Targets=[
+                    {
+                        "Id": "EvaluateReadiness",
+                        "Arn": self.function_arns[region]["EvaluateReadinessFunction"],
                         "DeadLetterConfig": {"Arn": dlq},
                     }
                 ],

@@ -229,3 +229,19 @@ def test_a_failing_replication_into_the_region_fails_the_data_check(
     )
     assert by_name(evaluate(estate))["data.s3_replication"]["status"] == "FAIL"
     assert estate.notices(HOME) == []
+
+
+def test_the_templates_schedule_runs_the_evaluation_on_its_own() -> None:
+    # given the estate as deployed, its readiness rule on a one-minute schedule
+    for estate in build(EstateSpec(automatic_triggers=True, readiness_schedule="rate(1 minute)")):
+        estate.emulator.start_world(step=1.0)
+        try:
+            # when two modelled minutes pass with nobody invoking anything
+            estate.advance(125)
+        finally:
+            estate.emulator.stop_world()
+
+        # then the schedule has evaluated the region and stored the result
+        evaluation = stored(estate)
+        assert evaluation["region"] == HOME
+        assert {check["name"] for check in evaluation["checks"]} >= set(IN_SCOPE)
