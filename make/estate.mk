@@ -24,7 +24,7 @@ $(CHECKOV_STAMP): $(CHECKOV_LOCK) | $(STAMP)
 	rm -rf $(CHECKOV_VENV)
 	$(PYTHON) -m venv --without-pip $(CHECKOV_VENV)
 	echo '*' > $(CHECKOV_VENV)/.gitignore
-	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python -r $(CHECKOV_LOCK)
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(CHECKOV_VENV)/bin/python -r $(CHECKOV_LOCK)
 	touch $@
 
 checkov-venv: $(CHECKOV_STAMP)
