@@ -8,7 +8,7 @@ client factory.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from drill.model import Check, Rpo
@@ -26,6 +26,8 @@ class EstateState:
     running: dict[str, int]
     active_parameter: dict[str, str | None]
     lock_holder: dict[str, str | None]
+    # active-passive: the region that serves a user near each region (see where_users_land)
+    lands: dict[str, str] = field(default_factory=dict)
 
 
 def observe(
@@ -53,7 +55,34 @@ def observe(
         },
         active_parameter={r: s.active_region for r, s in view.regions.items()},
         lock_holder=dict.fromkeys(regions, view.lease_holder),
+        lands=where_users_land(config, client)
+        if config.get("topology") == "active-passive"
+        else {},
     )
+
+
+def where_users_land(config: dict[str, Any], client: ClientFactory) -> dict[str, str]:
+    """active-passive: the region whose ALB serves a user near each region.
+
+    The application's name aliases the accelerator (stacks/global.yaml ApplicationRecord;
+    a static record, so no Route 53 API call is needed to follow it, which matters when
+    us-east-1 is gone). The accelerator sends a user to the nearest endpoint group whose
+    dial is above 0 and that has a healthy endpoint; when no such group is left it routes
+    around the unhealthy ones to any healthy group, whatever its dial ("Traffic dials",
+    AWS Global Accelerator developer guide). "nowhere" when no group can serve."""
+    ga = client("globalaccelerator", GA_REGION)
+    groups: dict[str, tuple[float, bool]] = {}
+    for name, region in config["regions"].items():
+        group = ga.describe_endpoint_group(EndpointGroupArn=region["endpoint_group_arn"])
+        described = group["EndpointGroup"]
+        healthy = any(e.get("HealthState") == "HEALTHY" for e in described["EndpointDescriptions"])
+        groups[name] = (float(described.get("TrafficDialPercentage", 100.0)), healthy)
+    dialled = [name for name, (dial, healthy) in groups.items() if dial > 0 and healthy]
+    usable = dialled or [name for name, (_, healthy) in groups.items() if healthy]
+    return {
+        user: (user if user in usable else usable[0]) if usable else "nowhere"
+        for user in config["regions"]
+    }
 
 
 def _check(name: str, expected: object, actual: object) -> Check:
@@ -99,6 +128,8 @@ def active_in(
             checks.append(_unknown(label, name, state.active_parameter[name]))
         else:
             checks.append(_check(label, region, state.active_parameter[name]))
+    for user, served in state.lands.items():
+        checks.append(_check(f"a user near {user} lands in", region, served))
     checks.extend(locks_released(state, unreachable))
     return checks
 

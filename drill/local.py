@@ -113,6 +113,14 @@ class LocalDrill:
         self.milestones.append(Milestone(at, what))
         self.progress.event(at, what)
 
+    def _mark_landing(self, when: str) -> None:
+        """Where a user near each region lands (active-passive: through the accelerator)."""
+        if self.spec.topology != "active-passive":
+            return
+        lands = checks.where_users_land(self.config, self.client)
+        shown = ", ".join(f"a user near {user} lands in {served}" for user, served in lands.items())
+        self._mark(f"{when}: {shown}")
+
     def _on_notice(self, notice: Any) -> None:
         names = {self.estate.health_check_ids[r]: r for r in self.spec.regions}
         groups = {self.estate.endpoint_group_arns[r]: r for r in self.spec.regions}
@@ -294,6 +302,7 @@ class LocalDrill:
     def _automatic_failover(self, report: Report, name: str = "failover") -> Run:
         t0 = self._begin(f"{name}: outage of {self.primary}, automatic path")
         began = time.monotonic()
+        self._mark_landing("before the outage")
         self.estate.health.set_healthy(self.primary, False)
         self._mark(f"outage injected: {self.primary} /health answers 503")
         arn = self._wait_for_execution(self.secondary)
@@ -339,6 +348,7 @@ class LocalDrill:
             )
         t0 = self._begin(f"failback into {self.primary} (manual, planned)")
         began = time.monotonic()
+        self._mark_landing("before the failback")
         arn = self._start_manual(self.primary, "manual-failback.json", force=True)
         followed = self._follow(arn, t0)
         report.runs.append(

@@ -55,6 +55,7 @@ TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 # (AWS default: 6 per Region, https://docs.aws.amazon.com/general/latest/gr/ecs-service.html).
 FARGATE_VCPU_QUOTA_CODE = "L-3032A538"
 FARGATE_VCPU_QUOTA = 100.0
+GA_ALIAS_ZONE_ID = "Z2BJ6XQ5FK7U4H"  # every accelerator's alias zone (stacks/global.yaml Mappings)
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,8 @@ class LocalEstate:
         self._build_quotas()
         self._build_dns_and_health_checks()
         self._build_accelerator()
+        if spec.topology == "active-passive":
+            self._build_front_door()
         self._build_alarms()
         for region in spec.regions:
             self.client("ssm", region).put_parameter(
@@ -492,6 +495,7 @@ class LocalEstate:
             Name=f"{spec.name}.example.com", CallerReference=f"{spec.name}-zone"
         )["HostedZone"]["Id"].split("/")[-1]
         changes = []
+        latency = spec.topology == "read-local"
         for region in spec.regions:
             check = route53.create_health_check(
                 CallerReference=f"{spec.name}-{region}",
@@ -505,23 +509,24 @@ class LocalEstate:
                 },
             )["HealthCheck"]
             self.health_check_ids[region] = check["Id"]
-            changes.append(
-                {
-                    "Action": "CREATE",
-                    "ResourceRecordSet": {
-                        "Name": f"{self.record_name}.",
-                        "Type": "A",
-                        "SetIdentifier": region,
-                        "Region": region,
-                        "HealthCheckId": check["Id"],
-                        "AliasTarget": {
-                            "HostedZoneId": ALB_ZONE_IDS.get(region, "Z000000000000"),
-                            "DNSName": self.alb_dns_name(region),
-                            "EvaluateTargetHealth": True,
-                        },
-                    },
+            alb = {
+                "HostedZoneId": ALB_ZONE_IDS.get(region, "Z000000000000"),
+                "DNSName": self.alb_dns_name(region),
+                "EvaluateTargetHealth": True,
+            }
+            # each region keeps its own name for health checks and direct access
+            regional = {"Name": f"{region}.{self.record_name}.", "Type": "A", "AliasTarget": alb}
+            changes.append({"Action": "CREATE", "ResourceRecordSet": regional})
+            if latency:  # read-local: the application's name is latency DNS to both ALBs
+                record = {
+                    "Name": f"{self.record_name}.",
+                    "Type": "A",
+                    "SetIdentifier": region,
+                    "Region": region,
+                    "HealthCheckId": check["Id"],
+                    "AliasTarget": alb,
                 }
-            )
+                changes.append({"Action": "CREATE", "ResourceRecordSet": record})
         route53.change_resource_record_sets(
             HostedZoneId=self.hosted_zone_id, ChangeBatch={"Changes": changes}
         )
@@ -537,6 +542,31 @@ class LocalEstate:
         return (
             f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:loadbalancer/app/"
             f"{self.spec.cluster_id(region)}-alb/0123456789abcdef"
+        )
+
+    def _build_front_door(self) -> None:
+        """active-passive (stacks/global.yaml ApplicationRecord): the application's name
+        aliases the accelerator, so the dials decide where every user goes."""
+        ga = self.client("globalaccelerator", "us-west-2")
+        accelerator = ga.describe_accelerator(AcceleratorArn=self.accelerator_arn)["Accelerator"]
+        self.client("route53", "us-east-1").change_resource_record_sets(
+            HostedZoneId=self.hosted_zone_id,
+            ChangeBatch={
+                "Changes": [
+                    {
+                        "Action": "CREATE",
+                        "ResourceRecordSet": {
+                            "Name": f"{self.record_name}.",
+                            "Type": "A",
+                            "AliasTarget": {
+                                "HostedZoneId": GA_ALIAS_ZONE_ID,
+                                "DNSName": accelerator["DnsName"],
+                                "EvaluateTargetHealth": False,
+                            },
+                        },
+                    }
+                ]
+            },
         )
 
     def _build_accelerator(self) -> None:
@@ -952,14 +982,14 @@ class LocalEstate:
         )
 
     def dns(self) -> dict[str, str]:
-        """The latency records' alias targets by set identifier."""
+        """Every alias record's target, by set identifier (latency records) or by name."""
         records = self.client("route53", "us-east-1").list_resource_record_sets(
             HostedZoneId=self.hosted_zone_id
         )["ResourceRecordSets"]
         return {
-            r["SetIdentifier"]: r["AliasTarget"]["DNSName"].rstrip(".")
+            r.get("SetIdentifier") or r["Name"].rstrip("."): r["AliasTarget"]["DNSName"].rstrip(".")
             for r in records
-            if r.get("SetIdentifier") and "AliasTarget" in r
+            if "AliasTarget" in r
         }
 
     def audit_rows(self, region: str) -> list[dict[str, Any]]:

@@ -52,10 +52,17 @@ def test_unplanned_fails_over_on_the_automatic_path_then_fails_back() -> None:
     assert check(report, 0, "lock released in us-west-2") == "free"
     # the automatic path, seen step by step, before the state machine started
     seen = [m.what for m in failover.milestones]
-    assert seen[0].startswith("outage injected")
+    assert seen[0] == (
+        "before the outage: a user near us-east-1 lands in us-east-1, "
+        "a user near us-west-2 lands in us-east-1"
+    )
+    assert seen[1].startswith("outage injected")
     assert any("Route 53 checkers: us-east-1 unhealthy" in m for m in seen)
-    assert any("alarm shop-health-us-east-1 -> ALARM" in m for m in seen)
+    assert any(m.startswith("alarm shop-") and m.endswith("-> ALARM") for m in seen)
     assert any("started the us-west-2 state machine" in m for m in seen)
+    # and afterwards every user lands in the recovery region, whatever region they are near
+    assert check(report, 0, "a user near us-east-1 lands in") == SECONDARY
+    assert check(report, 0, "a user near us-west-2 lands in") == SECONDARY
     # modelled RTO: detection (minutes of alarm periods) + Aurora failover and ECS start-up
     assert failover.rto is not None
     assert failover.rto.modelled_seconds is not None
