@@ -342,12 +342,30 @@ class EstateMachine(RuleBasedStateMachine):
         if not holder:
             return
         assert holder in self.runs, f"lease held by an unknown {holder}"
-        if self.runs[holder].cut_off:
-            return  # its region cannot be reached to release it; the next run takes it over
+        if self.runs[holder].cut_off or self._release_failed(holder):
+            # its region cannot be reached, or it was refused the release and said so: the
+            # lease is stale, and the next run that needs it takes it over (InspectLease)
+            return
         stopped = self._status(holder).get("stopDate")
         if stopped is not None:
             late = (self.estate.emulator.utcnow() - stopped).total_seconds()
             assert late <= LEASE_GRACE_S, f"lease held {late:.0f} s after {holder} ended"
+
+    def _entered_with(self, arn: str, state: str, key: str) -> bool:
+        """Whether the run entered ``state`` carrying ``key`` in its state document."""
+        with self.faults.suspended():
+            events = self.estate.client("stepfunctions", arn.split(":")[3]).get_execution_history(
+                executionArn=arn, maxResults=1000, includeExecutionData=True
+            )["events"]
+        return any(
+            (event.get("stateEnteredEventDetails") or {}).get("name") == state
+            and f'"{key}"' in str(event["stateEnteredEventDetails"].get("input"))
+            for event in events
+        )
+
+    def _release_failed(self, arn: str) -> bool:
+        """The run tried to release the lease, failed, and carried that to its end."""
+        return self._entered_with(arn, "TroublesDecision", "release_error")
 
     def _note_ended(self) -> None:
         now = _modelled(self.estate)
@@ -399,6 +417,15 @@ class EstateMachine(RuleBasedStateMachine):
                 or run.arn in told  # the outcome, or the record's failure, on either topic
                 or surfaced
                 or (status == "FAILED" and error in INPUT_ERRORS)
+                # nothing could be written or sent: the run fails by that name, which Step
+                # Functions counts itself (FailedExecutionAlarm on AWS/States ExecutionsFailed)
+                or (status == "FAILED" and error == "ControlPlaneFault")
+                # a failed run that could not record, notify nor surface that (SurfaceTroubles
+                # failed): Step Functions' own ExecutionsFailed is what is left
+                or (
+                    status == "FAILED"
+                    and self._entered_with(run.arn, "EndDecision", "troubles_error")
+                )
             )
             named = status != "FAILED" or (error and not error.startswith("States."))
             if not documented and run.cut_off and named:
@@ -409,7 +436,11 @@ class EstateMachine(RuleBasedStateMachine):
             assert documented, f"{run.arn} ended {status} {error} with no record"
         view = self._view()
         holder = view.lease_holder
-        stale = holder is not None and holder in self.runs and self.runs[holder].cut_off
+        stale = (
+            holder is not None
+            and holder in self.runs
+            and (self.runs[holder].cut_off or self._release_failed(holder))
+        )
         assert holder is None or stale, f"lease held at quiescence by {holder}"
         writer = self._writers()[0]
         full = self.estate.spec.full_capacity
@@ -418,6 +449,8 @@ class EstateMachine(RuleBasedStateMachine):
             # a run cut off with its region could not release the lease; it is stale (its
             # holder ended), and the next run that needs it takes it over (InspectLease)
             gaps = [gap for gap in gaps if not gap.startswith("lease held by")]
+        if stale and not gaps:
+            self._take_over(writer)
         if gaps:
             said = [
                 row
@@ -446,13 +479,37 @@ class EstateMachine(RuleBasedStateMachine):
                 return True
         return False
 
-    def _repair(self, writer: str, gaps: list[str]) -> None:
-        """Faults gone and both regions back: a run into the writer's region converges."""
+    def _take_over(self, writer: str) -> None:
+        """A stale lease does not block: with the faults gone, a dry run into the other
+        region takes it over, plans, and releases it."""
+        self._heal()
+        other = self.estate.spec.peer(writer)
+        payload = {
+            "mode": "unplanned",
+            "target_region": other,
+            "reason": "soak: a run after a stale lease",
+            "requested_by": "soak",
+            "dry_run": True,
+            "force": True,
+        }
+        described = self.estate.wait(self.estate.start(other, payload))
+        output = json.loads(described.get("output") or "{}")
+        outcome = f"{described['status']} {described.get('error')} {output.get('error')}"
+        assert described["status"] == "SUCCEEDED", f"the run after a stale lease: {outcome}"
+        assert not output.get("error"), f"the run after a stale lease: {outcome}"
+        holder = self.estate.view().lease_holder
+        assert holder is None, f"the stale lease is still held, by {holder}"
+
+    def _heal(self) -> None:
         self.faults.clear()
         for region in sorted(self.down):
             self.estate.recover(region)
         self.down.clear()
         self.estate.publish_replication_lag(self.estate.spec.replication_lag_ms)
+
+    def _repair(self, writer: str, gaps: list[str]) -> None:
+        """Faults gone and both regions back: a run into the writer's region converges."""
+        self._heal()
         payload = {
             "mode": "unplanned",
             "target_region": writer,
@@ -489,21 +546,36 @@ class Outcome:
     undocumentable: int = 0
 
 
+CHUNK = 20
+"""Examples per hypothesis run: each chunk reports its progress on stderr, so a soak that is
+stopped early still says how far it got."""
+
+
 def soak(examples: int, steps: int) -> Outcome:
-    """Run ``examples`` examples in this process (its own random seed); the first violation,
-    shrunk to a minimal sequence of steps, if any."""
+    """Run ``examples`` examples in this process (its own random seeds), in chunks; stop at
+    the first violation and return it as it happened (steps included)."""
     logging.getLogger("moto").setLevel(logging.CRITICAL)
     began = time.perf_counter()
     EstateMachine.examples = EstateMachine.undocumentable = 0
     EstateMachine.violations.clear()
     found: list[str] = []
-    try:
-        run_state_machine_as_test(  # type: ignore[no-untyped-call]
-            EstateMachine, settings=soak_settings(examples, steps)
+    done = 0
+    while done < examples and not found:
+        chunk = min(CHUNK, examples - done)
+        try:
+            run_state_machine_as_test(  # type: ignore[no-untyped-call]
+                EstateMachine, settings=soak_settings(chunk, steps)
+            )
+        except Exception as error:  # noqa: BLE001 - a violation is reported, not raised
+            found.append(f"hypothesis: {type(error).__name__}: {str(error)[:2000]}")
+        done += chunk
+        sys.stderr.write(
+            f"soak progress: {EstateMachine.examples} examples, "
+            f"{len(EstateMachine.violations)} violation(s), "
+            f"{time.perf_counter() - began:.0f} s\n"
         )
-    except Exception as error:  # noqa: BLE001 - a violation is reported, not raised
-        found.append(f"hypothesis: {type(error).__name__}: {str(error)[:2000]}")
-    found = EstateMachine.violations[:1] + found  # the first as it happened, then as shrunk
+        sys.stderr.flush()
+    found = EstateMachine.violations[:1] + found
     return Outcome(
         EstateMachine.examples, found, time.perf_counter() - began, EstateMachine.undocumentable
     )
