@@ -458,8 +458,11 @@ def _install_definition_check(patcher: Patcher) -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     original = StepFunctionsParserBackend.__dict__["_validate_definition"].__func__
+    valid: set[str] = set()  # definitions already accepted: validation is a pure function
 
     def _validate_definition(definition: str) -> None:
+        if definition in valid:
+            return
         original(definition=definition)
         try:
             parsed = json.loads(definition)
@@ -470,6 +473,7 @@ def _install_definition_check(patcher: Patcher) -> None:
             raise InvalidDefinition(
                 message=f"Invalid State Machine Definition: '{', '.join(problems)}'"
             )
+        valid.add(definition)
 
     patcher.setattr(
         StepFunctionsParserBackend, "_validate_definition", staticmethod(_validate_definition)
