@@ -59,6 +59,12 @@ drill: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m scripts.bench_imports $(ARGS)
 
+# The long tests make test leaves out (pytest marker "scenario"): every drill scenario, the
+# report rebuilt from a drill execution, and a derandomized soak sample. ~3 min on 2 cores.
+.PHONY: scenarios
+scenarios: $(STAMP)
+	$(BIN)/pytest -m scenario
+
 # The fault matrix (issue 13): every Task x every kind of fault, each judged RECOVERED,
 # CLEAN-FAIL or DIRTY (python -m testbed.faultmatrix --help). Minutes; not part of make test.
 .PHONY: matrix

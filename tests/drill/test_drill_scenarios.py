@@ -76,6 +76,7 @@ def test_unplanned_fails_over_on_the_automatic_path_then_fails_back() -> None:
     assert "> ValidateInput started" in progress
 
 
+@pytest.mark.scenario
 def test_planned_switchover_loses_no_data() -> None:
     report, _ = drill("planned")
 
@@ -88,6 +89,7 @@ def test_planned_switchover_loses_no_data() -> None:
     assert "failback skipped (--no-failback)" in report.notes
 
 
+@pytest.mark.scenario
 def test_one_observer_alone_is_a_false_alarm_and_moves_nothing() -> None:
     report, _ = drill("false-alarm")
 
@@ -99,6 +101,7 @@ def test_one_observer_alone_is_a_false_alarm_and_moves_nothing() -> None:
     assert not any(s.name == "Act" for s in run.stages)
 
 
+@pytest.mark.scenario
 def test_a_flapping_alarm_causes_at_most_one_failover() -> None:
     report, _ = drill("flapping")
 
@@ -111,6 +114,7 @@ def test_a_flapping_alarm_causes_at_most_one_failover() -> None:
     assert check(report, 0, "writer region") == SECONDARY
 
 
+@pytest.mark.scenario
 def test_two_triggers_at_once_make_exactly_one_failover() -> None:
     report, _ = drill("concurrent")
 
@@ -121,6 +125,7 @@ def test_two_triggers_at_once_make_exactly_one_failover() -> None:
     assert report.checks[0].actual == "1"
 
 
+@pytest.mark.scenario
 def test_a_failed_promotion_takes_the_failure_path_then_a_rerun_completes() -> None:
     report, _ = drill("db-failure")
 
@@ -150,6 +155,7 @@ def test_runs_in_both_regions_at_once_from_a_split_estate_converge_on_one_writer
     assert [c.actual for c in report.checks if c.name == "runs that moved the estate"] == ["1"]
 
 
+@pytest.mark.scenario
 def test_a_standby_that_is_not_ready_is_flagged_before_the_outage() -> None:
     report, progress = drill("not-ready")
 
@@ -175,6 +181,7 @@ def test_a_standby_that_is_not_ready_is_flagged_before_the_outage() -> None:
     assert run.rpo.data_loss_possible
 
 
+@pytest.mark.scenario
 def test_with_us_east_1_gone_the_recovery_regions_probe_alone_fails_over() -> None:
     report, _ = drill("region-down")
 

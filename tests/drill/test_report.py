@@ -28,6 +28,7 @@ def shape(run: Run, shift: float = 0.0) -> list[tuple[str, str | None, float, fl
     ]
 
 
+@pytest.mark.scenario
 def test_report_of_a_drill_rerun_reproduces_the_drill_and_shows_the_failed_run() -> None:
     with EmbeddedAws(time_scale=0.0) as aws:
         # given the db-failure drill: an alarm-started failover fails, a manual re-run completes

@@ -9,6 +9,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from testbed.soak import LEASE_GRACE_S, EstateMachine, soak_settings
 
 
+@pytest.mark.scenario
 def test_a_few_random_interleavings_keep_every_invariant() -> None:
     EstateMachine.violations.clear()
 
