@@ -142,6 +142,7 @@ def test_a_failed_promotion_takes_the_failure_path_then_a_rerun_completes() -> N
     assert check(report, 1, "writer region") == SECONDARY
 
 
+@pytest.mark.scenario
 def test_runs_in_both_regions_at_once_from_a_split_estate_converge_on_one_writer() -> None:
     report, _ = drill("split-brain")
 

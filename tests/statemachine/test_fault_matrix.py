@@ -39,6 +39,7 @@ def test_the_matrix_has_a_row_for_every_task_state_of_the_machine() -> None:
     }
 
 
+@pytest.mark.scenario
 @pytest.mark.parametrize(
     ("state", "kind", "verdict"),
     [
