@@ -60,7 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python -m scripts.bench_imports $(ARGS)
 
 # The long tests make test leaves out (pytest marker "scenario"): every drill scenario, the
-# report rebuilt from a drill execution, and a derandomized soak sample. ~3 min on 2 cores.
+# report rebuilt from a drill execution, two matrix cells and a soak sample. ~2 min on 2 cores.
 .PHONY: scenarios
 scenarios: $(STAMP)
 	$(BIN)/pytest -m scenario
