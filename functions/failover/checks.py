@@ -254,8 +254,8 @@ def exists(
     if found.value is None:
         return Check(name, "WARN", f"could not check {what}: {found.problem}")
     if not found.value:
-        return Check(name, "FAIL", f"{what} is missing", blocks)
-    return Check(name, "PASS", f"{what} exists")
+        return Check(name, "FAIL", f"missing: {what}", blocks)
+    return Check(name, "PASS", f"found: {what}")
 
 
 def alarm_ready(name: str, state: Reading[tuple[str, bool]], alarm: str) -> Check:
