@@ -49,14 +49,14 @@ class DetectionSettings:
     # template.yaml PeerProbeAlarm: Period 10 (a high-resolution alarm on the probe's
     # high-resolution PeerHealthy metric; ProbeHealthFunction probes every 10 s).
     probe_period_s: float = 10.0
-    # template.yaml Parameters.ProbeAlarmDatapoints (Default 2): failed probes in a row.
-    probe_datapoints: int = 2
+    # template.yaml Parameters.ProbeAlarmDatapoints (Default 1): failed probes in a row.
+    probe_datapoints: int = 1
     # stacks/global.yaml Parameters.HealthCheckInterval (Default 10; Route 53 allows 10 or 30,
     # the Global Accelerator endpoint groups use the same interval).
     health_check_interval_s: float = 10.0
-    # stacks/global.yaml Parameters.HealthCheckFailureThreshold (Default 2; Route 53 and GA
+    # stacks/global.yaml Parameters.HealthCheckFailureThreshold (Default 1; Route 53 and GA
     # ThresholdCount allow 1-10).
-    health_check_failure_threshold: int = 2
+    health_check_failure_threshold: int = 1
     # template.yaml Parameters.OutageQuorum (Default 2): families that must see the outage.
     quorum_families: int = 2
 
@@ -138,10 +138,10 @@ def template_settings(root: Path = REPO) -> DetectionSettings:
 
     return DetectionSettings(
         probe_period_s=float(probe["Period"]),
-        probe_datapoints=int(default(params, "ProbeAlarmDatapoints", 2)),
+        probe_datapoints=int(default(params, "ProbeAlarmDatapoints", 1)),
         health_check_interval_s=default(global_params, "HealthCheckInterval", 10),
         health_check_failure_threshold=int(
-            default(global_params, "HealthCheckFailureThreshold", 2)
+            default(global_params, "HealthCheckFailureThreshold", 1)
         ),
         quorum_families=int(default(params, "OutageQuorum", 2)),
     )

@@ -26,9 +26,11 @@ import boto3
 
 from drill import checks
 from drill.embedded import REPO, EmbeddedAws
+from drill.floors import template_settings
 from drill.follow import Definition, Followed, Span, follow
 from drill.model import Check, Milestone, Report, Run
 from drill.runs import rto_check, run_from
+from emulator.clock import next_multiple
 from emulator.faults import SERVER_ERROR
 
 if TYPE_CHECKING:
@@ -208,6 +210,16 @@ class LocalDrill:
             pause=lambda: self._advance(FOLLOW_POLL),
         )
 
+    def _to_probe_period_start(self) -> None:
+        """Let time run to the start of the next probe period, so that the outage that follows
+        falls where detection takes its mean over outage phases (drill.floors: an alarm on N
+        samples P seconds apart fires N x P after an outage at a period's start, and from
+        N x P - P/2 to N x P + P/2 elsewhere). A run's RTO then compares like with like
+        against the floors, which are means too."""
+        period = template_settings().probe_period_s
+        now = self.emu.clock.now()
+        self._advance(next_multiple(now, period) - now)
+
     def _advance(self, seconds: float) -> None:
         """Let modelled time pass (the world runs meanwhile); surface a failed world actor."""
         self.emu.clock.advance(seconds)
@@ -300,6 +312,7 @@ class LocalDrill:
 
     # ------------------------------------------------------------------------ scenarios
     def _automatic_failover(self, report: Report, name: str = "failover") -> Run:
+        self._to_probe_period_start()
         t0 = self._begin(f"{name}: outage of {self.primary}, automatic path")
         began = time.monotonic()
         self._mark_landing("before the outage")
@@ -371,6 +384,7 @@ class LocalDrill:
         """us-east-1 is gone: its APIs (Route 53's control plane and its alarms with it) do
         not answer and its app is down. Only the recovery region's probe can start the run."""
         down = self.primary
+        self._to_probe_period_start()
         t0 = self._begin(f"region down: {down} unreachable, automatic path from {self.secondary}")
         began = time.monotonic()
         self.emu.faults.unreachable_regions.add(down)

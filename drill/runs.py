@@ -2,7 +2,7 @@
 
 Shared by the local drill (:mod:`drill.local`) and the report of any execution
 (:mod:`drill.history_report`), so that both show a run the same way: its stages, outcome,
-mode, RTO (from ``t0`` to the history's last event, when it succeeded) and RPO evidence.
+mode, RTO (from ``t0`` to the end of VerifyFailover, when it succeeded) and RPO evidence.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from drill import checks
 from drill.follow import ENDINGS, Definition, Followed, ending_state, spans, to_stages
-from drill.model import Check, Milestone, Rto, Run
+from drill.model import Check, Milestone, Rto, Run, Stage
 
 __all__ = ["error_of", "input_mode", "rto_check", "run_from"]
 
@@ -41,7 +41,8 @@ def run_from(
     mode = (row or {}).get("mode") or input_mode(followed)
     stopped = followed.stopped_at
     succeeded = followed.status == "SUCCEEDED" and outcome == "succeeded"
-    rto_seconds = round((stopped - t0).total_seconds(), 1) if stopped and succeeded else None
+    stages = to_stages(spans(followed.events, definition), t0)
+    rto_seconds = _rto_seconds(stages, stopped, t0) if stopped and succeeded else None
     run = Run(
         name=name,
         mode=str(mode),
@@ -51,7 +52,7 @@ def run_from(
         execution_arn=followed.execution_arn,
         status=followed.status,
         outcome=str(outcome),
-        stages=to_stages(spans(followed.events, definition), t0),
+        stages=stages,
         milestones=list(milestones),
         rpo=checks.rpo_from(row) if succeeded else None,
         error=error_of(followed),
@@ -62,6 +63,17 @@ def run_from(
             rto_seconds, rto_target, rto_seconds is not None and rto_seconds <= rto_target
         )
     return run
+
+
+def _rto_seconds(stages: Sequence[Stage], stopped: datetime, t0: datetime) -> float:
+    """From t0 to the end of VerifyFailover, the moment the run has confirmed the estate
+    converged on the target (the product's ``record.rto_seconds``, docs/DESIGN.md "Names");
+    the bookkeeping after it (record, notice, lease) is not recovery time. A run without a
+    VerifyFailover (none succeeds without it) counts to its stop."""
+    verified = [s.end for s in stages if s.name == "VerifyFailover" and s.status == "succeeded"]
+    if verified:
+        return round(max(verified), 1)
+    return round((stopped - t0).total_seconds(), 1)
 
 
 def rto_check(run: Run) -> list[Check]:

@@ -31,6 +31,7 @@ import json
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -544,6 +545,9 @@ class Outcome:
     violations: list[str]
     seconds: float
     undocumentable: int = 0
+    errors: list[str] = field(default_factory=list)
+    """Exceptions that were not an invariant's (the harness's own), with their tracebacks: the
+    chunk they ended is counted as run up to there, and the soak goes on."""
 
 
 CHUNK = 20
@@ -559,6 +563,7 @@ def soak(examples: int, steps: int) -> Outcome:
     EstateMachine.examples = EstateMachine.undocumentable = 0
     EstateMachine.violations.clear()
     found: list[str] = []
+    errors: list[str] = []
     done = 0
     while done < examples and not found:
         chunk = min(CHUNK, examples - done)
@@ -567,7 +572,11 @@ def soak(examples: int, steps: int) -> Outcome:
                 EstateMachine, settings=soak_settings(chunk, steps)
             )
         except Exception as error:  # noqa: BLE001 - a violation is reported, not raised
-            found.append(f"hypothesis: {type(error).__name__}: {str(error)[:2000]}")
+            text = "".join(traceback.format_exception(error))[-6000:]
+            if _is_violation(error):
+                found.append(f"hypothesis: {type(error).__name__}: {text}")
+            else:  # the harness failed, not an invariant: say so, and go on
+                errors.append(f"{type(error).__name__} after {done} examples: {text}")
         done += chunk
         sys.stderr.write(
             f"soak progress: {EstateMachine.examples} examples, "
@@ -577,8 +586,21 @@ def soak(examples: int, steps: int) -> Outcome:
         sys.stderr.flush()
     found = EstateMachine.violations[:1] + found
     return Outcome(
-        EstateMachine.examples, found, time.perf_counter() - began, EstateMachine.undocumentable
+        EstateMachine.examples,
+        found,
+        time.perf_counter() - began,
+        EstateMachine.undocumentable,
+        errors,
     )
+
+
+def _is_violation(error: BaseException) -> bool:
+    """An invariant's AssertionError, raised as is or inside hypothesis's groups (a
+    FlakyFailure carries the failures it saw in ``exceptions``)."""
+    if isinstance(error, AssertionError):
+        return True
+    inner = getattr(error, "exceptions", None) or ()
+    return any(_is_violation(each) for each in inner)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -608,6 +630,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     for violation in violations:
         out.write(violation + "\n")
+    errors = [error for outcome in outcomes for error in outcome.errors]
+    out.write(f"harness errors (not invariant violations): {len(errors)}\n")
+    for error in errors:
+        out.write(error + "\n")
     out.write(
         f"wall time {wall:.0f} s ({wall * jobs / max(ran, 1):.2f} s per example per worker)\n"
     )

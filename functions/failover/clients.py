@@ -47,7 +47,7 @@ _CONFIGS = {
         retries={"mode": "standard", "total_max_attempts": 2},
     ),
     Profile.BEST_EFFORT: Config(
-        connect_timeout=2,
+        connect_timeout=1,
         read_timeout=4,
         retries={"mode": "standard", "total_max_attempts": 1},
     ),

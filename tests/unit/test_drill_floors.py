@@ -14,9 +14,9 @@ THREES = DetectionSettings(probe_datapoints=3, health_check_failure_threshold=3)
 def test_the_templates_defaults_are_read() -> None:
     assert template_settings() == DetectionSettings(
         probe_period_s=10.0,
-        probe_datapoints=2,
+        probe_datapoints=1,
         health_check_interval_s=10.0,
-        health_check_failure_threshold=2,
+        health_check_failure_threshold=1,
         quorum_families=2,
     )
 
@@ -24,8 +24,12 @@ def test_the_templates_defaults_are_read() -> None:
 def test_detection_waits_for_the_slowest_family_the_quorum_needs() -> None:
     # probe 3 x 10 = 30 s; checks 3 x 10 = 30 s -> 30 s
     assert detection_seconds(THREES) == 30.0
-    # the templates' defaults: probe 2 x 10 = 20 s; checks 2 x 10 = 20 s -> 20 s
-    assert detection_seconds(DetectionSettings()) == 20.0
+    # the templates' defaults: probe 1 x 10 = 10 s; checks 1 x 10 = 10 s -> 10 s
+    assert detection_seconds(DetectionSettings()) == 10.0
+    assert (
+        detection_seconds(replace(THREES, probe_datapoints=2, health_check_failure_threshold=2))
+        == 20.0
+    )
     # probe 2 x 10 = 20 s, but the second family (checks, 4 x 10 = 40 s) is needed -> 40 s
     assert (
         detection_seconds(DetectionSettings(probe_datapoints=2, health_check_failure_threshold=4))
