@@ -155,8 +155,15 @@ def to_stages(found: list[Span], t0: datetime) -> list[Stage]:
 
 
 def history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """Every event, oldest first, without the states' inputs and outputs (the report reads
+    names, types, times and errors; the run's own input and output come from
+    DescribeExecution)."""
     events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+    kwargs: dict[str, Any] = {
+        "executionArn": execution_arn,
+        "maxResults": 1000,
+        "includeExecutionData": False,
+    }
     while True:
         page = sfn.get_execution_history(**kwargs)
         events.extend(page["events"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import time
 import zipfile
@@ -305,3 +306,46 @@ def test_history_reads_back_when_a_parallel_branch_stops_a_starting_task(role: s
         for event in events:
             scheduled = event.get("lambdaFunctionScheduledEventDetails", {})
             assert scheduled.get("timeoutInSeconds", 60) == 60
+
+
+def test_history_pages_reverses_and_leaves_out_execution_data_as_aws_does(role: str) -> None:
+    # given an execution of 1 + 2 x 60 + 1 = 122 events (more than one default page)
+    states: dict[str, dict[str, Any]] = {
+        f"P{i}": {"Type": "Pass", "Result": {"i": i}, "ResultPath": "$.last", "Next": f"P{i + 1}"}
+        for i in range(59)
+    }
+    states["P59"] = {"Type": "Pass", "End": True}
+    described = run(role, {"StartAt": "P0", "States": states}, {"secret": "s3cr3t"})
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    arn = described["executionArn"]
+
+    # when it is read with the defaults, the first page is AWS's default page of 100
+    first = sfn.get_execution_history(executionArn=arn)
+    assert len(first["events"]) == 100
+    assert first["events"][0]["type"] == "ExecutionStarted"
+
+    # and the rest follows the token, to the last event
+    rest = sfn.get_execution_history(executionArn=arn, nextToken=first["nextToken"])
+    assert "nextToken" not in rest
+    events = first["events"] + rest["events"]
+    assert [e["id"] for e in events] == list(range(1, 123))
+    assert events[-1]["type"] == "ExecutionSucceeded"
+    assert all(a["timestamp"] <= b["timestamp"] for a, b in itertools.pairwise(events))
+
+    # reverseOrder lists the newest first
+    newest = sfn.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=5)
+    assert [e["id"] for e in newest["events"]] == [122, 121, 120, 119, 118]
+
+    # the execution data is there by default, and left out when asked
+    assert "s3cr3t" in json.dumps(events, default=str)
+    slim = sfn.get_execution_history(executionArn=arn, maxResults=1000, includeExecutionData=False)[
+        "events"
+    ]
+    assert "s3cr3t" not in json.dumps(slim, default=str)
+    assert [(e["id"], e["type"]) for e in slim] == [(e["id"], e["type"]) for e in events]
+    assert slim[1]["stateEnteredEventDetails"]["name"] == "P0"
+    assert "input" not in slim[1]["stateEnteredEventDetails"]
+
+    # a token that is not one is AWS's InvalidToken
+    with pytest.raises(sfn.exceptions.InvalidToken):
+        sfn.get_execution_history(executionArn=arn, nextToken="bm90LWEtdG9rZW4=")
