@@ -112,11 +112,11 @@ def _cache_asl_parse_trees(patcher: Patcher) -> None:
         with lock:
             tree = trees.get(definition)
         if tree is None:
-            listener = SyntaxErrorListener()  # type: ignore[no-untyped-call]
+            listener = SyntaxErrorListener()
             parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
             parser.removeErrorListeners()
             parser.addErrorListener(listener)
-            tree = parser.state_machine()  # type: ignore[no-untyped-call]
+            tree = parser.state_machine()
             if listener.errors:
                 raise ASLParserException(errors=listener.errors)
             with lock:

@@ -87,7 +87,8 @@ _SERVICES = frozenset(q.service_code for q in QUOTAS)
 def _no_such_resource(message: str) -> Exception:
     from moto.core.exceptions import JsonRESTError
 
-    return JsonRESTError("NoSuchResourceException", message)
+    error: Exception = JsonRESTError("NoSuchResourceException", message)
+    return error
 
 
 @register
