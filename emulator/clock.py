@@ -305,6 +305,11 @@ class VirtualClock:
 
     # ------------------------------------------------------------------------- lifecycle
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` ended modelled time (the emulated world is being torn down)."""
+        return self._closed
+
     def close(self) -> None:
         """Stop time for good (the scheduler ends; idle actors stay idle)."""
         with self._lock:
