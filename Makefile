@@ -73,7 +73,7 @@ matrix: $(STAMP)
 
 # The safety soak (issue 13): hypothesis RuleBasedStateMachine over random interleavings of
 # outages, unreachable regions, alarms, operator runs and faults, with the invariants checked
-# after every step (python -m testbed.soak --help). ARGS="--examples 1000 -j 2". ~40 min.
+# after every step (python -m testbed.soak --help). ARGS="--examples 1000 -j 2". ~50 min.
 .PHONY: soak
 soak: $(STAMP)
 	PYTHONPATH=functions:. $(BIN)/python -m testbed.soak $(ARGS)
