@@ -63,10 +63,19 @@ def test_unplanned_fails_over_on_the_automatic_path_then_fails_back() -> None:
     # and afterwards every user lands in the recovery region, whatever region they are near
     assert check(report, 0, "a user near us-east-1 lands in") == SECONDARY
     assert check(report, 0, "a user near us-west-2 lands in") == SECONDARY
-    # modelled RTO: detection (minutes of alarm periods) + Aurora failover and ECS start-up
+    # modelled RTO: detection + Aurora failover and ECS start-up, to the end of VerifyFailover
+    # (as the product's record counts it), not to the run's bookkeeping after it
     assert failover.rto is not None
     assert failover.rto.modelled_seconds is not None
     assert 60 < failover.rto.modelled_seconds < 600
+    verify = next(s for s in failover.stages if s.name == "VerifyFailover")
+    release = next(s for s in failover.stages if s.name == "ReleaseLease")
+    assert failover.rto.modelled_seconds == round(verify.end, 1) < release.end
+    # the outage fell at the mean detection phase the floors assume: the probe alarm that
+    # started the run fired the floors' detection time after it
+    assert failover.floors is not None
+    started = next(m for m in failover.milestones if m.what.startswith("alarm shop-probe-"))
+    assert started.at == failover.floors.detection_s
     assert failover.rpo is not None
     assert failover.rpo.lag_ms_at_cutover == 120.0
     database = next(s for s in failover.stages if s.name == "Database")

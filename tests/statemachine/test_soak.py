@@ -47,3 +47,21 @@ def test_the_soak_catches_a_lease_that_outlives_its_run() -> None:
         machine.faults.clear()
         for _ in machine._builder:
             pass
+
+
+def test_an_invariant_failure_inside_hypothesis_groups_is_a_violation_and_nothing_else_is() -> None:
+    from hypothesis.errors import FlakyFailure
+
+    from testbed.soak import _is_violation
+
+    def flaky(*inner: Exception) -> Exception:
+        error: Exception = FlakyFailure("flaky", list(inner))  # type: ignore[no-untyped-call]
+        return error
+
+    broken = AssertionError("2 writers")
+    # hypothesis re-raises a failure it could not replay as a FlakyFailure group around it
+    assert _is_violation(flaky(broken))
+    assert _is_violation(broken)
+    # an exception of the harness's own, grouped or not, is reported but is no violation
+    assert not _is_violation(flaky(KeyError("estate")))
+    assert not _is_violation(RuntimeError("emulator"))
