@@ -511,7 +511,8 @@ def gantt_figure(report: Report) -> Figure:
         run_labels: list[_Label] = []
         for milestone in run.milestones:
             ax.axvline(milestone.at, color=MILESTONE_COLOUR, linestyle="--", linewidth=0.8)
-            run_labels.append(_Label(milestone.at, milestone.what, MILESTONE_COLOUR, "normal"))
+        for at, texts in _milestone_clusters(run.milestones, 0.015 * span):
+            run_labels.append(_Label(at, " · ".join(texts), MILESTONE_COLOUR, "normal"))
         if run.rto and run.rto.modelled_seconds is not None:
             colour = RTO_MET_COLOUR if run.rto.met else RTO_MISSED_COLOUR
             ax.axvline(run.rto.modelled_seconds, color=colour, linewidth=1.6)
@@ -593,6 +594,21 @@ def gantt_figure(report: Report) -> Figure:
                 boxes.append(best[1].get_window_extent())
 
     return figure
+
+
+def _milestone_clusters(
+    milestones: Sequence[Milestone], within: float
+) -> list[tuple[float, list[str]]]:
+    """Milestones whose lines are closer than ``within`` (x units) share one label, at the
+    first one's x: rotated labels a pixel or two apart cannot both be read (an outage and
+    the checkers seeing it a second later)."""
+    clusters: list[tuple[float, list[str]]] = []
+    for milestone in sorted(milestones, key=lambda m: m.at):
+        if clusters and milestone.at - clusters[-1][0] <= within:
+            clusters[-1][1].append(milestone.what)
+        else:
+            clusters.append((milestone.at, [milestone.what]))
+    return clusters
 
 
 def _floor_lines(run: Run) -> list[tuple[float, str]]:
