@@ -362,3 +362,19 @@ def test_chart_draws_the_floors_and_no_two_line_labels_overlap() -> None:
         for second in boxes[i + 1 :]:
             overlap = Bbox.intersection(first, second)
             assert overlap is None or overlap.width * overlap.height < 1.0, (first, second)
+
+
+def test_milestones_a_pixel_apart_share_one_label_and_others_keep_their_own() -> None:
+    from drill.render import _milestone_clusters
+
+    milestones = [
+        Milestone(1.0, "checkers see it"),
+        Milestone(0.0, "outage injected"),
+        Milestone(10.0, "alarm -> ALARM"),
+        Milestone(10.0, "rule started the run"),
+    ]
+    assert _milestone_clusters(milestones, 1.5) == [
+        (0.0, ["outage injected", "checkers see it"]),
+        (10.0, ["alarm -> ALARM", "rule started the run"]),
+    ]
+    assert len(_milestone_clusters(milestones, 0.5)) == 3
