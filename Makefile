@@ -9,6 +9,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test lint typecheck unit venv lock clean build validate
 
+# Let Python cache bytecode (__pycache__/ is ignored by git) even where the environment says
+# PYTHONDONTWRITEBYTECODE: otherwise every pytest worker, drill and tool compiles the
+# project's modules and rewrites every test's asserts again, run after run.
+unexport PYTHONDONTWRITEBYTECODE
+
 # The three gates run side by side once the venv exists (mypy fills the cores pytest leaves idle).
 test: $(STAMP) checkov-venv
 	@$(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck unit

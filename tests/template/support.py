@@ -98,7 +98,11 @@ class ToolRuns:
         self._processes: list[subprocess.Popen[bytes]] = []
         self._done: dict[str, subprocess.CompletedProcess[str]] = {}
 
-    def start(self, name: str, tool: str, *args: str, cwd: Path = REPO_ROOT) -> None:
+    def start(
+        self, name: str, tool: str, *args: str, cwd: Path = REPO_ROOT, also: str | None = None
+    ) -> None:
+        """Start ``tool`` as ``name``. ``also``: a second result the same process writes
+        (``also.out``, ``.err``, ``.rc``) itself."""
         if not self.owner:
             return
         executable = VENV_BIN / tool
@@ -113,7 +117,7 @@ class ToolRuns:
             subprocess.Popen(["/bin/sh", "-c", script], cwd=cwd, env=tool_env())  # noqa: S603
         )
         with (self.work / "started").open("a", encoding="utf-8") as manifest:
-            manifest.write(name + "\n")
+            manifest.write(name + "\n" + (also + "\n" if also else ""))
 
     def ready(self) -> None:
         """The owner has started every tool: the others may read the manifest."""
