@@ -155,21 +155,12 @@ def to_stages(found: list[Span], t0: datetime) -> list[Stage]:
 
 
 def history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
-    """Every event, oldest first, without the states' inputs and outputs (the report reads
-    names, types, times and errors; the run's own input and output come from
-    DescribeExecution)."""
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "executionArn": execution_arn,
-        "maxResults": 1000,
-        "includeExecutionData": False,
-    }
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        events.extend(page["events"])
-        if not page.get("nextToken"):
-            return events
-        kwargs["nextToken"] = page["nextToken"]
+    """Every event, oldest first, without the states' inputs and outputs, read as the product
+    reads it (the report reads names, types, times and errors; the run's own input and output
+    come from DescribeExecution)."""
+    from failover.history import history as read_history
+
+    return read_history(sfn, execution_arn)
 
 
 def ending_state(events: list[dict[str, Any]]) -> str | None:
