@@ -55,7 +55,6 @@ TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 # (AWS default: 6 per Region, https://docs.aws.amazon.com/general/latest/gr/ecs-service.html).
 FARGATE_VCPU_QUOTA_CODE = "L-3032A538"
 FARGATE_VCPU_QUOTA = 100.0
-_CLIENTS: dict[tuple[str, str], Any] = {}
 GA_ALIAS_ZONE_ID = "Z2BJ6XQ5FK7U4H"  # every accelerator's alias zone (stacks/global.yaml Mappings)
 
 
@@ -119,6 +118,11 @@ class EstateSpec:
     @property
     def table_name(self) -> str:
         return f"{self.name}-failover"
+
+
+_CLIENTS: dict[tuple[str, str], Any] = {}
+"""boto3 clients by (service, region), shared by every estate of the process
+(:meth:`LocalEstate.client`)."""
 
 
 class LocalEstate:

@@ -343,9 +343,7 @@ class EstateMachine(RuleBasedStateMachine):
         if not holder:
             return
         assert holder in self.runs, f"lease held by an unknown {holder}"
-        if self.runs[holder].cut_off or self._release_failed(holder):
-            # its region cannot be reached, or it was refused the release and said so: the
-            # lease is stale, and the next run that needs it takes it over (InspectLease)
+        if self._stale(holder):
             return
         stopped = self._status(holder).get("stopDate")
         if stopped is not None:
@@ -363,6 +361,13 @@ class EstateMachine(RuleBasedStateMachine):
             and f'"{key}"' in str(event["stateEnteredEventDetails"].get("input"))
             for event in events
         )
+
+    def _stale(self, holder: str) -> bool:
+        """A lease its holder could not release: its region cannot be reached, or it was
+        refused the release and said so. The next run that needs it takes it over
+        (InspectLease)."""
+        run = self.runs.get(holder)
+        return run is not None and (run.cut_off or self._release_failed(holder))
 
     def _release_failed(self, arn: str) -> bool:
         """The run tried to release the lease, failed, and carried that to its end."""
@@ -437,11 +442,7 @@ class EstateMachine(RuleBasedStateMachine):
             assert documented, f"{run.arn} ended {status} {error} with no record"
         view = self._view()
         holder = view.lease_holder
-        stale = (
-            holder is not None
-            and holder in self.runs
-            and (self.runs[holder].cut_off or self._release_failed(holder))
-        )
+        stale = holder is not None and self._stale(holder)
         assert holder is None or stale, f"lease held at quiescence by {holder}"
         writer = self._writers()[0]
         full = self.estate.spec.full_capacity
