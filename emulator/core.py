@@ -22,7 +22,8 @@ HTTP, so it serves clients under ``mock_aws()`` (moto's stubber answers later, a
   integrations (a DynamoDB ``putItem``) cost modelled time; external code's calls cost none;
 * raises ``EndpointConnectionError`` for unreachable regions (after the client's connect
   timeout times its attempts, on an actor) and for a served API outside its endpoint regions
-  (Global Accelerator outside us-west-2);
+  (Global Accelerator outside us-west-2), emitting the client's ``after-call-error`` first as
+  botocore does for an error while sending;
 * applies slow faults (the call lands late; past the client's read timeout the caller gets
   ``ReadTimeoutError`` and each attempt lands on its own, from an actor of its own);
 * returns injected faults, and hands the APIs a service serves in full (``Service.serves``)
@@ -129,9 +130,20 @@ def _before_call(**kwargs: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         if context.get(_SEEN):
             return None
         context[_SEEN] = True
-    return emulator._on_call(
-        kwargs["model"], kwargs.get("params") or {}, context or {}, kwargs.get("request_signer")
-    )
+    model, signer = kwargs["model"], kwargs.get("request_signer")
+    try:
+        return emulator._on_call(model, kwargs.get("params") or {}, context or {}, signer)
+    except (EndpointConnectionError, ReadTimeoutError) as error:
+        # On AWS these are raised while sending (botocore's ``client._make_request``), which
+        # emits ``after-call-error`` for the client's own handlers first; raised here, at
+        # before-call, botocore would not: emit it as the client does.
+        emitter = getattr(signer, "_event_emitter", None)
+        if emitter is not None:
+            service_id = model.service_model.service_id.hyphenize()
+            emitter.emit(
+                f"after-call-error.{service_id}.{model.name}", exception=error, context=context
+            )
+        raise
 
 
 def _keep_api_params(**kwargs: Any) -> None:

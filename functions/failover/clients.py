@@ -8,11 +8,15 @@ Route 53 and the CloudWatch side of its health checks.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import EndpointConnectionError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -39,22 +43,99 @@ class Profile(Enum):
     """Calls that may reach a failed region (fencing, observers): one attempt, fail fast,
     never hang. Fencing hands throttling back to the ASL's Retry (``active_region.fence``).
     Connect timeout 1 s: a TCP handshake with another AWS region takes well under 0.2 s
-    (the farthest pair of US regions is about 70 ms apart), and every state that reads a dead
-    region pays it once, on the critical path."""
+    (the farthest pair of US regions is about 70 ms apart). Always tries: fencing, notices,
+    the lease's holder."""
+    OBSERVE = "observe"
+    """Reads of a region that may be down (the estate view's peer, the outage observers): the
+    :attr:`BEST_EFFORT` timeouts, and a region this run could not connect to a moment ago is
+    not tried again (:class:`Reachability`): one connect timeout per run, not one per state."""
 
 
+_FAIL_FAST = Config(
+    connect_timeout=1,
+    read_timeout=4,
+    retries={"mode": "standard", "total_max_attempts": 1},
+)
 _CONFIGS = {
     Profile.CRITICAL: Config(
         connect_timeout=3,
         read_timeout=10,
         retries={"mode": "standard", "total_max_attempts": 2},
     ),
-    Profile.BEST_EFFORT: Config(
-        connect_timeout=1,
-        read_timeout=4,
-        retries={"mode": "standard", "total_max_attempts": 1},
-    ),
+    Profile.BEST_EFFORT: _FAIL_FAST,
+    Profile.OBSERVE: _FAIL_FAST,
 }
+
+UNREACHABLE_MEMORY = timedelta(seconds=120)
+"""How long a failed connect to a region keeps this run's reads away from it. Longer than one
+run's critical path from ValidateInput to VerifyFailover (about 75 s with a dead region), far
+shorter than an outage worth failing over for: a blip costs at most the reads of the next two
+minutes of one run, and a read skipped is exactly a read that timed out, which every reader
+already handles (an unknown reading)."""
+
+
+class Reachability:
+    """The regions this run could not connect to, and when (one per execution environment,
+    reset for each invocation by :func:`failover.runtime.stage_handler`).
+
+    Every state of a run that reads a dead region would otherwise pay its own connect timeout
+    on the critical path (1 s each, five states in a row when us-east-1 is gone). A state
+    hands what it saw to the next through the state document (``unreachable``: region ->
+    ISO time of the failed connect), and :attr:`Profile.OBSERVE` clients fail fast, with the
+    ``EndpointConnectionError`` a dead endpoint raises, for a region seen unreachable within
+    :data:`UNREACHABLE_MEMORY`. Fencing and notices always try (:attr:`Profile.BEST_EFFORT`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, datetime] = {}
+
+    def begin(self, seen: Mapping[str, datetime]) -> None:
+        """Start an invocation knowing what earlier states saw."""
+        with self._lock:
+            self._seen = dict(seen)
+
+    def saw_unreachable(self, region: str) -> None:
+        with self._lock:
+            self._seen[region] = datetime.now(UTC)
+
+    def known_unreachable(self, region: str) -> datetime | None:
+        """When ``region`` was seen unreachable, if that is recent enough to skip it."""
+        with self._lock:
+            seen = self._seen.get(region)
+        if seen is None or datetime.now(UTC) - seen > UNREACHABLE_MEMORY:
+            return None
+        return seen
+
+    def seen(self) -> dict[str, str]:
+        """For the state document: region -> ISO time, the recent ones only."""
+        with self._lock:
+            regions = list(self._seen)
+        found = {region: self.known_unreachable(region) for region in regions}
+        return {region: when.isoformat() for region, when in found.items() if when is not None}
+
+
+reachability = Reachability()
+
+
+def _skip_known_unreachable(region: str) -> Any:
+    def handler(params: dict[str, Any], **_: Any) -> None:
+        seen = reachability.known_unreachable(region)
+        if seen is not None:
+            # What a dead endpoint raises, without waiting for the connect to time out again.
+            raise EndpointConnectionError(
+                endpoint_url=f"{params.get('url', region)} (unreachable since {seen.isoformat()})"
+            )
+
+    return handler
+
+
+def _remember_unreachable(region: str) -> Any:
+    def handler(exception: Exception, **_: Any) -> None:
+        if isinstance(exception, BotoConnectionError):
+            reachability.saw_unreachable(region)
+
+    return handler
+
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str, Profile], Any] = {}
@@ -100,14 +181,19 @@ def client(service: str, region: str, profile: Profile = Profile.CRITICAL) -> An
                 region_name=region,
                 config=_CONFIGS[profile],
             )
+            if profile is Profile.OBSERVE:
+                events = found.meta.events
+                events.register_first("before-call", _skip_known_unreachable(region))
+                events.register("after-call-error", _remember_unreachable(region))
             _cache[key] = found
         return found
 
 
 def best_effort(service: str, region: str) -> Any:
-    """A :attr:`Profile.BEST_EFFORT` client: for reads of a region that may be down (the
-    estate view's reads of the peer region), one attempt of at most 1 s + 4 s."""
-    return client(service, region, Profile.BEST_EFFORT)
+    """A :attr:`Profile.OBSERVE` client: for reads of a region that may be down (the estate
+    view's reads of the peer region), one attempt of at most 1 s + 4 s, none for a region
+    this run saw unreachable a moment ago."""
+    return client(service, region, Profile.OBSERVE)
 
 
 def reset() -> None:

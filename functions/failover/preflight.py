@@ -24,20 +24,12 @@ from failover.errors import Superseded
 from failover.models import Request, plain
 
 
-def required_capacity(settings: Settings, request: Request) -> tuple[int, int | None]:
-    """The capacity the target must take: the larger full capacity, or what the source ran."""
+def required_capacity(settings: Settings, request: Request, source_desired: int | None) -> int:
+    """The capacity the target must take: the larger full capacity, or what the source ran
+    (``source_desired``, as the estate view read it; None when the source cannot be read)."""
     source = settings.estate.regions[request.source_region]
     target = settings.estate.regions[request.target_region]
-    observed = readings.read(
-        "ecs:DescribeServices",
-        lambda: compute.describe_service(
-            client("ecs", request.source_region, Profile.BEST_EFFORT),
-            source.ecs_cluster,
-            source.ecs_service,
-        ),
-    ).value
-    desired = observed.desired if observed else None
-    return max(source.full_capacity, target.full_capacity, desired or 0), desired
+    return max(source.full_capacity, target.full_capacity, source_desired or 0)
 
 
 def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str, Any]:
@@ -53,7 +45,8 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str,
     moving_to = (view.failover_state or {}).get("ToDbClusterArn")
     if view.promotion_in_flight and moving_to not in (None, target.db_cluster_arn):
         raise Superseded(f"the database is being moved to {moving_to}")
-    required, observed = required_capacity(settings, request)
+    observed = view.regions[source_region].desired
+    required = required_capacity(settings, request, observed)
     gaps = view.gaps(home, required)
     already_writer = "database" not in gaps
 
@@ -102,7 +95,7 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str,
         source_status = readings.read(
             "rds:DescribeDBClusters",
             lambda: aurora.cluster_status(
-                client("rds", source_region, Profile.BEST_EFFORT), source.db_cluster_arn
+                client("rds", source_region, Profile.OBSERVE), source.db_cluster_arn
             ),
         )
         found.append(checks.source_healthy(cluster, source_status, already_writer))

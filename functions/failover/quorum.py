@@ -146,7 +146,7 @@ def observe_families(
 ) -> list[FamilyVote]:
     """Every family's vote on ``failed``, read from the home region, fast and best effort."""
     cfg = settings.estate.regions[failed]
-    fast = Profile.BEST_EFFORT
+    fast = Profile.OBSERVE
     east = ROUTE53_REGION
     home = settings.home_region
     return [

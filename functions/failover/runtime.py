@@ -13,6 +13,9 @@ once:
   ``TransientAwsError``, which the ASL retries;
 - a ``ConfigurationError`` metric for every call the handler found denied
   (:mod:`failover.readings`);
+- the regions this run could not connect to, handed from state to state through the state
+  document (``unreachable``), so a dead region costs one connect timeout per run, not one per
+  state (:class:`failover.clients.Reachability`);
 - the result: a dataclass (or a dict of them) becomes JSON-ready data.
 """
 
@@ -20,9 +23,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from failover import readings
+from failover.clients import reachability
 from failover.config import Settings, get_settings
 from failover.errors import transient_aws_errors
 from failover.models import StageInput, plain
@@ -45,6 +50,31 @@ def correlation_id(event: Any) -> str | None:
     return None
 
 
+UNREACHABLE = "unreachable"
+"""The key of the regions a state could not connect to, in its result (region -> ISO time)."""
+
+
+def seen_unreachable(event: Any) -> dict[str, datetime]:
+    """What earlier states of this run saw unreachable: the ``unreachable`` of the document
+    itself (ValidateInput's result is the document) and of each state's result in it; the
+    latest sighting of each region wins. Anything malformed is ignored (it only saves time)."""
+    found: dict[str, datetime] = {}
+    if not isinstance(event, dict):
+        return found
+    for holder in (event, *event.values()):
+        seen = holder.get(UNREACHABLE) if isinstance(holder, dict) else None
+        if not isinstance(seen, dict):
+            continue
+        for region, when in seen.items():
+            try:
+                at = datetime.fromisoformat(str(when))
+            except ValueError:
+                continue
+            if at.tzinfo is not None and (region not in found or at > found[region]):
+                found[str(region)] = at
+    return found
+
+
 def stage_handler(
     handle: Callable[[Any, Settings], Any],
 ) -> LambdaHandler:
@@ -57,6 +87,7 @@ def stage_handler(
         logger.set_correlation_id(correlation_id(event))
         settings = get_settings()
         payload = StageInput.parse(event) if wants_stage else event
+        reachability.begin(seen_unreachable(event) if wants_stage else {})
         try:
             with transient_aws_errors():
                 result = handle(payload, settings)
@@ -70,6 +101,9 @@ def stage_handler(
                     {"Region": settings.home_region, "Call": call},
                 )
         data = plain(result)
+        unreachable = reachability.seen()
+        if unreachable and isinstance(data, dict):
+            data[UNREACHABLE] = unreachable
         logger.info("stage done", extra={"result": data})
         return data
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from failover.estate_view import EstateView
+from failover.history import spans
 
 from tests.helpers import load_event, wait_for_approval_token
 
@@ -358,6 +359,31 @@ def test_a_traffic_failure_after_the_writer_moved_is_completed_by_a_rerun(
     assert rerun["status"] == "SUCCEEDED", rerun
     assert_converged_on(estate.view(), SECONDARY)
     assert output(rerun)["plan"]["database"]["action"] == "none"
+
+
+def test_a_dead_region_costs_one_connect_timeout_per_run_not_one_per_state(
+    estate: LocalEstate,
+) -> None:
+    # given us-east-1 down and cut off: its APIs (Route 53's and its alarms' too) never answer
+    estate.outage(PRIMARY)
+    estate.emulator.faults.unreachable_regions.add(PRIMARY)
+
+    described = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
+
+    assert described["status"] == "SUCCEEDED", described
+    # ValidateInput, the first state to read it, found it unreachable and handed that on
+    assert PRIMARY in output(described)["unreachable"]
+    took = {
+        span.stage: span.seconds or 0.0 for span in spans(estate.history(described["executionArn"]))
+    }
+    connect = 1.0  # failover.clients: the best-effort connect timeout, one attempt
+    estate.emulator.faults.unreachable_regions.clear()
+    assert took["validate"] >= connect  # paid once, by the first reader
+    assert took["fence"] >= connect  # fencing always tries the old region
+    # the later readers (each a cold start of at least 0.5 s) did not try it again: ConfirmOutage
+    # reads two observers there, Preflight and VerifyFailover its ECS service
+    for stage in ("confirm_outage", "preflight", "verify"):
+        assert took[stage] < connect + 0.5, (stage, took)
 
 
 def test_throttling_on_an_action_recovers_through_retry(estate: LocalEstate) -> None:
