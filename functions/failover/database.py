@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     from failover.config import Settings
     from failover.models import StageInput
 
-POLL_LIMIT = 180
-"""180 polls 5 s apart: 15 minutes for Aurora to finish (a failover takes about a minute,
-a switchover a few)."""
-SETTLE_POLLS = 3
-"""Polls to wait for a just-started promotion to show before calling it failed."""
+POLL_LIMIT = 450
+"""450 polls 2 s apart (the ASL's WaitForDatabase): 15 minutes for Aurora to finish (a
+failover takes about a minute, a switchover a few)."""
+SETTLE_POLLS = 8
+"""Polls (2 s apart, about 16 s) to wait for a just-started promotion to show before calling
+it failed."""
 
 
 def promote(settings: Settings, stage: StageInput, now: datetime) -> dict[str, Any]:
