@@ -19,18 +19,22 @@ if TYPE_CHECKING:
 __all__ = ["install"]
 
 
+#: One loader per data path for the whole process: each install of the emulator (every test,
+#: every drill) would otherwise parse the same service JSON again.
+_LOADERS: dict[str | None, Any] = {}
+_LOADERS_LOCK = threading.Lock()
+
+
 def install(patcher: Patcher) -> None:
     import botocore.session
 
     original = botocore.session.create_loader
-    loaders: dict[str | None, Any] = {}
-    lock = threading.Lock()
 
     def create_loader(search_path_string: str | None = None) -> Any:
-        with lock:
-            loader = loaders.get(search_path_string)
+        with _LOADERS_LOCK:
+            loader = _LOADERS.get(search_path_string)
             if loader is None:
-                loader = loaders[search_path_string] = original(search_path_string)
+                loader = _LOADERS[search_path_string] = original(search_path_string)
             return loader
 
     patcher.setattr(botocore.session, "create_loader", create_loader)

@@ -5,7 +5,10 @@ waits with real primitives: ``ExecutionWorker`` starts a thread
 (``parser/backend/execution_worker.py``); ``Program.eval`` runs the program on a worker thread
 and ``join(timeout=TimeoutSeconds)``s it (``asl/component/program/program.py``); a Parallel
 state starts a ``BranchWorker`` thread per branch (``state_parallel/branch_worker.py``) and
-waits on ``BranchWorkerPool.wait()``, an ``Event`` (``state_parallel/branches_decl.py``); every
+waits on ``BranchWorkerPool.wait()``, an ``Event`` (``state_parallel/branches_decl.py``); an
+inline Map state starts an ``IterationWorker`` thread per concurrent iteration
+(``state_map/iteration/inline_iteration_component.py``) and waits on ``JobPool.await_jobs()``,
+an ``Event`` (``state_map/iteration/job.py``); every
 Task runs on its own thread while the state waits ``terminated_event.wait(TimeoutSeconds)``
 (``state/exec/execute_state.py``); ``.waitForTaskToken`` waits on the callback endpoint's
 ``Event`` (``eval/callback/callback.py``, ``state_task_service_callback.py``, whose ``.sync``
@@ -19,7 +22,8 @@ in those modules changes. So every interpreter thread is an actor, and the machi
 ``TimeoutSeconds``, each state's ``TimeoutSeconds`` and ``HeartbeatSeconds``, Wait states and
 Retry intervals are modelled seconds: at time scale 0 an hour's Wait costs no real time, and
 a task that outlives its state's timeout fails with ``States.Timeout`` at its modelled
-deadline. (Map states are not modelled: their iteration threads stay real.)
+deadline. Parallel branches and Map iterations run side by side in modelled time. (Distributed
+Map runs are not modelled.)
 
 History events, executions' ``startDate``/``stopDate``, the context object's
 ``$$.Execution.StartTime`` and ``$$.State.EnteredTime`` (also JSONata's
@@ -55,6 +59,8 @@ _THREADING = (
     f"{_PARSER}.asl.component.program.program",
     f"{_STATE}.exec.state_parallel.branch_worker",
     f"{_STATE}.exec.state_parallel.branches_decl",
+    f"{_STATE}.exec.state_map.iteration.inline_iteration_component",
+    f"{_STATE}.exec.state_map.iteration.job",
     f"{_STATE}.exec.execute_state",
     f"{_STATE}.exec.state_task.service.state_task_service_callback",
     f"{_PARSER}.asl.eval.environment",
@@ -71,6 +77,7 @@ _DATETIME = (
     f"{_PARSER}.backend.execution",
     f"{_STATE}.state",
     f"{_STATE}.exec.state_parallel.branches_decl",
+    f"{_STATE}.exec.state_map.iteration.itemprocessor.map_run_record",
 )
 
 

@@ -409,6 +409,54 @@ def test_parallel_branches_invoke_concurrently_and_keep_their_own_time(
     )
 
 
+def test_map_iterations_invoke_concurrently_and_keep_their_own_time(
+    emu: Emulator, role: str, function: Callable[..., str]
+) -> None:
+    # given an inline Map of three items, each invoking a handler that sleeps 30 s
+    sleeper = function("sleeper", "sleep_then_put", timeout=60)
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "QueryLanguage": "JSONata",
+                "Items": ["a", "b", "c"],
+                "MaxConcurrency": 0,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "Sleep",
+                    "States": {
+                        "Sleep": {
+                            "Type": "Task",
+                            "QueryLanguage": "JSONata",
+                            "Resource": sleeper,
+                            "Arguments": {"seconds": 30, "name": "{% '/t/' & $states.input %}"},
+                            "End": True,
+                        }
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+
+    # when it runs
+    described = run(role, definition, {})
+
+    # then the iterations overlapped in modelled time: the Map took one iteration's time (three
+    # cold starts side by side), not the sum
+    assert described["status"] == "SUCCEEDED", described
+    outputs = json.loads(described["output"])
+    assert len(outputs) == 3
+    assert max(o["began"] for o in outputs) < min(o["ended"] for o in outputs)
+    events = history(described["executionArn"])
+    entered = next(e for e in events if e["type"] == "MapStateEntered")
+    exited = next(e for e in events if e["type"] == "MapStateExited")
+    assert seconds_between(entered["timestamp"], exited["timestamp"]) == pytest.approx(
+        API + COLD + 30 + API, abs=0.01
+    )
+
+
 def test_a_cancelled_branch_keeps_running_and_its_call_lands_after_the_run_failed(
     emu: Emulator, role: str, function: Callable[..., str]
 ) -> None:
