@@ -28,6 +28,7 @@ class StageSpec:
 
 
 STAGES: tuple[StageSpec, ...] = (
+    StageSpec("warm_up", "Warm up", ("WarmUp", "WarmFunction")),
     StageSpec("validate", "Validate input", ("ValidateInput",)),
     StageSpec("lease", "Lease", ("AcquireLease", "InspectLease")),
     StageSpec("notify_start", "Start notice", ("NotifyStart",)),

@@ -16,7 +16,9 @@ once:
 - the regions this run could not connect to, handed from state to state through the state
   document (``unreachable``), so a dead region costs one connect timeout per run, not one per
   state (:class:`failover.clients.Reachability`);
-- the result: a dataclass (or a dict of them) becomes JSON-ready data.
+- the result: a dataclass (or a dict of them) becomes JSON-ready data;
+- the run's ``WarmUp`` (:data:`WARM_UP`): answered at once, having only started the execution
+  environment (imports, settings) that the run's task will then find warm.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ def correlation_id(event: Any) -> str | None:
     return None
 
 
+WARM_UP: dict[str, Any] = {"warm": True}
+"""The payload the state machine's WarmUp state invokes each task's function with
+(asynchronously, at the start of a run): the environment is started, nothing is done."""
+
 UNREACHABLE = "unreachable"
 """The key of the regions a state could not connect to, in its result (region -> ISO time)."""
 
@@ -75,6 +81,17 @@ def seen_unreachable(event: Any) -> dict[str, datetime]:
     return found
 
 
+def _warm_up() -> dict[str, Any]:
+    """Start the environment: the imports are done; read the settings (cached per environment).
+    Never raises: a broken configuration fails the run's own task, by its name, and an error
+    here would only make Lambda retry the asynchronous warm-up into the run's way."""
+    try:
+        get_settings()
+    except Exception as error:  # noqa: BLE001 - reported by the task that needs the settings
+        return {**WARM_UP, "settings": f"{type(error).__name__}: {error}"}
+    return WARM_UP
+
+
 def stage_handler(
     handle: Callable[[Any, Settings], Any],
 ) -> LambdaHandler:
@@ -84,6 +101,8 @@ def stage_handler(
 
     @functools.wraps(handle)
     def lambda_handler(event: Any, context: LambdaContext) -> Any:
+        if event == WARM_UP:
+            return _warm_up()
         logger.set_correlation_id(correlation_id(event))
         settings = get_settings()
         payload = StageInput.parse(event) if wants_stage else event

@@ -151,7 +151,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(untouched: Live) -> None:
     assert f"lock released in {PRIMARY}" in names
     assert f"lock released in {SECONDARY}" in names
     assert all(check.passed for check in run.checks)
-    assert [stage.name for stage in run.stages][:5] == [
+    assert [stage.name for stage in run.stages][:6] == [
+        "WarmUp",
         "ValidateInput",
         "AcquireLease",
         "NotifyStart",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from failover.estate_view import EstateView
 from failover.history import spans
 
+from testbed.template import function_specs
 from tests.helpers import load_event, wait_for_approval_token
 
 if TYPE_CHECKING:
@@ -384,6 +385,37 @@ def test_a_dead_region_costs_one_connect_timeout_per_run_not_one_per_state(
     # reads two observers there, Preflight and VerifyFailover its ECS service
     for stage in ("confirm_outage", "preflight", "verify"):
         assert took[stage] < connect + 0.5, (stage, took)
+
+
+def cold_starts(estate: LocalEstate, region: str, logical_id: str) -> tuple[int, int]:
+    """(invocations, cold starts) of a function, from its REPORT log lines as Lambda writes
+    them (a cold start's carries ``Init Duration``)."""
+    name = function_specs(estate.template)[logical_id].name(estate.spec.name)
+    logs = estate.client("logs", region)
+    group = f"/aws/lambda/{name}"  # Lambda's default log group
+    lines = [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+    reports = [line for line in lines if line.startswith("REPORT")]
+    return len(reports), sum("Init Duration" in line for line in reports)
+
+
+def test_the_runs_tasks_find_their_functions_warmed_up(estate: LocalEstate) -> None:
+    # when an alarm-driven failover runs
+    described = fail_over_on_alarm(estate)
+
+    # then each function of the tasks after ValidateInput started one environment, by the
+    # WarmUp state, and its task invocations found it warm
+    assert described["status"] == "SUCCEEDED", described
+    for logical_id in (
+        "ConfirmOutageFunction",
+        "PreflightFunction",
+        "PromoteDatabaseFunction",
+        "ShiftTrafficFunction",
+        "SetActiveRegionFunction",
+        "FenceOldRegionFunction",
+        "VerifyFailoverFunction",
+    ):
+        invocations, cold = cold_starts(estate, SECONDARY, logical_id)
+        assert (invocations, cold) == (2, 1), logical_id  # the warm-up, then the task
 
 
 def test_throttling_on_an_action_recovers_through_retry(estate: LocalEstate) -> None:

@@ -95,9 +95,9 @@ def test_every_state_of_the_machine_belongs_to_one_stage() -> None:
 
     def walk(states: dict[str, Any]) -> None:
         for name, state in states.items():
-            if state["Type"] in ("Task", "Parallel", "Wait"):
+            if state["Type"] in ("Task", "Parallel", "Map", "Wait"):
                 timed.add(name)
-            for branch in state.get("Branches", []):
+            for branch in [*state.get("Branches", []), state.get("ItemProcessor", {"States": {}})]:
                 walk(branch["States"])
 
     walk(definition["States"])
