@@ -102,7 +102,8 @@ class Task:
 
 
 def tasks(definition: dict[str, Any] | None = None) -> list[Task]:
-    """Every Task state of the machine (Parallel branches included), in definition order."""
+    """Every Task state of the machine (Parallel branches and Map iterations included), in
+    definition order."""
     if definition is None:
         definition = json.loads(STATE_MACHINE.read_text(encoding="utf-8"))
     found: list[Task] = []
@@ -117,7 +118,7 @@ def tasks(definition: dict[str, Any] | None = None) -> list[Task]:
                 if str(function).startswith("${") and str(function).endswith("FunctionArn}"):
                     logical = str(function)[2:-4]
                 found.append(Task(name, logical, resource.startswith("arn:")))
-            for branch in state.get("Branches", []):
+            for branch in [*state.get("Branches", []), state.get("ItemProcessor", {"States": {}})]:
                 walk(branch["States"])
 
     walk(definition["States"])

@@ -19,6 +19,8 @@ def _task_states(states: dict[str, Any]) -> set[str]:
             found.add(name)
         for branch in state.get("Branches", []):
             found |= _task_states(branch["States"])
+        if "ItemProcessor" in state:  # a Map state's iterations
+            found |= _task_states(state["ItemProcessor"]["States"])
     return found
 
 
