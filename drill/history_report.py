@@ -37,8 +37,8 @@ def _alarm_time(payload: dict[str, Any]) -> tuple[str, datetime] | None:
 
     if not is_alarm_event(payload):
         return None
-    event = AlarmEvent.model_validate(payload)
-    return event.detail.alarmName, parse_time(event.detail.state.timestamp or event.time)
+    event = AlarmEvent.parse(payload)
+    return event.alarm_name, parse_time(event.state.timestamp or event.time)
 
 
 def _read(sfn: Any, execution_arn: str) -> Followed:

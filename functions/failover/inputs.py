@@ -1,7 +1,8 @@
 """Validate and normalise the execution input: an alarm event or an operator's JSON.
 
-This is the edge: pydantic checks the operator's JSON strictly and the alarm event as AWS
-sends it, and every error names the field. Whether the run has anything to do comes from
+This is the edge: pydantic checks the operator's JSON strictly (:mod:`failover.manual_input`),
+plain code the alarm event as AWS sends it (:class:`AlarmEvent`), and every error names the
+field. Whether the run has anything to do comes from
 where the estate stands (:mod:`failover.estate_view`): an alarm on a fully converged target
 is ignored, and a manual run into one is ``TargetAlreadyActive``; a target that is the writer
 but not yet fully converged is not "already active" (the run completes what is missing).
@@ -10,15 +11,12 @@ but not yet fully converged is not "already active" (the run completes what is m
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, get_args
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, get_args
 
 from failover.errors import (
     InvalidFieldType,
-    MissingField,
     TargetAlreadyActive,
-    UnexpectedField,
     UnknownMode,
     UnknownTargetRegion,
     UnrecognisedEvent,
@@ -29,66 +27,80 @@ from failover.models import Mode, Request
 if TYPE_CHECKING:
     from failover.config import Settings
 
-
-class ManualInput(BaseModel):
-    """What an operator pastes into the Step Functions console. Types are strict."""
-
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-    mode: str
-    reason: str = Field(min_length=1, max_length=1024)
-    target_region: str | None = None
-    dry_run: bool = False
-    force: bool = False
-    require_approval: bool = False
-    requested_by: str | None = Field(default=None, max_length=256)
+ALARM_SOURCE = "aws.cloudwatch"
+ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
 
 
-class AlarmState(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
+@dataclass(frozen=True)
+class AlarmState:
     value: str
     reason: str = ""
     timestamp: str = ""
 
 
-class AlarmDetail(BaseModel):
-    model_config = ConfigDict(extra="allow")
+@dataclass(frozen=True)
+class AlarmEvent:
+    """The EventBridge "CloudWatch Alarm State Change" event, as AWS sends it: the fields this
+    control plane reads, checked by :meth:`parse`.
 
-    alarmName: str
-    state: AlarmState
+    Plain code, not pydantic: this is the automatic path's first task, whose cold start is on
+    the critical path of every alarm-driven failover, and importing pydantic costs about 0.4x an
+    ``import boto3``. The shape is AWS's, not a person's: a handful of typed fields, each
+    refused by name (``UnrecognisedEvent``). The operator's JSON, the edge people type into,
+    is checked strictly by pydantic (:mod:`failover.manual_input`)."""
 
-
-class AlarmEvent(BaseModel):
-    """The EventBridge "CloudWatch Alarm State Change" event, as AWS sends it."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-    source: Literal["aws.cloudwatch"]
-    detail_type: Literal["CloudWatch Alarm State Change"] = Field(alias="detail-type")
     account: str
     region: str
     time: str
-    resources: list[str] = Field(default_factory=list)
-    detail: AlarmDetail
+    alarm_name: str
+    state: AlarmState
+    resources: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> AlarmEvent:
+        def text(
+            holder: Mapping[str, Any], key: str, where: str, default: str | None = None
+        ) -> str:
+            value = holder.get(key, default)
+            if value is None:
+                raise UnrecognisedEvent(where, "Field required")
+            if not isinstance(value, str):
+                raise UnrecognisedEvent(where, "Input should be a valid string")
+            return value
+
+        def mapping(holder: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+            value = holder.get(key)
+            if value is None:
+                raise UnrecognisedEvent(where, "Field required")
+            if not isinstance(value, Mapping):
+                raise UnrecognisedEvent(where, "Input should be a valid dictionary")
+            return value
+
+        if raw.get("source") != ALARM_SOURCE:
+            raise UnrecognisedEvent("source", f"Input should be {ALARM_SOURCE!r}")
+        if raw.get("detail-type") != ALARM_DETAIL_TYPE:
+            raise UnrecognisedEvent("detail-type", f"Input should be {ALARM_DETAIL_TYPE!r}")
+        resources = raw.get("resources", [])
+        if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+            raise UnrecognisedEvent("resources", "Input should be a valid list of strings")
+        detail = mapping(raw, "detail", "detail")
+        state = mapping(detail, "state", "detail.state")
+        return cls(
+            account=text(raw, "account", "account"),
+            region=text(raw, "region", "region"),
+            time=text(raw, "time", "time"),
+            alarm_name=text(detail, "alarmName", "detail.alarmName"),
+            state=AlarmState(
+                value=text(state, "value", "detail.state.value"),
+                reason=text(state, "reason", "detail.state.reason", ""),
+                timestamp=text(state, "timestamp", "detail.state.timestamp", ""),
+            ),
+            resources=tuple(resources),
+        )
 
 
 MODES: tuple[Mode, ...] = get_args(Mode)
 """The modes an operator may ask for, in the order the error message lists them."""
-
-
-def _field_name(location: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in location) or "input"
-
-
-def _named(error: ValidationError) -> MissingField | UnexpectedField | InvalidFieldType:
-    first = error.errors()[0]
-    field = _field_name(first["loc"])
-    if first["type"] == "missing":
-        return MissingField(field, "is required")
-    if first["type"] == "extra_forbidden":
-        return UnexpectedField(field, "is not a known field (see README: manual input)")
-    return InvalidFieldType(field, first["msg"])
 
 
 def is_alarm_event(raw: Mapping[str, Any]) -> bool:
@@ -108,12 +120,8 @@ def normalise(raw: object, settings: Settings, gaps: list[str] | None) -> Reques
 
 
 def _from_alarm(raw: dict[str, Any], settings: Settings, gaps: list[str] | None) -> Request:
-    try:
-        event = AlarmEvent.model_validate(raw)
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise UnrecognisedEvent(_field_name(first["loc"]), first["msg"]) from error
-    alarm = event.detail.alarmName
+    event = AlarmEvent.parse(raw)
+    alarm = event.alarm_name
     failed = settings.estate.region_of_alarm(alarm)
     if failed is None:
         raise UnrecognisedEvent("detail.alarmName", f"{alarm!r} is not an alarm of this estate")
@@ -130,14 +138,14 @@ def _from_alarm(raw: dict[str, Any], settings: Settings, gaps: list[str] | None)
         target_region=target,
         source_region=failed,
         require_approval=settings.approval_for_automatic,
-        reason=f"alarm {alarm} is {event.detail.state.value}: {event.detail.state.reason}"[:1024],
+        reason=f"alarm {alarm} is {event.state.value}: {event.state.reason}"[:1024],
         requested_by=f"alarm:{alarm}",
         alarm_name=alarm,
-        alarm_time=event.detail.state.timestamp or event.time,
+        alarm_time=event.state.timestamp or event.time,
     )
     ignore = None
-    if event.detail.state.value != "ALARM":
-        ignore = f"alarm state is {event.detail.state.value}"
+    if event.state.value != "ALARM":
+        ignore = f"alarm state is {event.state.value}"
     elif gaps == []:
         ignore = f"{target} is already fully active (writer, traffic, capacity, app config)"
     if ignore is None:
@@ -146,10 +154,9 @@ def _from_alarm(raw: dict[str, Any], settings: Settings, gaps: list[str] | None)
 
 
 def _from_manual(raw: dict[str, Any], settings: Settings, gaps: list[str] | None) -> Request:
-    try:
-        manual = ManualInput.model_validate(raw)
-    except ValidationError as error:
-        raise _named(error) from error
+    from failover.manual_input import ManualInput  # pydantic: the manual path only
+
+    manual = ManualInput.parse(raw)
     mode = next((m for m in MODES if m == manual.mode), None)
     if mode is None:
         raise UnknownMode("mode", f"{manual.mode!r} is not one of {', '.join(MODES)}")

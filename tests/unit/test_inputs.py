@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +25,8 @@ from tests.helpers import load_event
 from tests.unit.estate_settings import PRIMARY, SECONDARY, settings
 
 NOT_CONVERGED = ["database", "traffic", "compute", "active_region:us-west-2"]
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
 
 def manual(**overrides: Any) -> dict[str, Any]:
@@ -59,6 +65,37 @@ def test_a_manual_request_is_normalised_with_defaults() -> None:
             {**load_event("alarm-primary-unhealthy.json"), "source": "aws.ec2"},
             UnrecognisedEvent,
             "source",
+        ),
+        (
+            {**load_event("alarm-primary-unhealthy.json"), "detail-type": "Scheduled Event"},
+            UnrecognisedEvent,
+            "detail-type",
+        ),
+        (
+            {**load_event("alarm-primary-unhealthy.json"), "detail": {"alarmName": "x"}},
+            UnrecognisedEvent,
+            "detail.state",
+        ),
+        (
+            {
+                **load_event("alarm-primary-unhealthy.json"),
+                "detail": {"alarmName": 7, "state": {"value": "ALARM"}},
+            },
+            UnrecognisedEvent,
+            "detail.alarmName",
+        ),
+        (
+            {
+                **load_event("alarm-primary-unhealthy.json"),
+                "detail": {"alarmName": "x", "state": {"reason": "no value"}},
+            },
+            UnrecognisedEvent,
+            "detail.state.value",
+        ),
+        (
+            {**load_event("alarm-primary-unhealthy.json"), "resources": "arn:aws:x"},
+            UnrecognisedEvent,
+            "resources",
         ),
     ],
 )
@@ -124,3 +161,18 @@ def test_approval_for_automatic_runs_follows_the_deployment() -> None:
     )
 
     assert request.require_approval is True
+
+
+def test_the_automatic_paths_first_task_does_not_import_pydantic() -> None:
+    # pydantic's import is about 0.4x an ``import boto3``, on the cold start of every alarm-driven
+    # failover's first task; only the operator's JSON is checked with it
+    probe = (
+        "import sys\n"
+        "import failover.handlers.validate_input\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core')))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(FUNCTIONS), "AWS_REGION": "us-east-1"}
+    found = subprocess.run(  # noqa: S603 - this interpreter, a fixed probe
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    assert found.stdout.strip() == "[]"
