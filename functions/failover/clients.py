@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -75,33 +76,43 @@ already handles (an unknown reading)."""
 
 
 class Reachability:
-    """The regions this run could not connect to, and when (one per execution environment,
-    reset for each invocation by :func:`failover.runtime.stage_handler`).
+    """The regions this run could not connect to, and when: per invocation (a context
+    variable, reset by :func:`failover.runtime.stage_handler` at the start of each one).
 
     Every state of a run that reads a dead region would otherwise pay its own connect timeout
     on the critical path (1 s each, five states in a row when us-east-1 is gone). A state
     hands what it saw to the next through the state document (``unreachable``: region ->
     ISO time of the failed connect), and :attr:`Profile.OBSERVE` clients fail fast, with the
     ``EndpointConnectionError`` a dead endpoint raises, for a region seen unreachable within
-    :data:`UNREACHABLE_MEMORY`. Fencing and notices always try (:attr:`Profile.BEST_EFFORT`)."""
+    :data:`UNREACHABLE_MEMORY`. Fencing and notices always try (:attr:`Profile.BEST_EFFORT`).
+
+    A context variable, not a global: Lambda runs one invocation at a time per environment,
+    but code that runs invocations side by side in one process (the emulator) must not let one
+    run's sightings leak into another's."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[str, datetime] = {}
+        self._seen: ContextVar[dict[str, datetime] | None] = ContextVar("unreachable", default=None)
+
+    def _current(self) -> dict[str, datetime]:
+        found = self._seen.get()
+        if found is None:
+            found = {}
+            self._seen.set(found)
+        return found
 
     def begin(self, seen: Mapping[str, datetime]) -> None:
         """Start an invocation knowing what earlier states saw."""
-        with self._lock:
-            self._seen = dict(seen)
+        self._seen.set(dict(seen))
 
     def saw_unreachable(self, region: str) -> None:
         with self._lock:
-            self._seen[region] = datetime.now(UTC)
+            self._current()[region] = datetime.now(UTC)
 
     def known_unreachable(self, region: str) -> datetime | None:
         """When ``region`` was seen unreachable, if that is recent enough to skip it."""
         with self._lock:
-            seen = self._seen.get(region)
+            seen = self._current().get(region)
         if seen is None or datetime.now(UTC) - seen > UNREACHABLE_MEMORY:
             return None
         return seen
@@ -109,7 +120,7 @@ class Reachability:
     def seen(self) -> dict[str, str]:
         """For the state document: region -> ISO time, the recent ones only."""
         with self._lock:
-            regions = list(self._seen)
+            regions = list(self._current())
         found = {region: self.known_unreachable(region) for region in regions}
         return {region: when.isoformat() for region, when in found.items() if when is not None}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from failover import clients
@@ -30,37 +31,74 @@ def test_a_region_that_did_not_connect_is_not_tried_again_by_the_runs_reads(
     emu.faults.unreachable_regions.add("us-east-1")
     ecs = clients.best_effort("ecs", "us-east-1")
 
-    # when a read tries it twice, then the first pays the 1 s connect and the second fails at once
+    # when one invocation reads it twice, then the first pays the 1 s connect and the second
+    # fails at once; and the next state of the run is told
+    def twice() -> dict[str, Any]:
+        first = call_timed(emu, ecs.list_clusters)
+        second = call_timed(emu, ecs.list_clusters)
+        return {"first": first, "second": second, "seen": set(reachability.seen())}
+
     with emu.clock.held():
-        first = call_as_actor(emu, lambda: ecs.list_clusters())
-        second = call_as_actor(emu, lambda: ecs.list_clusters())
-    assert first == {"error": "EndpointConnectionError", "took": pytest.approx(1.0)}
-    assert second == {"error": "EndpointConnectionError", "took": 0}
-    # and the next state of the run is told
-    assert set(reachability.seen()) == {"us-east-1"}
+        seen = call_as_actor(emu, twice)["result"]
+    assert seen["first"] == {"error": "EndpointConnectionError", "took": pytest.approx(1.0)}
+    assert seen["second"] == {"error": "EndpointConnectionError", "took": 0}
+    assert seen["seen"] == {"us-east-1"}
+
+
+def test_another_invocation_running_meanwhile_does_not_see_them(emu: Emulator) -> None:
+    # given an invocation that saw us-east-1 unreachable
+    emu.faults.unreachable_regions.add("us-east-1")
+    ecs = clients.best_effort("ecs", "us-east-1")
+    with emu.clock.held():
+        call_as_actor(emu, ecs.list_clusters)
+
+    # when another invocation (another run) reads it, then it tries for itself
+    with emu.clock.held():
+        seen = call_as_actor(emu, ecs.list_clusters)
+    assert seen == {"error": "EndpointConnectionError", "took": pytest.approx(1.0)}
+
+
+def call_timed(emu: Emulator, call: Any) -> dict[str, Any]:
+    began = emu.clock.now()
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - the test reads what the caller saw
+        return {"error": type(error).__name__, "took": emu.clock.now() - began}
+    return {"took": emu.clock.now() - began}
 
 
 def test_fencing_always_tries_the_old_region(emu: Emulator) -> None:
     # given a run that already saw us-east-1 unreachable
     emu.faults.unreachable_regions.add("us-east-1")
-    reachability.begin({"us-east-1": datetime.now(UTC)})
     ssm = clients.client("ssm", "us-east-1", Profile.BEST_EFFORT)
+    ecs = clients.best_effort("ecs", "us-east-1")
 
-    # when the fence writes there, then it really tries (and pays the connect)
+    # when the fence writes there, then it really tries (and pays the connect), while a read
+    # of the same invocation does not
+    def fence_then_read() -> dict[str, Any]:
+        reachability.begin({"us-east-1": datetime.now(UTC)})
+        return {
+            "fence": call_timed(emu, lambda: ssm.get_parameter(Name="/p")),
+            "read": call_timed(emu, ecs.list_clusters),
+        }
+
     with emu.clock.held():
-        seen = call_as_actor(emu, lambda: ssm.get_parameter(Name="/p"))
-    assert seen == {"error": "EndpointConnectionError", "took": pytest.approx(1.0)}
+        seen = call_as_actor(emu, fence_then_read)["result"]
+    assert seen["fence"] == {"error": "EndpointConnectionError", "took": pytest.approx(1.0)}
+    assert seen["read"] == {"error": "EndpointConnectionError", "took": 0}
 
 
 def test_a_region_seen_unreachable_long_ago_is_tried_again(emu: Emulator) -> None:
     stale = datetime.now(UTC) - UNREACHABLE_MEMORY - timedelta(seconds=1)
-    reachability.begin({"us-east-1": stale})
     ecs = clients.best_effort("ecs", "us-east-1")
 
-    # the region is back: the read is tried and answers
-    seen = call_as_actor(emu, lambda: ecs.list_clusters())
-    assert seen["result"]["clusterArns"] == []
-    assert reachability.seen() == {}
+    # the region is back: the read is tried and answers, and nothing is handed on
+    def read() -> dict[str, Any]:
+        reachability.begin({"us-east-1": stale})
+        return {"clusters": ecs.list_clusters()["clusterArns"], "seen": reachability.seen()}
+
+    seen = call_as_actor(emu, read)["result"]
+    assert seen == {"clusters": [], "seen": {}}
 
 
 def test_what_earlier_states_saw_is_read_from_the_state_document() -> None:
