@@ -362,16 +362,21 @@ def test_a_traffic_failure_after_the_writer_moved_is_completed_by_a_rerun(
     assert output(rerun)["plan"]["database"]["action"] == "none"
 
 
+def fail_over_with_the_primary_cut_off(estate: LocalEstate) -> dict[str, Any]:
+    """us-east-1 down and cut off (its APIs, Route 53's and its alarms' too, never answer);
+    its alarm's failover, which succeeded."""
+    estate.outage(PRIMARY)
+    estate.emulator.faults.unreachable_regions.add(PRIMARY)
+    described = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
+    assert described["status"] == "SUCCEEDED", described
+    return described
+
+
 def test_a_dead_region_costs_one_connect_timeout_per_run_not_one_per_state(
     estate: LocalEstate,
 ) -> None:
-    # given us-east-1 down and cut off: its APIs (Route 53's and its alarms' too) never answer
-    estate.outage(PRIMARY)
-    estate.emulator.faults.unreachable_regions.add(PRIMARY)
+    described = fail_over_with_the_primary_cut_off(estate)
 
-    described = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
-
-    assert described["status"] == "SUCCEEDED", described
     # ValidateInput, the first state to read it, found it unreachable and handed that on
     assert PRIMARY in output(described)["unreachable"]
     took = {
@@ -433,12 +438,8 @@ def test_throttling_on_an_action_recovers_through_retry(estate: LocalEstate) -> 
 def test_failover_completes_while_the_old_regions_apis_are_unreachable(
     estate: LocalEstate,
 ) -> None:
-    estate.outage(PRIMARY)
-    estate.emulator.faults.unreachable_regions.add(PRIMARY)
+    described = fail_over_with_the_primary_cut_off(estate)
 
-    described = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
-
-    assert described["status"] == "SUCCEEDED", described
     result = output(described)
     families = {f["family"]: f["verdict"] for f in result["outage"]["quorum"]["families"]}
     assert families["route53"] == "unknown"  # Route 53's API and alarms live in us-east-1
