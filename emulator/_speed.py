@@ -1,4 +1,5 @@
-"""Speed, not behaviour: share botocore's parsed service models between sessions.
+"""Speed, not behaviour: share botocore's parsed service models between sessions (and a few
+other things that cost time to rebuild and nobody modifies).
 
 ``mock_aws()`` gives every test a fresh ``boto3.DEFAULT_SESSION`` and code such as
 ``failover.clients`` builds a new ``boto3.session.Session()`` per execution environment; each
@@ -41,6 +42,33 @@ def install(patcher: Patcher) -> None:
 
     _cache_asl_parse_trees(patcher)
     _cache_interpreter_clients(patcher)
+    _share_kms_private_keys(patcher)
+
+
+_KMS_KEYS: dict[str, Any] = {}
+_KMS_KEYS_LOCK = threading.Lock()
+
+
+def _share_kms_private_keys(patcher: Patcher) -> None:
+    """One asymmetric private key per key spec for the whole process.
+
+    moto generates an RSA private key for every KMS key it creates, symmetric ones included
+    (``moto/kms/models.py`` ``Key.__init__``; about 0.15 s per estate for the default
+    ``aws/*`` keys), though only Sign, Verify and GetPublicKey read it; nothing here calls them.
+    Encryption uses each key's own material (``generate_master_key``), which stays unique.
+    """
+    import moto.kms.models as kms
+
+    original = kms.generate_private_key
+
+    def generate_private_key(key_spec: str) -> Any:
+        with _KMS_KEYS_LOCK:
+            found = _KMS_KEYS.get(key_spec)
+            if found is None:
+                found = _KMS_KEYS[key_spec] = original(key_spec)
+            return found
+
+    patcher.setattr(kms, "generate_private_key", generate_private_key)
 
 
 def _cache_interpreter_clients(patcher: Patcher) -> None:

@@ -38,7 +38,11 @@ class HealthEndpoints:
 
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # shutdown() waits for the serve loop to notice, once per poll interval (default 0.5 s):
+        # every estate's teardown paid it.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> HealthEndpoints:
         self._thread.start()
