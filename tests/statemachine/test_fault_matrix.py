@@ -10,25 +10,24 @@ import pytest
 
 from testbed.faultmatrix import CLEAN_FAIL, KINDS, RECOVERED, run_cell, tasks
 from testbed.template import STATE_MACHINE
+from tests.template.asl_checks import scopes
 
 
-def _task_states(states: dict[str, Any]) -> set[str]:
-    found = set()
-    for name, state in states.items():
-        if state["Type"] == "Task":
-            found.add(name)
-        for branch in state.get("Branches", []):
-            found |= _task_states(branch["States"])
-        if "ItemProcessor" in state:  # a Map state's iterations
-            found |= _task_states(state["ItemProcessor"]["States"])
-    return found
+def _task_states(definition: dict[str, Any]) -> set[str]:
+    """Every Task state, Parallel branches and Map iterations included."""
+    return {
+        name
+        for scope in scopes(definition)
+        for name, state in scope.states.items()
+        if state["Type"] == "Task"
+    }
 
 
 def test_the_matrix_has_a_row_for_every_task_state_of_the_machine() -> None:
     definition = json.loads(STATE_MACHINE.read_text(encoding="utf-8"))
     rows = tasks()
 
-    assert {task.state for task in rows} == _task_states(definition["States"])
+    assert {task.state for task in rows} == _task_states(definition)
     assert len(rows) == len({task.state for task in rows})
     # every Lambda Task is scoped to its own function; native ones to the state itself
     assert all(task.function for task in rows if not task.native)

@@ -88,18 +88,16 @@ def test_every_state_of_the_machine_belongs_to_one_stage() -> None:
     import json
     from pathlib import Path
 
+    from tests.template.asl_checks import scopes
+
     definition = json.loads(
         (Path(__file__).resolve().parents[2] / "statemachines" / "failover.asl.json").read_text()
     )
-    timed: set[str] = set()
-
-    def walk(states: dict[str, Any]) -> None:
-        for name, state in states.items():
-            if state["Type"] in ("Task", "Parallel", "Map", "Wait"):
-                timed.add(name)
-            for branch in [*state.get("Branches", []), state.get("ItemProcessor", {"States": {}})]:
-                walk(branch["States"])
-
-    walk(definition["States"])
+    timed = {
+        name
+        for scope in scopes(definition)  # Parallel branches and Map iterations included
+        for name, state in scope.states.items()
+        if state["Type"] in ("Task", "Parallel", "Map", "Wait")
+    }
     assert timed - set(STAGE_OF_STATE) == set()
     assert set(STAGE_OF_STATE) - timed == set()
