@@ -91,7 +91,8 @@ class Reachability:
     run's sightings leak into another's."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # One dict per context: a thread starts with a fresh one, so nothing here is shared
+        # between threads and needs no lock.
         self._seen: ContextVar[dict[str, datetime] | None] = ContextVar("unreachable", default=None)
 
     def _current(self) -> dict[str, datetime]:
@@ -106,22 +107,18 @@ class Reachability:
         self._seen.set(dict(seen))
 
     def saw_unreachable(self, region: str) -> None:
-        with self._lock:
-            self._current()[region] = datetime.now(UTC)
+        self._current()[region] = datetime.now(UTC)
 
     def known_unreachable(self, region: str) -> datetime | None:
         """When ``region`` was seen unreachable, if that is recent enough to skip it."""
-        with self._lock:
-            seen = self._current().get(region)
+        seen = self._current().get(region)
         if seen is None or datetime.now(UTC) - seen > UNREACHABLE_MEMORY:
             return None
         return seen
 
     def seen(self) -> dict[str, str]:
         """For the state document: region -> ISO time, the recent ones only."""
-        with self._lock:
-            regions = list(self._current())
-        found = {region: self.known_unreachable(region) for region in regions}
+        found = {region: self.known_unreachable(region) for region in list(self._current())}
         return {region: when.isoformat() for region, when in found.items() if when is not None}
 
 
