@@ -165,7 +165,7 @@ def readiness_main(argv: list[str], out: TextIO) -> int:
     p = readiness_parser()
     args = p.parse_args(argv)
     from drill.live import LiveDrillError
-    from drill.readiness import ReadinessError, evaluate_live, evaluate_local, render_table
+    from drill.readiness_cli import ReadinessError, evaluate_live, evaluate_local, render_table
 
     if not args.live and args.profile:
         p.error("--profile only applies with --live")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from drill import checks
+from drill import final_state
 from drill.model import Check, Report
 from drill.runs import rto_check
 from drill.scenarios.registry import scenario
 
 if TYPE_CHECKING:
-    from drill.local import LocalDrill
+    from drill.harness import LocalDrill
 
 
 @scenario("unplanned", help="primary outage, automatic path, then a failback")
@@ -37,10 +37,10 @@ def false_alarm(drill: LocalDrill, report: Report) -> None:
     run = drill.run_record(
         "false alarm", "alarm", drill.secondary, followed, t0, time.monotonic() - began, None
     )
-    state = checks.observe(drill.config, drill.table, drill.client)
+    state = final_state.observe(drill.config, drill.table, drill.client)
     run.checks = [
         Check("run outcome", "false_alarm", run.outcome, run.outcome == "false_alarm"),
-        *checks.active_in(state, drill.config, drill.primary),
+        *final_state.active_in(state, drill.config, drill.primary),
     ]
     # the primary never stopped being active: its own capacity is the full one
     report.runs.append(run)
@@ -140,7 +140,7 @@ def region_down(drill: LocalDrill, report: Report) -> None:
     run = drill.run_record(
         "failover", "alarm", drill.secondary, followed, t0, time.monotonic() - began, None
     )
-    state = checks.observe(drill.config, drill.table, drill.client, reader=drill.secondary)
+    state = final_state.observe(drill.config, drill.table, drill.client, reader=drill.secondary)
     rules = [m.what for m in drill.milestones if "EventBridge rule" in m.what]
     probe_rule = drill.spec.name + "-peer-probe-alarm"
     run.checks = [
@@ -156,7 +156,7 @@ def region_down(drill: LocalDrill, report: Report) -> None:
             str(sum(1 for r in rules if "-health-" in r)),
             not any("-health-" in r for r in rules),
         ),
-        *checks.active_in(state, drill.config, drill.secondary, unreachable={down}),
+        *final_state.active_in(state, drill.config, drill.secondary, unreachable={down}),
         *rto_check(run),
     ]
     report.runs.append(run)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from drill import checks
+from drill import final_state
 from drill.model import Check, Report
 from drill.scenarios.registry import scenario
 from emulator.faults import SERVER_ERROR
 
 if TYPE_CHECKING:
     from drill.follow import Followed
-    from drill.local import LocalDrill
+    from drill.harness import LocalDrill
 
 
 def failed_at(stage: str, followed: Followed, row: dict[str, Any]) -> list[Check]:
@@ -48,8 +48,8 @@ def db_failure(drill: LocalDrill, report: Report) -> None:
     failed = drill.run_record(
         "failed failover", "alarm", drill.secondary, followed, t0, time.monotonic() - began, None
     )
-    row = checks.audit_row(drill.client, drill.table, drill.secondary, arn) or {}
-    state = checks.observe(drill.config, drill.table, drill.client)
+    row = final_state.audit_row(drill.client, drill.table, drill.secondary, arn) or {}
+    state = final_state.observe(drill.config, drill.table, drill.client)
     notices = [n["kind"] for n in drill.estate.notices(drill.secondary)]
     status, stage = failed_at("database", followed, row)
     failed.checks = [
@@ -59,7 +59,7 @@ def db_failure(drill: LocalDrill, report: Report) -> None:
         ),
         stage,
         Check("failure notice sent", "failed", ",".join(notices), "failed" in notices),
-        *checks.locks_released(state),
+        *final_state.locks_released(state),
     ]
     report.runs.append(failed)
     drill.settle_executions()  # the probe alarm's trigger may still be finishing
@@ -79,8 +79,8 @@ def traffic_fails_after_the_writer_moved(drill: LocalDrill, report: Report, name
     failed = drill.run_record(
         "failed failover", "manual", drill.secondary, followed, t0, time.monotonic() - began, None
     )
-    row = checks.audit_row(drill.client, drill.table, drill.secondary, arn) or {}
-    state = checks.observe(drill.config, drill.table, drill.client)
+    row = final_state.audit_row(drill.client, drill.table, drill.secondary, arn) or {}
+    state = final_state.observe(drill.config, drill.table, drill.client)
     writer = state.writer_region
     dials = state.dials
     failed.checks = [
@@ -92,7 +92,7 @@ def traffic_fails_after_the_writer_moved(drill: LocalDrill, report: Report, name
             ", ".join(f"{k} {v:g}" for k, v in dials.items()),
             dials.get(drill.primary) == 100.0,
         ),
-        *checks.locks_released(state),
+        *final_state.locks_released(state),
     ]
     report.runs.append(failed)
     drill.emu.faults.clear()
@@ -127,7 +127,7 @@ def split_brain(drill: LocalDrill, report: Report) -> None:
     outcomes = {arn: drill.outcome_of(arn) for arn in followed}
     winners = [arn for arn, outcome in outcomes.items() if outcome == "succeeded"]
     losers = [str(outcome) for arn, outcome in outcomes.items() if arn not in winners]
-    state = checks.observe(drill.config, drill.table, drill.client)
+    state = final_state.observe(drill.config, drill.table, drill.client)
     writer = str(state.writer_region)
     for arn, one in followed.items():
         region = arn.split(":")[3]
@@ -144,8 +144,8 @@ def split_brain(drill: LocalDrill, report: Report) -> None:
                 ", ".join(losers),
                 all(o in ("superseded", "already_in_progress") for o in losers),
             ),
-            *checks.active_in(state, drill.config, writer),
-            *checks.locks_released(state),
+            *final_state.active_in(state, drill.config, writer),
+            *final_state.locks_released(state),
         ]
     )
     drill.failback(report, after_outage=False)

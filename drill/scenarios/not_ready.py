@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from drill import checks
+from drill import final_state
 from drill.model import Check, Report
 from drill.scenarios.registry import scenario
 
 if TYPE_CHECKING:
-    from drill.local import LocalDrill
+    from drill.harness import LocalDrill
 
 NOT_READY_LAG_MS = 30_000.0  # the standby's replication lag (limit: 5 s)
 
 
 def evaluate_readiness(drill: LocalDrill, region: str) -> dict[str, Any]:
     """Invoke ``region``'s EvaluateReadiness as its schedule does (every 15 minutes)."""
-    from drill.readiness import invoke
+    from drill.readiness_cli import invoke
 
     function = drill.estate.function_arns[region]["EvaluateReadinessFunction"]
     evaluation = invoke(drill.client("lambda", region), function)
@@ -94,7 +94,7 @@ def not_ready(drill: LocalDrill, report: Report) -> None:
         Check("overall Readiness metric (the alarm's input)", "0.0", str(overall), overall == 0.0),
     ]
     run = drill.automatic_failover(report)
-    row = checks.audit_row(drill.client, drill.table, standby, run.execution_arn or "")
+    row = final_state.audit_row(drill.client, drill.table, standby, run.execution_arn or "")
     recorded = [str(c.get("name")) for c in (row or {}).get("readiness_failing") or []]
     cutover = run.rpo.lag_ms_at_cutover if run.rpo else None
     run.checks += [

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from drill.scenarios.registry import scenario
 
 if TYPE_CHECKING:
-    from drill.local import LocalDrill
+    from drill.harness import LocalDrill
     from drill.model import Report
 
 

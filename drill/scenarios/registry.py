@@ -1,6 +1,6 @@
 """The local drill's scenarios, registered by name: ``@scenario("name", help=...)``.
 
-A scenario is one function of the harness (:class:`drill.local.LocalDrill`) and the report
+A scenario is one function of the harness (:class:`drill.harness.LocalDrill`) and the report
 it fills: it injects something, lets the world run, follows the runs it starts and adds
 their records and checks to the report. ``python -m drill --scenario NAME`` runs it; the
 command line's choices and help come from this registry.
@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from drill.local import LocalDrill
-    from drill.model import Report
-
-ScenarioFunction = Callable[["LocalDrill", "Report"], None]
+    from drill.harness import ScenarioFunction
 
 
 @dataclass(frozen=True)
