@@ -6,10 +6,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from failover import compute, estate_view, health, readings
+from failover import estate_view, health, traffic
 from failover.clients import best_effort, client
 from failover.errors import VerificationFailed
 from failover.models import plain
+from failover.plan import ActionPlan
 
 if TYPE_CHECKING:
     from failover.config import Settings
@@ -25,18 +26,18 @@ class Verdict:
 
 def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
     estate = settings.estate
-    home = request.target_region
-    target = estate.regions[home]
-    view = estate_view.observe(estate, client, home, peers=best_effort)
+    target_region = request.target_region
+    target = estate.regions[target_region]
+    view = estate_view.observe(estate, client, target_region, peers=best_effort)
     found = [
         Verdict(
             "writer_is_target",
-            view.writer_region == home and not view.promotion_in_flight,
+            view.writer_region == target_region and not view.promotion_in_flight,
             f"writer {view.writer_region}, status {view.global_status}",
         )
     ]
     dials = {name: state.dial for name, state in view.regions.items()}
-    applied = all(d == (100.0 if name == home else 0.0) for name, d in dials.items())
+    applied = dials == traffic.desired_dials(dials, target_region)
     if not applied and request.mode == "unplanned" and None in dials.values():
         # The GA API (us-west-2) cannot be read: GA's own health checks already steer new
         # connections away from the failed region (data plane). Reported, not failed.
@@ -45,12 +46,8 @@ def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
         )
     else:
         found.append(Verdict("traffic_dials", applied, f"dials {dials}"))
-    service = readings.read(
-        "ecs:DescribeServices",
-        lambda: compute.describe_service(
-            client("ecs", home), target.ecs_cluster, target.ecs_service
-        ),
-    ).value
+    read = view.regions[target_region].read
+    service = read.service.value if read else None
     found.append(
         Verdict(
             "compute_stable",
@@ -70,7 +67,7 @@ def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
 def verify(settings: Settings, stage: StageInput) -> dict[str, Any]:
     """VerifyFailover: every verdict passes, or VerificationFailed lists the ones that do not
     (the state machine retries it at fixed intervals while the estate settles)."""
-    required = int(stage.part("plan")["compute"]["required"])
+    required = ActionPlan.parse(stage.part("plan")).compute.required
     found = run(settings, stage.request, required)
     failed = [v for v in found if not v.passed]
     if failed:
