@@ -28,6 +28,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from failover.arns import region_of
+from failover.traffic import desired_dials
 
 from testbed.health_endpoints import HealthEndpoints
 from testbed.template import (
@@ -600,7 +602,7 @@ class LocalEstate:
                         "ClientIPPreservationEnabled": True,
                     }
                 ],
-                TrafficDialPercentage=100.0 if region == spec.primary else 0.0,
+                TrafficDialPercentage=desired_dials(spec.regions, spec.primary)[region],
                 HealthCheckProtocol="HTTPS",
                 HealthCheckPath="/health",
                 HealthCheckPort=443,
@@ -857,7 +859,7 @@ class LocalEstate:
 
         ``timeout`` is real seconds (a safety net); modelled time is bounded by the machine's
         own TimeoutSeconds."""
-        region = execution_arn.split(":")[3]
+        region = region_of(execution_arn)
         sfn = self.client("stepfunctions", region)
 
         def ended() -> bool:
@@ -884,7 +886,7 @@ class LocalEstate:
         from failover import history
 
         return history.history(
-            self.client("stepfunctions", execution_arn.split(":")[3]), execution_arn
+            self.client("stepfunctions", region_of(execution_arn)), execution_arn
         )
 
     def outage(self, region: str, *, observers: tuple[str, ...] = ("all",)) -> None:

@@ -38,6 +38,17 @@ def build(like: str, service: str, region: str, resource: str) -> str:
     return f"arn:{partition_of(like)}:{service}:{region}:{account_of(like)}:{resource}"
 
 
+def state_machine_of(execution_arn: str) -> str:
+    """The state machine of an execution: ``...:execution:<machine>:<name>`` ->
+    ``...:stateMachine:<machine>``."""
+    parts = _fields(execution_arn)
+    kind, _, rest = parts[5].partition(":")
+    machine = rest.partition(":")[0]
+    if parts[2] != "states" or kind != "execution" or not machine:
+        raise ValueError(f"not a Step Functions execution ARN: {execution_arn!r}")
+    return ":".join([*parts[:5], f"stateMachine:{machine}"])
+
+
 def resource_name(arn: str) -> str:
     """The last path element of an ARN: ``...:cluster:shop-use1`` -> ``shop-use1``."""
     return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
