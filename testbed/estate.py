@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from failover.config import EstateConfig
     from failover.estate_view import EstateView
 
-    from emulator import Emulator, Notice
+    from emulator import Emulator, WorldEvent
 
 ACCOUNT = "123456789012"
 ALB_ZONE_IDS = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
@@ -160,7 +160,7 @@ class LocalEstate:
             self._holder = None
             self.emulator.clock.release()
 
-    def _on_notice(self, notice: Notice) -> None:
+    def _on_notice(self, notice: WorldEvent) -> None:
         if notice.kind == "execution-status" and notice.state != "RUNNING":
             self.ended[notice.subject] = notice.state
 

@@ -18,19 +18,22 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class EndStateCheck:
+    """One condition of the end state VerifyFailover requires (not a Readiness
+    :class:`failover.checks.Check`, and not a health verdict of :mod:`failover.quorum`)."""
+
     name: str
     passed: bool
     detail: str
 
 
-def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
+def run(settings: Settings, request: Request, required: int) -> list[EndStateCheck]:
     estate = settings.estate
     target_region = request.target_region
     target = estate.regions[target_region]
     view = estate_view.observe(estate, client, target_region, peers=best_effort)
     found = [
-        Verdict(
+        EndStateCheck(
             "writer_is_target",
             view.writer_region == target_region and not view.promotion_in_flight,
             f"writer {view.writer_region}, status {view.global_status}",
@@ -42,14 +45,16 @@ def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
         # The GA API (us-west-2) cannot be read: GA's own health checks already steer new
         # connections away from the failed region (data plane). Reported, not failed.
         found.append(
-            Verdict("traffic_dials", True, f"dials unreadable, GA health checks steer: {dials}")
+            EndStateCheck(
+                "traffic_dials", True, f"dials unreadable, GA health checks steer: {dials}"
+            )
         )
     else:
-        found.append(Verdict("traffic_dials", applied, f"dials {dials}"))
+        found.append(EndStateCheck("traffic_dials", applied, f"dials {dials}"))
     read = view.regions[target_region].read
     service = read.service.value if read else None
     found.append(
-        Verdict(
+        EndStateCheck(
             "compute_stable",
             service is not None and service.stable_at(required),
             str(service) if service else "service not found",
@@ -57,7 +62,7 @@ def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
     )
     probe = health.probe(target.health_url)
     found.append(
-        Verdict(
+        EndStateCheck(
             "health_endpoint", probe.healthy, f"GET {probe.url} -> {probe.status or probe.error}"
         )
     )
@@ -65,8 +70,8 @@ def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
 
 
 def verify(settings: Settings, stage: StageInput) -> dict[str, Any]:
-    """VerifyFailover: every verdict passes, or VerificationFailed lists the ones that do not
-    (the state machine retries it at fixed intervals while the estate settles)."""
+    """VerifyFailover: every end-state check passes, or VerificationFailed lists the ones that
+    do not (the state machine retries it at fixed intervals while the estate settles)."""
     required = ActionPlan.parse(stage.part("plan")).compute.required
     found = run(settings, stage.request, required)
     failed = [v for v in found if not v.passed]
