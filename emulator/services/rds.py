@@ -526,14 +526,15 @@ class Rds(Service):
             return ActionResult({"GlobalCluster": global_cluster})
 
         patcher.setattr(GlobalCluster, "status", property(_status_get, _status_set))
-        patcher.setattr(GlobalCluster, "failover_state", property(_failover_state))
+        # moto's GlobalCluster has no FailoverState, nor the two actions below: added
+        patcher.add(GlobalCluster, "failover_state", property(_failover_state))
         patcher.setattr(GlobalCluster, "global_cluster_members", property(_members))
         patcher.setattr(RDSBackend, "create_global_cluster", create_global_cluster)
         patcher.setattr(RDSBackend, "describe_db_clusters", describe_db_clusters)
         patcher.setattr(RDSBackend, "delete_db_cluster", delete_db_cluster)
         patcher.setattr(RDSBackend, "describe_global_clusters", describe_global_clusters)
-        patcher.setattr(RDSResponse, "failover_global_cluster", _action("failover"))
-        patcher.setattr(RDSResponse, "switchover_global_cluster", _action("switchover"))
+        patcher.add(RDSResponse, "failover_global_cluster", _action("failover"))
+        patcher.add(RDSResponse, "switchover_global_cluster", _action("switchover"))
         patcher.setattr(RDSResponse, "describe_global_clusters", rds_describe_global_clusters)
         patcher.setattr(RDSResponse, "remove_from_global_cluster", rds_remove_from_global_cluster)
 
