@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from failover.config import GLOBAL_ACCELERATOR_REGION
 
 from drill import final_state
 from drill.embedded import REPO
@@ -356,7 +357,7 @@ class LocalDrill:
             self.estate.health.set_healthy(self.primary, True)
             self.mark(f"{self.primary} /health answers 200 again")
             alarm = self.client("cloudwatch", "us-east-1")
-            ga = self.client("globalaccelerator", "us-west-2")
+            ga = self.client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
             group = self.estate.endpoint_group_arns[self.primary]
             # as an operator would: every observer has seen the recovery and the outage's
             # minutes have left the alarm's window (2 x 60 s periods), before failing back

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from failover.config import GLOBAL_ACCELERATOR_REGION
 
 from drill import final_state
 from drill.embedded import REPO
@@ -103,7 +104,7 @@ class Clients:
 
     def __call__(self, service: str, region: str) -> Any:
         if service == "globalaccelerator":
-            region = final_state.GA_REGION  # the Global Accelerator API is only in us-west-2
+            region = GLOBAL_ACCELERATOR_REGION
         key = (service, region)
         if key not in self._cache:
             self._cache[key] = self.session.client(service, region_name=region)
