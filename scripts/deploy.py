@@ -1,7 +1,7 @@
 """``make deploy``: deploy the whole estate in order with one command.
 
 Each step is ``sam deploy --config-file samconfig.toml --config-env <env>`` in the order of
-scripts/stacks.py. Before each step the values computed from the stacks deployed before (read
+scripts/estate.py. Before each step the values computed from the stacks deployed before (read
 with boto3, in any region) are written to ``.estate/<env>.yaml``, which that env's
 ``parameter_overrides`` includes last: the deploy runs exactly the command a plain-SAM user runs.
 Change sets are reviewed unless ``--no-confirm-changeset`` says otherwise, and the control plane
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from failover.config import GLOBAL_ACCELERATOR_REGION
 
-from scripts import stacks
+from scripts import estate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -58,7 +58,7 @@ class Aws:
         return self._clients[key]
 
 
-def _describe_stack(aws: Aws, target: stacks.StackTarget) -> dict[str, Any] | None:
+def _describe_stack(aws: Aws, target: estate.StackTarget) -> dict[str, Any] | None:
     from botocore.exceptions import ClientError
 
     cloudformation = aws.client("cloudformation", target.region)
@@ -74,14 +74,14 @@ def _describe_stack(aws: Aws, target: stacks.StackTarget) -> dict[str, Any] | No
     return stack
 
 
-def stack_outputs(aws: Aws, target: stacks.StackTarget) -> dict[str, str] | None:
+def stack_outputs(aws: Aws, target: estate.StackTarget) -> dict[str, str] | None:
     stack = _describe_stack(aws, target)
     if stack is None:
         return None
     return {o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", [])}
 
 
-def stack_parameters(aws: Aws, target: stacks.StackTarget) -> dict[str, str] | None:
+def stack_parameters(aws: Aws, target: estate.StackTarget) -> dict[str, str] | None:
     stack = _describe_stack(aws, target)
     if stack is None:
         return None
@@ -140,7 +140,7 @@ def _keep_runtime(
         configured = parameters.get(name, defaults[name])
         # A stack that exists lists every parameter; a default it never got is its default.
         last = None if deployed is None else deployed.get(name, defaults[name])
-        kept = stacks.preserve_runtime_value(configured, last, live_value)
+        kept = estate.preserve_runtime_value(configured, last, live_value)
         if kept != configured:
             LOG.warning(
                 "[%s] keeping %s=%s, set at run time (configured %s)", label, name, kept, configured
@@ -150,10 +150,10 @@ def _keep_runtime(
 
 def check_build(root: Path = ROOT) -> None:
     """Refuse to deploy a control plane whose ``sam build`` output is missing or stale."""
-    built = root / stacks.BUILT_TEMPLATE
+    built = root / estate.BUILT_TEMPLATE
     if not built.is_file():
-        raise stacks.BuildMissing(
-            f"{stacks.BUILT_TEMPLATE} does not exist: run `make build` (sam build) first; the "
+        raise estate.BuildMissing(
+            f"{estate.BUILT_TEMPLATE} does not exist: run `make build` (sam build) first; the "
             "control plane deploys the build output, never template.yaml itself"
         )
     built_at = built.stat().st_mtime
@@ -162,8 +162,8 @@ def check_build(root: Path = ROOT) -> None:
         files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
         newer = [f for f in files if "__pycache__" not in f.parts and f.stat().st_mtime > built_at]
         if newer:
-            raise stacks.BuildMissing(
-                f"{stacks.BUILT_TEMPLATE} is older than {newer[0].relative_to(root)}: run "
+            raise estate.BuildMissing(
+                f"{estate.BUILT_TEMPLATE} is older than {newer[0].relative_to(root)}: run "
                 "`make build` (sam build) again"
             )
 
@@ -171,12 +171,12 @@ def check_build(root: Path = ROOT) -> None:
 class EstateParameters:
     """The computed parameters of each stack, from the stacks that exist and their live state."""
 
-    def __init__(self, plan: stacks.Plan, aws: Aws, root: Path = ROOT) -> None:
+    def __init__(self, plan: estate.Plan, aws: Aws, root: Path = ROOT) -> None:
         self.plan = plan
         self.aws = aws
         self.root = root
 
-    def region(self, target: stacks.StackTarget, computed: dict[str, str]) -> dict[str, str]:
+    def region(self, target: estate.StackTarget, computed: dict[str, str]) -> dict[str, str]:
         """Keep a desired count the control plane changed (a scaled-up standby, say)."""
         return self._keep_live(
             target,
@@ -196,7 +196,7 @@ class EstateParameters:
 
     def _keep_live(
         self,
-        target: stacks.StackTarget,
+        target: estate.StackTarget,
         computed: dict[str, str],
         live: Callable[[dict[str, str]], Mapping[str, str | None]],
         defaults: dict[str, str],
@@ -206,15 +206,15 @@ class EstateParameters:
         outputs = stack_outputs(self.aws, target)
         if outputs is None:
             return computed
-        merged = stacks.merge_parameters(target.parameters, computed)
+        merged = estate.merge_parameters(target.parameters, computed)
         _keep_runtime(
             target.env, merged, stack_parameters(self.aws, target), live(outputs), defaults
         )
         return {**computed, **{name: merged[name] for name in defaults}}
 
-    def write(self, target: stacks.StackTarget, computed: Mapping[str, str]) -> Path:
+    def write(self, target: estate.StackTarget, computed: Mapping[str, str]) -> Path:
         """Write ``.estate/<env>.yaml``: the computed values the template declares."""
-        kept, dropped = stacks.filter_declared(
+        kept, dropped = estate.filter_declared(
             computed, declared_parameters(target.template_file, self.root)
         )
         if dropped:
@@ -223,13 +223,13 @@ class EstateParameters:
             )
         path = self.root / target.params_file
         path.parent.mkdir(exist_ok=True)
-        path.write_text(stacks.render_params_file(target, kept), encoding="utf-8")
+        path.write_text(estate.render_params_file(target, kept), encoding="utf-8")
         return path
 
 
 class Deployer:
     def __init__(
-        self, plan: stacks.Plan, aws: Aws, *, review: bool = True, root: Path = ROOT
+        self, plan: estate.Plan, aws: Aws, *, review: bool = True, root: Path = ROOT
     ) -> None:
         self.plan = plan
         self.aws = aws
@@ -237,14 +237,14 @@ class Deployer:
         self.root = root
         self.parameters = EstateParameters(plan, aws, root)
 
-    def deploy(self, target: stacks.StackTarget, computed: Mapping[str, str]) -> dict[str, str]:
+    def deploy(self, target: estate.StackTarget, computed: Mapping[str, str]) -> dict[str, str]:
         self.parameters.write(target, computed)
-        argv = stacks.sam_deploy_argv(SAM, target, review=self.review)
+        argv = estate.sam_deploy_argv(SAM, target, review=self.review)
         LOG.info("[%s] %s in %s: %s", target.env, target.stack_name, target.region, target.deploys)
         subprocess.run(argv, cwd=self.root, check=True)  # noqa: S603 - our own argv, no shell
         outputs = stack_outputs(self.aws, target)
         if outputs is None:
-            raise stacks.PlanError(f"{target.stack_name} did not deploy")
+            raise estate.PlanError(f"{target.stack_name} did not deploy")
         return outputs
 
     def run(self) -> None:
@@ -254,13 +254,13 @@ class Deployer:
         # 1. The primary region: creates the global cluster. Replication stays as it was: on
         #    once the secondary exists (its bucket and key must exist first).
         secondary = stack_outputs(self.aws, plan.region_secondary)
-        first = stacks.region_primary_overrides(plan, secondary)
+        first = estate.region_primary_overrides(plan, secondary)
         primary = self.deploy(plan.region_primary, params.region(plan.region_primary, first))
 
         # 2. The secondary region: joins the global cluster, replicates back to the primary.
         secondary = self.deploy(
             plan.region_secondary,
-            params.region(plan.region_secondary, stacks.region_secondary_overrides(plan, primary)),
+            params.region(plan.region_secondary, estate.region_secondary_overrides(plan, primary)),
         )
 
         # 3. First deploy only: the primary again, now that the peer bucket exists.
@@ -268,17 +268,17 @@ class Deployer:
             primary = self.deploy(
                 plan.region_primary,
                 params.region(
-                    plan.region_primary, stacks.region_primary_overrides(plan, secondary)
+                    plan.region_primary, estate.region_primary_overrides(plan, secondary)
                 ),
             )
 
         # 4. The global layer in us-east-1.
         global_outputs = self.deploy(
-            plan.global_, params.global_(stacks.global_overrides(plan, primary, secondary))
+            plan.global_, params.global_(estate.global_overrides(plan, primary, secondary))
         )
 
         # 5-6. The control plane, a complete copy in each region (the same parameters).
-        control = stacks.control_plane_overrides(plan, primary, secondary, global_outputs)
+        control = estate.control_plane_overrides(plan, primary, secondary, global_outputs)
         self.deploy(plan.control_primary, control)
         self.deploy(plan.control_secondary, control)
 
@@ -288,7 +288,7 @@ class Deployer:
                 LOG.info("  %s: %s", key, global_outputs[key])
 
 
-def write_estate_params(plan: stacks.Plan, aws: Aws, root: Path = ROOT) -> list[str]:
+def write_estate_params(plan: estate.Plan, aws: Aws, root: Path = ROOT) -> list[str]:
     """Write every ``.estate/`` file from the stacks that exist (``make estate-params``).
 
     A stack whose inputs do not exist yet gets only what the plan alone decides; the notes say
@@ -300,30 +300,30 @@ def write_estate_params(plan: stacks.Plan, aws: Aws, root: Path = ROOT) -> list[
     global_outputs = stack_outputs(aws, plan.global_)
     notes: list[str] = []
 
-    def later(target: stacks.StackTarget, *needed: stacks.StackTarget) -> dict[str, str]:
+    def later(target: estate.StackTarget, *needed: estate.StackTarget) -> dict[str, str]:
         names = " and ".join(f"[{n.env}]" for n in needed)
         notes.append(f"[{target.env}] is not deployable yet: deploy {names} first")
-        return stacks.base_overrides(plan, target)
+        return estate.base_overrides(plan, target)
 
     params.write(
         plan.region_primary,
-        params.region(plan.region_primary, stacks.region_primary_overrides(plan, secondary)),
+        params.region(plan.region_primary, estate.region_primary_overrides(plan, secondary)),
     )
     params.write(
         plan.region_secondary,
-        params.region(plan.region_secondary, stacks.region_secondary_overrides(plan, primary))
+        params.region(plan.region_secondary, estate.region_secondary_overrides(plan, primary))
         if primary
         else later(plan.region_secondary, plan.region_primary),
     )
     params.write(
         plan.global_,
-        params.global_(stacks.global_overrides(plan, primary, secondary))
+        params.global_(estate.global_overrides(plan, primary, secondary))
         if primary and secondary
         else later(plan.global_, plan.region_primary, plan.region_secondary),
     )
     params.write(
         plan.control_primary,
-        stacks.control_plane_overrides(plan, primary, secondary, global_outputs)
+        estate.control_plane_overrides(plan, primary, secondary, global_outputs)
         if primary and secondary and global_outputs
         else later(plan.control_primary, plan.region_primary, plan.region_secondary, plan.global_),
     )
@@ -336,9 +336,9 @@ def write_estate_params(plan: stacks.Plan, aws: Aws, root: Path = ROOT) -> list[
     return notes
 
 
-def load_plan(config: Path) -> stacks.Plan:
+def load_plan(config: Path) -> estate.Plan:
     with config.open("rb") as handle:
-        return stacks.load_plan(tomllib.load(handle))
+        return estate.load_plan(tomllib.load(handle))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -363,26 +363,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         plan = load_plan(args.config)
         if args.dry_run:
-            for line in stacks.describe(plan, review=args.review):
+            for line in estate.describe(plan, review=args.review):
                 LOG.info(line)
-            found = stacks.find_placeholders(plan)
+            found = estate.find_placeholders(plan)
             if found:
                 LOG.warning(
                     "Not deployable yet: %s: %s",
-                    stacks.PlaceholderNotReplaced.__name__,
-                    stacks.PlaceholderNotReplaced(found, args.config.name),
+                    estate.PlaceholderNotReplaced.__name__,
+                    estate.PlaceholderNotReplaced(found, args.config.name),
                 )
             return 0
         # Everything below calls AWS: refuse what cannot work before the first call.
-        stacks.refuse_placeholders(plan, args.config.name)
+        estate.refuse_placeholders(plan, args.config.name)
         if args.write_params:
             for note in write_estate_params(plan, Aws(args.profile)):
                 LOG.warning(note)
-            LOG.info("wrote %s/*.yaml; next: sam deploy --config-env <env>", stacks.PARAMS_DIR)
+            LOG.info("wrote %s/*.yaml; next: sam deploy --config-env <env>", estate.PARAMS_DIR)
             return 0
         check_build(ROOT)
         Deployer(plan, Aws(args.profile), review=args.review).run()
-    except stacks.PlanError as error:
+    except estate.PlanError as error:
         LOG.error("deploy stopped: %s: %s", type(error).__name__, error)
         return 2
     except subprocess.CalledProcessError as error:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scripts import stacks
+from scripts import estate
 from scripts.deploy import ROOT, SAM, Aws, load_plan, stack_outputs
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ LOG = logging.getLogger("estate.destroy")
 DETACH_TIMEOUT_SECONDS = 1800
 
 
-def sam_delete(target: stacks.StackTarget) -> None:
+def sam_delete(target: estate.StackTarget) -> None:
     LOG.info("[%s] deleting %s in %s", target.env, target.stack_name, target.region)
     argv = [
         SAM,
@@ -43,7 +43,7 @@ def sam_delete(target: stacks.StackTarget) -> None:
     subprocess.run(argv, cwd=ROOT, check=True)  # noqa: S603 - our own argv, no shell
 
 
-def unprotect(aws: Aws, plan: stacks.Plan) -> None:
+def unprotect(aws: Aws, plan: estate.Plan) -> None:
     """Switch deletion protection off where the region stacks switched it on; drop replicas."""
     for target in (plan.region_primary, plan.region_secondary):
         outputs = stack_outputs(aws, target)
@@ -74,7 +74,7 @@ def unprotect(aws: Aws, plan: stacks.Plan) -> None:
             )
 
 
-def detach_global_cluster(aws: Aws, plan: stacks.Plan) -> None:
+def detach_global_cluster(aws: Aws, plan: estate.Plan) -> None:
     """Remove every member from the global cluster, readers first, and wait for each."""
     from botocore.exceptions import ClientError
 
@@ -89,9 +89,9 @@ def detach_global_cluster(aws: Aws, plan: stacks.Plan) -> None:
             return
         raise
     rds.modify_global_cluster(GlobalClusterIdentifier=global_id, DeletionProtection=False)
-    for arn in stacks.global_cluster_detach_order(cluster.get("GlobalClusterMembers", [])):
+    for arn in estate.global_cluster_detach_order(cluster.get("GlobalClusterMembers", [])):
         LOG.info("removing %s from %s", arn, global_id)
-        aws.client("rds", stacks.region_of_arn(arn)).remove_from_global_cluster(
+        aws.client("rds", estate.region_of_arn(arn)).remove_from_global_cluster(
             GlobalClusterIdentifier=global_id, DbClusterIdentifier=arn
         )
         deadline = time.monotonic() + DETACH_TIMEOUT_SECONDS
@@ -102,7 +102,7 @@ def detach_global_cluster(aws: Aws, plan: stacks.Plan) -> None:
             if arn not in {m["DBClusterArn"] for m in members}:
                 break
             if time.monotonic() > deadline:
-                raise stacks.PlanError(f"{arn} did not leave {global_id} in time")
+                raise estate.PlanError(f"{arn} did not leave {global_id} in time")
             time.sleep(20)
 
 
@@ -138,11 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         plan = load_plan(args.config)
         if args.confirm != plan.estate_name:
-            raise stacks.PlanError(
+            raise estate.PlanError(
                 f"--confirm {args.confirm!r} is not the estate {plan.estate_name!r}"
             )
         aws = Aws(args.profile)
-        order = stacks.teardown_order(plan)
+        order = estate.teardown_order(plan)
         for target in order[:3]:  # control planes, then the global layer
             sam_delete(target)
         unprotect(aws, plan)
@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for target in order[3:]:  # secondary region, then primary
             sam_delete(target)
         account = aws.client("sts", plan.primary_region).get_caller_identity()["Account"]
-        for region, bucket in stacks.retained_buckets(plan, account):
+        for region, bucket in estate.retained_buckets(plan, account):
             if args.purge_buckets:
                 purge_bucket(aws, region, bucket)
             else:
@@ -160,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             " schedule its deletion once they are gone), the snapshots, and a hosted zone the"
             " global stack created"
         )
-    except stacks.PlanError as error:
+    except estate.PlanError as error:
         LOG.error("destroy stopped: %s", error)
         return 2
     except subprocess.CalledProcessError as error:
