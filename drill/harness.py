@@ -328,16 +328,24 @@ class LocalDrill:
         t0 = self.begin(f"{name}: outage of {self.primary}, automatic path")
         began = time.monotonic()
         self.mark_landing("before the outage")
+        self.inject_outage()
+        run = self.alarm_run(name, t0, began, expect_active=self.secondary)
+        report.runs.append(run)
+        return run
+
+    def inject_outage(self, also: str = "") -> None:
+        """The primary's ``/health`` answers 503 from now on (``also``: what else is set)."""
         self.estate.health.set_healthy(self.primary, False)
-        self.mark(f"outage injected: {self.primary} /health answers 503")
+        self.mark(f"outage injected: {self.primary} /health answers 503{also}")
+
+    def alarm_run(self, name: str, t0: datetime, began: float, expect_active: str | None) -> Run:
+        """The run the automatic path starts in the secondary, followed to its end (and any
+        other execution still running), and its record; ``began``: the wall clock at t0."""
         arn = self.wait_for_execution(self.secondary)
         followed = self.follow_run(arn, t0)
         self.settle_executions()
-        run = self.run_record(
-            name, "alarm", self.secondary, followed, t0, time.monotonic() - began, self.secondary
-        )
-        report.runs.append(run)
-        return run
+        wall = time.monotonic() - began
+        return self.run_record(name, "alarm", self.secondary, followed, t0, wall, expect_active)
 
     def failback(self, report: Report, *, after_outage: bool = True) -> None:
         """Fail back into the primary; after an outage, first let the primary recover."""

@@ -39,10 +39,7 @@ def db_failure(drill: LocalDrill, report: Report) -> None:
         "Global cluster shop-global is in an invalid state",
         count=1,
     )
-    drill.estate.health.set_healthy(drill.primary, False)
-    drill.mark(
-        f"outage injected: {drill.primary} /health answers 503; FailoverGlobalCluster will fail"
-    )
+    drill.inject_outage("; FailoverGlobalCluster will fail")
     arn = drill.wait_for_execution(drill.secondary)
     followed = drill.follow_run(arn, t0)
     failed = drill.run_record(
