@@ -280,11 +280,7 @@ def detection(settings: Settings) -> list[Check]:
     on the peer (the default bus here, starting the state machine)."""
     home, peer = settings.home_region, settings.peer_region
     failed = settings.estate.regions[peer]
-    # The bus and the machine are named by template.yaml after the estate, in the topic's
-    # partition and account.
-    name = f"{settings.estate.estate_name}-failover"
-    bus = arns.build(settings.topic_arn, "events", home, f"event-bus/{name}")
-    machine = arns.build(settings.topic_arn, "states", home, f"stateMachine:{name}")
+    bus, machine = settings.event_bus_arn, settings.state_machine_arn  # template.yaml names them
     east = (
         client("cloudwatch", ROUTE53_REGION, Profile.BEST_EFFORT),
         client("events", ROUTE53_REGION, Profile.BEST_EFFORT),
@@ -387,7 +383,7 @@ def _code_version(region: str, function: str) -> str:
 
 def control_plane(settings: Settings) -> list[Check]:
     home, peer = settings.home_region, settings.peer_region
-    name = f"{settings.estate.estate_name}-validate-input"
+    name = settings.validate_input_function
     ours = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(home, name))
     peers = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(peer, name))
     held = readings.read(
