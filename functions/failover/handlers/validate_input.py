@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    target = settings.home_region  # the only target inputs.normalise accepts
+    # A control plane moves the estate into its own region: convergence is judged on it.
+    target = settings.home_region
     view = estate_view.observe(settings.estate, client, target, peers=best_effort)
     full = max(region.full_capacity for region in settings.estate.regions.values())
     gaps = None if view.problems else view.gaps(target, full)
