@@ -13,8 +13,12 @@ What it produces:
   and an operator read it;
 - an SNS notice when the region goes from ready to not ready, and back.
 
-API calls per evaluation (when every API answers): database 5, compute 5 (+1 per ECR image),
-traffic 6, detection 6, data 4, control plane 5; about 31 calls, well under a second.
+The estate is read once (:class:`Basis`: the estate view's 7 calls, the global cluster and
+each region's dial, service and active-region parameter, plus the target cluster's status and
+its lag); every check reads that, then only what it alone needs (the writer's endpoint, the
+task definition and images, the quota, Route 53, the alarms and rules, replication metrics,
+the secret, the peer's code version, the lease, the topic). Preflight passes its own view, so
+a planned move reads nothing twice.
 """
 
 from __future__ import annotations
