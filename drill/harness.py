@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from failover.arns import region_of
 from failover.config import GLOBAL_ACCELERATOR_REGION
 
 from drill import final_state
@@ -144,7 +145,7 @@ class LocalDrill:
             arn = notice.detail["execution_arn"]
             with self._lock:
                 self._started.append(arn)
-            region = arn.split(":")[3]
+            region = region_of(arn)
             self.mark(f"EventBridge rule {notice.subject} started the {region} state machine")
         elif notice.kind == "delivery-failed":
             self.mark(f"EventBridge delivery failed: {notice.detail.get('error')}")
@@ -200,7 +201,7 @@ class LocalDrill:
         return moment
 
     def follow_run(self, arn: str, t0: datetime) -> Followed:
-        region = arn.split(":")[3]
+        region = region_of(arn)
         sfn = self.client("stepfunctions", region)
 
         def on_progress(what: str, span: Span) -> None:
@@ -240,7 +241,7 @@ class LocalDrill:
         deadline = self.emu.clock.now() + DETECTION_LIMIT
         while self.emu.clock.now() < deadline:
             fresh = self.executions_since_begin()
-            found = [a for a in fresh if a.split(":")[3] == region]
+            found = [a for a in fresh if region_of(a) == region]
             if found:
                 return found[0]
             self.progress.status(f"modelled t+{self.now():.0f} s, waiting for the alarm path")
@@ -264,9 +265,9 @@ class LocalDrill:
     def settle_executions(self) -> None:
         """Wait for every execution still running (e.g. a second trigger) to end."""
         for arn in self.started_executions():
-            if self.emu.faults.is_unreachable(arn.split(":")[3]):
+            if self.emu.faults.is_unreachable(region_of(arn)):
                 continue  # started before its region went down; nobody can follow it
-            sfn = self.client("stepfunctions", arn.split(":")[3])
+            sfn = self.client("stepfunctions", region_of(arn))
             self.wait_until(
                 lambda sfn=sfn, arn=arn: (
                     sfn.describe_execution(executionArn=arn)["status"] != "RUNNING"
@@ -430,7 +431,7 @@ class LocalDrill:
 
     def outcome_of(self, arn: str) -> str | None:
         """The outcome the execution's audit row records (None: no row yet)."""
-        row = final_state.audit_row(self.client, self.table, arn.split(":")[3], arn)
+        row = final_state.audit_row(self.client, self.table, region_of(arn), arn)
         return None if row is None else str(row.get("outcome"))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from failover.arns import region_of
+
 from drill import final_state
 from drill.model import Check, Report
 from drill.scenarios.registry import scenario
@@ -127,7 +129,7 @@ def split_brain(drill: LocalDrill, report: Report) -> None:
     state = final_state.observe(drill.config, drill.table, drill.client)
     writer = str(state.writer_region)
     for arn, one in followed.items():
-        region = arn.split(":")[3]
+        region = region_of(arn)
         expect = writer if region == writer else None
         report.runs.append(
             drill.run_record(f"into {region}", "manual", region, one, t1, wall, expect)

@@ -13,8 +13,12 @@ What it produces:
   and an operator read it;
 - an SNS notice when the region goes from ready to not ready, and back.
 
-API calls per evaluation (when every API answers): database 5, compute 5 (+1 per ECR image),
-traffic 6, detection 6, data 4, control plane 5; about 31 calls, well under a second.
+The estate is read once (:class:`Basis`: the estate view's 7 calls, the global cluster and
+each region's dial, service and active-region parameter, plus the target cluster's status and
+its lag); every check reads that, then only what it alone needs (the writer's endpoint, the
+task definition and images, the quota, Route 53, the alarms and rules, replication metrics,
+the secret, the peer's code version, the lease, the topic). Preflight passes its own view, so
+a planned move reads nothing twice.
 """
 
 from __future__ import annotations
@@ -280,11 +284,7 @@ def detection(settings: Settings) -> list[Check]:
     on the peer (the default bus here, starting the state machine)."""
     home, peer = settings.home_region, settings.peer_region
     failed = settings.estate.regions[peer]
-    # The bus and the machine are named by template.yaml after the estate, in the topic's
-    # partition and account.
-    name = f"{settings.estate.estate_name}-failover"
-    bus = arns.build(settings.topic_arn, "events", home, f"event-bus/{name}")
-    machine = arns.build(settings.topic_arn, "states", home, f"stateMachine:{name}")
+    bus, machine = settings.event_bus_arn, settings.state_machine_arn  # template.yaml names them
     east = (
         client("cloudwatch", ROUTE53_REGION, Profile.BEST_EFFORT),
         client("events", ROUTE53_REGION, Profile.BEST_EFFORT),
@@ -387,7 +387,7 @@ def _code_version(region: str, function: str) -> str:
 
 def control_plane(settings: Settings) -> list[Check]:
     home, peer = settings.home_region, settings.peer_region
-    name = f"{settings.estate.estate_name}-validate-input"
+    name = settings.validate_input_function
     ours = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(home, name))
     peers = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(peer, name))
     held = readings.read(
