@@ -1,8 +1,9 @@
 """``python -m drill report --execution-arn ARN --live``: the drill's report for any execution.
 
-Built from what every run leaves behind: the execution's history (:mod:`drill.follow`: stages)
-and its audit row (:mod:`drill.checks`: outcome, mode, RPO evidence), through the same
-:func:`drill.runs.run_from` the drill uses, so a drill execution's report is the drill's own.
+Built from what every run leaves behind: the execution's history (:mod:`failover.history`:
+stages, the RTO) and its audit row (:mod:`drill.checks`: outcome, mode, RPO evidence), through
+the same :func:`drill.runs.run_from` the drill uses, so a drill execution's report is the
+drill's own.
 
 * ``t0`` is the outage when an alarm started the run: the alarm's state change (the
   ``detail.state.timestamp`` of the event in the execution's input); else the execution's start.
@@ -16,8 +17,10 @@ import json
 from datetime import datetime
 from typing import Any
 
+from failover.history import history
+
 from drill import checks
-from drill.follow import Definition, Followed, history
+from drill.follow import Followed
 from drill.model import Check, Milestone, Report, Run
 from drill.runs import rto_check, run_from
 
@@ -52,7 +55,6 @@ def _run(
     region = execution_arn.split(":")[3]
     sfn = client("stepfunctions", region)
     followed = _read(sfn, execution_arn)
-    definition = Definition.of(sfn, followed.described["stateMachineArn"])
     row = checks.audit_row(client, table, region, execution_arn)
     payload = json.loads(followed.described.get("input") or "{}")
     alarm = _alarm_time(payload) if isinstance(payload, dict) else None
@@ -68,7 +70,6 @@ def _run(
     run = run_from(
         followed,
         row,
-        definition,
         t0,
         name=name or title,
         trigger="alarm" if alarm else "manual",

@@ -27,7 +27,7 @@ import boto3
 from drill import checks
 from drill.embedded import REPO, EmbeddedAws
 from drill.floors import template_settings
-from drill.follow import Definition, Followed, Span, follow
+from drill.follow import Followed, follow, reporting
 from drill.model import Check, Milestone, Report, Run
 from drill.runs import rto_check, run_from
 from emulator.clock import next_multiple
@@ -88,9 +88,6 @@ class LocalDrill:
         self.primary, self.secondary = self.spec.regions
         self.config = self.estate.estate_config()
         self.table = self.spec.table_name
-        self.definition = Definition(
-            json.loads((REPO / "statemachines" / "failover.asl.json").read_text(encoding="utf-8"))
-        )
         self._clients: dict[tuple[str, str], Any] = {}
         self._t0 = 0.0
         self._started: list[str] = []
@@ -193,19 +190,10 @@ class LocalDrill:
         region = arn.split(":")[3]
         sfn = self.client("stepfunctions", region)
 
-        def on_progress(what: str, span: Span) -> None:
-            if what == "started":
-                self.progress.stage(what, span, (span.start - t0).total_seconds())
-            else:
-                end = span.end or span.start
-                took = (end - span.start).total_seconds()
-                self.progress.stage(what, span, (end - t0).total_seconds(), took)
-
         return follow(
             sfn,
             arn,
-            self.definition,
-            on_progress,
+            reporting(self.progress, t0),
             timeout=600.0,
             pause=lambda: self._advance(FOLLOW_POLL),
         )
@@ -289,7 +277,6 @@ class LocalDrill:
         run = run_from(
             followed,
             row,
-            self.definition,
             t0,
             name=name,
             trigger=trigger,
@@ -590,9 +577,9 @@ class LocalDrill:
             ),
             Check(
                 "failed stage recorded",
-                "database",
+                "PromoteDatabase",
                 str(row.get("failed_stage")),
-                row.get("failed_stage") == "database",
+                row.get("failed_stage") == "PromoteDatabase",
             ),
             Check("failure notice sent", "failed", ",".join(notices), "failed" in notices),
             *checks.locks_released(state),
@@ -641,9 +628,9 @@ class LocalDrill:
             Check("run status", "FAILED", followed.status, followed.status == "FAILED"),
             Check(
                 "failed stage recorded",
-                "traffic",
+                "ShiftTraffic",
                 str(row.get("failed_stage")),
-                row.get("failed_stage") == "traffic",
+                row.get("failed_stage") == "ShiftTraffic",
             ),
             Check("the writer moved", self.secondary, str(writer), writer == self.secondary),
             Check(

@@ -144,7 +144,7 @@ def test_a_failed_promotion_takes_the_failure_path_then_a_rerun_completes() -> N
     assert failed.error is not None
     assert failed.error.startswith("DatabasePromotionFailed")
     assert any(s.name == "RecordOutcome" for s in failed.stages)
-    assert check(report, 0, "failed stage recorded") == "database"
+    assert check(report, 0, "failed stage recorded") == "PromoteDatabase"
     assert "failed" in check(report, 0, "failure notice sent")
     assert check(report, 0, "lock released in us-west-2") == "free"
     assert rerun.outcome == "succeeded"
@@ -159,7 +159,7 @@ def test_runs_in_both_regions_at_once_from_a_split_estate_converge_on_one_writer
     failed, *both = report.runs
     # the mixed state: the writer moved, traffic could not follow and stayed where it was
     assert failed.status == "FAILED"
-    assert check(report, 0, "failed stage recorded") == "traffic"
+    assert check(report, 0, "failed stage recorded") == "ShiftTraffic"
     assert check(report, 0, "the writer moved") == SECONDARY
     assert sorted(run.outcome for run in both) == ["succeeded", "superseded"]
     assert [c.actual for c in report.checks if c.name == "runs that moved the estate"] == ["1"]

@@ -233,6 +233,13 @@ def test_execute_with_the_phrase_fails_over_and_leaves_the_failback_to_a_new_run
     assert run.rto.met
     assert run.rto.modelled_seconds is not None
     assert run.rto.modelled_seconds > 0
+    # the RTO ends with VerifyFailover, not with the run: record, notice and lease come after,
+    # and it is the audit row's (the product's RecoveryTime), whose start time carries ms
+    verified = next(stage for stage in run.stages if stage.name == "VerifyFailover")
+    assert run.rto.modelled_seconds == pytest.approx(verified.end, abs=0.001)
+    assert run.rto.modelled_seconds < max(stage.end for stage in run.stages)
+    (row,) = live.estate.audit_rows(SECONDARY)
+    assert float(row["rto_seconds"]) == pytest.approx(run.rto.modelled_seconds, abs=0.002)
     assert run.rpo is not None
     assert run.rpo.data_loss_possible
     assert "Act" in [stage.name for stage in run.stages]
