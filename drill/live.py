@@ -7,7 +7,7 @@ machine (the control plane only moves the active region into its home region), s
 the target and the other region of the estate is the source.
 
 By default it is a **dry run**: the state machine runs with ``"dry_run": true``, validates
-the input, takes and releases the lock, preflights the target and records the action plan,
+the input, takes and releases the lease, preflights the target and records the action plan,
 and changes nothing else. The drill prints that plan and proves nothing moved (the estate
 read before and after is the same). ``--execute`` really fails over, after the operator types
 ``fail over to R``. A failback is never chained: it is a second, separately confirmed run.
@@ -353,7 +353,7 @@ class _LiveDrill:
                 changed or "estate as before",
                 not changed,
             ),
-            *checks.locks_released(after),
+            *checks.leases_released(after),
         ]
         report.runs.append(run)
         if plan is not None:
@@ -366,7 +366,7 @@ class _LiveDrill:
         if not changed:
             self.progress.line(
                 "  nothing was changed: writer, traffic dials, tasks, active-region parameter "
-                "and lock are as before (the run only wrote its audit row)"
+                "and lease are as before (the run only wrote its audit row)"
             )
         else:
             self.progress.line(
@@ -473,7 +473,7 @@ _COMPARED = (
     "dials",
     "desired",
     "active_parameter",
-    "lock_holder",
+    "lease_holder",
 )
 
 

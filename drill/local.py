@@ -582,7 +582,7 @@ class LocalDrill:
                 row.get("failed_stage") == "PromoteDatabase",
             ),
             Check("failure notice sent", "failed", ",".join(notices), "failed" in notices),
-            *checks.locks_released(state),
+            *checks.leases_released(state),
         ]
         report.runs.append(failed)
         self._settle_executions()  # the probe alarm's trigger may still be finishing
@@ -639,7 +639,7 @@ class LocalDrill:
                 ", ".join(f"{k} {v:g}" for k, v in dials.items()),
                 dials.get(self.primary) == 100.0,
             ),
-            *checks.locks_released(state),
+            *checks.leases_released(state),
         ]
         report.runs.append(failed)
         self.emu.faults.clear()
@@ -692,7 +692,7 @@ class LocalDrill:
                     ),
                 ),
                 *checks.active_in(state, self.config, writer),
-                *checks.locks_released(state),
+                *checks.leases_released(state),
             ]
         )
         self._failback(report, after_outage=False)

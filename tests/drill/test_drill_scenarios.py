@@ -49,7 +49,7 @@ def test_unplanned_fails_over_on_the_automatic_path_then_fails_back() -> None:
     assert check(report, 0, "traffic dial us-west-2") == "100.0"
     assert check(report, 0, "running tasks us-west-2") == "4"
     assert check(report, 0, "active-region parameter in us-east-1") == SECONDARY
-    assert check(report, 0, "lock released in us-west-2") == "free"
+    assert check(report, 0, "lease released in us-west-2") == "free"
     # the automatic path, seen step by step, before the state machine started
     seen = [m.what for m in failover.milestones]
     assert seen[0] == (
@@ -146,7 +146,7 @@ def test_a_failed_promotion_takes_the_failure_path_then_a_rerun_completes() -> N
     assert any(s.name == "RecordOutcome" for s in failed.stages)
     assert check(report, 0, "failed stage recorded") == "PromoteDatabase"
     assert "failed" in check(report, 0, "failure notice sent")
-    assert check(report, 0, "lock released in us-west-2") == "free"
+    assert check(report, 0, "lease released in us-west-2") == "free"
     assert rerun.outcome == "succeeded"
     assert check(report, 1, "writer region") == SECONDARY
 
@@ -213,7 +213,7 @@ def test_with_us_east_1_gone_the_recovery_regions_probe_alone_fails_over() -> No
     assert check(report, 0, "running tasks us-west-2") == "4"
     assert check(report, 0, "active-region parameter in us-west-2") == SECONDARY
     assert check(report, 0, "active-region parameter in us-east-1") == "unknown"
-    assert check(report, 0, "lock released in us-west-2") == "free"
+    assert check(report, 0, "lease released in us-west-2") == "free"
     # the report sets the RTO beside its floors
     assert failover.floors is not None
     assert failover.rto_s is not None

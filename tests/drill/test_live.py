@@ -125,7 +125,7 @@ def _primary_active(state: checks.EstateState) -> None:
     assert state.writer_region == PRIMARY
     assert state.dials == {PRIMARY: 100.0, SECONDARY: 0.0}
     assert state.active_parameter == {PRIMARY: PRIMARY, SECONDARY: PRIMARY}
-    assert state.lock_holder == {PRIMARY: None, SECONDARY: None}
+    assert state.lease_holder == {PRIMARY: None, SECONDARY: None}
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(untouched: Live) -> None:
@@ -148,8 +148,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(untouched: Live) -> None:
     assert (run.source_region, run.target_region) == (PRIMARY, SECONDARY)
     names = [check.name for check in run.checks]
     assert "changed nothing" in names
-    assert f"lock released in {PRIMARY}" in names
-    assert f"lock released in {SECONDARY}" in names
+    assert f"lease released in {PRIMARY}" in names
+    assert f"lease released in {SECONDARY}" in names
     assert all(check.passed for check in run.checks)
     assert [stage.name for stage in run.stages][:6] == [
         "WarmUp",
@@ -248,7 +248,7 @@ def test_execute_with_the_phrase_fails_over_and_leaves_the_failback_to_a_new_run
     assert state.writer_region == SECONDARY
     assert state.dials == {PRIMARY: 0.0, SECONDARY: 100.0}
     assert state.desired[SECONDARY] == live.estate.spec.full_capacity
-    assert state.lock_holder == {PRIMARY: None, SECONDARY: None}
+    assert state.lease_holder == {PRIMARY: None, SECONDARY: None}
     assert len(live.executions()) == 1
     assert any(
         f"--live --region {PRIMARY} --scenario planned --execute" in note and "separate run" in note
