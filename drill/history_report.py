@@ -24,7 +24,7 @@ from drill.follow import Followed
 from drill.model import Check, Milestone, Report, Run
 from drill.runs import rto_check, run_from
 
-__all__ = ["ReportError", "report_for", "report_live"]
+__all__ = ["ReportError", "alarm_time", "report_for", "report_live"]
 
 MOVES = ("succeeded", "failed")  # outcomes of runs that moved, or tried to move, the estate
 
@@ -33,7 +33,7 @@ class ReportError(RuntimeError):
     """The report cannot be built (the message says why)."""
 
 
-def _alarm_time(payload: dict[str, Any]) -> tuple[str, datetime] | None:
+def alarm_time(payload: dict[str, Any]) -> tuple[str, datetime] | None:
     """(alarm name, the alarm's state change) when the input is an alarm event."""
     from failover.inputs import AlarmEvent, is_alarm_event
     from failover.record import parse_time
@@ -57,7 +57,7 @@ def _run(
     followed = _read(sfn, execution_arn)
     row = checks.audit_row(client, table, region, execution_arn)
     payload = json.loads(followed.described.get("input") or "{}")
-    alarm = _alarm_time(payload) if isinstance(payload, dict) else None
+    alarm = alarm_time(payload) if isinstance(payload, dict) else None
     started: datetime = followed.described["startDate"]
     t0 = alarm[1] if alarm else started
     milestones = []
