@@ -1,7 +1,8 @@
-"""An execution's history: the one reader of it (paging, stages, timings, failures).
+"""An execution's history: the one reader of it (paging, stages, timings, failures, the RTO).
 
-RecordOutcome uses it for the audit row's per-stage timings and the failed stage; the drill
-(local and live) uses it to follow a run and to report one. It reads the history without
+RecordOutcome uses it for the audit row's per-stage timings, the failed stage and the RTO; the
+drill (local and live) and ``drill report`` use it to follow a run and to report one, so all of
+them show one run the same way. It reads the history without
 execution data (``includeExecutionData=False``): only event types, state names and times are
 needed, and a run's inputs and outputs would be hundreds of kilobytes.
 
