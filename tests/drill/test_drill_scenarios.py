@@ -79,7 +79,7 @@ def test_unplanned_fails_over_on_the_automatic_path_then_fails_back() -> None:
     assert started.at == failover.floors.detection_s
     assert failover.rpo is not None
     assert failover.rpo.lag_ms_at_cutover == 120.0
-    database = next(s for s in failover.stages if s.name == "Database")
+    database = next(s for s in failover.stages if s.name == "PromoteDatabase")
     assert database.seconds >= 60  # the latency model's Aurora failover
     assert check(report, 1, "writer region") == PRIMARY
     assert failback.mode == "failback"
