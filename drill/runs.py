@@ -15,7 +15,7 @@ from typing import Any
 
 from failover.history import ending_state, rto_seconds, spans
 
-from drill import checks
+from drill import final_state
 from drill.follow import ENDINGS, Followed, to_stages
 from drill.model import Check, Milestone, Rto, Run
 
@@ -56,7 +56,7 @@ def run_from(
         outcome=str(outcome),
         stages=stages,
         milestones=list(milestones),
-        rpo=checks.rpo_from(row) if succeeded else None,
+        rpo=final_state.rpo_from(row) if succeeded else None,
         error=error_of(followed),
         wall_seconds=wall,
     )

@@ -9,12 +9,13 @@ import io
 import boto3
 import pytest
 
-from drill import checks
+from drill import final_state
 from drill.embedded import EmbeddedAws
+from drill.harness import LocalDrill, Options
 from drill.history_report import report_live
-from drill.local import LocalDrill, Options
 from drill.model import Run
 from drill.progress import Progress
+from drill.scenarios import SCENARIOS
 from tests.helpers import create_stack
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
@@ -51,11 +52,11 @@ def test_report_of_a_drill_rerun_reproduces_the_drill_and_shows_the_failed_run()
             Options(scenario="db-failure", time_scale=0.0, failback=False),
             Progress(io.StringIO(), live=False),
         )
-        ours = drill.run()
+        ours = drill.run(SCENARIOS["db-failure"].run)
         failed, rerun = ours.runs
         assert rerun.execution_arn is not None
         rows = {
-            arn: checks.audit_row(drill.client, drill.table, SECONDARY, arn)
+            arn: final_state.audit_row(drill.client, drill.table, SECONDARY, arn)
             for arn in (failed.execution_arn, rerun.execution_arn)
             if arn is not None
         }
