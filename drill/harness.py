@@ -31,7 +31,7 @@ from failover.config import GLOBAL_ACCELERATOR_REGION
 from drill import final_state
 from drill.embedded import REPO
 from drill.floors import template_settings
-from drill.follow import Definition, Followed, Span, follow
+from drill.follow import Followed, follow, reporting
 from drill.model import Check, Milestone, Report, Run
 from drill.runs import rto_check, run_from
 from emulator.clock import next_multiple
@@ -95,9 +95,6 @@ class LocalDrill:
         self.primary, self.secondary = self.spec.regions
         self.config = self.estate.estate_config()
         self.table = self.spec.table_name
-        self.definition = Definition(
-            json.loads((REPO / "statemachines" / "failover.asl.json").read_text(encoding="utf-8"))
-        )
         self._clients: dict[tuple[str, str], Any] = {}
         self._t0 = 0.0
         self._started: list[str] = []
@@ -203,20 +200,10 @@ class LocalDrill:
     def follow_run(self, arn: str, t0: datetime) -> Followed:
         region = region_of(arn)
         sfn = self.client("stepfunctions", region)
-
-        def on_progress(what: str, span: Span) -> None:
-            if what == "started":
-                self.progress.stage(what, span, (span.start - t0).total_seconds())
-            else:
-                end = span.end or span.start
-                took = (end - span.start).total_seconds()
-                self.progress.stage(what, span, (end - t0).total_seconds(), took)
-
         return follow(
             sfn,
             arn,
-            self.definition,
-            on_progress,
+            reporting(self.progress, t0),
             timeout=600.0,
             pause=lambda: self.advance(FOLLOW_POLL),
         )
@@ -300,7 +287,6 @@ class LocalDrill:
         run = run_from(
             followed,
             row,
-            self.definition,
             t0,
             name=name,
             trigger=trigger,

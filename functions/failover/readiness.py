@@ -9,8 +9,8 @@ an unplanned one proceeds and records what was failing (the latest evaluation).
 What it produces:
 - a ``Readiness`` metric per check (``Region``, ``Check``; 1 PASS, 0.5 WARN, 0 FAIL) and an
   overall one (``Check = overall``), as Embedded Metric Format, for the alarm and the dashboard;
-- the latest evaluation in the failover table (``READINESS_KEY``), where the drill, Preflight
-  and an operator read it;
+- the latest evaluation in the failover table (``pk = READINESS_PK``,
+  ``sk = READINESS_SK_PREFIX + region``), where the drill, Preflight and an operator read it;
 - an SNS notice when the region goes from ready to not ready, and back.
 
 The estate is read once (:class:`Basis`: the estate view's 7 calls, the global cluster and
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from failover.config import Settings
     from failover.estate_view import EstateView
 
+READINESS_PK = "READINESS"
 READINESS_SK_PREFIX = "READINESS#"
 FARGATE_VCPU_QUOTA = "L-3032A538"
 """Service Quotas: "Fargate On-Demand vCPU resource count" (per region)."""
@@ -436,7 +437,7 @@ def latest(settings: Settings, region: str | None = None) -> dict[str, Any] | No
         .get_item(
             TableName=settings.table_name,
             Key={
-                "pk": {"S": "READINESS"},
+                "pk": {"S": READINESS_PK},
                 "sk": {"S": READINESS_SK_PREFIX + (region or settings.home_region)},
             },
             ConsistentRead=True,
@@ -456,7 +457,7 @@ def record(settings: Settings, evaluation: Evaluation, view: EstateView) -> bool
     client("dynamodb", settings.home_region).put_item(
         TableName=settings.table_name,
         Item={
-            "pk": {"S": "READINESS"},
+            "pk": {"S": READINESS_PK},
             "sk": {"S": READINESS_SK_PREFIX + evaluation.region},
             "evaluated_at": {"S": evaluation.evaluated_at},
             "ready": {"BOOL": evaluation.ready},
