@@ -239,6 +239,86 @@ def test_task_gets_its_own_clusters_endpoints_bucket_region_and_active_region_pa
     assert secrets == {"DB_USERNAME", "DB_PASSWORD"}
 
 
+def direct_dependencies(template: Template, name: str) -> set[str]:
+    """The resources CloudFormation creates before ``name``: DependsOn, Ref, GetAtt and Sub."""
+    resources = template["Resources"]
+    resource = resources[name]
+    found: set[str] = set()
+    depends = resource.get("DependsOn", [])
+    found.update([depends] if isinstance(depends, str) else depends)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "Ref" and isinstance(value, str):
+                    found.add(value)
+                elif key == "Fn::GetAtt":
+                    target = value[0] if isinstance(value, list) else value.split(".")[0]
+                    found.add(target)
+                elif key == "Fn::Sub":
+                    text = value if isinstance(value, str) else value[0]
+                    found.update(
+                        ref.split(".")[0] for ref in re.findall(r"\$\{([^}!]+)\}", text)
+                    )
+                    walk(value if isinstance(value, str) else value[1])
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(resource.get("Properties", {}))
+    return found & set(resources)
+
+
+def created_before(template: Template, name: str) -> set[str]:
+    """Every resource ``name`` waits for, transitively."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        for dependency in direct_dependencies(template, todo.pop()) - seen:
+            seen.add(dependency)
+            todo.append(dependency)
+    return seen
+
+
+def test_the_ecs_service_waits_for_the_database_instance_and_all_the_contract_needs(
+    region: Template,
+) -> None:
+    # /health answers 503 until SELECT 1 on the reader endpoint succeeds: that needs the
+    # cluster's instance, which comes up long after the cluster (docs/DEPLOY.md contract).
+    before = created_before(region, "Service")
+    assert "DbInstance" in before
+    assert {
+        "PrimaryDbCluster",
+        "SecondaryDbCluster",
+        "HttpsListener",
+        "TargetGroup",
+        "TaskDefinition",
+        "TaskExecutionRole",
+        "TaskRole",
+        "AppLogGroup",
+        "DataBucket",
+        "DbMasterSecret",
+        "DatabaseFromTasksIngress",
+        "TasksFromAlbIngress",
+    } <= before
+    # The grace period is a parameter, long enough for 2 healthy checks at the interval.
+    service = props(region, "Service")
+    grace = region["Parameters"][service["HealthCheckGracePeriodSeconds"]["Ref"]]
+    target_group = props(region, "TargetGroup")
+    healthy_after = (
+        target_group["HealthyThresholdCount"] * target_group["HealthCheckIntervalSeconds"]
+    )
+    assert grace["Default"] >= 3 * healthy_after
+
+
+def test_a_service_that_waits_only_for_the_cluster_is_caught(region: Template) -> None:
+    broken = json.loads(json.dumps(region))
+    broken["Resources"]["Service"]["DependsOn"] = ["HttpsListener"]
+    assert "DbInstance" not in created_before(broken, "Service")
+
+
 def test_aurora_is_serverless_v2_encrypted_and_the_password_never_a_parameter(
     region: Template,
 ) -> None:
