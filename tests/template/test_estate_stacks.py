@@ -257,9 +257,7 @@ def direct_dependencies(template: Template, name: str) -> set[str]:
                     found.add(target)
                 elif key == "Fn::Sub":
                     text = value if isinstance(value, str) else value[0]
-                    found.update(
-                        ref.split(".")[0] for ref in re.findall(r"\$\{([^}!]+)\}", text)
-                    )
+                    found.update(ref.split(".")[0] for ref in re.findall(r"\$\{([^}!]+)\}", text))
                     walk(value if isinstance(value, str) else value[1])
                 else:
                     walk(value)
