@@ -459,7 +459,9 @@ def test_security_groups_allow_only_the_three_paths(region: Template) -> None:
 # --------------------------------------------------------------------------- global stack
 
 
-def test_global_stack_holds_dns_accelerator_and_monitoring(global_: Template) -> None:
+def test_global_stack_holds_dns_accelerator_and_monitoring(
+    global_: Template, region: Template
+) -> None:
     assert global_["Resources"]["HostedZone"]["Condition"] == "CreateHostedZone"
     for side in ("Primary", "Secondary"):
         check = props(global_, f"{side}HealthCheck")["HealthCheckConfig"]
@@ -483,7 +485,17 @@ def test_global_stack_holds_dns_accelerator_and_monitoring(global_: Template) ->
     listener = props(global_, "Listener")
     assert listener["Protocol"] == "TCP"
     assert listener["ClientAffinity"] == "SOURCE_IP"
-    assert listener["PortRanges"] == [{"FromPort": 443, "ToPort": 443}]
+    # 443, and 80 so that http:// reaches the ALB's redirect; health stays HTTPS on 443.
+    assert listener["PortRanges"] == [
+        {"FromPort": 80, "ToPort": 80},
+        {"FromPort": 443, "ToPort": 443},
+    ]
+    for side in ("Primary", "Secondary"):
+        group = props(global_, f"{side}EndpointGroup")
+        assert (group["HealthCheckProtocol"], group["HealthCheckPort"]) == ("HTTPS", 443)
+    redirect = props(region, "HttpRedirectListener")
+    assert redirect["Port"] == 80
+    assert redirect["DefaultActions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
     accelerator = props(global_, "Accelerator")
     assert accelerator["FlowLogsEnabled"] is True
     assert accelerator["FlowLogsS3Bucket"] == {"Ref": "FlowLogsBucketName"}
@@ -651,3 +663,21 @@ def test_stack_outputs_cover_what_the_other_stacks_need(
         "PrimaryEndpointGroupArn",
         "SecondaryEndpointGroupArn",
     } <= set(global_["Outputs"])
+
+
+def test_eventbridge_dead_letters_need_no_key_policy_it_cannot_satisfy(
+    all_templates: dict[str, Template],
+) -> None:
+    # EventBridge does not send aws:SourceAccount to KMS, so a CMK-encrypted dead-letter queue
+    # whose key policy conditions EventBridge on it refuses every dead letter. Every queue that
+    # EventBridge dead-letters to is SSE-SQS, and no key policy names EventBridge that way.
+    for file, template in all_templates.items():
+        for name, queue in of_type(template, "AWS::SQS::Queue").items():
+            properties = queue["Properties"]
+            assert properties.get("SqsManagedSseEnabled") is True, f"{file} {name}"
+            assert "KmsMasterKeyId" not in properties, f"{file} {name}"
+        for name, key in of_type(template, "AWS::KMS::Key").items():
+            for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+                services = statement.get("Principal", {}).get("Service", [])
+                services = services if isinstance(services, list) else [services]
+                assert "events.amazonaws.com" not in services, f"{file} {name}"

@@ -634,3 +634,29 @@ def test_close_run_hears_every_ending_of_this_regions_machine(resources: dict[st
     assert event["Properties"]["DeadLetterConfig"] == {
         "Arn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
     }
+
+
+def test_every_rule_that_dead_letters_to_the_queue_may_send_to_it(
+    translated: dict[str, Any],
+) -> None:
+    """EventBridge delivers a target's dead letters only if the queue policy admits its rule
+    (aws:SourceArn): a rule left out loses its failed deliveries silently."""
+    resources = translated["Resources"]
+    policy = resources["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]
+    [statement] = [
+        s for s in _statements(policy) if s.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]
+    admitted = _as_list(statement["Condition"]["ArnEquals"]["aws:SourceArn"])
+    for name, rule in _of_type(resources, "AWS::Events::Rule").items():
+        targets = rule["Properties"].get("Targets", [])
+        if not any("DeadLetterConfig" in t for t in targets):
+            continue
+        rule_name = rule["Properties"].get("Name")
+        by_name = [
+            a
+            for a in admitted
+            if rule_name is not None
+            and "Fn::Sub" in a
+            and _sub_text(a).endswith(f":rule/{_sub_text(rule_name)}")
+        ]
+        assert {"Fn::GetAtt": [name, "Arn"]} in admitted or by_name, name
