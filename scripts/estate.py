@@ -501,6 +501,8 @@ def control_plane_overrides(
         "SecondaryHealthUrl": require(global_outputs, "SecondaryHealthUrl", g),
         "PrimaryAlbDnsName": require(primary_outputs, "AlbDnsName", p),
         "SecondaryAlbDnsName": require(secondary_outputs, "AlbDnsName", s),
+        "PrimaryHttpsListenerArn": require(primary_outputs, "HttpsListenerArn", p),
+        "SecondaryHttpsListenerArn": require(secondary_outputs, "HttpsListenerArn", s),
         "PrimaryAlbHostedZoneId": require(primary_outputs, "AlbCanonicalHostedZoneId", p),
         "SecondaryAlbHostedZoneId": require(secondary_outputs, "AlbCanonicalHostedZoneId", s),
         "HostedZoneId": require(global_outputs, "HostedZoneId", g),

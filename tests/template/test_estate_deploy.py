@@ -87,6 +87,9 @@ def region_outputs(region: str, role: str) -> dict[str, str]:
         "VpcId": f"vpc-{role}",
         "AlbArn": f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:loadbalancer/app/shop/0f",
         "AlbDnsName": f"shop-{region}-1.{region}.elb.amazonaws.com",
+        "HttpsListenerArn": (
+            f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:listener/app/shop/0f/1a"
+        ),
         "AlbCanonicalHostedZoneId": "Z35SXDOTRQ7X7K" if region == "us-east-1" else "Z1H1FL5HABSF5",
         "HealthUrl": f"https://{region}.app.shop.io/health",
         "EcsClusterName": f"shop-{region}",

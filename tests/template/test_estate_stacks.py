@@ -681,3 +681,39 @@ def test_eventbridge_dead_letters_need_no_key_policy_it_cannot_satisfy(
                 services = statement.get("Principal", {}).get("Service", [])
                 services = services if isinstance(services, list) else [services]
                 assert "events.amazonaws.com" not in services, f"{file} {name}"
+
+
+def test_the_game_day_injects_this_regions_outage_with_stop_conditions(control: Template) -> None:
+    experiments = of_type(control, "AWS::FIS::ExperimentTemplate")
+    assert set(experiments) == {"GameDayStopTasks", "GameDayAlb503"}
+    actions = set()
+    for experiment in experiments.values():
+        properties = experiment["Properties"]
+        # Stops when the recovery region fails its probe: both down is an outage, not a drill.
+        assert properties["StopConditions"] == [
+            {"Source": "aws:cloudwatch:alarm", "Value": {"Fn::GetAtt": ["PeerProbeAlarm", "Arn"]}}
+        ]
+        assert properties["RoleArn"] == {"Fn::GetAtt": ["GameDayRole", "Arn"]}
+        actions |= {a["ActionId"] for a in properties["Actions"].values()}
+    assert actions == {"aws:ecs:stop-task", "aws:ssm:start-automation-execution"}
+    tasks = experiments["GameDayStopTasks"]["Properties"]["Targets"]["AppTasks"]
+    assert tasks["ResourceType"] == "aws:ecs:task"
+    assert set(tasks["Parameters"]) == {"cluster", "service"}
+    # The 503 rule is removed when the hold ends, fails or is cancelled (experiment stopped).
+    content = props(control, "GameDayAlb503Document")["Content"]
+    steps = {step["name"]: step for step in content["mainSteps"]}
+    assert steps["AddOutageRule"]["inputs"]["Api"] == "CreateRule"
+    hold = steps["HoldTheOutage"]
+    assert hold["onCancel"] == hold["onFailure"] == "step:RemoveOutageRule"
+    assert steps["RemoveOutageRule"]["inputs"]["Api"] == "DeleteRule"
+    [response] = steps["AddOutageRule"]["inputs"]["Actions"]
+    assert response["FixedResponseConfig"]["StatusCode"] == "503"
+    # The automation may touch only its listener and that listener's rules.
+    policy = props(control, "GameDayAutomationRole")["Policies"][0]["PolicyDocument"]
+    granted = {a for st in policy["Statement"] for a in _as_actions(st)}
+    assert granted == {"elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule"}
+
+
+def _as_actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]
