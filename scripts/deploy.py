@@ -38,7 +38,7 @@ from failover.config import GLOBAL_ACCELERATOR_REGION
 from scripts import estate
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
 LOG = logging.getLogger("estate.deploy")
 ROOT = Path(__file__).resolve().parents[1]
