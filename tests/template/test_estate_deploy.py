@@ -1010,3 +1010,55 @@ def test_a_redeploy_under_a_kept_tables_name_is_refused_before_anything_deploys(
     aws.client = client  # type: ignore[method-assign]
     with pytest.raises(deploy.TableKeptFromEarlierEstate, match="shop-failover"):
         deploy.refuse_kept_table(plan, aws)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- game day
+
+
+class GameDayAws(DestroyAws):
+    """The control-plane stacks with their FIS template outputs, and FIS."""
+
+    def answer(self, service: str, region: str, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "describe_stacks":
+            outputs = {"GameDayAlb503TemplateId": f"EXT{region[-1]}503"}
+            return {
+                "Stacks": [
+                    {
+                        "StackStatus": "CREATE_COMPLETE",
+                        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+                    }
+                ]
+            }
+        if operation == "start_experiment":
+            import botocore.session
+            from botocore.validate import validate_parameters
+
+            model = botocore.session.get_session().get_service_model("fis")
+            validate_parameters(params, model.operation_model("StartExperiment").input_shape)
+            return {"experiment": {"id": "EXPabc", "state": {"status": "initiating"}}}
+        return super().answer(service, region, operation, params)
+
+
+def test_a_game_day_starts_the_regions_experiment_only_once_confirmed(
+    plan: estate.Plan,
+) -> None:
+    from scripts import gameday
+
+    aws = GameDayAws(plan, "prod")
+    with pytest.raises(gameday.GameDayRefused, match="not confirmed"):
+        gameday.start(aws, plan, "us-east-1", "alb-503", phrase="yes")  # type: ignore[arg-type]
+    assert not [c for c in aws.calls if c[2] == "start_experiment"]
+    started = gameday.start(
+        aws,  # type: ignore[arg-type]
+        plan,
+        "us-east-1",
+        "alb-503",
+        phrase=f"start alb-503 in {ACCOUNT} us-east-1",
+    )
+    assert started["id"] == "EXPabc"
+    [(_, region, _, params)] = [c for c in aws.calls if c[2] == "start_experiment"]
+    assert (region, params["experimentTemplateId"]) == ("us-east-1", "EXT1503")
+    with pytest.raises(gameday.GameDayRefused, match="not an estate region"):
+        gameday.start(aws, plan, "eu-west-1", "alb-503", phrase="x")  # type: ignore[arg-type]
+    with pytest.raises(gameday.GameDayRefused, match="GameDayStopTasksTemplateId"):
+        gameday.start(aws, plan, "us-east-1", "stop-tasks", phrase="x")  # type: ignore[arg-type]
