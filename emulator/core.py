@@ -314,6 +314,12 @@ class Emulator(world.World):
                     connect = self.latency.sfn_integration_connect_timeout_seconds
                 self.clock.sleep(connect * attempts_of(config, service))
             raise EndpointConnectionError(endpoint_url=url)
+        if self.faults.is_hanging(service, region):
+            LOG.debug("%s.%s to %s hangs", service, operation, region)
+            if actor:
+                read = _timeout_of(config, "read_timeout")
+                self.clock.sleep((60.0 if read is None else read) * attempts_of(config, service))
+            raise ReadTimeoutError(endpoint_url=url)
         served = self._served.get(service)
         regions = served.endpoint_regions if served is not None else frozenset()
         if regions and client_region not in regions:

@@ -711,9 +711,8 @@ class LocalEstate:
 
     @property
     def lease_seconds(self) -> int:
-        """The template's LEASE_SECONDS (a literal in Globals)."""
-        globals_env = self.template["Globals"]["Function"]["Environment"]["Variables"]
-        return int(globals_env["LEASE_SECONDS"])
+        """The template's LeaseSeconds parameter (its default)."""
+        return int(self.template["Parameters"]["LeaseSeconds"]["Default"])
 
     def _environment(self, region: str) -> dict[str, str]:
         spec = self.spec
@@ -722,6 +721,7 @@ class LocalEstate:
             "FAILOVER_TABLE_NAME": spec.table_name,
             "FAILOVER_TOPIC_ARN": self.topic_arns[region],
             "COOLDOWN_MINUTES": str(spec.cooldown_minutes),
+            "LEASE_SECONDS": str(self.lease_seconds),
             "MAX_SWITCHOVER_LAG_SECONDS": str(spec.max_switchover_lag_seconds),
             "OUTAGE_QUORUM": "2",
             "APPROVAL_FOR_AUTOMATIC": "true" if spec.approval_for_automatic else "false",

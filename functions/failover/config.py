@@ -121,7 +121,7 @@ class Settings:
     table_name: str
     topic_arn: str
     cooldown_minutes: int = 30
-    lease_seconds: int = 3720
+    lease_seconds: int = 120
     max_switchover_lag_seconds: float = 5.0
     outage_quorum: int = 2
     approval_for_automatic: bool = False
@@ -159,7 +159,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "warm_standby_tasks": ("WARM_STANDBY_TASKS", int),
 }
 _REQUIRED = ("home_region", "estate", "table_name", "topic_arn")
-_MINIMUM = {"cooldown_minutes": 0, "lease_seconds": 60, "max_switchover_lag_seconds": 0}
+_MINIMUM = {"cooldown_minutes": 0, "lease_seconds": 120, "max_switchover_lag_seconds": 0}
 
 
 def get_settings() -> Settings:

@@ -30,11 +30,11 @@ class StageSpec:
 STAGES: tuple[StageSpec, ...] = (
     StageSpec("warm_up", "Warm up", ("WarmUp", "WarmFunction")),
     StageSpec("validate", "Validate input", ("ValidateInput",)),
-    StageSpec("lease", "Lease", ("AcquireLease", "InspectLease")),
+    StageSpec("lease", "Lease", ("AcquireLease", "InspectLease", "WaitForLease")),
     StageSpec("notify_start", "Start notice", ("NotifyStart",)),
     StageSpec("confirm_outage", "Confirm outage", ("ConfirmOutage", "WaitForObservers")),
     StageSpec("preflight", "Preflight", ("Preflight",)),
-    StageSpec("approval", "Approval", ("RequestApproval",)),
+    StageSpec("approval", "Approval", ("ReleaseForApproval", "RequestApproval")),
     StageSpec("act", "Act", ("Act",)),
     StageSpec(
         "database", "Database", ("PromoteDatabase", "WaitForDatabase", "CheckDatabase"), "database"

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from failover import aurora, checks, compute, cooldown, estate_view, readiness, readings, traffic
-from failover.clients import Profile, best_effort, client
+from failover.clients import Profile, best_effort, client, global_accelerator
 from failover.config import GLOBAL_ACCELERATOR_REGION, Settings
 from failover.errors import Superseded
 from failover.models import Request, plain
@@ -71,7 +71,7 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str,
             client("ecs", home), target.ecs_cluster, target.ecs_service
         ),
     )
-    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
+    ga = global_accelerator(home)
     groups = {
         name: readings.read(
             "globalaccelerator:DescribeEndpointGroup",
@@ -79,14 +79,24 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str,
         )
         for name, cfg in estate.regions.items()
     }
-    found = [
-        checks.database_member(
-            cluster,
-            target.db_cluster_arn,
-            readings.read(
-                "rds:DescribeDBClusters", lambda: aurora.cluster_status(rds, target.db_cluster_arn)
-            ),
+    member = readings.read(
+        "rds:DescribeDBClusters", lambda: aurora.cluster_status(rds, target.db_cluster_arn)
+    )
+    # The target region's readings decide the plan: throttled or 5xx, they are read again.
+    # GA's, when us-west-2 is not the target, are best effort (a WARN, never a retry loop).
+    readings.retry_if_throttled(
+        cluster=cluster,
+        lag=lag,
+        service=service,
+        member=member,
+        **(
+            {f"ga:{name}": r for name, r in groups.items()}
+            if home == GLOBAL_ACCELERATOR_REGION
+            else {}
         ),
+    )
+    found = [
+        checks.database_member(cluster, target.db_cluster_arn, member),
         checks.replication_lag(lag, settings.max_switchover_lag_seconds * 1000, already_writer),
         checks.compute_service(service, f"{target.ecs_cluster}/{target.ecs_service}"),
         checks.endpoint_groups(groups),
