@@ -16,7 +16,7 @@ from typing import Any
 import jsonata
 import pytest
 
-from tests.template.support import REPO_ROOT
+from testbed.template import REPO_ROOT
 
 FAIL_RUN = json.loads((REPO_ROOT / "statemachines" / "failover.asl.json").read_text())["States"][
     "FailRun"
