@@ -18,8 +18,7 @@ if TYPE_CHECKING:
 
 
 def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    # A control plane moves the estate into its own region (inputs.normalise refuses any other
-    # target), so convergence is judged on it.
+    # A control plane moves the estate into its own region: convergence is judged on it.
     target = settings.home_region
     view = estate_view.observe(settings.estate, client, target, peers=best_effort)
     full = max(region.full_capacity for region in settings.estate.regions.values())
