@@ -306,6 +306,14 @@ class Emulator(world.World):
         config = context.get("client_config")
         by = callers()
         rule = self.faults.take(service, operation, region, by)
+        # A hanging service (a brownout: the connection opens, no answer comes) is the more
+        # specific fault: it holds even in a region whose other APIs refuse.
+        if self.faults.is_hanging(service, region):
+            LOG.debug("%s.%s to %s hangs", service, operation, region)
+            if actor:
+                read = _timeout_of(config, "read_timeout")
+                self.clock.sleep((60.0 if read is None else read) * attempts_of(config, service))
+            raise ReadTimeoutError(endpoint_url=url)
         if self.faults.is_unreachable(region) or (rule is not None and rule.code == UNREACHABLE):
             LOG.debug("%s.%s to unreachable %s", service, operation, region)
             if actor:
@@ -314,12 +322,6 @@ class Emulator(world.World):
                     connect = self.latency.sfn_integration_connect_timeout_seconds
                 self.clock.sleep(connect * attempts_of(config, service))
             raise EndpointConnectionError(endpoint_url=url)
-        if self.faults.is_hanging(service, region):
-            LOG.debug("%s.%s to %s hangs", service, operation, region)
-            if actor:
-                read = _timeout_of(config, "read_timeout")
-                self.clock.sleep((60.0 if read is None else read) * attempts_of(config, service))
-            raise ReadTimeoutError(endpoint_url=url)
         served = self._served.get(service)
         regions = served.endpoint_regions if served is not None else frozenset()
         if regions and client_region not in regions:
