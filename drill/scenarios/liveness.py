@@ -105,7 +105,8 @@ def west_dies(drill: LocalDrill, report: Report, *, ga: str) -> None:
     drill.settle_executions()
     run = drill.run_record("failover", "alarm", east, followed, t0, time.monotonic() - began, None)
     row = final_state.audit_row(drill.client, drill.table, east, followed.execution_arn) or {}
-    database = next((a for a in row.get("actions") or [] if a.get("branch") == "database"), {})
+    actions: list[dict[str, Any]] = row.get("actions") or []
+    database: dict[str, Any] = next((a for a in actions if a.get("branch") == "database"), {})
     deferred = str((database.get("traffic") or {}).get("global_accelerator", "not reached"))
     with drill.emu.faults.suspended():  # the oracle's reads (modelled time stands still)
         state = final_state.observe(drill.config, drill.table, drill.client, reader=east)
