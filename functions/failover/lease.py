@@ -12,10 +12,9 @@ two regions can never both hold it. AcquireLease writes it natively from the sta
   WaitForLease loop, within its own execution) for the lease to end or lapse, and only a
   holder still renewing after that supersedes it.
 - :func:`renew` (every acting stage, through :func:`failover.runtime.stage_handler`): the
-  heartbeat and the fencing check in one conditional write. It pushes the expiry to now +
-  ``LEASE_SECONDS`` only while this execution still holds a lease that has not lapsed (or
-  takes a free one, for a redriven run: its lease was released when it failed); else
-  :class:`LeaseLost`, and the stage does nothing.
+  heartbeat and the fencing check in one conditional write, with AcquireLease's condition
+  (ours, free or lapsed). It pushes the expiry to now + ``LEASE_SECONDS``; a lease another
+  run holds live raises :class:`LeaseLost`, and the stage does nothing.
 - :func:`require` (ShiftTraffic, SetActiveRegion): the same check, read just before the move.
 - :func:`settle` (CloseRun): a lease left by an execution that ended lapses once the longest
   Lambda the execution may still have in flight has ended (:data:`SETTLE_SECONDS`).
@@ -198,12 +197,15 @@ def require(ddb: DynamoDBClient, table: str, me: str, now: datetime | None = Non
 def renew(
     ddb: DynamoDBClient, table: str, me: str, target: str, now: datetime, seconds: int
 ) -> int:
-    """The heartbeat and the fencing check in one conditional write: push the expiry to
-    ``now + seconds`` while this execution holds a lease that has not lapsed, or take the lease
-    when it is free (a redriven run: its lease was released when it failed; it takes it again
-    before it acts, like AcquireLease). Returns the new expiry; raises LeaseLost otherwise:
-    another run holds it, or this run's lease lapsed (others may have seen it lapse and taken
-    it over: a lapsed lease is never revived)."""
+    """The heartbeat and the fencing check in one conditional write, with AcquireLease's own
+    condition: the lease is this execution's, or free, or lapsed. It then names this
+    execution, for ``now + seconds``; else (another run holds a live lease) LeaseLost, and
+    the stage does nothing. Mutual exclusion holds whoever writes first: a run acts only
+    after its own conditional write succeeded, never on having read a lease lapsed. So a
+    holder that was cut off and comes back, with nobody having taken its lapsed lease, goes
+    on; a redriven run (its lease settled to lapse by CloseRun) takes it again before it acts
+    and its steps re-read the estate first (PromoteDatabase compares-and-sets on the writer
+    its plan saw); a run whose lease another took stops. Returns the new expiry."""
     at = int(now.timestamp())
     until = at + seconds
     try:
@@ -211,11 +213,10 @@ def renew(
             TableName=table,
             Key=LEASE_KEY,
             UpdateExpression=(
-                "SET holder = :me, expires_at = :until, "
-                "target_region = if_not_exists(target_region, :target), "
+                "SET holder = :me, expires_at = :until, target_region = :target, "
                 "acquired_at = if_not_exists(acquired_at, :acquired)"
             ),
-            ConditionExpression="attribute_not_exists(pk) OR (holder = :me AND expires_at >= :now)",
+            ConditionExpression="attribute_not_exists(pk) OR holder = :me OR expires_at < :now",
             ExpressionAttributeValues={
                 ":me": {"S": me},
                 ":until": {"N": str(until)},
@@ -226,12 +227,14 @@ def renew(
         )
     except ddb.exceptions.ConditionalCheckFailedException as error:
         found = current(ddb, table)
-        if found is None:
-            why = "nobody holds it"
-        elif found.holder == me:
-            why = f"it lapsed at {datetime.fromtimestamp(found.expires_at, UTC).isoformat()}"
-        else:
-            why = f"held by {found.holder} (into {found.target_region})"
+        why = (
+            "nobody holds it"
+            if found is None
+            else (
+                f"held by {found.holder} (into {found.target_region}) until "
+                f"{datetime.fromtimestamp(found.expires_at, UTC).isoformat()}"
+            )
+        )
         raise LeaseLost(f"this run no longer holds the estate's lease: {why}") from error
     return until
 

@@ -138,23 +138,41 @@ def test_only_the_holder_passes_the_fencing_check_and_settles(ddb: DynamoDBClien
     assert lease.inspect_and_take_over(ddb, TABLE, ME, SECONDARY, after, 120, running).holder == ME
 
 
-def test_renewal_keeps_a_live_runs_lease_and_a_lapsed_one_is_lost(ddb: DynamoDBClient) -> None:
+def test_renewal_keeps_a_live_runs_lease_and_a_lapsed_one_goes_to_whoever_writes_first(
+    ddb: DynamoDBClient,
+) -> None:
     lease.inspect_and_take_over(ddb, TABLE, ME, SECONDARY, NOW, 120, running)
 
-    # renewed every 100 s (a live run's longest gap is LONGEST_RENEWAL_GAP), it never lapses
+    # renewed every 101 s (a live run's longest gap, LONGEST_RENEWAL_GAP), it never lapses:
+    # nobody else can take it meanwhile
     at = NOW
     for _ in range(10):
         at += timedelta(seconds=lease.LONGEST_RENEWAL_GAP)
         assert lease.renew(ddb, TABLE, ME, SECONDARY, at, 120) == int(at.timestamp()) + 120
+        with pytest.raises(LeaseHeld):
+            lease.inspect_and_take_over(ddb, TABLE, OTHER, SECONDARY, at, 120, lambda _: None)
 
-    # a gap longer than the lease: lost, even though nobody took it (others may have seen it
-    # lapse), and the stage raises before acting
-    with pytest.raises(LeaseLost, match="lapsed"):
-        lease.renew(ddb, TABLE, ME, SECONDARY, at + timedelta(seconds=121), 120)
+    # a gap longer than the lease: it lapsed, and the other run's write comes first: this
+    # run's next stage stops before acting
+    late = at + timedelta(seconds=121)
+    assert (
+        lease.inspect_and_take_over(ddb, TABLE, OTHER, PRIMARY, late, 120, running).holder == OTHER
+    )
+    with pytest.raises(LeaseLost, match=f"held by {OTHER}"):
+        lease.renew(ddb, TABLE, ME, SECONDARY, late, 120)
+
+
+def test_a_lapsed_lease_nobody_took_is_taken_again_by_its_holder(ddb: DynamoDBClient) -> None:
+    lease.inspect_and_take_over(ddb, TABLE, ME, SECONDARY, NOW, 120, running)
+    back = NOW + timedelta(seconds=600)  # cut off for ten minutes; nobody needed the lease
+
+    assert lease.renew(ddb, TABLE, ME, SECONDARY, back, 120) == int(back.timestamp()) + 120
+    assert lease.current(ddb, TABLE).holder == ME  # type: ignore[union-attr]
 
 
 def test_a_redriven_run_takes_a_free_lease_again_but_never_anothers(ddb: DynamoDBClient) -> None:
-    # its lease was released when it failed: the redriven run's first acting stage takes it
+    # its lease was settled or released when it ended: the redriven run's first acting stage
+    # takes it again
     assert lease.renew(ddb, TABLE, ME, SECONDARY, NOW, 120) == int(NOW.timestamp()) + 120
     assert lease.current(ddb, TABLE).target_region == SECONDARY  # type: ignore[union-attr]
 
