@@ -477,3 +477,80 @@ def test_failover_completes_while_the_old_regions_apis_are_unreachable(
     assert view.regions[PRIMARY].active_region == PRIMARY  # not fenced, and the record says so
     (row,) = estate.audit_rows(SECONDARY)
     assert row["fence"]["status"] == "skipped"
+
+
+def test_a_compute_failure_still_fences_the_old_region_and_verifies(estate: LocalEstate) -> None:
+    # given the recovery region's ECS service cannot be read while the run waits for it
+    estate.outage(PRIMARY)
+    function = estate.function_arns[SECONDARY]["CheckComputeFunction"].rsplit(":", 1)[-1]
+    estate.emulator.faults.fail(
+        "ecs", "DescribeServices", "denied", count=None, caller=f"CheckCompute/{function}"
+    )
+
+    described = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
+
+    # then the run fails with the compute error, but the writer, traffic and app config that
+    # moved are fenced and verified, and the record says what held
+    assert described["status"] == "FAILED", described
+    (row,) = [r for r in estate.audit_rows(SECONDARY) if r["outcome"] == "failed"]
+    assert row["fence"]["status"] == "fenced"
+    verification = row["verification"]
+    assert verification["after_failure"] == row["error"]["error"]
+    checks = {c["name"]: c["passed"] for c in verification["checks"]}
+    assert checks["writer_is_target"] is True
+    assert checks["traffic_dials"] is True
+    view = estate.view()
+    assert view.regions[PRIMARY].active_region == SECONDARY  # fenced
+
+
+def test_a_retried_promotion_that_finds_it_done_still_writes_the_cooldown_marker(
+    estate: LocalEstate,
+) -> None:
+    # given a plan to fail over (a dry run's), and its first attempt's promotion done: the
+    # attempt timed out after FailoverGlobalCluster, before it could write the marker
+    plan = output(estate.run(SECONDARY, load_event("manual-dry-run.json")))["plan"]
+    assert plan["database"]["action"] == "failover"
+    rds = estate.client("rds", SECONDARY)
+    rds.failover_global_cluster(
+        GlobalClusterIdentifier=estate.spec.global_cluster_id,
+        TargetDbClusterIdentifier=estate.spec.cluster_arn(SECONDARY),
+        AllowDataLoss=True,
+    )
+    estate.wait_until(lambda: estate.view().writer_region == SECONDARY, limit=600)
+    execution = {"id": f"{estate.state_machine_arns[SECONDARY]}:retry", "name": "retry",
+                 "start_time": "2026-12-06T00:00:00+00:00"}  # fmt: skip
+    document = {"request": output(estate.run(SECONDARY, load_event("manual-dry-run.json")))[
+        "request"], "execution": execution, "plan": plan}  # fmt: skip
+    document["request"]["dry_run"] = False
+
+    # when the retry runs PromoteDatabase
+    answer = estate.client("lambda", SECONDARY).invoke(
+        FunctionName=estate.function_arns[SECONDARY]["PromoteDatabaseFunction"],
+        Payload=json.dumps(document),
+    )
+    result = json.loads(answer["Payload"].read())
+
+    # then it takes the "already writer" path and still opens the cooldown window
+    assert result["action"] == "already_writer", result
+    marker = estate.client("dynamodb", SECONDARY).get_item(
+        TableName=estate.spec.table_name,
+        Key={"pk": {"S": "COOLDOWN"}, "sk": {"S": "ESTATE"}},
+        ConsistentRead=True,
+    )["Item"]
+    assert marker["execution_id"]["S"] == execution["id"]
+    assert marker["target_region"]["S"] == SECONDARY
+
+
+def test_throttled_preflight_reads_are_retried_not_a_preflight_failure(
+    estate: LocalEstate,
+) -> None:
+    estate.outage(PRIMARY)
+    function = estate.function_arns[SECONDARY]["PreflightFunction"].rsplit(":", 1)[-1]
+    estate.emulator.faults.fail(
+        "ecs", "DescribeServices", "throttled", count=2, caller=f"Preflight/{function}"
+    )
+
+    described = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
+
+    assert described["status"] == "SUCCEEDED", described
+    assert_converged_on(estate.view(), SECONDARY)
