@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from drill.embedded import EmbeddedAwsError
 from drill.local import DEFAULT_RTO_TARGET, DEFAULT_TIME_SCALE, Options, run_local
@@ -240,35 +240,28 @@ def main(
     if args.live and not args.region:
         args_parser.error("--live needs --region (the region to fail over into)")
     progress = Progress(out, live=False if args.plain else None)
+    both: dict[str, Any] = {
+        "scenario": args.scenario,
+        "failback": args.failback,
+        "rto_target": args.rto_target,
+    }
     try:
         if args.live:
             from drill.live import LiveOptions, run_live
 
-            report = run_live(
-                LiveOptions(
-                    profile=args.profile,
-                    region=args.region,
-                    stack=args.stack,
-                    scenario=args.scenario,
-                    execute=args.execute,
-                    failback=args.failback,
-                    rto_target=args.rto_target,
-                ),
-                progress,
-                stdin or sys.stdin,
+            live = LiveOptions(
+                profile=args.profile,
+                region=args.region,
+                stack=args.stack,
+                execute=args.execute,
+                **both,
             )
+            report = run_live(live, progress, stdin or sys.stdin)
             if report is None:
                 return 0
         else:
             report = run_local(
-                Options(
-                    scenario=args.scenario,
-                    time_scale=args.time_scale,
-                    failback=args.failback,
-                    rto_target=args.rto_target,
-                    region=args.region,
-                ),
-                progress,
+                Options(time_scale=args.time_scale, region=args.region, **both), progress
             )
     except EmbeddedAwsError as error:
         progress.close()

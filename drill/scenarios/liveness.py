@@ -47,7 +47,7 @@ the fault-free region-down drill spends about 30 s there): an allowance, not a m
 def critical_path(followed: Followed) -> float | None:
     """Seconds from the execution's start to the end of VerifyFailover (None: not reached)."""
     found = {s.stage: s for s in spans(followed.events)}
-    verify = found.get("verify")
+    verify = found.get("VerifyFailover")
     if verify is None or verify.end is None or followed.started_at is None:
         return None
     return (verify.end - followed.started_at).total_seconds()
