@@ -61,7 +61,10 @@ start and lasts at most the functions' 40 s timeout (template.yaml Globals); the
 Retry interval between two attempts is VerifyFailover's fourth (15 x 1.5^3 = 50.6 s); the
 next attempt renews after at most 10 s of init. The Wait loops between Tasks are 2 to 10 s.
 RequestApproval does not hold the lease (the run releases it, waits, then takes it again and
-re-plans). Under ``LEASE_SECONDS`` (120) with a margin of ~19 s for the DynamoDB write."""
+re-plans). Under ``LEASE_SECONDS`` (120) with a margin of ~19 s for the DynamoDB write. Only
+a state between two renewing stages that itself exhausts its retries (NotifyStart's throttled
+invokes, say) could stretch a gap past it; the renewal then still decides: a lapsed lease
+nobody took is taken again, one another run took stops this run before it acts."""
 
 SETTLE_SECONDS = 40 + 10 + 5
 """The longest a Lambda started by an execution can still run after the execution ended: the
