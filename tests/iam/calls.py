@@ -149,6 +149,10 @@ def _context(call: Call) -> dict[str, Any]:
     p = call.params
     if call.operation == "PutMetricData":
         return {"cloudwatch:namespace": p.get("Namespace")}
+    if call.service == "dynamodb" and isinstance(p.get("Key") or p.get("Item"), dict):
+        # the partition key value(s) of an item operation (the LEASE item's grant needs it)
+        pk = (p.get("Key") or p.get("Item") or {}).get("pk") or {}
+        return {"dynamodb:LeadingKeys": [pk.get("S")]} if "S" in pk else {}
     if call.operation == "ChangeResourceRecordSets":
         changes = p["ChangeBatch"]["Changes"]
         return {

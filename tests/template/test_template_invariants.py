@@ -72,6 +72,7 @@ PARAMETERS = {
     "ActiveRegionParameterName",
     "NotificationEmail",
     "CooldownMinutes",
+    "LeaseSeconds",
     "MaxSwitchoverLagSeconds",
     "OutageQuorum",
     "ProbeAlarmDatapoints",
@@ -270,16 +271,31 @@ def test_the_names_readiness_checks_are_the_resources_names(
     }
 
 
-def test_the_lease_outlives_no_run(template: dict[str, Any], resources: dict[str, Any]) -> None:
-    """LEASE_SECONDS covers the machine's own worst case (its TimeoutSeconds), and the ASL's
-    AcquireLease writes the same length."""
+def test_the_lease_is_short_and_outlasts_a_live_runs_longest_renewal_gap(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    """One lease length everywhere (the functions' LEASE_SECONDS, the ASL's AcquireLease): the
+    LeaseSeconds parameter, short (a dead holder blocks the surviving region for at most it)
+    and never shorter than the longest gap between two renewals of a live run."""
+    from failover.lease import LONGEST_RENEWAL_GAP, SETTLE_SECONDS
+
     definition = json.loads(
         (REPO_ROOT / "statemachines" / "failover.asl.json").read_text(encoding="utf-8")
     )
-    lease = int(template["Globals"]["Function"]["Environment"]["Variables"]["LEASE_SECONDS"])
+    parameter = template["Parameters"]["LeaseSeconds"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
     substitutions = resources["FailoverStateMachine"]["Properties"]["DefinitionSubstitutions"]
-    assert int(substitutions["LeaseSeconds"]) == lease
-    assert definition["TimeoutSeconds"] < lease <= definition["TimeoutSeconds"] + 300
+    assert variables["LEASE_SECONDS"] == substitutions["LeaseSeconds"] == {"Ref": "LeaseSeconds"}
+    assert LONGEST_RENEWAL_GAP < parameter["MinValue"] <= parameter["Default"] <= 180
+    # the gap's parts: a function's timeout, VerifyFailover's longest Retry interval, init
+    timeout = template["Globals"]["Function"]["Timeout"]
+    verify = definition["States"]["VerifyFailover"]["Retry"][0]
+    longest_interval = verify["IntervalSeconds"] * verify["BackoffRate"] ** (
+        verify["MaxAttempts"] - 1
+    )
+    assert timeout + longest_interval + 10 <= LONGEST_RENEWAL_GAP
+    # a stopped run's last Lambda ends before its lease can be taken (init is capped at 10 s)
+    assert definition["States"]["SettleBranches"]["Seconds"] == SETTLE_SECONDS >= timeout + 10
     approval = definition["States"]["RequestApproval"]["TimeoutSeconds"]
     assert approval < definition["TimeoutSeconds"]
 
@@ -446,7 +462,7 @@ def test_state_machine_substitutions_name_every_machine_function(
     assert properties["DefinitionSubstitutions"] == {
         "Partition": {"Ref": "AWS::Partition"},
         "FailoverTableName": {"Fn::Sub": "${EstateName}-failover"},
-        "LeaseSeconds": "3720",
+        "LeaseSeconds": {"Ref": "LeaseSeconds"},
         **{
             f"{logical_id}Arn": {"Fn::GetAtt": [logical_id, "Arn"]}
             for logical_id in MACHINE_FUNCTIONS
