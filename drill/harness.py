@@ -64,6 +64,8 @@ class Options:
     failback: bool = True
     rto_target: float = DEFAULT_RTO_TARGET
     notes: list[str] = field(default_factory=list)
+    region: str | None = None
+    """The region a scenario fails (region-down); None: the scenario's own choice."""
 
 
 class LocalDrill:
