@@ -93,7 +93,7 @@ def alarm_names() -> set[str]:
     names = set()
     for path in (REPO_ROOT / "template.yaml", REPO_ROOT / "stacks" / "global.yaml"):
         for resource in load_template(path)["Resources"].values():
-            if resource["Type"] == "AWS::CloudWatch::Alarm":
+            if resource["Type"] in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"):
                 name = resource["Properties"]["AlarmName"]
                 text = name["Fn::Sub"] if isinstance(name, dict) else name
                 text = text[0] if isinstance(text, list) else text
@@ -134,7 +134,10 @@ def test_every_alarm_the_stacks_define_is_on_the_dashboard() -> None:
     shown = {a.rsplit(":alarm:", 1)[-1] for a in widget["properties"]["alarms"]}
     for path in (REPO_ROOT / "template.yaml", REPO_ROOT / "stacks" / "global.yaml"):
         for logical, resource in load_template(path)["Resources"].items():
-            if resource["Type"] != "AWS::CloudWatch::Alarm":
+            if resource["Type"] not in (
+                "AWS::CloudWatch::Alarm",
+                "AWS::CloudWatch::CompositeAlarm",
+            ):
                 continue
             name = resource["Properties"]["AlarmName"]
             text = name["Fn::Sub"] if isinstance(name, dict) else name
