@@ -205,7 +205,7 @@ class LocalDrill:
         return follow(
             sfn,
             arn,
-            reporting(self.progress, t0),
+            reporting(self.progress, t0, label=f"{region} {arn.rsplit(':', 1)[-1][:8]}"),
             timeout=600.0,
             pause=lambda: self.advance(FOLLOW_POLL),
         )

@@ -287,8 +287,16 @@ class _LiveDrill:
         return arn, started["startDate"]
 
     def _follow(self, arn: str, t0: datetime) -> Followed:
+        def heartbeat() -> None:
+            self.progress.heartbeat((datetime.now(UTC) - t0).total_seconds())
+
         return follow(
-            self.sfn, arn, reporting(self.progress, t0), FOLLOW_TIMEOUT, self.poll_seconds
+            self.sfn,
+            arn,
+            reporting(self.progress, t0),
+            FOLLOW_TIMEOUT,
+            self.poll_seconds,
+            on_poll=heartbeat,
         )
 
     def _state_line(self, state: final_state.EstateState) -> str:
@@ -337,7 +345,12 @@ class _LiveDrill:
             execution_arn=arn,
             status=followed.status,
             outcome=outcome,
-            stages=to_stages(spans(followed.events), t0, followed.stopped_at),
+            stages=to_stages(
+                spans(followed.events),
+                t0,
+                followed.stopped_at,
+                succeeded=followed.status == "SUCCEEDED",
+            ),
             error=error_of(followed),
             wall_seconds=time.monotonic() - began,
         )
