@@ -283,7 +283,7 @@ def main(
     from drill.render import render_text, write_report
 
     print("", file=out)
-    print(render_text(report), file=out)
+    print(render_text(report, milestones=False), file=out)  # the progress printed them
     if args.report is not None:
         written = write_report(report, args.report)
         print("report written: " + ", ".join(str(path) for path in written), file=out)

@@ -238,8 +238,9 @@ def _milestone_text(milestone: Milestone, pad: int, width: int) -> list[str]:
     return _wrap(f"{lead}{milestone.what}", width, "", " " * len(lead))
 
 
-def _timeline_text(run: Run, width: int) -> list[str]:
-    """Stages in order of start, each milestone interleaved before the first stage after it."""
+def _timeline_text(run: Run, width: int, milestones: bool = True) -> list[str]:
+    """Stages in order of start, each milestone interleaved before the first stage after it
+    (``milestones`` False: the stages only)."""
     stages = _ordered(run.stages)
     has_branch = any(stage.branch for stage in stages)
     rows: list[list[str]] = []
@@ -252,7 +253,7 @@ def _timeline_text(run: Run, width: int) -> list[str]:
     align = "l" + ("l" if has_branch else "") + "rrrl"
     table = _table(headers, rows, align=align, width=width, wrappable=(0,))
 
-    pending = sorted(run.milestones, key=lambda m: m.at)
+    pending = sorted(run.milestones, key=lambda m: m.at) if milestones else []
     pad = max((len(_secs(m.at)) for m in pending), default=0)
     out = [table.header] if stages else ["  (no stages)"]
     for stage, lines in zip(stages, table.rows, strict=True):
@@ -264,14 +265,15 @@ def _timeline_text(run: Run, width: int) -> list[str]:
     return out
 
 
-def render_text(report: Report, *, width: int = 100) -> str:
+def render_text(report: Report, *, width: int = 100, milestones: bool = True) -> str:
     """The plain-text summary printed at the end of a drill (no ANSI; fits ``width`` columns,
     except an ARN or a command, which is never broken: each has a line of its own).
 
     Led by the result line. Per run: a header with its result, the execution ARN, the
     timeline (stages with start, end and duration; milestones interleaved as
     ``> 12.3 s  what``), the RTO and RPO lines and the final-state checks. Then the
-    scenario-wide checks, the notes and the drill's wall time. Each thing is printed once.
+    scenario-wide checks, the notes and the drill's wall time. Each thing is printed once:
+    ``milestones`` False leaves out the milestones the drill's progress already printed.
     """
     live = _is_live(report)
     failed = [run.name for run in report.runs if not run.passed]
@@ -289,7 +291,7 @@ def render_text(report: Report, *, width: int = 100) -> str:
             out += ["  execution:", f"    {run.execution_arn}"]
         if run.error:
             out += _wrap(f"error: {run.error}", width, "  ", "    ")
-        out += _timeline_text(run, width)
+        out += _timeline_text(run, width, milestones)
         out += _wrap(_rto_line(run.rto, live=live), width, "  ", "    ")
         floors_line = _floors_line(run)
         if floors_line:

@@ -424,3 +424,8 @@ def test_a_live_report_says_real_time_not_modelled(report: Report) -> None:
     assert "time scale" not in text
     assert "RTO (real): 182.4 s, target 600 s: met" in text
     assert "modelled" not in render_markdown(report)
+
+
+def test_milestones_the_progress_printed_are_not_printed_again(report: Report) -> None:
+    assert "outage injected in us-east-1" in render_text(report)
+    assert "outage injected in us-east-1" not in render_text(report, milestones=False)
