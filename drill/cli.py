@@ -110,6 +110,13 @@ def parser() -> argparse.ArgumentParser:
         help="really act (default: dry run that prints the action plan and changes nothing); "
         "asks you to type a confirmation",
     )
+    live.add_argument(
+        "--automatic",
+        action="store_true",
+        help="the automatic path: inject the other region's outage with its AWS FIS experiment "
+        "(the control-plane stack's GameDayAlb503TemplateId) and follow the failover its alarm "
+        "starts here (default: dry run that prints the experiment it would start)",
+    )
     return p
 
 
@@ -232,6 +239,7 @@ def main(
             ("--profile", args.profile),
             ("--region", args.region if args.scenario != "region-down" else None),
             ("--execute", args.execute),
+            ("--automatic", args.automatic),
         )
         if value
     ]
@@ -254,6 +262,7 @@ def main(
                 region=args.region,
                 stack=args.stack,
                 execute=args.execute,
+                automatic=args.automatic,
                 **both,
             )
             report = run_live(live, progress, stdin or sys.stdin)
