@@ -30,8 +30,10 @@ from drill.floors import template_settings
 from drill.follow import Definition, Followed, Span, follow
 from drill.model import Check, Milestone, Report, Run
 from drill.runs import rto_check, run_from
+from drill.user import SyntheticUser
 from emulator.clock import next_multiple
 from emulator.faults import SERVER_ERROR
+from emulator.latency import LatencyModel, unit_draw
 
 if TYPE_CHECKING:
     from drill.progress import Progress
@@ -59,6 +61,7 @@ RUN_LIMIT = 4 * 3600.0  # modelled seconds to wait for a run to end (the machine
 WORLD_STEP = 1.0  # the world actor ticks every modelled second
 POLL = 1.0  # the drill looks at the world every modelled second
 FOLLOW_POLL = 10.0  # and at a run's history every ten (each read serialises it all)
+USER_LIMIT = 900.0  # modelled seconds the synthetic user may wait for a good write
 NOT_READY_LAG_MS = 30_000.0  # not-ready: the standby's replication lag (limit: 5 s)
 
 
@@ -69,6 +72,31 @@ class Options:
     failback: bool = True
     rto_target: float = DEFAULT_RTO_TARGET
     notes: list[str] = field(default_factory=list)
+    #: None: the typical model (every figure at its median, the outage at the median phase);
+    #: a number: every figure and the outage's phase drawn from this seed (--samples).
+    seed: int | None = None
+    #: The outage's place in the probe period, overriding :meth:`outage_offset` (the phase
+    #: sweep, scripts/phase_sweep.py).
+    outage_phase: float | None = None
+    #: Stop once the automatic path started a run (the phase sweep measures detection only).
+    detect_only: bool = False
+
+    def latency(self) -> LatencyModel:
+        if self.seed is None:
+            return LatencyModel.typical()
+        return LatencyModel.sampled(self.seed)
+
+    def outage_offset(self, period: float) -> float:
+        """Where on the modelled clock's ``period`` grid the outage starts. A single run: at
+        a multiple of it, while the typical model puts every detector (checkers, alarm
+        evaluations, schedules) at the median phase, half a period later: the first sample
+        after the outage comes at the median delay, not at the luckiest one (0). A sample: a
+        seeded draw (the detectors' phases are drawn too)."""
+        if self.outage_phase is not None:
+            return self.outage_phase % period
+        if self.seed is None:
+            return 0.0
+        return period * unit_draw(self.seed, "outage-phase")
 
 
 class LocalDrill:
@@ -98,6 +126,8 @@ class LocalDrill:
         self._lock = threading.Lock()
         self.emu.listeners.append(self._on_notice)
         self.milestones: list[Milestone] = []
+        self.outage_offset = 0.0
+        self.user: SyntheticUser | None = None
 
     # ------------------------------------------------------------------------- plumbing
     def client(self, service: str, region: str) -> Any:
@@ -211,14 +241,14 @@ class LocalDrill:
         )
 
     def _to_probe_period_start(self) -> None:
-        """Let time run to the start of the next probe period, so that the outage that follows
-        falls where detection takes its mean over outage phases (drill.floors: an alarm on N
-        samples P seconds apart fires N x P after an outage at a period's start, and from
-        N x P - P/2 to N x P + P/2 elsewhere). A run's RTO then compares like with like
-        against the floors, which are means too."""
+        """Let time run to the moment of the outage: the next probe period's start plus the
+        outage's phase in it (:meth:`Options.outage_offset`: half-way for a single run, the
+        median over phases, never the luckiest one; drawn for a sample)."""
         period = template_settings().probe_period_s
         now = self.emu.clock.now()
-        self._advance(next_multiple(now, period) - now)
+        offset = self.options.outage_offset(period)
+        self._advance(next_multiple(now, period) - now + offset)
+        self.outage_offset = offset
 
     def _advance(self, seconds: float) -> None:
         """Let modelled time pass (the world runs meanwhile); surface a failed world actor."""
@@ -243,10 +273,14 @@ class LocalDrill:
         if self.emu.world_error is not None:
             raise RuntimeError("the world actor failed") from self.emu.world_error
 
-    def _wait_until(self, condition: Any, what: str, limit: float = DETECTION_LIMIT) -> None:
+    def _wait_until(
+        self, condition: Any, what: str, limit: float = DETECTION_LIMIT, fail: bool = True
+    ) -> None:
         deadline = self.emu.clock.now() + limit
         while not condition():
             if self.emu.clock.now() > deadline:
+                if not fail:
+                    return
                 raise TimeoutError(f"{what}: not within {limit:.0f} modelled seconds")
             self.progress.status(f"modelled t+{self.now():.0f} s, waiting: {what}")
             self._advance(POLL)
@@ -303,7 +337,8 @@ class LocalDrill:
         if run.outcome == "succeeded" and run.mode == "unplanned":
             from drill.floors import floors
 
-            run.floors = floors(latency=self.emu.latency)
+            region_down = self.options.scenario == "region-down"
+            run.floors = floors(latency=self.emu.latency, region_down=region_down)
         if expect_active is not None:
             state = checks.observe(self.config, self.table, self.client)
             run.checks = checks.active_in(state, self.config, expect_active)
@@ -316,16 +351,74 @@ class LocalDrill:
         t0 = self._begin(f"{name}: outage of {self.primary}, automatic path")
         began = time.monotonic()
         self._mark_landing("before the outage")
+        self._start_user()
         self.estate.health.set_healthy(self.primary, False)
         self._mark(f"outage injected: {self.primary} /health answers 503")
         arn = self._wait_for_execution(self.secondary)
+        if self.options.detect_only:
+            return self._detected(report, name, arn)
         followed = self._follow(arn, t0)
         self._settle_executions()
         run = self._run_record(
             name, "alarm", self.secondary, followed, t0, time.monotonic() - began, self.secondary
         )
+        self._stop_user(run)
         report.runs.append(run)
         return run
+
+    def _detected(self, report: Report, name: str, arn: str) -> Run:
+        """``detect_only``: the run as far as the automatic path started it."""
+        run = Run(
+            name=name,
+            mode="unplanned",
+            trigger="alarm",
+            source_region=self.primary,
+            target_region=self.secondary,
+            execution_arn=arn,
+            status="STARTED",
+            outcome="detected",
+            milestones=list(self.milestones),
+        )
+        if self.user is not None:
+            self.user.stop()
+            self.user = None
+        run.outage_offset_s = round(self.outage_offset, 3)
+        report.runs.append(run)
+        return run
+
+    def _start_user(self) -> None:
+        """The synthetic user (:mod:`drill.user`) starts sending requests at t0."""
+        self.user = SyntheticUser(self.emu, self.estate)
+        self.user.start(self._t0)
+
+    def _stop_user(self, run: Run) -> None:
+        """Let the user go on until it had a good read and a good write (or a limit), then
+        stop it and keep what it saw in the run."""
+        user = self.user
+        if user is None:
+            return
+        self._wait_until(
+            lambda: (
+                lambda v: v.first_good_read_s is not None and v.first_good_write_s is not None
+            )(user.view()),
+            "the synthetic user's first good read and write",
+            limit=USER_LIMIT,
+            fail=False,
+        )
+        user.stop()
+        self.user = None
+        run.user = user.view()
+        run.outage_offset_s = round(self.outage_offset, 3)
+        latency = self.emu.latency
+        run.assumptions = latency.assumptions()
+        run.model = latency.phases
+        registered = [
+            seconds
+            for arn, seconds in self.emu.ecs.registrations.items()
+            if f":{self.secondary}:" in arn
+        ]
+        serving = latency.ecs_task_start_seconds + (registered[0] if registered else 0.0)
+        run.act_s = round(max(latency.aurora_failover_seconds, serving), 1)
 
     def _failback(self, report: Report, *, after_outage: bool = True) -> None:
         """Fail back into the primary; after an outage, first let the primary recover."""
@@ -387,6 +480,7 @@ class LocalDrill:
         self._to_probe_period_start()
         t0 = self._begin(f"region down: {down} unreachable, automatic path from {self.secondary}")
         began = time.monotonic()
+        self._start_user()
         self.emu.faults.unreachable_regions.add(down)
         self.estate.health.set_healthy(down, False)
         self._mark(f"outage injected: {down} unreachable (every API) and its /health fails")
@@ -396,6 +490,7 @@ class LocalDrill:
         run = self._run_record(
             "failover", "alarm", self.secondary, followed, t0, time.monotonic() - began, None
         )
+        self._stop_user(run)
         state = checks.observe(self.config, self.table, self.client, reader=self.secondary)
         rules = [m.what for m in self.milestones if "EventBridge rule" in m.what]
         probe_rule = self.spec.name + "-peer-probe-alarm"
@@ -849,7 +944,7 @@ def _outcome_of_arn(drill: LocalDrill, arn: str) -> str | None:
 
 
 def run_local(options: Options, progress: Progress) -> Report:
-    with EmbeddedAws(options.time_scale) as aws:
+    with EmbeddedAws(options.time_scale, options.latency()) as aws:
         progress.line(
             f"embedded AWS in this process (moto + emulator), time scale {options.time_scale:g}"
         )
