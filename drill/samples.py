@@ -4,7 +4,7 @@ One drill run is one draw of the world: where in its period the outage falls, wh
 uncoordinated checker and alarm sits, how long Aurora's failover and Fargate's start take. A
 run's figures say little alone; their distribution says what an operator should expect.
 Sample ``i`` uses :meth:`emulator.latency.LatencyModel.sampled` with seed ``seed + i`` and
-the outage at a seeded phase of the probe period (:meth:`drill.local.Options.outage_offset`),
+the outage at a seeded phase of the probe period (:meth:`drill.harness.Options.outage_offset`),
 so the whole set is reproducible from ``seed``.
 
 The five figures (modelled seconds since the outage, :meth:`drill.model.Run.figures`):
