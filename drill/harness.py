@@ -431,6 +431,32 @@ class LocalDrill:
         ]
         serving = latency.ecs_task_start_seconds + (registered[0] if registered else 0.0)
         run.act_s = round(max(latency.aurora_failover_seconds, serving), 1)
+        run.detection_s = self.detection(run)
+
+    def detection(self, run: Run) -> float | None:
+        """When the run could act on the outage: it started (the probe alarm) and the quorum's
+        other families had seen it (ConfirmOutage; Route 53's only while its API, in
+        us-east-1, answers), in modelled seconds since t0."""
+        started = next(
+            (m.at for m in run.milestones if "started the" in m.what and "state machine" in m.what),
+            None,
+        )
+        if started is None:
+            return None
+        seen: list[float] = []
+        if not self.emu.faults.is_unreachable("us-east-1"):
+            seen += [
+                m.at
+                for m in run.milestones
+                if m.what == f"Route 53 checkers: {self.primary} unhealthy"
+            ][:1]
+        seen += [
+            m.at
+            for m in run.milestones
+            if m.what == f"Global Accelerator: {self.primary} endpoints unhealthy"
+        ][:1]
+        needed = sorted(seen)[: max(template_settings().quorum_families - 1, 0)]
+        return round(max([started, *needed]), 1)
 
     def failback(self, report: Report, *, after_outage: bool = True) -> None:
         """Fail back into the primary; after an outage, first let the primary recover."""

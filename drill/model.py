@@ -115,18 +115,22 @@ class Run:
     # what the physics of this run's draws takes for the Act: the slower of the promotion
     # (Aurora's failover) and the new tasks serving (Fargate start + the ALB's healthy checks)
     act_s: float | None = None
+    # when the run could act: it started and the quorum's other families had seen the outage
+    detection_s: float | None = None
 
     def figures(self) -> dict[str, float | None]:
         """The five figures of an automatic failover, in modelled seconds since the outage:
-        detection (the run started); writer promoted (the synthetic user's first request
+        detection (the run could act: it started, and the quorum's other families had seen
+        the outage); writer promoted (the synthetic user's first request
         that found another region the global database's writer, to the second); the control
         plane's overhead (the RTO less detection and ``act_s``, the slower of the two things
         it waits for: the promotion and the new tasks serving); and the synthetic user's
         first good read and first good write."""
-        detection = next(
+        started = next(
             (m.at for m in self.milestones if "state machine" in m.what and "started" in m.what),
             None,
         )
+        detection = self.detection_s if self.detection_s is not None else started
         user = self.user
         promoted = None if user is None else user.writer_promoted_s
         overhead = None
@@ -134,6 +138,7 @@ class Run:
             overhead = round(self.rto_s - detection - self.act_s, 1)
         return {
             "detection_s": detection,
+            "run_started_s": started,
             "overhead_s": overhead,
             "writer_promoted_s": promoted,
             "first_good_read_s": None if user is None else user.first_good_read_s,

@@ -128,7 +128,7 @@ def run_samples(
                 {k: v for k, v in a.items() if k != "value_s"} for a in failover.assumptions
             ]
         shown = ", ".join(
-            f"{LABELS[k]} {'-' if v is None else f'{v:.1f}'}" for k, v in figures.items()
+            f"{LABELS[k]} {'-' if figures[k] is None else f'{figures[k]:.1f}'}" for k in FIGURES
         )
         print(f"  sample {index + 1}/{count}: {shown}", file=out, flush=True)
     found.wall_seconds = time.monotonic() - began
