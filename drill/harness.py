@@ -210,7 +210,12 @@ class LocalDrill:
             self._raise_world_error()
             scenario(self, report)
         finally:
+            if self.user is not None:
+                self.user.stop()
             self.emu.stop_world()
+            # every region comes back so that the estate can be taken down (a scenario that
+            # failed while a region was unreachable must still surface its own error)
+            self.emu.faults.unreachable_regions.clear()
             self.estate.close()
         self._raise_world_error()
         report.wall_seconds = time.monotonic() - began

@@ -106,7 +106,12 @@ def run_samples(
             rto_target=rto_target,
             seed=seed + index,
         )
-        report = run_local(options, Progress(io.StringIO(), live=False))
+        try:
+            report = run_local(options, Progress(io.StringIO(), live=False))
+        except (TimeoutError, RuntimeError) as error:
+            found.failures.append(f"sample {index} (seed {seed + index}): {error}")
+            print(f"  sample {index + 1}/{count}: failed: {error}", file=out, flush=True)
+            continue
         failover = next((r for r in report.runs if r.trigger == "alarm"), None)
         if failover is None or failover.rto_s is None:
             found.failures.append(f"sample {index} (seed {seed + index}): no successful failover")

@@ -128,9 +128,14 @@ class CloudWatch(Service):
         periods = int(alarm.evaluation_periods)
         needed = int(alarm.datapoints_to_alarm or periods)
         end = math.floor(now / period) * period  # the last complete period ends here
-        start = end - periods * period
+        # The evaluation range reaches one period further back: when the newest period has
+        # no datapoint yet (it arrives late: ingestion), the most recent ``periods`` periods
+        # with data are evaluated ("CloudWatch retrieves a number of data points greater than
+        # the number specified as Evaluation Periods", AlarmThatSendsEmail.html, "Configuring
+        # how CloudWatch alarms treat missing data"); a late datapoint is never lost.
+        start = end - (periods + 1) * period
         dimensions = [{"Name": d.name, "Value": d.value} for d in alarm.dimensions]
-        buckets: list[list[float]] = [[] for _ in range(periods)]
+        buckets: list[list[float]] = [[] for _ in range(periods + 1)]
         for datum in backend.metric_data:
             at = datum.__dict__.get(_MODELLED_AT)
             if at is None:
@@ -144,6 +149,7 @@ class CloudWatch(Service):
             if not datum.filter(alarm.namespace, alarm.metric_name, dimensions):
                 continue
             buckets[int((at - start) // period)].append(float(datum.value))
+        buckets = buckets[:-1] if not buckets[-1] else buckets[1:]
         statistic = _STATISTICS.get(alarm.statistic, _STATISTICS["Average"])
         present = [statistic(bucket) for bucket in buckets if bucket]
         words, compare = _COMPARE[alarm.comparison_operator]
