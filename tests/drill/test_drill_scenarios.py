@@ -238,3 +238,20 @@ def test_with_us_east_1_gone_the_recovery_regions_probe_alone_fails_over() -> No
     assert failover.rto_s is not None
     assert failover.floors.physical_s <= failover.floors.critical_path_s <= failover.rto_s
     assert failover.rto_s < failover.floors.sequential_s
+
+
+@pytest.mark.scenario
+def test_the_modelled_timeline_is_the_same_at_every_time_scale() -> None:
+    def timeline(scale: float) -> tuple[object, ...]:
+        report = run_local(
+            Options(scenario="unplanned", time_scale=scale, failback=False),
+            Progress(io.StringIO(), live=False),
+        )
+        run = report.runs[0]
+        return (
+            [(m.at, m.what) for m in run.milestones],
+            [(s.name, s.start, s.end) for s in run.stages],
+            run.figures(),
+        )
+
+    assert timeline(0.0) == timeline(0.005)

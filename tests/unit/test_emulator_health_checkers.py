@@ -170,7 +170,7 @@ def test_global_accelerator_takes_an_alb_endpoints_health_from_the_alb(
     assert healthy >= (ALB.healthy_threshold - 1) * ALB.interval
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(seed=st.integers(min_value=0, max_value=10_000))
 def test_no_phase_makes_ga_faster_than_the_albs_failed_checks_allow(seed: int) -> None:
     # whatever the draws (checker phases, GA's delay), GA never calls the endpoint unhealthy
