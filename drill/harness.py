@@ -400,6 +400,7 @@ class LocalDrill:
             self.user.stop()
             self.user = None
         run.outage_offset_s = round(self.outage_offset, 3)
+        run.detection_s = self.detection(run)
         report.runs.append(run)
         return run
 

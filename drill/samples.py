@@ -42,6 +42,7 @@ LABELS = {
     "writer_promoted_s": "writer promoted",
     "first_good_read_s": "first good read",
     "first_good_write_s": "first good write",
+    "rto_s": "control-plane RTO",
 }
 
 
@@ -76,6 +77,8 @@ class SampleSet:
         for name in FIGURES:
             values = [s["figures"][name] for s in self.samples if s["figures"][name] is not None]
             found[name] = distribution(values) if values else None
+        rto = [s["rto_s"] for s in self.samples if s["rto_s"] is not None]
+        found["rto_s"] = distribution(rto) if rto else None  # the control plane's, beside
         return found
 
     def to_dict(self) -> dict[str, Any]:
