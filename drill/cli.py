@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from drill.embedded import EmbeddedAwsError
 from drill.local import DEFAULT_RTO_TARGET, DEFAULT_TIME_SCALE, Options, run_local
@@ -294,35 +294,27 @@ def main(
             print("report written: " + ", ".join(str(path) for path in written), file=out)
         return DRILL_FAILED if found.failures or not found.samples else 0
     progress = Progress(out, live=False if args.plain else None)
+    both: dict[str, Any] = {
+        "scenario": args.scenario,
+        "failback": args.failback,
+        "rto_target": args.rto_target,
+    }
     try:
         if args.live:
             from drill.live import LiveOptions, run_live
 
-            report = run_live(
-                LiveOptions(
-                    profile=args.profile,
-                    region=args.region,
-                    stack=args.stack,
-                    scenario=args.scenario,
-                    execute=args.execute,
-                    failback=args.failback,
-                    rto_target=args.rto_target,
-                ),
-                progress,
-                stdin or sys.stdin,
+            live = LiveOptions(
+                profile=args.profile,
+                region=args.region,
+                stack=args.stack,
+                execute=args.execute,
+                **both,
             )
+            report = run_live(live, progress, stdin or sys.stdin)
             if report is None:
                 return 0
         else:
-            report = run_local(
-                Options(
-                    scenario=args.scenario,
-                    time_scale=args.time_scale,
-                    failback=args.failback,
-                    rto_target=args.rto_target,
-                ),
-                progress,
-            )
+            report = run_local(Options(time_scale=args.time_scale, **both), progress)
     except EmbeddedAwsError as error:
         progress.close()
         sys.stderr.write(f"drill: error: {error}\n")

@@ -183,6 +183,10 @@ class Emulator(world.World):
 
     # ------------------------------------------------------------------ lifecycle
 
+    def patched_modules(self) -> set[str]:
+        """The modules (moto's, botocore's, the product's...) the installed patches touch."""
+        return self._patcher.patched_modules()
+
     @classmethod
     def install(
         cls,

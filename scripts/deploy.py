@@ -32,7 +32,7 @@ from failover.config import GLOBAL_ACCELERATOR_REGION
 from scripts import estate
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 LOG = logging.getLogger("estate.deploy")
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,38 +178,39 @@ class EstateParameters:
 
     def region(self, target: estate.StackTarget, computed: dict[str, str]) -> dict[str, str]:
         """Keep a desired count the control plane changed (a scaled-up standby, say)."""
+        return self._keep_live(
+            target,
+            computed,
+            lambda outputs: {"DesiredCount": live_desired_count(self.aws, target.region, outputs)},
+            {"DesiredCount": "2"},
+        )
+
+    def global_(self, computed: dict[str, str]) -> dict[str, str]:
+        """Keep traffic dials the control plane moved (a failover)."""
+        return self._keep_live(
+            self.plan.global_,
+            computed,
+            lambda outputs: dict(live_traffic_dials(self.aws, outputs)),
+            {"PrimaryTrafficDial": "100", "SecondaryTrafficDial": "0"},
+        )
+
+    def _keep_live(
+        self,
+        target: estate.StackTarget,
+        computed: dict[str, str],
+        live: Callable[[dict[str, str]], Mapping[str, str | None]],
+        defaults: dict[str, str],
+    ) -> dict[str, str]:
+        """``computed`` with the values of ``defaults``' keys the running estate holds now
+        (``live`` reads them from the stack's outputs), for a stack that exists."""
         outputs = stack_outputs(self.aws, target)
         if outputs is None:
             return computed
         merged = estate.merge_parameters(target.parameters, computed)
         _keep_runtime(
-            target.env,
-            merged,
-            stack_parameters(self.aws, target),
-            {"DesiredCount": live_desired_count(self.aws, target.region, outputs)},
-            {"DesiredCount": "2"},
+            target.env, merged, stack_parameters(self.aws, target), live(outputs), defaults
         )
-        return {**computed, "DesiredCount": merged["DesiredCount"]}
-
-    def global_(self, computed: dict[str, str]) -> dict[str, str]:
-        """Keep traffic dials the control plane moved (a failover)."""
-        target = self.plan.global_
-        existing = stack_outputs(self.aws, target)
-        if existing is None:
-            return computed
-        merged = estate.merge_parameters(target.parameters, computed)
-        _keep_runtime(
-            target.env,
-            merged,
-            stack_parameters(self.aws, target),
-            dict(live_traffic_dials(self.aws, existing)),
-            {"PrimaryTrafficDial": "100", "SecondaryTrafficDial": "0"},
-        )
-        return {
-            **computed,
-            "PrimaryTrafficDial": merged["PrimaryTrafficDial"],
-            "SecondaryTrafficDial": merged["SecondaryTrafficDial"],
-        }
+        return {**computed, **{name: merged[name] for name in defaults}}
 
     def write(self, target: estate.StackTarget, computed: Mapping[str, str]) -> Path:
         """Write ``.estate/<env>.yaml``: the computed values the template declares."""

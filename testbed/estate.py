@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from failover import arns
 from failover.arns import region_of
 from failover.traffic import desired_dials
 
@@ -744,6 +745,14 @@ class LocalEstate:
             "ESTATE_CONFIG": json.dumps(self.estate_config()),
             "FAILOVER_TABLE_NAME": spec.table_name,
             "FAILOVER_TOPIC_ARN": self.topic_arns[region],
+            # template.yaml's !Sub names of the bus, the machine and ValidateInputFunction
+            "FAILOVER_EVENT_BUS_ARN": arns.build(
+                self.topic_arns[region], "events", region, f"event-bus/{spec.name}-failover"
+            ),
+            "FAILOVER_STATE_MACHINE_ARN": arns.build(
+                self.topic_arns[region], "states", region, f"stateMachine:{spec.state_machine_name}"
+            ),
+            "VALIDATE_INPUT_FUNCTION_NAME": f"{spec.name}-validate-input",
             "COOLDOWN_MINUTES": str(spec.cooldown_minutes),
             "MAX_SWITCHOVER_LAG_SECONDS": str(spec.max_switchover_lag_seconds),
             "OUTAGE_QUORUM": "2",

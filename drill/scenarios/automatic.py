@@ -31,12 +31,7 @@ def false_alarm(drill: LocalDrill, report: Report) -> None:
         StateReason="Drill: a single observer reports an outage that is not there",
     )
     drill.mark(f"{alarm} set to ALARM; {drill.primary} is healthy")
-    arn = drill.wait_for_execution(drill.secondary)
-    followed = drill.follow_run(arn, t0)
-    drill.settle_executions()
-    run = drill.run_record(
-        "false alarm", "alarm", drill.secondary, followed, t0, time.monotonic() - began, None
-    )
+    run = drill.alarm_run("false alarm", t0, began, expect_active=None)
     state = final_state.observe(drill.config, drill.table, drill.client)
     run.checks = [
         Check("run outcome", "false_alarm", run.outcome, run.outcome == "false_alarm"),
@@ -51,8 +46,7 @@ def false_alarm(drill: LocalDrill, report: Report) -> None:
 def flapping(drill: LocalDrill, report: Report) -> None:
     t0 = drill.begin(f"flapping: {drill.primary} fails and its alarm toggles 6 times")
     began = time.monotonic()
-    drill.estate.health.set_healthy(drill.primary, False)
-    drill.mark(f"outage injected: {drill.primary} /health answers 503")
+    drill.inject_outage()
     route53 = drill.client("route53", "us-east-1")
     check = drill.estate.health_check_ids[drill.primary]
 
@@ -99,8 +93,7 @@ def flapping(drill: LocalDrill, report: Report) -> None:
 def concurrent(drill: LocalDrill, report: Report) -> None:
     t0 = drill.begin(f"concurrent: the alarm path and an operator both fail over {drill.primary}")
     began = time.monotonic()
-    drill.estate.health.set_healthy(drill.primary, False)
-    drill.mark(f"outage injected: {drill.primary} /health answers 503")
+    drill.inject_outage()
     arn = drill.wait_for_execution(drill.secondary)
     manual = drill.start_manual(drill.secondary, "manual-unplanned-failover.json")
     followed = drill.follow_run(arn, t0)
@@ -131,21 +124,14 @@ def region_down(drill: LocalDrill, report: Report) -> None:
     drill.to_probe_period_start()
     t0 = drill.begin(f"region down: {down} unreachable, automatic path from {drill.secondary}")
     began = time.monotonic()
-    drill.start_user()
     drill.emu.faults.unreachable_regions.add(down)
     drill.estate.health.set_healthy(down, False)
     drill.mark(f"outage injected: {down} unreachable (every API) and its /health fails")
-    arn = drill.wait_for_execution(drill.secondary)
+    run = drill.alarm_run("failover", t0, began, expect_active=None)
     if drill.options.detect_only:
-        drill.detected(report, "failover", arn)
+        report.runs.append(run)
         drill.emu.faults.unreachable_regions.discard(down)
         return
-    followed = drill.follow_run(arn, t0)
-    drill.settle_executions()
-    run = drill.run_record(
-        "failover", "alarm", drill.secondary, followed, t0, time.monotonic() - began, None
-    )
-    drill.stop_user(run)
     state = final_state.observe(drill.config, drill.table, drill.client, reader=drill.secondary)
     rules = [m.what for m in drill.milestones if "EventBridge rule" in m.what]
     probe_rule = drill.spec.name + "-peer-probe-alarm"

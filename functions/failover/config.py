@@ -128,6 +128,12 @@ class Settings:
     approval_for_automatic: bool = False
     metrics_namespace: str = "FailoverControlPlane"
     warm_standby_tasks: int = 1
+    event_bus_arn: str = ""
+    """This region's failover bus (the peer's health alarm reaches the machine through it)."""
+    state_machine_arn: str = ""
+    """This region's failover state machine."""
+    validate_input_function: str = ""
+    """ValidateInputFunction's name: the same in both regions (Readiness compares versions)."""
 
     @property
     def peer_region(self) -> str:
@@ -152,6 +158,9 @@ _ENV: dict[str, tuple[str, Any]] = {
     "approval_for_automatic": ("APPROVAL_FOR_AUTOMATIC", lambda text: text.lower() == "true"),
     "metrics_namespace": ("METRICS_NAMESPACE", str),
     "warm_standby_tasks": ("WARM_STANDBY_TASKS", int),
+    "event_bus_arn": ("FAILOVER_EVENT_BUS_ARN", str),
+    "state_machine_arn": ("FAILOVER_STATE_MACHINE_ARN", str),
+    "validate_input_function": ("VALIDATE_INPUT_FUNCTION_NAME", str),
 }
 _REQUIRED = ("home_region", "estate", "table_name", "topic_arn")
 _MINIMUM = {"cooldown_minutes": 0, "lease_seconds": 60, "max_switchover_lag_seconds": 0}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from failover import arns, readings
+from failover import arns, items, readings
 from failover.clients import Profile, client
 from failover.errors import LeaseHeld, Superseded
 
@@ -53,12 +53,7 @@ def current(ddb: DynamoDBClient, table: str) -> Lease | None:
     item = ddb.get_item(TableName=table, Key=LEASE_KEY, ConsistentRead=True).get("Item")
     if not item:
         return None
-    return Lease(
-        holder=item["holder"]["S"],
-        target_region=item.get("target_region", {}).get("S", ""),
-        acquired_at=item.get("acquired_at", {}).get("S", ""),
-        expires_at=int(item["expires_at"]["N"]),
-    )
+    return items.from_item(Lease, item)
 
 
 def status_of(execution_arn: str) -> str | None:
@@ -117,13 +112,7 @@ def inspect_and_take_over(
     try:
         ddb.put_item(
             TableName=table,
-            Item={
-                **LEASE_KEY,
-                "holder": {"S": lease.holder},
-                "target_region": {"S": lease.target_region},
-                "acquired_at": {"S": lease.acquired_at},
-                "expires_at": {"N": str(lease.expires_at)},
-            },
+            Item={**LEASE_KEY, **items.to_item(lease, skip=("taken_over",))},
             **condition,
         )
     except ddb.exceptions.ConditionalCheckFailedException as error:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from failover import estate_view, history, lease, notify
 from failover.clients import client
 from failover.errors import INPUT_ERRORS
-from failover.history import Span, failed_stage, spans
+from failover.history import Span, failed_stage, rto_seconds, spans
 from failover.observability import emit_metric
 from failover.outcome import error_summary, outcome_of
 
@@ -55,15 +55,14 @@ def _lag_at_cutover(state: dict[str, Any]) -> float | None:
     return None
 
 
-def rto_seconds(state: dict[str, Any], found: list[Span]) -> float | None:
+def recovery_time(state: dict[str, Any], found: list[Span]) -> float | None:
+    """The run's RTO (:func:`failover.history.rto_seconds`), when it succeeded: from the
+    alarm's state change (alarm-started runs) or the execution's start (manual ones)."""
     if outcome_of(state) != "succeeded":
         return None
-    verify = next((s for s in found if s.stage == "verify" and s.end is not None), None)
     request = state.get("request") or {}
     began = request.get("alarm_time") or (state.get("execution") or {}).get("start_time")
-    if verify is None or verify.end is None or not began:
-        return None
-    return round((verify.end - parse_time(str(began))).total_seconds(), 3)
+    return rto_seconds(found, parse_time(str(began))) if began else None
 
 
 def parse_time(text: str) -> datetime:
@@ -111,7 +110,7 @@ def build_row(
         ],
         "failed_stage": failed_stage(events) if outcome == "failed" else None,
         "error": error_summary(state.get("error")),
-        "rto_seconds": rto_seconds(state, found),
+        "rto_seconds": recovery_time(state, found),
         "replication_lag_at_preflight_ms": plan.get("replication_lag_ms"),
         "replication_lag_at_cutover_ms": _lag_at_cutover(state),
         "lease": state.get("lease"),

@@ -68,8 +68,9 @@ def test_alarm_with_confirmed_outage_fails_over_to_the_recovery_region(estate: L
     (row,) = estate.audit_rows(SECONDARY)
     assert (row["outcome"], row["trigger"], row["mode"]) == ("succeeded", "alarm", "unplanned")
     stages = {stage["stage"]: stage for stage in row["stages"]}
-    expected = ["validate", "lease", "confirm_outage", "preflight", "database", "traffic"]
-    for stage in [*expected, "active_region", "compute", "fence", "verify"]:
+    expected = ["ValidateInput", "AcquireLease", "ConfirmOutage", "Preflight", "PromoteDatabase"]
+    expected += ["ShiftTraffic", "SetActiveRegion", "ScaleCompute", "FenceOldRegion"]
+    for stage in [*expected, "VerifyFailover"]:
         assert stages[stage]["seconds"] is not None, stage
         assert stages[stage]["seconds"] >= 0, stage
     assert float(row["replication_lag_at_cutover_ms"]) == 120.0
@@ -228,7 +229,7 @@ def test_an_unanswered_approval_times_out_by_a_name_with_a_record_and_no_lease(
     assert described["cause"].startswith("States.Timeout")
     assert kinds(estate.notices(SECONDARY)) == ["failed"]
     rows = [r for r in estate.audit_rows(SECONDARY) if r["execution_id"] == first]
-    assert [(r["outcome"], r["failed_stage"]) for r in rows] == [("failed", "approval")]
+    assert [(r["outcome"], r["failed_stage"]) for r in rows] == [("failed", "RequestApproval")]
     assert_as_deployed(estate.view())
 
 
@@ -287,7 +288,7 @@ def test_planned_switchover_with_too_much_replication_lag_is_refused(estate: Loc
     assert "30000 ms" in described["cause"]
     assert estate.view() == before
     (row,) = estate.audit_rows(SECONDARY)
-    assert (row["outcome"], row["failed_stage"]) == ("failed", "preflight")
+    assert (row["outcome"], row["failed_stage"]) == ("failed", "Preflight")
     assert kinds(estate.notices(SECONDARY))[-1] == "failed"
 
 
@@ -313,7 +314,7 @@ def test_a_failed_promotion_is_recorded_and_a_rerun_finishes_the_job(estate: Loc
     assert after_failure.regions[SECONDARY].dial == 0.0
     assert after_failure.regions[SECONDARY].active_region == PRIMARY
     (row,) = estate.audit_rows(SECONDARY)
-    assert (row["outcome"], row["failed_stage"]) == ("failed", "database")
+    assert (row["outcome"], row["failed_stage"]) == ("failed", "PromoteDatabase")
     assert row["estate_after"]["writer_region"] == PRIMARY
     notices = estate.notices(SECONDARY)
     assert kinds(notices) == ["started", "failed"]
@@ -384,11 +385,11 @@ def test_a_dead_region_costs_one_connect_timeout_per_run_not_one_per_state(
     }
     connect = 1.0  # failover.clients: the best-effort connect timeout, one attempt
     estate.emulator.faults.unreachable_regions.clear()
-    assert took["validate"] >= connect  # paid once, by the first reader
-    assert took["fence"] >= connect  # fencing always tries the old region
+    assert took["ValidateInput"] >= connect  # paid once, by the first reader
+    assert took["FenceOldRegion"] >= connect  # fencing always tries the old region
     # the later readers (each a cold start of at least 0.5 s) did not try it again: ConfirmOutage
     # reads two observers there, Preflight and VerifyFailover its ECS service
-    for stage in ("confirm_outage", "preflight", "verify"):
+    for stage in ("ConfirmOutage", "Preflight", "VerifyFailover"):
         assert took[stage] < connect + 0.5, (stage, took)
 
 

@@ -27,6 +27,9 @@ DESIGN_ENVIRONMENT = {
     "METRICS_NAMESPACE",
     "POWERTOOLS_TRACE_DISABLED",
     "WARM_STANDBY_TASKS",
+    "FAILOVER_EVENT_BUS_ARN",
+    "FAILOVER_STATE_MACHINE_ARN",
+    "VALIDATE_INPUT_FUNCTION_NAME",
 }
 
 PARAMETERS = {
@@ -244,6 +247,27 @@ def test_environment_has_every_design_variable(template: dict[str, Any]) -> None
         assert isinstance(variables[name], str), name
     assert variables["FAILOVER_TABLE_NAME"] == {"Fn::Sub": "${EstateName}-failover"}
     assert variables["FAILOVER_TOPIC_ARN"] == {"Ref": "FailoverTopic"}
+
+
+def test_the_names_readiness_checks_are_the_resources_names(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    """The bus, the machine and ValidateInputFunction reach the code from the template, in
+    the stack's partition (Readiness builds no ARN of its own)."""
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+
+    def name(logical_id: str, key: str) -> str:
+        return str(resources[logical_id]["Properties"][key]["Fn::Sub"])
+
+    bus = variables["FAILOVER_EVENT_BUS_ARN"]["Fn::Sub"]
+    machine = variables["FAILOVER_STATE_MACHINE_ARN"]["Fn::Sub"]
+    assert bus.startswith("arn:${AWS::Partition}:events:${AWS::Region}:")
+    assert bus.endswith(":event-bus/" + name("FailoverEventBus", "Name"))
+    assert machine.startswith("arn:${AWS::Partition}:states:${AWS::Region}:")
+    assert machine.endswith(":stateMachine:" + name("FailoverStateMachine", "Name"))
+    assert variables["VALIDATE_INPUT_FUNCTION_NAME"] == {
+        "Fn::Sub": name("ValidateInputFunction", "FunctionName")
+    }
 
 
 def test_the_lease_outlives_no_run(template: dict[str, Any], resources: dict[str, Any]) -> None:

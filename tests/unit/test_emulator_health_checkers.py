@@ -58,7 +58,7 @@ def _route53_check(interval: int = 10, threshold: int = 1) -> str:
 
 
 def _endpoint_group() -> str:
-    ga = boto3.client("globalaccelerator", region_name="us-west-2")
+    ga: Any = boto3.client("globalaccelerator", region_name="us-west-2")
     accelerator = ga.create_accelerator(Name="shop", IpAddressType="IPV4", Enabled=True)
     listener = ga.create_listener(
         AcceleratorArn=accelerator["Accelerator"]["AcceleratorArn"],
