@@ -67,6 +67,8 @@ class Options:
     failback: bool = True
     rto_target: float = DEFAULT_RTO_TARGET
     notes: list[str] = field(default_factory=list)
+    region: str | None = None
+    """The region a scenario fails (region-down); None: the scenario's own choice."""
     #: None: the typical model (every figure at its median, every detector at its median
     #: phase); a number: every figure and phase, and the outage's phase, drawn from this seed.
     seed: int | None = None

@@ -15,11 +15,12 @@ name, the way the estate routes them (ARCHITECTURE.md "The estate"):
   all were healthy).
 
 The region that gets the request answers following the container contract (docs/DEPLOY.md
-"Container contract"): nothing from an unreachable region or an app that is down (its
-``/health`` fails); a read from any region whose app is up; a write only where this region's
-cluster is the global database's writer, or, with write forwarding (read-local), while the
-writer's region is reachable; a standby refuses writes (503, ``Retry-After``) until it is
-promoted.
+"Container contract", ``LocalEstate.may_serve``): nothing from an unreachable region or an app
+that is down (its ``/health`` fails); in active-passive a region whose cluster is not the
+global writer hands the user to its peer (307), which answers if it is up and may serve
+(during an unplanned failover the standby therefore serves nobody until it is promoted: its
+peer is the failed region); in read-local every region serves reads, and writes are forwarded
+to the writer while the writer's region is reachable.
 
 The user reads the emulated data plane directly (no AWS API call, so it costs no modelled time
 and sees an unreachable region's API outage as a user would: not at all). DNS caching by the
@@ -118,11 +119,25 @@ class SyntheticUser:
 
     # ------------------------------------------------------------------- one request
     def attempt(self, at: float) -> Attempt:
-        region = self.lands_in()
+        landed = self.lands_in()
         writer = self.writer_region()
-        if region == "nowhere" or not self._serves(region):
-            return Attempt(at, region, False, False, writer)
-        return Attempt(at, region, True, self._writes(region, writer), writer)
+        served = self._served_by(landed)
+        if served is None:
+            return Attempt(at, landed, False, False, writer)
+        return Attempt(at, served, True, self._writes(served, writer), writer)
+
+    def _served_by(self, region: str) -> str | None:
+        """The region that answers a request landing in ``region`` (the container contract:
+        a region that may not serve, in active-passive one whose cluster is not the writer,
+        redirects to its peer, once), or None (down, unreachable, or redirected into one)."""
+        if region == "nowhere" or not self._up(region):
+            return None
+        if self.estate.may_serve(region):
+            return region
+        peer = self.spec.peer(region)
+        if self._up(peer) and self.estate.may_serve(peer):
+            return peer
+        return None
 
     def lands_in(self) -> str:
         if self.spec.topology == "active-passive":
@@ -130,16 +145,14 @@ class SyntheticUser:
         return self._through_latency_records()
 
     def _through_accelerator(self) -> str:
-        groups: dict[str, tuple[float, bool]] = {}
-        for group in self.emu.globalaccelerator.endpoint_groups:
-            region = str(group["EndpointGroupRegion"])
-            healthy = any(e.get("HealthState") == "HEALTHY" for e in group["EndpointDescriptions"])
-            groups[region] = (float(group.get("TrafficDialPercentage", 100.0)), healthy)
-        if not groups:
+        """Global Accelerator's data plane (:meth:`GlobalAccelerator.landing_groups`): the
+        user's own region's group when it is a candidate, else the first candidate."""
+        accelerator = self.emu.globalaccelerator
+        groups = accelerator.landing_groups(self.estate.accelerator_arn)
+        regions = [r for r, arn in self.estate.endpoint_group_arns.items() if arn in groups]
+        if not regions:
             return "nowhere"
-        dialled = [r for r, (dial, healthy) in groups.items() if dial > 0 and healthy]
-        usable = dialled or [r for r, (_, healthy) in groups.items() if healthy] or list(groups)
-        return self.near if self.near in usable else usable[0]
+        return self.near if self.near in regions else regions[0]
 
     def _through_latency_records(self) -> str:
         route53 = self.emu.route53
@@ -148,7 +161,7 @@ class SyntheticUser:
         usable = healthy or regions
         return self.near if self.near in usable else usable[0]
 
-    def _serves(self, region: str) -> bool:
+    def _up(self, region: str) -> bool:
         if self.emu.faults.is_unreachable(region):
             return False
         return bool(self.estate.health.is_healthy(region))

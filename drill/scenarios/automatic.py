@@ -113,11 +113,7 @@ def concurrent(drill: LocalDrill, report: Report) -> None:
     drill.failback(report)
 
 
-@scenario(
-    "region-down",
-    help="us-east-1 unreachable (every API): only the recovery region's probe starts the run",
-)
-def region_down(drill: LocalDrill, report: Report) -> None:
+def primary_down(drill: LocalDrill, report: Report) -> None:
     """us-east-1 is gone: its APIs (Route 53's control plane and its alarms with it) do not
     answer and its app is down. Only the recovery region's probe can start the run."""
     down = drill.primary

@@ -214,6 +214,19 @@ class Rds(Service):
         self._complete_due()
         return next((m for m in global_cluster.members if m.is_writer), None)
 
+    def is_writer(self, cluster_arn: str) -> bool:
+        """Whether the cluster is its global cluster's writer now (what the application's
+        "may serve" health answer reads: ``pg_is_in_recovery()`` is false on the writer)."""
+        from moto.rds.models import rds_backends
+
+        self._complete_due()
+        found = _CLUSTER_ARN_RE.match(cluster_arn)
+        if found is None:
+            return False
+        region, account, cluster_id = found.groups()
+        cluster = rds_backends[account][region].clusters.get(cluster_id)
+        return bool(cluster is not None and getattr(cluster, "is_writer", False))
+
     def _pending_resync(self, cluster: Any) -> bool:
         if not cluster.__dict__.get(_RESYNC_ATTR):
             return False

@@ -122,7 +122,7 @@ class Settings:
     table_name: str
     topic_arn: str
     cooldown_minutes: int = 30
-    lease_seconds: int = 3720
+    lease_seconds: int = 120
     max_switchover_lag_seconds: float = 5.0
     outage_quorum: int = 2
     approval_for_automatic: bool = False
@@ -163,7 +163,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "validate_input_function": ("VALIDATE_INPUT_FUNCTION_NAME", str),
 }
 _REQUIRED = ("home_region", "estate", "table_name", "topic_arn")
-_MINIMUM = {"cooldown_minutes": 0, "lease_seconds": 60, "max_switchover_lag_seconds": 0}
+_MINIMUM = {"cooldown_minutes": 0, "lease_seconds": 120, "max_switchover_lag_seconds": 0}
 
 
 def get_settings() -> Settings:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from failover import aurora, checks, cooldown, estate_view, readiness, readings, traffic
 from failover.clients import Profile, best_effort, client
+from failover.config import GLOBAL_ACCELERATOR_REGION
 from failover.errors import Superseded
 from failover.models import plain
 from failover.plan import (
@@ -156,6 +157,7 @@ def _checks(
     """The checks a move cannot do without; a planned move adds the source's health and every
     other Readiness check, on the same view."""
     basis = readiness.Basis.of(settings, view, lag)
+    _read_again_if_throttled(move, basis)
     found = readiness.essential(settings, basis)
     if not move.planned:
         return found
@@ -168,6 +170,25 @@ def _checks(
     found.append(checks.source_healthy(cluster, source_status, move.already_writer))
     ran = {check.name for check in found}
     return found + [c for c in readiness.evaluate(settings, now, basis).checks if c.name not in ran]
+
+
+def _read_again_if_throttled(move: Move, basis: readiness.Basis) -> None:
+    """The target region's readings decide the plan: throttled or 5xx, they are read again
+    (TransientAwsError, the ASL's Retry), never turned into PreflightFailed. Global
+    Accelerator's, when us-west-2 is not the target, are best effort: a WARN, not a retry."""
+    target = basis.region(move.target)
+    dials = (
+        {f"dial:{name}": basis.region(name).dial for name in basis.view.regions}
+        if move.target == GLOBAL_ACCELERATOR_REGION
+        else {}
+    )
+    readings.retry_if_throttled(
+        cluster=basis.cluster,
+        status=basis.status,
+        lag=basis.lag,
+        service=target.service,
+        **dials,
+    )
 
 
 def _readiness(
