@@ -45,7 +45,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec(("NotifyStart",)),
     StageSpec(("ConfirmOutage", "WaitForObservers")),
     StageSpec(("Preflight",)),
-    StageSpec(("ReleaseForApproval", "RequestApproval")),
+    StageSpec(("RequestApproval", "ReleaseForApproval")),
     StageSpec(("Act",)),
     StageSpec(("PromoteDatabase", "WaitForDatabase", "CheckDatabase"), "Database"),
     StageSpec(("FollowWriter",), "Database"),
