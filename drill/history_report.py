@@ -17,6 +17,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from failover import arns
 from failover.history import history
 
 from drill import final_state
@@ -52,7 +53,7 @@ def _read(sfn: Any, execution_arn: str) -> Followed:
 def _run(
     client: Any, table: str, execution_arn: str, rto_target: float, name: str | None = None
 ) -> tuple[Run, dict[str, Any] | None]:
-    region = execution_arn.split(":")[3]
+    region = arns.region_of(execution_arn)
     sfn = client("stepfunctions", region)
     followed = _read(sfn, execution_arn)
     row = final_state.audit_row(client, table, region, execution_arn)
@@ -87,7 +88,7 @@ def _completed_failure(
 ) -> dict[str, Any] | None:
     """The failed run this one completes: the latest earlier run into the same target that
     moved or failed to move the estate, when it failed."""
-    region = execution_arn.split(":")[3]
+    region = arns.region_of(execution_arn)
     earlier = [
         other
         for other in final_state.audit_rows(client, table, region)
@@ -138,7 +139,7 @@ def report_for(
 
 
 def run_started(client: Any, execution_arn: str) -> str:
-    sfn = client("stepfunctions", execution_arn.split(":")[3])
+    sfn = client("stepfunctions", arns.region_of(execution_arn))
     started: datetime = sfn.describe_execution(executionArn=execution_arn)["startDate"]
     return started.isoformat(timespec="seconds")
 

@@ -14,6 +14,7 @@ was verified serving from the target.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from failover.errors import INPUT_ERRORS
 from failover.history import Span, failed_stage, rto_seconds, spans
 from failover.observability import emit_metric
 from failover.outcome import error_summary, outcome_of
+from failover.plan import ActionPlan
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -83,7 +85,8 @@ def build_row(
     found = spans(events)
     request = state.get("request") or {}
     execution = state.get("execution") or {}
-    plan = state.get("plan") or {}
+    raw_plan = state.get("plan")
+    plan = ActionPlan.parse(raw_plan) if raw_plan else None
     return {
         "execution_id": execution.get("id"),
         "execution_name": execution.get("name"),
@@ -111,12 +114,14 @@ def build_row(
         "failed_stage": failed_stage(events) if outcome == "failed" else None,
         "error": error_summary(state.get("error")),
         "rto_seconds": recovery_time(state, found),
-        "replication_lag_at_preflight_ms": plan.get("replication_lag_ms"),
+        "replication_lag_at_preflight_ms": plan.replication_lag_ms if plan else None,
         "replication_lag_at_cutover_ms": _lag_at_cutover(state),
         "lease": state.get("lease"),
         "outage": state.get("outage"),
-        "plan": plan or None,
-        "readiness_failing": (plan.get("readiness") or {}).get("failing"),
+        "plan": plan.to_dict() if plan else None,
+        "readiness_failing": (
+            [asdict(check) for check in plan.readiness.failing] if plan else None
+        ),
         "actions": state.get("actions"),
         "fence": state.get("fence"),
         "verification": state.get("verification"),
