@@ -91,6 +91,7 @@ OUTPUTS = {
     "EstateConfigFunctionName",
     "GameDayStopTasksTemplateId",
     "GameDayAlb503TemplateId",
+    "GameDayNetworkTemplateId",
 }
 
 
