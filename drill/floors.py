@@ -49,16 +49,18 @@ class DetectionSettings:
     # template.yaml PeerProbeAlarm: Period 10 (a high-resolution alarm on the probe's
     # high-resolution PeerHealthy metric; ProbeHealthFunction probes every 10 s).
     probe_period_s: float = 10.0
-    # template.yaml Parameters.ProbeAlarmDatapoints (Default 1): failed probes in a row.
-    probe_datapoints: int = 1
+    # template.yaml Parameters.ProbeAlarmDatapoints (Default 3): failed probes in a row.
+    probe_datapoints: int = 3
     # stacks/global.yaml Parameters.HealthCheckInterval (Default 10; Route 53 allows 10 or 30,
     # the Global Accelerator endpoint groups use the same interval).
     health_check_interval_s: float = 10.0
-    # stacks/global.yaml Parameters.HealthCheckFailureThreshold (Default 1; Route 53 and GA
+    # stacks/global.yaml Parameters.HealthCheckFailureThreshold (Default 3; Route 53 and GA
     # ThresholdCount allow 1-10).
-    health_check_failure_threshold: int = 1
+    health_check_failure_threshold: int = 3
     # template.yaml Parameters.OutageQuorum (Default 2): families that must see the outage.
     quorum_families: int = 2
+    # template.yaml Parameters.MinOutageSeconds (Default 180): how long they must then agree.
+    min_outage_s: float = 180.0
 
 
 #: The fastest settings AWS documents.
@@ -74,6 +76,7 @@ FASTEST = DetectionSettings(
     health_check_interval_s=10.0,
     health_check_failure_threshold=1,
     quorum_families=2,
+    min_outage_s=0.0,  # no sustained wait at all: what detection alone could give
 )
 
 
@@ -83,11 +86,12 @@ def detection_seconds(settings: DetectionSettings) -> float:
     The run is started by the probe alarm (the one trigger that survives a us-east-1 outage,
     ARCHITECTURE.md "Where things run" 4) and ConfirmOutage needs ``quorum_families`` families:
     the probe plus the faster of Route 53's checkers and GA's endpoint health (both
-    ``interval x threshold``). The run can act once the slowest needed family has seen it."""
+    ``interval x threshold``). The run can act once the slowest needed family has seen it and
+    the families have then agreed for ``min_outage_s``."""
     probe = settings.probe_datapoints * settings.probe_period_s
     checks = settings.health_check_failure_threshold * settings.health_check_interval_s
     needed = sorted([probe, checks, checks])[: settings.quorum_families]
-    return max(needed[-1], probe)
+    return max(needed[-1], probe) + settings.min_outage_s
 
 
 def floors(
@@ -138,10 +142,11 @@ def template_settings(root: Path = REPO) -> DetectionSettings:
 
     return DetectionSettings(
         probe_period_s=float(probe["Period"]),
-        probe_datapoints=int(default(params, "ProbeAlarmDatapoints", 1)),
+        probe_datapoints=int(default(params, "ProbeAlarmDatapoints", 3)),
         health_check_interval_s=default(global_params, "HealthCheckInterval", 10),
         health_check_failure_threshold=int(
-            default(global_params, "HealthCheckFailureThreshold", 1)
+            default(global_params, "HealthCheckFailureThreshold", 3)
         ),
         quorum_families=int(default(params, "OutageQuorum", 2)),
+        min_outage_s=default(params, "MinOutageSeconds", 180),
     )

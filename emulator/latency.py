@@ -88,6 +88,15 @@ class LatencyModel:
     # No published duration: modelling assumption (part of the totals above, not added).
     aurora_pending_seconds: float = 5.0
 
+    # Aurora in-region writer failover (FailoverDBCluster, or a writer failure), the cluster's
+    # Status "failing-over" until the new writer is promoted.
+    # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html
+    #   "A failure event results in a brief interruption, during which read and write
+    #    operations fail with an exception. However, service is typically restored in less
+    #    than 60 seconds, and often less than 30 seconds."
+    # A range (under 60 s, often under 30 s), not a figure: 30 s is an assumption inside it.
+    aurora_in_region_failover_seconds: float = 30.0
+
     # Fargate task from PROVISIONING to RUNNING (ENI attach, image pull, container start).
     # https://docs.aws.amazon.com/AmazonECS/latest/bestpracticesguide/task.html
     #   "a task is created and initially put into the PROVISIONING state before it is

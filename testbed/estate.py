@@ -71,6 +71,11 @@ class EstateSpec:
     cooldown_minutes: int = 30
     max_switchover_lag_seconds: float = 5.0
     approval_for_automatic: bool = False
+    # template.yaml MinOutageSeconds / AcknowledgeShortOutage / MaxDataLossSeconds (None: the
+    # template's defaults).
+    min_outage_seconds: int | None = None
+    acknowledge_short_outage: bool = False
+    max_data_loss_seconds: float | None = None
     topology: str = "active-passive"
     witness: str = "us-east-2"  # the failover table's MRSC witness (template LeaseWitnessRegion)
     # Wire the automatic path as deployed: health checkers probing the /health endpoints,
@@ -724,6 +729,17 @@ class LocalEstate:
             "COOLDOWN_MINUTES": str(spec.cooldown_minutes),
             "MAX_SWITCHOVER_LAG_SECONDS": str(spec.max_switchover_lag_seconds),
             "OUTAGE_QUORUM": "2",
+            "MIN_OUTAGE_SECONDS": str(
+                spec.min_outage_seconds
+                if spec.min_outage_seconds is not None
+                else resolve(self.template, {"Ref": "MinOutageSeconds"})
+            ),
+            "ACKNOWLEDGE_SHORT_OUTAGE": "true" if spec.acknowledge_short_outage else "false",
+            "MAX_DATA_LOSS_SECONDS": str(
+                spec.max_data_loss_seconds
+                if spec.max_data_loss_seconds is not None
+                else resolve(self.template, {"Ref": "MaxDataLossSeconds"})
+            ),
             "APPROVAL_FOR_AUTOMATIC": "true" if spec.approval_for_automatic else "false",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "WARM_STANDBY_TASKS": str(spec.standby_capacity),

@@ -27,6 +27,9 @@ DESIGN_ENVIRONMENT = {
     "METRICS_NAMESPACE",
     "POWERTOOLS_TRACE_DISABLED",
     "WARM_STANDBY_TASKS",
+    "MIN_OUTAGE_SECONDS",
+    "ACKNOWLEDGE_SHORT_OUTAGE",
+    "MAX_DATA_LOSS_SECONDS",
 }
 
 PARAMETERS = {
@@ -68,6 +71,9 @@ PARAMETERS = {
     "MaxSwitchoverLagSeconds",
     "OutageQuorum",
     "ProbeAlarmDatapoints",
+    "MinOutageSeconds",
+    "AcknowledgeShortOutage",
+    "MaxDataLossSeconds",
     "ApprovalForAutomatic",
     "TraceAwsCalls",
     "TableDeletionProtection",
@@ -634,3 +640,20 @@ def test_close_run_hears_every_ending_of_this_regions_machine(resources: dict[st
     assert event["Properties"]["DeadLetterConfig"] == {
         "Arn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
     }
+
+
+def test_a_minimum_outage_below_the_safe_floor_needs_an_acknowledgement(
+    template: dict[str, Any],
+) -> None:
+    """The template refuses, at deploy time, a MinOutageSeconds below the floor that
+    failover.config enforces, unless AcknowledgeShortOutage is true."""
+    from failover.config import SAFE_MIN_OUTAGE_SECONDS
+
+    allowed = [int(v) for v in template["Parameters"]["MinOutageSeconds"]["AllowedValues"]]
+    rule = template["Rules"]["ShortOutageAcknowledged"]
+    short = rule["RuleCondition"]["Fn::Contains"][0]
+    assert sorted(int(v) for v in short) == [v for v in allowed if v < SAFE_MIN_OUTAGE_SECONDS]
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Equals": [{"Ref": "AcknowledgeShortOutage"}, "true"]
+    }
+    assert int(template["Parameters"]["MinOutageSeconds"]["Default"]) >= SAFE_MIN_OUTAGE_SECONDS

@@ -7,37 +7,39 @@ from dataclasses import replace
 from drill.floors import FASTEST, DetectionSettings, detection_seconds, floors, template_settings
 from emulator.latency import LatencyModel
 
-THREES = DetectionSettings(probe_datapoints=3, health_check_failure_threshold=3)
-"""The settings these hand-worked numbers use: 3 probes, 3 failed checks (30 s each)."""
+THREES = DetectionSettings(probe_datapoints=3, health_check_failure_threshold=3, min_outage_s=0.0)
+"""The settings these hand-worked numbers use: 3 probes, 3 failed checks (30 s each), and no
+minimum outage (its own test below)."""
 
 
 def test_the_templates_defaults_are_read() -> None:
     assert template_settings() == DetectionSettings(
         probe_period_s=10.0,
-        probe_datapoints=1,
+        probe_datapoints=3,
         health_check_interval_s=10.0,
-        health_check_failure_threshold=1,
+        health_check_failure_threshold=3,
         quorum_families=2,
+        min_outage_s=180.0,
     )
 
 
 def test_detection_waits_for_the_slowest_family_the_quorum_needs() -> None:
     # probe 3 x 10 = 30 s; checks 3 x 10 = 30 s -> 30 s
     assert detection_seconds(THREES) == 30.0
-    # the templates' defaults: probe 1 x 10 = 10 s; checks 1 x 10 = 10 s -> 10 s
-    assert detection_seconds(DetectionSettings()) == 10.0
+    # the templates' defaults: probe 3 x 10 = 30 s; checks 3 x 10 = 30 s; then 180 s agreed
+    assert detection_seconds(DetectionSettings()) == 210.0
     assert (
         detection_seconds(replace(THREES, probe_datapoints=2, health_check_failure_threshold=2))
         == 20.0
     )
     # probe 2 x 10 = 20 s, but the second family (checks, 4 x 10 = 40 s) is needed -> 40 s
     assert (
-        detection_seconds(DetectionSettings(probe_datapoints=2, health_check_failure_threshold=4))
+        detection_seconds(replace(THREES, probe_datapoints=2, health_check_failure_threshold=4))
         == 40.0
     )
     # probe 6 x 10 = 60 s starts the run, checks at 20 s are long done -> 60 s
     assert (
-        detection_seconds(DetectionSettings(probe_datapoints=6, health_check_failure_threshold=2))
+        detection_seconds(replace(THREES, probe_datapoints=6, health_check_failure_threshold=2))
         == 60.0
     )
     # all three families: still the checks (Route 53 and GA share interval and threshold)
