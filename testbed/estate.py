@@ -821,16 +821,19 @@ class LocalEstate:
         )["stateMachineArn"]
 
     # --- driving ----------------------------------------------------------------------------
-    def publish_replication_lag(self, lag_ms: float, region: str | None = None) -> None:
-        """Publish AuroraGlobalDBReplicationLag as Aurora does for each secondary, now and
-        (with the world actor running) every modelled minute (emulator.services.rds)."""
+    def publish_replication_lag(self, lag_ms: float | None, region: str | None = None) -> None:
+        """Publish AuroraGlobalDBReplicationLag and AuroraGlobalDBRPOLag as Aurora does for each
+        secondary, now and (with the world actor running) every modelled minute
+        (emulator.services.rds); None stops them (the lag becomes unknown once stale)."""
         for name in [region] if region else list(self.spec.regions):
             self.emulator.rds.set_replication_lag(self.spec.cluster_arn(name), lag_ms)
+            if lag_ms is None:
+                continue
             self.client("cloudwatch", name).put_metric_data(
                 Namespace="AWS/RDS",
                 MetricData=[
                     {
-                        "MetricName": "AuroraGlobalDBReplicationLag",
+                        "MetricName": metric,
                         "Dimensions": [
                             {"Name": "DBClusterIdentifier", "Value": self.spec.cluster_id(name)}
                         ],
@@ -838,6 +841,7 @@ class LocalEstate:
                         "Value": lag_ms,
                         "Unit": "Milliseconds",
                     }
+                    for metric in ("AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag")
                 ],
             )
 

@@ -19,6 +19,9 @@ moto stores metrics and alarms but never evaluates an alarm, and an alarm's stat
   ("High-resolution alarms": periods of 10 or 30 seconds on high-resolution metrics) and
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html
   ("Resolution").
+* **Scheduled publishers catch up before a read** (:attr:`CloudWatch.before_read`): Aurora's
+  lag datapoints (:mod:`emulator.services.rds`) are due every minute whether or not the world
+  actor ticks.
 * **State changes reaching EventBridge**: every change (an evaluation or ``SetAlarmState``)
   puts the "CloudWatch Alarm State Change" event, shaped as AWS sends it, on the default bus
   of the alarm's region (:meth:`emulator.services.eventbridge.EventBridge.dispatch`), and is an
@@ -86,6 +89,9 @@ class CloudWatch(Service):
         super().__init__(world)
         self._next_evaluation: dict[str, float] = {}  # alarm ARN -> when it is next evaluated
         self._alarm_seen: dict[str, float] = {}  # alarm ARN -> when evaluation first saw it
+        # Run before every metric read: services that publish on a schedule (Aurora's lag
+        # every minute) catch up first, so readers see them without the world actor ticking.
+        self.before_read: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------------ evaluation
 
@@ -239,6 +245,18 @@ class CloudWatch(Service):
         def put_metric_data(backend: Any, namespace: str, metric_data: Any) -> None:
             cloudwatch._put(backend, namespace, metric_data, cloudwatch.world.clock.now())
 
+        def reading(name: str) -> Any:
+            original = getattr(CloudWatchBackend, name)
+
+            def read(backend: Any, *args: Any, **kwargs: Any) -> Any:
+                for catch_up in list(cloudwatch.before_read):
+                    catch_up()
+                return original(backend, *args, **kwargs)
+
+            return read
+
+        for name in ("get_metric_statistics", "get_metric_data", "list_metrics"):
+            patcher.setattr(CloudWatchBackend, name, reading(name))
         self._original_put = original_put
         patcher.setattr(Alarm, "update_state", update_state)
         patcher.setattr(CloudWatchBackend, "put_metric_data", put_metric_data)

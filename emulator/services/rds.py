@@ -160,17 +160,24 @@ class Rds(Service):
             self._lag[cluster_arn] = None if lag_ms is None else float(lag_ms)
 
     def tick(self) -> None:
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """Publish every lag datapoint due by now, one each modelled minute, at the minute it
+        was due (also run before any CloudWatch read, so a reader sees them without the world
+        actor ticking: the same lazy evaluation as the failover timeline)."""
         now = self.world.clock.now()
+        due: list[tuple[float, dict[str, float | None]]] = []
         with self._lock:
             if self._next_lag is None:
                 self._next_lag = now  # publish at once, then every minute
-            if now < self._next_lag:
-                return
-            self._next_lag = next_multiple(now, 60.0)
-            lags = dict(self._lag)
-        for arn, lag in lags.items():
-            if arn.split(":")[3] not in self.world.faults.unreachable_regions:
-                self._publish_lag(arn, lag, now)
+            while self._next_lag <= now:
+                due.append((self._next_lag, dict(self._lag)))
+                self._next_lag = next_multiple(self._next_lag, 60.0)
+        for at, lags in due:
+            for arn, lag in lags.items():
+                if arn.split(":")[3] not in self.world.faults.unreachable_regions:
+                    self._publish_lag(arn, lag, at)
 
     def _publish_lag(self, arn: str, lag_ms: float | None, now: float) -> None:
         from moto.rds.models import rds_backends
@@ -479,6 +486,7 @@ class Rds(Service):
         from moto.rds.responses import RDSResponse
 
         model = self
+        self.world.service("cloudwatch").before_read.append(self.catch_up)
         original_members: property = GlobalCluster.__dict__["global_cluster_members"]
         original_create = RDSBackend.create_global_cluster
         original_describe_clusters = RDSBackend.describe_db_clusters

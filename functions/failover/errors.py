@@ -115,6 +115,11 @@ class ReplicationLagUnknown(PreflightFailed):
     pass
 
 
+class DataLossNotAccepted(PreflightFailed):
+    """A manual unplanned run whose target is over the data-loss budget (or its lag unknown),
+    without ``accept_data_loss``."""
+
+
 class SourceUnhealthy(PreflightFailed):
     pass
 

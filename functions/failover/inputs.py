@@ -185,6 +185,7 @@ def _from_manual(raw: dict[str, Any], settings: Settings, gaps: list[str] | None
         dry_run=manual.dry_run,
         force=manual.force,
         require_approval=manual.require_approval,
+        accept_data_loss=manual.accept_data_loss,
         reason=manual.reason,
         requested_by=manual.requested_by or "console",
     )

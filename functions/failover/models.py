@@ -36,6 +36,8 @@ class Request:
     dry_run: bool = False
     force: bool = False
     require_approval: bool = False
+    accept_data_loss: bool = False
+    """A manual unplanned run accepts losing more than MaxDataLossSeconds (failover.data_loss)."""
     alarm_name: str | None = None
     alarm_time: str | None = None
     ignored: bool = False

@@ -17,7 +17,17 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from failover import aurora, checks, compute, cooldown, estate_view, readiness, readings, traffic
+from failover import (
+    aurora,
+    checks,
+    compute,
+    cooldown,
+    data_loss,
+    estate_view,
+    readiness,
+    readings,
+    traffic,
+)
 from failover.clients import Profile, best_effort, client
 from failover.config import GLOBAL_ACCELERATOR_REGION, Settings
 from failover.errors import Superseded
@@ -110,7 +120,17 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str,
         failing = [{"name": c.name, "reason": c.reason} for c in found if c.status == "FAIL"]
 
     current_desired = service.value.desired if service.value else 0
+    gate = data_loss.plan_part(
+        settings,
+        request,
+        client("cloudwatch", home),
+        target.db_cluster_arn,
+        now,
+        failing,
+        already_writer,
+    )
     return {
+        **gate,
         "mode": request.mode,
         "target_region": home,
         "source_region": source_region,

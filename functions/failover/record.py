@@ -23,7 +23,7 @@ from failover.clients import client
 from failover.errors import INPUT_ERRORS
 from failover.history import Span, failed_stage, spans
 from failover.observability import emit_metric
-from failover.outcome import error_summary, outcome_of
+from failover.outcome import error_summary, lag_at_cutover, outcome_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -45,14 +45,6 @@ def _ddb_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return {"L": [_ddb_value(v) for v in value]}
     return {"S": str(value)}
-
-
-def _lag_at_cutover(state: dict[str, Any]) -> float | None:
-    for branch in state.get("actions") or []:
-        if isinstance(branch, dict) and branch.get("branch") == "database":
-            value = (branch.get("database") or {}).get("lag_at_cutover_ms")
-            return float(value) if value is not None else None
-    return None
 
 
 def rto_seconds(state: dict[str, Any], found: list[Span]) -> float | None:
@@ -113,7 +105,8 @@ def build_row(
         "error": error_summary(state.get("error")),
         "rto_seconds": rto_seconds(state, found),
         "replication_lag_at_preflight_ms": plan.get("replication_lag_ms"),
-        "replication_lag_at_cutover_ms": _lag_at_cutover(state),
+        "replication_lag_at_cutover_ms": lag_at_cutover(state),
+        "data_loss": plan.get("data_loss"),
         "lease": state.get("lease"),
         "outage": state.get("outage"),
         "plan": plan or None,

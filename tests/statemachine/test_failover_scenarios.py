@@ -464,3 +464,81 @@ def test_failover_completes_while_the_old_regions_apis_are_unreachable(
     assert view.regions[PRIMARY].active_region == PRIMARY  # not fenced, and the record says so
     (row,) = estate.audit_rows(SECONDARY)
     assert row["fence"]["status"] == "skipped"
+
+
+def approval_notice(estate: LocalEstate) -> tuple[str, dict[str, Any]]:
+    """Let modelled time pass until the recovery region's run asks for approval: the task
+    token (from the notice's pasteable approve command) and the notice."""
+    import shlex
+
+    found: list[dict[str, Any]] = []
+
+    def requested() -> bool:
+        found.extend(n for n in estate.notices(SECONDARY) if n["kind"] == "approval_requested")
+        return bool(found)
+
+    estate.wait_until(requested, limit=900, what="an approval request")
+    words = shlex.split(found[0]["detail"]["commands"]["approve"])
+    return words[words.index("--task-token") + 1], found[0]
+
+
+def test_an_automatic_run_over_the_data_loss_budget_asks_a_person_and_moves_only_once_approved(
+    estate: LocalEstate,
+) -> None:
+    # given the standby is 30 s behind (budget: MaxDataLossSeconds 5 s) when the primary fails
+    estate.publish_replication_lag(30_000.0, SECONDARY)
+    estate.outage(PRIMARY)
+    first = estate.start(SECONDARY, estate.alarm_event(PRIMARY))
+
+    # then the run asks a person, with the lag, the budget and the cost, and nothing moves
+    token, asked = approval_notice(estate)
+    estate.advance(60)
+    assert estate.view().writer_region == PRIMARY
+    assert "lag at the decision 30.0 s" in asked["text"]
+    assert "budget 5.0 s" in asked["text"]
+    assert "AllowDataLoss" in asked["text"]
+
+    # when a person approves, the move happens and the lag is on the record
+    estate.client("stepfunctions", SECONDARY).send_task_success(
+        taskToken=token, output=json.dumps({"approved_by": "bob"})
+    )
+    described = estate.wait(first)
+    assert described["status"] == "SUCCEEDED", described
+    assert estate.view().writer_region == SECONDARY
+    (row,) = [r for r in estate.audit_rows(SECONDARY) if r["execution_id"] == first]
+    assert row["data_loss"]["verdict"] == "over_budget"
+    assert float(row["data_loss"]["lag"]["lag_ms"]) == 30_000.0
+    assert row["replication_lag_at_cutover_ms"] is not None
+
+
+def test_an_unknown_lag_is_handled_like_one_over_budget(estate: LocalEstate) -> None:
+    # given the standby's lag metrics stopped (nothing fresh by the time of the decision)
+    estate.publish_replication_lag(None, SECONDARY)
+    estate.advance(240)
+    estate.outage(PRIMARY)
+    first = estate.start(SECONDARY, estate.alarm_event(PRIMARY))
+
+    _, asked = approval_notice(estate)
+    estate.advance(60)
+    assert estate.view().writer_region == PRIMARY
+    assert "lag at the decision unknown" in asked["text"]
+    estate.client("stepfunctions", SECONDARY).stop_execution(executionArn=first)
+    estate.wait(first)
+
+
+def test_a_manual_unplanned_run_over_budget_needs_accept_data_loss(estate: LocalEstate) -> None:
+    estate.publish_replication_lag(30_000.0, SECONDARY)
+    estate.outage(PRIMARY)
+    manual = {"mode": "unplanned", "reason": "primary down", "requested_by": "alice"}
+
+    refused = estate.run(SECONDARY, manual)
+
+    assert refused["status"] == "FAILED"
+    assert refused["error"] == "DataLossNotAccepted"
+    assert "accept_data_loss" in refused["cause"]
+    assert estate.view().writer_region == PRIMARY
+
+    accepted = estate.run(SECONDARY, {**manual, "accept_data_loss": True})
+
+    assert accepted["status"] == "SUCCEEDED", accepted
+    assert estate.view().writer_region == SECONDARY
