@@ -108,9 +108,10 @@ def _resources(call: Call) -> list[str]:
             return [_arn("ecs", region, f"service/{p['cluster']}/{s}") for s in p["services"]]
         case ("ecs", "UpdateService"):
             return [_arn("ecs", region, f"service/{p['cluster']}/{p['service']}")]
-        case ("ecs", "DescribeTaskDefinition") | (
-            "cloudwatch",
-            "GetMetricStatistics" | "PutMetricData",
+        case (
+            ("ecs", "DescribeTaskDefinition")
+            | ("cloudwatch", "GetMetricStatistics" | "PutMetricData")
+            | ("rds", "DescribeEvents")
         ):
             return ["*"]
         case ("cloudwatch", "DescribeAlarms"):

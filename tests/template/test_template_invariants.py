@@ -93,6 +93,7 @@ OUTPUTS = {
 RESOURCE_STAR_ACTIONS = {
     "cloudwatch:PutMetricData",
     "cloudwatch:GetMetricStatistics",
+    "rds:DescribeEvents",
     "ecs:DescribeTaskDefinition",
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
