@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import TextIO
 
 from drill.embedded import EmbeddedAwsError
-from drill.local import DEFAULT_RTO_TARGET, DEFAULT_TIME_SCALE, SCENARIOS, Options, run_local
+from drill.local import DEFAULT_RTO_TARGET, DEFAULT_TIME_SCALE, Options, run_local
 from drill.progress import Progress
+from drill.scenarios import SCENARIOS
 
 USAGE_ERROR = 2
+DEFAULT_SCENARIO = "unplanned"
 DRILL_FAILED = 1
 
 
@@ -52,13 +54,12 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--scenario",
-        choices=SCENARIOS,
-        default="unplanned",
-        help="unplanned (default): primary outage, automatic path; planned: manual switchover; "
-        "false-alarm: one observer only; flapping: the alarm toggles, at most one failover; "
-        "concurrent: two triggers at once, exactly one failover; db-failure: the promotion "
-        "fails, the failure path runs, then a re-run completes; traffic-failure, split-brain; "
-        "not-ready: the standby falls behind, readiness flags it, then the outage",
+        choices=list(SCENARIOS),
+        default=DEFAULT_SCENARIO,
+        help="; ".join(
+            f"{name}{' (default)' if name == DEFAULT_SCENARIO else ''}: {one.help}"
+            for name, one in sorted(SCENARIOS.items(), key=lambda kv: kv[0] != DEFAULT_SCENARIO)
+        ),
     )
     p.add_argument(
         "--time-scale",
@@ -164,7 +165,7 @@ def readiness_main(argv: list[str], out: TextIO) -> int:
     p = readiness_parser()
     args = p.parse_args(argv)
     from drill.live import LiveDrillError
-    from drill.readiness import ReadinessError, evaluate_live, evaluate_local, render_table
+    from drill.readiness_cli import ReadinessError, evaluate_live, evaluate_local, render_table
 
     if not args.live and args.profile:
         p.error("--profile only applies with --live")

@@ -1,7 +1,7 @@
 """``python -m drill report --execution-arn ARN --live``: the drill's report for any execution.
 
 Built from what every run leaves behind: the execution's history (:mod:`drill.follow`: stages)
-and its audit row (:mod:`drill.checks`: outcome, mode, RPO evidence), through the same
+and its audit row (:mod:`drill.final_state`: outcome, mode, RPO evidence), through the same
 :func:`drill.runs.run_from` the drill uses, so a drill execution's report is the drill's own.
 
 * ``t0`` is the outage when an alarm started the run: the alarm's state change (the
@@ -16,7 +16,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from drill import checks
+from drill import final_state
 from drill.follow import Definition, Followed, history
 from drill.model import Check, Milestone, Report, Run
 from drill.runs import rto_check, run_from
@@ -53,7 +53,7 @@ def _run(
     sfn = client("stepfunctions", region)
     followed = _read(sfn, execution_arn)
     definition = Definition.of(sfn, followed.described["stateMachineArn"])
-    row = checks.audit_row(client, table, region, execution_arn)
+    row = final_state.audit_row(client, table, region, execution_arn)
     payload = json.loads(followed.described.get("input") or "{}")
     alarm = _alarm_time(payload) if isinstance(payload, dict) else None
     started: datetime = followed.described["startDate"]
@@ -89,7 +89,7 @@ def _completed_failure(
     region = execution_arn.split(":")[3]
     earlier = [
         other
-        for other in checks.audit_rows(client, table, region)
+        for other in final_state.audit_rows(client, table, region)
         if other.get("target_region") == row.get("target_region")
         and str(other.get("started_at")) < str(row.get("started_at"))
         and other.get("outcome") in MOVES

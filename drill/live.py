@@ -12,7 +12,7 @@ and changes nothing else. The drill prints that plan and proves nothing moved (t
 read before and after is the same). ``--execute`` really fails over, after the operator types
 ``fail over to R``. A failback is never chained: it is a second, separately confirmed run.
 
-Everything is read through the same APIs as on the embedded AWS (:mod:`drill.checks`,
+Everything is read through the same APIs as on the embedded AWS (:mod:`drill.final_state`,
 :mod:`drill.follow`), with clients from one boto3 session.
 """
 
@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from failover.config import GLOBAL_ACCELERATOR_REGION
 
-from drill import checks
+from drill import final_state
 from drill.embedded import REPO
 from drill.follow import ENDINGS, Definition, Followed, Span, ending_state, follow, spans, to_stages
 from drill.model import Check, Report, Rto, Run
@@ -95,7 +96,7 @@ class Target:
 
 
 class Clients:
-    """A client factory on one session, in the shape :mod:`drill.checks` expects."""
+    """A client factory on one session, in the shape :mod:`drill.final_state` expects."""
 
     def __init__(self, session: Any) -> None:
         self.session = session
@@ -103,7 +104,7 @@ class Clients:
 
     def __call__(self, service: str, region: str) -> Any:
         if service == "globalaccelerator":
-            region = checks.GA_REGION  # the Global Accelerator API is only in us-west-2
+            region = GLOBAL_ACCELERATOR_REGION
         key = (service, region)
         if key not in self._cache:
             self._cache[key] = self.session.client(service, region_name=region)
@@ -270,8 +271,8 @@ class _LiveDrill:
     def estate_name(self) -> str:
         return str(self.target.config.get("estate_name") or "estate")
 
-    def observe(self) -> checks.EstateState:
-        return checks.observe(self.target.config, self.target.table, self.client)
+    def observe(self) -> final_state.EstateState:
+        return final_state.observe(self.target.config, self.target.table, self.client)
 
     def _payload(self, **overrides: Any) -> dict[str, Any]:
         event = LIVE_SCENARIOS[self.options.scenario]
@@ -305,7 +306,7 @@ class _LiveDrill:
             self.sfn, arn, self.definition, on_progress, FOLLOW_TIMEOUT, self.poll_seconds
         )
 
-    def _state_line(self, state: checks.EstateState) -> str:
+    def _state_line(self, state: final_state.EstateState) -> str:
         dials = ", ".join(f"{r} {v:.0f}%" for r, v in state.dials.items())
         tasks = ", ".join(f"{r} {n}" for r, n in state.desired.items())
         return (
@@ -340,7 +341,7 @@ class _LiveDrill:
         changed = _difference(before, after)
         output = _output(followed)
         plan = output.get("plan") if isinstance(output.get("plan"), dict) else None
-        row = checks.audit_row(self.client, self.target.table, target, arn)
+        row = final_state.audit_row(self.client, self.target.table, target, arn)
         outcome = _outcome(followed, row)
         run = Run(
             name="dry run",
@@ -368,7 +369,7 @@ class _LiveDrill:
                 changed or "estate as before",
                 not changed,
             ),
-            *checks.locks_released(after),
+            *final_state.locks_released(after),
         ]
         report.runs.append(run)
         if plan is not None:
@@ -453,7 +454,7 @@ class _LiveDrill:
     def _run_record(self, followed: Followed, t0: datetime, wall: float) -> Run:
         """As :meth:`drill.local.LocalDrill._run_record` builds it for a manual run."""
         target = self.target.region
-        row = checks.audit_row(self.client, self.target.table, target, followed.execution_arn)
+        row = final_state.audit_row(self.client, self.target.table, target, followed.execution_arn)
         outcome = _outcome(followed, row)
         mode = (row or {}).get("mode") or input_mode(followed)
         stopped = followed.described.get("stopDate") or followed.stopped_at
@@ -469,7 +470,7 @@ class _LiveDrill:
             status=followed.status,
             outcome=outcome,
             stages=to_stages(spans(followed.events, self.definition), t0),
-            rpo=checks.rpo_from(row) if succeeded else None,
+            rpo=final_state.rpo_from(row) if succeeded else None,
             error=error_of(followed),
             wall_seconds=wall,
         )
@@ -477,7 +478,7 @@ class _LiveDrill:
         run.rto = Rto(
             rto_seconds, target_seconds, rto_seconds is not None and rto_seconds <= target_seconds
         )
-        run.checks = checks.active_in(self.observe(), self.target.config, target)
+        run.checks = final_state.active_in(self.observe(), self.target.config, target)
         run.checks.append(
             Check(
                 "RTO within target",
@@ -515,7 +516,7 @@ _COMPARED = (
 )
 
 
-def _difference(before: checks.EstateState, after: checks.EstateState) -> str:
+def _difference(before: final_state.EstateState, after: final_state.EstateState) -> str:
     """What changed between two reads of the estate ("" when nothing did)."""
     return "; ".join(
         f"{name} {getattr(before, name)} -> {getattr(after, name)}"
@@ -528,7 +529,7 @@ def plan_lines(plan: dict[str, Any]) -> list[str]:
     """The action plan Preflight recorded, one line per part, in the order the run acts."""
     source, target = plan.get("source_region"), plan.get("target_region")
     lines = [f"mode {plan.get('mode')}: {source} -> {target}"]
-    lag = checks._number(plan.get("replication_lag_ms"))
+    lag = final_state._number(plan.get("replication_lag_ms"))
     lag_text = "unknown" if lag is None else f"{lag:.0f} ms"
     database = plan.get("database")
     if isinstance(database, dict):

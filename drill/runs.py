@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from drill import checks
+from drill import final_state
 from drill.follow import ENDINGS, Definition, Followed, ending_state, spans, to_stages
 from drill.model import Check, Milestone, Rto, Run, Stage
 
@@ -54,7 +54,7 @@ def run_from(
         outcome=str(outcome),
         stages=stages,
         milestones=list(milestones),
-        rpo=checks.rpo_from(row) if succeeded else None,
+        rpo=final_state.rpo_from(row) if succeeded else None,
         error=error_of(followed),
         wall_seconds=wall,
     )

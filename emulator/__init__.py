@@ -29,7 +29,7 @@ Public API
                          :meth:`World.start_world`); ``start_world``/``stop_world`` below do
                          the same for the installed emulator.
 ``emu.watch_regions(*regions)``  regions whose alarms and schedules run.
-``emu.listeners`` / ``emu.notices``  who hears, and what was, each :class:`Notice`.
+``emu.listeners`` / ``emu.notices``  who hears, and what was, each :class:`WorldEvent`.
 ``emu.service(name)`` or ``emu.<name>``  a service, e.g.
     ``emu.route53.set_health(health_check_id, healthy, failing_checkers=None)``,
     ``emu.globalaccelerator.set_endpoint_health(endpoint_group_arn, healthy, reason=None)``,
@@ -62,18 +62,18 @@ from .clock import ActorThread, VirtualClock, VirtualEvent, VirtualLock
 from .core import Emulator
 from .faults import Faults
 from .latency import LatencyModel
-from .world import Notice, World, active
+from .world import World, WorldEvent, active
 
 __all__ = [
     "ActorThread",
     "Emulator",
     "Faults",
     "LatencyModel",
-    "Notice",
     "VirtualClock",
     "VirtualEvent",
     "VirtualLock",
     "World",
+    "WorldEvent",
     "active",
     "start_world",
     "stop_world",

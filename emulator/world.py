@@ -42,9 +42,9 @@ __all__ = [
     "EVALUATE",
     "OBSERVE",
     "SCHEDULE",
-    "Notice",
     "Service",
     "World",
+    "WorldEvent",
     "active",
     "default_account",
     "register",
@@ -58,8 +58,9 @@ OBSERVE, SCHEDULE, EVALUATE = 0, 1, 2
 
 
 @dataclass(frozen=True)
-class Notice:
-    """One thing that happened in the modelled world, for whoever follows along."""
+class WorldEvent:
+    """One thing that happened in the modelled world, for whoever follows along (not the
+    product's operator notice, :class:`failover.notify.Notice`)."""
 
     at: float  # modelled seconds (world.clock)
     # health-check | accelerator-health | alarm | delivery | delivery-failed | schedule |
@@ -130,8 +131,8 @@ class World:
         self.faults = Faults()
         #: Regions whose alarms are evaluated and whose schedules fire.
         self.regions: set[str] = set()
-        self.listeners: list[Callable[[Notice], None]] = []
-        self.notices: list[Notice] = []
+        self.listeners: list[Callable[[WorldEvent], None]] = []
+        self.notices: list[WorldEvent] = []
         self._tick_lock = threading.RLock()
         self._world_actor: ActorThread | None = None
         self._world_stop: VirtualEvent | None = None
@@ -232,8 +233,9 @@ class World:
         self.regions.update(regions)
 
     def notify(self, kind: str, subject: str, state: str, detail: dict[str, Any]) -> None:
-        """Record a :class:`Notice` and tell the listeners (a listener never breaks the world)."""
-        notice = Notice(self.clock.now(), kind, subject, state, detail)
+        """Record a :class:`WorldEvent` and tell the listeners (a listener never breaks the
+        world)."""
+        notice = WorldEvent(self.clock.now(), kind, subject, state, detail)
         self.notices.append(notice)
         LOG.debug("%s", notice)
         for listener in list(self.listeners):

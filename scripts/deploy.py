@@ -27,6 +27,8 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from failover.config import GLOBAL_ACCELERATOR_REGION
+
 from scripts import estate
 
 if TYPE_CHECKING:
@@ -88,7 +90,7 @@ def stack_parameters(aws: Aws, target: estate.StackTarget) -> dict[str, str] | N
 
 def live_traffic_dials(aws: Aws, global_outputs: Mapping[str, str]) -> dict[str, str]:
     """The dials as Global Accelerator has them now (its API lives only in us-west-2)."""
-    ga = aws.client("globalaccelerator", estate.GLOBAL_ACCELERATOR_API_REGION)
+    ga = aws.client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
     dials: dict[str, str] = {}
     for parameter, output in (
         ("PrimaryTrafficDial", "PrimaryEndpointGroupArn"),

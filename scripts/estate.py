@@ -26,6 +26,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from failover import arns
+from failover.config import TOPOLOGIES
+
 REGION_PRIMARY = "region-primary"
 REGION_SECONDARY = "region-secondary"
 GLOBAL = "global"
@@ -36,8 +39,6 @@ CONTROL_PLANE_ENVS = (CONTROL_PRIMARY, CONTROL_SECONDARY)
 
 # Route 53 health-check metrics (and so their alarms and rules) exist only in us-east-1.
 GLOBAL_STACK_REGION = "us-east-1"
-# The Global Accelerator API is served only from us-west-2.
-GLOBAL_ACCELERATOR_API_REGION = "us-west-2"
 
 # The control plane deploys what `sam build` produced, never the source template.
 BUILT_TEMPLATE = ".aws-sam/build/template.yaml"
@@ -52,8 +53,7 @@ PARAMS_FILES = {
 }
 INCLUDE_PREFIX = "file://"
 
-TOPOLOGIES = ("active-passive", "read-local")
-DEFAULT_TOPOLOGY = "active-passive"
+DEFAULT_TOPOLOGY = TOPOLOGIES[0]
 
 Outputs = Mapping[str, str]
 
@@ -688,7 +688,10 @@ def global_cluster_detach_order(members: Iterable[Mapping[str, Any]]) -> list[st
 
 
 def region_of_arn(arn: str) -> str:
-    parts = arn.split(":")
-    if len(parts) < 6 or not parts[3]:
+    try:
+        region = arns.region_of(arn)
+    except ValueError:
+        region = ""
+    if not region:
         raise PlanError(f"not a regional ARN: {arn!r}")
-    return parts[3]
+    return region

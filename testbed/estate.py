@@ -28,6 +28,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from failover.arns import region_of
+from failover.traffic import desired_dials
 
 from testbed.health_endpoints import HealthEndpoints
 from testbed.template import (
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
     from failover.config import EstateConfig
     from failover.estate_view import EstateView
 
-    from emulator import Emulator, Notice
+    from emulator import Emulator, WorldEvent
 
 ACCOUNT = "123456789012"
 ALB_ZONE_IDS = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
@@ -163,7 +165,7 @@ class LocalEstate:
             self._holder = None
             self.emulator.clock.release()
 
-    def _on_notice(self, notice: Notice) -> None:
+    def _on_notice(self, notice: WorldEvent) -> None:
         if notice.kind == "execution-status" and notice.state != "RUNNING":
             self.ended[notice.subject] = notice.state
 
@@ -605,7 +607,7 @@ class LocalEstate:
                         "ClientIPPreservationEnabled": True,
                     }
                 ],
-                TrafficDialPercentage=100.0 if region == spec.primary else 0.0,
+                TrafficDialPercentage=desired_dials(spec.regions, spec.primary)[region],
                 HealthCheckProtocol="HTTPS",
                 HealthCheckPath="/health",
                 HealthCheckPort=443,
@@ -877,7 +879,7 @@ class LocalEstate:
 
         ``timeout`` is real seconds (a safety net); modelled time is bounded by the machine's
         own TimeoutSeconds."""
-        region = execution_arn.split(":")[3]
+        region = region_of(execution_arn)
         sfn = self.client("stepfunctions", region)
 
         def ended() -> bool:
@@ -904,7 +906,7 @@ class LocalEstate:
         from failover import history
 
         return history.history(
-            self.client("stepfunctions", execution_arn.split(":")[3]), execution_arn
+            self.client("stepfunctions", region_of(execution_arn)), execution_arn
         )
 
     def outage(self, region: str, *, observers: tuple[str, ...] = ("all",)) -> None:

@@ -43,7 +43,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from failover.arns import region_of
 from failover.outcome import FENCE_LANDED
+from failover.traffic import desired_dials
 
 from emulator.faults import DENIED, SERVER_ERROR, THROTTLED, UNREACHABLE
 from testbed.session import build, load_event
@@ -242,7 +244,7 @@ def converged_gaps(view: EstateView, target: str, full: int) -> list[str]:
     if view.writer_region != target or view.promotion_in_flight:
         gaps.append(f"writer {view.writer_region} ({view.global_status})")
     dials = {name: state.dial for name, state in view.regions.items()}
-    if dials != {name: (100.0 if name == target else 0.0) for name in dials}:
+    if dials != desired_dials(dials, target):
         gaps.append(f"dials {dials}")
     if view.regions[target].desired != full:
         gaps.append(f"capacity {view.regions[target].desired}")
@@ -271,7 +273,7 @@ def _lease_outlives(estate: LocalEstate) -> str | None:
     holder = estate.view().lease_holder
     if not holder:
         return None
-    region = holder.split(":")[3]
+    region = region_of(holder)
     status = estate.client("stepfunctions", region).describe_execution(executionArn=holder)
     # a lease whose holder ended is stale: the next run takes it over (InspectLease)
     return holder if status["status"] == "RUNNING" else None

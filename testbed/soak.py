@@ -37,6 +37,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from failover.arns import region_of
 from failover.errors import INPUT_ERRORS
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -163,7 +164,7 @@ class EstateMachine(RuleBasedStateMachine):
             members = rds.describe_global_clusters(
                 GlobalClusterIdentifier=self.estate.spec.global_cluster_id
             )["GlobalClusters"][0]["GlobalClusterMembers"]
-        return [m["DBClusterArn"].split(":")[3] for m in members if m.get("IsWriter")]
+        return [region_of(m["DBClusterArn"]) for m in members if m.get("IsWriter")]
 
     def _view(self) -> EstateView:
         with self.faults.suspended():
@@ -172,7 +173,7 @@ class EstateMachine(RuleBasedStateMachine):
     def _status(self, arn: str) -> dict[str, Any]:
         with self.faults.suspended():
             described: dict[str, Any] = self.estate.client(
-                "stepfunctions", arn.split(":")[3]
+                "stepfunctions", region_of(arn)
             ).describe_execution(executionArn=arn)
         return described
 
@@ -353,7 +354,7 @@ class EstateMachine(RuleBasedStateMachine):
     def _entered_with(self, arn: str, state: str, key: str) -> bool:
         """Whether the run entered ``state`` carrying ``key`` in its state document."""
         with self.faults.suspended():
-            events = self.estate.client("stepfunctions", arn.split(":")[3]).get_execution_history(
+            events = self.estate.client("stepfunctions", region_of(arn)).get_execution_history(
                 executionArn=arn, maxResults=1000, includeExecutionData=True
             )["events"]
         return any(

@@ -36,6 +36,8 @@ class GlobalClusterView:
     writer_arn: str | None
     member_arns: tuple[str, ...]
     failover_state: dict[str, Any] | None
+    endpoint: str | None = None
+    """The global writer endpoint's DNS name (it follows the writer across regions)."""
 
     @property
     def writer_region(self) -> str | None:
@@ -63,6 +65,7 @@ def describe_global_cluster(rds: RDSClient, identifier: str) -> GlobalClusterVie
         writer_arn=writer,
         member_arns=tuple(m["DBClusterArn"] for m in members if "DBClusterArn" in m),
         failover_state=dict(failover_state) if failover_state else None,
+        endpoint=cluster.get("Endpoint"),
     )
 
 
@@ -144,12 +147,6 @@ def start_promotion(
 
 def promotion_complete(view: GlobalClusterView, target_arn: str) -> bool:
     return view.writer_arn == target_arn and not view.transition_in_progress
-
-
-def global_endpoint(rds: RDSClient, identifier: str) -> str | None:
-    """The global writer endpoint's DNS name (it follows the writer across regions)."""
-    found = rds.describe_global_clusters(GlobalClusterIdentifier=identifier)["GlobalClusters"]
-    return found[0].get("Endpoint") if found else None
 
 
 def cluster_endpoint(rds: RDSClient, cluster_arn: str) -> str:

@@ -19,6 +19,7 @@ from failover.errors import (
     RunError,
     SourceUnhealthy,
 )
+from failover.traffic import desired_dials
 
 if TYPE_CHECKING:
     from failover.aurora import GlobalClusterView
@@ -241,8 +242,7 @@ def dials_match(dials: dict[str, float | None], active: str | None) -> Check:
         return Check(
             name, "WARN", f"could not compare dials {dials} with the active region {active}"
         )
-    wrong = {r: d for r, d in dials.items() if d != (100.0 if r == active else 0.0)}
-    if wrong:
+    if dials != desired_dials(dials, active):
         return Check(name, "FAIL", f"dials {dials} do not match the active region {active}")
     return Check(name, "PASS", f"dials follow the active region {active}")
 

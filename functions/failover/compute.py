@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from failover.clients import client
 from failover.errors import ComputeNotStable
+from failover.plan import ActionPlan
 
 if TYPE_CHECKING:
     from mypy_boto3_ecs import ECSClient
@@ -94,7 +95,7 @@ def scale_up(ecs: ECSClient, cluster: str, service: str, required: int) -> bool:
 
 
 def scale(settings: Settings, stage: StageInput) -> dict[str, Any]:
-    required = int(stage.part("plan")["compute"]["required"])
+    required = ActionPlan.parse(stage.part("plan")).compute.required
     target = settings.estate.regions[stage.request.target_region]
     ecs = client("ecs", stage.request.target_region)
     changed = scale_up(ecs, target.ecs_cluster, target.ecs_service, required)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
+from failover import arns
 from failover.errors import ConfigurationError
 
 GLOBAL_ACCELERATOR_REGION = "us-west-2"
@@ -132,19 +133,13 @@ class Settings:
     warm_standby_tasks: int = 1
 
     @property
-    def home(self) -> RegionConfig:
-        return self.estate.regions[self.home_region]
-
-    @property
     def peer_region(self) -> str:
         return self.estate.peer_of(self.home_region)
 
     @property
     def peer_topic_arn(self) -> str:
         """The peer's topic: same name, same account, the peer region (template.yaml)."""
-        parts = self.topic_arn.split(":")
-        parts[3] = self.peer_region
-        return ":".join(parts)
+        return arns.in_region(self.topic_arn, self.peer_region)
 
 
 # field -> (environment variable, parser)

@@ -33,12 +33,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from failover.arns import resource_name
 from failover.errors import DataLossNotAccepted
+from failover.plan import Approval
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from mypy_boto3_cloudwatch import CloudWatchClient
 
     from failover.config import Settings
     from failover.models import Request
+    from failover.plan import FailingCheck
 
 RPO_LAG_METRIC = "AuroraGlobalDBRPOLag"
 REPLICATION_LAG_METRIC = "AuroraGlobalDBReplicationLag"
@@ -172,27 +176,33 @@ def decide(
     return Gate(verdict, lag, budget, False, accepted, reasons, failing, cost)
 
 
-def plan_part(
+@dataclass(frozen=True)
+class PlanPart:
+    data_loss: dict[str, Any] | None
+    approval: Approval
+
+
+def gate(
     settings: Settings,
     request: Request,
-    cloudwatch: CloudWatchClient,
-    target_cluster_arn: str,
+    target_region: str,
     now: datetime,
-    readiness_failing: list[dict[str, Any]],
+    readiness_failing: Sequence[FailingCheck],
     already_writer: bool,
-) -> dict[str, Any]:
+) -> PlanPart:
     """Preflight's ``data_loss`` and ``approval`` parts of the plan (see :func:`decide`)."""
     from failover import readings
+    from failover.clients import client
     from failover.models import plain
 
     if already_writer or request.planned:
-        return {"data_loss": None, "approval": {"required": False, "reasons": []}}
+        return PlanPart(None, Approval())
+    arn = settings.estate.regions[target_region].db_cluster_arn
     found = readings.read(
-        "cloudwatch:GetMetricStatistics", lambda: read_lag(cloudwatch, target_cluster_arn, now)
+        "cloudwatch:GetMetricStatistics",
+        lambda: read_lag(client("cloudwatch", target_region), arn, now),
     )
     lag = found.value or Lag(None, None, None, None, found.problem)
-    gate = decide(settings, request, lag, readiness_failing)
-    return {
-        "data_loss": plain(gate),
-        "approval": {"required": gate.approval_required, "reasons": gate.reasons},
-    }
+    failing = [{"name": c.name, "reason": c.reason} for c in readiness_failing]
+    decided = decide(settings, request, lag, failing)
+    return PlanPart(plain(decided), Approval(decided.approval_required, decided.reasons))

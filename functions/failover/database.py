@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from failover import aurora, cooldown
 from failover.clients import client
 from failover.errors import DatabasePromotionFailed, DatabasePromotionTimedOut
+from failover.plan import ActionPlan
 
 if TYPE_CHECKING:
     from failover.config import Settings
@@ -29,19 +30,21 @@ it failed."""
 
 
 def promote(settings: Settings, stage: StageInput, now: datetime) -> dict[str, Any]:
-    home = stage.request.target_region
-    target_arn = settings.estate.regions[home].db_cluster_arn
-    rds = client("rds", home)
+    target_region = stage.request.target_region
+    target_arn = settings.estate.regions[target_region].db_cluster_arn
+    rds = client("rds", target_region)
     view = aurora.describe_global_cluster(rds, settings.estate.global_cluster_id)
     moving = view.writer_arn != target_arn or view.transition_in_progress
     lag_ms = (
-        aurora.replication_lag_ms(client("cloudwatch", home), target_arn, now) if moving else None
+        aurora.replication_lag_ms(client("cloudwatch", target_region), target_arn, now)
+        if moving
+        else None
     )
-    planned_from = stage.part("plan").get("database", {}).get("planned_from")
+    planned_from = ActionPlan.parse(stage.part("plan")).database.planned_from
     started = aurora.start_promotion(rds, view, target_arn, stage.request.planned, planned_from)
     if started != "already_writer":
-        move = cooldown.LastMove(now.isoformat(), home, stage.execution.id)
-        cooldown.remember_move(client("dynamodb", home), settings.table_name, move)
+        move = cooldown.LastMove(now.isoformat(), target_region, stage.execution.id)
+        cooldown.remember_move(client("dynamodb", target_region), settings.table_name, move)
     after = aurora.describe_global_cluster(rds, settings.estate.global_cluster_id)
     return {
         "action": started,

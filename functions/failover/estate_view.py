@@ -17,14 +17,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from failover import active_region, aurora, compute, lease, readings, traffic
 from failover.config import GLOBAL_ACCELERATOR_REGION, EstateConfig, RegionConfig
 from failover.models import plain
+from failover.traffic import EndpointGroupView, desired_dials
+
+if TYPE_CHECKING:
+    from failover.aurora import GlobalClusterView
+    from failover.compute import ServiceView
 
 ClientFactory = Callable[[str, str], Any]
 """(service, region) -> a boto3 client."""
+
+
+@dataclass(frozen=True)
+class RegionReadings:
+    """One region's readings as read, each with its problem (what the checks need)."""
+
+    group: readings.Reading[EndpointGroupView]
+    service: readings.Reading[ServiceView | None]
+    parameter: readings.Reading[str | None]
+
+    @property
+    def dial(self) -> readings.Reading[float]:
+        group = self.group.value
+        return readings.Reading(group.dial if group else None, self.group.problem)
 
 
 @dataclass(frozen=True)
@@ -34,6 +53,8 @@ class RegionState:
     running: int | None
     active_region: str | None
     problems: list[str] = field(default_factory=list)
+    read: RegionReadings | None = field(default=None, compare=False, repr=False)
+    """The readings this state was made from (None in a view built by hand); not serialised."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,10 @@ class EstateView:
     regions: dict[str, RegionState]
     lease_holder: str | None = None
     problems: list[str] = field(default_factory=list)
+    cluster: readings.Reading[GlobalClusterView] | None = field(
+        default=None, compare=False, repr=False
+    )
+    """The global cluster as read (None in a view built by hand); not serialised."""
 
     @property
     def promotion_in_flight(self) -> bool:
@@ -54,13 +79,11 @@ class EstateView:
         found: list[str] = []
         if self.writer_region != target or self.promotion_in_flight:
             found.append("database")
-        for name, state in self.regions.items():
-            wanted = 100.0 if name == target else 0.0
-            if state.dial != wanted:
-                found.append("traffic")
-                break
-        home = self.regions[target]
-        if home.desired is None or home.desired < full_capacity:
+        wanted = desired_dials(self.regions, target)
+        if any(state.dial != wanted[name] for name, state in self.regions.items()):
+            found.append("traffic")
+        into = self.regions[target]
+        if into.desired is None or into.desired < full_capacity:
             found.append("compute")
         for name, state in self.regions.items():
             if state.active_region is None and name != target and state.problems:
@@ -69,8 +92,18 @@ class EstateView:
                 found.append(f"active_region:{name}")
         return found
 
+    def dials(self) -> dict[str, readings.Reading[float]]:
+        """Each region's traffic dial as read, with why it is unknown."""
+        return {
+            name: state.read.dial if state.read else readings.Reading(state.dial)
+            for name, state in self.regions.items()
+        }
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = plain(self)
+        data.pop("cluster", None)
+        for region in data["regions"].values():
+            region.pop("read", None)
         return data
 
 
@@ -81,9 +114,9 @@ def _region_state(
     cut off: its SSM endpoint is not tried too (a second connect timeout on the run's
     critical path for a reading that cannot change the decision: a piece of the failed region
     does not block convergence)."""
-    dial = readings.read(
+    group = readings.read(
         "globalaccelerator:DescribeEndpointGroup",
-        lambda: traffic.describe_endpoint_group(ga, cfg.endpoint_group_arn).dial,
+        lambda: traffic.describe_endpoint_group(ga, cfg.endpoint_group_arn),
     )
     service = readings.read(
         "ecs:DescribeServices",
@@ -98,11 +131,12 @@ def _region_state(
         )
     view = service.value
     return RegionState(
-        dial=dial.value,
+        dial=group.value.dial if group.value else None,
         desired=view.desired if view else None,
         running=view.running if view else None,
         active_region=parameter.value,
-        problems=[p for p in (dial.problem, service.problem, parameter.problem) if p],
+        problems=[p for p in (group.problem, service.problem, parameter.problem) if p],
+        read=RegionReadings(group, service, parameter),
     )
 
 
@@ -149,6 +183,7 @@ def observe(
         regions=regions,
         lease_holder=holder,
         problems=problems,
+        cluster=cluster,
     )
 
 

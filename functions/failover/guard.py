@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 
 
 def require_writer_and_lease(settings: Settings, stage: StageInput) -> None:
-    home = stage.request.target_region
-    lease.require(client("dynamodb", home), settings.table_name, stage.execution.id)
-    view = aurora.describe_global_cluster(client("rds", home), settings.estate.global_cluster_id)
-    if not aurora.promotion_complete(view, settings.estate.regions[home].db_cluster_arn):
+    target_region = stage.request.target_region
+    lease.require(client("dynamodb", target_region), settings.table_name, stage.execution.id)
+    view = aurora.describe_global_cluster(
+        client("rds", target_region), settings.estate.global_cluster_id
+    )
+    if not aurora.promotion_complete(view, settings.estate.regions[target_region].db_cluster_arn):
         raise Superseded(
-            f"{home} is not the writer (writer {view.writer_region}, failover state "
+            f"{target_region} is not the writer (writer {view.writer_region}, failover state "
             f"{view.failover_state}): traffic and app config stay where they are"
         )

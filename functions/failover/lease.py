@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from failover import readings
+from failover import arns, readings
 from failover.clients import Profile, client
 from failover.errors import LeaseHeld, Superseded
 
@@ -63,7 +63,7 @@ def current(ddb: DynamoDBClient, table: str) -> Lease | None:
 
 def status_of(execution_arn: str) -> str | None:
     """The holder's status from its own region, best effort (the region may be down)."""
-    sfn = client("stepfunctions", execution_arn.split(":")[3], Profile.BEST_EFFORT)
+    sfn = client("stepfunctions", arns.region_of(execution_arn), Profile.BEST_EFFORT)
     return readings.read(
         "states:DescribeExecution",
         lambda: sfn.describe_execution(executionArn=execution_arn)["status"],

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from failover import arns
 from failover.clients import Profile, client
 from failover.observability import emit_metric, logger
 from failover.outcome import error_summary, lag_at_cutover, outcome_of, unfinished_fence
@@ -60,13 +61,18 @@ class Notice:
 
 
 def _region_of(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[3] if len(parts) > 3 else ""
+    """The ARN's region, or "" when there is no (valid) ARN: a notice is sent regardless."""
+    try:
+        return arns.region_of(arn)
+    except ValueError:
+        return ""
 
 
 def _state_machine_arn(execution_arn: str) -> str:
-    parts = execution_arn.split(":")
-    return ":".join([*parts[:5], "stateMachine", parts[6]]) if len(parts) >= 7 else ""
+    try:
+        return arns.state_machine_of(execution_arn)
+    except ValueError:
+        return ""
 
 
 def commands(state: dict[str, Any], kind: str, token: str | None = None) -> dict[str, str]:

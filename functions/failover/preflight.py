@@ -5,6 +5,11 @@ partial failure, or a run into a region that is already the writer, completes wh
 missing and repeats nothing. Manual runs meet the cooldown here (automatic runs met it in
 ConfirmOutage).
 
+The estate is read once (:func:`failover.estate_view.observe`): the checks and the plan use
+that view's readings; Preflight adds only what the view does not say (the target cluster's
+status, the replication lag, and for a planned move the source cluster's status and the rest
+of the Readiness checks, :func:`failover.readiness.evaluate` on the same view).
+
 The checks are the shared ones (:mod:`failover.checks`). A planned move is not in a hurry:
 it runs every Readiness check live and refuses, by the check's named error, on a FAIL that
 would make it fail. An unplanned one runs only the checks it cannot do without, and lists
@@ -13,14 +18,13 @@ what the latest Readiness evaluation found failing, in its plan and so in its re
 
 from __future__ import annotations
 
-import functools
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from failover import (
     aurora,
     checks,
-    compute,
     cooldown,
     data_loss,
     estate_view,
@@ -29,9 +33,42 @@ from failover import (
     traffic,
 )
 from failover.clients import Profile, best_effort, client
-from failover.config import GLOBAL_ACCELERATOR_REGION, Settings
 from failover.errors import Superseded
-from failover.models import Request, plain
+from failover.models import plain
+from failover.plan import (
+    ActionPlan,
+    ActiveRegionAction,
+    CheckResult,
+    ComputeAction,
+    DatabaseAction,
+    Dial,
+    FailingCheck,
+    FenceAction,
+    ReadinessSummary,
+    TrafficAction,
+)
+
+if TYPE_CHECKING:
+    from failover.checks import Check
+    from failover.config import Settings
+    from failover.estate_view import EstateView
+    from failover.models import Request
+
+
+@dataclass(frozen=True)
+class Move:
+    """What the plan is made for: the two regions, the mode, and what is not converged."""
+
+    target: str
+    source: str
+    mode: str
+    planned: bool
+    gaps: list[str]
+    required: int
+
+    @property
+    def already_writer(self) -> bool:
+        return "database" not in self.gaps
 
 
 def required_capacity(settings: Settings, request: Request, source_desired: int | None) -> int:
@@ -42,140 +79,165 @@ def required_capacity(settings: Settings, request: Request, source_desired: int 
     return max(source.full_capacity, target.full_capacity, source_desired or 0)
 
 
-def build_plan(settings: Settings, request: Request, now: datetime) -> dict[str, Any]:
-    estate = settings.estate
-    home, source_region = request.target_region, request.source_region
-    target, source = estate.regions[home], estate.regions[source_region]
-    decision = None
-    if request.trigger == "manual":
-        last = cooldown.last_move(client("dynamodb", home), settings.table_name)
-        decision = cooldown.decide(request, last, now, settings.cooldown_minutes)
+def build_plan(settings: Settings, request: Request, now: datetime) -> ActionPlan:
+    """Meet the cooldown (manual runs), read the estate once, run the checks that the mode
+    needs (refusing on a blocking FAIL), and plan each piece that is not yet converged."""
+    decision = _cooldown(settings, request, now)
+    view = estate_view.observe(settings.estate, client, request.target_region, peers=best_effort)
+    _refuse_superseded(settings, request, view)
+    move = _move(settings, request, view)
+    lag = _replication_lag(settings, move, now)
+    found = _checks(settings, move, view, lag, now)
+    checks.refuse_blocking(found, move.mode)
+    known = _readiness(settings, move, found, now)
+    gate = data_loss.gate(settings, request, move.target, now, known.failing, move.already_writer)
+    return ActionPlan(
+        mode=move.mode,
+        target_region=move.target,
+        source_region=move.source,
+        converged=not move.gaps,
+        gaps=move.gaps,
+        replication_lag_ms=lag.value,
+        cooldown=plain(decision),
+        checks=[CheckResult(c.name, c.status, c.reason) for c in found],
+        readiness=known,
+        database=_database(settings, move, view),
+        traffic=_traffic(move, view),
+        compute=_compute(settings, move, view),
+        active_region=_active_region(settings, move, view),
+        fence=FenceAction(
+            move.source,
+            f"point {move.source}'s active-region parameter at {move.target} (best effort)",
+        ),
+        data_loss=gate.data_loss,
+        approval=gate.approval,
+    )
 
-    view = estate_view.observe(estate, client, home, peers=best_effort)
+
+def _cooldown(
+    settings: Settings, request: Request, now: datetime
+) -> cooldown.CooldownDecision | None:
+    """Manual runs meet the cooldown here (raises CooldownActive); automatic ones met it in
+    ConfirmOutage."""
+    if request.trigger != "manual":
+        return None
+    last = cooldown.last_move(client("dynamodb", request.target_region), settings.table_name)
+    return cooldown.decide(request, last, now, settings.cooldown_minutes)
+
+
+def _refuse_superseded(settings: Settings, request: Request, view: EstateView) -> None:
+    """A promotion already in flight towards another cluster wins: this run stands down."""
+    into = settings.estate.regions[request.target_region].db_cluster_arn
     moving_to = (view.failover_state or {}).get("ToDbClusterArn")
-    if view.promotion_in_flight and moving_to not in (None, target.db_cluster_arn):
+    if view.promotion_in_flight and moving_to not in (None, into):
         raise Superseded(f"the database is being moved to {moving_to}")
-    observed = view.regions[source_region].desired
-    required = required_capacity(settings, request, observed)
-    gaps = view.gaps(home, required)
-    already_writer = "database" not in gaps
 
-    rds = client("rds", home)
-    cluster = readings.read(
-        "rds:DescribeGlobalClusters",
-        lambda: aurora.describe_global_cluster(rds, estate.global_cluster_id),
-    )
-    lag = (
-        readings.Reading[float | None](0.0)
-        if already_writer
-        else readings.read(
-            "cloudwatch:GetMetricStatistics",
-            lambda: aurora.replication_lag_ms(
-                client("cloudwatch", home), target.db_cluster_arn, now
-            ),
-        )
-    )
-    service = readings.read(
-        "ecs:DescribeServices",
-        lambda: compute.describe_service(
-            client("ecs", home), target.ecs_cluster, target.ecs_service
-        ),
-    )
-    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
-    groups = {
-        name: readings.read(
-            "globalaccelerator:DescribeEndpointGroup",
-            functools.partial(traffic.dial_of, ga, cfg.endpoint_group_arn),
-        )
-        for name, cfg in estate.regions.items()
-    }
-    found = [
-        checks.database_member(
-            cluster,
-            target.db_cluster_arn,
-            readings.read(
-                "rds:DescribeDBClusters", lambda: aurora.cluster_status(rds, target.db_cluster_arn)
-            ),
-        ),
-        checks.replication_lag(lag, settings.max_switchover_lag_seconds * 1000, already_writer),
-        checks.compute_service(service, f"{target.ecs_cluster}/{target.ecs_service}"),
-        checks.endpoint_groups(groups),
-    ]
-    if request.planned:
-        source_status = readings.read(
-            "rds:DescribeDBClusters",
-            lambda: aurora.cluster_status(
-                client("rds", source_region, Profile.OBSERVE), source.db_cluster_arn
-            ),
-        )
-        found.append(checks.source_healthy(cluster, source_status, already_writer))
-        ran = {check.name for check in found}
-        found += [c for c in readiness.evaluate(settings, now).checks if c.name not in ran]
-        known: dict[str, Any] | None = {"evaluated_at": now.isoformat(), "live": True}
-    else:
-        known = readings.read("dynamodb:GetItem", lambda: readiness.latest(settings)).value
-    checks.refuse_blocking(found, request.mode)
-    failing = [c for c in (known or {}).get("checks", []) if c["status"] == "FAIL"]
-    if known and known.get("live"):
-        failing = [{"name": c.name, "reason": c.reason} for c in found if c.status == "FAIL"]
 
-    current_desired = service.value.desired if service.value else 0
-    gate = data_loss.plan_part(
-        settings,
-        request,
-        client("cloudwatch", home),
-        target.db_cluster_arn,
-        now,
-        failing,
-        already_writer,
+def _move(settings: Settings, request: Request, view: EstateView) -> Move:
+    required = required_capacity(settings, request, view.regions[request.source_region].desired)
+    return Move(
+        target=request.target_region,
+        source=request.source_region,
+        mode=request.mode,
+        planned=request.planned,
+        gaps=view.gaps(request.target_region, required),
+        required=required,
     )
-    return {
-        **gate,
-        "mode": request.mode,
-        "target_region": home,
-        "source_region": source_region,
-        "converged": not gaps,
-        "gaps": gaps,
-        "replication_lag_ms": lag.value,
-        "cooldown": plain(decision),
-        "checks": [{"name": c.name, "status": c.status, "reason": c.reason} for c in found],
-        "readiness": {
-            "evaluated_at": (known or {}).get("evaluated_at"),
-            "failing": failing,
-        },
-        "database": {
-            "action": "none" if already_writer else "switchover" if request.planned else "failover",
-            "global_cluster_id": estate.global_cluster_id,
-            "target_cluster_arn": target.db_cluster_arn,
-            "source_cluster_arn": source.db_cluster_arn,
-            "writer_region": view.writer_region,
-            "planned_from": cluster.value.writer_arn if cluster.value else None,
-            "allow_data_loss": not request.planned,
-        },
-        "traffic": {
-            "action": "shift" if "traffic" in gaps else "none",
-            "dials": {
-                name: {"current": r.value, "desired": 100.0 if name == home else 0.0}
-                for name, r in groups.items()
-            },
-            "global_accelerator_reachable": all(r.known for r in groups.values()),
-        },
-        "compute": {
-            "cluster": target.ecs_cluster,
-            "service": target.ecs_service,
-            "current_desired": current_desired,
-            "required": required,
-            "source_observed_desired": observed,
-            "action": "scale" if current_desired < required else "none",
-        },
-        "active_region": {
-            "parameter": estate.active_region_parameter,
-            "current": {name: state.active_region for name, state in view.regions.items()},
-            "desired": home,
-            "action": "set" if any(g.startswith("active_region") for g in gaps) else "none",
-        },
-        "fence": {
-            "region": source_region,
-            "action": f"point {source_region}'s active-region parameter at {home} (best effort)",
-        },
-    }
+
+
+def _replication_lag(
+    settings: Settings, move: Move, now: datetime
+) -> readings.Reading[float | None]:
+    """The target's replication lag (none to read when it is already the writer)."""
+    if move.already_writer:
+        return readings.Reading[float | None](0.0)
+    arn = settings.estate.regions[move.target].db_cluster_arn
+    return readings.read(
+        "cloudwatch:GetMetricStatistics",
+        lambda: aurora.replication_lag_ms(client("cloudwatch", move.target), arn, now),
+    )
+
+
+def _checks(
+    settings: Settings,
+    move: Move,
+    view: EstateView,
+    lag: readings.Reading[float | None],
+    now: datetime,
+) -> list[Check]:
+    """The checks a move cannot do without; a planned move adds the source's health and every
+    other Readiness check, on the same view."""
+    basis = readiness.Basis.of(settings, view, lag)
+    found = readiness.essential(settings, basis)
+    if not move.planned:
+        return found
+    cluster = basis.cluster
+    source_arn = settings.estate.regions[move.source].db_cluster_arn
+    source_status = readings.read(
+        "rds:DescribeDBClusters",
+        lambda: aurora.cluster_status(client("rds", move.source, Profile.OBSERVE), source_arn),
+    )
+    found.append(checks.source_healthy(cluster, source_status, move.already_writer))
+    ran = {check.name for check in found}
+    return found + [c for c in readiness.evaluate(settings, now, basis).checks if c.name not in ran]
+
+
+def _readiness(
+    settings: Settings, move: Move, found: list[Check], now: datetime
+) -> ReadinessSummary:
+    """What was failing: the live checks for a planned move, else the latest evaluation."""
+    if move.planned:
+        return ReadinessSummary(
+            now.isoformat(), [FailingCheck(c.name, c.reason) for c in found if c.status == "FAIL"]
+        )
+    known = readings.read("dynamodb:GetItem", lambda: readiness.latest(settings)).value or {}
+    failing = [c for c in known.get("checks", []) if c["status"] == "FAIL"]
+    return ReadinessSummary(
+        known.get("evaluated_at"), [FailingCheck(c["name"], c["reason"]) for c in failing]
+    )
+
+
+def _database(settings: Settings, move: Move, view: EstateView) -> DatabaseAction:
+    estate = settings.estate
+    cluster = view.cluster.value if view.cluster else None
+    return DatabaseAction(
+        action="none" if move.already_writer else "switchover" if move.planned else "failover",
+        global_cluster_id=estate.global_cluster_id,
+        target_cluster_arn=estate.regions[move.target].db_cluster_arn,
+        source_cluster_arn=estate.regions[move.source].db_cluster_arn,
+        writer_region=view.writer_region,
+        planned_from=cluster.writer_arn if cluster else None,
+        allow_data_loss=not move.planned,
+    )
+
+
+def _traffic(move: Move, view: EstateView) -> TrafficAction:
+    dials = view.dials()
+    desired = traffic.desired_dials(dials, move.target)
+    return TrafficAction(
+        action="shift" if "traffic" in move.gaps else "none",
+        dials={name: Dial(r.value, desired[name]) for name, r in dials.items()},
+        global_accelerator_reachable=all(r.known for r in dials.values()),
+    )
+
+
+def _compute(settings: Settings, move: Move, view: EstateView) -> ComputeAction:
+    into = settings.estate.regions[move.target]
+    current = view.regions[move.target].desired or 0
+    return ComputeAction(
+        cluster=into.ecs_cluster,
+        service=into.ecs_service,
+        current_desired=current,
+        required=move.required,
+        source_observed_desired=view.regions[move.source].desired,
+        action="scale" if current < move.required else "none",
+    )
+
+
+def _active_region(settings: Settings, move: Move, view: EstateView) -> ActiveRegionAction:
+    return ActiveRegionAction(
+        parameter=settings.estate.active_region_parameter,
+        current={name: state.active_region for name, state in view.regions.items()},
+        desired=move.target,
+        action="set" if any(g.startswith("active_region") for g in move.gaps) else "none",
+    )

@@ -26,14 +26,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from failover import active_region, aurora, checks, compute, estate_view, lease, readings, traffic
+from failover import arns, aurora, checks, compute, estate_view, lease, readings
 from failover.clients import Profile, client
-from failover.config import GLOBAL_ACCELERATOR_REGION, ROUTE53_REGION
+from failover.config import ROUTE53_REGION
+from failover.estate_view import RegionReadings
 from failover.observability import emit_metric
 
 if TYPE_CHECKING:
+    from failover.aurora import GlobalClusterView
     from failover.checks import Check
     from failover.config import Settings
+    from failover.estate_view import EstateView
 
 READINESS_SK_PREFIX = "READINESS#"
 FARGATE_VCPU_QUOTA = "L-3032A538"
@@ -80,49 +83,97 @@ def _cname_chain(host: str | None) -> readings.Reading[list[str]]:
     return readings.Reading([*aliases, canonical])
 
 
-def database(settings: Settings, now: datetime) -> list[Check]:
-    home, estate = settings.home_region, settings.estate
-    target = estate.regions[home]
-    rds = client("rds", home)
-    cluster = readings.read(
-        "rds:DescribeGlobalClusters",
-        lambda: aurora.describe_global_cluster(rds, estate.global_cluster_id),
+@dataclass(frozen=True)
+class Basis:
+    """What the shared checks read, read once: the estate view (the global cluster, every
+    region's dial, service and active-region parameter), the target cluster's status and its
+    replication lag. Preflight makes it from the view it holds; Readiness reads it."""
+
+    view: EstateView
+    status: readings.Reading[str]
+    lag: readings.Reading[float | None]
+    already_writer: bool
+
+    @property
+    def cluster(self) -> readings.Reading[GlobalClusterView]:
+        return self.view.cluster or readings.Reading(None, "not read")
+
+    def region(self, name: str) -> RegionReadings:
+        found = self.view.regions[name].read
+        if found is None:
+            return RegionReadings(
+                readings.Reading(None, "not read"),
+                readings.Reading(None, "not read"),
+                readings.Reading(None, "not read"),
+            )
+        return found
+
+    @classmethod
+    def of(cls, settings: Settings, view: EstateView, lag: readings.Reading[float | None]) -> Basis:
+        """The basis of a run: the view and lag Preflight holds, and the target's status."""
+        target = settings.home_region
+        already = view.writer_region == target and not view.promotion_in_flight
+        return cls(view, _cluster_status(settings), lag, already)
+
+    @classmethod
+    def read(cls, settings: Settings, now: datetime) -> Basis:
+        target, estate = settings.home_region, settings.estate
+        view = estate_view.observe(estate, client, target)
+        arn = estate.regions[target].db_cluster_arn
+        cluster = view.cluster.value if view.cluster else None
+        already = cluster is not None and cluster.writer_arn == arn
+        lag = readings.read(
+            "cloudwatch:GetMetricStatistics",
+            lambda: (
+                0.0
+                if already
+                else aurora.replication_lag_ms(client("cloudwatch", target), arn, now)
+            ),
+        )
+        return cls(view, _cluster_status(settings), lag, already)
+
+
+def _cluster_status(settings: Settings) -> readings.Reading[str]:
+    arn = settings.estate.regions[settings.home_region].db_cluster_arn
+    return readings.read(
+        "rds:DescribeDBClusters",
+        lambda: aurora.cluster_status(client("rds", settings.home_region), arn),
     )
-    status = readings.read(
-        "rds:DescribeDBClusters", lambda: aurora.cluster_status(rds, target.db_cluster_arn)
-    )
-    writer = cluster.value.writer_arn if cluster.value else None
-    already = writer == target.db_cluster_arn
-    lag = readings.read(
-        "cloudwatch:GetMetricStatistics",
-        lambda: (
-            0.0
-            if already
-            else aurora.replication_lag_ms(client("cloudwatch", home), target.db_cluster_arn, now)
+
+
+def essential(settings: Settings, basis: Basis) -> list[Check]:
+    """The checks no move does without: the target is an available member of the global
+    cluster, its lag (planned moves), its ECS service, and the dials can be read."""
+    target = settings.estate.regions[settings.home_region]
+    service = basis.region(settings.home_region).service
+    return [
+        checks.database_member(basis.cluster, target.db_cluster_arn, basis.status),
+        checks.replication_lag(
+            basis.lag, settings.max_switchover_lag_seconds * 1000, basis.already_writer
         ),
-    )
-    found = [
-        checks.database_member(cluster, target.db_cluster_arn, status),
-        checks.replication_lag(lag, settings.max_switchover_lag_seconds * 1000, already),
+        checks.compute_service(service, f"{target.ecs_cluster}/{target.ecs_service}"),
+        checks.endpoint_groups(basis.view.dials()),
     ]
-    endpoint = readings.read(
-        "rds:DescribeGlobalClusters", lambda: aurora.global_endpoint(rds, estate.global_cluster_id)
+
+
+def global_endpoint(basis: Basis) -> Check:
+    cluster = basis.cluster
+    writer = cluster.value.writer_arn if cluster.value else None
+    endpoint = readings.Reading[str | None](
+        cluster.value.endpoint if cluster.value else None, cluster.problem
     )
     writer_endpoint = readings.read(
         "rds:DescribeDBClusters",
         lambda: (
             aurora.cluster_endpoint(
-                client("rds", writer.split(":")[3], Profile.BEST_EFFORT), writer
+                client("rds", arns.region_of(writer), Profile.BEST_EFFORT), writer
             )
             if writer
             else ""
         ),
     )
     chain = _cname_chain(endpoint.value)
-    found.append(
-        checks.global_endpoint(endpoint, chain, writer_endpoint.value or "(unknown writer)")
-    )
-    return found
+    return checks.global_endpoint(endpoint, chain, writer_endpoint.value or "(unknown writer)")
 
 
 def _image_present(ecr: Any, image: str) -> bool:
@@ -144,24 +195,22 @@ def _image_present(ecr: Any, image: str) -> bool:
     return bool(found.get("imageDetails"))
 
 
-def compute_checks(settings: Settings) -> list[Check]:
-    home = settings.home_region
-    target = settings.estate.regions[home]
-    ecs = client("ecs", home)
-    service = readings.read(
-        "ecs:DescribeServices",
-        lambda: compute.describe_service(ecs, target.ecs_cluster, target.ecs_service),
-    )
+def compute_checks(settings: Settings, basis: Basis) -> list[Check]:
+    """Beyond the service itself: its images, its warm standby and the Fargate quota."""
+    target_region = settings.home_region
+    target = settings.estate.regions[target_region]
+    ecs = client("ecs", target_region)
+    service = basis.region(target_region).service
     task = readings.read(
         "ecs:DescribeTaskDefinition",
         lambda: compute.task_definition(ecs, target.ecs_cluster, target.ecs_service),
     )
     images = readings.Reading(task.value.images if task.value else None, task.problem)
-    ecr = client("ecr", home)
+    ecr = client("ecr", target_region)
     present = {
         image: readings.read("ecr:DescribeImages", functools.partial(_image_present, ecr, image))
         for image in images.value or []
-        if f".dkr.ecr.{home}." in image
+        if f".dkr.ecr.{target_region}." in image
     }
     needed = max(r.full_capacity for r in settings.estate.regions.values()) * (
         task.value.vcpu if task.value else 0
@@ -169,40 +218,26 @@ def compute_checks(settings: Settings) -> list[Check]:
     quota = readings.read(
         "servicequotas:GetServiceQuota",
         lambda: float(
-            client("service-quotas", home).get_service_quota(
+            client("service-quotas", target_region).get_service_quota(
                 ServiceCode="fargate", QuotaCode=FARGATE_VCPU_QUOTA
             )["Quota"]["Value"]
         ),
     )
     running = readings.Reading(service.value.running if service.value else None, service.problem)
     return [
-        checks.compute_service(service, f"{target.ecs_cluster}/{target.ecs_service}"),
-        checks.image_pullable(images, present, home),
+        checks.image_pullable(images, present, target_region),
         checks.warm_standby(running, settings.warm_standby_tasks),
         checks.fargate_quota(quota, needed),
     ]
 
 
-def traffic_checks(settings: Settings) -> list[Check]:
-    home, estate = settings.home_region, settings.estate
-    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
-    groups = {
-        name: readings.read(
-            "globalaccelerator:DescribeEndpointGroup",
-            functools.partial(traffic.describe_endpoint_group, ga, cfg.endpoint_group_arn),
-        )
-        for name, cfg in estate.regions.items()
-    }
-    dials = {
-        name: readings.Reading(g.value.dial if g.value else None, g.problem)
-        for name, g in groups.items()
-    }
-    own = groups[home].value
-    health = readings.Reading(own.health if own else None, groups[home].problem)
-    active = readings.read(
-        "ssm:GetParameter",
-        lambda: active_region.read(client("ssm", home), estate.active_region_parameter),
-    )
+def traffic_checks(settings: Settings, basis: Basis) -> list[Check]:
+    """Beyond readable dials: the target's endpoint health, dials that match the active
+    region, and the Route 53 health checks and records."""
+    target, estate = settings.home_region, settings.estate
+    own = basis.region(target).group
+    health = readings.Reading(own.value.health if own.value else None, own.problem)
+    active = basis.region(target).parameter
     route53 = client("route53", ROUTE53_REGION, Profile.BEST_EFFORT)
     checked = readings.read(
         "route53:GetHealthCheck",
@@ -222,9 +257,8 @@ def traffic_checks(settings: Settings) -> list[Check]:
         ),
     )
     return [
-        checks.endpoint_groups(dials),
-        checks.endpoint_health(health, home),
-        checks.dials_match({n: d.value for n, d in dials.items()}, active.value),
+        checks.endpoint_health(health, target),
+        checks.dials_match({n: d.value for n, d in basis.view.dials().items()}, active.value),
         checks.exists(
             "traffic.health_checks", checked, "the Route 53 health checks of both regions"
         ),
@@ -246,9 +280,11 @@ def detection(settings: Settings) -> list[Check]:
     on the peer (the default bus here, starting the state machine)."""
     home, peer = settings.home_region, settings.peer_region
     failed = settings.estate.regions[peer]
-    account = settings.topic_arn.split(":")[4]
-    bus = f"arn:aws:events:{home}:{account}:event-bus/{settings.estate.estate_name}-failover"
-    machine = f"arn:aws:states:{home}:{account}:stateMachine:{settings.estate.estate_name}-failover"
+    # The bus and the machine are named by template.yaml after the estate, in the topic's
+    # partition and account.
+    name = f"{settings.estate.estate_name}-failover"
+    bus = arns.build(settings.topic_arn, "events", home, f"event-bus/{name}")
+    machine = arns.build(settings.topic_arn, "states", home, f"stateMachine:{name}")
     east = (
         client("cloudwatch", ROUTE53_REGION, Profile.BEST_EFFORT),
         client("events", ROUTE53_REGION, Profile.BEST_EFFORT),
@@ -374,11 +410,18 @@ def control_plane(settings: Settings) -> list[Check]:
     ]
 
 
-def evaluate(settings: Settings, now: datetime) -> Evaluation:
+def evaluate(settings: Settings, now: datetime, basis: Basis | None = None) -> Evaluation:
+    """Every check, on ``basis`` (read now when not given: Preflight passes its own)."""
+    basis = basis or Basis.read(settings, now)
+    member, lag, service, groups = essential(settings, basis)
     found = [
-        *database(settings, now),
-        *compute_checks(settings),
-        *traffic_checks(settings),
+        member,
+        lag,
+        global_endpoint(basis),
+        service,
+        *compute_checks(settings, basis),
+        groups,
+        *traffic_checks(settings, basis),
         *detection(settings),
         *data(settings, now),
         *control_plane(settings),
@@ -406,7 +449,7 @@ def latest(settings: Settings, region: str | None = None) -> dict[str, Any] | No
     return stored
 
 
-def record(settings: Settings, evaluation: Evaluation) -> bool:
+def record(settings: Settings, evaluation: Evaluation, view: EstateView) -> bool:
     """Store the evaluation and emit its metrics. Returns whether readiness changed."""
     previous = readings.read("dynamodb:GetItem", lambda: latest(settings)).value
     changed = previous is not None and bool(previous.get("ready")) != evaluation.ready
@@ -429,7 +472,7 @@ def record(settings: Settings, evaluation: Evaluation) -> bool:
             "None",
             {"Region": region, "Check": check.name},
         )
-    estate_view.emit_state(estate_view.observe(settings.estate, client, region), namespace)
+    estate_view.emit_state(view, namespace)
     overall = min((_SCORE[c.status] for c in evaluation.checks), default=1.0)
     emit_metric(
         namespace,
@@ -445,8 +488,9 @@ def run(settings: Settings, now: datetime) -> dict[str, Any]:
     """EvaluateReadiness: evaluate, record, and tell people when readiness changed."""
     from failover import notify
 
-    evaluation = evaluate(settings, now)
-    changed = record(settings, evaluation)
+    basis = Basis.read(settings, now)
+    evaluation = evaluate(settings, now, basis)
+    changed = record(settings, evaluation, basis.view)
     result = evaluation.to_dict()
     if changed:
         notify.send(notify.readiness_notice(settings.estate.estate_name, result), settings)

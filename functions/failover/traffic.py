@@ -16,6 +16,7 @@ converged and says so, and a later run completes it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,6 +40,11 @@ class EndpointGroupView:
     arn: str
     dial: float
     health: EndpointHealth
+
+
+def desired_dials(regions: Iterable[str], target: str) -> dict[str, float]:
+    """The dial rule: 100 for the target, 0 for every other region."""
+    return {name: 100.0 if name == target else 0.0 for name in regions}
 
 
 def describe_endpoint_group(ga: GlobalAcceleratorClient, arn: str) -> EndpointGroupView:
@@ -127,13 +133,12 @@ def shift(settings: Settings, stage: StageInput) -> dict[str, Any]:
     guard.require_writer_and_lease(settings, stage)
     request = stage.request
     ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
-    order = [request.target_region] + [
-        r for r in settings.estate.regions if r != request.target_region
-    ]
+    wanted = desired_dials(settings.estate.regions, request.target_region)
+    order = sorted(wanted, key=lambda region: region != request.target_region)
     result: dict[str, Any] = {"dials": {}, "dns_changed": []}
     try:
         for region in order:
-            percent = 100.0 if region == request.target_region else 0.0
+            percent = wanted[region]
             changed = set_dial(ga, settings.estate.regions[region].endpoint_group_arn, percent)
             result["dials"][region] = {"percent": percent, "changed": changed}
         result["global_accelerator"] = "applied"

@@ -6,10 +6,11 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from failover import compute, estate_view, health, readings
+from failover import estate_view, health, traffic
 from failover.clients import best_effort, client
 from failover.errors import VerificationFailed
 from failover.models import plain
+from failover.plan import ActionPlan
 
 if TYPE_CHECKING:
     from failover.config import Settings
@@ -17,42 +18,43 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class EndStateCheck:
+    """One condition of the end state VerifyFailover requires (not a Readiness
+    :class:`failover.checks.Check`, and not a health verdict of :mod:`failover.quorum`)."""
+
     name: str
     passed: bool
     detail: str
 
 
-def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
+def run(settings: Settings, request: Request, required: int) -> list[EndStateCheck]:
     estate = settings.estate
-    home = request.target_region
-    target = estate.regions[home]
-    view = estate_view.observe(estate, client, home, peers=best_effort)
+    target_region = request.target_region
+    target = estate.regions[target_region]
+    view = estate_view.observe(estate, client, target_region, peers=best_effort)
     found = [
-        Verdict(
+        EndStateCheck(
             "writer_is_target",
-            view.writer_region == home and not view.promotion_in_flight,
+            view.writer_region == target_region and not view.promotion_in_flight,
             f"writer {view.writer_region}, status {view.global_status}",
         )
     ]
     dials = {name: state.dial for name, state in view.regions.items()}
-    applied = all(d == (100.0 if name == home else 0.0) for name, d in dials.items())
+    applied = dials == traffic.desired_dials(dials, target_region)
     if not applied and request.mode == "unplanned" and None in dials.values():
         # The GA API (us-west-2) cannot be read: GA's own health checks already steer new
         # connections away from the failed region (data plane). Reported, not failed.
         found.append(
-            Verdict("traffic_dials", True, f"dials unreadable, GA health checks steer: {dials}")
+            EndStateCheck(
+                "traffic_dials", True, f"dials unreadable, GA health checks steer: {dials}"
+            )
         )
     else:
-        found.append(Verdict("traffic_dials", applied, f"dials {dials}"))
-    service = readings.read(
-        "ecs:DescribeServices",
-        lambda: compute.describe_service(
-            client("ecs", home), target.ecs_cluster, target.ecs_service
-        ),
-    ).value
+        found.append(EndStateCheck("traffic_dials", applied, f"dials {dials}"))
+    read = view.regions[target_region].read
+    service = read.service.value if read else None
     found.append(
-        Verdict(
+        EndStateCheck(
             "compute_stable",
             service is not None and service.stable_at(required),
             str(service) if service else "service not found",
@@ -60,7 +62,7 @@ def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
     )
     probe = health.probe(target.health_url)
     found.append(
-        Verdict(
+        EndStateCheck(
             "health_endpoint", probe.healthy, f"GET {probe.url} -> {probe.status or probe.error}"
         )
     )
@@ -68,9 +70,9 @@ def run(settings: Settings, request: Request, required: int) -> list[Verdict]:
 
 
 def verify(settings: Settings, stage: StageInput) -> dict[str, Any]:
-    """VerifyFailover: every verdict passes, or VerificationFailed lists the ones that do not
-    (the state machine retries it at fixed intervals while the estate settles)."""
-    required = int(stage.part("plan")["compute"]["required"])
+    """VerifyFailover: every end-state check passes, or VerificationFailed lists the ones that
+    do not (the state machine retries it at fixed intervals while the estate settles)."""
+    required = ActionPlan.parse(stage.part("plan")).compute.required
     found = run(settings, stage.request, required)
     failed = [v for v in found if not v.passed]
     if failed:

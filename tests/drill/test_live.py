@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import pytest
 
-from drill import checks
+from drill import final_state
 from drill.cli import main
 from drill.embedded import EmbeddedAws
 from drill.live import LiveDrillError, LiveOptions, run_live
@@ -53,8 +53,8 @@ class Live:
     def config(self) -> dict[str, Any]:
         return self.estate.estate_config()
 
-    def observe(self) -> checks.EstateState:
-        return checks.observe(
+    def observe(self) -> final_state.EstateState:
+        return final_state.observe(
             self.config,
             self.estate.spec.table_name,
             lambda service, region: boto3.client(service, region_name=region),  # type: ignore[call-overload]
@@ -121,7 +121,7 @@ def fresh(aws: EmbeddedAws) -> Iterator[Live]:
     yield from _build(aws)
 
 
-def _primary_active(state: checks.EstateState) -> None:
+def _primary_active(state: final_state.EstateState) -> None:
     assert state.writer_region == PRIMARY
     assert state.dials == {PRIMARY: 100.0, SECONDARY: 0.0}
     assert state.active_parameter == {PRIMARY: PRIMARY, SECONDARY: PRIMARY}

@@ -10,10 +10,11 @@ import boto3
 import pytest
 
 from drill.embedded import EmbeddedAws
+from drill.harness import LocalDrill, Options
 from drill.history_report import report_live
-from drill.local import LocalDrill, Options
 from drill.model import Run
 from drill.progress import Progress
+from drill.scenarios import SCENARIOS
 from tests.helpers import create_stack
 
 pytestmark = pytest.mark.allow_hosts(["127.0.0.1"])
@@ -50,7 +51,7 @@ def test_report_of_a_drill_rerun_reproduces_the_drill_and_shows_the_failed_run()
             Options(scenario="db-failure", time_scale=0.0, failback=False),
             Progress(io.StringIO(), live=False),
         )
-        ours = drill.run()
+        ours = drill.run(SCENARIOS["db-failure"].run)
         failed, rerun = ours.runs
         assert rerun.execution_arn is not None
         stack = "shop-failover-control-plane"

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
+from failover.config import GLOBAL_ACCELERATOR_REGION
 
 from scripts import deploy, estate
 from tests.template.cfn_yaml import REPO_ROOT, load_template
@@ -674,7 +675,7 @@ class RecordedAws:
         return CloudFormation()
 
     def _globalaccelerator(self, region: str) -> Any:
-        assert region == estate.GLOBAL_ACCELERATOR_API_REGION
+        assert region == GLOBAL_ACCELERATOR_REGION
         fake = self
 
         class GlobalAccelerator:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
-    return preflight.build_plan(settings, stage.request, datetime.now(UTC))
+    return preflight.build_plan(settings, stage.request, datetime.now(UTC)).to_dict()
 
 
 lambda_handler = stage_handler(handle)

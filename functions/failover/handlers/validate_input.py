@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 
 
 def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    home = settings.home_region
-    view = estate_view.observe(settings.estate, client, home, peers=best_effort)
+    # A control plane moves the estate into its own region: convergence is judged on it.
+    target = settings.home_region
+    view = estate_view.observe(settings.estate, client, target, peers=best_effort)
     full = max(region.full_capacity for region in settings.estate.regions.values())
-    gaps = None if view.problems else view.gaps(home, full)
+    gaps = None if view.problems else view.gaps(target, full)
     request = inputs.normalise(event.get("input"), settings, gaps)
     return {"request": request, "execution": Execution.parse(event.get("execution", {}))}
 

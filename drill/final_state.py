@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from failover.config import GLOBAL_ACCELERATOR_REGION
+from failover.traffic import desired_dials
+
 from drill.model import Check, Rpo
 
-GA_REGION = "us-west-2"  # the Global Accelerator API is served only from us-west-2
 ClientFactory = Callable[[str, str], Any]  # (service, region) -> boto3 client
 
 
@@ -70,7 +72,7 @@ def where_users_land(config: dict[str, Any], client: ClientFactory) -> dict[str,
     dial is above 0 and that has a healthy endpoint; when no such group is left it routes
     around the unhealthy ones to any healthy group, whatever its dial ("Traffic dials",
     AWS Global Accelerator developer guide). "nowhere" when no group can serve."""
-    ga = client("globalaccelerator", GA_REGION)
+    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
     groups: dict[str, tuple[float, bool]] = {}
     for name, region in config["regions"].items():
         group = ga.describe_endpoint_group(EndpointGroupArn=region["endpoint_group_arn"])
@@ -116,10 +118,8 @@ def active_in(
         _check("writer region", region, state.writer_region),
         _check("global cluster status", "available", state.global_cluster_status),
     ]
-    for name in regions:
-        checks.append(
-            _check(f"traffic dial {name}", 100.0 if name == region else 0.0, state.dials[name])
-        )
+    for name, dial in desired_dials(regions, region).items():
+        checks.append(_check(f"traffic dial {name}", dial, state.dials[name]))
     checks.append(_check(f"desired tasks {region}", full, state.desired[region]))
     checks.append(_check(f"running tasks {region}", full, state.running[region]))
     for name in regions:

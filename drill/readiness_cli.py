@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 FUNCTION_SUFFIX = "evaluate-readiness"  # template.yaml: ${EstateName}-evaluate-readiness
-WARM_UP_SECONDS = 240.0  # modelled: as the drill's warm-up (drill.local.WARM_UP_SECONDS)
+WARM_UP_SECONDS = 240.0  # modelled: as the drill's warm-up (drill.harness.WARM_UP_SECONDS)
 
 
 class ReadinessError(RuntimeError):

@@ -1,0 +1,429 @@
+"""The local drill's harness: the estate on the embedded AWS, its modelled clock, the runs it
+follows, and the steps scenarios are written with (drill/scenarios/, one short function each).
+
+Nothing is shortcut on the automatic path: the drill only makes the primary's ``/health``
+endpoint answer 503. Route 53's checkers and Global Accelerator's health checks notice it,
+the health-check metric drops, the alarm goes to ALARM, its state change reaches EventBridge
+in us-east-1, is forwarded to the recovery region's failover bus and starts that region's
+state machine; the recovery region's own probe (ProbeHealth, every minute) and its 10 s alarm
+do the same.
+
+Modelled time (:mod:`emulator.clock`): the world actor ticks the emulated services every
+second; the drill's own thread holds time and lets it pass only while it waits for the world
+(a modelled second at a time), so what it does (inject the outage, start a run) happens at a
+definite modelled instant, and the timeline is the same at every ``--time-scale``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from failover.config import GLOBAL_ACCELERATOR_REGION
+
+from drill import final_state
+from drill.embedded import REPO
+from drill.floors import template_settings
+from drill.follow import Definition, Followed, Span, follow
+from drill.model import Check, Milestone, Report, Run
+from drill.runs import rto_check, run_from
+from emulator.clock import next_multiple
+
+if TYPE_CHECKING:
+    from drill.embedded import EmbeddedAws
+    from drill.progress import Progress
+
+DEFAULT_TIME_SCALE = 0.02
+RECOVERY_SETTLE = 180.0
+"""Modelled seconds a recovered primary stays healthy before the failback: longer than the
+health alarm's window (stacks/global.yaml AlarmEvaluationPeriods 2 x 60 s)."""
+DEFAULT_RTO_TARGET = 600.0
+WARM_UP_SECONDS = 240.0  # modelled: metrics and alarms settle before anything is injected
+DETECTION_LIMIT = 900.0  # modelled seconds to wait for the automatic path to start a run
+RUN_LIMIT = 4 * 3600.0  # modelled seconds to wait for a run to end (the machine's timeout: 1 h)
+WORLD_STEP = 1.0  # the world actor ticks every modelled second
+POLL = 1.0  # the drill looks at the world every modelled second
+FOLLOW_POLL = 10.0  # and at a run's history every ten (each read serialises it all)
+
+
+ScenarioFunction = Callable[["LocalDrill", Report], None]
+"""A scenario: it plays on the harness and fills the report (drill.scenarios.registry)."""
+
+
+@dataclass
+class Options:
+    scenario: str = "unplanned"
+    time_scale: float = DEFAULT_TIME_SCALE
+    failback: bool = True
+    rto_target: float = DEFAULT_RTO_TARGET
+    notes: list[str] = field(default_factory=list)
+
+
+class LocalDrill:
+    """One drill on one embedded estate: what a scenario (drill/scenarios/) is written with.
+
+    A scenario is a function ``(drill, report)`` registered with
+    :func:`drill.scenarios.registry.scenario`. It opens a phase with :meth:`begin` (t0 and
+    its milestones), acts on the world (``drill.estate``, ``drill.emu.faults``, a client
+    from :meth:`client`, an operator's run from :meth:`start_manual`), lets modelled time
+    pass with :meth:`wait_for_execution`, :meth:`wait_until` or :meth:`advance`, follows
+    a run with :meth:`follow_run`, and records it with :meth:`run_record` (final-state and
+    RTO checks included) into ``report.runs``. Common phases: :meth:`automatic_failover`,
+    :meth:`failback`, :meth:`rerun`.
+    """
+
+    def __init__(self, aws: EmbeddedAws, options: Options, progress: Progress) -> None:
+        from testbed.estate import EstateSpec, LocalEstate
+
+        self.aws = aws
+        self.emu = aws.emulator
+        self.options = options
+        self.progress = progress
+        # The handlers log at WARNING: the drill's own progress is what the user reads.
+        quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING"}
+        self.estate = LocalEstate(
+            self.emu, EstateSpec(automatic_triggers=True, extra_environment=quiet)
+        )
+        self.spec = self.estate.spec
+        self.primary, self.secondary = self.spec.regions
+        self.config = self.estate.estate_config()
+        self.table = self.spec.table_name
+        self.definition = Definition(
+            json.loads((REPO / "statemachines" / "failover.asl.json").read_text(encoding="utf-8"))
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._t0 = 0.0
+        self._started: list[str] = []
+        self._first_new = 0
+        self._lock = threading.Lock()
+        self.emu.listeners.append(self._on_notice)
+        self.milestones: list[Milestone] = []
+
+    # ------------------------------------------------------------------------- plumbing
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
+        return self._clients[key]
+
+    def now(self) -> float:
+        """Modelled seconds since the current run's t0."""
+        return float(self.emu.clock.now() - self._t0)
+
+    def mark(self, what: str) -> None:
+        at = round(self.now(), 1)
+        self.milestones.append(Milestone(at, what))
+        self.progress.event(at, what)
+
+    def mark_landing(self, when: str) -> None:
+        """Where a user near each region lands (active-passive: through the accelerator)."""
+        if self.spec.topology != "active-passive":
+            return
+        lands = final_state.where_users_land(self.config, self.client)
+        shown = ", ".join(f"a user near {user} lands in {served}" for user, served in lands.items())
+        self.mark(f"{when}: {shown}")
+
+    def _on_notice(self, notice: Any) -> None:
+        names = {self.estate.health_check_ids[r]: r for r in self.spec.regions}
+        groups = {self.estate.endpoint_group_arns[r]: r for r in self.spec.regions}
+        if notice.kind == "health-check":
+            self.mark(f"Route 53 checkers: {names.get(notice.subject)} {notice.state}")
+        elif notice.kind == "accelerator-health":
+            self.mark(f"Global Accelerator: {groups.get(notice.subject)} endpoints {notice.state}")
+        elif notice.kind == "alarm":
+            if self.emu.faults.is_unreachable(str(notice.detail.get("region"))):
+                return  # an unreachable region's alarms are seen by no one (nor do they act)
+            self.mark(f"alarm {notice.subject} -> {notice.state}")
+        elif notice.kind == "delivery" and "execution_arn" in notice.detail:
+            arn = notice.detail["execution_arn"]
+            with self._lock:
+                self._started.append(arn)
+            region = arn.split(":")[3]
+            self.mark(f"EventBridge rule {notice.subject} started the {region} state machine")
+        elif notice.kind == "delivery-failed":
+            self.mark(f"EventBridge delivery failed: {notice.detail.get('error')}")
+
+    def started_executions(self) -> list[str]:
+        with self._lock:
+            return list(self._started)
+
+    def executions_since_begin(self) -> list[str]:
+        """The executions EventBridge rules started since the last :meth:`begin`."""
+        return self.started_executions()[self._first_new :]
+
+    # -------------------------------------------------------------------------- running
+    def run(self, scenario: ScenarioFunction) -> Report:
+        """Warm the estate up, play ``scenario`` on it, take it down; the filled report."""
+        began = time.monotonic()
+        report = Report(
+            scenario=self.options.scenario,
+            target="local: embedded AWS (moto in-process + emulator)",
+            time_scale=self.options.time_scale,
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            notes=list(self.options.notes),
+        )
+        self.progress.section(
+            f"estate: {self.spec.name} in {self.primary} (primary) and {self.secondary}; "
+            f"warming up {WARM_UP_SECONDS:.0f} modelled s"
+        )
+        clock = self.emu.clock
+        self.emu.start_world(WORLD_STEP)
+        try:
+            with clock.paced(0.0):  # the warm-up is not worth watching
+                clock.advance(WARM_UP_SECONDS)
+            self._raise_world_error()
+            scenario(self, report)
+        finally:
+            self.emu.stop_world()
+            self.estate.close()
+        self._raise_world_error()
+        report.wall_seconds = time.monotonic() - began
+        return report
+
+    def begin(self, title: str, keep_milestones: bool = False) -> datetime:
+        previous = self._t0
+        self._t0 = self.emu.clock.now()
+        self._first_new = len(self.started_executions())
+        if keep_milestones:  # re-based on the new t0 (they come before it)
+            shift = self._t0 - previous
+            self.milestones = [Milestone(round(m.at - shift, 1), m.what) for m in self.milestones]
+        else:
+            self.milestones = []
+        self.progress.section(title)
+        moment: datetime = self.emu.utcnow()
+        return moment
+
+    def follow_run(self, arn: str, t0: datetime) -> Followed:
+        region = arn.split(":")[3]
+        sfn = self.client("stepfunctions", region)
+
+        def on_progress(what: str, span: Span) -> None:
+            if what == "started":
+                self.progress.stage(what, span, (span.start - t0).total_seconds())
+            else:
+                end = span.end or span.start
+                took = (end - span.start).total_seconds()
+                self.progress.stage(what, span, (end - t0).total_seconds(), took)
+
+        return follow(
+            sfn,
+            arn,
+            self.definition,
+            on_progress,
+            timeout=600.0,
+            pause=lambda: self.advance(FOLLOW_POLL),
+        )
+
+    def to_probe_period_start(self) -> None:
+        """Let time run to the start of the next probe period, so that the outage that follows
+        falls where detection takes its mean over outage phases (drill.floors: an alarm on N
+        samples P seconds apart fires N x P after an outage at a period's start, and from
+        N x P - P/2 to N x P + P/2 elsewhere). A run's RTO then compares like with like
+        against the floors, which are means too."""
+        period = template_settings().probe_period_s
+        now = self.emu.clock.now()
+        self.advance(next_multiple(now, period) - now)
+
+    def advance(self, seconds: float) -> None:
+        """Let modelled time pass (the world runs meanwhile); surface a failed world actor."""
+        self.emu.clock.advance(seconds)
+        self._raise_world_error()
+
+    def wait_for_execution(self, region: str) -> str:
+        """The first execution an EventBridge rule started in ``region`` since ``begin``."""
+        deadline = self.emu.clock.now() + DETECTION_LIMIT
+        while self.emu.clock.now() < deadline:
+            fresh = self.executions_since_begin()
+            found = [a for a in fresh if a.split(":")[3] == region]
+            if found:
+                return found[0]
+            self.progress.status(f"modelled t+{self.now():.0f} s, waiting for the alarm path")
+            self.advance(POLL)
+        raise TimeoutError(
+            f"no execution started in {region} within {DETECTION_LIMIT:.0f} modelled seconds"
+        )
+
+    def _raise_world_error(self) -> None:
+        if self.emu.world_error is not None:
+            raise RuntimeError("the world actor failed") from self.emu.world_error
+
+    def wait_until(self, condition: Any, what: str, limit: float = DETECTION_LIMIT) -> None:
+        deadline = self.emu.clock.now() + limit
+        while not condition():
+            if self.emu.clock.now() > deadline:
+                raise TimeoutError(f"{what}: not within {limit:.0f} modelled seconds")
+            self.progress.status(f"modelled t+{self.now():.0f} s, waiting: {what}")
+            self.advance(POLL)
+
+    def settle_executions(self) -> None:
+        """Wait for every execution still running (e.g. a second trigger) to end."""
+        for arn in self.started_executions():
+            if self.emu.faults.is_unreachable(arn.split(":")[3]):
+                continue  # started before its region went down; nobody can follow it
+            sfn = self.client("stepfunctions", arn.split(":")[3])
+            self.wait_until(
+                lambda sfn=sfn, arn=arn: (
+                    sfn.describe_execution(executionArn=arn)["status"] != "RUNNING"
+                ),
+                f"{arn} to end",
+                limit=RUN_LIMIT,
+            )
+
+    def start_manual(self, region: str, event: str, **overrides: Any) -> str:
+        payload = json.loads((REPO / "events" / event).read_text(encoding="utf-8"))
+        payload.update(overrides)
+        payload["requested_by"] = "failover-drill"
+        arn = self.client("stepfunctions", region).start_execution(
+            stateMachineArn=self.estate.state_machine_arns[region], input=json.dumps(payload)
+        )["executionArn"]
+        self.mark(f"operator started {payload['mode']} into {region} ({event})")
+        return str(arn)
+
+    def run_record(
+        self,
+        name: str,
+        trigger: str,
+        target: str,
+        followed: Followed,
+        t0: datetime,
+        wall: float,
+        expect_active: str | None,
+    ) -> Run:
+        row = final_state.audit_row(self.client, self.table, target, followed.execution_arn)
+        run = run_from(
+            followed,
+            row,
+            self.definition,
+            t0,
+            name=name,
+            trigger=trigger,
+            source_region=self.spec.peer(target),
+            target_region=target,
+            rto_target=self.options.rto_target,
+            expect_rto=expect_active == target,
+            milestones=self.milestones,
+            wall=wall,
+        )
+        if run.outcome == "succeeded" and run.mode == "unplanned":
+            from drill.floors import floors
+
+            run.floors = floors(latency=self.emu.latency)
+        if expect_active is not None:
+            state = final_state.observe(self.config, self.table, self.client)
+            run.checks = final_state.active_in(state, self.config, expect_active)
+        run.checks += rto_check(run)
+        return run
+
+    # ------------------------------------------------------------------ common steps
+    def automatic_failover(self, report: Report, name: str = "failover") -> Run:
+        """An outage of the primary (its ``/health`` answers 503) at the start of a probe
+        period; the automatic path fails over into the secondary. Appends and returns the run."""
+        self.to_probe_period_start()
+        t0 = self.begin(f"{name}: outage of {self.primary}, automatic path")
+        began = time.monotonic()
+        self.mark_landing("before the outage")
+        self.estate.health.set_healthy(self.primary, False)
+        self.mark(f"outage injected: {self.primary} /health answers 503")
+        arn = self.wait_for_execution(self.secondary)
+        followed = self.follow_run(arn, t0)
+        self.settle_executions()
+        run = self.run_record(
+            name, "alarm", self.secondary, followed, t0, time.monotonic() - began, self.secondary
+        )
+        report.runs.append(run)
+        return run
+
+    def failback(self, report: Report, *, after_outage: bool = True) -> None:
+        """Fail back into the primary; after an outage, first let the primary recover."""
+        if not self.options.failback:
+            report.notes.append("failback skipped (--no-failback)")
+            return
+        if after_outage:
+            self.begin(f"failback: {self.primary} recovers, then a planned switchover back")
+            self.estate.health.set_healthy(self.primary, True)
+            self.mark(f"{self.primary} /health answers 200 again")
+            alarm = self.client("cloudwatch", "us-east-1")
+            ga = self.client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
+            group = self.estate.endpoint_group_arns[self.primary]
+            # as an operator would: every observer has seen the recovery and the outage's
+            # minutes have left the alarm's window (2 x 60 s periods), before failing back
+            stable_from = self.emu.clock.now() + RECOVERY_SETTLE
+
+            def recovered() -> bool:
+                states = alarm.describe_alarms(AlarmNames=[self.spec.health_alarm(self.primary)])
+                endpoints = ga.describe_endpoint_group(EndpointGroupArn=group)["EndpointGroup"]
+                return (
+                    self.emu.clock.now() >= stable_from
+                    and states["MetricAlarms"][0]["StateValue"] == "OK"
+                    and all(
+                        e.get("HealthState") == "HEALTHY" for e in endpoints["EndpointDescriptions"]
+                    )
+                )
+
+            self.wait_until(
+                recovered,
+                f"{self.primary} healthy to every observer and "
+                f"{self.spec.health_alarm(self.primary)} OK",
+            )
+        t0 = self.begin(f"failback into {self.primary} (manual, planned)")
+        began = time.monotonic()
+        self.mark_landing("before the failback")
+        arn = self.start_manual(self.primary, "manual-failback.json", force=True)
+        followed = self.follow_run(arn, t0)
+        report.runs.append(
+            self.run_record(
+                "failback",
+                "manual",
+                self.primary,
+                followed,
+                t0,
+                time.monotonic() - began,
+                self.primary,
+            )
+        )
+
+    def rerun(self, report: Report, title: str) -> None:
+        """The operator's forced re-run into the secondary after a failed run: it completes
+        what is missing."""
+        t1 = self.begin(title)
+        began = time.monotonic()
+        rerun = self.start_manual(self.secondary, "manual-unplanned-failover.json", force=True)
+        again = self.follow_run(rerun, t1)
+        wall = time.monotonic() - began
+        record = self.run_record(
+            "re-run", "manual", self.secondary, again, t1, wall, self.secondary
+        )
+        report.runs.append(record)
+
+    def exactly_one_failover(self, region: str) -> list[Check]:
+        sfn = self.client("stepfunctions", region)
+        executions = sfn.list_executions(stateMachineArn=self.estate.state_machine_arns[region])[
+            "executions"
+        ]
+        outcomes = []
+        for execution in executions:
+            row = final_state.audit_row(self.client, self.table, region, execution["executionArn"])
+            outcomes.append((row or {}).get("outcome"))
+        succeeded = sum(1 for o in outcomes if o == "succeeded")
+        return [
+            Check(
+                f"failovers into {region} among {len(executions)} executions",
+                "1",
+                str(succeeded),
+                succeeded == 1,
+            )
+        ]
+
+    def outcome_of(self, arn: str) -> str | None:
+        """The outcome the execution's audit row records (None: no row yet)."""
+        row = final_state.audit_row(self.client, self.table, arn.split(":")[3], arn)
+        return None if row is None else str(row.get("outcome"))
+
+
+__all__ = ["DEFAULT_RTO_TARGET", "DEFAULT_TIME_SCALE", "LocalDrill", "Options", "ScenarioFunction"]
