@@ -350,6 +350,14 @@ class LocalEstate:
 
     def _build_database(self) -> None:
         spec = self.spec
+        # Each region's cluster is encrypted with the estate's own key (stacks/region.yaml
+        # EstateKey, KmsKeyId on the DB cluster).
+        keys = {
+            region: self.client("kms", region).create_key(
+                Description=f"{spec.name} estate key ({region})"
+            )["KeyMetadata"]["Arn"]
+            for region in spec.regions
+        }
         primary = self.client("rds", spec.primary)
         primary.create_global_cluster(
             GlobalClusterIdentifier=spec.global_cluster_id,
@@ -365,6 +373,7 @@ class LocalEstate:
             MasterUsername="app",
             ManageMasterUserPassword=True,
             StorageEncrypted=True,
+            KmsKeyId=keys[spec.primary],
             ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
         )
         self.client("rds", spec.secondary).create_db_cluster(
@@ -373,6 +382,7 @@ class LocalEstate:
             EngineVersion="16.4",
             GlobalClusterIdentifier=spec.global_cluster_id,
             StorageEncrypted=True,
+            KmsKeyId=keys[spec.secondary],
             ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
         )
         self._build_db_instances()

@@ -120,6 +120,11 @@ class DataLossNotAccepted(PreflightFailed):
     without ``accept_data_loss``."""
 
 
+class OldRegionNotRecovered(RunError):
+    """Post-recovery: the old primary has not rejoined the global cluster as a connected
+    secondary yet (or there was no failover away from it). Nothing changed; run it later."""
+
+
 class SourceUnhealthy(PreflightFailed):
     pass
 

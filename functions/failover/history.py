@@ -33,6 +33,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("lease", "Lease", ("AcquireLease", "InspectLease")),
     StageSpec("notify_start", "Start notice", ("NotifyStart",)),
     StageSpec("confirm_outage", "Confirm outage", ("ConfirmOutage", "WaitForObservers")),
+    StageSpec("post_recovery", "Post-recovery", ("PostRecovery",)),
     StageSpec("preflight", "Preflight", ("Preflight",)),
     StageSpec("approval", "Approval", ("RequestApproval",)),
     StageSpec("act", "Act", ("Act",)),

@@ -172,7 +172,7 @@ def _from_manual(raw: dict[str, Any], settings: Settings, gaps: list[str] | None
             f"a failover into {target} is run by {target}'s state machine, "
             f"not by this one in {settings.home_region}",
         )
-    if gaps == []:
+    if gaps == [] and mode != "post_recovery":  # post-recovery runs where the estate is active
         raise TargetAlreadyActive(
             "target_region",
             f"{target} is already fully active (writer, traffic, capacity and app config)",

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
-Mode = Literal["unplanned", "planned", "failback"]
+Mode = Literal["unplanned", "planned", "failback", "post_recovery"]
 Trigger = Literal["alarm", "manual"]
 
 
@@ -51,7 +51,8 @@ class Request:
 
     @property
     def planned(self) -> bool:
-        """Planned switchover and failback lose no data; unplanned may."""
+        """Planned switchover and failback lose no data; unplanned may (post-recovery moves
+        nothing)."""
         return self.mode != "unplanned"
 
     @classmethod

@@ -165,7 +165,7 @@ def compose(
         "execution": state.get("execution"),
         "error": error_summary(state.get("error")),
     }
-    for key in ("lease", "outage", "plan", "verification", "fence", "record"):
+    for key in ("lease", "outage", "plan", "verification", "fence", "post_recovery", "record"):
         if state.get(key) is not None:
             detail[key] = state[key]
     wanted = commands(state, kind, token)
@@ -183,7 +183,7 @@ def compose(
             f"Fence: {why}. That region's active-region parameter may still name itself; "
             "a re-run into the same target completes it."
         )
-    lines += data_loss_lines(state)
+    lines += data_loss_lines(state) + lost_writes_lines(state)
     record = state.get("record") or {}
     if record.get("estate_after"):
         lines.append(f"Where the estate stands: {json.dumps(record['estate_after'], default=str)}")
@@ -224,6 +224,24 @@ def data_loss_lines(state: dict[str, Any]) -> list[str]:
     if cutover is not None:
         lines.append(f"Lag at cutover: {cutover / 1000:.1f} s")
     return lines
+
+
+def lost_writes_lines(state: dict[str, Any]) -> list[str]:
+    """Post-recovery (failover.post_recovery): the snapshot kept and the window of writes that
+    may be lost, with how to diff them."""
+    found = state.get("post_recovery") or {}
+    if not found:
+        return []
+    snapshot = found.get("snapshot") or {}
+    window = found.get("lost_writes") or {}
+    return [
+        f"Old primary rejoined: {(found.get('rejoined') or {}).get('cluster')}",
+        f"Point-of-failure snapshot: {snapshot.get('source')} kept as {snapshot.get('copy')}",
+        f"Writes possibly lost: from {window.get('from')} to {window.get('to')} "
+        f"(lag {window.get('lag_ms')} ms)",
+        f"How to diff them: {window.get('how_to_diff')}",
+        f"Warm standby: {json.dumps(found.get('standby'), default=str)}",
+    ]
 
 
 def readiness_notice(estate: str, evaluation: dict[str, Any]) -> Notice:

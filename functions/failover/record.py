@@ -113,6 +113,7 @@ def build_row(
         "readiness_failing": (plan.get("readiness") or {}).get("failing"),
         "actions": state.get("actions"),
         "fence": state.get("fence"),
+        "post_recovery": state.get("post_recovery"),
         "verification": state.get("verification"),
         "estate_after": estate_after,
     }

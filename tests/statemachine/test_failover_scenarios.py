@@ -542,3 +542,52 @@ def test_a_manual_unplanned_run_over_budget_needs_accept_data_loss(estate: Local
 
     assert accepted["status"] == "SUCCEEDED", accepted
     assert estate.view().writer_region == SECONDARY
+
+
+POST_RECOVERY = {"mode": "post_recovery", "reason": "us-east-1 is back", "requested_by": "alice"}
+
+
+def test_post_recovery_keeps_the_lost_writes_and_restores_the_warm_standby(
+    estate: LocalEstate,
+) -> None:
+    # given an unplanned failover while us-east-1 was cut off
+    failover = fail_over_with_the_primary_cut_off(estate)
+
+    # while it is still down, post-recovery refuses by name and changes nothing
+    early = estate.run(SECONDARY, POST_RECOVERY)
+    assert early["status"] == "FAILED"
+    assert early["error"] == "OldRegionNotRecovered"
+
+    # when us-east-1 answers again and post-recovery runs in the region that took over
+    estate.emulator.faults.unreachable_regions.clear()
+    estate.recover(PRIMARY)
+    described = estate.run(SECONDARY, POST_RECOVERY)
+
+    # then the old primary is a secondary again, Aurora's snapshot of its volume is kept as a
+    # manual snapshot with the cluster's key, and the standby is back to its warm size
+    assert described["status"] == "SUCCEEDED", described
+    east = estate.client("rds", PRIMARY)
+    kept = [
+        s
+        for s in east.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+        if s["DBClusterSnapshotIdentifier"].startswith("shop-lost-writes-")
+    ]
+    assert len(kept) == 1
+    view = estate.view()
+    assert view.writer_region == SECONDARY
+    assert view.regions[PRIMARY].desired == estate.spec.standby_capacity
+    # and the window of possibly lost writes is on the record, with how to diff it
+    (row,) = [
+        r for r in estate.audit_rows(SECONDARY) if r["execution_id"] == described["executionArn"]
+    ]
+    window = row["post_recovery"]["lost_writes"]
+    assert window["execution_id"] == failover["executionArn"]
+    assert window["from"] < window["to"]
+    assert kept[0]["DBClusterSnapshotIdentifier"] in window["how_to_diff"]
+    (notice,) = [n for n in estate.notices(SECONDARY) if n["kind"] == "succeeded"][-1:]
+    assert "Writes possibly lost: from" in notice["text"]
+
+    # a re-run copies nothing twice
+    again = estate.run(SECONDARY, POST_RECOVERY)
+    assert again["status"] == "SUCCEEDED", again
+    assert output(again)["post_recovery"]["snapshot"]["copied"] is False
