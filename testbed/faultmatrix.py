@@ -77,14 +77,16 @@ KINDS: tuple[Kind, ...] = (
 )
 
 # The run a Task belongs to (default: an automatic failover on a confirmed outage).
-UNPLANNED, APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS = (
+UNPLANNED, APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS, POST_RECOVERY = (
     "unplanned",
     "approval",
     "stale-lease",
     "invalid-input",
     "record-fails",
+    "post-recovery",
 )
 BASES = {
+    "PostRecovery": POST_RECOVERY,
     "RequestApproval": APPROVAL,
     "InspectLease": STALE_LEASE,
     "NotifyInvalidInput": INVALID,
@@ -143,6 +145,8 @@ class Cell:
 
 
 def _payload(estate: LocalEstate, base: str) -> dict[str, Any]:
+    if base == POST_RECOVERY:
+        return {"mode": "post_recovery", "reason": "fault matrix", "requested_by": "fault-matrix"}
     if base == APPROVAL:
         return load_event("manual-with-approval.json")
     if base == INVALID:
@@ -156,6 +160,16 @@ def _payload(estate: LocalEstate, base: str) -> dict[str, Any]:
 
 
 def _prepare(estate: LocalEstate, base: str) -> None:
+    if base == POST_RECOVERY:
+        # an unplanned failover while the primary was cut off; then the primary is back
+        estate.outage(PRIMARY)
+        estate.emulator.faults.unreachable_regions.add(PRIMARY)
+        estate.run(SECONDARY, estate.alarm_event(PRIMARY))
+        estate.emulator.faults.unreachable_regions.clear()
+        estate.recover(PRIMARY)
+        estate.notices(SECONDARY)
+        estate.notices(PRIMARY)
+        return
     if base != APPROVAL:  # a planned switchover is made while both regions are healthy
         estate.outage(PRIMARY)
     if base == STALE_LEASE:
@@ -298,7 +312,7 @@ def _says_unfenced(
 def _rerun(cell: Cell, estate: LocalEstate, task: Task, full: int) -> None:
     """Lift the faults (the region stays down) and run again: it must converge."""
     estate.emulator.faults.clear()
-    if task.base != APPROVAL:
+    if task.base not in (APPROVAL, POST_RECOVERY):
         estate.outage(PRIMARY)  # clear() lifted the faults; the region stays down
     # Aurora publishes the lag every minute; this estate runs no world actor, so say it again
     estate.publish_replication_lag(estate.spec.replication_lag_ms)

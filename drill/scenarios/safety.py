@@ -299,3 +299,79 @@ def rpo_unknown(drill: LocalDrill, report: Report) -> None:
     drill.estate.publish_replication_lag(drill.spec.replication_lag_ms, drill.secondary)
     drill.estate.health.set_healthy(drill.primary, True)
     report.notes.append("the person rejected the move: there is nothing to fail back")
+
+
+@scenario(
+    "lost-writes",
+    help="us-east-1 goes down and the estate fails over; it comes back; post-recovery keeps "
+    "Aurora's snapshot of its volume and records the window of writes that may be lost",
+)
+def lost_writes(drill: LocalDrill, report: Report) -> None:
+    down = drill.primary
+    drill.to_probe_period_start()
+    t0 = drill.begin(f"lost writes: {down} unreachable, the estate fails over")
+    began = time.monotonic()
+    drill.emu.faults.unreachable_regions.add(down)
+    drill.estate.health.set_healthy(down, False)
+    drill.mark(f"outage injected: {down} unreachable (every API) and its /health fails")
+    arn = drill.wait_for_execution(drill.secondary)
+    followed = drill.follow_run(arn, t0)
+    drill.settle_executions()
+    report.runs.append(
+        drill.run_record(
+            "failover", "alarm", drill.secondary, followed, t0, time.monotonic() - began, None
+        )
+    )
+    t1 = drill.begin(f"post-recovery: {down} answers again")
+    began = time.monotonic()
+    drill.emu.faults.unreachable_regions.discard(down)
+    drill.estate.health.set_healthy(down, True)
+    drill.mark(f"{down} answers again (its APIs and /health)")
+    drill.advance(60.0)
+    recovery = drill.start_manual(drill.secondary, "manual-post-recovery.json")
+    again = drill.follow_run(recovery, t1)
+    run = drill.run_record(
+        "post-recovery", "manual", drill.secondary, again, t1, time.monotonic() - began, None
+    )
+    row = final_state.audit_row(drill.client, drill.table, drill.secondary, recovery) or {}
+    found = row.get("post_recovery") or {}
+    snapshot = found.get("snapshot") or {}
+    window = found.get("lost_writes") or {}
+    rds = drill.client("rds", down)
+    kept = [
+        s["DBClusterSnapshotIdentifier"]
+        for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+    ]
+    standby = final_state.observe(drill.config, drill.table, drill.client)
+    run.checks += [
+        Check("run outcome", "succeeded", run.outcome, run.outcome == "succeeded"),
+        Check(
+            "old primary rejoined as a secondary",
+            "connected",
+            str((found.get("rejoined") or {}).get("synchronization_status")),
+            (found.get("rejoined") or {}).get("synchronization_status") == "connected",
+        ),
+        Check(
+            "Aurora's point-of-failure snapshot copied to a manual one",
+            "rds:unplanned-global-failover-* -> " + f"{drill.spec.name}-lost-writes-*",
+            f"{snapshot.get('source')} -> {snapshot.get('copy')}",
+            bool(snapshot.get("copy")) and snapshot.get("copy") in kept,
+        ),
+        Check(
+            "window of possibly lost writes recorded",
+            "from < to",
+            f"{window.get('from')} .. {window.get('to')} (lag {window.get('lag_ms')} ms)",
+            bool(window.get("from")) and str(window.get("from")) < str(window.get("to")),
+        ),
+        Check(
+            f"warm standby restored in {down}",
+            str(drill.spec.standby_capacity),
+            str(standby.desired.get(down)),
+            standby.desired.get(down) == drill.spec.standby_capacity,
+        ),
+    ]
+    report.runs.append(run)
+    report.notes.append(
+        f"writes possibly lost: {window.get('from')} .. {window.get('to')}; "
+        f"how to diff them: {window.get('how_to_diff')}"
+    )

@@ -18,7 +18,9 @@ the region that took over, after the failover):
    start minus the lag the run read at cutover, else at the decision) to the failover's start,
    from the failover's audit row; recorded with the snapshot's identifier and how to diff it.
 4. **The warm standby restored**: the old region's ECS service back to ``WARM_STANDBY_TASKS``
-   (it ran the full load as the primary, or nothing while down).
+   (it ran the full load as the primary, or nothing while down), and its active-region
+   parameter naming the writer's region (the failover's fence is best effort: it could not
+   reach a region that was down).
 
 Every step reads first: a re-run copies nothing twice and changes nothing already right.
 """
@@ -28,7 +30,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from failover import aurora
+from failover import active_region, aurora
 from failover.arns import resource_name
 from failover.clients import client
 from failover.errors import OldRegionNotRecovered
@@ -219,4 +221,15 @@ def recover(settings: Settings, request: Request) -> dict[str, Any]:
     snapshot = keep_snapshot(settings, request)
     window = lost_writes_window(last_failover(settings, request), snapshot)
     standby = restore_standby(settings, request)
+    standby["active_region"] = refence(settings, request)
     return {"rejoined": joined, "snapshot": snapshot, "lost_writes": window, "standby": standby}
+
+
+def refence(settings: Settings, request: Request) -> dict[str, Any]:
+    """The old region's active-region parameter names the writer's region: the failover's
+    fence could not reach it while it was down (FenceOldRegion is best effort)."""
+    ssm = client("ssm", request.source_region)
+    parameter = settings.estate.active_region_parameter
+    before = active_region.read(ssm, parameter)
+    changed = active_region.point_at(ssm, parameter, request.target_region)
+    return {"before": before, "now": request.target_region, "changed": changed}

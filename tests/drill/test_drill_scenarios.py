@@ -11,6 +11,7 @@ import io
 
 import pytest
 
+from drill.floors import template_settings
 from drill.local import Options, run_local
 from drill.model import Report
 from drill.progress import Progress
@@ -72,10 +73,14 @@ def test_unplanned_fails_over_on_the_automatic_path_then_fails_back() -> None:
     release = next(s for s in failover.stages if s.name == "ReleaseLease")
     assert failover.rto.modelled_seconds == round(verify.end, 1) < release.end
     # the outage fell at the mean detection phase the floors assume: the probe alarm that
-    # started the run fired the floors' detection time after it
+    # started the run fired the floors' detection time (less the minimum outage the families
+    # must then agree for) after it
     assert failover.floors is not None
     started = next(m for m in failover.milestones if m.what.startswith("alarm shop-probe-"))
-    assert started.at == failover.floors.detection_s
+    assert started.at == failover.floors.detection_s - template_settings().min_outage_s
+    # and nothing moved before the outage had lasted MinOutageSeconds
+    promote = next(s for s in failover.stages if s.name == "PromoteDatabase")
+    assert promote.start >= template_settings().min_outage_s
     assert failover.rpo is not None
     assert failover.rpo.lag_ms_at_cutover == 120.0
     database = next(s for s in failover.stages if s.name == "Database")
@@ -181,8 +186,13 @@ def test_a_standby_that_is_not_ready_is_flagged_before_the_outage() -> None:
     assert progress.index("NOT READY (database.replication_lag)") < progress.index(
         "outage injected"
     )
-    # then the outage: the unplanned failover proceeds and records what was failing
+    # then the outage: the automatic run asks a person first, naming the failing check; once
+    # approved the unplanned failover proceeds and records what was failing
     (run,) = report.runs
+    assert check(report, 0, "nothing moves until a person answers") == PRIMARY
+    assert "database.replication_lag" in check(
+        report, 0, "the approval notice names the failing check"
+    )
     assert (run.trigger, run.outcome) == ("alarm", "succeeded")
     assert check(report, 0, "record lists the failing checks") == "database.replication_lag"
     assert check(report, 0, "writer region") == SECONDARY
@@ -219,3 +229,48 @@ def test_with_us_east_1_gone_the_recovery_regions_probe_alone_fails_over() -> No
     assert failover.rto_s is not None
     assert failover.floors.physical_s <= failover.floors.critical_path_s <= failover.rto_s
     assert failover.rto_s < failover.floors.sequential_s
+
+
+@pytest.mark.scenario
+def test_a_blip_moves_nothing() -> None:
+    report, _ = drill("blip")
+
+    assert report.passed, [c for c in report.checks if not c.passed]
+    checks = {c.name: c for c in report.checks}
+    assert checks["writer did not move"].actual == PRIMARY
+    assert checks["promotions with AllowDataLoss"].actual == "0"
+
+
+@pytest.mark.scenario
+def test_an_in_region_aurora_failover_holds_the_automatic_run_and_moves_nothing() -> None:
+    report, _ = drill("in-region-failover")
+
+    assert report.passed, [c for c in report.checks if not c.passed]
+    checks = {c.name: c for c in report.checks}
+    assert (
+        "failed over in-region"
+        in checks["the automatic run held for in-region recovery, and says why"].actual
+        or "failing-over"
+        in checks["the automatic run held for in-region recovery, and says why"].actual
+    )
+
+
+@pytest.mark.scenario
+@pytest.mark.parametrize("scenario", ["rpo-over-budget", "rpo-unknown"])
+def test_the_data_loss_gate_asks_a_person_and_nothing_moves_until_answered(scenario: str) -> None:
+    report, _ = drill(scenario)
+
+    assert report.passed, [c for r in report.runs for c in r.checks if not c.passed]
+    assert check(report, 0, "nothing moves until a person answers") == PRIMARY
+    assert "budget 5.0 s" in check(report, 0, "approval notice: the lag")
+
+
+@pytest.mark.scenario
+def test_post_recovery_keeps_the_snapshot_and_reports_the_window_of_lost_writes() -> None:
+    report, _ = drill("lost-writes")
+
+    assert report.passed, [c for r in report.runs for c in r.checks if not c.passed]
+    copied = check(report, 1, "Aurora's point-of-failure snapshot copied to a manual one")
+    assert copied.startswith("rds:unplanned-global-failover-shop-use1-")
+    assert " -> shop-lost-writes-" in copied
+    assert any("writes possibly lost" in note for note in report.notes)
