@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from drill.embedded import EmbeddedAwsError
 from drill.local import DEFAULT_RTO_TARGET, DEFAULT_TIME_SCALE, Options, run_local
@@ -119,7 +119,9 @@ def parser() -> argparse.ArgumentParser:
         help="AWS profile (default: the default credential chain: environment, SSO, role)",
     )
     live.add_argument(
-        "--region", help="region whose state machine runs the drill (required with --live)"
+        "--region",
+        help="with --live: the region whose state machine runs the drill (required); locally: "
+        "the region region-down fails (default us-east-1)",
     )
     live.add_argument(
         "--stack",
@@ -252,7 +254,7 @@ def main(
         flag
         for flag, value in (
             ("--profile", args.profile),
-            ("--region", args.region),
+            ("--region", args.region if args.scenario != "region-down" else None),
             ("--execute", args.execute),
         )
         if value
@@ -262,34 +264,33 @@ def main(
     if args.live and not args.region:
         args_parser.error("--live needs --region (the region to fail over into)")
     progress = Progress(out, live=False if args.plain else None)
+    both: dict[str, Any] = {
+        "scenario": args.scenario,
+        "failback": args.failback,
+        "rto_target": args.rto_target,
+    }
     try:
         if args.live:
             from drill.live import LiveOptions, run_live
 
-            report = run_live(
-                LiveOptions(
-                    profile=args.profile,
-                    region=args.region,
-                    stack=args.stack,
-                    scenario=args.scenario,
-                    execute=args.execute,
-                    failback=args.failback,
-                    rto_target=args.rto_target,
-                ),
-                progress,
-                stdin or sys.stdin,
+            live = LiveOptions(
+                profile=args.profile,
+                region=args.region,
+                stack=args.stack,
+                execute=args.execute,
+                **both,
             )
+            report = run_live(live, progress, stdin or sys.stdin)
             if report is None:
                 return 0
         else:
             report = run_local(
                 Options(
-                    scenario=args.scenario,
                     time_scale=args.time_scale,
-                    failback=args.failback,
-                    rto_target=args.rto_target,
+                    region=args.region,
                     blip_seconds=args.blip_seconds,
                     blip_phase=args.blip_phase,
+                    **both,
                 ),
                 progress,
             )

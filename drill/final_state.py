@@ -1,8 +1,8 @@
 """Where the estate stands, read through the AWS APIs, and the checks an operator makes.
 
 The same code reads the embedded AWS and a real account: it takes the estate config the
-control plane itself runs with (``ESTATE_CONFIG``), the lock/audit table's name and a
-client factory.
+control plane itself runs with (``ESTATE_CONFIG``), the name of the failover table (lease,
+cooldown marker, audit rows) and a client factory.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class EstateState:
     desired: dict[str, int]
     running: dict[str, int]
     active_parameter: dict[str, str | None]
-    lock_holder: dict[str, str | None]
+    lease_holder: dict[str, str | None]
     # active-passive: the region that serves a user near each region (see where_users_land)
     lands: dict[str, str] = field(default_factory=dict)
 
@@ -56,7 +56,7 @@ def observe(
             r: int(s.running if s.running is not None else -1) for r, s in view.regions.items()
         },
         active_parameter={r: s.active_region for r, s in view.regions.items()},
-        lock_holder=dict.fromkeys(regions, view.lease_holder),
+        lease_holder=dict.fromkeys(regions, view.lease_holder),
         lands=where_users_land(config, client)
         if config.get("topology") == "active-passive"
         else {},
@@ -130,20 +130,20 @@ def active_in(
             checks.append(_check(label, region, state.active_parameter[name]))
     for user, served in state.lands.items():
         checks.append(_check(f"a user near {user} lands in", region, served))
-    checks.extend(locks_released(state, unreachable))
+    checks.extend(leases_released(state, unreachable))
     return checks
 
 
-def locks_released(
+def leases_released(
     state: EstateState, unreachable: set[str] | frozenset[str] = frozenset()
 ) -> list[Check]:
     return [
-        Check(f"lock released in {name}", f"{UNKNOWN} ({name} unreachable)", UNKNOWN, True)
+        Check(f"lease released in {name}", f"{UNKNOWN} ({name} unreachable)", UNKNOWN, True)
         if name in unreachable
         else _check(
-            f"lock released in {name}", "free", "free" if holder is None else f"held by {holder}"
+            f"lease released in {name}", "free", "free" if holder is None else f"held by {holder}"
         )
-        for name, holder in state.lock_holder.items()
+        for name, holder in state.lease_holder.items()
     ]
 
 

@@ -25,12 +25,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from failover.arns import region_of
 from failover.config import GLOBAL_ACCELERATOR_REGION
 
 from drill import final_state
 from drill.embedded import REPO
 from drill.floors import template_settings
-from drill.follow import Definition, Followed, Span, follow
+from drill.follow import Followed, follow, reporting
 from drill.model import Check, Milestone, Report, Run
 from drill.runs import rto_check, run_from
 from emulator.clock import next_multiple
@@ -63,6 +64,8 @@ class Options:
     failback: bool = True
     rto_target: float = DEFAULT_RTO_TARGET
     notes: list[str] = field(default_factory=list)
+    region: str | None = None
+    """The region a scenario fails (region-down); None: the scenario's own choice."""
     # blip: how long the primary's /health fails, and how many seconds into a probe period
     blip_seconds: float = 20.0
     blip_phase: float = 0.0
@@ -97,9 +100,6 @@ class LocalDrill:
         self.primary, self.secondary = self.spec.regions
         self.config = self.estate.estate_config()
         self.table = self.spec.table_name
-        self.definition = Definition(
-            json.loads((REPO / "statemachines" / "failover.asl.json").read_text(encoding="utf-8"))
-        )
         self._clients: dict[tuple[str, str], Any] = {}
         self._t0 = 0.0
         self._started: list[str] = []
@@ -147,7 +147,7 @@ class LocalDrill:
             arn = notice.detail["execution_arn"]
             with self._lock:
                 self._started.append(arn)
-            region = arn.split(":")[3]
+            region = region_of(arn)
             self.mark(f"EventBridge rule {notice.subject} started the {region} state machine")
         elif notice.kind == "delivery-failed":
             self.mark(f"EventBridge delivery failed: {notice.detail.get('error')}")
@@ -203,22 +203,12 @@ class LocalDrill:
         return moment
 
     def follow_run(self, arn: str, t0: datetime) -> Followed:
-        region = arn.split(":")[3]
+        region = region_of(arn)
         sfn = self.client("stepfunctions", region)
-
-        def on_progress(what: str, span: Span) -> None:
-            if what == "started":
-                self.progress.stage(what, span, (span.start - t0).total_seconds())
-            else:
-                end = span.end or span.start
-                took = (end - span.start).total_seconds()
-                self.progress.stage(what, span, (end - t0).total_seconds(), took)
-
         return follow(
             sfn,
             arn,
-            self.definition,
-            on_progress,
+            reporting(self.progress, t0),
             timeout=600.0,
             pause=lambda: self.advance(FOLLOW_POLL),
         )
@@ -243,7 +233,7 @@ class LocalDrill:
         deadline = self.emu.clock.now() + DETECTION_LIMIT
         while self.emu.clock.now() < deadline:
             fresh = self.executions_since_begin()
-            found = [a for a in fresh if a.split(":")[3] == region]
+            found = [a for a in fresh if region_of(a) == region]
             if found:
                 return found[0]
             self.progress.status(f"modelled t+{self.now():.0f} s, waiting for the alarm path")
@@ -267,9 +257,9 @@ class LocalDrill:
     def settle_executions(self) -> None:
         """Wait for every execution still running (e.g. a second trigger) to end."""
         for arn in self.started_executions():
-            if self.emu.faults.is_unreachable(arn.split(":")[3]):
+            if self.emu.faults.is_unreachable(region_of(arn)):
                 continue  # started before its region went down; nobody can follow it
-            sfn = self.client("stepfunctions", arn.split(":")[3])
+            sfn = self.client("stepfunctions", region_of(arn))
             self.wait_until(
                 lambda sfn=sfn, arn=arn: (
                     sfn.describe_execution(executionArn=arn)["status"] != "RUNNING"
@@ -302,7 +292,6 @@ class LocalDrill:
         run = run_from(
             followed,
             row,
-            self.definition,
             t0,
             name=name,
             trigger=trigger,
@@ -331,16 +320,24 @@ class LocalDrill:
         t0 = self.begin(f"{name}: outage of {self.primary}, automatic path")
         began = time.monotonic()
         self.mark_landing("before the outage")
+        self.inject_outage()
+        run = self.alarm_run(name, t0, began, expect_active=self.secondary)
+        report.runs.append(run)
+        return run
+
+    def inject_outage(self, also: str = "") -> None:
+        """The primary's ``/health`` answers 503 from now on (``also``: what else is set)."""
         self.estate.health.set_healthy(self.primary, False)
-        self.mark(f"outage injected: {self.primary} /health answers 503")
+        self.mark(f"outage injected: {self.primary} /health answers 503{also}")
+
+    def alarm_run(self, name: str, t0: datetime, began: float, expect_active: str | None) -> Run:
+        """The run the automatic path starts in the secondary, followed to its end (and any
+        other execution still running), and its record; ``began``: the wall clock at t0."""
         arn = self.wait_for_execution(self.secondary)
         followed = self.follow_run(arn, t0)
         self.settle_executions()
-        run = self.run_record(
-            name, "alarm", self.secondary, followed, t0, time.monotonic() - began, self.secondary
-        )
-        report.runs.append(run)
-        return run
+        wall = time.monotonic() - began
+        return self.run_record(name, "alarm", self.secondary, followed, t0, wall, expect_active)
 
     def failback(self, report: Report, *, after_outage: bool = True) -> None:
         """Fail back into the primary; after an outage, first let the primary recover."""
@@ -453,7 +450,7 @@ class LocalDrill:
 
     def outcome_of(self, arn: str) -> str | None:
         """The outcome the execution's audit row records (None: no row yet)."""
-        row = final_state.audit_row(self.client, self.table, arn.split(":")[3], arn)
+        row = final_state.audit_row(self.client, self.table, region_of(arn), arn)
         return None if row is None else str(row.get("outcome"))
 
 

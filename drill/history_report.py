@@ -1,8 +1,9 @@
 """``python -m drill report --execution-arn ARN --live``: the drill's report for any execution.
 
-Built from what every run leaves behind: the execution's history (:mod:`drill.follow`: stages)
-and its audit row (:mod:`drill.final_state`: outcome, mode, RPO evidence), through the same
-:func:`drill.runs.run_from` the drill uses, so a drill execution's report is the drill's own.
+Built from what every run leaves behind: the execution's history (:mod:`failover.history`:
+stages, the RTO) and its audit row (:mod:`drill.final_state`: outcome, mode, RPO evidence),
+through the same :func:`drill.runs.run_from` the drill uses, so a drill execution's report is
+the drill's own.
 
 * ``t0`` is the outage when an alarm started the run: the alarm's state change (the
   ``detail.state.timestamp`` of the event in the execution's input); else the execution's start.
@@ -16,12 +17,15 @@ import json
 from datetime import datetime
 from typing import Any
 
+from failover import arns
+from failover.history import history
+
 from drill import final_state
-from drill.follow import Definition, Followed, history
+from drill.follow import Followed
 from drill.model import Check, Milestone, Report, Run
 from drill.runs import rto_check, run_from
 
-__all__ = ["ReportError", "report_for", "report_live"]
+__all__ = ["ReportError", "alarm_time", "report_for", "report_live"]
 
 MOVES = ("succeeded", "failed")  # outcomes of runs that moved, or tried to move, the estate
 
@@ -30,7 +34,7 @@ class ReportError(RuntimeError):
     """The report cannot be built (the message says why)."""
 
 
-def _alarm_time(payload: dict[str, Any]) -> tuple[str, datetime] | None:
+def alarm_time(payload: dict[str, Any]) -> tuple[str, datetime] | None:
     """(alarm name, the alarm's state change) when the input is an alarm event."""
     from failover.inputs import AlarmEvent, is_alarm_event
     from failover.record import parse_time
@@ -49,13 +53,12 @@ def _read(sfn: Any, execution_arn: str) -> Followed:
 def _run(
     client: Any, table: str, execution_arn: str, rto_target: float, name: str | None = None
 ) -> tuple[Run, dict[str, Any] | None]:
-    region = execution_arn.split(":")[3]
+    region = arns.region_of(execution_arn)
     sfn = client("stepfunctions", region)
     followed = _read(sfn, execution_arn)
-    definition = Definition.of(sfn, followed.described["stateMachineArn"])
     row = final_state.audit_row(client, table, region, execution_arn)
     payload = json.loads(followed.described.get("input") or "{}")
-    alarm = _alarm_time(payload) if isinstance(payload, dict) else None
+    alarm = alarm_time(payload) if isinstance(payload, dict) else None
     started: datetime = followed.described["startDate"]
     t0 = alarm[1] if alarm else started
     milestones = []
@@ -68,7 +71,6 @@ def _run(
     run = run_from(
         followed,
         row,
-        definition,
         t0,
         name=name or title,
         trigger="alarm" if alarm else "manual",
@@ -86,7 +88,7 @@ def _completed_failure(
 ) -> dict[str, Any] | None:
     """The failed run this one completes: the latest earlier run into the same target that
     moved or failed to move the estate, when it failed."""
-    region = execution_arn.split(":")[3]
+    region = arns.region_of(execution_arn)
     earlier = [
         other
         for other in final_state.audit_rows(client, table, region)
@@ -137,7 +139,7 @@ def report_for(
 
 
 def run_started(client: Any, execution_arn: str) -> str:
-    sfn = client("stepfunctions", execution_arn.split(":")[3])
+    sfn = client("stepfunctions", arns.region_of(execution_arn))
     started: datetime = sfn.describe_execution(executionArn=execution_arn)["startDate"]
     return started.isoformat(timespec="seconds")
 

@@ -7,7 +7,7 @@ machine (the control plane only moves the active region into its home region), s
 the target and the other region of the estate is the source.
 
 By default it is a **dry run**: the state machine runs with ``"dry_run": true``, validates
-the input, takes and releases the lock, preflights the target and records the action plan,
+the input, takes and releases the lease, preflights the target and records the action plan,
 and changes nothing else. The drill prints that plan and proves nothing moved (the estate
 read before and after is the same). ``--execute`` really fails over, after the operator types
 ``fail over to R``. A failback is never chained: it is a second, separately confirmed run.
@@ -28,12 +28,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from failover.config import GLOBAL_ACCELERATOR_REGION
+from failover.history import spans
 
 from drill import final_state
 from drill.embedded import REPO
-from drill.follow import ENDINGS, Definition, Followed, Span, ending_state, follow, spans, to_stages
-from drill.model import Check, Report, Rto, Run
-from drill.runs import error_of, input_mode
+from drill.follow import Followed, follow, reporting, to_stages
+from drill.model import Check, Report, Run
+from drill.runs import error_of, outcome_of, rto_check, run_from
 
 if TYPE_CHECKING:
     from drill.progress import Progress
@@ -248,7 +249,6 @@ class _LiveDrill:
         self.target = target
         self.poll_seconds = poll_seconds
         self.sfn = client("stepfunctions", target.region)
-        self._definition: Definition | None = None
         self.started: str | None = None  # the execution this drill started, once it has
 
     def failure(self, error: BaseException) -> str:
@@ -259,13 +259,6 @@ class _LiveDrill:
             f"the live drill stopped following {self.started}: {error}. The execution keeps "
             "running in AWS: follow it in the Step Functions console and read its audit row"
         )
-
-    @property
-    def definition(self) -> Definition:
-        """The deployed state machine's definition (which states are stages)."""
-        if self._definition is None:
-            self._definition = Definition.of(self.sfn, self.target.state_machine_arn)
-        return self._definition
 
     @property
     def estate_name(self) -> str:
@@ -294,16 +287,8 @@ class _LiveDrill:
         return arn, started["startDate"]
 
     def _follow(self, arn: str, t0: datetime) -> Followed:
-        def on_progress(what: str, span: Span) -> None:
-            if what == "started":
-                self.progress.stage(what, span, (span.start - t0).total_seconds())
-            else:
-                end = span.end or span.start
-                took = (end - span.start).total_seconds()
-                self.progress.stage(what, span, (end - t0).total_seconds(), took)
-
         return follow(
-            self.sfn, arn, self.definition, on_progress, FOLLOW_TIMEOUT, self.poll_seconds
+            self.sfn, arn, reporting(self.progress, t0), FOLLOW_TIMEOUT, self.poll_seconds
         )
 
     def _state_line(self, state: final_state.EstateState) -> str:
@@ -342,7 +327,7 @@ class _LiveDrill:
         output = _output(followed)
         plan = output.get("plan") if isinstance(output.get("plan"), dict) else None
         row = final_state.audit_row(self.client, self.target.table, target, arn)
-        outcome = _outcome(followed, row)
+        outcome = outcome_of(followed, row)
         run = Run(
             name="dry run",
             mode="dry-run",
@@ -352,7 +337,7 @@ class _LiveDrill:
             execution_arn=arn,
             status=followed.status,
             outcome=outcome,
-            stages=to_stages(spans(followed.events, self.definition), t0),
+            stages=to_stages(spans(followed.events), t0, followed.stopped_at),
             error=error_of(followed),
             wall_seconds=time.monotonic() - began,
         )
@@ -369,7 +354,7 @@ class _LiveDrill:
                 changed or "estate as before",
                 not changed,
             ),
-            *final_state.locks_released(after),
+            *final_state.leases_released(after),
         ]
         report.runs.append(run)
         if plan is not None:
@@ -382,7 +367,7 @@ class _LiveDrill:
         if not changed:
             self.progress.line(
                 "  nothing was changed: writer, traffic dials, tasks, active-region parameter "
-                "and lock are as before (the run only wrote its audit row)"
+                "and lease are as before (the run only wrote its audit row)"
             )
         else:
             self.progress.line(
@@ -455,38 +440,20 @@ class _LiveDrill:
         """As :meth:`drill.local.LocalDrill._run_record` builds it for a manual run."""
         target = self.target.region
         row = final_state.audit_row(self.client, self.target.table, target, followed.execution_arn)
-        outcome = _outcome(followed, row)
-        mode = (row or {}).get("mode") or input_mode(followed)
-        stopped = followed.described.get("stopDate") or followed.stopped_at
-        succeeded = followed.status == "SUCCEEDED" and outcome == "succeeded"
-        rto_seconds = round((stopped - t0).total_seconds(), 1) if stopped and succeeded else None
-        run = Run(
+        run = run_from(
+            followed,
+            row,
+            t0,
             name="switchover" if self.options.scenario == "planned" else "failover",
-            mode=str(mode),
             trigger="manual",
             source_region=self.target.peer,
             target_region=target,
-            execution_arn=followed.execution_arn,
-            status=followed.status,
-            outcome=outcome,
-            stages=to_stages(spans(followed.events, self.definition), t0),
-            rpo=final_state.rpo_from(row) if succeeded else None,
-            error=error_of(followed),
-            wall_seconds=wall,
-        )
-        target_seconds = self.options.rto_target
-        run.rto = Rto(
-            rto_seconds, target_seconds, rto_seconds is not None and rto_seconds <= target_seconds
+            rto_target=self.options.rto_target,
+            expect_rto=True,
+            wall=wall,
         )
         run.checks = final_state.active_in(self.observe(), self.target.config, target)
-        run.checks.append(
-            Check(
-                "RTO within target",
-                f"<= {target_seconds:.0f} s",
-                "n/a" if rto_seconds is None else f"{rto_seconds:.1f} s",
-                run.rto.met,
-            )
-        )
+        run.checks += rto_check(run)
         return run
 
 
@@ -499,11 +466,6 @@ def _output(followed: Followed) -> dict[str, Any]:
     return output if isinstance(output, dict) else {}
 
 
-def _outcome(followed: Followed, row: dict[str, Any] | None) -> str:
-    ending = ending_state(followed.events)
-    return str(ENDINGS.get(ending or "") or (row or {}).get("outcome") or followed.status)
-
-
 # What the control plane sets. Running task counts are left out: ECS replaces tasks on its
 # own, and a dry run cannot change them without changing the desired count.
 _COMPARED = (
@@ -512,7 +474,7 @@ _COMPARED = (
     "dials",
     "desired",
     "active_parameter",
-    "lock_holder",
+    "lease_holder",
 )
 
 

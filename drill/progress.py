@@ -7,7 +7,7 @@ import threading
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from drill.follow import Span
+    from failover.history import Span
 
 
 class Progress:
@@ -39,7 +39,7 @@ class Progress:
         self.line(f"  [{0.0 if round(at, 1) == 0 else at:7.1f} s] {text}")
 
     def stage(self, what: str, span: Span, at: float, seconds: float | None = None) -> None:
-        label = f"{span.branch} branch" if span.branch else span.name
+        label = f"{span.branch} / {span.stage}" if span.branch else span.stage
         if what == "started":
             self._running[label] = at
             self.event(at, f"> {label} started")

@@ -43,10 +43,9 @@ CHART_NAME = "timeline.png"
 # Fixed branch colours (colour-blind friendly, no red: red means "failed").
 BRANCH_COLOURS: dict[str, str] = {
     "Database": "#4C72B0",
-    "Traffic": "#DD8452",
     "Compute": "#55A868",
-    "AppConfig": "#8172B3",
 }
+"""The Act branches, as :data:`failover.history.STAGES` names them."""
 EXTRA_COLOURS = ("#937860", "#DA8BC3", "#CCB974", "#64B5CD", "#8C8C8C")
 MAIN_COLOUR = "#5F6B7A"  # stages outside any Parallel branch
 FAILED_COLOUR = "#D62728"

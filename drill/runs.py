@@ -2,7 +2,8 @@
 
 Shared by the local drill (:mod:`drill.local`) and the report of any execution
 (:mod:`drill.history_report`), so that both show a run the same way: its stages, outcome,
-mode, RTO (from ``t0`` to the end of VerifyFailover, when it succeeded) and RPO evidence.
+mode, RTO (:func:`failover.history.rto_seconds`: from ``t0`` to the end of VerifyFailover,
+when it succeeded) and RPO evidence.
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from drill import final_state
-from drill.follow import ENDINGS, Definition, Followed, ending_state, spans, to_stages
-from drill.model import Check, Milestone, Rto, Run, Stage
+from failover.history import ending_state, rto_seconds, spans
 
-__all__ = ["error_of", "input_mode", "rto_check", "run_from"]
+from drill import final_state
+from drill.follow import ENDINGS, Followed, to_stages
+from drill.model import Check, Milestone, Rto, Run
+
+__all__ = ["error_of", "input_mode", "outcome_of", "rto_check", "run_from"]
 
 
 def run_from(
     followed: Followed,
     row: dict[str, Any] | None,
-    definition: Definition,
     t0: datetime,
     *,
     name: str,
@@ -36,13 +38,13 @@ def run_from(
 ) -> Run:
     """The run as it ended. ``t0``: the outage (automatic runs) or the start (manual ones).
     The RTO is set when the run succeeded or ``expect_rto`` (it should have moved)."""
-    ending = ending_state(followed.events)
-    outcome = ENDINGS.get(ending or "", None) or (row or {}).get("outcome") or followed.status
+    outcome = outcome_of(followed, row)
     mode = (row or {}).get("mode") or input_mode(followed)
     stopped = followed.stopped_at
     succeeded = followed.status == "SUCCEEDED" and outcome == "succeeded"
-    stages = to_stages(spans(followed.events, definition), t0)
-    rto_seconds = _rto_seconds(stages, stopped, t0) if stopped and succeeded else None
+    found = spans(followed.events)
+    stages = to_stages(found, t0, stopped)
+    seconds = rto_seconds(found, t0) if succeeded else None
     run = Run(
         name=name,
         mode=str(mode),
@@ -58,22 +60,16 @@ def run_from(
         error=error_of(followed),
         wall_seconds=wall,
     )
-    if rto_seconds is not None or expect_rto:
-        run.rto = Rto(
-            rto_seconds, rto_target, rto_seconds is not None and rto_seconds <= rto_target
-        )
+    if seconds is not None or expect_rto:
+        run.rto = Rto(seconds, rto_target, seconds is not None and seconds <= rto_target)
     return run
 
 
-def _rto_seconds(stages: Sequence[Stage], stopped: datetime, t0: datetime) -> float:
-    """From t0 to the end of VerifyFailover, the moment the run has confirmed the estate
-    converged on the target (the product's ``record.rto_seconds``, docs/DESIGN.md "Names");
-    the bookkeeping after it (record, notice, lease) is not recovery time. A run without a
-    VerifyFailover (none succeeds without it) counts to its stop."""
-    verified = [s.end for s in stages if s.name == "VerifyFailover" and s.status == "succeeded"]
-    if verified:
-        return round(max(verified), 1)
-    return round((stopped - t0).total_seconds(), 1)
+def outcome_of(followed: Followed, row: dict[str, Any] | None) -> str:
+    """How the run ended: its ending state's (:data:`drill.follow.ENDINGS`), else its audit
+    row's outcome, else the execution's status."""
+    ending = ending_state(followed.events)
+    return str(ENDINGS.get(ending or "") or (row or {}).get("outcome") or followed.status)
 
 
 def rto_check(run: Run) -> list[Check]:

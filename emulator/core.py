@@ -183,6 +183,10 @@ class Emulator(world.World):
 
     # ------------------------------------------------------------------ lifecycle
 
+    def patched_modules(self) -> set[str]:
+        """The modules (moto's, botocore's, the product's...) the installed patches touch."""
+        return self._patcher.patched_modules()
+
     @classmethod
     def install(
         cls,
@@ -306,6 +310,14 @@ class Emulator(world.World):
         config = context.get("client_config")
         by = callers()
         rule = self.faults.take(service, operation, region, by)
+        # A hanging service (a brownout: the connection opens, no answer comes) is the more
+        # specific fault: it holds even in a region whose other APIs refuse.
+        if self.faults.is_hanging(service, region):
+            LOG.debug("%s.%s to %s hangs", service, operation, region)
+            if actor:
+                read = _timeout_of(config, "read_timeout")
+                self.clock.sleep((60.0 if read is None else read) * attempts_of(config, service))
+            raise ReadTimeoutError(endpoint_url=url)
         if self.faults.is_unreachable(region) or (rule is not None and rule.code == UNREACHABLE):
             LOG.debug("%s.%s to unreachable %s", service, operation, region)
             if actor:

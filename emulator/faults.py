@@ -22,6 +22,11 @@ Semantics
   times ``read_timeout``, and every attempt still lands ``seconds`` after it was sent, as a
   slow service does. Only calls made on actor threads (handlers, the state machine) are
   slowed; external code's calls take no modelled time.
+* ``hang(...)``: a brownout. Every call to ``service`` (in ``region``) is accepted (the TCP
+  connection opens) and never answered: the caller gets ``ReadTimeoutError`` after its
+  attempts times its client's ``read_timeout`` (botocore's default 60 s for a client that
+  sets none), in modelled time, and the call never lands. A refusal is
+  ``unreachable_regions`` or ``code="unreachable"``; a hang is this.
 * ``caller``: a rule given a caller matches only the calls that caller makes: a Lambda
   function's own calls (its name, as ``AWS_LAMBDA_FUNCTION_NAME`` reads inside the handler)
   or a Step Functions Task state's service integration (the state's name, e.g. a native
@@ -157,7 +162,23 @@ class Faults:
         self.unreachable_regions: set[str] = set()
         self._rules: list[FaultRule] = []
         self._slow: list[SlowRule] = []
+        self._hanging: set[tuple[str, str | None]] = set()
         self._lock = threading.Lock()
+
+    def hang(self, service: str, region: str | None = None) -> None:
+        """Every call to ``service`` (in ``region``, or anywhere) hangs until :meth:`clear` or
+        :meth:`unhang`: see the module docstring."""
+        service_model(service)  # a real service name, or ValueError
+        with self._lock:
+            self._hanging.add((service, region))
+
+    def unhang(self, service: str, region: str | None = None) -> None:
+        with self._lock:
+            self._hanging.discard((service, region))
+
+    def is_hanging(self, service: str, region: str) -> bool:
+        with self._lock:
+            return (service, region) in self._hanging or (service, None) in self._hanging
 
     def slow(
         self,
@@ -230,6 +251,7 @@ class Faults:
         with self._lock:
             self._rules.clear()
             self._slow.clear()
+            self._hanging.clear()
         self.unreachable_regions.clear()
 
     @contextmanager
@@ -237,8 +259,8 @@ class Faults:
         """Lift every fault for the duration (an observer's reads: a test's oracle), then
         re-arm them as they were. Only sound while modelled time stands still."""
         with self._lock:
-            rules, slow = self._rules, self._slow
-            self._rules, self._slow = [], []
+            rules, slow, hanging = self._rules, self._slow, self._hanging
+            self._rules, self._slow, self._hanging = [], [], set()
         unreachable = set(self.unreachable_regions)
         self.unreachable_regions.clear()
         try:
@@ -246,6 +268,7 @@ class Faults:
         finally:
             with self._lock:
                 self._rules, self._slow = rules + self._rules, slow + self._slow
+                self._hanging |= hanging
             self.unreachable_regions.update(unreachable)
 
     def is_unreachable(self, region: str) -> bool:

@@ -4,11 +4,17 @@
 #   make checkov-venv     .venv-checkov with the pinned checkov (its own venv: old boto3 pin)
 #   make checkov          checkov --skip-download on stacks/*.yaml and template.yaml
 #   make estate-validate  sam validate --lint + cfn-lint (with cfn-lint-serverless) on stacks/*.yaml
-#   make deploy-plan      print the deploy order from samconfig.toml, call nothing
+#   make deploy-plan      print the deploy order and the exact sam commands, call nothing; exit 2
+#                         when not deployable; DEPLOY_ARGS="--changesets" also creates (never
+#                         executes) each deployable stack's change set
 #   make deploy           sam build, then deploy the whole estate in order (needs AWS credentials);
 #                         each change set is reviewed unless DEPLOY_ARGS="--no-confirm-changeset"
 #   make estate-params    write .estate/*.yaml from the deployed stacks, for sam deploy by hand
-#   make destroy CONFIRM=<EstateName> [PURGE_BUCKETS=1]   tear it down in reverse
+#   make destroy CONFIRM=<EstateName> [PURGE_BUCKETS=1] [PURGE_TABLE=1]   tear it down in reverse,
+#                         after showing the account and regions and a typed confirmation
+#
+# PROFILE=NAME picks the AWS profile once for every target (boto3 and each sam command);
+# without it, the default credential chain.
 
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
@@ -42,18 +48,28 @@ estate-validate: $(STAMP)
 		SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template $$template; done
 	$(BIN)/cfn-lint -a cfn_lint_serverless.rules -- $(ESTATE_STACKS)
 
+PROFILE_ARGS := $(if $(PROFILE),--profile $(PROFILE))
+
 deploy-plan: $(STAMP)
-	$(BIN)/python -m scripts.deploy --dry-run
+	$(BIN)/python -m scripts.deploy --dry-run $(PROFILE_ARGS) $(DEPLOY_ARGS)
 
 # DEPLOY_ARGS, e.g. DEPLOY_ARGS="--profile prod". Credentials: the default chain (environment,
 # SSO, instance role) unless --profile names one. Review stays on unless you pass
 # --no-confirm-changeset. The control plane deploys the build output that `build` just made.
 deploy: $(STAMP) build
-	$(BIN)/python -m scripts.deploy $(DEPLOY_ARGS)
+	$(BIN)/python -m scripts.deploy $(PROFILE_ARGS) $(DEPLOY_ARGS)
 
 estate-params: $(STAMP)
-	$(BIN)/python -m scripts.deploy --write-params $(DEPLOY_ARGS)
+	$(BIN)/python -m scripts.deploy --write-params $(PROFILE_ARGS) $(DEPLOY_ARGS)
 
 destroy: $(STAMP)
-	@test -n "$(CONFIRM)" || { echo "usage: make destroy CONFIRM=<EstateName> [PURGE_BUCKETS=1]"; exit 2; }
-	$(BIN)/python -m scripts.destroy --confirm "$(CONFIRM)" $(if $(PURGE_BUCKETS),--purge-buckets) $(DESTROY_ARGS)
+	@test -n "$(CONFIRM)" || { echo "usage: make destroy CONFIRM=<EstateName> [PROFILE=NAME] [PURGE_BUCKETS=1] [PURGE_TABLE=1]"; exit 2; }
+	$(BIN)/python -m scripts.destroy --confirm "$(CONFIRM)" $(PROFILE_ARGS) \
+		$(if $(PURGE_BUCKETS),--purge-buckets) $(if $(PURGE_TABLE),--purge-table) $(DESTROY_ARGS)
+
+# A real game day in REGION (its own outage: the other region should fail over), after a typed
+# confirmation: make game-day REGION=us-east-1 EXPERIMENT=alb-503|stop-tasks [PROFILE=NAME]
+.PHONY: game-day
+game-day: $(STAMP)
+	@test -n "$(REGION)" -a -n "$(EXPERIMENT)" || { echo "usage: make game-day REGION=<region> EXPERIMENT=alb-503|stop-tasks [PROFILE=NAME]"; exit 2; }
+	$(BIN)/python -m scripts.gameday --region "$(REGION)" --experiment "$(EXPERIMENT)" $(PROFILE_ARGS)

@@ -8,12 +8,17 @@ Change sets are reviewed unless ``--no-confirm-changeset`` says otherwise, and t
 deploys the ``sam build`` output. Re-running it is safe: unchanged stacks are empty change sets,
 and a traffic dial or desired count that a failover changed is kept.
 
-    .venv/bin/python -m scripts.deploy [--dry-run] [--write-params] [--no-confirm-changeset]
-                                       [--profile NAME] [--config samconfig.toml]
+    .venv/bin/python -m scripts.deploy [--dry-run [--changesets]] [--write-params]
+                                       [--no-confirm-changeset] [--profile NAME]
+                                       [--config samconfig.toml]
 
 ``--write-params`` (``make estate-params``) only writes the ``.estate/`` files from the stacks
 that exist, for ``sam deploy --config-env <env>`` by hand. Credentials come from the default
-chain (environment, SSO, instance role); ``--profile`` is optional.
+chain (environment, SSO, instance role); ``--profile`` is optional, and whatever is chosen
+reaches every call: the boto3 reads and each ``sam deploy`` (``--profile``, ``--region``).
+``--dry-run`` (``make deploy-plan``) takes the same arguments, prints the exact ``sam`` commands
+and exits 2 when the configuration is not deployable; with ``--changesets`` it also creates each
+stack's change set for review without executing it (``--no-execute-changeset``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import logging
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,12 +48,26 @@ SAM = str(Path(sys.executable).with_name("sam"))
 BUILD_SOURCES = ("template.yaml", "statemachines", "functions")
 
 
+# Runs one sam command from the repository root; raises CalledProcessError when it fails.
+# Injected in tests (no real sam, no AWS).
+Runner = Callable[[list[str], Path], None]
+
+
+def run_command(argv: list[str], cwd: Path) -> None:
+    subprocess.run(argv, cwd=cwd, check=True)  # noqa: S603 - our own argv, no shell
+
+
 class Aws:
-    """boto3 clients cached by (service, region): every call names its region explicitly."""
+    """boto3 clients cached by (service, region): every call names its region explicitly.
+
+    ``profile`` is the one chosen on the command line (None: the default chain); the sam
+    commands get the same one, so every call acts in one account.
+    """
 
     def __init__(self, profile: str | None = None) -> None:
         import boto3  # imported here so that --dry-run and the unit tests need no AWS setup
 
+        self.profile = profile
         self._session = boto3.Session(profile_name=profile)
         self._clients: dict[tuple[str, str], Any] = {}
 
@@ -178,38 +198,39 @@ class EstateParameters:
 
     def region(self, target: estate.StackTarget, computed: dict[str, str]) -> dict[str, str]:
         """Keep a desired count the control plane changed (a scaled-up standby, say)."""
+        return self._keep_live(
+            target,
+            computed,
+            lambda outputs: {"DesiredCount": live_desired_count(self.aws, target.region, outputs)},
+            {"DesiredCount": "2"},
+        )
+
+    def global_(self, computed: dict[str, str]) -> dict[str, str]:
+        """Keep traffic dials the control plane moved (a failover)."""
+        return self._keep_live(
+            self.plan.global_,
+            computed,
+            lambda outputs: dict(live_traffic_dials(self.aws, outputs)),
+            {"PrimaryTrafficDial": "100", "SecondaryTrafficDial": "0"},
+        )
+
+    def _keep_live(
+        self,
+        target: estate.StackTarget,
+        computed: dict[str, str],
+        live: Callable[[dict[str, str]], Mapping[str, str | None]],
+        defaults: dict[str, str],
+    ) -> dict[str, str]:
+        """``computed`` with the values of ``defaults``' keys the running estate holds now
+        (``live`` reads them from the stack's outputs), for a stack that exists."""
         outputs = stack_outputs(self.aws, target)
         if outputs is None:
             return computed
         merged = estate.merge_parameters(target.parameters, computed)
         _keep_runtime(
-            target.env,
-            merged,
-            stack_parameters(self.aws, target),
-            {"DesiredCount": live_desired_count(self.aws, target.region, outputs)},
-            {"DesiredCount": "2"},
+            target.env, merged, stack_parameters(self.aws, target), live(outputs), defaults
         )
-        return {**computed, "DesiredCount": merged["DesiredCount"]}
-
-    def global_(self, computed: dict[str, str]) -> dict[str, str]:
-        """Keep traffic dials the control plane moved (a failover)."""
-        target = self.plan.global_
-        existing = stack_outputs(self.aws, target)
-        if existing is None:
-            return computed
-        merged = estate.merge_parameters(target.parameters, computed)
-        _keep_runtime(
-            target.env,
-            merged,
-            stack_parameters(self.aws, target),
-            dict(live_traffic_dials(self.aws, existing)),
-            {"PrimaryTrafficDial": "100", "SecondaryTrafficDial": "0"},
-        )
-        return {
-            **computed,
-            "PrimaryTrafficDial": merged["PrimaryTrafficDial"],
-            "SecondaryTrafficDial": merged["SecondaryTrafficDial"],
-        }
+        return {**computed, **{name: merged[name] for name in defaults}}
 
     def write(self, target: estate.StackTarget, computed: Mapping[str, str]) -> Path:
         """Write ``.estate/<env>.yaml``: the computed values the template declares."""
@@ -226,21 +247,65 @@ class EstateParameters:
         return path
 
 
+class TableKeptFromEarlierEstate(estate.PlanError):
+    """The failover table of an earlier estate of this name is still there (kept on delete)."""
+
+
+def refuse_kept_table(plan: estate.Plan, aws: Aws) -> None:
+    """A first control-plane deploy would collide with the table an earlier teardown kept.
+
+    The table has a fixed name and DeletionPolicy Retain (its audit rows outlive the estate);
+    CloudFormation cannot create a table whose name exists. Say so before anything deploys.
+    """
+    from botocore.exceptions import ClientError
+
+    if stack_outputs(aws, plan.control_primary) is not None:
+        return  # the stack owns the table: a re-deploy
+    name = estate.failover_table_name(plan)
+    try:
+        aws.client("dynamodb", plan.primary_region).describe_table(TableName=name)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return
+        raise
+    raise TableKeptFromEarlierEstate(
+        f"DynamoDB table {name} in {plan.primary_region} is left from an earlier estate named "
+        f"{plan.estate_name!r} (kept on delete with its audit rows). Export what you need, then "
+        f"delete it (docs/DEPLOY.md, Teardown: `make destroy ... PURGE_TABLE=1` does it), or "
+        "choose another EstateName"
+    )
+
+
 class Deployer:
     def __init__(
-        self, plan: estate.Plan, aws: Aws, *, review: bool = True, root: Path = ROOT
+        self,
+        plan: estate.Plan,
+        aws: Aws,
+        *,
+        review: bool = True,
+        root: Path = ROOT,
+        run: Runner = run_command,
+        execute: bool = True,
     ) -> None:
         self.plan = plan
         self.aws = aws
         self.review = review
         self.root = root
+        self.run_command = run
+        self.execute = execute
         self.parameters = EstateParameters(plan, aws, root)
 
     def deploy(self, target: estate.StackTarget, computed: Mapping[str, str]) -> dict[str, str]:
         self.parameters.write(target, computed)
-        argv = estate.sam_deploy_argv(SAM, target, review=self.review)
+        argv = estate.sam_deploy_argv(
+            SAM,
+            target,
+            review=self.review,
+            profile=getattr(self.aws, "profile", None),
+            execute=self.execute,
+        )
         LOG.info("[%s] %s in %s: %s", target.env, target.stack_name, target.region, target.deploys)
-        subprocess.run(argv, cwd=self.root, check=True)  # noqa: S603 - our own argv, no shell
+        self.run_command(argv, self.root)
         outputs = stack_outputs(self.aws, target)
         if outputs is None:
             raise estate.PlanError(f"{target.stack_name} did not deploy")
@@ -340,7 +405,37 @@ def load_plan(config: Path) -> estate.Plan:
         return estate.load_plan(tomllib.load(handle))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def preview_changesets(
+    plan: estate.Plan, aws: Aws, *, root: Path = ROOT, run: Runner = run_command
+) -> list[str]:
+    """Create (never execute) each deployable stack's change set, from the stacks that exist.
+
+    A stack whose inputs do not exist yet cannot be previewed: its change set would need the
+    outputs of stacks not deployed. Returns the notes that say which, as estate-params does.
+    """
+    notes = write_estate_params(plan, aws, root)
+    blocked = {note.split("]")[0].lstrip("[") for note in notes if "not deployable yet" in note}
+    seen: set[str] = set()
+    for step in estate.deploy_steps(plan):
+        target = step.target
+        if target.env in seen or target.env in blocked:
+            continue
+        seen.add(target.env)
+        run(
+            estate.sam_deploy_argv(
+                SAM, target, review=False, profile=getattr(aws, "profile", None), execute=False
+            ),
+            root,
+        )
+    return notes
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    run: Runner = run_command,
+    aws_factory: Callable[[str | None], Aws] = Aws,
+) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=ROOT / "samconfig.toml")
     parser.add_argument("--profile", default=None, help="AWS profile (default: the default chain)")
@@ -351,36 +446,63 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="deploy change sets without review (review is on by default)",
     )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--dry-run", action="store_true", help="print the plan, call nothing")
+    mode.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan and the exact sam commands; exit 2 if it is not deployable",
+    )
     mode.add_argument(
         "--write-params",
         action="store_true",
         help="only write .estate/*.yaml from the deployed stacks (for sam deploy by hand)",
     )
+    parser.add_argument(
+        "--changesets",
+        action="store_true",
+        help="with --dry-run: create each deployable stack's change set, execute none "
+        "(reads the stacks: needs credentials)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.changesets and not args.dry_run:
+        parser.error("--changesets goes with --dry-run")
     try:
         plan = load_plan(args.config)
         if args.dry_run:
-            for line in estate.describe(plan, review=args.review):
+            for line in estate.describe(plan, review=args.review, profile=args.profile):
                 LOG.info(line)
             found = estate.find_placeholders(plan)
             if found:
-                LOG.warning(
-                    "Not deployable yet: %s: %s",
+                LOG.error(
+                    "Not deployable: %s: %s",
                     estate.PlaceholderNotReplaced.__name__,
                     estate.PlaceholderNotReplaced(found, args.config.name),
                 )
+                return 2
+            if args.changesets:
+                for note in preview_changesets(plan, aws_factory(args.profile), run=run):
+                    LOG.warning(note)
             return 0
         # Everything below calls AWS: refuse what cannot work before the first call.
         estate.refuse_placeholders(plan, args.config.name)
         if args.write_params:
-            for note in write_estate_params(plan, Aws(args.profile)):
+            for note in write_estate_params(plan, aws_factory(args.profile)):
                 LOG.warning(note)
             LOG.info("wrote %s/*.yaml; next: sam deploy --config-env <env>", estate.PARAMS_DIR)
             return 0
         check_build(ROOT)
-        Deployer(plan, Aws(args.profile), review=args.review).run()
+        aws = aws_factory(args.profile)
+        account = aws.client("sts", plan.primary_region).get_caller_identity()["Account"]
+        LOG.info(
+            "deploying estate %s to account %s (%s), regions %s and %s",
+            plan.estate_name,
+            account,
+            f"profile {args.profile}" if args.profile else "default credential chain",
+            plan.primary_region,
+            plan.secondary_region,
+        )
+        refuse_kept_table(plan, aws)
+        Deployer(plan, aws, review=args.review, run=run).run()
     except estate.PlanError as error:
         LOG.error("deploy stopped: %s: %s", type(error).__name__, error)
         return 2

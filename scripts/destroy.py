@@ -1,12 +1,23 @@
 """``make destroy``: tear the whole estate down, in the reverse order of the deploy.
 
-    .venv/bin/python -m scripts.destroy --confirm <EstateName> [--purge-buckets] [--profile NAME]
+    .venv/bin/python -m scripts.destroy --confirm <EstateName> [--purge-buckets] [--purge-table]
+                                        [--profile NAME] [--confirm-phrase "destroy ..."]
 
-Deletion protection is switched off first on the Aurora clusters, the global cluster and the
-ALBs, and the clusters leave the global cluster (readers first) so each can be deleted with its
-final snapshot (DeletionPolicy: Snapshot). The data and logs buckets, the KMS keys and a hosted
-zone the global stack created are kept (DeletionPolicy: Retain); --purge-buckets empties every
-object version of the four buckets and deletes them.
+Before anything is deleted it shows the account (``sts get-caller-identity``, with the chosen
+profile) and the regions, and asks for a typed confirmation that names them:
+``destroy <EstateName> in <account> <primary> <secondary>`` (``--confirm-phrase`` gives it for
+a script). The profile and region reach every call: boto3 and each ``sam delete``.
+
+Order: the control planes, the global stack, then (once Global Accelerator's network interfaces
+have left the ALB subnets) the region stacks. Deletion protection is switched off first on the
+Aurora clusters, the global cluster and the ALBs. The clusters are not removed from the global
+cluster by hand: CloudFormation's DBCluster delete handler does it (RemoveFromGlobalCluster,
+then DeleteDBCluster, after the final snapshot its DeletionPolicy asks for).
+
+Kept, and listed at the end: the four buckets (``--purge-buckets`` empties and deletes them),
+the failover table with its audit rows (``--purge-table`` deletes it; a redeploy under the same
+EstateName needs it gone), each region's estate KMS key, the final snapshots, and a hosted zone
+the global stack created.
 """
 
 from __future__ import annotations
@@ -16,31 +27,59 @@ import logging
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scripts import estate
-from scripts.deploy import ROOT, SAM, Aws, load_plan, stack_outputs
+from scripts.deploy import ROOT, SAM, Aws, Runner, load_plan, run_command, stack_outputs
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 LOG = logging.getLogger("estate.destroy")
-DETACH_TIMEOUT_SECONDS = 1800
+# Global Accelerator releases its interfaces some minutes after the endpoint group is deleted;
+# the wait is bounded and says what is left when it gives up.
+GA_INTERFACES_TIMEOUT_SECONDS = 1800
+POLL_SECONDS = 20
 
 
-def sam_delete(target: estate.StackTarget) -> None:
+class DestroyNotConfirmed(estate.PlanError):
+    """The typed confirmation did not name this estate, account and regions."""
+
+
+def sam_delete(
+    target: estate.StackTarget, profile: str | None, run: Runner = run_command, root: Path = ROOT
+) -> None:
     LOG.info("[%s] deleting %s in %s", target.env, target.stack_name, target.region)
-    argv = [
-        SAM,
-        "delete",
-        "--stack-name",
-        target.stack_name,
-        "--region",
-        target.region,
-        "--no-prompts",
-    ]
-    subprocess.run(argv, cwd=ROOT, check=True)  # noqa: S603 - our own argv, no shell
+    run(estate.sam_delete_argv(SAM, target, profile=profile), root)
+
+
+def confirm(
+    plan: estate.Plan,
+    account: str,
+    profile: str | None,
+    phrase: str | None,
+    ask: Callable[[str], str] = input,
+) -> None:
+    """Show what will be deleted and where; go on only if the operator types the phrase."""
+    expected = estate.destroy_phrase(plan, account)
+    LOG.warning(
+        "About to DELETE estate %s in account %s (%s), regions %s and %s: stacks %s",
+        plan.estate_name,
+        account,
+        f"profile {profile}" if profile else "default credential chain",
+        plan.primary_region,
+        plan.secondary_region,
+        ", ".join(f"{t.stack_name} ({t.region})" for t in estate.teardown_order(plan)),
+    )
+    if phrase is None:
+        try:
+            phrase = ask(f"Type '{expected}' to go on: ")
+        except EOFError:
+            phrase = ""
+    if phrase.strip() != expected:
+        raise DestroyNotConfirmed(f"not confirmed: expected exactly {expected!r}; nothing deleted")
 
 
 def unprotect(aws: Aws, plan: estate.Plan) -> None:
@@ -72,38 +111,64 @@ def unprotect(aws: Aws, plan: estate.Plan) -> None:
                 LoadBalancerArn=outputs["AlbArn"],
                 Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}],
             )
+    unprotect_global_cluster(aws, plan)
 
 
-def detach_global_cluster(aws: Aws, plan: estate.Plan) -> None:
-    """Remove every member from the global cluster, readers first, and wait for each."""
+def unprotect_global_cluster(aws: Aws, plan: estate.Plan) -> None:
+    """The global cluster's own deletion protection (its members leave through CloudFormation)."""
     from botocore.exceptions import ClientError
 
     global_id = f"{plan.estate_name}-global"
-    rds = aws.client("rds", plan.primary_region)
     try:
-        cluster = rds.describe_global_clusters(GlobalClusterIdentifier=global_id)["GlobalClusters"][
-            0
-        ]
-    except ClientError as error:
-        if "GlobalClusterNotFoundFault" in str(error):
-            return
-        raise
-    rds.modify_global_cluster(GlobalClusterIdentifier=global_id, DeletionProtection=False)
-    for arn in estate.global_cluster_detach_order(cluster.get("GlobalClusterMembers", [])):
-        LOG.info("removing %s from %s", arn, global_id)
-        aws.client("rds", estate.region_of_arn(arn)).remove_from_global_cluster(
-            GlobalClusterIdentifier=global_id, DbClusterIdentifier=arn
+        aws.client("rds", plan.primary_region).modify_global_cluster(
+            GlobalClusterIdentifier=global_id, DeletionProtection=False
         )
-        deadline = time.monotonic() + DETACH_TIMEOUT_SECONDS
-        while True:
-            members = rds.describe_global_clusters(GlobalClusterIdentifier=global_id)[
-                "GlobalClusters"
-            ][0].get("GlobalClusterMembers", [])
-            if arn not in {m["DBClusterArn"] for m in members}:
-                break
-            if time.monotonic() > deadline:
-                raise estate.PlanError(f"{arn} did not leave {global_id} in time")
-            time.sleep(20)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "GlobalClusterNotFoundFault":
+            raise
+
+
+def wait_for_ga_interfaces(
+    aws: Aws,
+    plan: estate.Plan,
+    *,
+    timeout: float = GA_INTERFACES_TIMEOUT_SECONDS,
+    poll: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Wait until no Global Accelerator interface is left in either region's VPC.
+
+    The global stack deleted the accelerator; GA then releases the interfaces it put in the ALB
+    subnets for client-IP preservation. Deleting the region stacks before that fails on the
+    subnets (and leaves the stack DELETE_FAILED).
+    """
+    vpcs = {}
+    for target in (plan.region_primary, plan.region_secondary):
+        outputs = stack_outputs(aws, target)
+        if outputs and outputs.get("VpcId"):
+            vpcs[target.region] = outputs["VpcId"]
+    deadline = clock() + timeout
+    while True:
+        left = {
+            region: [
+                i["NetworkInterfaceId"]
+                for i in aws.client("ec2", region).describe_network_interfaces(
+                    Filters=estate.ga_interface_filters(vpc)
+                )["NetworkInterfaces"]
+            ]
+            for region, vpc in vpcs.items()
+        }
+        left = {region: ids for region, ids in left.items() if ids}
+        if not left:
+            return
+        if clock() > deadline:
+            raise estate.PlanError(
+                f"Global Accelerator's network interfaces are still in the VPCs after {timeout:.0f}"
+                f" s: {left}; delete the region stacks once they are gone (make destroy again)"
+            )
+        LOG.info("waiting for Global Accelerator to release its interfaces: %s", left)
+        sleep(POLL_SECONDS if poll is None else poll)
 
 
 def purge_bucket(aws: Aws, region: str, bucket: str) -> None:
@@ -127,12 +192,75 @@ def purge_bucket(aws: Aws, region: str, bucket: str) -> None:
     s3.delete_bucket(Bucket=bucket)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def purge_table(aws: Aws, plan: estate.Plan) -> None:
+    """Delete the kept failover table: deletion protection off in each replica, then delete it.
+
+    Deleting the table in one replica region deletes the global table (its replicas and
+    witness) with it.
+    """
+    from botocore.exceptions import ClientError
+
+    name = estate.failover_table_name(plan)
+    for region in (plan.primary_region, plan.secondary_region):
+        try:
+            aws.client("dynamodb", region).update_table(
+                TableName=name, DeletionProtectionEnabled=False
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+    try:
+        aws.client("dynamodb", plan.primary_region).delete_table(TableName=name)
+        LOG.info("deleted the failover table %s", name)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+
+
+def kept(plan: estate.Plan, account: str, *, buckets: bool, table: bool) -> list[str]:
+    """What the teardown leaves, one line each, with what deletes it."""
+    lines = []
+    if not buckets:
+        lines += [
+            f"kept: s3://{bucket} ({region}); PURGE_BUCKETS=1 deletes it (versioned: every "
+            "version); a redeploy under the same EstateName fails on the name until it is gone"
+            for region, bucket in estate.retained_buckets(plan, account)
+        ]
+    if not table:
+        lines.append(
+            f"kept: DynamoDB table {estate.failover_table_name(plan)} (lease, cooldown marker, "
+            f"audit rows; deletion protection on) in {plan.primary_region} and "
+            f"{plan.secondary_region}; PURGE_TABLE=1 deletes it. A redeploy under the same "
+            "EstateName needs it gone: `make deploy` refuses while it is there"
+        )
+    lines.append(
+        "kept: each region's estate KMS key (the final Aurora snapshots are encrypted with it;"
+        " schedule its deletion once they are gone), the final snapshots, and a hosted zone the"
+        " global stack created"
+    )
+    return lines
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    run: Runner = run_command,
+    aws_factory: Callable[[str | None], Aws] = Aws,
+    ask: Callable[[str], str] = input,
+) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=ROOT / "samconfig.toml")
     parser.add_argument("--profile", default=None)
     parser.add_argument("--confirm", required=True, help="the EstateName, to confirm")
+    parser.add_argument(
+        "--confirm-phrase",
+        default=None,
+        help="the typed confirmation, for scripts: 'destroy <EstateName> in <account> <r1> <r2>'",
+    )
     parser.add_argument("--purge-buckets", action="store_true", help="also delete the buckets")
+    parser.add_argument(
+        "--purge-table", action="store_true", help="also delete the failover table (audit rows)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -141,27 +269,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise estate.PlanError(
                 f"--confirm {args.confirm!r} is not the estate {plan.estate_name!r}"
             )
-        aws = Aws(args.profile)
+        aws = aws_factory(args.profile)
+        account = aws.client("sts", plan.primary_region).get_caller_identity()["Account"]
+        confirm(plan, account, args.profile, args.confirm_phrase, ask)
         order = estate.teardown_order(plan)
         for target in order[:3]:  # control planes, then the global layer
-            sam_delete(target)
+            sam_delete(target, args.profile, run)
+        wait_for_ga_interfaces(aws, plan)
         unprotect(aws, plan)
-        detach_global_cluster(aws, plan)
         for target in order[3:]:  # secondary region, then primary
-            sam_delete(target)
-        account = aws.client("sts", plan.primary_region).get_caller_identity()["Account"]
-        for region, bucket in estate.retained_buckets(plan, account):
-            if args.purge_buckets:
+            sam_delete(target, args.profile, run)
+        if args.purge_buckets:
+            for region, bucket in estate.retained_buckets(plan, account):
                 purge_bucket(aws, region, bucket)
-            else:
-                LOG.info("kept: s3://%s (%s); --purge-buckets deletes it", bucket, region)
-        LOG.info(
-            "kept: each region's estate KMS key (the final Aurora snapshots are encrypted with it;"
-            " schedule its deletion once they are gone), the snapshots, and a hosted zone the"
-            " global stack created"
-        )
+        if args.purge_table:
+            purge_table(aws, plan)
+        for line in kept(plan, account, buckets=args.purge_buckets, table=args.purge_table):
+            LOG.info(line)
     except estate.PlanError as error:
-        LOG.error("destroy stopped: %s", error)
+        LOG.error("destroy stopped: %s: %s", type(error).__name__, error)
         return 2
     except subprocess.CalledProcessError as error:
         LOG.error("destroy stopped: %s exited %s", " ".join(error.cmd[:4]), error.returncode)

@@ -501,6 +501,8 @@ def control_plane_overrides(
         "SecondaryHealthUrl": require(global_outputs, "SecondaryHealthUrl", g),
         "PrimaryAlbDnsName": require(primary_outputs, "AlbDnsName", p),
         "SecondaryAlbDnsName": require(secondary_outputs, "AlbDnsName", s),
+        "PrimaryHttpsListenerArn": require(primary_outputs, "HttpsListenerArn", p),
+        "SecondaryHttpsListenerArn": require(secondary_outputs, "HttpsListenerArn", s),
         "PrimaryAlbHostedZoneId": require(primary_outputs, "AlbCanonicalHostedZoneId", p),
         "SecondaryAlbHostedZoneId": require(secondary_outputs, "AlbCanonicalHostedZoneId", s),
         "HostedZoneId": require(global_outputs, "HostedZoneId", g),
@@ -557,12 +559,27 @@ def render_params_file(target: StackTarget, parameters: Mapping[str, str]) -> st
     return "\n".join(lines) + "\n"
 
 
-def sam_deploy_argv(sam: str, target: StackTarget, *, review: bool = True) -> list[str]:
+def _account_args(target: StackTarget, profile: str | None) -> list[str]:
+    """The region (and profile) every sam command names, so none falls back to the shell's."""
+    return ["--region", target.region, *(["--profile", profile] if profile else [])]
+
+
+def sam_deploy_argv(
+    sam: str,
+    target: StackTarget,
+    *,
+    review: bool = True,
+    profile: str | None = None,
+    execute: bool = True,
+) -> list[str]:
     """``sam deploy`` for one config env; every parameter comes from samconfig.toml.
 
     Change-set review is explicit either way, so a samconfig edit cannot switch it off silently.
+    The region and the profile the boto3 reads used are named too: ``sam deploy`` must act in
+    the same account and region as the reads that computed its parameters. ``execute=False``
+    creates the change set and stops (``--no-execute-changeset``: ``deploy-plan --changesets``).
     """
-    return [
+    argv = [
         sam,
         "deploy",
         "--config-file",
@@ -570,6 +587,22 @@ def sam_deploy_argv(sam: str, target: StackTarget, *, review: bool = True) -> li
         "--config-env",
         target.env,
         "--confirm-changeset" if review else "--no-confirm-changeset",
+        *_account_args(target, profile),
+    ]
+    if not execute:
+        argv.append("--no-execute-changeset")
+    return argv
+
+
+def sam_delete_argv(sam: str, target: StackTarget, *, profile: str | None = None) -> list[str]:
+    """``sam delete`` for one stack, in its own region and the chosen profile."""
+    return [
+        sam,
+        "delete",
+        "--stack-name",
+        target.stack_name,
+        *_account_args(target, profile),
+        "--no-prompts",
     ]
 
 
@@ -617,8 +650,10 @@ def region_stack_passes(plan: Plan) -> dict[str, int]:
     return passes
 
 
-def describe(plan: Plan, *, review: bool = True) -> list[str]:
-    """The deploy plan, one line per step, for ``make deploy-plan``."""
+def describe(
+    plan: Plan, *, review: bool = True, profile: str | None = None, sam: str = "sam"
+) -> list[str]:
+    """The deploy plan for ``make deploy-plan``: one line per step, and the command it runs."""
     lines = [
         f"Estate {plan.estate_name!r}: each step runs "
         "`sam deploy --config-file samconfig.toml --config-env <env>`",
@@ -641,6 +676,8 @@ def describe(plan: Plan, *, review: bool = True) -> list[str]:
             f"{target.region}: deploys {target.deploys}{built}; review "
             f"{'on' if review else 'OFF'}; {when}{step.purpose}"
         )
+        command = sam_deploy_argv(sam, target, review=review, profile=profile)
+        lines.append("     $ " + shlex.join(command))
     versions = {
         t.env: t.parameters.get("DbEngineVersion", "the template default")
         for t in (plan.region_primary, plan.region_secondary)
@@ -681,10 +718,32 @@ def retained_buckets(plan: Plan, account_id: str) -> list[tuple[str, str]]:
     ]
 
 
-def global_cluster_detach_order(members: Iterable[Mapping[str, Any]]) -> list[str]:
-    """Cluster ARNs to remove from the global cluster: the readers first, the writer last."""
-    ordered = sorted(members, key=lambda m: bool(m.get("IsWriter")))
-    return [str(m["DBClusterArn"]) for m in ordered]
+def failover_table_name(plan: Plan) -> str:
+    """The control plane's table: a fixed name, kept on delete (DeletionPolicy Retain)."""
+    return f"{plan.estate_name}-failover"
+
+
+def destroy_phrase(plan: Plan, account_id: str) -> str:
+    """What an operator types to confirm a teardown: the estate, the account and the regions."""
+    return (
+        f"destroy {plan.estate_name} in {account_id} {plan.primary_region} {plan.secondary_region}"
+    )
+
+
+# Global Accelerator's client-IP preservation puts one network interface per ALB subnet in the
+# VPC (https://docs.aws.amazon.com/global-accelerator/latest/dg/best-practices-aga.html); EC2
+# reports them with InterfaceType "global_accelerator_managed" (botocore's ec2 model,
+# NetworkInterfaceType). GA removes them only after the endpoint left the accelerator, and a
+# subnet with one left cannot be deleted, so the region stacks wait for them to go.
+GA_INTERFACE_TYPE = "global_accelerator_managed"
+
+
+def ga_interface_filters(vpc_id: str) -> list[dict[str, Any]]:
+    """``DescribeNetworkInterfaces`` filters for GA's interfaces in one VPC."""
+    return [
+        {"Name": "vpc-id", "Values": [vpc_id]},
+        {"Name": "interface-type", "Values": [GA_INTERFACE_TYPE]},
+    ]
 
 
 def region_of_arn(arn: str) -> str:

@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from failover import arns
 from failover.arns import region_of
 from failover.traffic import desired_dials
 
@@ -142,7 +143,7 @@ class LocalEstate:
         self.global_template = load_template(GLOBAL_STACK)
         self.ended: dict[str, str] = {}  # execution ARN -> final status (status change events)
         emulator.listeners.append(self._on_notice)
-        self.health = HealthEndpoints(list(self.spec.regions)).start()
+        self.health = HealthEndpoints(list(self.spec.regions), may_serve=self.may_serve).start()
         self.health_check_ids: dict[str, str] = {}
         self.endpoint_group_arns: dict[str, str] = {}
         self.accelerator_arn = ""
@@ -726,11 +727,33 @@ class LocalEstate:
             },
         }
 
+    def may_serve(self, region: str) -> bool:
+        """Whether the application in ``region`` serves a user itself (docs/DEPLOY.md, the
+        container contract): in active-passive only where its database is the global writer;
+        in read-local every region serves (reads locally, writes forwarded to the writer)."""
+        if self.spec.topology == "read-local":
+            return True
+        return bool(self.emulator.rds.is_writer(self.spec.cluster_arn(region)))
+
+    def served_by(self) -> set[str]:
+        """Where a new user is served now: each region Global Accelerator's data plane may
+        send a new connection to (dials and endpoint health, :meth:`GlobalAccelerator.
+        landing_regions`), then that region's application, which serves the user or, when it
+        may not serve, redirects it to its peer (the container contract). Regions that are
+        down serve nobody."""
+        found: set[str] = set()
+        accelerator = self.emulator.globalaccelerator
+        for group_arn in accelerator.landing_groups(self.accelerator_arn):
+            region = next(r for r, arn in self.endpoint_group_arns.items() if arn == group_arn)
+            answer = self.health.request(region)
+            if answer is not None:
+                found.add(answer)
+        return found
+
     @property
     def lease_seconds(self) -> int:
-        """The template's LEASE_SECONDS (a literal in Globals)."""
-        globals_env = self.template["Globals"]["Function"]["Environment"]["Variables"]
-        return int(globals_env["LEASE_SECONDS"])
+        """The template's LeaseSeconds parameter (its default)."""
+        return int(self.template["Parameters"]["LeaseSeconds"]["Default"])
 
     def _environment(self, region: str) -> dict[str, str]:
         spec = self.spec
@@ -738,7 +761,16 @@ class LocalEstate:
             "ESTATE_CONFIG": json.dumps(self.estate_config()),
             "FAILOVER_TABLE_NAME": spec.table_name,
             "FAILOVER_TOPIC_ARN": self.topic_arns[region],
+            # template.yaml's !Sub names of the bus, the machine and ValidateInputFunction
+            "FAILOVER_EVENT_BUS_ARN": arns.build(
+                self.topic_arns[region], "events", region, f"event-bus/{spec.name}-failover"
+            ),
+            "FAILOVER_STATE_MACHINE_ARN": arns.build(
+                self.topic_arns[region], "states", region, f"stateMachine:{spec.state_machine_name}"
+            ),
+            "VALIDATE_INPUT_FUNCTION_NAME": f"{spec.name}-validate-input",
             "COOLDOWN_MINUTES": str(spec.cooldown_minutes),
+            "LEASE_SECONDS": str(self.lease_seconds),
             "MAX_SWITCHOVER_LAG_SECONDS": str(spec.max_switchover_lag_seconds),
             "OUTAGE_QUORUM": "2",
             "MIN_OUTAGE_SECONDS": str(

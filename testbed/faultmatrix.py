@@ -87,11 +87,34 @@ UNPLANNED, APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS, POST_RECOVERY = (
 )
 BASES = {
     "PostRecovery": POST_RECOVERY,
+    "ReleaseForApproval": APPROVAL,
     "RequestApproval": APPROVAL,
     "InspectLease": STALE_LEASE,
     "NotifyInvalidInput": INVALID,
     "SurfaceTroubles": RECORD_FAILS,
 }
+
+
+# Base runs of liveness (issue 24), chosen with --base: every cell of the matrix on top of
+# one of the drill's scenarios of a region dying.
+WEST_DOWN, GA_BROWNOUT, LEASE_HOLDER_DIES = (
+    "region-down-us-west-2",
+    "ga-brownout",
+    "lease-holder-dies",
+)
+LIVENESS_BASES = (WEST_DOWN, GA_BROWNOUT, LEASE_HOLDER_DIES)
+
+
+def target_of(base: str) -> str:
+    """The region the base's run fails over into."""
+    return PRIMARY if base in (WEST_DOWN, GA_BROWNOUT) else SECONDARY
+
+
+def dead_of(base: str) -> str | None:
+    """The region whose every API a liveness base cuts off (None: the default bases)."""
+    if base in (WEST_DOWN, GA_BROWNOUT):
+        return SECONDARY
+    return PRIMARY if base == LEASE_HOLDER_DIES else None
 
 
 @dataclass(frozen=True)
@@ -100,9 +123,11 @@ class Task:
     function: str | None  # the logical id of the function it runs, if any
     native: bool  # a service integration (the Task's own call), not a function ARN
 
+    override: str | None = None
+
     @property
     def base(self) -> str:
-        return BASES.get(self.state, UNPLANNED)
+        return self.override or BASES.get(self.state, UNPLANNED)
 
 
 def tasks(definition: dict[str, Any] | None = None) -> list[Task]:
@@ -147,6 +172,11 @@ class Cell:
 def _payload(estate: LocalEstate, base: str) -> dict[str, Any]:
     if base == POST_RECOVERY:
         return {"mode": "post_recovery", "reason": "fault matrix", "requested_by": "fault-matrix"}
+    if base in (WEST_DOWN, GA_BROWNOUT):
+        return estate.alarm_event(SECONDARY)
+    if base == LEASE_HOLDER_DIES:
+        # the automatic path is inside the cooldown (the failback just moved the writer)
+        return {**load_event("manual-unplanned-failover.json"), "force": True}
     if base == APPROVAL:
         return load_event("manual-with-approval.json")
     if base == INVALID:
@@ -159,6 +189,43 @@ def _payload(estate: LocalEstate, base: str) -> dict[str, Any]:
     return estate.alarm_event(PRIMARY)
 
 
+def _kill(estate: LocalEstate, base: str) -> None:
+    """The base's region dies: its every API (GA's too, for us-west-2: refusing, or hanging in
+    the brownout) and its /health."""
+    dead = dead_of(base)
+    if dead is None:
+        return
+    estate.outage(dead)
+    estate.emulator.faults.unreachable_regions.add(dead)
+    if base == GA_BROWNOUT:
+        estate.emulator.faults.hang("globalaccelerator", SECONDARY)
+
+
+def _prepare_liveness(estate: LocalEstate, base: str) -> None:
+    if base in (WEST_DOWN, GA_BROWNOUT):
+        # us-west-2 active (a planned switchover), the cooldown window over, then it dies
+        done = estate.run(SECONDARY, load_event("manual-planned-switchover.json"))
+        assert done["status"] == "SUCCEEDED", done
+        estate.advance(estate.spec.cooldown_minutes * 60.0 + 60.0)
+        estate.publish_replication_lag(estate.spec.replication_lag_ms, PRIMARY)
+        _kill(estate, base)
+        return
+    # lease-holder-dies: in us-west-2 after an outage of us-east-1, then a failback into
+    # us-east-1 holds the lease when us-east-1 dies after the writer moved there
+    estate.outage(PRIMARY)
+    done = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
+    assert done["status"] == "SUCCEEDED", done
+    estate.recover(PRIMARY)
+    estate.publish_replication_lag(estate.spec.replication_lag_ms, PRIMARY)
+    failback = estate.start(PRIMARY, {**load_event("manual-failback.json"), "force": True})
+    estate.wait_until(
+        lambda: estate.view().writer_region == PRIMARY and estate.view().lease_holder == failback,
+        limit=1800,
+        what="the failback moved the writer, holding the lease",
+    )
+    _kill(estate, base)
+
+
 def _prepare(estate: LocalEstate, base: str) -> None:
     if base == POST_RECOVERY:
         # an unplanned failover while the primary was cut off; then the primary is back
@@ -169,6 +236,9 @@ def _prepare(estate: LocalEstate, base: str) -> None:
         estate.recover(PRIMARY)
         estate.notices(SECONDARY)
         estate.notices(PRIMARY)
+        return
+    if base in LIVENESS_BASES:
+        _prepare_liveness(estate, base)
         return
     if base != APPROVAL:  # a planned switchover is made while both regions are healthy
         estate.outage(PRIMARY)
@@ -190,8 +260,9 @@ def _prepare(estate: LocalEstate, base: str) -> None:
 
 
 def _callers(estate: LocalEstate, task: Task) -> list[str]:
+    region = target_of(task.base)
     function = (
-        estate.function_arns[SECONDARY][task.function].rsplit(":", 1)[-1] if task.function else None
+        estate.function_arns[region][task.function].rsplit(":", 1)[-1] if task.function else None
     )
     if task.native:
         return [task.state] + ([f"{task.state}/{function}"] if function else [])
@@ -211,7 +282,7 @@ def _execute(
 ) -> dict[str, Any]:
     """Start the run and see it to its end (approving it when it asks). The notices read
     while waiting for the approval request are added to ``seen``."""
-    arn = estate.start(SECONDARY, payload)
+    arn = estate.start(target_of(base), payload)
     if base == APPROVAL:
         sfn = estate.client("stepfunctions", SECONDARY)
         token: list[str] = []
@@ -288,18 +359,24 @@ def _lease_outlives(estate: LocalEstate) -> str | None:
     if not holder:
         return None
     region = region_of(holder)
+    if estate.emulator.faults.is_unreachable(region):
+        return None  # its region is dead: the lease lapses on its own (nobody renews it)
     status = estate.client("stepfunctions", region).describe_execution(executionArn=holder)
     # a lease whose holder ended is stale: the next run takes it over (InspectLease)
     return holder if status["status"] == "RUNNING" else None
 
 
 def _says_unfenced(
-    view: EstateView, gaps: list[str], rows: list[dict[str, Any]], notices: list[dict[str, Any]]
+    view: EstateView,
+    gaps: list[str],
+    rows: list[dict[str, Any]],
+    notices: list[dict[str, Any]],
+    target: str = SECONDARY,
 ) -> bool:
     """The only gap is the old region's parameter, and both the audit row and the outcome
     notice say the fence did not land."""
     only_fence = len(gaps) == 1 and gaps[0].startswith("active region")
-    if not only_fence or view.regions[SECONDARY].active_region != SECONDARY:
+    if not only_fence or view.regions[target].active_region != target:
         return False
     recorded = any(
         isinstance(row.get("fence"), dict) and row["fence"].get("status") not in FENCE_LANDED
@@ -312,21 +389,53 @@ def _says_unfenced(
 def _rerun(cell: Cell, estate: LocalEstate, task: Task, full: int) -> None:
     """Lift the faults (the region stays down) and run again: it must converge."""
     estate.emulator.faults.clear()
-    if task.base not in (APPROVAL, POST_RECOVERY):
+    if task.base in LIVENESS_BASES:
+        _kill(estate, task.base)  # clear() lifted the faults; the region stays dead
+    elif task.base not in (APPROVAL, POST_RECOVERY):
         estate.outage(PRIMARY)  # clear() lifted the faults; the region stays down
     # Aurora publishes the lag every minute; this estate runs no world actor, so say it again
     estate.publish_replication_lag(estate.spec.replication_lag_ms)
     again = _execute(estate, task.base, _payload(estate, task.base))
-    gaps = converged_gaps(estate.view(), SECONDARY, full)
+    with _oracle(estate):
+        gaps = _gaps(estate.view(), task.base, full)
     cell.rerun = str(again["status"]) + ("" if not gaps else " (" + "; ".join(gaps) + ")")
     if again["status"] != "SUCCEEDED" or gaps:
         cell.reasons.append(f"the re-run did not converge: {cell.rerun}")
 
 
+def _oracle(estate: LocalEstate) -> Any:
+    """The judge's reads: with a region dead (a liveness base), read through the faults (an
+    oracle, not a client of the product; modelled time stands still meanwhile)."""
+    from contextlib import nullcontext
+
+    faults = estate.emulator.faults
+    return faults.suspended() if faults.unreachable_regions else nullcontext()
+
+
+def _gaps(view: EstateView, base: str, full: int) -> list[str]:
+    """What keeps the estate from converging on the base's target. With a region dead, what
+    only that region holds cannot move (its own parameter: fencing is best effort) and GA's
+    dials cannot be set when us-west-2 is the dead one (deferred): not gaps, then."""
+    target, dead = target_of(base), dead_of(base)
+    gaps = converged_gaps(view, target, full)
+    if dead is None:
+        return gaps
+    skip = ["active region"] + (["dials"] if dead == SECONDARY else [])
+    gaps = [g for g in gaps if not any(g.startswith(s) for s in skip)]
+    named = view.regions[target].active_region
+    if named != target:
+        gaps.append(f"active region in {target}: {named}")
+    return gaps
+
+
 def run_cell(task: Task, kind: Kind) -> Cell:
     logging.getLogger("moto").setLevel(logging.CRITICAL)  # its interpreter logs each failure
     began = time.perf_counter()
-    cell = Cell(task.state, kind.name)
+    cell = Cell(task.state if not task.override else f"{task.state} @{task.override}", kind.name)
+    target = target_of(task.base)
+    before = PRIMARY if task.base in (UNPLANNED, LEASE_HOLDER_DIES) else SECONDARY
+    if task.base in (APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS):
+        before = PRIMARY
     for estate in build():
         full = estate.spec.full_capacity
         _prepare(estate, task.base)
@@ -339,14 +448,16 @@ def run_cell(task: Task, kind: Kind) -> Cell:
         described = _execute(estate, task.base, payload, notices)
         cell.status = str(described["status"])
         cell.error = str(described.get("error") or "")
-        notices += estate.notices(SECONDARY) + estate.notices(PRIMARY)
-        rows = [
-            row
-            for row in estate.audit_rows(SECONDARY)
-            if row.get("execution_id") == described["executionArn"]
-        ]
-        surfaced = _surfaced(estate, notices)
-        view = estate.view()
+        with _oracle(estate):
+            notices += estate.notices(SECONDARY) + estate.notices(PRIMARY)
+            rows = [
+                row
+                for row in estate.audit_rows(target)
+                if row.get("execution_id") == described["executionArn"]
+            ]
+            surfaced = _surfaced(estate, notices)
+            view = estate.view()
+            outlives = _lease_outlives(estate)
         reasons = cell.reasons
         if task.base == INVALID:
             _judge_invalid(cell, described, notices, surfaced, estate)
@@ -356,11 +467,11 @@ def run_cell(task: Task, kind: Kind) -> Cell:
         outcome_notices = [n for n in notices if n["kind"] not in ("started", "approval_requested")]
         if not outcome_notices and not surfaced:
             reasons.append("no notice and no surfaced notification failure")
-        if holder := _lease_outlives(estate):
-            reasons.append(f"the lease outlives the run: {holder}")
+        if outlives:
+            reasons.append(f"the lease outlives the run: {outlives}")
         if cell.status == "SUCCEEDED":
-            gaps = converged_gaps(view, SECONDARY, full)
-            if gaps and _says_unfenced(view, gaps, rows, outcome_notices):
+            gaps = _gaps(view, task.base, full)
+            if gaps and _says_unfenced(view, gaps, rows, outcome_notices, target):
                 # the old region kept its own name, and the run said so: a clean partial,
                 # as long as the re-run it offers completes the fence
                 _rerun(cell, estate, task, full)
@@ -372,9 +483,10 @@ def run_cell(task: Task, kind: Kind) -> Cell:
         else:
             if cell.error in NAMELESS_ERRORS:
                 reasons.append(f"error not named: {cell.error!r}")
-            reasons.extend(consistency_breaks(view, PRIMARY))
+            reasons.extend(consistency_breaks(view, before))
             _rerun(cell, estate, task, full)
             cell.verdict = DIRTY if reasons else CLEAN_FAIL
+        estate.emulator.faults.clear()  # a dead region comes back so the estate can close
     cell.seconds = time.perf_counter() - began
     return cell
 
@@ -402,10 +514,13 @@ def _judge_invalid(
 # --- the table ----------------------------------------------------------------------------
 
 
-def _run_named(names: tuple[str, str]) -> Cell:
+def _run_named(names: tuple[str, str, str | None]) -> Cell:
     by_state = {task.state: task for task in tasks()}
     by_kind = {kind.name: kind for kind in KINDS}
-    return run_cell(by_state[names[0]], by_kind[names[1]])
+    task = by_state[names[0]]
+    if names[2] is not None:
+        task = Task(task.state, task.function, task.native, names[2])
+    return run_cell(task, by_kind[names[1]])
 
 
 def render(cells: list[Cell]) -> str:
@@ -433,15 +548,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m testbed.faultmatrix", description=__doc__)
     parser.add_argument("--task", action="append", help="only these Task states")
     parser.add_argument("--kind", action="append", help="only these kinds")
+    parser.add_argument(
+        "--base",
+        choices=LIVENESS_BASES,
+        action="append",
+        help="run the cells on this base run (a region dying: issue 24's drill scenarios) "
+        "instead of each Task's own; repeatable",
+    )
     parser.add_argument("-j", "--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--json", help="also write the cells to this file")
     options = parser.parse_args(argv)
     names = [
-        (task.state, kind.name)
+        (task.state, kind.name, base)
+        for base in options.base or [None]
         for task in tasks()
         for kind in KINDS
         if (not options.task or task.state in options.task)
         and (not options.kind or kind.name in options.kind)
+        and (base is None or task.base == UNPLANNED)  # the bases are unplanned failovers
     ]
     began, out = time.perf_counter(), sys.stdout
     with ProcessPoolExecutor(max_workers=options.jobs) as pool:

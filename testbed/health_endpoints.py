@@ -1,11 +1,25 @@
-"""Real HTTP /health endpoints on loopback, one per region, whose answer can be switched.
+"""Real HTTP endpoints on loopback, one pair per region, as the container contract
+(docs/DEPLOY.md) has the application answer them behind its ALB:
+
+- ``GET /<region>/health``: **the region is up** (200), or not (503, during an outage). The
+  ALB target group, the Route 53 health checks, Global Accelerator (through the ALB's target
+  health) and the peer region's probe read it; the standby answers 200 too.
+- ``GET /<region>/app``: a user's request. Served (200, the body names the region) where the
+  application **may serve** (``may_serve``: in active-passive, its database is the writer);
+  else redirected (307) to the peer region, so a region that was failed away from never
+  serves users when it returns, even while Global Accelerator still sends them there
+  (dials that could not be moved: GA's API was down with it). 503 while the region is down.
 
 The control plane probes them exactly as it probes an ALB: an HTTP GET with a timeout.
 """
 
 from __future__ import annotations
 
+import json
 import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,20 +35,43 @@ class _Server(ThreadingHTTPServer):
 
 
 class HealthEndpoints:
-    """Serves ``GET /<region>/health`` with 200 while healthy and 503 during an outage."""
+    """Serves ``GET /<region>/health`` (200 while up, 503 during an outage) and
+    ``GET /<region>/app`` (200 where ``may_serve(region)``, else 307 to the peer)."""
 
-    def __init__(self, regions: list[str], host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        regions: list[str],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        may_serve: Callable[[str], bool] | None = None,
+    ) -> None:
         self._healthy = dict.fromkeys(regions, True)
+        self.may_serve: Callable[[str], bool] = may_serve or (lambda _: True)
         self._lock = threading.Lock()
         endpoints = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 region, _, rest = self.path.strip("/").partition("/")
-                if rest != "health" or region not in endpoints._healthy:
+                if rest not in ("health", "app") or region not in endpoints._healthy:
                     self.send_error(HTTPStatus.NOT_FOUND)
                     return
                 ok = endpoints.is_healthy(region)
+                if rest == "app" and ok and not endpoints.may_serve(region):
+                    peer = next(r for r in endpoints._healthy if r != region)
+                    self.send_response(HTTPStatus.TEMPORARY_REDIRECT)
+                    self.send_header("Location", endpoints.url(peer, "app"))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if rest == "app" and ok:
+                    body = json.dumps({"served_by": region}).encode()
+                    self.send_response(HTTPStatus.OK)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 body = b'{"status":"ok"}' if ok else b'{"status":"unavailable"}'
                 self.send_response(HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE)
                 self.send_header("Content-Type", "application/json")
@@ -61,9 +98,9 @@ class HealthEndpoints:
         self._server.shutdown()
         self._server.server_close()
 
-    def url(self, region: str) -> str:
+    def url(self, region: str, path: str = "health") -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/{region}/health"
+        return f"http://{host!s}:{port}/{region}/{path}"
 
     def set_healthy(self, region: str, healthy: bool) -> None:
         with self._lock:
@@ -72,3 +109,12 @@ class HealthEndpoints:
     def is_healthy(self, region: str) -> bool:
         with self._lock:
             return self._healthy[region]
+
+    def request(self, region: str) -> str | None:
+        """A user's request landing in ``region`` (redirects followed): the region that served
+        it, or None when nobody did (the region is down, or redirects that loop)."""
+        try:
+            with urllib.request.urlopen(self.url(region, "app"), timeout=2.0) as response:  # noqa: S310 - loopback
+                return str(json.loads(response.read())["served_by"])
+        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            return None

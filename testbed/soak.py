@@ -13,6 +13,10 @@ of the product):
 * no lease outlives its execution (a lease whose holder ended is gone within
   :data:`LEASE_GRACE_S` modelled seconds: the CloseRun path is asynchronous);
 * at most one automatic failover per cooldown window;
+* a dead region's lease never blocks the surviving one past the bound: from
+  ``LEASE_SECONDS`` + 10 s after a region is cut off (or dies holding the lease), no run of
+  that region holds a live lease, so some run of the surviving region can take it and move
+  the estate there (issue 24);
 * once quiescent: every run ended in a documented outcome (an audit row, a surfaced
   record failure, or a named input rejection); no lease is held; traffic, app config and
   capacity follow the writer, or a failed run's record says why they do not; and a re-run
@@ -158,8 +162,8 @@ class EstateMachine(RuleBasedStateMachine):
         self.log = Log()
         self.notices: list[dict[str, Any]] = []
         self.cooldown_s = self.estate.spec.cooldown_minutes * 60.0
+        self.cut_at: dict[str, float] = {}  # region -> modelled time it was cut off
         self.down_since: dict[str, float] = {}  # region -> modelled start of its outage
-        self.cut_since: dict[str, float] = {}  # region -> modelled start of being unreachable
         self.approved_at: list[float] = []  # when a person approved a run
         self.lag_ms: float | None = self.estate.spec.replication_lag_ms
         self.min_outage_s = float(
@@ -239,7 +243,7 @@ class EstateMachine(RuleBasedStateMachine):
         """The region's APIs cannot be reached (its control plane included)."""
         self.log.steps.append(f"unreachable {region}")
         self.faults.unreachable_regions.add(region)
-        self.cut_since[region] = _modelled(self.estate)
+        self.cut_at[region] = _modelled(self.estate)
         self._note_ended()
         for run in self.runs.values():
             if run.region == region and run.arn not in self.ended_seen:
@@ -250,7 +254,23 @@ class EstateMachine(RuleBasedStateMachine):
     def reconnect(self) -> None:
         self.log.steps.append(f"reachable {sorted(self.faults.unreachable_regions)}")
         self.faults.unreachable_regions.clear()
-        self.cut_since.clear()
+        self.cut_at.clear()
+
+    @precondition(lambda self: not self.faults.unreachable_regions)
+    @rule()
+    def holder_dies(self) -> None:
+        """The region of the run holding the lease dies (every API) while it holds it."""
+        holder = self._view().lease_holder
+        if not holder or holder not in self.runs or holder in self.estate.ended:
+            return
+        self.cut_off(region_of(holder))
+
+    @rule()
+    def ga_api_hangs(self) -> None:
+        """A brownout of Global Accelerator's API (us-west-2): connections open, no answer
+        comes (lifted by clear_faults)."""
+        self.log.steps.append("GA's API hangs")
+        self.faults.hang("globalaccelerator", REGIONS[1])
 
     @rule(
         operation=st.sampled_from(OPERATIONS),
@@ -379,7 +399,7 @@ class EstateMachine(RuleBasedStateMachine):
                 continue
             since = self.down_since.get(old)
             approved = any(at >= (since or 0.0) for at in self.approved_at)
-            shorter = old in self.cut_since and self.cut_since[old] <= promoted
+            shorter = old in self.cut_at and self.cut_at[old] <= promoted
             needed = (
                 min(self.min_outage_s, UNREACHABLE_MIN_OUTAGE_S) if shorter else self.min_outage_s
             )
@@ -423,6 +443,29 @@ class EstateMachine(RuleBasedStateMachine):
         if stopped is not None:
             late = (self.estate.emulator.utcnow() - stopped).total_seconds()
             assert late <= LEASE_GRACE_S, f"lease held {late:.0f} s after {holder} ended"
+
+    @invariant()
+    @_checked
+    def a_dead_regions_lease_never_blocks_past_the_bound(self) -> None:
+        from failover import lease
+
+        now = _modelled(self.estate)
+        bound = float(self.estate.lease_seconds) + 10.0
+        for dead, since in self.cut_at.items():
+            if now < since + bound:
+                continue
+            survivor = self.estate.spec.peer(dead)
+            with self.faults.suspended():
+                held = lease.current(
+                    self.estate.client("dynamodb", survivor), self.estate.spec.table_name
+                )
+            if held is None or region_of(held.holder) != dead:
+                continue
+            at = self.estate.emulator.utcnow().timestamp()
+            assert held.expires_at < at, (
+                f"{dead} was cut off {now - since:.0f} s ago and its run {held.holder} still "
+                f"holds a live lease: {survivor}'s runs cannot move the estate"
+            )
 
     def _entered_with(self, arn: str, state: str, key: str) -> bool:
         """Whether the run entered ``state`` carrying ``key`` in its state document."""

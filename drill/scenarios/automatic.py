@@ -31,12 +31,7 @@ def false_alarm(drill: LocalDrill, report: Report) -> None:
         StateReason="Drill: a single observer reports an outage that is not there",
     )
     drill.mark(f"{alarm} set to ALARM; {drill.primary} is healthy")
-    arn = drill.wait_for_execution(drill.secondary)
-    followed = drill.follow_run(arn, t0)
-    drill.settle_executions()
-    run = drill.run_record(
-        "false alarm", "alarm", drill.secondary, followed, t0, time.monotonic() - began, None
-    )
+    run = drill.alarm_run("false alarm", t0, began, expect_active=None)
     state = final_state.observe(drill.config, drill.table, drill.client)
     run.checks = [
         Check("run outcome", "false_alarm", run.outcome, run.outcome == "false_alarm"),
@@ -51,8 +46,7 @@ def false_alarm(drill: LocalDrill, report: Report) -> None:
 def flapping(drill: LocalDrill, report: Report) -> None:
     t0 = drill.begin(f"flapping: {drill.primary} fails and its alarm toggles 6 times")
     began = time.monotonic()
-    drill.estate.health.set_healthy(drill.primary, False)
-    drill.mark(f"outage injected: {drill.primary} /health answers 503")
+    drill.inject_outage()
     route53 = drill.client("route53", "us-east-1")
     check = drill.estate.health_check_ids[drill.primary]
 
@@ -99,8 +93,7 @@ def flapping(drill: LocalDrill, report: Report) -> None:
 def concurrent(drill: LocalDrill, report: Report) -> None:
     t0 = drill.begin(f"concurrent: the alarm path and an operator both fail over {drill.primary}")
     began = time.monotonic()
-    drill.estate.health.set_healthy(drill.primary, False)
-    drill.mark(f"outage injected: {drill.primary} /health answers 503")
+    drill.inject_outage()
     arn = drill.wait_for_execution(drill.secondary)
     manual = drill.start_manual(drill.secondary, "manual-unplanned-failover.json")
     followed = drill.follow_run(arn, t0)
@@ -120,11 +113,7 @@ def concurrent(drill: LocalDrill, report: Report) -> None:
     drill.failback(report)
 
 
-@scenario(
-    "region-down",
-    help="us-east-1 unreachable (every API): only the recovery region's probe starts the run",
-)
-def region_down(drill: LocalDrill, report: Report) -> None:
+def primary_down(drill: LocalDrill, report: Report) -> None:
     """us-east-1 is gone: its APIs (Route 53's control plane and its alarms with it) do not
     answer and its app is down. Only the recovery region's probe can start the run."""
     down = drill.primary
@@ -134,12 +123,7 @@ def region_down(drill: LocalDrill, report: Report) -> None:
     drill.emu.faults.unreachable_regions.add(down)
     drill.estate.health.set_healthy(down, False)
     drill.mark(f"outage injected: {down} unreachable (every API) and its /health fails")
-    arn = drill.wait_for_execution(drill.secondary)
-    followed = drill.follow_run(arn, t0)
-    drill.settle_executions()
-    run = drill.run_record(
-        "failover", "alarm", drill.secondary, followed, t0, time.monotonic() - began, None
-    )
+    run = drill.alarm_run("failover", t0, began, expect_active=None)
     state = final_state.observe(drill.config, drill.table, drill.client, reader=drill.secondary)
     rules = [m.what for m in drill.milestones if "EventBridge rule" in m.what]
     probe_rule = drill.spec.name + "-peer-probe-alarm"

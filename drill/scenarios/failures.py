@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from failover.arns import region_of
+
 from drill import final_state
 from drill.model import Check, Report
 from drill.scenarios.registry import scenario
@@ -39,10 +41,7 @@ def db_failure(drill: LocalDrill, report: Report) -> None:
         "Global cluster shop-global is in an invalid state",
         count=1,
     )
-    drill.estate.health.set_healthy(drill.primary, False)
-    drill.mark(
-        f"outage injected: {drill.primary} /health answers 503; FailoverGlobalCluster will fail"
-    )
+    drill.inject_outage("; FailoverGlobalCluster will fail")
     arn = drill.wait_for_execution(drill.secondary)
     followed = drill.follow_run(arn, t0)
     failed = drill.run_record(
@@ -51,7 +50,7 @@ def db_failure(drill: LocalDrill, report: Report) -> None:
     row = final_state.audit_row(drill.client, drill.table, drill.secondary, arn) or {}
     state = final_state.observe(drill.config, drill.table, drill.client)
     notices = [n["kind"] for n in drill.estate.notices(drill.secondary)]
-    status, stage = failed_at("database", followed, row)
+    status, stage = failed_at("PromoteDatabase", followed, row)
     failed.checks = [
         status,
         Check(
@@ -59,7 +58,7 @@ def db_failure(drill: LocalDrill, report: Report) -> None:
         ),
         stage,
         Check("failure notice sent", "failed", ",".join(notices), "failed" in notices),
-        *final_state.locks_released(state),
+        *final_state.leases_released(state),
     ]
     report.runs.append(failed)
     drill.settle_executions()  # the probe alarm's trigger may still be finishing
@@ -84,7 +83,7 @@ def traffic_fails_after_the_writer_moved(drill: LocalDrill, report: Report, name
     writer = state.writer_region
     dials = state.dials
     failed.checks = [
-        *failed_at("traffic", followed, row),
+        *failed_at("ShiftTraffic", followed, row),
         Check("the writer moved", drill.secondary, str(writer), writer == drill.secondary),
         Check(
             "traffic left where it was before the run",
@@ -92,7 +91,7 @@ def traffic_fails_after_the_writer_moved(drill: LocalDrill, report: Report, name
             ", ".join(f"{k} {v:g}" for k, v in dials.items()),
             dials.get(drill.primary) == 100.0,
         ),
-        *final_state.locks_released(state),
+        *final_state.leases_released(state),
     ]
     report.runs.append(failed)
     drill.emu.faults.clear()
@@ -130,7 +129,7 @@ def split_brain(drill: LocalDrill, report: Report) -> None:
     state = final_state.observe(drill.config, drill.table, drill.client)
     writer = str(state.writer_region)
     for arn, one in followed.items():
-        region = arn.split(":")[3]
+        region = region_of(arn)
         expect = writer if region == writer else None
         report.runs.append(
             drill.run_record(f"into {region}", "manual", region, one, t1, wall, expect)
@@ -145,7 +144,7 @@ def split_brain(drill: LocalDrill, report: Report) -> None:
                 all(o in ("superseded", "already_in_progress") for o in losers),
             ),
             *final_state.active_in(state, drill.config, writer),
-            *final_state.locks_released(state),
+            *final_state.leases_released(state),
         ]
     )
     drill.failback(report, after_outage=False)

@@ -205,6 +205,36 @@ class GlobalAccelerator(Service):
             group.health_override = bool(healthy)
             group.health_reason = reason or "Failed"
 
+    def landing_groups(self, accelerator_arn: str | None = None) -> list[str]:
+        """The data plane: the endpoint groups a new connection may land in now (ARNs).
+
+        As documented ("How failover works for unhealthy endpoints",
+        https://docs.aws.amazon.com/global-accelerator/latest/dg/about-endpoints-endpoint-weights.unhealthy-endpoints.html):
+        the groups with a dial above 0 and a healthy endpoint of weight above 0; if none, the
+        groups with such an endpoint whatever their dial (failover ignores the dial); if none,
+        every group (GA fails open). Which one a given client gets depends on its location
+        (the closest group first) and the dials' percentages: not modelled, every candidate is
+        returned. Only new connections: established ones stay where they are."""
+        with self._lock:
+            groups = [
+                g
+                for account in self._accounts.values()
+                for acc in account.accelerators.values()
+                if accelerator_arn is None or acc.arn == accelerator_arn
+                for listener in acc.listeners.values()
+                for g in listener.endpoint_groups.values()
+            ]
+
+            def healthy(group: _EndpointGroup) -> bool:
+                return any(
+                    e.weight > 0 and self._endpoint_view(group, e)["HealthState"] == "HEALTHY"
+                    for e in group.endpoints
+                )
+
+            dialled = [g.arn for g in groups if g.traffic_dial > 0 and healthy(g)]
+            failover = [g.arn for g in groups if healthy(g)]
+            return dialled or failover or [g.arn for g in groups]
+
     @property
     def endpoint_groups(self) -> list[dict[str, Any]]:
         """Every endpoint group of every account, as DescribeEndpointGroup would show it."""

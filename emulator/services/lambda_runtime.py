@@ -39,7 +39,9 @@ with the event and a context shaped like Lambda's, as Lambda does it:
   ``sleep``, ``monotonic`` imported by name) rebound to :data:`emulator.clock.ACTOR_TIME` /
   :data:`emulator.clock.ACTOR_DATETIME`: on actor threads ``time.sleep(10)`` costs 10 modelled
   seconds and no real time, ``datetime.now()`` is ``world.utcnow()``; other threads (a test
-  importing the same module) keep the real clock.
+  importing the same module) keep the real clock. Any other spelling (an alias, ``from time
+  import time``, ``date.today()``) keeps the real clock: the product's side of this contract
+  is the ``failover`` package docstring, held by tests/unit/test_product_clock_spellings.py.
 * **Logs and EMF**: what each invocation prints and logs (``print``, ``logging.StreamHandler``
   records such as the Powertools logger's) is captured per context, not process-wide, with
   the modelled time of every line, and written to the function's log group with START, END and

@@ -248,6 +248,19 @@ class Rds(Service):
         self._complete_due()
         return next((m for m in global_cluster.members if m.is_writer), None)
 
+    def is_writer(self, cluster_arn: str) -> bool:
+        """Whether the cluster is its global cluster's writer now (what the application's
+        "may serve" health answer reads: ``pg_is_in_recovery()`` is false on the writer)."""
+        from moto.rds.models import rds_backends
+
+        self._complete_due()
+        found = _CLUSTER_ARN_RE.match(cluster_arn)
+        if found is None:
+            return False
+        region, account, cluster_id = found.groups()
+        cluster = rds_backends[account][region].clusters.get(cluster_id)
+        return bool(cluster is not None and getattr(cluster, "is_writer", False))
+
     def _pending_resync(self, cluster: Any) -> bool:
         if cluster.__dict__.get(_RESYNC_ATTR) is None:
             return False
@@ -311,36 +324,12 @@ class Rds(Service):
         kind: str,
     ) -> Any:
         """Validate and start a failover/switchover; return the moto GlobalCluster."""
-        from moto.rds.exceptions import (
-            DBClusterNotFoundError,
-            InvalidDBClusterStateFault,
-            InvalidParameterValue,
-            RDSClientError,
-        )
+        from moto.rds.exceptions import InvalidDBClusterStateFault, RDSClientError
 
-        self._complete_due()
-        global_cluster = global_backend.global_clusters.get(global_cluster_identifier)
-        if global_cluster is None:
-            raise RDSClientError(
-                "GlobalClusterNotFoundFault",
-                f"Global cluster {global_cluster_identifier} not found.",
-            )
+        global_cluster = self._global_cluster(global_backend, global_cluster_identifier)
         with self._lock:
-            if global_cluster.__dict__.get(_OP_ATTR) is not None:
-                raise RDSClientError(
-                    "InvalidGlobalClusterStateFault",
-                    f"Global cluster {global_cluster.global_cluster_identifier} is in "
-                    f"{global_cluster.status} state and cannot be failed over or switched over.",
-                )
-            member = self._find_member(global_cluster, target, request_region)
-            if member is None:
-                cluster = self._find_cluster(global_backend, target, request_region)
-                if cluster is None:
-                    raise DBClusterNotFoundError(target)
-                raise InvalidParameterValue(
-                    f"The DB cluster {cluster.db_cluster_arn} is not a member of global "
-                    f"cluster {global_cluster.global_cluster_identifier}."
-                )
+            self._refuse_busy(global_cluster, " and cannot be failed over or switched over")
+            member = self._member(global_backend, global_cluster, target, request_region)
             writer = next((m for m in global_cluster.members if m.is_writer), None)
             if writer is None or member is writer:
                 raise InvalidDBClusterStateFault(
@@ -395,36 +384,12 @@ class Rds(Service):
         moto 5.2.5 looks the global cluster and the member up in the caller's region only and
         swallows every error (``except: pass``), so detaching a secondary from another region
         silently does nothing and the response has no ``GlobalCluster``."""
-        from moto.rds.exceptions import (
-            DBClusterNotFoundError,
-            InvalidDBClusterStateFault,
-            InvalidParameterValue,
-            RDSClientError,
-        )
+        from moto.rds.exceptions import InvalidDBClusterStateFault
 
-        self._complete_due()
-        global_cluster = global_backend.global_clusters.get(global_cluster_identifier.lower())
-        if global_cluster is None:
-            raise RDSClientError(
-                "GlobalClusterNotFoundFault",
-                f"Global cluster {global_cluster_identifier} not found.",
-            )
+        global_cluster = self._global_cluster(global_backend, global_cluster_identifier)
         with self._lock:
-            if global_cluster.__dict__.get(_OP_ATTR) is not None:
-                raise RDSClientError(
-                    "InvalidGlobalClusterStateFault",
-                    f"Global cluster {global_cluster.global_cluster_identifier} is in "
-                    f"{global_cluster.status} state; a member cannot be removed now.",
-                )
-            member = self._find_member(global_cluster, target, request_region)
-            if member is None:
-                cluster = self._find_cluster(global_backend, target, request_region)
-                if cluster is None:
-                    raise DBClusterNotFoundError(target)
-                raise InvalidParameterValue(
-                    f"The DB cluster {cluster.db_cluster_arn} is not a member of global "
-                    f"cluster {global_cluster.global_cluster_identifier}."
-                )
+            self._refuse_busy(global_cluster, "; a member cannot be removed now")
+            member = self._member(global_backend, global_cluster, target, request_region)
             if member.is_writer and len(global_cluster.members) > 1:
                 raise InvalidDBClusterStateFault(
                     f"The DB cluster {member.db_cluster_arn} is the primary cluster of global "
@@ -441,6 +406,47 @@ class Rds(Service):
                 member.db_cluster_arn,
             )
             return global_cluster
+
+    def _global_cluster(self, global_backend: Any, identifier: str) -> Any:
+        """The global cluster (identifiers are case-insensitive, stored lower case), after
+        completing what is due; ``GlobalClusterNotFoundFault`` if there is none."""
+        from moto.rds.exceptions import RDSClientError
+
+        self._complete_due()
+        global_cluster = global_backend.global_clusters.get(identifier.lower())
+        if global_cluster is None:
+            raise RDSClientError(
+                "GlobalClusterNotFoundFault", f"Global cluster {identifier} not found."
+            )
+        return global_cluster
+
+    @staticmethod
+    def _refuse_busy(global_cluster: Any, refused: str) -> None:
+        """``InvalidGlobalClusterStateFault`` while a failover or switchover is under way."""
+        from moto.rds.exceptions import RDSClientError
+
+        if global_cluster.__dict__.get(_OP_ATTR) is not None:
+            raise RDSClientError(
+                "InvalidGlobalClusterStateFault",
+                f"Global cluster {global_cluster.global_cluster_identifier} is in "
+                f"{global_cluster.status} state{refused}.",
+            )
+
+    def _member(self, global_backend: Any, global_cluster: Any, target: str, region: str) -> Any:
+        """The member ``target`` names: ``DBClusterNotFoundFault`` if no such cluster,
+        ``InvalidParameterValue`` if it is not a member."""
+        from moto.rds.exceptions import DBClusterNotFoundError, InvalidParameterValue
+
+        member = self._find_member(global_cluster, target, region)
+        if member is None:
+            cluster = self._find_cluster(global_backend, target, region)
+            if cluster is None:
+                raise DBClusterNotFoundError(target)
+            raise InvalidParameterValue(
+                f"The DB cluster {cluster.db_cluster_arn} is not a member of global "
+                f"cluster {global_cluster.global_cluster_identifier}."
+            )
+        return member
 
     @staticmethod
     def _find_member(global_cluster: Any, target: str, request_region: str) -> Any:
@@ -633,7 +639,8 @@ class Rds(Service):
             return ActionResult({"GlobalCluster": global_cluster})
 
         patcher.setattr(GlobalCluster, "status", property(_status_get, _status_set))
-        patcher.setattr(GlobalCluster, "failover_state", property(_failover_state))
+        # moto's GlobalCluster has no FailoverState, nor the two actions below: added
+        patcher.add(GlobalCluster, "failover_state", property(_failover_state))
         patcher.setattr(GlobalCluster, "global_cluster_members", property(_members))
         patcher.setattr(RDSBackend, "create_global_cluster", create_global_cluster)
         patcher.setattr(RDSBackend, "describe_db_clusters", describe_db_clusters)
@@ -641,8 +648,8 @@ class Rds(Service):
         patcher.setattr(DBCluster, "status", property(_cluster_status_get, _cluster_status_set))
         patcher.setattr(RDSBackend, "delete_db_cluster", delete_db_cluster)
         patcher.setattr(RDSBackend, "describe_global_clusters", describe_global_clusters)
-        patcher.setattr(RDSResponse, "failover_global_cluster", _action("failover"))
-        patcher.setattr(RDSResponse, "switchover_global_cluster", _action("switchover"))
+        patcher.add(RDSResponse, "failover_global_cluster", _action("failover"))
+        patcher.add(RDSResponse, "switchover_global_cluster", _action("switchover"))
         patcher.setattr(RDSResponse, "describe_global_clusters", rds_describe_global_clusters)
         patcher.setattr(RDSResponse, "remove_from_global_cluster", rds_remove_from_global_cluster)
 

@@ -229,7 +229,8 @@ class ServiceQuotas(Service):
             return listing(response, applied=True)
 
         patcher.setattr(ServiceQuotasResponse, "get_service_quota", get_service_quota)
-        patcher.setattr(
+        # moto serves neither GetAWSDefaultServiceQuota nor ListServiceQuotas: added
+        patcher.add(
             ServiceQuotasResponse, "get_aws_default_service_quota", get_aws_default_service_quota
         )
         patcher.setattr(
@@ -237,4 +238,4 @@ class ServiceQuotas(Service):
             "list_aws_default_service_quotas",
             list_aws_default_service_quotas,
         )
-        patcher.setattr(ServiceQuotasResponse, "list_service_quotas", list_service_quotas)
+        patcher.add(ServiceQuotasResponse, "list_service_quotas", list_service_quotas)

@@ -195,32 +195,48 @@ def image_pullable(
     return Check(name, "PASS", f"{len(images.value)} image(s) in {region}'s ECR")
 
 
+def _at_least(
+    name: str,
+    reading: Reading[int] | Reading[float],
+    minimum: float,
+    what: str,
+    *,
+    below: str,
+    enough: str,
+    blocks: frozenset[str] = frozenset(),
+) -> Check:
+    """WARN when ``reading`` is unknown, FAIL (blocking ``blocks``) below ``minimum``, else
+    PASS. ``below`` and ``enough`` are formatted with ``value`` and ``minimum``."""
+    if reading.value is None:
+        return Check(name, "WARN", f"could not read {what}: {reading.problem}")
+    text = {"value": reading.value, "minimum": minimum}
+    if reading.value < minimum:
+        return Check(name, "FAIL", below.format(**text), blocks)
+    return Check(name, "PASS", enough.format(**text))
+
+
 def warm_standby(running: Reading[int], minimum: int) -> Check:
-    name = "compute.warm_standby"
-    if running.value is None:
-        return Check(name, "WARN", f"could not read the service: {running.problem}")
-    if running.value < minimum:
-        return Check(
-            name,
-            "FAIL",
-            f"{running.value} tasks running, fewer than the warm-standby minimum {minimum}",
-        )
-    return Check(name, "PASS", f"{running.value} tasks running (minimum {minimum})")
+    return _at_least(
+        "compute.warm_standby",
+        running,
+        minimum,
+        "the service",
+        below="{value} tasks running, fewer than the warm-standby minimum {minimum}",
+        enough="{value} tasks running (minimum {minimum})",
+    )
 
 
 def fargate_quota(quota: Reading[float], needed: float) -> Check:
     """The region's Fargate On-Demand vCPU quota (Service Quotas L-3032A538) takes the full load."""
-    name = "compute.fargate_quota"
-    if quota.value is None:
-        return Check(name, "WARN", f"could not read the quota: {quota.problem}")
-    if quota.value < needed:
-        return Check(
-            name,
-            "FAIL",
-            f"Fargate vCPU quota {quota.value:g} is below the {needed:g} vCPU of full capacity",
-            PLANNED_MODES,
-        )
-    return Check(name, "PASS", f"Fargate vCPU quota {quota.value:g} covers {needed:g} vCPU")
+    return _at_least(
+        "compute.fargate_quota",
+        quota,
+        needed,
+        "the quota",
+        below="Fargate vCPU quota {value:g} is below the {minimum:g} vCPU of full capacity",
+        enough="Fargate vCPU quota {value:g} covers {minimum:g} vCPU",
+        blocks=PLANNED_MODES,
+    )
 
 
 def endpoint_health(health: Reading[str], region: str) -> Check:

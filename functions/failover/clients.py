@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ConnectionError as BotoConnectionError
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -68,22 +68,31 @@ _CONFIGS = {
 }
 
 UNREACHABLE_MEMORY = timedelta(seconds=120)
-"""How long a failed connect to a region keeps this run's reads away from it. Longer than one
+"""How long a failed connect to an endpoint keeps this run's reads away from it. Longer than one
 run's critical path from ValidateInput to VerifyFailover (about 75 s with a dead region), far
 shorter than an outage worth failing over for: a blip costs at most the reads of the next two
 minutes of one run, and a read skipped is exactly a read that timed out, which every reader
 already handles (an unknown reading)."""
 
 
+def endpoint(service: str, region: str) -> str:
+    """The key of one service's endpoint in one region (``ecs.us-east-1``): what is remembered
+    unreachable. Per endpoint, not per region: one refused connection to one service (one
+    observer) costs that observer's vote only, not the other services of its region, nor
+    Global Accelerator's API, which us-west-2 serves."""
+    return f"{service}.{region}"
+
+
 class Reachability:
-    """The regions this run could not connect to, and when: per invocation (a context
-    variable, reset by :func:`failover.runtime.stage_handler` at the start of each one).
+    """The endpoints (:func:`endpoint`: service and region) this run could not connect to, and
+    when: per invocation (a context variable, reset by
+    :func:`failover.runtime.stage_handler` at the start of each one).
 
     Every state of a run that reads a dead region would otherwise pay its own connect timeout
     on the critical path (1 s each, five states in a row when us-east-1 is gone). A state
-    hands what it saw to the next through the state document (``unreachable``: region ->
+    hands what it saw to the next through the state document (``unreachable``: endpoint ->
     ISO time of the failed connect), and :attr:`Profile.OBSERVE` clients fail fast, with the
-    ``EndpointConnectionError`` a dead endpoint raises, for a region seen unreachable within
+    ``EndpointConnectionError`` a dead endpoint raises, for an endpoint seen unreachable within
     :data:`UNREACHABLE_MEMORY`. Fencing and notices always try (:attr:`Profile.BEST_EFFORT`).
 
     A context variable, not a global: Lambda runs one invocation at a time per environment,
@@ -106,41 +115,44 @@ class Reachability:
         """Start an invocation knowing what earlier states saw."""
         self._seen.set(dict(seen))
 
-    def saw_unreachable(self, region: str) -> None:
-        self._current()[region] = datetime.now(UTC)
+    def saw_unreachable(self, key: str) -> None:
+        self._current()[key] = datetime.now(UTC)
 
-    def known_unreachable(self, region: str) -> datetime | None:
-        """When ``region`` was seen unreachable, if that is recent enough to skip it."""
-        seen = self._current().get(region)
+    def known_unreachable(self, key: str) -> datetime | None:
+        """When the endpoint ``key`` was seen unreachable, if that is recent enough to skip."""
+        seen = self._current().get(key)
         if seen is None or datetime.now(UTC) - seen > UNREACHABLE_MEMORY:
             return None
         return seen
 
     def seen(self) -> dict[str, str]:
-        """For the state document: region -> ISO time, the recent ones only."""
-        found = {region: self.known_unreachable(region) for region in list(self._current())}
-        return {region: when.isoformat() for region, when in found.items() if when is not None}
+        """For the state document: endpoint -> ISO time, the recent ones only."""
+        found = {key: self.known_unreachable(key) for key in list(self._current())}
+        return {key: when.isoformat() for key, when in found.items() if when is not None}
 
 
 reachability = Reachability()
 
 
-def _skip_known_unreachable(region: str) -> Any:
+def _skip_known_unreachable(key: str) -> Any:
     def handler(params: dict[str, Any], **_: Any) -> None:
-        seen = reachability.known_unreachable(region)
+        seen = reachability.known_unreachable(key)
         if seen is not None:
             # What a dead endpoint raises, without waiting for the connect to time out again.
             raise EndpointConnectionError(
-                endpoint_url=f"{params.get('url', region)} (unreachable since {seen.isoformat()})"
+                endpoint_url=f"{params.get('url', key)} (unreachable since {seen.isoformat()})"
             )
 
     return handler
 
 
-def _remember_unreachable(region: str) -> Any:
+def _remember_unreachable(key: str) -> Any:
     def handler(exception: Exception, **_: Any) -> None:
-        if isinstance(exception, BotoConnectionError):
-            reachability.saw_unreachable(region)
+        # A refused or timed-out connect, and a read that timed out (an API that accepts the
+        # connection and never answers: a brownout) alike: a read skipped for a while is a
+        # read that would have timed out again.
+        if isinstance(exception, BotoConnectionError | ReadTimeoutError):
+            reachability.saw_unreachable(key)
 
     return handler
 
@@ -191,10 +203,27 @@ def client(service: str, region: str, profile: Profile = Profile.CRITICAL) -> An
             )
             if profile is Profile.OBSERVE:
                 events = found.meta.events
-                events.register_first("before-call", _skip_known_unreachable(region))
-                events.register("after-call-error", _remember_unreachable(region))
+                where = endpoint(service, region)
+                events.register_first("before-call", _skip_known_unreachable(where))
+                events.register("after-call-error", _remember_unreachable(where))
             _cache[key] = found
         return found
+
+
+def global_accelerator(home: str) -> GlobalAcceleratorClient:
+    """The client for Global Accelerator's API, which only us-west-2 serves
+    (``config.GLOBAL_ACCELERATOR_REGION``), for a run whose home (target) region is ``home``.
+
+    From us-west-2 the API is in the run's own region: :attr:`Profile.CRITICAL`. From any other
+    home it is a call outside the target region, and us-west-2 may be the failed region:
+    :attr:`Profile.OBSERVE`, one attempt of at most 1 s connect + 4 s read, and not tried
+    again by this run for :data:`UNREACHABLE_MEMORY` once it refused or hung. Every GA call
+    is then bounded by 5 s, once per run: a dial that cannot be read or set is unknown or
+    deferred (GA's data plane routes around a group with no healthy endpoint), never a wait."""
+    from failover.config import GLOBAL_ACCELERATOR_REGION
+
+    profile = Profile.CRITICAL if home == GLOBAL_ACCELERATOR_REGION else Profile.OBSERVE
+    return client("globalaccelerator", GLOBAL_ACCELERATOR_REGION, profile)
 
 
 def best_effort(service: str, region: str) -> Any:

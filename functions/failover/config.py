@@ -122,7 +122,7 @@ class Settings:
     table_name: str
     topic_arn: str
     cooldown_minutes: int = 30
-    lease_seconds: int = 3720
+    lease_seconds: int = 120
     max_switchover_lag_seconds: float = 5.0
     outage_quorum: int = 2
     approval_for_automatic: bool = False
@@ -131,6 +131,12 @@ class Settings:
     max_data_loss_seconds: float = 5.0
     metrics_namespace: str = "FailoverControlPlane"
     warm_standby_tasks: int = 1
+    event_bus_arn: str = ""
+    """This region's failover bus (the peer's health alarm reaches the machine through it)."""
+    state_machine_arn: str = ""
+    """This region's failover state machine."""
+    validate_input_function: str = ""
+    """ValidateInputFunction's name: the same in both regions (Readiness compares versions)."""
 
     @property
     def peer_region(self) -> str:
@@ -158,11 +164,14 @@ _ENV: dict[str, tuple[str, Any]] = {
     "max_data_loss_seconds": ("MAX_DATA_LOSS_SECONDS", float),
     "metrics_namespace": ("METRICS_NAMESPACE", str),
     "warm_standby_tasks": ("WARM_STANDBY_TASKS", int),
+    "event_bus_arn": ("FAILOVER_EVENT_BUS_ARN", str),
+    "state_machine_arn": ("FAILOVER_STATE_MACHINE_ARN", str),
+    "validate_input_function": ("VALIDATE_INPUT_FUNCTION_NAME", str),
 }
 _REQUIRED = ("home_region", "estate", "table_name", "topic_arn")
 _MINIMUM = {
     "cooldown_minutes": 0,
-    "lease_seconds": 60,
+    "lease_seconds": 120,
     "max_switchover_lag_seconds": 0,
     "min_outage_seconds": 30,
     "max_data_loss_seconds": 0,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from failover import items
 from failover.errors import CooldownActive
 
 if TYPE_CHECKING:
@@ -42,22 +43,13 @@ def last_move(ddb: DynamoDBClient, table: str) -> LastMove | None:
     item = ddb.get_item(TableName=table, Key=COOLDOWN_KEY, ConsistentRead=True).get("Item")
     if not item:
         return None
-    return LastMove(
-        moved_at=item["moved_at"]["S"],
-        target_region=item["target_region"]["S"],
-        execution_id=item["execution_id"]["S"],
-    )
+    return items.from_item(LastMove, item)
 
 
 def remember_move(ddb: DynamoDBClient, table: str, move: LastMove) -> None:
     ddb.put_item(
         TableName=table,
-        Item={
-            **COOLDOWN_KEY,
-            "moved_at": {"S": move.moved_at},
-            "target_region": {"S": move.target_region},
-            "execution_id": {"S": move.execution_id},
-        },
+        Item={**COOLDOWN_KEY, **items.to_item(move)},
     )
 
 

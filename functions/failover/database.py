@@ -4,7 +4,7 @@ Unplanned: ``FailoverGlobalCluster`` with ``AllowDataLoss``; planned and failbac
 ``SwitchoverGlobalCluster``. PromoteDatabase compares-and-sets on the writer its plan saw
 (:func:`failover.aurora.start_promotion`) and writes the cooldown marker as soon as the
 database starts moving. CheckDatabase is one poll of the state machine's Wait -> Check ->
-Choice loop (5 s apart), with a deadline.
+Choice loop (2 s apart), with a deadline.
 """
 
 from __future__ import annotations
@@ -40,9 +40,14 @@ def promote(settings: Settings, stage: StageInput, now: datetime) -> dict[str, A
         if moving
         else None
     )
-    planned_from = ActionPlan.parse(stage.part("plan")).database.planned_from
-    started = aurora.start_promotion(rds, view, target_arn, stage.request.planned, planned_from)
-    if started != "already_writer":
+    planned = ActionPlan.parse(stage.part("plan")).database
+    started = aurora.start_promotion(
+        rds, view, target_arn, stage.request.planned, planned.planned_from
+    )
+    if started != "already_writer" or planned.action != "none":
+        # Every path that moved the writer writes the marker, the retry too: an attempt that
+        # started the promotion and then timed out leaves the retry finding the target
+        # already the writer (its plan said the database must move: this run moved it).
         move = cooldown.LastMove(now.isoformat(), target_region, stage.execution.id)
         cooldown.remember_move(client("dynamodb", target_region), settings.table_name, move)
     after = aurora.describe_global_cluster(rds, settings.estate.global_cluster_id)

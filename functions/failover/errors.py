@@ -99,6 +99,11 @@ class Superseded(RunError):
     without touching traffic or app config."""
 
 
+class LeaseLost(RunError):
+    """This run no longer holds the estate's lease (it lapsed while the run was cut off, or
+    another run took it over): it stops before acting, and fails so that someone looks."""
+
+
 class CooldownActive(RunError):
     """A manual run inside the cooldown window without ``force``."""
 

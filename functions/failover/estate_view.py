@@ -162,7 +162,10 @@ def observe(
     )
     if cluster.problem:
         problems.append(f"global cluster: {cluster.problem}")
-    ga = clients("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
+    # GA's API is served by us-west-2 alone: from any other reader it is a peer's piece (it
+    # may be the failed region), read with the peers' bounded clients.
+    outside = reader_region != GLOBAL_ACCELERATOR_REGION
+    ga = (peers or clients if outside else clients)("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
     regions = {
         name: _region_state(
             estate, clients if name == reader_region else (peers or clients), ga, name, cfg

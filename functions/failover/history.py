@@ -1,16 +1,21 @@
-"""An execution's history: the one reader of it (paging, stages, timings, failures).
+"""An execution's history: the one reader of it (paging, stages, timings, failures, the RTO).
 
-RecordOutcome uses it for the audit row's per-stage timings and the failed stage; the drill
-(local and live) uses it to follow a run and to report one. It reads the history without
+RecordOutcome uses it for the audit row's per-stage timings, the failed stage and the RTO; the
+drill (local and live) and ``drill report`` use it to follow a run and to report one, so all of
+them show one run the same way. It reads the history without
 execution data (``includeExecutionData=False``): only event types, state names and times are
 needed, and a run's inputs and outputs would be hundreds of kilobytes.
 
-A *stage* is a group of states (``STAGES``): its span runs from the first entry into any of
-its states to the last exit, so a polling loop (Wait -> Check -> Choice) is one stage.
+A *stage* is a group of states (``STAGES``), named after the ASL state that starts it (the
+audit row, the ``StageDuration`` metric, the drill's report and its progress all say
+``ConfirmOutage``, ``PromoteDatabase``...): its span runs from the first entry into any of its
+states to the last exit, so a polling loop (Wait -> Check -> Choice) is one stage. Choice,
+Pass, Succeed and Fail states take no time and are no stage.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -21,37 +26,44 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StageSpec:
-    name: str
-    label: str
+    """A stage: named after the ASL state that starts it, with the states that count towards
+    it (a polling loop's Wait and Check) and the Act branch it runs in, if any."""
+
     states: tuple[str, ...]
-    branch: str | None = None  # the Act branch it runs in
+    branch: str | None = None  # the Act branch it runs in, as the ASL names it ("Database")
+
+    @property
+    def name(self) -> str:
+        return self.states[0]
 
 
 STAGES: tuple[StageSpec, ...] = (
-    StageSpec("warm_up", "Warm up", ("WarmUp", "WarmFunction")),
-    StageSpec("validate", "Validate input", ("ValidateInput",)),
-    StageSpec("lease", "Lease", ("AcquireLease", "InspectLease")),
-    StageSpec("notify_start", "Start notice", ("NotifyStart",)),
-    StageSpec("confirm_outage", "Confirm outage", ("ConfirmOutage", "WaitForObservers")),
-    StageSpec("post_recovery", "Post-recovery", ("PostRecovery",)),
-    StageSpec("preflight", "Preflight", ("Preflight",)),
-    StageSpec("approval", "Approval", ("RequestApproval",)),
-    StageSpec("act", "Act", ("Act",)),
-    StageSpec(
-        "database", "Database", ("PromoteDatabase", "WaitForDatabase", "CheckDatabase"), "database"
-    ),
-    StageSpec("follow_writer", "Follow the writer", ("FollowWriter",), "database"),
-    StageSpec("traffic", "Traffic", ("ShiftTraffic",), "database"),
-    StageSpec("active_region", "Active region", ("SetActiveRegion",), "database"),
-    StageSpec("compute", "Compute", ("ScaleCompute", "WaitForCompute", "CheckCompute"), "compute"),
-    StageSpec("settle", "Settle branches", ("SettleBranches",)),
-    StageSpec("fence", "Fence", ("FenceOldRegion",)),
-    StageSpec("verify", "Verify", ("VerifyFailover",)),
-    StageSpec("record", "Record", ("RecordOutcome",)),
-    StageSpec("notify", "Notify", ("NotifyOutcome", "NotifyInvalidInput", "SurfaceTroubles")),
-    StageSpec("release", "Release lease", ("ReleaseLease",)),
+    StageSpec(("WarmUp", "WarmFunction")),
+    StageSpec(("ValidateInput",)),
+    StageSpec(("NotifyInvalidInput",)),
+    StageSpec(("AcquireLease", "InspectLease", "WaitForLease")),
+    StageSpec(("NotifyStart",)),
+    StageSpec(("ConfirmOutage", "WaitForObservers")),
+    StageSpec(("PostRecovery",)),
+    StageSpec(("Preflight",)),
+    StageSpec(("ReleaseForApproval", "RequestApproval")),
+    StageSpec(("Act",)),
+    StageSpec(("PromoteDatabase", "WaitForDatabase", "CheckDatabase"), "Database"),
+    StageSpec(("FollowWriter",), "Database"),
+    StageSpec(("ShiftTraffic",), "Database"),
+    StageSpec(("SetActiveRegion",), "Database"),
+    StageSpec(("ScaleCompute", "WaitForCompute", "CheckCompute"), "Compute"),
+    StageSpec(("SettleBranches",)),
+    StageSpec(("FenceOldRegion",)),
+    StageSpec(("VerifyFailover",)),
+    StageSpec(("RecordOutcome",)),
+    StageSpec(("NotifyOutcome",)),
+    StageSpec(("ReleaseLease",)),
+    StageSpec(("SurfaceTroubles",)),
 )
 STAGE_OF_STATE: dict[str, StageSpec] = {state: spec for spec in STAGES for state in spec.states}
+VERIFY = "VerifyFailover"
+"""The stage whose end is the end of recovery: the estate verified serving from the target."""
 
 FAILURE_EVENTS = frozenset(
     {
@@ -73,7 +85,6 @@ _FAILURE_PATH = frozenset({"SettleBranches", "RecordOutcome", "ComputeFailed"})
 @dataclass(frozen=True)
 class Span:
     stage: str
-    label: str
     branch: str | None
     start: datetime
     end: datetime | None  # None while the run is still inside the stage
@@ -149,7 +160,7 @@ def spans(events: list[dict[str, Any]]) -> list[Span]:
             else:
                 open_visits[spec.name] = max(open_visits.get(spec.name, 0) - 1, 0)
                 ends[spec.name] = at
-        elif event.get("type") in FAILURE_EVENTS:
+        elif event.get("type") in FAILURE_EVENTS or event.get("type") == "ExecutionFailed":
             state = _state_of(event, by_id)
             if state in STAGE_OF_STATE:
                 failed.add(STAGE_OF_STATE[state].name)
@@ -161,7 +172,6 @@ def spans(events: list[dict[str, Any]]) -> list[Span]:
         found.append(
             Span(
                 spec.name,
-                spec.label,
                 spec.branch,
                 starts[spec.name],
                 None if still_open else ends.get(spec.name),
@@ -198,9 +208,26 @@ def failed_stage(events: list[dict[str, Any]]) -> str | None:
     return spec.name if spec else state
 
 
-def entered_states(events: list[dict[str, Any]]) -> list[str]:
-    return [seen[1] for e in events if (seen := state_name(e)) is not None and seen[0] == "entered"]
+def ending_state(events: list[dict[str, Any]]) -> str | None:
+    """The last state entered: where the run ended (or is now)."""
+    for event in reversed(events):
+        seen = state_name(event)
+        if seen is not None and seen[0] == "entered":
+            return seen[1]
+    return None
 
 
-def time_of(events: list[dict[str, Any]], index: int) -> datetime:
-    return _time(events[index]["timestamp"])
+def rto_seconds(found: Sequence[Span], since: datetime) -> float | None:
+    """The recovery time of a run that succeeded: from ``since`` (the outage, or the alarm's
+    state change when an alarm started the run and nothing knows the outage better, or the
+    start of a manual run) to the end of VerifyFailover, the moment the estate was verified
+    serving from the target. The bookkeeping after it (record, notice, lease) is not recovery
+    time. None while VerifyFailover has not ended.
+
+    The one RTO: the audit row's ``rto_seconds`` and the ``RecoveryTime`` metric
+    (:mod:`failover.record`), the local and the live drill, and ``drill report`` all call it.
+    """
+    ends = [span.end for span in found if span.stage == VERIFY and span.end is not None]
+    if not ends:
+        return None
+    return round((max(ends) - since).total_seconds(), 3)

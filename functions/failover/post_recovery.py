@@ -162,7 +162,9 @@ def lost_writes_window(row: dict[str, Any] | None, snapshot: dict[str, Any]) -> 
     """From the last replicated point to the failover's start, and how to look at them."""
     if row is None:
         return {"from": None, "to": None, "note": "no succeeded unplanned failover on record"}
-    database = next((s for s in row.get("stages") or [] if s.get("stage") == "database"), None)
+    database = next(
+        (s for s in row.get("stages") or [] if s.get("stage") == "PromoteDatabase"), None
+    )
     started = (database or {}).get("started_at")
     cutover = row.get("replication_lag_at_cutover_ms")
     decided = ((row.get("data_loss") or {}).get("lag") or {}).get("lag_ms")

@@ -33,6 +33,7 @@ from failover import (
     traffic,
 )
 from failover.clients import Profile, best_effort, client
+from failover.config import GLOBAL_ACCELERATOR_REGION
 from failover.errors import Superseded
 from failover.models import plain
 from failover.plan import (
@@ -71,12 +72,12 @@ class Move:
         return "database" not in self.gaps
 
 
-def required_capacity(settings: Settings, request: Request, source_desired: int | None) -> int:
+def required_capacity(settings: Settings, view: EstateView, source: str, target: str) -> int:
     """The capacity the target must take: the larger full capacity, or what the source ran
-    (``source_desired``, as the estate view read it; None when the source cannot be read)."""
-    source = settings.estate.regions[request.source_region]
-    target = settings.estate.regions[request.target_region]
-    return max(source.full_capacity, target.full_capacity, source_desired or 0)
+    (as the estate view read it; nothing when the source cannot be read)."""
+    regions = settings.estate.regions
+    ran = view.regions[source].desired or 0
+    return max(regions[source].full_capacity, regions[target].full_capacity, ran)
 
 
 def build_plan(settings: Settings, request: Request, now: datetime) -> ActionPlan:
@@ -84,7 +85,7 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> ActionPla
     needs (refusing on a blocking FAIL), and plan each piece that is not yet converged."""
     decision = _cooldown(settings, request, now)
     view = estate_view.observe(settings.estate, client, request.target_region, peers=best_effort)
-    _refuse_superseded(settings, request, view)
+    _refuse_superseded(settings, request.target_region, view)
     move = _move(settings, request, view)
     lag = _replication_lag(settings, move, now)
     found = _checks(settings, move, view, lag, now)
@@ -125,16 +126,17 @@ def _cooldown(
     return cooldown.decide(request, last, now, settings.cooldown_minutes)
 
 
-def _refuse_superseded(settings: Settings, request: Request, view: EstateView) -> None:
+def _refuse_superseded(settings: Settings, target: str, view: EstateView) -> None:
     """A promotion already in flight towards another cluster wins: this run stands down."""
-    into = settings.estate.regions[request.target_region].db_cluster_arn
+    into = settings.estate.regions[target].db_cluster_arn
     moving_to = (view.failover_state or {}).get("ToDbClusterArn")
     if view.promotion_in_flight and moving_to not in (None, into):
         raise Superseded(f"the database is being moved to {moving_to}")
 
 
 def _move(settings: Settings, request: Request, view: EstateView) -> Move:
-    required = required_capacity(settings, request, view.regions[request.source_region].desired)
+    """The request as the plan needs it (nothing later reads the request again)."""
+    required = required_capacity(settings, view, request.source_region, request.target_region)
     return Move(
         target=request.target_region,
         source=request.source_region,
@@ -168,6 +170,7 @@ def _checks(
     """The checks a move cannot do without; a planned move adds the source's health and every
     other Readiness check, on the same view."""
     basis = readiness.Basis.of(settings, view, lag)
+    _read_again_if_throttled(move, basis)
     found = readiness.essential(settings, basis)
     if not move.planned:
         return found
@@ -180,6 +183,25 @@ def _checks(
     found.append(checks.source_healthy(cluster, source_status, move.already_writer))
     ran = {check.name for check in found}
     return found + [c for c in readiness.evaluate(settings, now, basis).checks if c.name not in ran]
+
+
+def _read_again_if_throttled(move: Move, basis: readiness.Basis) -> None:
+    """The target region's readings decide the plan: throttled or 5xx, they are read again
+    (TransientAwsError, the ASL's Retry), never turned into PreflightFailed. Global
+    Accelerator's, when us-west-2 is not the target, are best effort: a WARN, not a retry."""
+    target = basis.region(move.target)
+    dials = (
+        {f"dial:{name}": basis.region(name).dial for name in basis.view.regions}
+        if move.target == GLOBAL_ACCELERATOR_REGION
+        else {}
+    )
+    readings.retry_if_throttled(
+        cluster=basis.cluster,
+        status=basis.status,
+        lag=basis.lag,
+        service=target.service,
+        **dials,
+    )
 
 
 def _readiness(

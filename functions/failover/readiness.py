@@ -9,12 +9,16 @@ an unplanned one proceeds and records what was failing (the latest evaluation).
 What it produces:
 - a ``Readiness`` metric per check (``Region``, ``Check``; 1 PASS, 0.5 WARN, 0 FAIL) and an
   overall one (``Check = overall``), as Embedded Metric Format, for the alarm and the dashboard;
-- the latest evaluation in the failover table (``READINESS_KEY``), where the drill, Preflight
-  and an operator read it;
+- the latest evaluation in the failover table (``pk = READINESS_PK``,
+  ``sk = READINESS_SK_PREFIX + region``), where the drill, Preflight and an operator read it;
 - an SNS notice when the region goes from ready to not ready, and back.
 
-API calls per evaluation (when every API answers): database 5, compute 5 (+1 per ECR image),
-traffic 6, detection 6, data 4, control plane 5; about 31 calls, well under a second.
+The estate is read once (:class:`Basis`: the estate view's 7 calls, the global cluster and
+each region's dial, service and active-region parameter, plus the target cluster's status and
+its lag); every check reads that, then only what it alone needs (the writer's endpoint, the
+task definition and images, the quota, Route 53, the alarms and rules, replication metrics,
+the secret, the peer's code version, the lease, the topic). Preflight passes its own view, so
+a planned move reads nothing twice.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
     from failover.config import Settings
     from failover.estate_view import EstateView
 
+READINESS_PK = "READINESS"
 READINESS_SK_PREFIX = "READINESS#"
 FARGATE_VCPU_QUOTA = "L-3032A538"
 """Service Quotas: "Fargate On-Demand vCPU resource count" (per region)."""
@@ -280,11 +285,7 @@ def detection(settings: Settings) -> list[Check]:
     on the peer (the default bus here, starting the state machine)."""
     home, peer = settings.home_region, settings.peer_region
     failed = settings.estate.regions[peer]
-    # The bus and the machine are named by template.yaml after the estate, in the topic's
-    # partition and account.
-    name = f"{settings.estate.estate_name}-failover"
-    bus = arns.build(settings.topic_arn, "events", home, f"event-bus/{name}")
-    machine = arns.build(settings.topic_arn, "states", home, f"stateMachine:{name}")
+    bus, machine = settings.event_bus_arn, settings.state_machine_arn  # template.yaml names them
     east = (
         client("cloudwatch", ROUTE53_REGION, Profile.BEST_EFFORT),
         client("events", ROUTE53_REGION, Profile.BEST_EFFORT),
@@ -387,7 +388,7 @@ def _code_version(region: str, function: str) -> str:
 
 def control_plane(settings: Settings) -> list[Check]:
     home, peer = settings.home_region, settings.peer_region
-    name = f"{settings.estate.estate_name}-validate-input"
+    name = settings.validate_input_function
     ours = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(home, name))
     peers = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(peer, name))
     held = readings.read(
@@ -436,7 +437,7 @@ def latest(settings: Settings, region: str | None = None) -> dict[str, Any] | No
         .get_item(
             TableName=settings.table_name,
             Key={
-                "pk": {"S": "READINESS"},
+                "pk": {"S": READINESS_PK},
                 "sk": {"S": READINESS_SK_PREFIX + (region or settings.home_region)},
             },
             ConsistentRead=True,
@@ -456,7 +457,7 @@ def record(settings: Settings, evaluation: Evaluation, view: EstateView) -> bool
     client("dynamodb", settings.home_region).put_item(
         TableName=settings.table_name,
         Item={
-            "pk": {"S": "READINESS"},
+            "pk": {"S": READINESS_PK},
             "sk": {"S": READINESS_SK_PREFIX + evaluation.region},
             "evaluated_at": {"S": evaluation.evaluated_at},
             "ready": {"BOOL": evaluation.ready},

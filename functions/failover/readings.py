@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from failover.errors import error_code, is_denied, is_transient
+from failover.errors import TransientAwsError, error_code, is_denied, is_transient
 from failover.observability import logger
 
 T = TypeVar("T")
@@ -68,3 +68,12 @@ def denials() -> list[str]:
     found = list(_denied())
     _denied().clear()
     return found
+
+
+def retry_if_throttled(**found: Reading[Any]) -> None:
+    """Raise TransientAwsError when a reading the decision needs was throttled or met a 5xx:
+    the ASL's Retry (backoff and jitter) reads it again; a domain error (PreflightFailed,
+    never retried) would abort the run over a busy API."""
+    busy = {what: reading.problem for what, reading in found.items() if reading.throttled}
+    if busy:
+        raise TransientAwsError(f"throttled or 5xx, read again: {busy}")

@@ -14,6 +14,7 @@ was verified serving from the target.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -21,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 from failover import estate_view, history, lease, notify
 from failover.clients import client
 from failover.errors import INPUT_ERRORS
-from failover.history import Span, failed_stage, spans
+from failover.history import Span, failed_stage, rto_seconds, spans
 from failover.observability import emit_metric
 from failover.outcome import error_summary, lag_at_cutover, outcome_of
+from failover.plan import ActionPlan
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -47,15 +49,14 @@ def _ddb_value(value: Any) -> Any:
     return {"S": str(value)}
 
 
-def rto_seconds(state: dict[str, Any], found: list[Span]) -> float | None:
+def recovery_time(state: dict[str, Any], found: list[Span]) -> float | None:
+    """The run's RTO (:func:`failover.history.rto_seconds`), when it succeeded: from the
+    alarm's state change (alarm-started runs) or the execution's start (manual ones)."""
     if outcome_of(state) != "succeeded":
         return None
-    verify = next((s for s in found if s.stage == "verify" and s.end is not None), None)
     request = state.get("request") or {}
     began = request.get("alarm_time") or (state.get("execution") or {}).get("start_time")
-    if verify is None or verify.end is None or not began:
-        return None
-    return round((verify.end - parse_time(str(began))).total_seconds(), 3)
+    return rto_seconds(found, parse_time(str(began))) if began else None
 
 
 def parse_time(text: str) -> datetime:
@@ -76,7 +77,8 @@ def build_row(
     found = spans(events)
     request = state.get("request") or {}
     execution = state.get("execution") or {}
-    plan = state.get("plan") or {}
+    raw_plan = state.get("plan")
+    plan = ActionPlan.parse(raw_plan) if raw_plan else None
     return {
         "execution_id": execution.get("id"),
         "execution_name": execution.get("name"),
@@ -103,14 +105,16 @@ def build_row(
         ],
         "failed_stage": failed_stage(events) if outcome == "failed" else None,
         "error": error_summary(state.get("error")),
-        "rto_seconds": rto_seconds(state, found),
-        "replication_lag_at_preflight_ms": plan.get("replication_lag_ms"),
+        "rto_seconds": recovery_time(state, found),
+        "replication_lag_at_preflight_ms": plan.replication_lag_ms if plan else None,
         "replication_lag_at_cutover_ms": lag_at_cutover(state),
-        "data_loss": plan.get("data_loss"),
+        "data_loss": plan.data_loss if plan else None,
         "lease": state.get("lease"),
         "outage": state.get("outage"),
-        "plan": plan or None,
-        "readiness_failing": (plan.get("readiness") or {}).get("failing"),
+        "plan": plan.to_dict() if plan else None,
+        "readiness_failing": (
+            [asdict(check) for check in plan.readiness.failing] if plan else None
+        ),
         "actions": state.get("actions"),
         "fence": state.get("fence"),
         "post_recovery": state.get("post_recovery"),
@@ -197,13 +201,16 @@ def _row_exists(ddb: DynamoDBClient, table: str, execution_arn: str, started: da
 
 def close_run(settings: Settings, event: dict[str, Any], now: datetime) -> dict[str, Any]:
     """CloseRun: an execution of this region's machine ended (EventBridge "Step Functions
-    Execution Status Change"). Release a lease it left, and for a run that ended without its
+    Execution Status Change"). Settle a lease it left (it lapses once the run's last Lambda
+    has ended: :data:`failover.lease.SETTLE_SECONDS`), and for a run that ended without its
     own record (timed out, stopped, or failed where no Catch reaches: States.Runtime,
     States.DataLimitExceeded), write the record and send the notice it could not."""
     detail = event.get("detail") or {}
     arn, status = str(detail.get("executionArn")), str(detail.get("status"))
     ddb = client("dynamodb", settings.home_region)
-    released = lease.release(ddb, settings.table_name, arn)
+    # Not released at once: a Lambda of a stopped or timed-out run may still be running (a
+    # stopped execution does not stop them); the lease lapses when the longest has ended.
+    released = lease.settle(ddb, settings.table_name, arn, now)
     started = datetime.fromtimestamp(int(detail.get("startDate") or 0) / 1000, tz=now.tzinfo)
     rejected = status == "FAILED" and detail.get("error") in INPUT_ERRORS
     if rejected or status == "SUCCEEDED" or _row_exists(ddb, settings.table_name, arn, started):

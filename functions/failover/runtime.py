@@ -18,18 +18,23 @@ once:
   state (:class:`failover.clients.Reachability`);
 - the result: a dataclass (or a dict of them) becomes JSON-ready data;
 - the run's ``WarmUp`` (:data:`WARM_UP`): answered at once, having only started the execution
-  environment (imports, settings) that the run's task will then find warm.
+  environment (imports, settings) that the run's task will then find warm;
+- for the stages that run while the run holds the estate's lease (``renews_lease=True``: the
+  acting stages and the loops between them), the lease's heartbeat and fencing check, before
+  the handler does anything (:func:`failover.lease.renew`): a run that lost its lease stops
+  with ``LeaseLost`` before acting, and a live run's lease never lapses (every Wait loop
+  comes back through one of these stages within 10 s).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from failover import readings
-from failover.clients import reachability
+from failover import lease, readings
+from failover.clients import client, reachability
 from failover.config import Settings, get_settings
 from failover.errors import transient_aws_errors
 from failover.models import StageInput, plain
@@ -92,12 +97,26 @@ def _warm_up() -> dict[str, Any]:
     return WARM_UP
 
 
+def renew_lease(stage: StageInput, settings: Settings) -> int:
+    """The acting stages' heartbeat: renew this run's lease, or raise LeaseLost."""
+    return lease.renew(
+        client("dynamodb", settings.home_region),
+        settings.table_name,
+        stage.execution.id,
+        stage.request.target_region,
+        datetime.now(UTC),
+        settings.lease_seconds,
+    )
+
+
 def stage_handler(
-    handle: Callable[[Any, Settings], Any],
+    handle: Callable[[Any, Settings], Any], *, renews_lease: bool = False
 ) -> LambdaHandler:
     """Make ``handle(payload, settings)`` a Lambda handler (see the module docstring)."""
     annotation = handle.__annotations__.get(handle.__code__.co_varnames[0])
     wants_stage = annotation in (StageInput, "StageInput")
+    if renews_lease and not wants_stage:
+        raise TypeError(f"{handle.__qualname__}: only a stage of the run can renew its lease")
 
     @functools.wraps(handle)
     def lambda_handler(event: Any, context: LambdaContext) -> Any:
@@ -109,6 +128,8 @@ def stage_handler(
         reachability.begin(seen_unreachable(event) if wants_stage else {})
         try:
             with transient_aws_errors():
+                if renews_lease:
+                    renew_lease(payload, settings)
                 result = handle(payload, settings)
         finally:
             for call in readings.denials():

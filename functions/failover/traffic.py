@@ -20,10 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from failover import guard
-from failover.clients import client
+from failover.clients import client, global_accelerator
 from failover.config import GLOBAL_ACCELERATOR_REGION, ROUTE53_REGION
-from failover.errors import UNREACHABLE_ERRORS
+from failover.errors import UNREACHABLE_ERRORS, is_transient
 
 if TYPE_CHECKING:
     from mypy_boto3_globalaccelerator import GlobalAcceleratorClient
@@ -132,7 +134,12 @@ def shift(settings: Settings, stage: StageInput) -> dict[str, Any]:
     """ShiftTraffic: dials 100 for the target, then 0 for every other region."""
     guard.require_writer_and_lease(settings, stage)
     request = stage.request
-    ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
+    ga = global_accelerator(request.target_region)
+    # GA's API outside the target region (us-west-2 serves it) is best effort in an unplanned
+    # move: refused, hanging (a read timeout) or failing (throttled, 5xx), the dial is
+    # deferred to GA's health checks and the run goes on (failover.clients.global_accelerator
+    # bounds the wait to one 5 s attempt).
+    outside = request.target_region != GLOBAL_ACCELERATOR_REGION
     wanted = desired_dials(settings.estate.regions, request.target_region)
     order = sorted(wanted, key=lambda region: region != request.target_region)
     result: dict[str, Any] = {"dials": {}, "dns_changed": []}
@@ -142,8 +149,9 @@ def shift(settings: Settings, stage: StageInput) -> dict[str, Any]:
             changed = set_dial(ga, settings.estate.regions[region].endpoint_group_arn, percent)
             result["dials"][region] = {"percent": percent, "changed": changed}
         result["global_accelerator"] = "applied"
-    except UNREACHABLE_ERRORS as error:
-        if request.planned:
+    except (ClientError, BotoCoreError) as error:
+        deferrable = isinstance(error, UNREACHABLE_ERRORS) or (outside and is_transient(error))
+        if request.planned or not deferrable:
             raise
         result["global_accelerator"] = f"deferred to GA health checks: {error}"
     if request.planned and settings.estate.topology == "read-local":

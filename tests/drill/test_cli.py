@@ -43,7 +43,7 @@ def test_the_live_paths_can_read_the_estate_as_the_product_does_from_a_plain_che
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     probe = (
         "import drill.history_report as report\n"
-        "found = report._alarm_time({'source': 'aws.cloudwatch', 'detail-type': "
+        "found = report.alarm_time({'source': 'aws.cloudwatch', 'detail-type': "
         "'CloudWatch Alarm State Change', 'account': '1', 'region': 'us-west-2', "
         "'time': '2026-12-01T10:00:00Z', 'detail': {'alarmName': 'shop-probe-us-east-1', "
         "'state': {'value': 'ALARM', 'timestamp': '2026-12-01T10:00:00.000+0000'}}})\n"

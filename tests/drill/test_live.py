@@ -125,7 +125,7 @@ def _primary_active(state: final_state.EstateState) -> None:
     assert state.writer_region == PRIMARY
     assert state.dials == {PRIMARY: 100.0, SECONDARY: 0.0}
     assert state.active_parameter == {PRIMARY: PRIMARY, SECONDARY: PRIMARY}
-    assert state.lock_holder == {PRIMARY: None, SECONDARY: None}
+    assert state.lease_holder == {PRIMARY: None, SECONDARY: None}
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(untouched: Live) -> None:
@@ -148,8 +148,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(untouched: Live) -> None:
     assert (run.source_region, run.target_region) == (PRIMARY, SECONDARY)
     names = [check.name for check in run.checks]
     assert "changed nothing" in names
-    assert f"lock released in {PRIMARY}" in names
-    assert f"lock released in {SECONDARY}" in names
+    assert f"lease released in {PRIMARY}" in names
+    assert f"lease released in {SECONDARY}" in names
     assert all(check.passed for check in run.checks)
     assert [stage.name for stage in run.stages][:6] == [
         "WarmUp",
@@ -233,6 +233,13 @@ def test_execute_with_the_phrase_fails_over_and_leaves_the_failback_to_a_new_run
     assert run.rto.met
     assert run.rto.modelled_seconds is not None
     assert run.rto.modelled_seconds > 0
+    # the RTO ends with VerifyFailover, not with the run: record, notice and lease come after,
+    # and it is the audit row's (the product's RecoveryTime), whose start time carries ms
+    verified = next(stage for stage in run.stages if stage.name == "VerifyFailover")
+    assert run.rto.modelled_seconds == pytest.approx(verified.end, abs=0.001)
+    assert run.rto.modelled_seconds < max(stage.end for stage in run.stages)
+    (row,) = live.estate.audit_rows(SECONDARY)
+    assert float(row["rto_seconds"]) == pytest.approx(run.rto.modelled_seconds, abs=0.002)
     assert run.rpo is not None
     assert run.rpo.data_loss_possible
     assert "Act" in [stage.name for stage in run.stages]
@@ -241,7 +248,7 @@ def test_execute_with_the_phrase_fails_over_and_leaves_the_failback_to_a_new_run
     assert state.writer_region == SECONDARY
     assert state.dials == {PRIMARY: 0.0, SECONDARY: 100.0}
     assert state.desired[SECONDARY] == live.estate.spec.full_capacity
-    assert state.lock_holder == {PRIMARY: None, SECONDARY: None}
+    assert state.lease_holder == {PRIMARY: None, SECONDARY: None}
     assert len(live.executions()) == 1
     assert any(
         f"--live --region {PRIMARY} --scenario planned --execute" in note and "separate run" in note

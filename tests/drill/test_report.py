@@ -9,6 +9,7 @@ import io
 import boto3
 import pytest
 
+from drill import final_state
 from drill.embedded import EmbeddedAws
 from drill.harness import LocalDrill, Options
 from drill.history_report import report_live
@@ -54,6 +55,11 @@ def test_report_of_a_drill_rerun_reproduces_the_drill_and_shows_the_failed_run()
         ours = drill.run(SCENARIOS["db-failure"].run)
         failed, rerun = ours.runs
         assert rerun.execution_arn is not None
+        rows = {
+            arn: final_state.audit_row(drill.client, drill.table, SECONDARY, arn)
+            for arn in (failed.execution_arn, rerun.execution_arn)
+            if arn is not None
+        }
         stack = "shop-failover-control-plane"
         create_stack(
             SECONDARY,
@@ -92,6 +98,11 @@ def test_report_of_a_drill_rerun_reproduces_the_drill_and_shows_the_failed_run()
     assert theirs_rto.modelled_seconds is not None
     assert ours_rto.modelled_seconds is not None
     assert abs(theirs_rto.modelled_seconds - ours_rto.modelled_seconds) <= 0.1  # one rounding
+    # and both are the audit row's RecoveryTime: one RTO (failover.history.rto_seconds)
+    recorded = float(row["rto_seconds"]) if (row := rows[rerun.execution_arn]) else None
+    assert recorded is not None
+    assert abs(recorded - ours_rto.modelled_seconds) <= 0.1
+    assert abs(recorded - theirs_rto.modelled_seconds) <= 0.1
     assert again.rpo == rerun.rpo
     # and the failed run it completes is shown with it, timed from the alarm's state change
     assert (before.execution_arn, before.status, before.outcome, before.trigger) == (

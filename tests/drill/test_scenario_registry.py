@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from drill.cli import parser
+from drill.embedded import REPO
 from drill.scenarios import SCENARIOS, scenario
 
 EXPECTED = {
@@ -38,3 +39,9 @@ def test_the_command_line_offers_the_registry_and_its_help() -> None:
 def test_a_name_registered_twice_is_refused() -> None:
     with pytest.raises(ValueError, match="'unplanned' is registered twice"):
         scenario("unplanned", help="again")(lambda drill, report: None)
+
+
+def test_the_readme_describes_every_registered_scenario() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in SCENARIOS if f"| `--scenario {name}` |" not in readme]
+    assert missing == [], f"README.md's option table lacks these scenarios: {missing}"

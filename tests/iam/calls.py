@@ -23,6 +23,7 @@ from typing import Any
 
 from botocore.handlers import BUILTIN_HANDLERS
 
+from tests.iam import sar
 from tests.iam.policy import ACCOUNT, Request
 
 
@@ -125,7 +126,7 @@ def _resources(call: Call) -> list[str]:
         case ("stepfunctions", _):
             return [p["executionArn"]]
         case ("events", "ListRuleNamesByTarget"):
-            return [_arn("events", region, "rule/*")]
+            return ["*"]  # no resource types (Service Authorization Reference)
         case ("ecr", "DescribeImages"):
             return [_arn("ecr", region, f"repository/{p['repositoryName']}")]
         case ("service-quotas", "GetServiceQuota"):
@@ -149,6 +150,10 @@ def _context(call: Call) -> dict[str, Any]:
     p = call.params
     if call.operation == "PutMetricData":
         return {"cloudwatch:namespace": p.get("Namespace")}
+    if call.service == "dynamodb" and isinstance(p.get("Key") or p.get("Item"), dict):
+        # the partition key value(s) of an item operation (the LEASE item's grant needs it)
+        pk = (p.get("Key") or p.get("Item") or {}).get("pk") or {}
+        return {"dynamodb:LeadingKeys": [pk.get("S")]} if "S" in pk else {}
     if call.operation == "ChangeResourceRecordSets":
         changes = p["ChangeBatch"]["Changes"]
         return {
@@ -163,9 +168,26 @@ def _context(call: Call) -> dict[str, Any]:
     return {}
 
 
+class MappingDisagreesWithSar(ValueError):
+    """This module maps a call to a resource its action cannot be authorised on."""
+
+
 def requests_for(call: Call) -> list[Request]:
+    """The call's authorisations, each checked against the Service Authorization Reference:
+    an action with no resource types is authorised on ``*`` only, any other on an ARN of one
+    of its resource types (tests/iam/sar.json). A mapping written by hand cannot drift."""
     action = ACTION.get((call.service, call.operation)) or (
         f"{PREFIX.get(call.service, call.service)}:{call.operation}"
     )
+    entry = sar.action(action)
     context = _context(call)
-    return [Request(action, resource, context) for resource in _resources(call)]
+    requests = []
+    for resource in _resources(call):
+        if (resource == "*") != entry.needs_star or not entry.accepts(resource):
+            formats = [t.arn for t in entry.resource_types] or ["*"]
+            raise MappingDisagreesWithSar(
+                f"{call.service}:{call.operation} mapped to {action} on {resource}; the SAR "
+                f"authorises {action} on {formats} ({entry.page})"
+            )
+        requests.append(Request(action, resource, context))
+    return requests

@@ -69,8 +69,9 @@ def test_alarm_with_confirmed_outage_fails_over_to_the_recovery_region(estate: L
     (row,) = estate.audit_rows(SECONDARY)
     assert (row["outcome"], row["trigger"], row["mode"]) == ("succeeded", "alarm", "unplanned")
     stages = {stage["stage"]: stage for stage in row["stages"]}
-    expected = ["validate", "lease", "confirm_outage", "preflight", "database", "traffic"]
-    for stage in [*expected, "active_region", "compute", "fence", "verify"]:
+    expected = ["ValidateInput", "AcquireLease", "ConfirmOutage", "Preflight", "PromoteDatabase"]
+    expected += ["ShiftTraffic", "SetActiveRegion", "ScaleCompute", "FenceOldRegion"]
+    for stage in [*expected, "VerifyFailover"]:
         assert stages[stage]["seconds"] is not None, stage
         assert stages[stage]["seconds"] >= 0, stage
     assert float(row["replication_lag_at_cutover_ms"]) == 120.0
@@ -149,55 +150,75 @@ def test_dry_run_returns_the_plan_and_changes_nothing(estate: LocalEstate) -> No
     assert notices[-1]["detail"]["plan"]["database"]["action"] == "failover"
 
 
+def start_and_hold_the_lease(estate: LocalEstate) -> str:
+    """A manual failover into us-west-2, caught while it holds the lease: the writer is moving
+    (its CheckDatabase loop renews the lease every 2 s)."""
+    first = estate.start(SECONDARY, load_event("manual-unplanned-failover.json"))
+    estate.wait_until(
+        lambda: estate.view().lease_holder == first and estate.view().promotion_in_flight,
+        limit=600,
+        what="the first run promoting",
+    )
+    return first
+
+
 def test_a_second_run_in_the_same_direction_is_already_in_progress(estate: LocalEstate) -> None:
-    # given a run that holds the estate's lease while it waits at the approval gate
-    first = estate.start(SECONDARY, load_event("manual-with-approval.json"))
-    token = wait_for_approval_token(estate)
-    assert estate.view().lease_holder == first
+    # given a run that holds the estate's lease while the writer moves
+    first = start_and_hold_the_lease(estate)
 
     # when a second run into the same region starts
     second = estate.run(SECONDARY, load_event("manual-unplanned-failover.json"))
 
-    # then it ends cleanly as already in progress and changed nothing
+    # then it ends cleanly as already in progress and changed nothing; the first completes
     assert second["status"] == "SUCCEEDED", second
     assert output(second)["error"]["Error"] == "LeaseHeld"
-    view = estate.view()
-    assert view.writer_region == PRIMARY
-    assert view.lease_holder == first
     assert "already_in_progress" in kinds(estate.notices(SECONDARY))
+    assert estate.wait(first)["status"] == "SUCCEEDED"
+    assert_converged_on(estate.view(), SECONDARY)
 
-    # and when the first run's approval is rejected (without a cause), it fails by that name
-    estate.client("stepfunctions", SECONDARY).send_task_failure(
-        taskToken=token, error="ApprovalRejected"
-    )
-    first_described = estate.wait(first)
-    assert first_described["status"] == "FAILED"
-    assert first_described["error"] == "ApprovalRejected"
+
+def test_a_run_waiting_for_approval_holds_no_lease_and_a_rejection_without_cause_is_named(
+    estate: LocalEstate,
+) -> None:
+    # given a run waiting at the approval gate: it released the lease (the wait may last 30
+    # minutes; a lease nobody renews would lapse anyway)
+    first = estate.start(SECONDARY, load_event("manual-with-approval.json"))
+    token = wait_for_approval_token(estate)
+    assert estate.view().lease_holder is None
+
+    # when its approval is rejected with neither error nor cause (real Step Functions then
+    # hands the Catch {"Error": null, "Cause": null}), it still fails by a name, with a cause
+    estate.client("stepfunctions", SECONDARY).send_task_failure(taskToken=token)
+    described = estate.wait(first)
+    assert described["status"] == "FAILED"
+    assert described["error"] == "StepFailed"
+    assert isinstance(described["cause"], str)
+    assert described["cause"]
     assert_as_deployed(estate.view())
 
 
-def test_the_other_direction_is_superseded_while_one_run_holds_the_lease(
+def test_the_other_direction_waits_for_the_lease_then_plans_afresh(
     estate: LocalEstate,
 ) -> None:
-    # given a mixed estate (us-west-2's parameter already names us-west-2), and a run into
-    # us-west-2 holding the estate's lease while it waits for approval
-    estate.client("ssm", SECONDARY).put_parameter(
-        Name=estate.spec.parameter, Value=SECONDARY, Type="String", Overwrite=True
-    )
-    first = estate.start(SECONDARY, load_event("manual-with-approval.json"))
-    token = wait_for_approval_token(estate)
+    # given a run into us-west-2 holding the estate's lease while the writer moves
+    first = start_and_hold_the_lease(estate)
 
-    # when us-east-1's control plane is asked to fail over the other way at the same time
-    other = estate.run(PRIMARY, load_event("manual-failback.json", mode="unplanned"))
+    # when us-east-1's control plane is asked to fail over the other way meanwhile
+    other = estate.start(PRIMARY, load_event("manual-failback.json", mode="unplanned"))
 
-    # then that run stops cleanly as superseded, touching nothing
-    assert other["status"] == "SUCCEEDED", other
-    assert output(other)["error"]["Error"] == "Superseded"
-    assert estate.view().lease_holder == first
-    estate.client("stepfunctions", SECONDARY).send_task_success(
-        taskToken=token, output=json.dumps({"approved_by": "bob"})
-    )
+    # then it waits in its own execution (WaitForLease) until the first run released the
+    # lease, then plans from where the estate stands: the database just moved, so the
+    # cooldown refuses it (a manual run needs force), and nothing moves back
     assert estate.wait(first)["status"] == "SUCCEEDED"
+    described = estate.wait(other)
+    assert described["status"] == "FAILED", described
+    assert described["error"] == "CooldownActive"
+    states = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in estate.history(other)
+        if e["type"].endswith("StateEntered")
+    ]
+    assert "WaitForLease" in states
     assert_converged_on(estate.view(), SECONDARY)
 
 
@@ -229,7 +250,7 @@ def test_an_unanswered_approval_times_out_by_a_name_with_a_record_and_no_lease(
     assert described["cause"].startswith("States.Timeout")
     assert kinds(estate.notices(SECONDARY)) == ["failed"]
     rows = [r for r in estate.audit_rows(SECONDARY) if r["execution_id"] == first]
-    assert [(r["outcome"], r["failed_stage"]) for r in rows] == [("failed", "approval")]
+    assert [(r["outcome"], r["failed_stage"]) for r in rows] == [("failed", "RequestApproval")]
     assert_as_deployed(estate.view())
 
 
@@ -288,7 +309,7 @@ def test_planned_switchover_with_too_much_replication_lag_is_refused(estate: Loc
     assert "30000 ms" in described["cause"]
     assert estate.view() == before
     (row,) = estate.audit_rows(SECONDARY)
-    assert (row["outcome"], row["failed_stage"]) == ("failed", "preflight")
+    assert (row["outcome"], row["failed_stage"]) == ("failed", "Preflight")
     assert kinds(estate.notices(SECONDARY))[-1] == "failed"
 
 
@@ -314,7 +335,7 @@ def test_a_failed_promotion_is_recorded_and_a_rerun_finishes_the_job(estate: Loc
     assert after_failure.regions[SECONDARY].dial == 0.0
     assert after_failure.regions[SECONDARY].active_region == PRIMARY
     (row,) = estate.audit_rows(SECONDARY)
-    assert (row["outcome"], row["failed_stage"]) == ("failed", "database")
+    assert (row["outcome"], row["failed_stage"]) == ("failed", "PromoteDatabase")
     assert row["estate_after"]["writer_region"] == PRIMARY
     notices = estate.notices(SECONDARY)
     assert kinds(notices) == ["started", "failed"]
@@ -378,24 +399,26 @@ def test_a_dead_region_costs_one_connect_timeout_per_run_not_one_per_state(
 ) -> None:
     described = fail_over_with_the_primary_cut_off(estate)
 
-    # ValidateInput, the first state to read it, found it unreachable and handed that on
-    assert PRIMARY in output(described)["unreachable"]
+    # ValidateInput, the first state to read it, found its ECS endpoint unreachable and handed
+    # that on (per endpoint: a service that refused costs its own reads, not its region's)
+    assert f"ecs.{PRIMARY}" in output(described)["unreachable"]
     took = {
         span.stage: span.seconds or 0.0 for span in spans(estate.history(described["executionArn"]))
     }
     connect = 1.0  # failover.clients: the best-effort connect timeout, one attempt
     estate.emulator.faults.unreachable_regions.clear()
-    assert took["validate"] >= connect  # paid once, by the first reader
-    assert took["fence"] >= connect  # fencing always tries the old region
-    # the later readers (each a cold start of at least 0.5 s) did not try it again: Preflight
-    # and VerifyFailover read its ECS service
-    for stage in ("preflight", "verify"):
+    assert took["ValidateInput"] >= connect  # paid once, by the first reader
+    assert took["FenceOldRegion"] >= connect  # fencing always tries the old region
+    # the later readers did not try it again: Preflight and VerifyFailover read its ECS
+    # service
+    for stage in ("Preflight", "VerifyFailover"):
         assert took[stage] < connect + 0.5, (stage, took)
     # ConfirmOutage polls every 10 s; with the region's own APIs unreachable too it waits the
-    # shorter minimum outage (failover.in_region), not MinOutageSeconds, and no poll paid the
-    # connect timeout again
+    # shorter minimum outage (failover.in_region), not MinOutageSeconds; its observers there
+    # (CloudWatch, Route 53's API) and the region's own RDS and ECS endpoints are each tried
+    # once by the run, not once per poll
     shorter = in_region.UNREACHABLE_MIN_OUTAGE_SECONDS
-    assert shorter <= took["confirm_outage"] < shorter + quorum.POLL_SECONDS + connect, took
+    assert shorter <= took["ConfirmOutage"] < shorter + quorum.POLL_SECONDS + 4 * connect, took
 
 
 def cold_starts(estate: LocalEstate, region: str, logical_id: str) -> tuple[int, int]:
@@ -591,3 +614,80 @@ def test_post_recovery_keeps_the_lost_writes_and_restores_the_warm_standby(
     again = estate.run(SECONDARY, POST_RECOVERY)
     assert again["status"] == "SUCCEEDED", again
     assert output(again)["post_recovery"]["snapshot"]["copied"] is False
+
+
+def test_a_compute_failure_still_fences_the_old_region_and_verifies(estate: LocalEstate) -> None:
+    # given the recovery region's ECS service cannot be read while the run waits for it
+    estate.outage(PRIMARY)
+    function = estate.function_arns[SECONDARY]["CheckComputeFunction"].rsplit(":", 1)[-1]
+    estate.emulator.faults.fail(
+        "ecs", "DescribeServices", "denied", count=None, caller=f"CheckCompute/{function}"
+    )
+
+    described = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
+
+    # then the run fails with the compute error, but the writer, traffic and app config that
+    # moved are fenced and verified, and the record says what held
+    assert described["status"] == "FAILED", described
+    (row,) = [r for r in estate.audit_rows(SECONDARY) if r["outcome"] == "failed"]
+    assert row["fence"]["status"] == "fenced"
+    verification = row["verification"]
+    assert verification["after_failure"] == row["error"]["error"]
+    checks = {c["name"]: c["passed"] for c in verification["checks"]}
+    assert checks["writer_is_target"] is True
+    assert checks["traffic_dials"] is True
+    view = estate.view()
+    assert view.regions[PRIMARY].active_region == SECONDARY  # fenced
+
+
+def test_a_retried_promotion_that_finds_it_done_still_writes_the_cooldown_marker(
+    estate: LocalEstate,
+) -> None:
+    # given a plan to fail over (a dry run's), and its first attempt's promotion done: the
+    # attempt timed out after FailoverGlobalCluster, before it could write the marker
+    plan = output(estate.run(SECONDARY, load_event("manual-dry-run.json")))["plan"]
+    assert plan["database"]["action"] == "failover"
+    rds = estate.client("rds", SECONDARY)
+    rds.failover_global_cluster(
+        GlobalClusterIdentifier=estate.spec.global_cluster_id,
+        TargetDbClusterIdentifier=estate.spec.cluster_arn(SECONDARY),
+        AllowDataLoss=True,
+    )
+    estate.wait_until(lambda: estate.view().writer_region == SECONDARY, limit=600)
+    execution = {"id": f"{estate.state_machine_arns[SECONDARY]}:retry", "name": "retry",
+                 "start_time": "2026-12-06T00:00:00+00:00"}  # fmt: skip
+    document = {"request": output(estate.run(SECONDARY, load_event("manual-dry-run.json")))[
+        "request"], "execution": execution, "plan": plan}  # fmt: skip
+    document["request"]["dry_run"] = False
+
+    # when the retry runs PromoteDatabase
+    answer = estate.client("lambda", SECONDARY).invoke(
+        FunctionName=estate.function_arns[SECONDARY]["PromoteDatabaseFunction"],
+        Payload=json.dumps(document),
+    )
+    result = json.loads(answer["Payload"].read())
+
+    # then it takes the "already writer" path and still opens the cooldown window
+    assert result["action"] == "already_writer", result
+    marker = estate.client("dynamodb", SECONDARY).get_item(
+        TableName=estate.spec.table_name,
+        Key={"pk": {"S": "COOLDOWN"}, "sk": {"S": "ESTATE"}},
+        ConsistentRead=True,
+    )["Item"]
+    assert marker["execution_id"]["S"] == execution["id"]
+    assert marker["target_region"]["S"] == SECONDARY
+
+
+def test_throttled_preflight_reads_are_retried_not_a_preflight_failure(
+    estate: LocalEstate,
+) -> None:
+    estate.outage(PRIMARY)
+    function = estate.function_arns[SECONDARY]["PreflightFunction"].rsplit(":", 1)[-1]
+    estate.emulator.faults.fail(
+        "ecs", "DescribeServices", "throttled", count=2, caller=f"Preflight/{function}"
+    )
+
+    described = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
+
+    assert described["status"] == "SUCCEEDED", described
+    assert_converged_on(estate.view(), SECONDARY)

@@ -8,7 +8,17 @@ from typing import Any
 
 import pytest
 
-from testbed.faultmatrix import CLEAN_FAIL, KINDS, RECOVERED, run_cell, tasks
+from testbed.faultmatrix import (
+    CLEAN_FAIL,
+    GA_BROWNOUT,
+    KINDS,
+    LEASE_HOLDER_DIES,
+    RECOVERED,
+    WEST_DOWN,
+    Task,
+    run_cell,
+    tasks,
+)
 from testbed.template import STATE_MACHINE
 from tests.template.asl_checks import scopes
 
@@ -55,5 +65,27 @@ def test_a_cell_of_the_matrix(state: str, kind: str, verdict: str) -> None:
     fault = next(k for k in KINDS if k.name == kind)
 
     cell = run_cell(task, fault)
+
+    assert (cell.verdict, cell.reasons) == (verdict, [])
+
+
+@pytest.mark.scenario
+@pytest.mark.parametrize(
+    ("base", "state", "kind", "verdict"),
+    [
+        # us-west-2 dies with GA's API: a transient fault on the way still converges
+        (WEST_DOWN, "PromoteDatabase", "throttled x2", RECOVERED),
+        (GA_BROWNOUT, "ShiftTraffic", "5xx once", RECOVERED),
+        # the surviving region's run, after a dead holder's lease
+        (LEASE_HOLDER_DIES, "InspectLease", "5xx once", RECOVERED),
+    ],
+)
+def test_a_cell_on_a_base_run_of_a_region_dying(
+    base: str, state: str, kind: str, verdict: str
+) -> None:
+    found = next(task for task in tasks() if task.state == state)
+    fault = next(k for k in KINDS if k.name == kind)
+
+    cell = run_cell(Task(found.state, found.function, found.native, base), fault)
 
     assert (cell.verdict, cell.reasons) == (verdict, [])

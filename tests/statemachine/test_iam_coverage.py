@@ -87,20 +87,27 @@ def invoke(estate: LocalEstate, region: str, logical_id: str, event: dict[str, A
 
 
 def run_the_representative_runs(estate: LocalEstate) -> None:
-    # an approval gate, and a second run meeting the held lease
+    # an approval gate (the wait releases the lease), rejected
     waiting = estate.start(SECONDARY, load_event("manual-with-approval.json"))
     token = wait_for_approval_token(estate)
-    estate.run(SECONDARY, load_event("manual-unplanned-failover.json"))
     estate.client("stepfunctions", SECONDARY).send_task_failure(
         taskToken=token, error="ApprovalRejected"
     )
     estate.wait(waiting)
-    # an automatic failover into us-west-2, then a planned failback run by us-east-1's copy
+    # an automatic failover into us-west-2, then a planned failback run by us-east-1's copy,
+    # which a second failback meets holding the lease (InspectLease)
     estate.outage(PRIMARY)
     assert estate.run(SECONDARY, estate.alarm_event(PRIMARY))["status"] == "SUCCEEDED"
     estate.recover(PRIMARY)
     failback = load_event("manual-failback.json", force=True)
-    assert estate.run(PRIMARY, failback)["status"] == "SUCCEEDED"
+    first = estate.start(PRIMARY, failback)
+    estate.wait_until(
+        lambda: estate.view().lease_holder == first and estate.view().promotion_in_flight,
+        limit=600,
+        what="the failback promoting",
+    )
+    assert estate.run(PRIMARY, failback)["status"] == "SUCCEEDED"  # already in progress
+    assert estate.wait(first)["status"] == "SUCCEEDED"
     # the functions outside the machine
     for region in (PRIMARY, SECONDARY):
         invoke(estate, region, "EvaluateReadinessFunction", {})

@@ -173,7 +173,7 @@ ACCOUNT = "123456789012"
 
 
 # What CloudFormation resolves the other substitutions to in the commercial partition.
-_RESOLVED = {"Partition": "aws", "FailoverTableName": "shop-failover"}
+_RESOLVED = {"Partition": "aws", "FailoverTableName": "shop-failover", "LeaseSeconds": "120"}
 
 
 def dummy_substitution_values(substitutions: dict[str, Any]) -> dict[str, str]:
@@ -184,7 +184,7 @@ def dummy_substitution_values(substitutions: dict[str, Any]) -> dict[str, str]:
         if key.endswith("FunctionArn"):
             values[key] = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
         elif isinstance(value, str):
-            values[key] = value  # a literal (LeaseSeconds)
+            values[key] = value  # a literal
         else:
             values[key] = _RESOLVED[key]
     return values

@@ -18,7 +18,15 @@ AWS_METRICS: dict[tuple[str, str], frozenset[str]] = {
     ("AWS/Route53", "HealthCheckStatus"): frozenset({"HealthCheckId"}),
     ("AWS/RDS", "AuroraGlobalDBReplicationLag"): frozenset({"DBClusterIdentifier"}),
     ("AWS/SQS", "ApproximateNumberOfMessagesVisible"): frozenset({"QueueName"}),
-    ("AWS/GlobalAccelerator", "NewFlowCount"): frozenset({"Accelerator", "EndpointGroup"}),
+    # Documented sets: https://docs.aws.amazon.com/global-accelerator/latest/dg/cloudwatch-monitoring.html
+    ("AWS/GlobalAccelerator", "NewFlowCount"): frozenset(
+        {"Accelerator", "Listener", "EndpointGroup"}
+    ),
+    # https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
+    **{
+        ("AWS/States", f"Executions{kind}"): frozenset({"StateMachineArn"})
+        for kind in ("Started", "Succeeded", "Failed", "TimedOut", "Aborted")
+    },
 }
 
 
@@ -45,6 +53,8 @@ def metric_references(widget: dict[str, Any]) -> list[tuple[str, str, frozenset[
     found = []
     for entry in widget["properties"].get("metrics", []):
         first = entry[0]
+        if isinstance(first, dict) and "SEARCH(" not in first["expression"]:
+            continue  # metric math over the widget's own metrics (checked through them)
         if isinstance(first, dict):
             search = re.search(r"SEARCH\('\{([^}]*)\} MetricName=\"(\w+)\"", first["expression"])
             assert search, first["expression"]
@@ -107,3 +117,60 @@ def test_the_control_plane_alarms_watch_metrics_it_emits(alarm: str) -> None:
     dims = frozenset(d["Name"] for d in properties["Dimensions"])
     assert emitted(properties["Namespace"], properties["MetricName"]) == dims
     assert properties["AlarmActions"] == [{"Ref": "FailoverTopic"}]
+
+
+def raw_dashboard_text() -> str:
+    body = load_template(REPO_ROOT / "stacks" / "global.yaml")["Resources"]["Dashboard"]
+    text: str = body["Properties"]["DashboardBody"]["Fn::Sub"][0]
+    return text
+
+
+def test_every_alarm_the_stacks_define_is_on_the_dashboard() -> None:
+    # The raw text keeps ${PrimaryRegion} / ${SecondaryRegion}: each region's copy of each
+    # control-plane alarm must be there, the failed-execution alarm included.
+    widget = next(w for w in json.loads(raw_dashboard_text())["widgets"] if w["type"] == "alarm")
+    shown = {a.rsplit(":alarm:", 1)[-1] for a in widget["properties"]["alarms"]}
+    for path in (REPO_ROOT / "template.yaml", REPO_ROOT / "stacks" / "global.yaml"):
+        for logical, resource in load_template(path)["Resources"].items():
+            if resource["Type"] != "AWS::CloudWatch::Alarm":
+                continue
+            name = resource["Properties"]["AlarmName"]
+            text = name["Fn::Sub"] if isinstance(name, dict) else name
+            text = text[0] if isinstance(text, list) else text
+            if path.name == "global.yaml":
+                assert f"${{{logical}.Arn}}" in widget["properties"]["alarms"], logical
+                continue
+            for here, peer in (
+                ("${PrimaryRegion}", "${SecondaryRegion}"),
+                ("${SecondaryRegion}", "${PrimaryRegion}"),
+            ):
+                expected = (
+                    text.replace("${AWS::Region}", here)
+                    .replace("${PeerRegion}", peer)
+                    .replace("${HomeRegion}", here)
+                )
+                if "${" in expected.replace("${EstateName}", "").replace(here, "").replace(
+                    peer, ""
+                ):
+                    continue  # a name built from a mapping: matched by the test above
+                assert expected in shown, f"{logical}: {expected} not on the dashboard"
+
+
+def test_the_active_region_reads_right_in_the_failover_hour() -> None:
+    # One-minute buckets of the latest readiness reading, never an hour's maximum: in the hour
+    # of a failover the hour's max shows writer = 1 and dial = 100 in both regions.
+    tiles = [
+        w
+        for w in dashboard()["widgets"]
+        if "control plane last saw the estate" in w["properties"].get("title", "")
+    ]
+    assert len(tiles) == 2
+    for tile in tiles:
+        properties = tile["properties"]
+        assert properties["view"] == "singleValue"
+        assert properties["period"] <= 60
+        [active] = [m[0] for m in properties["metrics"] if isinstance(m[0], dict)]
+        ids = {m[-1]["id"] for m in properties["metrics"] if not isinstance(m[0], dict)}
+        used = set(re.findall(r"\b([a-z][a-z0-9]*) ==", active["expression"]))
+        assert used <= ids, used - ids
+        assert "ACTIVE REGION" in active["label"]

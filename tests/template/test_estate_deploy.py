@@ -84,8 +84,12 @@ def region_outputs(region: str, role: str) -> dict[str, str]:
     return {
         "Region": region,
         "Role": role,
+        "VpcId": f"vpc-{role}",
         "AlbArn": f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:loadbalancer/app/shop/0f",
         "AlbDnsName": f"shop-{region}-1.{region}.elb.amazonaws.com",
+        "HttpsListenerArn": (
+            f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:listener/app/shop/0f/1a"
+        ),
         "AlbCanonicalHostedZoneId": "Z35SXDOTRQ7X7K" if region == "us-east-1" else "Z1H1FL5HABSF5",
         "HealthUrl": f"https://{region}.app.shop.io/health",
         "EcsClusterName": f"shop-{region}",
@@ -314,8 +318,14 @@ def test_make_deploy_plan_on_the_repository_prints_the_plan_and_the_placeholders
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger="estate.deploy"):
-        assert deploy.main(["--dry-run"]) == 0
+        # Not deployable (placeholders): the plan says so and the exit code too.
+        assert deploy.main(["--dry-run", "--profile", "prod"]) == 2
     text = caplog.text
+    assert (
+        "$ sam deploy --config-file samconfig.toml --config-env region-primary "
+        "--confirm-changeset --region us-east-1 --profile prod"
+    ) in text
+    assert "--config-env secondary --confirm-changeset --region us-west-2 --profile prod" in text
     assert "deploys .aws-sam/build/template.yaml (the sam build output); review on" in text
     assert "Region-stack passes per region: us-east-1 2, us-west-2 1" in text
     assert "PlaceholderNotReplaced" in text
@@ -737,7 +747,10 @@ def test_a_first_deploy_runs_sam_per_env_with_review_and_the_computed_values(
             "--config-env",
             call["env"],
         ]
-        assert call["argv"][5:] == ["--confirm-changeset"]  # nothing else: samconfig says it all
+        # Nothing else but the account: samconfig says it all, the region is named so sam
+        # cannot take another from the shell, and no profile was chosen.
+        region = next(t.region for t in plan.targets() if t.env == call["env"])
+        assert call["argv"][5:] == ["--confirm-changeset", "--region", region]
     first, secondary, again, global_, control_p, control_s = (c["params"] for c in calls)
     assert (first["EnableReplication"], again["EnableReplication"]) == ("false", "true")
     assert secondary["DbSecretName"] == "DbMasterSecret-x1-AbC123"
@@ -778,7 +791,7 @@ def test_a_redeploy_skips_the_second_primary_pass_and_keeps_what_a_failover_set(
 
 def test_an_operator_can_opt_out_of_review(plan: estate.Plan, workdir: Path) -> None:
     calls = run_deploy(workdir, RecordedAws(workdir, plan), review=False)
-    assert {tuple(c["argv"][5:]) for c in calls} == {("--no-confirm-changeset",)}
+    assert {c["argv"][5] for c in calls} == {"--no-confirm-changeset"}
 
 
 def test_estate_params_writes_what_exists_and_says_what_to_deploy_next(
@@ -805,16 +818,6 @@ def test_teardown_is_the_reverse_of_the_deploy(plan: estate.Plan) -> None:
     assert envs == ["secondary", "primary", "global", "region-secondary", "region-primary"]
 
 
-def test_readers_leave_the_global_cluster_before_the_writer() -> None:
-    members = [
-        {"DBClusterArn": "arn:aws:rds:us-east-1:1:cluster:a", "IsWriter": True},
-        {"DBClusterArn": "arn:aws:rds:us-west-2:1:cluster:b", "IsWriter": False},
-    ]
-    order = estate.global_cluster_detach_order(members)
-    assert order == ["arn:aws:rds:us-west-2:1:cluster:b", "arn:aws:rds:us-east-1:1:cluster:a"]
-    assert [estate.region_of_arn(a) for a in order] == ["us-west-2", "us-east-1"]
-
-
 def test_retained_buckets_are_the_deterministic_names(plan: estate.Plan) -> None:
     assert estate.retained_buckets(plan, ACCOUNT) == [
         ("us-east-1", f"shop-data-{ACCOUNT}-us-east-1"),
@@ -822,3 +825,240 @@ def test_retained_buckets_are_the_deterministic_names(plan: estate.Plan) -> None
         ("us-west-2", f"shop-data-{ACCOUNT}-us-west-2"),
         ("us-west-2", f"shop-logs-{ACCOUNT}-us-west-2"),
     ]
+
+
+# --------------------------------------------------------------------------- one account
+
+
+def test_the_chosen_profile_and_region_reach_every_sam_deploy(
+    plan: estate.Plan, workdir: Path
+) -> None:
+    aws = RecordedAws(workdir, plan)
+    aws.profile = "prod"  # type: ignore[attr-defined]
+    calls = run_deploy(workdir, aws)
+    assert len(calls) == 6
+    for call in calls:
+        region = next(t.region for t in plan.targets() if t.env == call["env"])
+        argv = call["argv"]
+        assert argv[argv.index("--profile") + 1] == "prod"
+        assert argv[argv.index("--region") + 1] == region
+
+
+def test_deploy_plan_previews_change_sets_without_executing_them(
+    plan: estate.Plan, workdir: Path
+) -> None:
+    aws = RecordedAws(workdir, plan)
+    run_deploy(workdir, aws)  # an estate that exists
+    seen: list[list[str]] = []
+    aws.profile = "prod"  # type: ignore[attr-defined]
+    deploy.preview_changesets(plan, aws, root=workdir, run=lambda argv, cwd: seen.append(argv))  # type: ignore[arg-type]
+    assert [a[a.index("--config-env") + 1] for a in seen] == [
+        "region-primary",
+        "region-secondary",
+        "global",
+        "primary",
+        "secondary",
+    ]
+    for argv in seen:
+        assert argv[-1] == "--no-execute-changeset"
+        assert argv[argv.index("--profile") + 1] == "prod"
+
+
+class DestroyAws:
+    """What the teardown reads and changes, recorded: one account, two region stacks."""
+
+    def __init__(self, plan: estate.Plan, profile: str | None, ga_polls: int = 2) -> None:
+        self.plan = plan
+        self.profile = profile
+        self.calls: list[tuple[str, str, str, dict[str, Any]]] = []
+        self.ga_polls = ga_polls
+        self.tables = {estate.failover_table_name(plan)}
+
+    def client(self, service: str, region: str) -> Any:
+        fake = self
+
+        class Client:
+            def __getattr__(self, operation: str) -> Any:
+                def call(**params: Any) -> Any:
+                    fake.calls.append((service, region, operation, params))
+                    return fake.answer(service, region, operation, params)
+
+                return call
+
+        return Client()
+
+    def answer(self, service: str, region: str, operation: str, params: dict[str, Any]) -> Any:
+        from botocore.exceptions import ClientError
+
+        if operation == "get_caller_identity":
+            return {"Account": ACCOUNT}
+        if operation == "describe_stacks":
+            role = "primary" if region == "us-east-1" else "secondary"
+            outputs = region_outputs(region, role) if "region" in params["StackName"] else {}
+            return {
+                "Stacks": [
+                    {
+                        "StackStatus": "CREATE_COMPLETE",
+                        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+                    }
+                ]
+            }
+        if operation == "describe_network_interfaces":
+            if self.ga_polls > 0:
+                self.ga_polls -= 1
+                return {"NetworkInterfaces": [{"NetworkInterfaceId": "eni-ga"}]}
+            return {"NetworkInterfaces": []}
+        if operation == "describe_secret":
+            return {"ReplicationStatus": [{"Region": "us-west-2"}]}
+        if operation == "delete_table":
+            if params["TableName"] not in self.tables:
+                error = {"Error": {"Code": "ResourceNotFoundException", "Message": "no"}}
+                raise ClientError(error, "DeleteTable")  # type: ignore[arg-type]
+            self.tables.discard(params["TableName"])
+        return {}
+
+
+def run_destroy(
+    aws: DestroyAws, args: list[str], typed: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, list[list[str]]]:
+    from scripts import destroy
+
+    monkeypatch.setattr(destroy, "load_plan", lambda _config: aws.plan)
+    monkeypatch.setattr(destroy, "POLL_SECONDS", 0)
+    ran: list[list[str]] = []
+
+    def run(argv: list[str], cwd: Path) -> None:
+        ran.append(argv)
+        aws.calls.append(("sam", "", "delete", {"argv": argv}))
+
+    code = destroy.main(
+        args,
+        run=run,
+        aws_factory=lambda profile: aws,  # type: ignore[arg-type,return-value]
+        ask=lambda prompt: typed,
+    )
+    return code, ran
+
+
+def test_make_destroy_deletes_only_after_a_typed_confirmation_naming_account_and_regions(
+    plan: estate.Plan, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    aws = DestroyAws(plan, "prod")
+    with caplog.at_level(logging.INFO):
+        code, ran = run_destroy(
+            aws, ["--confirm", "shop", "--profile", "prod"], "destroy shop", monkeypatch
+        )
+    assert code == 2
+    assert ran == []  # nothing deleted
+    assert not [c for c in aws.calls if c[2].startswith(("modify", "delete", "remove"))]
+    assert f"account {ACCOUNT} (profile prod), regions us-east-1 and us-west-2" in caplog.text
+    assert f"destroy shop in {ACCOUNT} us-east-1 us-west-2" in caplog.text
+
+
+def test_the_chosen_profile_reaches_every_sam_delete_and_ga_interfaces_go_first(
+    plan: estate.Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws = DestroyAws(plan, "prod")
+    code, ran = run_destroy(
+        aws,
+        ["--confirm", "shop", "--profile", "prod", "--purge-table"],
+        f"destroy shop in {ACCOUNT} us-east-1 us-west-2",
+        monkeypatch,
+    )
+    assert code == 0
+    assert [a[a.index("--stack-name") + 1] for a in ran] == [
+        t.stack_name for t in estate.teardown_order(plan)
+    ]
+    for argv, target in zip(ran, estate.teardown_order(plan), strict=True):
+        assert argv[1] == "delete"
+        assert argv[argv.index("--profile") + 1] == "prod"
+        assert argv[argv.index("--region") + 1] == target.region
+    # The region stacks went only once no GA interface was left in either VPC.
+    polls = [c for c in aws.calls if c[2] == "describe_network_interfaces"]
+    assert aws.ga_polls == 0
+    assert len(polls) >= 3
+    deletes = [i for i, c in enumerate(aws.calls) if c[0] == "sam"]
+    last_poll = max(i for i, c in enumerate(aws.calls) if c[2] == "describe_network_interfaces")
+    assert deletes[2] < last_poll < deletes[3]  # global stack, GA gone, then the regions
+    assert {"Name": "interface-type", "Values": ["global_accelerator_managed"]} in polls[0][3][
+        "Filters"
+    ]
+    # CloudFormation's DBCluster handler removes each cluster from the global cluster: the
+    # script never does it by hand.
+    assert not [c for c in aws.calls if c[2] == "remove_from_global_cluster"]
+    assert aws.tables == set()
+
+
+def test_a_redeploy_under_a_kept_tables_name_is_refused_before_anything_deploys(
+    plan: estate.Plan,
+) -> None:
+    aws = DestroyAws(plan, None)
+
+    def no_control_plane(**params: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        error = {"Error": {"Code": "ValidationError", "Message": "does not exist"}}
+        raise ClientError(error, "DescribeStacks")  # type: ignore[arg-type]
+
+    real_client = aws.client
+
+    def client(service: str, region: str) -> Any:
+        if service == "cloudformation":
+            return type("Cfn", (), {"describe_stacks": staticmethod(no_control_plane)})()
+        return real_client(service, region)
+
+    aws.client = client  # type: ignore[method-assign]
+    with pytest.raises(deploy.TableKeptFromEarlierEstate, match="shop-failover"):
+        deploy.refuse_kept_table(plan, aws)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- game day
+
+
+class GameDayAws(DestroyAws):
+    """The control-plane stacks with their FIS template outputs, and FIS."""
+
+    def answer(self, service: str, region: str, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "describe_stacks":
+            outputs = {"GameDayAlb503TemplateId": f"EXT{region[-1]}503"}
+            return {
+                "Stacks": [
+                    {
+                        "StackStatus": "CREATE_COMPLETE",
+                        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()],
+                    }
+                ]
+            }
+        if operation == "start_experiment":
+            import botocore.session
+            from botocore.validate import validate_parameters
+
+            model = botocore.session.get_session().get_service_model("fis")
+            validate_parameters(params, model.operation_model("StartExperiment").input_shape)
+            return {"experiment": {"id": "EXPabc", "state": {"status": "initiating"}}}
+        return super().answer(service, region, operation, params)
+
+
+def test_a_game_day_starts_the_regions_experiment_only_once_confirmed(
+    plan: estate.Plan,
+) -> None:
+    from scripts import gameday
+
+    aws = GameDayAws(plan, "prod")
+    with pytest.raises(gameday.GameDayRefused, match="not confirmed"):
+        gameday.start(aws, plan, "us-east-1", "alb-503", phrase="yes")  # type: ignore[arg-type]
+    assert not [c for c in aws.calls if c[2] == "start_experiment"]
+    started = gameday.start(
+        aws,  # type: ignore[arg-type]
+        plan,
+        "us-east-1",
+        "alb-503",
+        phrase=f"start alb-503 in {ACCOUNT} us-east-1",
+    )
+    assert started["id"] == "EXPabc"
+    [(_, region, _, params)] = [c for c in aws.calls if c[2] == "start_experiment"]
+    assert (region, params["experimentTemplateId"]) == ("us-east-1", "EXT1503")
+    with pytest.raises(gameday.GameDayRefused, match="not an estate region"):
+        gameday.start(aws, plan, "eu-west-1", "alb-503", phrase="x")  # type: ignore[arg-type]
+    with pytest.raises(gameday.GameDayRefused, match="GameDayStopTasksTemplateId"):
+        gameday.start(aws, plan, "us-east-1", "stop-tasks", phrase="x")  # type: ignore[arg-type]

@@ -239,6 +239,84 @@ def test_task_gets_its_own_clusters_endpoints_bucket_region_and_active_region_pa
     assert secrets == {"DB_USERNAME", "DB_PASSWORD"}
 
 
+def direct_dependencies(template: Template, name: str) -> set[str]:
+    """The resources CloudFormation creates before ``name``: DependsOn, Ref, GetAtt and Sub."""
+    resources = template["Resources"]
+    resource = resources[name]
+    found: set[str] = set()
+    depends = resource.get("DependsOn", [])
+    found.update([depends] if isinstance(depends, str) else depends)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "Ref" and isinstance(value, str):
+                    found.add(value)
+                elif key == "Fn::GetAtt":
+                    target = value[0] if isinstance(value, list) else value.split(".")[0]
+                    found.add(target)
+                elif key == "Fn::Sub":
+                    text = value if isinstance(value, str) else value[0]
+                    found.update(ref.split(".")[0] for ref in re.findall(r"\$\{([^}!]+)\}", text))
+                    walk(value if isinstance(value, str) else value[1])
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(resource.get("Properties", {}))
+    return found & set(resources)
+
+
+def created_before(template: Template, name: str) -> set[str]:
+    """Every resource ``name`` waits for, transitively."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        for dependency in direct_dependencies(template, todo.pop()) - seen:
+            seen.add(dependency)
+            todo.append(dependency)
+    return seen
+
+
+def test_the_ecs_service_waits_for_the_database_instance_and_all_the_contract_needs(
+    region: Template,
+) -> None:
+    # /health answers 503 until SELECT 1 on the reader endpoint succeeds: that needs the
+    # cluster's instance, which comes up long after the cluster (docs/DEPLOY.md contract).
+    before = created_before(region, "Service")
+    assert "DbInstance" in before
+    assert {
+        "PrimaryDbCluster",
+        "SecondaryDbCluster",
+        "HttpsListener",
+        "TargetGroup",
+        "TaskDefinition",
+        "TaskExecutionRole",
+        "TaskRole",
+        "AppLogGroup",
+        "DataBucket",
+        "DbMasterSecret",
+        "DatabaseFromTasksIngress",
+        "TasksFromAlbIngress",
+    } <= before
+    # The grace period is a parameter, long enough for 2 healthy checks at the interval.
+    service = props(region, "Service")
+    grace = region["Parameters"][service["HealthCheckGracePeriodSeconds"]["Ref"]]
+    target_group = props(region, "TargetGroup")
+    healthy_after = (
+        target_group["HealthyThresholdCount"] * target_group["HealthCheckIntervalSeconds"]
+    )
+    assert grace["Default"] >= 3 * healthy_after
+
+
+def test_a_service_that_waits_only_for_the_cluster_is_caught(region: Template) -> None:
+    broken = json.loads(json.dumps(region))
+    broken["Resources"]["Service"]["DependsOn"] = ["HttpsListener"]
+    assert "DbInstance" not in created_before(broken, "Service")
+
+
 def test_aurora_is_serverless_v2_encrypted_and_the_password_never_a_parameter(
     region: Template,
 ) -> None:
@@ -381,7 +459,9 @@ def test_security_groups_allow_only_the_three_paths(region: Template) -> None:
 # --------------------------------------------------------------------------- global stack
 
 
-def test_global_stack_holds_dns_accelerator_and_monitoring(global_: Template) -> None:
+def test_global_stack_holds_dns_accelerator_and_monitoring(
+    global_: Template, region: Template
+) -> None:
     assert global_["Resources"]["HostedZone"]["Condition"] == "CreateHostedZone"
     for side in ("Primary", "Secondary"):
         check = props(global_, f"{side}HealthCheck")["HealthCheckConfig"]
@@ -405,7 +485,17 @@ def test_global_stack_holds_dns_accelerator_and_monitoring(global_: Template) ->
     listener = props(global_, "Listener")
     assert listener["Protocol"] == "TCP"
     assert listener["ClientAffinity"] == "SOURCE_IP"
-    assert listener["PortRanges"] == [{"FromPort": 443, "ToPort": 443}]
+    # 443, and 80 so that http:// reaches the ALB's redirect; health stays HTTPS on 443.
+    assert listener["PortRanges"] == [
+        {"FromPort": 80, "ToPort": 80},
+        {"FromPort": 443, "ToPort": 443},
+    ]
+    for side in ("Primary", "Secondary"):
+        group = props(global_, f"{side}EndpointGroup")
+        assert (group["HealthCheckProtocol"], group["HealthCheckPort"]) == ("HTTPS", 443)
+    redirect = props(region, "HttpRedirectListener")
+    assert redirect["Port"] == 80
+    assert redirect["DefaultActions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
     accelerator = props(global_, "Accelerator")
     assert accelerator["FlowLogsEnabled"] is True
     assert accelerator["FlowLogsS3Bucket"] == {"Ref": "FlowLogsBucketName"}
@@ -573,3 +663,57 @@ def test_stack_outputs_cover_what_the_other_stacks_need(
         "PrimaryEndpointGroupArn",
         "SecondaryEndpointGroupArn",
     } <= set(global_["Outputs"])
+
+
+def test_eventbridge_dead_letters_need_no_key_policy_it_cannot_satisfy(
+    all_templates: dict[str, Template],
+) -> None:
+    # EventBridge does not send aws:SourceAccount to KMS, so a CMK-encrypted dead-letter queue
+    # whose key policy conditions EventBridge on it refuses every dead letter. Every queue that
+    # EventBridge dead-letters to is SSE-SQS, and no key policy names EventBridge that way.
+    for file, template in all_templates.items():
+        for name, queue in of_type(template, "AWS::SQS::Queue").items():
+            properties = queue["Properties"]
+            assert properties.get("SqsManagedSseEnabled") is True, f"{file} {name}"
+            assert "KmsMasterKeyId" not in properties, f"{file} {name}"
+        for name, key in of_type(template, "AWS::KMS::Key").items():
+            for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+                services = statement.get("Principal", {}).get("Service", [])
+                services = services if isinstance(services, list) else [services]
+                assert "events.amazonaws.com" not in services, f"{file} {name}"
+
+
+def test_the_game_day_injects_this_regions_outage_with_stop_conditions(control: Template) -> None:
+    experiments = of_type(control, "AWS::FIS::ExperimentTemplate")
+    assert set(experiments) == {"GameDayStopTasks", "GameDayAlb503"}
+    actions = set()
+    for experiment in experiments.values():
+        properties = experiment["Properties"]
+        # Stops when the recovery region fails its probe: both down is an outage, not a drill.
+        assert properties["StopConditions"] == [
+            {"Source": "aws:cloudwatch:alarm", "Value": {"Fn::GetAtt": ["PeerProbeAlarm", "Arn"]}}
+        ]
+        assert properties["RoleArn"] == {"Fn::GetAtt": ["GameDayRole", "Arn"]}
+        actions |= {a["ActionId"] for a in properties["Actions"].values()}
+    assert actions == {"aws:ecs:stop-task", "aws:ssm:start-automation-execution"}
+    tasks = experiments["GameDayStopTasks"]["Properties"]["Targets"]["AppTasks"]
+    assert tasks["ResourceType"] == "aws:ecs:task"
+    assert set(tasks["Parameters"]) == {"cluster", "service"}
+    # The 503 rule is removed when the hold ends, fails or is cancelled (experiment stopped).
+    content = props(control, "GameDayAlb503Document")["Content"]
+    steps = {step["name"]: step for step in content["mainSteps"]}
+    assert steps["AddOutageRule"]["inputs"]["Api"] == "CreateRule"
+    hold = steps["HoldTheOutage"]
+    assert hold["onCancel"] == hold["onFailure"] == "step:RemoveOutageRule"
+    assert steps["RemoveOutageRule"]["inputs"]["Api"] == "DeleteRule"
+    [response] = steps["AddOutageRule"]["inputs"]["Actions"]
+    assert response["FixedResponseConfig"]["StatusCode"] == "503"
+    # The automation may touch only its listener and that listener's rules.
+    policy = props(control, "GameDayAutomationRole")["Policies"][0]["PolicyDocument"]
+    granted = {a for st in policy["Statement"] for a in _as_actions(st)}
+    assert granted == {"elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule"}
+
+
+def _as_actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return action if isinstance(action, list) else [action]

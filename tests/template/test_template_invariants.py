@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from failover.config import EstateConfig
 
+from tests.iam import sar
 from tests.template.cfn_yaml import REPO_ROOT
 from tests.template.support import FUNCTIONS, MACHINE_FUNCTIONS
 
@@ -30,10 +31,16 @@ DESIGN_ENVIRONMENT = {
     "MIN_OUTAGE_SECONDS",
     "ACKNOWLEDGE_SHORT_OUTAGE",
     "MAX_DATA_LOSS_SECONDS",
+    "FAILOVER_EVENT_BUS_ARN",
+    "FAILOVER_STATE_MACHINE_ARN",
+    "VALIDATE_INPUT_FUNCTION_NAME",
 }
 
 PARAMETERS = {
     "EstateName",
+    "PrimaryHttpsListenerArn",
+    "SecondaryHttpsListenerArn",
+    "GameDayOutageMinutes",
     "PrimaryRegion",
     "SecondaryRegion",
     "LeaseWitnessRegion",
@@ -68,6 +75,7 @@ PARAMETERS = {
     "ActiveRegionParameterName",
     "NotificationEmail",
     "CooldownMinutes",
+    "LeaseSeconds",
     "MaxSwitchoverLagSeconds",
     "OutageQuorum",
     "ProbeAlarmDatapoints",
@@ -87,23 +95,18 @@ OUTPUTS = {
     "EventBusArn",
     "DeadLetterQueueUrl",
     "EstateConfigFunctionName",
+    "GameDayStopTasksTemplateId",
+    "GameDayAlb503TemplateId",
 }
 
+
 # IAM actions that support no resource-level permissions, so "Resource": "*" is their only form.
-RESOURCE_STAR_ACTIONS = {
-    "cloudwatch:PutMetricData",
-    "cloudwatch:GetMetricStatistics",
-    "rds:DescribeEvents",
-    "ecs:DescribeTaskDefinition",
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-}
+def needs_star(action: str) -> bool:
+    """The Service Authorization Reference lists no resource types for the action: only
+    Resource "*" works (tests/iam/sar.json, not a list written by hand)."""
+    return sar.action(action).needs_star
+
+
 # The only managed policies SAM may attach: basic logging and X-Ray (tracing).
 MANAGED_POLICIES = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
 
@@ -253,16 +256,52 @@ def test_environment_has_every_design_variable(template: dict[str, Any]) -> None
     assert variables["FAILOVER_TOPIC_ARN"] == {"Ref": "FailoverTopic"}
 
 
-def test_the_lease_outlives_no_run(template: dict[str, Any], resources: dict[str, Any]) -> None:
-    """LEASE_SECONDS covers the machine's own worst case (its TimeoutSeconds), and the ASL's
-    AcquireLease writes the same length."""
+def test_the_names_readiness_checks_are_the_resources_names(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    """The bus, the machine and ValidateInputFunction reach the code from the template, in
+    the stack's partition (Readiness builds no ARN of its own)."""
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+
+    def name(logical_id: str, key: str) -> str:
+        return str(resources[logical_id]["Properties"][key]["Fn::Sub"])
+
+    bus = variables["FAILOVER_EVENT_BUS_ARN"]["Fn::Sub"]
+    machine = variables["FAILOVER_STATE_MACHINE_ARN"]["Fn::Sub"]
+    assert bus.startswith("arn:${AWS::Partition}:events:${AWS::Region}:")
+    assert bus.endswith(":event-bus/" + name("FailoverEventBus", "Name"))
+    assert machine.startswith("arn:${AWS::Partition}:states:${AWS::Region}:")
+    assert machine.endswith(":stateMachine:" + name("FailoverStateMachine", "Name"))
+    assert variables["VALIDATE_INPUT_FUNCTION_NAME"] == {
+        "Fn::Sub": name("ValidateInputFunction", "FunctionName")
+    }
+
+
+def test_the_lease_is_short_and_outlasts_a_live_runs_longest_renewal_gap(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    """One lease length everywhere (the functions' LEASE_SECONDS, the ASL's AcquireLease): the
+    LeaseSeconds parameter, short (a dead holder blocks the surviving region for at most it)
+    and never shorter than the longest gap between two renewals of a live run."""
+    from failover.lease import LONGEST_RENEWAL_GAP, SETTLE_SECONDS
+
     definition = json.loads(
         (REPO_ROOT / "statemachines" / "failover.asl.json").read_text(encoding="utf-8")
     )
-    lease = int(template["Globals"]["Function"]["Environment"]["Variables"]["LEASE_SECONDS"])
+    parameter = template["Parameters"]["LeaseSeconds"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
     substitutions = resources["FailoverStateMachine"]["Properties"]["DefinitionSubstitutions"]
-    assert int(substitutions["LeaseSeconds"]) == lease
-    assert definition["TimeoutSeconds"] < lease <= definition["TimeoutSeconds"] + 300
+    assert variables["LEASE_SECONDS"] == substitutions["LeaseSeconds"] == {"Ref": "LeaseSeconds"}
+    assert LONGEST_RENEWAL_GAP < parameter["MinValue"] <= parameter["Default"] <= 180
+    # the gap's parts: a function's timeout, VerifyFailover's longest Retry interval, init
+    timeout = template["Globals"]["Function"]["Timeout"]
+    verify = definition["States"]["VerifyFailover"]["Retry"][0]
+    longest_interval = verify["IntervalSeconds"] * verify["BackoffRate"] ** (
+        verify["MaxAttempts"] - 1
+    )
+    assert timeout + longest_interval + 10 <= LONGEST_RENEWAL_GAP
+    # a stopped run's last Lambda ends before its lease can be taken (init is capped at 10 s)
+    assert definition["States"]["SettleBranches"]["Seconds"] == SETTLE_SECONDS >= timeout + 10
     approval = definition["States"]["RequestApproval"]["TimeoutSeconds"]
     assert approval < definition["TimeoutSeconds"]
 
@@ -370,7 +409,12 @@ def test_resource_star_only_where_the_api_allows_nothing_else(
             if statement["Effect"] != "Allow" or "*" not in _as_list(statement.get("Resource")):
                 continue
             actions = set(_as_list(statement["Action"]))
-            assert actions <= RESOURCE_STAR_ACTIONS, f"{where}: {actions - RESOURCE_STAR_ACTIONS}"
+            broad = {a for a in actions if not needs_star(a)}
+            # Else "*" only narrowed by the service's own condition key (ecs:ListTasks on a
+            # Fargate cluster names no container instance: ecs:cluster scopes it).
+            keys = {k for test in statement.get("Condition", {}).values() for k in test}
+            scoped = any(k.split(":")[0] == a.split(":")[0] for k in keys for a in broad)
+            assert not broad or scoped, f"{where}: {broad} support resource types; name them"
             if "cloudwatch:PutMetricData" in actions:
                 condition = statement["Condition"]["StringEquals"]["cloudwatch:namespace"]
                 assert condition == "FailoverControlPlane", where
@@ -424,7 +468,7 @@ def test_state_machine_substitutions_name_every_machine_function(
     assert properties["DefinitionSubstitutions"] == {
         "Partition": {"Ref": "AWS::Partition"},
         "FailoverTableName": {"Fn::Sub": "${EstateName}-failover"},
-        "LeaseSeconds": "3720",
+        "LeaseSeconds": {"Ref": "LeaseSeconds"},
         **{
             f"{logical_id}Arn": {"Fn::GetAtt": [logical_id, "Arn"]}
             for logical_id in MACHINE_FUNCTIONS
@@ -641,6 +685,32 @@ def test_close_run_hears_every_ending_of_this_regions_machine(resources: dict[st
     assert event["Properties"]["DeadLetterConfig"] == {
         "Arn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
     }
+
+
+def test_every_rule_that_dead_letters_to_the_queue_may_send_to_it(
+    translated: dict[str, Any],
+) -> None:
+    """EventBridge delivers a target's dead letters only if the queue policy admits its rule
+    (aws:SourceArn): a rule left out loses its failed deliveries silently."""
+    resources = translated["Resources"]
+    policy = resources["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]
+    [statement] = [
+        s for s in _statements(policy) if s.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]
+    admitted = _as_list(statement["Condition"]["ArnEquals"]["aws:SourceArn"])
+    for name, rule in _of_type(resources, "AWS::Events::Rule").items():
+        targets = rule["Properties"].get("Targets", [])
+        if not any("DeadLetterConfig" in t for t in targets):
+            continue
+        rule_name = rule["Properties"].get("Name")
+        by_name = [
+            a
+            for a in admitted
+            if rule_name is not None
+            and "Fn::Sub" in a
+            and _sub_text(a).endswith(f":rule/{_sub_text(rule_name)}")
+        ]
+        assert {"Fn::GetAtt": [name, "Arn"]} in admitted or by_name, name
 
 
 def test_a_minimum_outage_below_the_safe_floor_needs_an_acknowledgement(

@@ -50,6 +50,9 @@ def environment(home: str = SECONDARY, **extra: str) -> dict[str, str]:
         "ESTATE_CONFIG": json.dumps(estate_dict()),
         "FAILOVER_TABLE_NAME": "shop-failover",
         "FAILOVER_TOPIC_ARN": f"arn:aws:sns:{home}:{ACCOUNT}:shop-failover",
+        "FAILOVER_EVENT_BUS_ARN": f"arn:aws:events:{home}:{ACCOUNT}:event-bus/shop-failover",
+        "FAILOVER_STATE_MACHINE_ARN": f"arn:aws:states:{home}:{ACCOUNT}:stateMachine:shop-failover",
+        "VALIDATE_INPUT_FUNCTION_NAME": "shop-validate-input",
         **extra,
     }
 

@@ -24,7 +24,7 @@ def test_settings_come_from_the_environment_with_documented_defaults(
     assert settings.peer_topic_arn == "arn:aws:sns:us-east-1:123456789012:shop-failover"
     assert (settings.cooldown_minutes, settings.lease_seconds, settings.outage_quorum) == (
         30,
-        3720,
+        120,
         2,
     )
 

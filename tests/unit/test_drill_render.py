@@ -19,16 +19,16 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # (name, branch, start, end): the failover's history, as the drill would read it.
 FAILOVER_STAGES: list[tuple[str, str | None, float, float]] = [
     ("ValidateInput", None, 60.0, 60.4),
-    ("AcquireLock", None, 60.4, 60.9),
-    ("CheckCooldown", None, 60.9, 61.3),
+    ("AcquireLease", None, 60.4, 60.9),
+    ("NotifyStart", None, 60.9, 61.3),
     ("ConfirmOutage", None, 61.3, 91.3),
     ("Preflight", None, 91.3, 96.8),
     ("PromoteDatabase", "Database", 96.8, 98.1),
     ("CheckDatabase", "Database", 98.1, 158.6),
-    ("ShiftTraffic", "Traffic", 96.8, 101.2),
+    ("ShiftTraffic", "Database", 96.8, 101.2),
     ("ScaleCompute", "Compute", 96.8, 99.0),
     ("CheckCompute", "Compute", 99.0, 141.5),
-    ("SetActiveRegion", "AppConfig", 96.8, 112.9),
+    ("SetActiveRegion", "Database", 96.8, 112.9),
     ("FenceOldRegion", None, 158.6, 164.0),
     ("VerifyFailover", None, 164.0, 176.2),
     ("RecordOutcome", None, 176.2, 182.4),
@@ -41,7 +41,7 @@ def _checks(writer: str, *, failing: bool = False) -> list[Check]:
         Check("Route 53 primary record", f"healthy, {writer}", f"healthy, {writer}", True),
         Check("ECS desired count (target)", "6", "6", True),
         Check("AppConfig activeRegion", writer, writer, True),
-        Check("failover lock", "released", "released", True),
+        Check("failover lease", "released", "released", True),
     ]
 
 
@@ -79,7 +79,7 @@ def _failback() -> Run:
         Stage("ValidateInput", 0.0, 0.4, "succeeded"),
         Stage("Preflight", 0.4, 6.0, "succeeded"),
         Stage("PromoteDatabase", 6.0, 71.2, "succeeded", "Database"),
-        Stage("ShiftTraffic", 6.0, 10.3, "succeeded", "Traffic"),
+        Stage("ShiftTraffic", 6.0, 10.3, "succeeded", "Database"),
         Stage("VerifyFailover", 71.2, 80.9, "succeeded"),
     ]
     return Run(
@@ -206,9 +206,9 @@ def test_text_failing_drill_marks_the_stage_the_check_and_the_result(
 ) -> None:
     text = render_text(failing_report)
     assert _row(text, "PromoteDatabase", "Database", "96.8 s", "97.5 s", "0.7 s", "FAILED")
-    assert _row(text, "ShiftTraffic", "Traffic", "96.8 s", "101.2 s", "4.4 s").endswith("4.4 s")
+    assert _row(text, "ShiftTraffic", "Database", "96.8 s", "101.2 s", "4.4 s").endswith("4.4 s")
     assert _row(text, "FAIL", "writer region", "us-west-2", "us-east-1")  # expected, actual
-    assert _row(text, "PASS", "failover lock", "released", "released")
+    assert _row(text, "PASS", "failover lease", "released", "released")
     assert "target 600 s: not met" in text
     assert "error: States.TaskFailed" in text
     assert text.rstrip().splitlines()[-1] == "RESULT: FAIL"

@@ -47,8 +47,8 @@ def test_a_stage_spans_its_whole_poll_loop() -> None:
     (database,) = spans(h.events)
 
     assert (database.stage, database.branch, database.seconds, database.failed) == (
-        "database",
-        "database",
+        "PromoteDatabase",
+        "Database",
         7.0,
         False,
     )
@@ -73,7 +73,7 @@ def test_a_retried_failure_is_not_the_failed_stage() -> None:
     h.task("ShiftTraffic", 5, 6, "LambdaFunctionFailed")
     h.add("WaitStateEntered", 6, "SettleBranches")
 
-    assert failed_stage(h.events) == "traffic"
+    assert failed_stage(h.events) == "ShiftTraffic"
 
 
 def test_no_failure_no_failed_stage() -> None:

@@ -42,7 +42,52 @@ def test_a_region_that_did_not_connect_is_not_tried_again_by_the_runs_reads(
         seen = call_as_actor(emu, twice)["result"]
     assert seen["first"] == {"error": "EndpointConnectionError", "took": pytest.approx(1.0)}
     assert seen["second"] == {"error": "EndpointConnectionError", "took": 0}
-    assert seen["seen"] == {"us-east-1"}
+    assert seen["seen"] == {"ecs.us-east-1"}
+
+
+def test_one_refused_service_costs_that_observer_only(emu: Emulator) -> None:
+    """A refused connection to one service of a region (one observer: the recovery region's
+    own CloudWatch, say) makes that endpoint unknown, not the region's other services nor
+    Global Accelerator's API."""
+    emu.faults.fail("cloudwatch", "DescribeAlarms", "unreachable", count=None, region="us-west-2")
+    cloudwatch = clients.best_effort("cloudwatch", "us-west-2")
+    ecs = clients.best_effort("ecs", "us-west-2")
+    ga = clients.best_effort("globalaccelerator", "us-west-2")
+
+    def observe() -> dict[str, Any]:
+        return {
+            "cloudwatch": call_timed(emu, cloudwatch.describe_alarms),
+            "ecs": call_timed(emu, ecs.list_clusters),
+            "ga": call_timed(emu, ga.list_accelerators),
+            "seen": set(reachability.seen()),
+        }
+
+    with emu.clock.held():
+        seen = call_as_actor(emu, observe)["result"]
+    assert seen["cloudwatch"]["error"] == "EndpointConnectionError"
+    assert "error" not in seen["ecs"]
+    # GA's API answered (a service error from the emulator, not a connection error): tried
+    assert seen["ga"]["error"] not in ("EndpointConnectionError", "ReadTimeoutError")
+    assert seen["seen"] == {"cloudwatch.us-west-2"}
+
+
+def test_an_api_that_hangs_is_skipped_after_one_read_timeout(emu: Emulator) -> None:
+    """A brownout (the connection opens, no answer): the first read waits the client's 4 s
+    read timeout, the run's next reads of that endpoint fail at once."""
+    emu.faults.hang("globalaccelerator", "us-west-2")
+    ga = clients.best_effort("globalaccelerator", "us-west-2")
+
+    def twice() -> dict[str, Any]:
+        return {
+            "first": call_timed(emu, ga.list_accelerators),
+            "second": call_timed(emu, ga.list_accelerators),
+        }
+
+    with emu.clock.held():
+        seen = call_as_actor(emu, twice)["result"]
+    assert seen["first"]["error"] == "ReadTimeoutError"
+    assert seen["first"]["took"] == pytest.approx(4.0, abs=0.5)
+    assert seen["second"] == {"error": "EndpointConnectionError", "took": 0}
 
 
 def test_another_invocation_running_meanwhile_does_not_see_them(emu: Emulator) -> None:
@@ -76,7 +121,7 @@ def test_fencing_always_tries_the_old_region(emu: Emulator) -> None:
     # when the fence writes there, then it really tries (and pays the connect), while a read
     # of the same invocation does not
     def fence_then_read() -> dict[str, Any]:
-        reachability.begin({"us-east-1": datetime.now(UTC)})
+        reachability.begin({"ecs.us-east-1": datetime.now(UTC), "ssm.us-east-1": datetime.now(UTC)})
         return {
             "fence": call_timed(emu, lambda: ssm.get_parameter(Name="/p")),
             "read": call_timed(emu, ecs.list_clusters),
@@ -94,7 +139,7 @@ def test_a_region_seen_unreachable_long_ago_is_tried_again(emu: Emulator) -> Non
 
     # the region is back: the read is tried and answers, and nothing is handed on
     def read() -> dict[str, Any]:
-        reachability.begin({"us-east-1": stale})
+        reachability.begin({"ecs.us-east-1": stale})
         return {"clusters": ecs.list_clusters()["clusterArns"], "seen": reachability.seen()}
 
     seen = call_as_actor(emu, read)["result"]

@@ -10,6 +10,7 @@ import pytest
 from failover import record
 
 from tests.unit.test_history import History
+from tests.unit.test_plan import STORED
 
 T0 = datetime(2026, 11, 25, 8, 0, 0, tzinfo=UTC)
 
@@ -26,7 +27,7 @@ def succeeded_run() -> tuple[dict[str, Any], list[dict[str, Any]]]:
             "alarm_time": (T0 - timedelta(seconds=40)).strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
         },
         "execution": {"id": "arn:x", "name": "run-1", "start_time": T0.isoformat()},
-        "plan": {"replication_lag_ms": 110.0},
+        "plan": {**STORED, "replication_lag_ms": 110.0},
         "actions": [{"branch": "database", "database": {"lag_at_cutover_ms": 120.0}}],
         "verification": {"passed": True},
     }

@@ -16,4 +16,4 @@ def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
     return compute.poll(settings, stage)
 
 
-lambda_handler = stage_handler(handle)
+lambda_handler = stage_handler(handle, renews_lease=True)

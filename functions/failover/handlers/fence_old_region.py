@@ -17,4 +17,4 @@ def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
     return active_region.fence(settings, stage)
 
 
-lambda_handler = stage_handler(handle)
+lambda_handler = stage_handler(handle, renews_lease=True)

@@ -1,5 +1,4 @@
-"""InspectLease: the estate's lease is held. Take it over if its holder is no longer RUNNING
-(or it expired); else end as already in progress (LeaseHeld) or superseded (Superseded)."""
+"""InspectLease: take over a dead or lapsed lease, or end / wait (failover.lease)."""
 
 from __future__ import annotations
 
@@ -24,6 +23,7 @@ def handle(stage: StageInput, settings: Settings) -> lease.Lease:
         datetime.now(UTC),
         settings.lease_seconds,
         lease.status_of,
+        stage.part("lease").get("waiting_since"),
     )
 
 

@@ -17,4 +17,4 @@ def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
     return preflight.build_plan(settings, stage.request, datetime.now(UTC)).to_dict()
 
 
-lambda_handler = stage_handler(handle)
+lambda_handler = stage_handler(handle, renews_lease=True)

@@ -20,4 +20,4 @@ def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
     return database.promote(settings, stage, datetime.now(UTC))
 
 
-lambda_handler = stage_handler(handle)
+lambda_handler = stage_handler(handle, renews_lease=True)

@@ -18,4 +18,4 @@ def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
     return active_region.set_home(settings, stage)
 
 
-lambda_handler = stage_handler(handle)
+lambda_handler = stage_handler(handle, renews_lease=True)

@@ -19,4 +19,4 @@ def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
     return traffic.shift(settings, stage)
 
 
-lambda_handler = stage_handler(handle)
+lambda_handler = stage_handler(handle, renews_lease=True)
