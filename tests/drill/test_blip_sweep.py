@@ -57,5 +57,8 @@ def test_no_blip_shorter_than_the_minimum_outage_moves_the_writer() -> None:
     ]
     print("\n".join(lines))  # noqa: T201 - the sweep's table, for the record
     assert all(s["writer_after"] == "us-east-1" for s in seen), lines
-    assert all(o == "false_alarm" for s in seen for o in s["outcomes"]), lines
+    # a run a blip started stood down: a false alarm, or already in progress (a second
+    # trigger meeting the first run's lease)
+    endings = {"false_alarm", "already_in_progress"}
+    assert all(o in endings for s in seen for o in s["outcomes"]), lines
     assert report.notes[-1] == "0 promotions"
