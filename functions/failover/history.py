@@ -46,7 +46,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec(("ConfirmOutage", "WaitForObservers")),
     StageSpec(("PostRecovery",)),
     StageSpec(("Preflight",)),
-    StageSpec(("ReleaseForApproval", "RequestApproval")),
+    StageSpec(("RequestApproval", "ReleaseForApproval")),
     StageSpec(("Act",)),
     StageSpec(("PromoteDatabase", "WaitForDatabase", "CheckDatabase"), "Database"),
     StageSpec(("FollowWriter",), "Database"),

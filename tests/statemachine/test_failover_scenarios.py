@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from failover import in_region, quorum
 from failover.estate_view import EstateView
 from failover.history import spans
@@ -177,6 +178,7 @@ def test_a_second_run_in_the_same_direction_is_already_in_progress(estate: Local
     assert_converged_on(estate.view(), SECONDARY)
 
 
+@pytest.mark.scenario
 def test_a_run_waiting_for_approval_holds_no_lease_and_a_rejection_without_cause_is_named(
     estate: LocalEstate,
 ) -> None:
@@ -197,6 +199,7 @@ def test_a_run_waiting_for_approval_holds_no_lease_and_a_rejection_without_cause
     assert_as_deployed(estate.view())
 
 
+@pytest.mark.scenario
 def test_the_other_direction_waits_for_the_lease_then_plans_afresh(
     estate: LocalEstate,
 ) -> None:
