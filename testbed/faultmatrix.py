@@ -77,14 +77,16 @@ KINDS: tuple[Kind, ...] = (
 )
 
 # The run a Task belongs to (default: an automatic failover on a confirmed outage).
-UNPLANNED, APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS = (
+UNPLANNED, APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS, POST_RECOVERY = (
     "unplanned",
     "approval",
     "stale-lease",
     "invalid-input",
     "record-fails",
+    "post-recovery",
 )
 BASES = {
+    "PostRecovery": POST_RECOVERY,
     "ReleaseForApproval": APPROVAL,
     "RequestApproval": APPROVAL,
     "InspectLease": STALE_LEASE,
@@ -168,6 +170,8 @@ class Cell:
 
 
 def _payload(estate: LocalEstate, base: str) -> dict[str, Any]:
+    if base == POST_RECOVERY:
+        return {"mode": "post_recovery", "reason": "fault matrix", "requested_by": "fault-matrix"}
     if base in (WEST_DOWN, GA_BROWNOUT):
         return estate.alarm_event(SECONDARY)
     if base == LEASE_HOLDER_DIES:
@@ -223,6 +227,16 @@ def _prepare_liveness(estate: LocalEstate, base: str) -> None:
 
 
 def _prepare(estate: LocalEstate, base: str) -> None:
+    if base == POST_RECOVERY:
+        # an unplanned failover while the primary was cut off; then the primary is back
+        estate.outage(PRIMARY)
+        estate.emulator.faults.unreachable_regions.add(PRIMARY)
+        estate.run(SECONDARY, estate.alarm_event(PRIMARY))
+        estate.emulator.faults.unreachable_regions.clear()
+        estate.recover(PRIMARY)
+        estate.notices(SECONDARY)
+        estate.notices(PRIMARY)
+        return
     if base in LIVENESS_BASES:
         _prepare_liveness(estate, base)
         return
@@ -377,7 +391,7 @@ def _rerun(cell: Cell, estate: LocalEstate, task: Task, full: int) -> None:
     estate.emulator.faults.clear()
     if task.base in LIVENESS_BASES:
         _kill(estate, task.base)  # clear() lifted the faults; the region stays dead
-    elif task.base != APPROVAL:
+    elif task.base not in (APPROVAL, POST_RECOVERY):
         estate.outage(PRIMARY)  # clear() lifted the faults; the region stays down
     # Aurora publishes the lag every minute; this estate runs no world actor, so say it again
     estate.publish_replication_lag(estate.spec.replication_lag_ms)

@@ -24,7 +24,7 @@ from failover.clients import client
 from failover.errors import INPUT_ERRORS
 from failover.history import Span, failed_stage, rto_seconds, spans
 from failover.observability import emit_metric
-from failover.outcome import error_summary, outcome_of
+from failover.outcome import error_summary, lag_at_cutover, outcome_of
 from failover.plan import ActionPlan
 
 if TYPE_CHECKING:
@@ -47,14 +47,6 @@ def _ddb_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return {"L": [_ddb_value(v) for v in value]}
     return {"S": str(value)}
-
-
-def _lag_at_cutover(state: dict[str, Any]) -> float | None:
-    for branch in state.get("actions") or []:
-        if isinstance(branch, dict) and branch.get("branch") == "database":
-            value = (branch.get("database") or {}).get("lag_at_cutover_ms")
-            return float(value) if value is not None else None
-    return None
 
 
 def recovery_time(state: dict[str, Any], found: list[Span]) -> float | None:
@@ -115,7 +107,8 @@ def build_row(
         "error": error_summary(state.get("error")),
         "rto_seconds": recovery_time(state, found),
         "replication_lag_at_preflight_ms": plan.replication_lag_ms if plan else None,
-        "replication_lag_at_cutover_ms": _lag_at_cutover(state),
+        "replication_lag_at_cutover_ms": lag_at_cutover(state),
+        "data_loss": plan.data_loss if plan else None,
         "lease": state.get("lease"),
         "outage": state.get("outage"),
         "plan": plan.to_dict() if plan else None,
@@ -124,6 +117,7 @@ def build_row(
         ),
         "actions": state.get("actions"),
         "fence": state.get("fence"),
+        "post_recovery": state.get("post_recovery"),
         "verification": state.get("verification"),
         "estate_after": estate_after,
     }
