@@ -58,6 +58,19 @@ clean:
 drill: $(STAMP)
 	$(BIN)/python -m drill $(ARGS)
 
+# The honest clock (outside make test): the scenario N times, every latency figure and phase
+# drawn at random (seeded), p50/p90/max of the five figures. ARGS="--scenario region-down
+# --samples 40 --seed 7 --report out/". About a minute of wall time per sample on 2 cores.
+.PHONY: samples
+samples: $(STAMP)
+	$(BIN)/python -m drill --samples 20 $(ARGS)
+
+# The outage's phase swept across the probe period (typical model): the mean detection, and
+# with ARGS="--samples out/report.json" its distance from a --samples run's detection p50.
+.PHONY: sweep
+sweep: $(STAMP)
+	$(BIN)/python scripts/phase_sweep.py $(ARGS)
+
 # Each Lambda handler's cold import, timed in fresh interpreters (min, median, x import boto3);
 # writes docs/benchmarks/imports.json, which the emulator's cold starts read. ARGS="--runs 30".
 .PHONY: bench

@@ -30,6 +30,16 @@ def _time_scale(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -88,6 +98,17 @@ def parser() -> argparse.ArgumentParser:
         f"(default {DEFAULT_RTO_TARGET:.0f})",
     )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
+    p.add_argument(
+        "--samples",
+        type=_count,
+        metavar="N",
+        help="run the scenario N times (time scale 0, no failback), every latency and phase "
+        "drawn at random from --seed; print p50/p90/max of detection, overhead, writer "
+        "promoted, first good read and first good write (local only)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=1, help="the first sample's seed (default 1; --samples)"
+    )
     live = p.add_argument_group("against a real account (game day)")
     live.add_argument("--live", action="store_true", help="drill the deployed stacks instead")
     live.add_argument(
@@ -137,6 +158,17 @@ def readiness_parser() -> argparse.ArgumentParser:
     )
     _live_options(p, "the region to evaluate as the failover target (required with --live)")
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
+    p.add_argument(
+        "--samples",
+        type=_count,
+        metavar="N",
+        help="run the scenario N times (time scale 0, no failback), every latency and phase "
+        "drawn at random from --seed; print p50/p90/max of detection, overhead, writer "
+        "promoted, first good read and first good write (local only)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=1, help="the first sample's seed (default 1; --samples)"
+    )
     return p
 
 
@@ -239,6 +271,30 @@ def main(
         args_parser.error(f"{', '.join(live_only)} only apply with --live")
     if args.live and not args.region:
         args_parser.error("--live needs --region (the region to fail over into)")
+    if args.samples is not None:
+        if args.live:
+            args_parser.error("--samples runs the local drill only")
+        from drill.samples import render_samples, run_samples, write_samples
+
+        found = run_samples(args.scenario, args.samples, args.seed, out, args.rto_target)
+        print("", file=out)
+        print(render_samples(found), file=out)
+        if args.report is not None:
+            written = write_samples(found, args.report)
+            print("report written: " + ", ".join(str(path) for path in written), file=out)
+        return DRILL_FAILED if found.failures or not found.samples else 0
+    if args.samples is not None:
+        if args.live:
+            args_parser.error("--samples runs the local drill only")
+        from drill.samples import render_samples, run_samples, write_samples
+
+        found = run_samples(args.scenario, args.samples, args.seed, out, args.rto_target)
+        print("", file=out)
+        print(render_samples(found), file=out)
+        if args.report is not None:
+            written = write_samples(found, args.report)
+            print("report written: " + ", ".join(str(path) for path in written), file=out)
+        return DRILL_FAILED if found.failures or not found.samples else 0
     progress = Progress(out, live=False if args.plain else None)
     both: dict[str, Any] = {
         "scenario": args.scenario,

@@ -48,8 +48,9 @@ class EmbeddedAwsError(RuntimeError):
 class EmbeddedAws:
     """``with EmbeddedAws(time_scale) as aws:`` ... ``aws.emulator``."""
 
-    def __init__(self, time_scale: float = 0.0) -> None:
+    def __init__(self, time_scale: float = 0.0, latency: Any = None) -> None:
         self.time_scale = time_scale
+        self.latency = latency  # an emulator.latency.LatencyModel (None: the floor model)
         self.emulator: Any = None
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
@@ -88,7 +89,7 @@ class EmbeddedAws:
         self._mock = mock_aws(config=_MOTO_CONFIG)
         self._mock.start()
         clients.reset()
-        self.emulator = Emulator.install(time_scale=self.time_scale)
+        self.emulator = Emulator.install(time_scale=self.time_scale, latency=self.latency)
 
     def _set_environment(self) -> None:
         for key in (*_ENVIRONMENT, *_REMOVED):

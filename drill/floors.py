@@ -1,35 +1,48 @@
 """How close a run is to what the physics allows: the floors a drill's RTO is set against.
 
-Three figures, all in modelled seconds from the outage (t0) to the estate converged on the
-recovery region, from the latency model (:class:`emulator.latency.LatencyModel`) and the
-detection settings (the templates' parameter defaults, :func:`template_settings`):
+Three figures, in modelled seconds from the outage (t0) to the estate converged on the
+recovery region, each a sum of named **terms** (:class:`Term`, listed in report.json):
 
-* **critical-path floor** (``critical_path_s``): the configured settings, with a control
-  plane that costs nothing: detection (the quorum's second family included), then the
-  Database and Compute branches side by side (ARCHITECTURE.md "The run", 6).
-  ``rto_s - critical_path_s`` is the control plane's overhead on the critical path.
-* **physical floor** (``physical_s``): the same with the fastest settings AWS documents:
-  Route 53 / Global Accelerator checks every 10 s failing after 1 check, and a probe alarm on
-  one 10 s datapoint.
-* **sequential** (``sequential_s``): the configured detection, then the same stages one after
-  another, as a manual CLI runbook does them: promote and wait, scale and wait, move the dials
-  and wait for Global Accelerator to deploy. No human think time is added (a real operator adds
-  minutes: paging, reading, typing).
+* **physical floor** (``physical_s``): what no configuration can beat. Every term at the
+  documented minimum of its setting *whatever the template says* (:data:`FASTEST`): Route 53
+  checks every 10 s failing after 1 check; an ALB target group checking every 5 s, 2 failures
+  to go unhealthy and 2 successes to come back; a probe alarm on one 10 s datapoint; and the
+  low end of every duration in :data:`emulator.latency.FIGURES` (Aurora's "under a minute",
+  the low end of Fargate's start). No policy term.
+* **critical-path floor** (``critical_path_s``): the configured settings (the templates'
+  parameter defaults, :func:`template_settings`) and the latency model the run used, with a
+  control plane that costs nothing, *plus* the policy terms. ``rto_s - critical_path_s`` is
+  the control plane's overhead on the critical path.
+* **sequential** (``sequential_s``): the configured detection, then the stages one after
+  another, as a manual CLI runbook does them (no human think time added).
 
-Detection is an *average over the outage's phase*: an outage starts at a uniformly random
-moment within a probe (or check) interval, and an alarm that needs N failing samples ``P``
-seconds apart, evaluated at the end of each period, fires on average ``N x P`` seconds later.
-(If the first sample after the outage lands early in its period the alarm fires up to
-``P`` later than that average, if late, up to ``P`` earlier: the mean over phases is ``N x P``.)
-A single run has one phase, so its detection may sit up to one period either side of the mean.
+**Policy terms** buy safety and are shown on their own, so nobody can win RTO by lowering them
+without it showing: ``MinOutageSeconds`` (an outage must have lasted that long before a run
+acts; 0 when the template has no such parameter) and the probe datapoints beyond the first
+(``ProbeAlarmDatapoints - 1`` more 10 s samples), the Route 53 / ALB failures beyond the
+documented minimum.
 
-Figures are per run; only runs that succeeded get them (an RTO exists only for those), and only
-for unplanned failovers (a planned switchover or failback has no detection and another Aurora
-operation: its floor is ``aurora_switchover_seconds`` + ...; not computed here).
+**Detection** is the moment the run can act: the probe alarm starts it (the one trigger that
+survives a us-east-1 outage, ARCHITECTURE.md "Where things run" 4) and ConfirmOutage needs
+``quorum_families`` families; each family's time is the mean over the outage's phase:
+
+* probe: the first failing sample comes half a period after the outage on average, then
+  ``datapoints - 1`` more periods, the datapoint's ingestion, and the alarm's own evaluation
+  (every period, on its own phase: half a period on average), then EventBridge's delivery;
+* Route 53: the status flips when no more than 18% of the checkers still see the endpoint
+  healthy; with ``n`` uncoordinated checkers spread over the interval the deciding one fails
+  ``(n - floor(0.18 n)) / n`` of an interval after the outage (on average), then
+  ``threshold - 1`` more intervals. **In region-down Route 53 does not count**: its API
+  (GetHealthCheckStatus, us-east-1) is unreachable there, so the quorum uses the probe and GA;
+* Global Accelerator: the ALB's ``UnhealthyThresholdCount`` failed checks (the first half an
+  interval after the outage on average), then GA's delay in seeing the ALB's health.
+
+Only unplanned failovers get floors (a planned switchover has no detection).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +50,18 @@ from typing import Any
 from drill.model import Floors
 from emulator.latency import LatencyModel
 
-__all__ = ["FASTEST", "DetectionSettings", "detection_seconds", "floors", "template_settings"]
+__all__ = [
+    "FASTEST",
+    "DetectionSettings",
+    "Term",
+    "detection_seconds",
+    "detection_terms",
+    "floors",
+    "template_settings",
+]
 
 REPO = Path(__file__).resolve().parent.parent
+ROUTE53_CHECKERS = 8  # Route 53's default health-checker Regions (emulator.services.route53)
 
 
 @dataclass(frozen=True)
@@ -49,23 +71,28 @@ class DetectionSettings:
     # template.yaml PeerProbeAlarm: Period 10 (a high-resolution alarm on the probe's
     # high-resolution PeerHealthy metric; ProbeHealthFunction probes every 10 s).
     probe_period_s: float = 10.0
-    # template.yaml Parameters.ProbeAlarmDatapoints (Default 1): failed probes in a row.
+    # template.yaml Parameters.ProbeAlarmDatapoints: failed probes in a row.
     probe_datapoints: int = 1
-    # stacks/global.yaml Parameters.HealthCheckInterval (Default 10; Route 53 allows 10 or 30,
-    # the Global Accelerator endpoint groups use the same interval).
+    # stacks/global.yaml Parameters.HealthCheckInterval (Route 53 allows 10 or 30).
     health_check_interval_s: float = 10.0
-    # stacks/global.yaml Parameters.HealthCheckFailureThreshold (Default 1; Route 53 and GA
-    # ThresholdCount allow 1-10).
+    # stacks/global.yaml Parameters.HealthCheckFailureThreshold (Route 53 allows 1-10).
     health_check_failure_threshold: int = 1
-    # template.yaml Parameters.OutageQuorum (Default 2): families that must see the outage.
+    # template.yaml Parameters.OutageQuorum: families that must see the outage.
     quorum_families: int = 2
+    # stacks/region.yaml TargetGroup: the ALB's checks (GA takes the ALB's target health).
+    alb_interval_s: float = 10.0
+    alb_unhealthy_threshold: int = 3
+    alb_healthy_threshold: int = 2
+    # template.yaml Parameters.MinOutageSeconds (a policy; 0 when the template has none).
+    min_outage_s: float = 0.0
 
 
 #: The fastest settings AWS documents.
 #: Route 53: "RequestInterval ... 10 or 30" and "FailureThreshold ... 1 to 10"
 #: (https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html);
-#: Global Accelerator: HealthCheckIntervalSeconds 10 or 30, ThresholdCount 1-10
-#: (https://docs.aws.amazon.com/global-accelerator/latest/api/API_EndpointGroup.html);
+#: ALB target groups: HealthCheckIntervalSeconds 5-300, UnhealthyThresholdCount and
+#: HealthyThresholdCount 2-10
+#: (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html);
 #: CloudWatch: high-resolution alarms have periods of 10 or 30 s, one datapoint can alarm
 #: (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
 FASTEST = DetectionSettings(
@@ -74,52 +101,167 @@ FASTEST = DetectionSettings(
     health_check_interval_s=10.0,
     health_check_failure_threshold=1,
     quorum_families=2,
+    alb_interval_s=5.0,
+    alb_unhealthy_threshold=2,
+    alb_healthy_threshold=2,
+    min_outage_s=0.0,
 )
 
 
-def detection_seconds(settings: DetectionSettings) -> float:
-    """Mean seconds from the outage until an automatic run can act on it.
+@dataclass(frozen=True)
+class Term:
+    """One term of a floor."""
 
-    The run is started by the probe alarm (the one trigger that survives a us-east-1 outage,
-    ARCHITECTURE.md "Where things run" 4) and ConfirmOutage needs ``quorum_families`` families:
-    the probe plus the faster of Route 53's checkers and GA's endpoint health (both
-    ``interval x threshold``). The run can act once the slowest needed family has seen it."""
-    probe = settings.probe_datapoints * settings.probe_period_s
-    checks = settings.health_check_failure_threshold * settings.health_check_interval_s
-    needed = sorted([probe, checks, checks])[: settings.quorum_families]
-    return max(needed[-1], probe)
+    name: str
+    seconds: float
+    kind: str  # "physics" | "policy"
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "seconds": round(self.seconds, 3), "kind": self.kind,
+                "why": self.why}  # fmt: skip
+
+
+def _families(
+    settings: DetectionSettings, latency: LatencyModel, region_down: bool
+) -> dict[str, float]:
+    """Mean seconds from the outage until each family has seen it (physics at ``settings``,
+    without the policy's extra datapoints: those are terms of their own)."""
+    period = settings.probe_period_s
+    probe = (
+        period / 2.0  # the first failing sample
+        + latency.cloudwatch_ingestion_seconds
+        + period / 2.0  # the alarm's own evaluation phase
+        + latency.eventbridge_delivery_seconds
+    )
+    found = {"probe": probe}
+    interval = settings.health_check_interval_s
+    deciding = ROUTE53_CHECKERS - math.floor(0.18 * ROUTE53_CHECKERS)
+    if not region_down:  # Route 53's API lives in us-east-1, the Region that is down
+        found["route53"] = (
+            deciding / ROUTE53_CHECKERS * interval
+            - interval / (2 * ROUTE53_CHECKERS)
+            + latency.health_check_round_trip_seconds
+        )
+        found["route53"] += (settings.health_check_failure_threshold - 1) * interval
+    found["accelerator"] = (
+        settings.alb_interval_s / 2.0
+        + (settings.alb_unhealthy_threshold - 1) * settings.alb_interval_s
+        + latency.ga_alb_health_seconds
+    )
+    return found
+
+
+def detection_terms(
+    settings: DetectionSettings,
+    latency: LatencyModel | None = None,
+    region_down: bool = False,
+    policy: bool = True,
+) -> list[Term]:
+    """Detection as terms: the physics of the slowest family the quorum needs (the probe
+    always: it starts the run), then the policy's extras."""
+    latency = latency or LatencyModel(imports={})
+    families = _families(settings, latency, region_down)
+    probe = families["probe"]
+    others = sorted(v for k, v in families.items() if k != "probe")
+    needed = others[: max(settings.quorum_families - 1, 0)]
+    physics = max([probe, *needed])
+    which = "the probe" if physics == probe else "the quorum's second family"
+    terms = [
+        Term(
+            "detection",
+            physics,
+            "physics",
+            f"{which} ({', '.join(f'{k} {v:.1f} s' for k, v in families.items())}), mean over "
+            "the outage's phase",
+        )
+    ]
+    if not policy:
+        return terms
+    extra = max(settings.probe_datapoints - 1, 0) * settings.probe_period_s
+    with_probes = max(probe + extra, *needed) if needed else probe + extra
+    terms.append(
+        Term(
+            "probe datapoints",
+            with_probes - physics,
+            "policy",
+            f"ProbeAlarmDatapoints {settings.probe_datapoints}: "
+            f"{settings.probe_datapoints - 1} more 10 s samples than one",
+        )
+    )
+    terms.append(
+        Term(
+            "MinOutageSeconds",
+            max(settings.min_outage_s - with_probes, 0.0),
+            "policy",
+            f"an outage must last {settings.min_outage_s:.0f} s before a run acts (what is left "
+            "of it after detection)",
+        )
+    )
+    return terms
+
+
+def detection_seconds(settings: DetectionSettings, region_down: bool = False) -> float:
+    """Mean seconds from the outage until an automatic run can act on it (the floor model's
+    latencies, policy terms included)."""
+    return sum(t.seconds for t in detection_terms(settings, region_down=region_down))
+
+
+def _act(latency: LatencyModel, settings: DetectionSettings) -> tuple[float, str]:
+    """The Act's physics: Database and Compute side by side (ARCHITECTURE.md "The run" 6)."""
+    serving = act_serving(latency, settings)
+    promote = latency.aurora_failover_seconds
+    which = "Aurora's failover" if promote >= serving else "the new tasks serving"
+    return max(promote, serving), (
+        f"{which} (Aurora {promote:.0f} s; Fargate {latency.ecs_task_start_seconds:.0f} s + ALB "
+        f"healthy checks {serving - latency.ecs_task_start_seconds:.1f} s)"
+    )
 
 
 def floors(
     settings: DetectionSettings | None = None,
     latency: LatencyModel | None = None,
+    region_down: bool = False,
 ) -> Floors:
-    """The three floors of an unplanned failover (see the module docstring)."""
+    """The three floors of an unplanned failover (see the module docstring). ``latency``: the
+    model the run used (critical path, sequential); the physical floor uses the floor model
+    (``LatencyModel()``, the low end of every figure) and :data:`FASTEST`."""
     settings = settings or template_settings()
     latency = latency or LatencyModel(imports={})
-    detection = detection_seconds(settings)
-    # Database: FailoverGlobalCluster with AllowDataLoss (latency.aurora_failover_seconds,
-    # its sources cited there; the "pending" phase is part of it). Compute: the new Fargate
-    # tasks start (latency.ecs_task_start_seconds). They run side by side
-    # (ARCHITECTURE.md "The run" 6); Traffic and App config follow the writer with one API
-    # call each (their effect is immediate for new connections; GA's deployment to the edge
-    # is not waited for: ARCHITECTURE.md "Where things run" 6, GA already steers away from
-    # unhealthy endpoints).
-    act = max(latency.aurora_failover_seconds, latency.ecs_task_start_seconds)
-    physical_act = act  # no setting makes Aurora or Fargate faster
-    # A runbook: promote, wait; scale, wait; move the dials, wait for DEPLOYED (GA's status,
-    # latency.ga_deploy_seconds); each a CLI call (latency.api_call_seconds).
+    configured = detection_terms(settings, latency, region_down)
+    detection = sum(t.seconds for t in configured)
+    act, act_why = _act(latency, settings)
+    floor_model = LatencyModel(imports={})
+    physical_terms = detection_terms(FASTEST, floor_model, region_down, policy=False)
+    physical_act, physical_why = _act(floor_model, FASTEST)
+    physical_terms.append(Term("act", physical_act, "physics", physical_why))
+    # A runbook: promote, wait; scale, wait; move the dials, wait for DEPLOYED; 4 CLI calls.
     runbook = (
         latency.aurora_failover_seconds
-        + latency.ecs_task_start_seconds
+        + act_serving(latency, settings)
         + latency.ga_deploy_seconds
-        + 4 * latency.api_call_seconds  # failover, update-service, 2 x update-endpoint-group
+        + 4 * latency.api_call_seconds
     )
     return Floors(
         critical_path_s=detection + act,
-        physical_s=detection_seconds(FASTEST) + physical_act,
+        physical_s=sum(t.seconds for t in physical_terms),
         sequential_s=detection + runbook,
         detection_s=detection,
+        terms={
+            "critical_path": [
+                t.to_dict() for t in [*configured, Term("act", act, "physics", act_why)]
+            ],
+            "physical": [t.to_dict() for t in physical_terms],
+        },
+    )
+
+
+def act_serving(latency: LatencyModel, settings: DetectionSettings) -> float:
+    """Fargate's start and the ALB's healthy checks of the new tasks (mean phase)."""
+    return (
+        latency.ecs_task_start_seconds
+        + settings.alb_interval_s / 2.0
+        + (settings.alb_healthy_threshold - 1) * settings.alb_interval_s
     )
 
 
@@ -129,9 +271,11 @@ def template_settings(root: Path = REPO) -> DetectionSettings:
 
     region = load_template(root / "template.yaml")
     global_ = load_template(root / "stacks" / "global.yaml")
+    stack = load_template(root / "stacks" / "region.yaml")
     params = region.get("Parameters", {})
     global_params = global_.get("Parameters", {})
     probe = region["Resources"]["PeerProbeAlarm"]["Properties"]
+    group = stack["Resources"]["TargetGroup"]["Properties"]
 
     def default(table: dict[str, Any], name: str, fallback: float) -> float:
         return float(table.get(name, {}).get("Default", fallback))
@@ -144,4 +288,8 @@ def template_settings(root: Path = REPO) -> DetectionSettings:
             default(global_params, "HealthCheckFailureThreshold", 1)
         ),
         quorum_families=int(default(params, "OutageQuorum", 2)),
+        alb_interval_s=float(group["HealthCheckIntervalSeconds"]),
+        alb_unhealthy_threshold=int(group["UnhealthyThresholdCount"]),
+        alb_healthy_threshold=int(group["HealthyThresholdCount"]),
+        min_outage_s=default(params, "MinOutageSeconds", 0),
     )

@@ -34,7 +34,9 @@ from drill.floors import template_settings
 from drill.follow import Followed, follow, reporting
 from drill.model import Check, Milestone, Report, Run
 from drill.runs import rto_check, run_from
+from drill.user import SyntheticUser
 from emulator.clock import next_multiple
+from emulator.latency import LatencyModel, unit_draw
 
 if TYPE_CHECKING:
     from drill.embedded import EmbeddedAws
@@ -51,6 +53,7 @@ RUN_LIMIT = 4 * 3600.0  # modelled seconds to wait for a run to end (the machine
 WORLD_STEP = 1.0  # the world actor ticks every modelled second
 POLL = 1.0  # the drill looks at the world every modelled second
 FOLLOW_POLL = 10.0  # and at a run's history every ten (each read serialises it all)
+USER_LIMIT = 900.0  # modelled seconds the synthetic user may wait for a good write
 
 
 ScenarioFunction = Callable[["LocalDrill", Report], None]
@@ -66,6 +69,31 @@ class Options:
     notes: list[str] = field(default_factory=list)
     region: str | None = None
     """The region a scenario fails (region-down); None: the scenario's own choice."""
+    #: None: the typical model (every figure at its median, every detector at its median
+    #: phase); a number: every figure and phase, and the outage's phase, drawn from this seed.
+    seed: int | None = None
+    #: The outage's place in the probe period, overriding :meth:`outage_offset` (the phase
+    #: sweep, scripts/phase_sweep.py).
+    outage_phase: float | None = None
+    #: Stop once the automatic path started a run (the phase sweep measures detection only).
+    detect_only: bool = False
+
+    def latency(self) -> LatencyModel:
+        if self.seed is None:
+            return LatencyModel.typical()
+        return LatencyModel.sampled(self.seed)
+
+    def outage_offset(self, period: float) -> float:
+        """Where on the modelled clock's ``period`` grid the outage starts. A single run: at
+        a multiple of it, while the typical model puts every detector (checkers, alarm
+        evaluations, schedules) at the median phase, half a period later: the first sample
+        after the outage comes at the median delay, not at the luckiest one (0). A sample: a
+        seeded draw (the detectors' phases are drawn too)."""
+        if self.outage_phase is not None:
+            return self.outage_phase % period
+        if self.seed is None:
+            return 0.0
+        return period * unit_draw(self.seed, "outage-phase")
 
 
 class LocalDrill:
@@ -104,6 +132,8 @@ class LocalDrill:
         self._lock = threading.Lock()
         self.emu.listeners.append(self._on_notice)
         self.milestones: list[Milestone] = []
+        self.outage_offset = 0.0
+        self.user: SyntheticUser | None = None
 
     # ------------------------------------------------------------------------- plumbing
     def client(self, service: str, region: str) -> Any:
@@ -180,7 +210,12 @@ class LocalDrill:
             self._raise_world_error()
             scenario(self, report)
         finally:
+            if self.user is not None:
+                self.user.stop()
             self.emu.stop_world()
+            # every region comes back so that the estate can be taken down (a scenario that
+            # failed while a region was unreachable must still surface its own error)
+            self.emu.faults.unreachable_regions.clear()
             self.estate.close()
         self._raise_world_error()
         report.wall_seconds = time.monotonic() - began
@@ -211,14 +246,14 @@ class LocalDrill:
         )
 
     def to_probe_period_start(self) -> None:
-        """Let time run to the start of the next probe period, so that the outage that follows
-        falls where detection takes its mean over outage phases (drill.floors: an alarm on N
-        samples P seconds apart fires N x P after an outage at a period's start, and from
-        N x P - P/2 to N x P + P/2 elsewhere). A run's RTO then compares like with like
-        against the floors, which are means too."""
+        """Let time run to the moment of the outage: the next probe period's start plus the
+        outage's phase in it (:meth:`Options.outage_offset`: on the grid for a single run,
+        with every detector half a period later, the median; drawn for a sample)."""
         period = template_settings().probe_period_s
         now = self.emu.clock.now()
-        self.advance(next_multiple(now, period) - now)
+        offset = self.options.outage_offset(period)
+        self.advance(next_multiple(now, period) - now + offset)
+        self.outage_offset = offset
 
     def advance(self, seconds: float) -> None:
         """Let modelled time pass (the world runs meanwhile); surface a failed world actor."""
@@ -243,10 +278,14 @@ class LocalDrill:
         if self.emu.world_error is not None:
             raise RuntimeError("the world actor failed") from self.emu.world_error
 
-    def wait_until(self, condition: Any, what: str, limit: float = DETECTION_LIMIT) -> None:
+    def wait_until(
+        self, condition: Any, what: str, limit: float = DETECTION_LIMIT, fail: bool = True
+    ) -> None:
         deadline = self.emu.clock.now() + limit
         while not condition():
             if self.emu.clock.now() > deadline:
+                if not fail:
+                    return
                 raise TimeoutError(f"{what}: not within {limit:.0f} modelled seconds")
             self.progress.status(f"modelled t+{self.now():.0f} s, waiting: {what}")
             self.advance(POLL)
@@ -302,7 +341,8 @@ class LocalDrill:
         if run.outcome == "succeeded" and run.mode == "unplanned":
             from drill.floors import floors
 
-            run.floors = floors(latency=self.emu.latency)
+            region_down = self.options.scenario == "region-down"
+            run.floors = floors(latency=self.emu.latency, region_down=region_down)
         if expect_active is not None:
             state = final_state.observe(self.config, self.table, self.client)
             run.checks = final_state.active_in(state, self.config, expect_active)
@@ -329,12 +369,99 @@ class LocalDrill:
 
     def alarm_run(self, name: str, t0: datetime, began: float, expect_active: str | None) -> Run:
         """The run the automatic path starts in the secondary, followed to its end (and any
-        other execution still running), and its record; ``began``: the wall clock at t0."""
+        other execution still running), and its record; ``began``: the wall clock at t0.
+        The synthetic user (:mod:`drill.user`) sends its requests from t0 until it had a good
+        read and a good write; what it saw is the run's ``user``."""
+        self.start_user()
         arn = self.wait_for_execution(self.secondary)
+        if self.options.detect_only:
+            return self.detected(name, arn)
         followed = self.follow_run(arn, t0)
         self.settle_executions()
         wall = time.monotonic() - began
-        return self.run_record(name, "alarm", self.secondary, followed, t0, wall, expect_active)
+        run = self.run_record(name, "alarm", self.secondary, followed, t0, wall, expect_active)
+        self.stop_user(run)
+        return run
+
+    def detected(self, name: str, arn: str) -> Run:
+        """``detect_only``: the run as far as the automatic path started it."""
+        run = Run(
+            name=name,
+            mode="unplanned",
+            trigger="alarm",
+            source_region=self.primary,
+            target_region=self.secondary,
+            execution_arn=arn,
+            status="STARTED",
+            outcome="detected",
+            milestones=list(self.milestones),
+        )
+        if self.user is not None:
+            self.user.stop()
+            self.user = None
+        run.outage_offset_s = round(self.outage_offset, 3)
+        run.detection_s = self.detection(run)
+        return run
+
+    def start_user(self) -> None:
+        """The synthetic user (:mod:`drill.user`) starts sending requests at t0."""
+        self.user = SyntheticUser(self.emu, self.estate)
+        self.user.start(self._t0)
+
+    def stop_user(self, run: Run) -> None:
+        """Let the user go on until it had a good read and a good write (or a limit), then
+        stop it and keep what it saw, the outage's phase and the model's assumptions."""
+        user = self.user
+        if user is None:
+            return
+
+        def recovered() -> bool:
+            seen = user.view()
+            return seen.first_good_read_s is not None and seen.first_good_write_s is not None
+
+        self.wait_until(
+            recovered, "the synthetic user's first good read and write", USER_LIMIT, fail=False
+        )
+        user.stop()
+        self.user = None
+        run.user = user.view()
+        run.outage_offset_s = round(self.outage_offset, 3)
+        latency = self.emu.latency
+        run.assumptions = latency.assumptions()
+        run.model = latency.phases
+        registered = [
+            seconds
+            for arn, seconds in self.emu.ecs.registrations.items()
+            if f":{self.secondary}:" in arn
+        ]
+        serving = latency.ecs_task_start_seconds + (registered[0] if registered else 0.0)
+        run.act_s = round(max(latency.aurora_failover_seconds, serving), 1)
+        run.detection_s = self.detection(run)
+
+    def detection(self, run: Run) -> float | None:
+        """When the run could act on the outage: it started (the probe alarm) and the quorum's
+        other families had seen it (ConfirmOutage; Route 53's only while its API, in
+        us-east-1, answers), in modelled seconds since t0."""
+        started = next(
+            (m.at for m in run.milestones if "started the" in m.what and "state machine" in m.what),
+            None,
+        )
+        if started is None:
+            return None
+        seen: list[float] = []
+        if not self.emu.faults.is_unreachable("us-east-1"):
+            seen += [
+                m.at
+                for m in run.milestones
+                if m.what == f"Route 53 checkers: {self.primary} unhealthy"
+            ][:1]
+        seen += [
+            m.at
+            for m in run.milestones
+            if m.what == f"Global Accelerator: {self.primary} endpoints unhealthy"
+        ][:1]
+        needed = sorted(seen)[: max(template_settings().quorum_families - 1, 0)]
+        return round(max([started, *needed]), 1)
 
     def failback(self, report: Report, *, after_outage: bool = True) -> None:
         """Fail back into the primary; after an outage, first let the primary recover."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def run_local(options: Options, progress: Progress) -> Report:
     """Run ``options.scenario`` (a name in :data:`drill.scenarios.SCENARIOS`)."""
     scenario = SCENARIOS[options.scenario]
-    with EmbeddedAws(options.time_scale) as aws:
+    with EmbeddedAws(options.time_scale, options.latency()) as aws:
         progress.line(
             f"embedded AWS in this process (moto + emulator), time scale {options.time_scale:g}"
         )

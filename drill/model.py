@@ -77,6 +77,8 @@ class Floors:
     physical_s: float  # the fastest settings AWS documents
     sequential_s: float  # the same stages one after another (a manual CLI runbook)
     detection_s: float = 0.0  # the configured detection inside critical_path_s
+    # floor -> its terms (drill.floors.Term.to_dict): physics and policy, named
+    terms: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def ratios(self, rto_s: float) -> dict[str, float]:
         return {
@@ -106,6 +108,42 @@ class Run:
     error: str | None = None
     wall_seconds: float = 0.0
     floors: Floors | None = None  # succeeded unplanned failovers only (drill.floors)
+    user: Any = None  # drill.user.UserView: what the synthetic user saw (automatic runs)
+    outage_offset_s: float | None = None  # where in the probe period the outage started
+    model: str | None = None  # the latency model's phases: "median" (typical) | "random"
+    assumptions: list[dict[str, Any]] = field(default_factory=list)  # LatencyModel.assumptions
+    # what the physics of this run's draws takes for the Act: the slower of the promotion
+    # (Aurora's failover) and the new tasks serving (Fargate start + the ALB's healthy checks)
+    act_s: float | None = None
+    # when the run could act: it started and the quorum's other families had seen the outage
+    detection_s: float | None = None
+
+    def figures(self) -> dict[str, float | None]:
+        """The five figures of an automatic failover, in modelled seconds since the outage:
+        detection (the run could act: it started, and the quorum's other families had seen
+        the outage); writer promoted (the synthetic user's first request
+        that found another region the global database's writer, to the second); the control
+        plane's overhead (the RTO less detection and ``act_s``, the slower of the two things
+        it waits for: the promotion and the new tasks serving); and the synthetic user's
+        first good read and first good write."""
+        started = next(
+            (m.at for m in self.milestones if "state machine" in m.what and "started" in m.what),
+            None,
+        )
+        detection = self.detection_s if self.detection_s is not None else started
+        user = self.user
+        promoted = None if user is None else user.writer_promoted_s
+        overhead = None
+        if self.rto_s is not None and detection is not None and self.act_s is not None:
+            overhead = round(self.rto_s - detection - self.act_s, 1)
+        return {
+            "detection_s": detection,
+            "run_started_s": started,
+            "overhead_s": overhead,
+            "writer_promoted_s": promoted,
+            "first_good_read_s": None if user is None else user.first_good_read_s,
+            "first_good_write_s": None if user is None else user.first_good_write_s,
+        }
 
     @property
     def passed(self) -> bool:
@@ -135,12 +173,20 @@ class Run:
             "wall_seconds": round(self.wall_seconds, 3),
             "rto_s": self.rto_s,
             "floors": self._floors(),
+            "figures": self.figures() if self.trigger == "alarm" else None,
+            "user": self.user.to_dict() if self.user is not None else None,
+            "outage_offset_s": self.outage_offset_s,
+            "model": self.model,
+            "assumptions": list(self.assumptions),
         }
 
     def _floors(self) -> dict[str, Any] | None:
         if self.floors is None:
             return None
-        data: dict[str, Any] = {k: round(v, 3) for k, v in asdict(self.floors).items()}
+        data: dict[str, Any] = {
+            k: round(v, 3) for k, v in asdict(self.floors).items() if isinstance(v, float)
+        }
+        data["terms"] = self.floors.terms
         if self.rto_s is not None:
             data["ratios"] = self.floors.ratios(self.rto_s)
             data["overhead_s"] = round(self.rto_s - self.floors.critical_path_s, 3)

@@ -109,6 +109,26 @@ def _floors_line(run: Run) -> str | None:
     )
 
 
+def _user_line(run: Run) -> str | None:
+    """What the synthetic user saw (drill.user), beside the control plane's RTO."""
+    user = run.user
+    if user is None:
+        return None
+    figures = run.figures()
+
+    def shown(value: float | None) -> str:
+        return "never" if value is None else _secs(value)
+
+    return (
+        f"users (through {user.through}, near {user.near}): first good read "
+        f"{shown(user.first_good_read_s)}, first good write {shown(user.first_good_write_s)} "
+        f"after the outage | detection {shown(figures['detection_s'])}, writer promoted "
+        f"{shown(figures['writer_promoted_s'])}, control-plane overhead "
+        f"{shown(figures['overhead_s'])} | model: {run.model or 'n/a'} "
+        f"({sum(1 for a in run.assumptions if not a.get('stated'))} assumptions, report.json)"
+    )
+
+
 def _run_header(run: Run) -> str:
     return (
         f"{run.name} — {run.mode}, trigger {run.trigger}, "
@@ -264,6 +284,9 @@ def render_text(report: Report, *, width: int = 100) -> str:
             out += _wrap(f"error: {run.error}", width, "  ", "    ")
         out += _timeline_text(run, width)
         out += _wrap(_rto_line(run.rto), width, "  ", "    ")
+        user_line = _user_line(run)
+        if user_line:
+            out += _wrap(user_line, width, "  ", "    ")
         floors_line = _floors_line(run)
         if floors_line:
             out += _wrap(floors_line, width, "  ", "    ")
@@ -336,8 +359,10 @@ def render_markdown(report: Report, chart: str | None = CHART_NAME) -> str:
         if run.error:
             out.append(f"- error: {_cell(run.error)}")
         floors_line = _floors_line(run)
+        user_line = _user_line(run)
         out += [
             f"- {_rto_line(run.rto)}",
+            *([f"- {user_line}"] if user_line else []),
             *([f"- {floors_line}"] if floors_line else []),
             f"- {_rpo_line(run.rpo)}",
             f"- drill wall time {run.wall_seconds:.1f} s",

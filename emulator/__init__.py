@@ -16,7 +16,9 @@ Public API
 ``emu.clock``            the :class:`VirtualClock` (a discrete-event simulation; its rules are
                          in :mod:`emulator.clock`): ``now()``, ``advance(seconds)``,
                          ``held()``, ``run_until(condition, limit)``.
-``emu.latency``          :class:`LatencyModel` (durations, each default cited).
+``emu.latency``          :class:`LatencyModel` (durations: ``emulator.latency.FIGURES``, each a
+                         range with its source; ``LatencyModel()`` the floor,
+                         ``.typical()``, ``.sampled(seed)``; ``.assumptions()``).
 ``emu.time_scale``       the clock's time scale.
 ``emu.utcnow()``         modelled wall-clock time (the clock's epoch + ``clock.now()``).
 ``emu.faults``           ``unreachable_regions: set[str]``; ``fail(service, operation, code,
@@ -33,7 +35,9 @@ Public API
 ``emu.service(name)`` or ``emu.<name>``  a service, e.g.
     ``emu.route53.set_health(health_check_id, healthy, failing_checkers=None)``,
     ``emu.globalaccelerator.set_endpoint_health(endpoint_group_arn, healthy, reason=None)``,
-    ``emu.health_checkers.watch_route53(health_check_id, url)`` / ``watch_accelerator(...)``,
+    ``emu.health_checkers.watch_route53(health_check_id, url, region=None)`` /
+    ``watch_accelerator(endpoint_group_arn, url, alb=AlbHealthCheck(...), region=None)``,
+    ``emu.ecs.alb`` (the target group's checks new tasks pass before they serve),
     ``emu.servicequotas.set_quota(region, service_code, quota_code, value)``,
     ``emu.sns.confirmation_token(topic_arn, endpoint)``, ``emu.s3.replication_seconds``.
     The services: cloudwatch, dns, dynamodb, ecs, eventbridge, globalaccelerator,

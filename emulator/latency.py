@@ -1,7 +1,22 @@
-"""How long things take in the modelled world (modelled seconds).
+"""How long things take in the modelled world (modelled seconds): a bibliography.
 
-Each default cites where the figure comes from. Where AWS publishes no number, the field
-says so and the value is a modelling assumption, chosen to be in the documented range.
+Every duration the emulator charges is a :class:`Figure` in :data:`FIGURES`: a range
+(``low``..``high``; equal when a source states one number), the source, what the source says,
+and whether the source *states* that number (``stated``) or the range is a modelling
+assumption informed by it. A run depends on the assumptions it used:
+:meth:`LatencyModel.assumptions` lists them for ``report.json``.
+
+Three ways to build a model, one per question:
+
+* ``LatencyModel()`` (the *floor*): every figure at the low end of its range and every phase
+  aligned (0). Unit tests use it (fast, deterministic), and the physical floor
+  (:mod:`drill.floors`) is computed from it: the documented minimum of each term.
+* :meth:`LatencyModel.typical` (a single drill run): every figure at its median (the middle of
+  its range: ranges are drawn uniformly) and every phase at the median of its period
+  (uncoordinated checkers spread evenly over it), not the luckiest one.
+* :meth:`LatencyModel.sampled` (``--samples N``): every figure and every phase drawn at random
+  from ``seed``. Draws are keyed by name (a hash of seed and key), never by the order in which
+  threads ask, so a seeded run is the same at every ``--time-scale``.
 
 Lambda cold starts come from a measurement: ``scripts/bench_imports.py`` (``make bench``)
 times each handler module's import on this machine and writes
@@ -12,14 +27,15 @@ start-up.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["IMPORT_BENCHMARK", "LatencyModel", "measured_imports"]
+__all__ = ["FIGURES", "IMPORT_BENCHMARK", "Figure", "LatencyModel", "measured_imports", "unit_draw"]
 
 LOG = logging.getLogger(__name__)
 
@@ -58,84 +74,267 @@ def measured_imports(path: Path = IMPORT_BENCHMARK) -> dict[str, float]:
         return {}
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One modelled duration and where it comes from."""
+
+    name: str  # the LatencyModel field it sets
+    low: float
+    high: float
+    source: str  # a URL (or the repository file the number is configured in)
+    quote: str  # what the source says
+    stated: bool  # the source states this number (else: an assumption informed by it)
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return (self.low + self.high) / 2.0
+
+    def as_dict(self, value: float | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "name": self.name,
+            "range_s": [self.low, self.high],
+            "stated": self.stated,
+            "source": self.source,
+            "quote": self.quote,
+        }
+        if value is not None:
+            found["value_s"] = round(value, 4)
+        if self.note:
+            found["note"] = self.note
+        return found
+
+
+_AURORA_DR = (
+    "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
+    "aurora-global-database-disaster-recovery.html"
+)
+_WA_LAB = (
+    "https://wellarchitectedlabs.com/reliability/disaster-recovery/workshop_3/3-failover/"
+    "3.1-aurora/"
+)
+
+#: Every duration of the model, by LatencyModel field.
+FIGURES: dict[str, Figure] = {
+    f.name: f
+    for f in (
+        Figure(
+            "aurora_failover_seconds",
+            60.0,
+            300.0,
+            f"{_WA_LAB} ; {_AURORA_DR}",
+            '"you can promote a secondary region to take full read-write responsibilities in '
+            'under a minute" (the low end); the User Guide: "For Aurora Global Database, RTO '
+            'can be in the order of minutes."',
+            False,
+            "FailoverGlobalCluster with AllowDataLoss, pending phase included. The low end is "
+            "AWS's own best case; the high end (5 min) is an assumption for 'the order of "
+            "minutes' (no AWS figure).",
+        ),
+        Figure(
+            "aurora_switchover_seconds",
+            60.0,
+            300.0,
+            "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_SwitchoverGlobalCluster.html",
+            '"All secondary clusters are synchronized with the primary at the beginning of the '
+            'process ... Your database is unavailable for a short time"',
+            False,
+            "No published duration: an assumption in 'the order of minutes'.",
+        ),
+        Figure(
+            "aurora_pending_seconds",
+            2.0,
+            10.0,
+            "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html",
+            '"pending - The service received a request to switch over or fail over ... being '
+            'verified before the operation starts."',
+            False,
+            "No published duration (part of the totals above, not added).",
+        ),
+        Figure(
+            "ecs_task_start_seconds",
+            30.0,
+            90.0,
+            "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-pull-behavior.html",
+            '"The time it takes to pull the images is directly correlated to the time taken to '
+            'start an Fargate task."',
+            False,
+            "Fargate PROVISIONING -> RUNNING: no published figure; 30-90 s assumed.",
+        ),
+        Figure(
+            "ga_deploy_seconds",
+            10.0,
+            60.0,
+            "https://docs.aws.amazon.com/global-accelerator/latest/api/API_Accelerator.html",
+            '"Status: Describes the deployment status of the accelerator."',
+            False,
+            "IN_PROGRESS -> DEPLOYED after a change: no published duration.",
+        ),
+        Figure(
+            "ga_alb_health_seconds",
+            1.0,
+            10.0,
+            "https://docs.aws.amazon.com/global-accelerator/latest/dg/about-endpoint-groups.html",
+            '"For Network Load Balancer and Application Load Balancer endpoints, configure '
+            'health check settings on the ELB console."',
+            False,
+            "GA takes an ALB endpoint's health from the ALB's target health (the endpoint "
+            "group's own health options do not apply); how soon GA sees a change of it is not "
+            "published: assumed 1-10 s.",
+        ),
+        Figure(
+            "route53_connect_timeout_seconds",
+            4.0,
+            4.0,
+            "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html",
+            '"HTTP and HTTPS health checks - Route 53 must be able to establish a TCP connection '
+            'with the endpoint within four seconds."',
+            True,
+        ),
+        Figure(
+            "route53_response_timeout_seconds",
+            2.0,
+            2.0,
+            "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html",
+            '"the endpoint must respond with an HTTP status code of 2xx or 3xx within two '
+            'seconds after connecting."',
+            True,
+        ),
+        Figure(
+            "health_check_round_trip_seconds",
+            0.01,
+            0.2,
+            "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html",
+            '"Route 53 has health checkers in locations around the world."',
+            False,
+            "A checker's request to an answering endpoint: a network round trip, assumed "
+            "10-200 ms.",
+        ),
+        Figure(
+            "cloudwatch_ingestion_seconds",
+            1.0,
+            5.0,
+            "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html",
+            '"Resolution" (high-resolution metrics down to 1 s); no published ingestion delay.',
+            False,
+            "From PutMetricData (or an EMF log line) until alarms can see the datapoint.",
+        ),
+        Figure(
+            "eventbridge_delivery_seconds",
+            0.1,
+            1.0,
+            "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rules.html",
+            "Rules deliver matching events to targets; no published delivery latency.",
+            False,
+            "From an event on a bus until its target is invoked (per hop).",
+        ),
+        Figure(
+            "eventbridge_schedule_jitter_seconds",
+            1.0,
+            10.0,
+            "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html",
+            '"the delay between the time the scheduled rule is triggered and the time the '
+            "target service honors the execution of the target resource might be several "
+            'seconds."',
+            False,
+            "'Several seconds': assumed 1-10 s after each scheduled time.",
+        ),
+        Figure(
+            "sfn_transition_seconds",
+            0.01,
+            0.1,
+            "https://docs.aws.amazon.com/step-functions/latest/dg/concepts-standard-vs-express.html",
+            "Standard workflows are billed per state transition; no published transition latency.",
+            False,
+            "Charged before each state's task starts.",
+        ),
+        Figure(
+            "api_call_seconds",
+            0.02,
+            0.1,
+            "https://docs.aws.amazon.com/general/latest/gr/rande.html",
+            "Regional endpoints; no published per-call latency for control-plane APIs.",
+            False,
+            "One AWS API call within a region, request to response.",
+        ),
+        Figure(
+            "dynamodb_mrsc_round_trip_seconds",
+            0.02,
+            0.08,
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/multi-region-strong-consistency-gt.html",
+            "MRSC writes and strongly consistent reads are replicated synchronously to another "
+            "Region before they answer.",
+            False,
+            "A cross-Region round trip inside the MRSC set (us-east-1 / us-east-2 / us-west-2): "
+            "no AWS figure; assumed 20-80 ms.",
+        ),
+        Figure(
+            "lambda_invoke_seconds",
+            0.005,
+            0.02,
+            "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html",
+            "The execution environment is reused between invocations; no published overhead.",
+            False,
+        ),
+        Figure(
+            "lambda_runtime_init_seconds",
+            0.1,
+            0.5,
+            "https://aws.amazon.com/blogs/compute/operating-lambda-performance-optimization-part-1/",
+            '"The duration of a cold start varies from under 100 ms to over 1 second."',
+            False,
+            "The platform's share of a cold start (the import is measured separately).",
+        ),
+        Figure(
+            "lambda_async_queue_seconds",
+            0.05,
+            0.5,
+            "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html",
+            "Asynchronous invocations are queued; no published queue delay.",
+            False,
+        ),
+    )
+}
+
+PhaseMode = Literal["aligned", "median", "random"]
+
+
+def unit_draw(seed: int, key: str) -> float:
+    """A uniform draw in [0, 1) that depends only on ``seed`` and ``key``."""
+    digest = hashlib.sha256(f"{seed}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2.0**64
+
+
 @dataclass
 class LatencyModel:
-    """Durations used by the emulated services, in modelled seconds."""
+    """Durations used by the emulated services, in modelled seconds (see :data:`FIGURES`).
 
-    # Aurora Global Database, FailoverGlobalCluster with AllowDataLoss (unplanned failover).
-    # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
-    #   "Recovery time objective (RTO) ... For Aurora Global Database, RTO can be in the order
-    #    of minutes."
-    # https://wellarchitectedlabs.com/reliability/disaster-recovery/workshop_3/3-failover/3.1-aurora/
-    #   "In disaster recovery situations, you can promote a secondary region to take full
-    #    read-write responsibilities in under a minute."
-    aurora_failover_seconds: float = 60.0
+    The defaults are the low end of each figure's range: see the module docstring for
+    :meth:`typical` and :meth:`sampled`."""
 
-    # Aurora Global Database, SwitchoverGlobalCluster (planned, RPO 0). Switchover first
-    # synchronises the secondaries, so it takes longer than a failover.
-    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_SwitchoverGlobalCluster.html
-    #   "All secondary clusters are synchronized with the primary at the beginning of the
-    #    process ... Your database is unavailable for a short time while the primary and
-    #    selected secondary clusters are assuming their new roles."
-    # Same page family as above: "RTO can be in the order of minutes."
-    aurora_switchover_seconds: float = 120.0
+    aurora_failover_seconds: float = FIGURES["aurora_failover_seconds"].low
+    aurora_switchover_seconds: float = FIGURES["aurora_switchover_seconds"].low
+    aurora_pending_seconds: float = FIGURES["aurora_pending_seconds"].low
+    ecs_task_start_seconds: float = FIGURES["ecs_task_start_seconds"].low
+    ga_deploy_seconds: float = FIGURES["ga_deploy_seconds"].low
+    ga_alb_health_seconds: float = FIGURES["ga_alb_health_seconds"].low
+    route53_connect_timeout_seconds: float = FIGURES["route53_connect_timeout_seconds"].low
+    route53_response_timeout_seconds: float = FIGURES["route53_response_timeout_seconds"].low
+    health_check_round_trip_seconds: float = FIGURES["health_check_round_trip_seconds"].low
+    cloudwatch_ingestion_seconds: float = FIGURES["cloudwatch_ingestion_seconds"].low
+    eventbridge_delivery_seconds: float = FIGURES["eventbridge_delivery_seconds"].low
+    eventbridge_schedule_jitter_seconds: float = FIGURES["eventbridge_schedule_jitter_seconds"].low
+    sfn_transition_seconds: float = FIGURES["sfn_transition_seconds"].low
+    api_call_seconds: float = FIGURES["api_call_seconds"].low
+    dynamodb_mrsc_round_trip_seconds: float = FIGURES["dynamodb_mrsc_round_trip_seconds"].low
 
-    # Time a failover/switchover spends in FailoverState.Status "pending" before Aurora starts
-    # promoting. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html
-    #   "pending - The service received a request to switch over or fail over the global
-    #    cluster. The global cluster's primary DB cluster and the specified secondary DB
-    #    cluster are being verified before the operation starts."
-    # No published duration: modelling assumption (part of the totals above, not added).
-    aurora_pending_seconds: float = 5.0
+    # Per service, where a call costs more than ``api_call_seconds``: the failover table is a
+    # multi-Region strongly consistent (MRSC) global table, so every DynamoDB call pays the
+    # cross-Region round trip on top (``dynamodb_mrsc_round_trip_seconds``). None: derived.
+    api_call_seconds_by_service: dict[str, float] | None = None
 
-    # Fargate task from PROVISIONING to RUNNING (ENI attach, image pull, container start).
-    # https://docs.aws.amazon.com/AmazonECS/latest/bestpracticesguide/task.html
-    #   "a task is created and initially put into the PROVISIONING state before it is
-    #    successfully launched into RUNNING state"
-    # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-pull-behavior.html
-    #   "The time it takes to pull the images is directly correlated to the time taken to
-    #    start an Fargate task."
-    # AWS publishes no single figure; 30-60 s is the commonly observed range. Assumption: 60.
-    ecs_task_start_seconds: float = 60.0
-
-    # Global Accelerator: an accelerator reports Status IN_PROGRESS after a configuration
-    # change until the change is deployed to the edge, then DEPLOYED.
-    # https://docs.aws.amazon.com/global-accelerator/latest/api/API_Accelerator.html
-    #   "Status: Describes the deployment status of the accelerator."
-    # No published duration: modelling assumption.
-    ga_deploy_seconds: float = 30.0
-
-    # One AWS API call, request to response, charged on the calling actor (a handler, the
-    # state machine's native integrations, a Lambda Invoke) before the call lands. AWS
-    # publishes no per-call latency for control-plane APIs; within a region they typically
-    # answer in tens of milliseconds. Modelling assumption: 50 ms.
-    api_call_seconds: float = 0.05
-
-    # Per service, where a figure is published.
-    # DynamoDB: https://aws.amazon.com/dynamodb/ "single-digit millisecond performance at any
-    # scale". The failover table is a multi-Region strongly consistent (MRSC) global table:
-    # its writes and strongly consistent reads are replicated synchronously to another Region
-    # before they answer
-    # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/multi-region-strong-consistency-gt.html),
-    # so they cost a cross-Region round trip. Assumption: 30 ms.
-    api_call_seconds_by_service: dict[str, float] = field(
-        default_factory=lambda: {"dynamodb": 0.03}
-    )
-
-    # Lambda's own overhead per invocation on a warm execution environment (routing the
-    # request to it and the runtime handing the event to the handler). Not published; warm
-    # invokes add milliseconds
-    # (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html: the
-    # execution environment is reused between invocations). Assumption: 10 ms.
-    lambda_invoke_seconds: float = 0.01
-
-    # The part of a cold start that is not the handler's own import: creating the execution
-    # environment and starting the Python runtime. AWS Compute Blog, "Operating Lambda:
-    # Performance optimization - Part 1"
-    # (https://aws.amazon.com/blogs/compute/operating-lambda-performance-optimization-part-1/):
-    # "The duration of a cold start varies from under 100 ms to over 1 second."
-    # Assumption for the platform's share with a small zip package: 250 ms.
-    lambda_runtime_init_seconds: float = 0.25
+    lambda_invoke_seconds: float = FIGURES["lambda_invoke_seconds"].low
+    lambda_runtime_init_seconds: float = FIGURES["lambda_runtime_init_seconds"].low
 
     # How much slower one vCPU of Lambda (arm64, Graviton2) runs single-threaded Python than
     # the machine that ran the import benchmark. Not published; assumption 1.0. The CPU share
@@ -146,12 +345,9 @@ class LatencyModel:
     # ``import boto3`` (0.33 s in docs/benchmarks/imports.json) plus a little. Assumption.
     default_import_seconds: float = 0.4
 
-    # Lambda's asynchronous event queue: the delay before a queued event is handed to the
-    # function. https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html describes
-    # the queue but gives no figure. Assumption: 100 ms.
-    lambda_async_queue_seconds: float = 0.1
+    lambda_async_queue_seconds: float = FIGURES["lambda_async_queue_seconds"].low
 
-    # Retries of an asynchronous invocation that returned an error.
+    # Retries of an asynchronous invocation that returned an error (stated).
     # https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
     #   "If the function returns an error, by default Lambda attempts to run it two more
     #    times, with a one-minute wait between the first two attempts, and two minutes
@@ -166,12 +362,89 @@ class LatencyModel:
     # Assumption: 10 s, one attempt (the state's Retry does the retrying).
     sfn_integration_connect_timeout_seconds: float = 10.0
 
+    #: How phases (a checker's place in its interval, an alarm's evaluation moment, a
+    #: schedule's jitter) are chosen: "aligned" (all 0: unit tests), "median", "random".
+    phases: PhaseMode = "aligned"
+    #: The seed of every draw ("random" phases, :meth:`sampled`).
+    seed: int = 0
+
     #: Measured imports (handler module -> seconds); None: read docs/benchmarks/imports.json.
     imports: dict[str, float] | None = None
 
+    # ------------------------------------------------------------------ the three models
+
+    @classmethod
+    def typical(cls, **overrides: Any) -> LatencyModel:
+        """Every figure at its median and every phase at the median of its period."""
+        values: dict[str, Any] = {name: f.median for name, f in FIGURES.items()}
+        values["phases"] = "median"
+        values.update(overrides)
+        return cls(**values)
+
+    @classmethod
+    def sampled(cls, seed: int, **overrides: Any) -> LatencyModel:
+        """Every figure and phase drawn uniformly at random, keyed by ``seed``."""
+        values: dict[str, Any] = {
+            name: f.low + unit_draw(seed, "figure:" + name) * (f.high - f.low)
+            for name, f in FIGURES.items()
+        }
+        values.update({"phases": "random", "seed": seed})
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> LatencyModel:
+        return replace(self, **changes)
+
+    # ------------------------------------------------------------------------ phases
+
+    def phase(self, key: str, period: float, index: int = 0, count: int = 1) -> float:
+        """Where in its ``period`` a recurring thing named ``key`` happens, in [0, period):
+        aligned 0; median: ``count`` uncoordinated things (``index`` of them) spread evenly,
+        one alone in the middle; random: a seeded draw."""
+        if self.phases == "aligned" or period <= 0:
+            return 0.0
+        if self.phases == "median":
+            return (index + 0.5) / max(count, 1) * period
+        return unit_draw(self.seed, "phase:" + key) * period
+
+    def draw(self, key: str, low: float, high: float) -> float:
+        """A per-event duration in [low, high]: low (aligned), the middle (median), or a
+        seeded draw keyed by ``key`` (random)."""
+        if self.phases == "aligned":
+            return low
+        if self.phases == "median":
+            return (low + high) / 2.0
+        return low + unit_draw(self.seed, "draw:" + key) * (high - low)
+
+    # ---------------------------------------------------------------------- reporting
+
+    def figures(self) -> list[dict[str, Any]]:
+        """Every figure with the value this model uses."""
+        return [f.as_dict(float(getattr(self, name))) for name, f in FIGURES.items()]
+
+    def assumptions(self) -> list[dict[str, Any]]:
+        """The figures no source states, with the value this model uses (report.json)."""
+        found = [f.as_dict(float(getattr(self, n))) for n, f in FIGURES.items() if not f.stated]
+        found.append(
+            {
+                "name": "phases",
+                "value": self.phases,
+                "stated": False,
+                "note": "where in their periods the uncoordinated checkers, the alarm "
+                "evaluations and the schedules fall (AWS: 'health checkers in different data "
+                "centers don't coordinate with one another')",
+            }
+        )
+        return found
+
     def api_call(self, service: str) -> float:
         """Modelled seconds of one API call of ``service`` (boto3 service name)."""
-        return self.api_call_seconds_by_service.get(service, self.api_call_seconds)
+        by_service = self.api_call_seconds_by_service
+        if by_service is not None and service in by_service:
+            return by_service[service]
+        if service == "dynamodb":
+            return self.api_call_seconds + self.dynamodb_mrsc_round_trip_seconds
+        return self.api_call_seconds
 
     def cpu_share(self, memory_mb: float) -> float:
         """How many times slower than one vCPU a function with ``memory_mb`` runs."""

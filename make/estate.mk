@@ -68,8 +68,8 @@ destroy: $(STAMP)
 		$(if $(PURGE_BUCKETS),--purge-buckets) $(if $(PURGE_TABLE),--purge-table) $(DESTROY_ARGS)
 
 # A real game day in REGION (its own outage: the other region should fail over), after a typed
-# confirmation: make game-day REGION=us-east-1 EXPERIMENT=alb-503|stop-tasks [PROFILE=NAME]
+# confirmation: make game-day REGION=us-east-1 EXPERIMENT=alb-503|stop-tasks|network [PROFILE=NAME]
 .PHONY: game-day
 game-day: $(STAMP)
-	@test -n "$(REGION)" -a -n "$(EXPERIMENT)" || { echo "usage: make game-day REGION=<region> EXPERIMENT=alb-503|stop-tasks [PROFILE=NAME]"; exit 2; }
+	@test -n "$(REGION)" -a -n "$(EXPERIMENT)" || { echo "usage: make game-day REGION=<region> EXPERIMENT=alb-503|stop-tasks|network [PROFILE=NAME]"; exit 2; }
 	$(BIN)/python -m scripts.gameday --region "$(REGION)" --experiment "$(EXPERIMENT)" $(PROFILE_ARGS)

@@ -33,6 +33,7 @@ LOG = logging.getLogger("estate.gameday")
 EXPERIMENTS = {
     "stop-tasks": "GameDayStopTasksTemplateId",
     "alb-503": "GameDayAlb503TemplateId",
+    "network": "GameDayNetworkTemplateId",
 }
 
 

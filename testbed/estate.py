@@ -35,6 +35,7 @@ from failover.traffic import desired_dials
 from testbed.health_endpoints import HealthEndpoints
 from testbed.template import (
     GLOBAL_STACK,
+    REGION_STACK,
     STATE_MACHINE,
     function_specs,
     load_template,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from failover.estate_view import EstateView
 
     from emulator import Emulator, WorldEvent
+    from emulator.services.health_checkers import AlbHealthCheck
 
 ACCOUNT = "123456789012"
 ALB_ZONE_IDS = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
@@ -177,8 +179,22 @@ class LocalEstate:
         return found
 
     # --- building ---------------------------------------------------------------------------
+    def alb_health_check(self) -> AlbHealthCheck:
+        """The ALB target group's health check as stacks/region.yaml deploys it."""
+        from emulator.services.health_checkers import AlbHealthCheck
+
+        group = load_template(REGION_STACK)["Resources"]["TargetGroup"]["Properties"]
+        return AlbHealthCheck(
+            interval=float(group["HealthCheckIntervalSeconds"]),
+            timeout=float(group["HealthCheckTimeoutSeconds"]),
+            healthy_threshold=int(group["HealthyThresholdCount"]),
+            unhealthy_threshold=int(group["UnhealthyThresholdCount"]),
+        )
+
     def _build(self) -> None:
         spec = self.spec
+        self.alb = self.alb_health_check()
+        self.emulator.ecs.alb = self.alb
         self._build_database()
         self._build_data()
         self._build_compute()
@@ -341,8 +357,11 @@ class LocalEstate:
         self.emulator.watch_regions("us-east-1", *spec.regions)
         checkers = self.emulator.health_checkers
         for region in spec.regions:
-            checkers.watch_route53(self.health_check_ids[region], self.health.url(region))
-            checkers.watch_accelerator(self.endpoint_group_arns[region], self.health.url(region))
+            url = self.health.url(region)
+            checkers.watch_route53(self.health_check_ids[region], url, region=region)
+            checkers.watch_accelerator(
+                self.endpoint_group_arns[region], url, alb=self.alb, region=region
+            )
 
     def _build_database(self) -> None:
         spec = self.spec
@@ -496,8 +515,10 @@ class LocalEstate:
                     "deploymentCircuitBreaker": {"enable": True, "rollback": True}
                 },
             )
-        # Let the services' first tasks start before anything is measured.
-        self.emulator.clock.advance(self.emulator.latency.ecs_task_start_seconds + 1)
+        # Let the services' first tasks start (and pass the ALB's health checks) before
+        # anything is measured.
+        serving = self.alb.interval * self.alb.healthy_threshold
+        self.emulator.clock.advance(self.emulator.latency.ecs_task_start_seconds + serving + 1)
 
     def _build_dns_and_health_checks(self) -> None:
         spec = self.spec

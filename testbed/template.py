@@ -21,6 +21,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO_ROOT / "template.yaml"
 GLOBAL_STACK = REPO_ROOT / "stacks" / "global.yaml"
+REGION_STACK = REPO_ROOT / "stacks" / "region.yaml"
 STATE_MACHINE = REPO_ROOT / "statemachines" / "failover.asl.json"
 
 

@@ -124,6 +124,10 @@ def primary_down(drill: LocalDrill, report: Report) -> None:
     drill.estate.health.set_healthy(down, False)
     drill.mark(f"outage injected: {down} unreachable (every API) and its /health fails")
     run = drill.alarm_run("failover", t0, began, expect_active=None)
+    if drill.options.detect_only:
+        report.runs.append(run)
+        drill.emu.faults.unreachable_regions.discard(down)
+        return
     state = final_state.observe(drill.config, drill.table, drill.client, reader=drill.secondary)
     rules = [m.what for m in drill.milestones if "EventBridge rule" in m.what]
     probe_rule = drill.spec.name + "-peer-probe-alarm"

@@ -9,7 +9,9 @@ moto stores metrics and alarms but never evaluates an alarm, and an alarm's stat
   ``DatapointsToAlarm`` of them breaching -> ALARM; ``TreatMissingData`` for empty periods).
   A datapoint counts in the period of its *modelled arrival* (stamped by the patched
   ``put_metric_data``, or the EMF line's time for :meth:`CloudWatch.put_datapoints`); its
-  ``Timestamp`` stays what the caller gave (a missing one is the modelled now). A datapoint
+  ``Timestamp`` stays what the caller gave (a missing one is the modelled now); an alarm sees it
+  only ``latency.cloudwatch_ingestion_seconds`` after it arrived (ingestion). Each alarm is
+  evaluated on its own phase within its interval (``latency.phase``). A datapoint
   stored at standard resolution (``StorageResolution`` 60, the default) counts at the start of
   its minute, a high-resolution one (1) at its second, so a 10 s alarm on a standard metric
   sees it once a minute, as on AWS. Metric-math and composite alarms are not modelled.
@@ -46,6 +48,7 @@ __all__ = ["EVALUATION_INTERVAL", "CloudWatch", "evaluation_interval"]
 EVALUATION_INTERVAL = 60.0  # CloudWatch evaluates standard metric alarms once a minute
 _MODELLED_AT = "_emulator_modelled_at"
 _RESOLUTION = "_emulator_storage_resolution"
+_VISIBLE_AT = "_emulator_visible_at"
 
 
 def evaluation_interval(period: float) -> float:
@@ -97,10 +100,15 @@ class CloudWatch(Service):
                 if not alarm.metric_name or not alarm.period:
                     continue  # metric-math and composite alarms are not modelled
                 every = evaluation_interval(float(alarm.period))
-                due = self._next_evaluation.setdefault(alarm.alarm_arn, next_multiple(now, every))
+                # Each alarm is evaluated on its own phase within its interval (when CloudWatch
+                # evaluates is not published: ``latency.phase``, an assumption).
+                phase = self.world.latency.phase("alarm:" + alarm.alarm_arn, every)
+                due = self._next_evaluation.setdefault(
+                    alarm.alarm_arn, next_multiple(now - phase, every) + phase
+                )
                 if now < due:
                     continue
-                self._next_evaluation[alarm.alarm_arn] = next_multiple(now, every)
+                self._next_evaluation[alarm.alarm_arn] = next_multiple(now - phase, every) + phase
                 # A new alarm keeps its initial state until its whole evaluation range lies
                 # after its creation (no verdict on periods from before it existed).
                 seen = self._alarm_seen.setdefault(alarm.alarm_arn, now)
@@ -120,13 +128,20 @@ class CloudWatch(Service):
         periods = int(alarm.evaluation_periods)
         needed = int(alarm.datapoints_to_alarm or periods)
         end = math.floor(now / period) * period  # the last complete period ends here
-        start = end - periods * period
+        # The evaluation range reaches one period further back: when the newest period has
+        # no datapoint yet (it arrives late: ingestion), the most recent ``periods`` periods
+        # with data are evaluated ("CloudWatch retrieves a number of data points greater than
+        # the number specified as Evaluation Periods", AlarmThatSendsEmail.html, "Configuring
+        # how CloudWatch alarms treat missing data"); a late datapoint is never lost.
+        start = end - (periods + 1) * period
         dimensions = [{"Name": d.name, "Value": d.value} for d in alarm.dimensions]
-        buckets: list[list[float]] = [[] for _ in range(periods)]
+        buckets: list[list[float]] = [[] for _ in range(periods + 1)]
         for datum in backend.metric_data:
             at = datum.__dict__.get(_MODELLED_AT)
             if at is None:
                 continue
+            if datum.__dict__.get(_VISIBLE_AT, at) > now:
+                continue  # not ingested yet
             if datum.__dict__.get(_RESOLUTION, 60) >= 60:
                 at = math.floor(at / 60.0) * 60.0  # standard resolution: stored per minute
             if not start <= at < end:
@@ -134,6 +149,7 @@ class CloudWatch(Service):
             if not datum.filter(alarm.namespace, alarm.metric_name, dimensions):
                 continue
             buckets[int((at - start) // period)].append(float(datum.value))
+        buckets = buckets[:-1] if not buckets[-1] else buckets[1:]
         statistic = _STATISTICS.get(alarm.statistic, _STATISTICS["Average"])
         present = [statistic(bucket) for bucket in buckets if bucket]
         words, compare = _COMPARE[alarm.comparison_operator]
@@ -246,11 +262,13 @@ class CloudWatch(Service):
             added = backend.metric_data[before:]
             position = 0
             stamp = (self.world.clock.epoch + timedelta(seconds=at)).replace(tzinfo=None)
+            ingestion = self.world.latency.cloudwatch_ingestion_seconds
             for member in metric_data:
                 count = _datums_of(member)
                 resolution = int(member.get("StorageResolution") or 60)
                 for datum in added[position : position + count]:
                     datum.__dict__[_MODELLED_AT] = at
+                    datum.__dict__[_VISIBLE_AT] = at + ingestion
                     datum.__dict__[_RESOLUTION] = resolution
                     if not member.get("Timestamp"):
                         datum.timestamp = stamp

@@ -10,7 +10,9 @@ Patches ``EC2ContainerServiceBackend.create_service`` / ``update_service`` /
 ``describe_services`` (reverted by ``Emulator.uninstall``):
 
 * Scale-out (CreateService, or UpdateService raising ``desiredCount``): the new tasks are
-  pending; after ``latency.ecs_task_start_seconds`` of modelled time they are running.
+  pending; after ``latency.ecs_task_start_seconds`` of modelled time, and (behind an ALB,
+  ``Ecs.alb``) once the target group's ``HealthyThresholdCount`` checks passed, they are
+  running and serving.
   Meanwhile the PRIMARY deployment shows ``rolloutState`` IN_PROGRESS with matching
   ``pendingCount``/``runningCount``; then COMPLETED, and the service gets the events
   "(service X) has started N tasks: ..." and "(service X) has reached a steady state."
@@ -31,6 +33,8 @@ from ..world import Service, register
 
 if TYPE_CHECKING:
     from .._patching import Patcher
+    from ..world import World
+    from .health_checkers import AlbHealthCheck
 
 __all__ = ["Ecs"]
 
@@ -49,6 +53,14 @@ class Ecs(Service):
     """``world.ecs``: in-flight ECS service rollouts."""
 
     name = "ecs"
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
+        #: The ALB target group's health check the services' tasks must pass before they
+        #: serve (the testbed sets it from stacks/region.yaml); None: no ALB.
+        self.alb: AlbHealthCheck | None = None
+        #: service ARN -> the seconds its last scale-out's tasks took to pass the ALB checks
+        self.registrations: dict[str, float] = {}
 
     # -------------------------------------------------------------------- model
 
@@ -166,9 +178,27 @@ class Ecs(Service):
             )
         service.__dict__[_ATTR] = _Rollout(
             target=desired,
-            done_at=self.world.clock.now() + self.world.latency.ecs_task_start_seconds,
+            done_at=self.world.clock.now()
+            + self.world.latency.ecs_task_start_seconds
+            + self._registration_seconds(service),
             started_tasks=pending,
         )
+
+    def _registration_seconds(self, service: Any) -> float:
+        """From a new task RUNNING until its ALB target group calls it healthy: the first
+        check on the target group's phase, then ``HealthyThresholdCount`` passing checks
+        ``HealthCheckIntervalSeconds`` apart
+        (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html:
+        "HealthyThresholdCount: The number of consecutive successful health checks required
+        before considering an unhealthy target healthy"). 0 without an ALB."""
+        alb = self.alb
+        if alb is None:
+            return 0.0
+        key = "alb-target:" + str(getattr(service, "arn", service.name))
+        phase = self.world.latency.phase(key, alb.interval)
+        seconds = phase + (alb.healthy_threshold - 1) * alb.interval
+        self.registrations[str(getattr(service, "arn", service.name))] = seconds
+        return seconds
 
     # ------------------------------------------------------------------ install
 

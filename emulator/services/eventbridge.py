@@ -8,13 +8,16 @@
   retries and destinations apply), an event bus in another region (the event keeps its
   ``region``, ``account`` and ``resources``) or an SQS queue. A delivery that fails
   (unreachable region, an error) goes to the target's dead-letter queue. moto delivers only
-  to logs, SQS and (rewriting the event) other buses. Delivery takes no modelled time.
+  to logs, SQS and (rewriting the event) other buses. Each delivery (each hop: a bus-to-bus
+  forward is one) takes ``latency.eventbridge_delivery_seconds`` (not published: an assumption).
 * **Events from AWS services**: :meth:`EventBridge.event` shapes an event as AWS sends it
   (the CloudWatch alarm state changes of :mod:`emulator.services.cloudwatch` and the Step
   Functions execution status changes of :mod:`emulator.services.sfn_events` are dispatched
   on the default bus of their region).
 * **Schedules**: :meth:`EventBridge.tick` fires rules with ``rate(...)`` expressions in the
-  world's regions at their rate ("Scheduled Event"); ``cron(...)`` is not modelled.
+  world's regions at their rate ("Scheduled Event"), each rule on its own phase
+  (``latency.phase``) and ``latency.eventbridge_schedule_jitter_seconds`` late (AWS: "might be
+  several seconds"); ``cron(...)`` is not modelled.
 
 Notices: "delivery", "delivery-failed", "schedule".
 """
@@ -27,7 +30,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from ..clock import next_multiple
+from ..clock import ActorThread, active_clock, next_multiple
 from ..world import SCHEDULE, Service, default_account, register
 
 if TYPE_CHECKING:
@@ -98,6 +101,22 @@ class EventBridge(Service):
     def _deliver(
         self, region: str, rule: Any, target: dict[str, Any], event: dict[str, Any]
     ) -> None:
+        """Deliver to one target after ``latency.eventbridge_delivery_seconds`` (on an actor of
+        its own, so the caller does not wait)."""
+        delay = self.world.latency.eventbridge_delivery_seconds
+        if delay <= 0 or active_clock() is None:
+            self._deliver_now(region, rule, target, event)
+            return
+
+        def later() -> None:
+            self.world.clock.sleep(delay)
+            self._deliver_now(region, rule, target, event)
+
+        ActorThread(target=later, name=f"eventbridge:{rule.name}", daemon=True).start()
+
+    def _deliver_now(
+        self, region: str, rule: Any, target: dict[str, Any], event: dict[str, Any]
+    ) -> None:
         arn = str(target["Arn"])
         parts = arn.split(":")
         service, target_region, target_account = parts[2], parts[3], parts[4]
@@ -166,10 +185,16 @@ class EventBridge(Service):
                     every = _rate_seconds(rule)
                     if every is None:
                         continue
-                    due = self._schedules.setdefault(rule.arn, next_multiple(now, every))
-                    if now < due:
+                    # A rate rule fires on its own phase ("a rate expression starts when you
+                    # create the rule"), each time up to several seconds late (jitter).
+                    latency = self.world.latency
+                    phase = latency.phase("schedule:" + rule.arn, every)
+                    base = self._schedules.setdefault(
+                        rule.arn, next_multiple(now - phase, every) + phase
+                    )
+                    if now < base + latency.eventbridge_schedule_jitter_seconds:
                         continue
-                    self._schedules[rule.arn] = next_multiple(now, every)
+                    self._schedules[rule.arn] = next_multiple(now - phase, every) + phase
                     event = self.event(
                         "Scheduled Event", "aws.events", account, region, [rule.arn], {}
                     )

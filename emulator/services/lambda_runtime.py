@@ -764,6 +764,9 @@ class Lambda(Service):
             }
             for at, line in self._log_lines(invocation)
         ]
+        # CloudWatch Logs takes a batch in chronological order only; a line the handler
+        # printed while its module was imported (a cold start) precedes START.
+        events.sort(key=lambda event: int(str(event["timestamp"])))
         backend.put_log_events(group, log_stream, events)
 
     def _extract_metrics(self, invocation: _Invocation) -> None:

@@ -49,6 +49,15 @@ class _Health:
     failing_checkers: int | None
 
 
+@dataclass
+class _Seen:
+    """One health checker's verdict (after FailureThreshold) and its last check."""
+
+    healthy: bool
+    status: str
+    checked: dt.datetime
+
+
 @register
 class Route53(Service):
     """``world.route53``: what Route 53's health checkers currently observe."""
@@ -58,6 +67,7 @@ class Route53(Service):
     def __init__(self, world: World) -> None:
         super().__init__(world)
         self._health: dict[str, _Health] = {}
+        self._seen: dict[str, dict[str, _Seen]] = {}  # health check -> checker Region -> seen
 
     def set_health(
         self, health_check_id: str, healthy: bool, failing_checkers: int | None = None
@@ -72,6 +82,22 @@ class Route53(Service):
             raise ValueError("failing_checkers must be >= 0")
         with self._lock:
             self._health[health_check_id] = _Health(bool(healthy), failing_checkers)
+            self._seen.pop(health_check_id, None)
+
+    def report(
+        self,
+        health_check_id: str,
+        checker_region: str,
+        healthy: bool,
+        status: str,
+        checked: dt.datetime,
+    ) -> None:
+        """One emulated checker's verdict and last result (:mod:`.health_checkers`); the
+        checkers' reports replace what :meth:`set_health` set."""
+        with self._lock:
+            self._health.pop(health_check_id, None)
+            seen = self._seen.setdefault(health_check_id, {})
+            seen[checker_region] = _Seen(bool(healthy), status, checked)
 
     def is_healthy(self, health_check_id: str) -> bool:
         """Route 53's verdict on a health check: healthy while more than 18% of its checkers
@@ -82,6 +108,14 @@ class Route53(Service):
         health_check = route53_backends[default_account()]["aws"].health_checks.get(health_check_id)
         if health_check is None:
             return True
+        with self._lock:
+            seen = dict(self._seen.get(health_check_id, {}))
+        if seen:
+            regions = list(health_check.regions or CHECKER_REGIONS)
+            # a checker that has not reported yet counts as healthy ("Route 53 considers a
+            # new health check to be healthy until there's enough data")
+            good = sum(1 for r in regions if r not in seen or seen[r].healthy)
+            return good > 0.18 * len(regions)
         found = self.observations(health_check)
         good = sum(1 for o in found if o["StatusReport"]["Status"].startswith("Success"))
         return good > 0.18 * len(found)
@@ -90,7 +124,22 @@ class Route53(Service):
         """The HealthCheckObservations for a moto HealthCheck."""
         with self._lock:
             state = self._health.get(health_check.id, _Health(True, None))
+            seen = dict(self._seen.get(health_check.id, {}))
         regions = list(health_check.regions or CHECKER_REGIONS)
+        if seen:
+            return [
+                {
+                    "Region": region,
+                    "IPAddress": f"{CHECKER_REGIONS.get(region, '15.177.0.')}{10 + index}",
+                    "StatusReport": {
+                        "Status": seen[region].status if region in seen else _SUCCESS,
+                        "CheckedTime": seen[region].checked
+                        if region in seen
+                        else self.world.utcnow(),
+                    },
+                }
+                for index, region in enumerate(regions)
+            ]
         failing = state.failing_checkers
         if failing is None:
             failing = 0 if state.healthy else len(regions)

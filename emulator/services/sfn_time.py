@@ -31,7 +31,8 @@ History events, executions' ``startDate``/``stopDate``, the context object's
 (``world.utcnow()``): ``EventManager._get_current_timestamp`` is replaced and the ``datetime``
 module reference of the modules that stamp them is :data:`emulator.clock.MODELLED_DATETIME`.
 Stage timings read from ``GetExecutionHistory`` are then modelled durations, as on AWS they
-are real ones.
+are real ones. Every state transition costs ``latency.sfn_transition_seconds`` (charged before
+the state is entered; not published: an assumption).
 """
 
 from __future__ import annotations
@@ -126,4 +127,20 @@ class StepFunctionsTime(Service):
                 event.wait(end - clock.now())
 
         patcher.setattr(WaitFunction, "_wait_interval", _wait_interval)
+
+        from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+
+        world = self.world
+        original_body = CommonStateField._eval_body
+
+        def _eval_body(state: Any, env: Any) -> None:
+            # A state transition takes time on AWS (latency.sfn_transition_seconds, an
+            # assumption): charged before the state is entered.
+            clock = active_clock()
+            transition = world.latency.sfn_transition_seconds
+            if clock is not None and transition > 0:
+                clock.sleep(transition)
+            original_body(state, env)
+
+        patcher.setattr(CommonStateField, "_eval_body", _eval_body)
         patcher.setattr(EventManager, "_get_current_timestamp", staticmethod(_history_timestamp))

@@ -72,15 +72,36 @@ def test_unplanned_fails_over_on_the_automatic_path_then_fails_back() -> None:
     release = next(s for s in failover.stages if s.name == "ReleaseLease")
     assert failover.rto.modelled_seconds == pytest.approx(verify.end, abs=0.001)
     assert failover.rto.modelled_seconds < release.end
-    # the outage fell at the mean detection phase the floors assume: the probe alarm that
-    # started the run fired the floors' detection time after it
+    # a single run is the typical one (every detector at its median phase): the probe alarm
+    # that started the run fired within one probe period of the floors' mean detection
     assert failover.floors is not None
     started = next(m for m in failover.milestones if m.what.startswith("alarm shop-probe-"))
-    assert started.at == failover.floors.detection_s
+    assert abs(started.at - failover.floors.detection_s) <= 10.0
+    # Global Accelerator saw the outage through the ALB's target health: 3 failed checks
+    # 10 s apart (stacks/region.yaml), never the endpoint group's own 10 s x 1
+    ga = next(m for m in failover.milestones if "Global Accelerator: us-east-1" in m.what)
+    assert ga.at >= 3 * 10.0
+    # Route 53's 8 checkers, each on its own phase: the status flips once 7 of them failed
+    # (seen on the world's next tick, every modelled second)
+    route53 = next(m for m in failover.milestones if "Route 53 checkers: us-east-1" in m.what)
+    assert 7 / 8 * 10 - 10 / 16 <= route53.at <= 10.0
+    # the synthetic user: GA sends it to the standby once the ALB's checks failed, and the
+    # standby, whose cluster is not the writer yet, hands it to its peer (the container
+    # contract), the failed region: reads and writes come back together, once the standby
+    # is the writer
+    figures = failover.figures()
+    read, write = figures["first_good_read_s"], figures["first_good_write_s"]
+    promoted = figures["writer_promoted_s"]
+    assert read is not None
+    assert write is not None
+    assert promoted is not None
+    assert ga.at <= promoted <= read <= write
+    assert failover.assumptions
+    assert all("name" in a for a in failover.assumptions)
     assert failover.rpo is not None
     assert failover.rpo.lag_ms_at_cutover == 120.0
     database = next(s for s in failover.stages if s.name == "PromoteDatabase")
-    assert database.seconds >= 60  # the latency model's Aurora failover
+    assert database.seconds >= 60  # at least the low end of Aurora's failover
     assert check(report, 1, "writer region") == PRIMARY
     assert failback.mode == "failback"
     assert "> ValidateInput started" in progress
@@ -264,3 +285,19 @@ def test_a_dead_regions_lease_is_taken_over_within_the_bound() -> None:
     )
     assert 100.0 < waited <= 135.0  # the lease lapsed (120 s after its last renewal)
     assert check(report, len(report.runs) - 1, "writer region") == SECONDARY
+
+
+@pytest.mark.scenario
+def test_the_modelled_timeline_is_the_same_at_every_time_scale() -> None:
+    def timeline(scale: float) -> tuple[object, ...]:
+        report = run_local(
+            Options(scenario="unplanned", time_scale=scale, failback=False),
+            Progress(io.StringIO(), live=False),
+        )
+        run = report.runs[0]
+        return [(m.at, m.what) for m in run.milestones], run.figures()["detection_s"]
+
+    # what the world did (checkers, alarms, rules, GA) and when the run could act; the stages'
+    # own times can still differ by a Lambda environment found warm at one scale and cold at
+    # the other (a known race, under a second; on main too, by a millisecond)
+    assert timeline(0.0) == timeline(0.005)

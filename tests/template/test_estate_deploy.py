@@ -1034,7 +1034,9 @@ class GameDayAws(DestroyAws):
             from botocore.validate import validate_parameters
 
             model = botocore.session.get_session().get_service_model("fis")
-            validate_parameters(params, model.operation_model("StartExperiment").input_shape)
+            shape = model.operation_model("StartExperiment").input_shape
+            assert shape is not None
+            validate_parameters(params, shape)
             return {"experiment": {"id": "EXPabc", "state": {"status": "initiating"}}}
         return super().answer(service, region, operation, params)
 

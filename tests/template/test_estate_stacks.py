@@ -683,9 +683,11 @@ def test_eventbridge_dead_letters_need_no_key_policy_it_cannot_satisfy(
                 assert "events.amazonaws.com" not in services, f"{file} {name}"
 
 
-def test_the_game_day_injects_this_regions_outage_with_stop_conditions(control: Template) -> None:
+def test_the_game_day_injects_this_regions_outage_with_stop_conditions(
+    control: Template, region: Template
+) -> None:
     experiments = of_type(control, "AWS::FIS::ExperimentTemplate")
-    assert set(experiments) == {"GameDayStopTasks", "GameDayAlb503"}
+    assert set(experiments) == {"GameDayStopTasks", "GameDayAlb503", "GameDayNetwork"}
     actions = set()
     for experiment in experiments.values():
         properties = experiment["Properties"]
@@ -695,7 +697,21 @@ def test_the_game_day_injects_this_regions_outage_with_stop_conditions(control: 
         ]
         assert properties["RoleArn"] == {"Fn::GetAtt": ["GameDayRole", "Arn"]}
         actions |= {a["ActionId"] for a in properties["Actions"].values()}
-    assert actions == {"aws:ecs:stop-task", "aws:ssm:start-automation-execution"}
+    assert actions == {
+        "aws:ecs:stop-task",
+        "aws:ssm:start-automation-execution",
+        "aws:network:disrupt-connectivity",
+    }
+    # The network experiment cuts only this estate's public subnets (tagged by the region stack).
+    subnets = experiments["GameDayNetwork"]["Properties"]["Targets"]["PublicSubnets"]
+    assert subnets["ResourceTags"] == {
+        "FailoverEstate": {"Ref": "EstateName"},
+        "FailoverSubnetTier": "public",
+    }
+    for n in (1, 2, 3):
+        tags = {t["Key"]: t["Value"] for t in props(region, f"PublicSubnet{n}")["Tags"]}
+        assert tags["FailoverSubnetTier"] == "public"
+        assert tags["FailoverEstate"] == {"Ref": "EstateName"}
     tasks = experiments["GameDayStopTasks"]["Properties"]["Targets"]["AppTasks"]
     assert tasks["ResourceType"] == "aws:ecs:task"
     assert set(tasks["Parameters"]) == {"cluster", "service"}

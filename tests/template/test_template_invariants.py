@@ -91,6 +91,7 @@ OUTPUTS = {
     "EstateConfigFunctionName",
     "GameDayStopTasksTemplateId",
     "GameDayAlb503TemplateId",
+    "GameDayNetworkTemplateId",
 }
 
 
@@ -423,7 +424,7 @@ def test_metrics_namespace_is_one_value_everywhere(
 
 
 def test_roles_attach_only_the_expected_managed_policies(translated: dict[str, Any]) -> None:
-    """AWS-managed: basic logging and X-Ray; the stack's own: the estate view and notices."""
+    """AWS-managed: logging and X-Ray; the stack's own: estate view, notices, readiness, lease."""
     own = {"EstateViewPolicy", "NoticePolicy", "ReadinessPolicy", "LeasePolicy"}
     for key, role in _of_type(translated["Resources"], "AWS::IAM::Role").items():
         for arn in role["Properties"].get("ManagedPolicyArns", []):

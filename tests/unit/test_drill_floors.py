@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from drill.floors import FASTEST, DetectionSettings, detection_seconds, floors, template_settings
+import pytest
+
+from drill.floors import (
+    FASTEST,
+    DetectionSettings,
+    detection_seconds,
+    detection_terms,
+    floors,
+    template_settings,
+)
 from emulator.latency import LatencyModel
 
 THREES = DetectionSettings(probe_datapoints=3, health_check_failure_threshold=3)
@@ -12,57 +21,67 @@ THREES = DetectionSettings(probe_datapoints=3, health_check_failure_threshold=3)
 
 
 def test_the_templates_defaults_are_read() -> None:
-    assert template_settings() == DetectionSettings(
-        probe_period_s=10.0,
-        probe_datapoints=1,
-        health_check_interval_s=10.0,
-        health_check_failure_threshold=1,
-        quorum_families=2,
-    )
+    found = template_settings()
+    assert (found.probe_period_s, found.health_check_interval_s) == (10.0, 10.0)
+    assert (found.probe_datapoints, found.health_check_failure_threshold) == (1, 1)
+    assert found.quorum_families == 2
+    # the ALB's target group (stacks/region.yaml): GA takes the ALB's target health
+    assert (found.alb_interval_s, found.alb_unhealthy_threshold) == (10.0, 3)
+    assert found.alb_healthy_threshold == 2
+
+
+# The floor model's latencies (LatencyModel(), the low end of each figure): CloudWatch
+# ingestion 1 s, EventBridge delivery 0.1 s, a checker's round trip 0.01 s, GA seeing the
+# ALB's health 1 s, Aurora failover 60 s, Fargate start 30 s, GA deploy 10 s, API call 0.02 s.
+PROBE = 5.0 + 1.0 + 5.0 + 0.1  # first sample (half a period), ingestion, evaluation, delivery
+ROUTE53 = 7 / 8 * 10 - 10 / 16 + 0.01  # the 7th of 8 spread checkers decides (18% rule)
+ALB = 5.0 + 2 * 10.0 + 1.0  # 3 failed checks 10 s apart (the first half-way), then GA
 
 
 def test_detection_waits_for_the_slowest_family_the_quorum_needs() -> None:
-    # probe 3 x 10 = 30 s; checks 3 x 10 = 30 s -> 30 s
-    assert detection_seconds(THREES) == 30.0
-    # the templates' defaults: probe 1 x 10 = 10 s; checks 1 x 10 = 10 s -> 10 s
-    assert detection_seconds(DetectionSettings()) == 10.0
-    assert (
-        detection_seconds(replace(THREES, probe_datapoints=2, health_check_failure_threshold=2))
-        == 20.0
-    )
-    # probe 2 x 10 = 20 s, but the second family (checks, 4 x 10 = 40 s) is needed -> 40 s
-    assert (
-        detection_seconds(DetectionSettings(probe_datapoints=2, health_check_failure_threshold=4))
-        == 40.0
-    )
-    # probe 6 x 10 = 60 s starts the run, checks at 20 s are long done -> 60 s
-    assert (
-        detection_seconds(DetectionSettings(probe_datapoints=6, health_check_failure_threshold=2))
-        == 60.0
-    )
-    # all three families: still the checks (Route 53 and GA share interval and threshold)
-    assert detection_seconds(replace(THREES, quorum_families=3)) == 30.0
-    # fastest documented: one 10 s probe datapoint, one failed 10 s check
-    assert detection_seconds(FASTEST) == 10.0
+    # the templates' defaults: probe 11.1 s; Route 53 8.1 s; GA (ALB 3 x 10 s) 26 s -> the
+    # probe, with Route 53 as the second family
+    assert detection_seconds(DetectionSettings()) == pytest.approx(PROBE)
+    # 3 probes and 3 failed Route 53 checks: probe 11.1 + 20 (policy), Route 53 8.1 + 20,
+    # GA 26
+    assert detection_seconds(THREES) == pytest.approx(PROBE + 20.0)
+    # all three families: GA's 26 s is needed
+    assert detection_seconds(replace(DetectionSettings(), quorum_families=3)) == pytest.approx(ALB)
+    # region-down: Route 53 cannot count (its API is in the Region that is down): GA is the
+    # second family
+    assert detection_seconds(DetectionSettings(), region_down=True) == pytest.approx(ALB)
+    # fastest documented: ALB 2 x 5 s, so GA is 2.5 + 5 + 1 = 8.5 s; the probe still leads
+    assert detection_seconds(FASTEST, region_down=True) == pytest.approx(PROBE)
+
+
+def test_policy_terms_are_terms_of_their_own() -> None:
+    terms = {t.name: t for t in detection_terms(THREES)}
+    assert terms["detection"].kind == "physics"
+    # the probe's physics (11.1 s) or the faster second family (GA 26 s; Route 53 28.1 s)
+    assert terms["detection"].seconds == pytest.approx(ALB)
+    assert terms["probe datapoints"].kind == "policy"
+    assert terms["probe datapoints"].seconds == pytest.approx(PROBE + 20.0 - ALB)
+    waiting = {t.name: t for t in detection_terms(replace(THREES, min_outage_s=60.0))}
+    assert waiting["MinOutageSeconds"].seconds == pytest.approx(60.0 - (PROBE + 20.0))
 
 
 def test_floors_of_the_default_settings_by_hand() -> None:
-    latency = LatencyModel(imports={})  # Aurora failover 60 s, Fargate start 60 s, GA 30 s
+    latency = LatencyModel(imports={})
     found = floors(THREES, latency)
-    assert found.detection_s == 30.0
-    assert found.critical_path_s == 30.0 + 60.0  # detection, then max(60 Aurora, 60 Fargate)
-    assert found.physical_s == 10.0 + 60.0
-    # detection, then 60 + 60 + 30 one after another, and 4 CLI calls of 50 ms
-    assert abs(found.sequential_s - (30.0 + 150.0 + 0.2)) < 1e-9
-    ratios = found.ratios(99.0)
-    assert ratios == {
-        "rto_over_critical_path": 1.1,  # 99 / 90
-        "rto_over_physical": round(99.0 / 70.0, 3),  # 1.414
-        "sequential_over_rto": round(180.2 / 99.0, 3),  # 1.82
-    }
+    assert found.detection_s == pytest.approx(PROBE + 20.0)
+    # detection, then max(60 Aurora, 30 Fargate + 5 + 10 ALB healthy checks)
+    assert found.critical_path_s == pytest.approx(PROBE + 20.0 + 60.0)
+    # the physical floor ignores the template: the fastest settings, the floor model, no policy
+    assert found.physical_s == pytest.approx(PROBE + 60.0)
+    # detection, then 60 + 45 + 10 one after another, and 4 CLI calls of 20 ms
+    assert found.sequential_s == pytest.approx(PROBE + 20.0 + 115.0 + 0.08)
+    names = [t["name"] for t in found.terms["critical_path"]]
+    assert names == ["detection", "probe datapoints", "MinOutageSeconds", "act"]
+    assert [t["kind"] for t in found.terms["physical"]] == ["physics", "physics"]
 
 
-def test_a_slower_promotion_moves_every_floor() -> None:
+def test_a_slower_promotion_moves_every_floor_but_the_physical_one() -> None:
     slow = floors(THREES, LatencyModel(imports={}, aurora_failover_seconds=90.0))
-    assert (slow.critical_path_s, slow.physical_s) == (120.0, 100.0)  # max(90, 60) = 90
-    assert abs(slow.sequential_s - (30.0 + 180.2)) < 1e-9
+    assert slow.critical_path_s == pytest.approx(PROBE + 20.0 + 90.0)
+    assert slow.physical_s == pytest.approx(PROBE + 60.0)  # Aurora's documented minimum
+    assert slow.sequential_s == pytest.approx(PROBE + 20.0 + 145.0 + 0.08)

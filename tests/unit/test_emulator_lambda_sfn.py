@@ -28,7 +28,9 @@ from emulator.services import lambda_runtime
 HANDLERS = "tests.unit.emulator_fixture_handler"
 REGION = "us-west-2"
 API, COLD = 0.1, 1.0
+TRANSITION = 0.01  # every state entered costs this (latency.sfn_transition_seconds)
 LATENCY = LatencyModel(
+    sfn_transition_seconds=TRANSITION,
     api_call_seconds=API,
     api_call_seconds_by_service={},
     lambda_invoke_seconds=0.0,
@@ -213,14 +215,15 @@ def test_state_machine_runs_handlers_catches_by_class_name_and_waits_instantly(
     described = run(role, definition, {"who": "me"})
 
     # then it finished in real milliseconds, advancing modelled time by 3600 + 10 + 20 s,
-    # four Invoke calls (Echo, Fail x 3) and two cold starts (each function's first invoke)
+    # four Invoke calls (Echo, Fail x 3), two cold starts (each function's first invoke)
+    # and four states entered (Echo, Hold, Fail, Done)
     assert time.monotonic() - started < 3
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
     assert output["echo"]["event"] == {"who": "me"}
     assert output["error"]["Error"] == "QuotaExhausted"
     assert json.loads(output["error"]["Cause"])["errorMessage"] == "no quota left for me"
-    assert emu.clock.now() == pytest.approx(3630 + 4 * API + 2 * COLD)
+    assert emu.clock.now() == pytest.approx(3630 + 4 * API + 2 * COLD + 4 * TRANSITION)
 
 
 def test_uncaught_handler_error_fails_the_execution_with_its_class_name(
@@ -284,9 +287,10 @@ def test_lambda_service_errors_are_named_for_retry(
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"])["e"]["Error"] == "Lambda.SdkClientException"
     # the throttled call, the 2 s retry interval, the invoke that ran (cold), then Step
-    # Functions' own connect timeout to the unreachable region (one attempt)
+    # Functions' own connect timeout to the unreachable region (one attempt); three states
+    # entered (Near, Far, Done)
     connect = emu.latency.sfn_integration_connect_timeout_seconds
-    assert emu.clock.now() == pytest.approx(API + 2 + API + COLD + connect)
+    assert emu.clock.now() == pytest.approx(API + 2 + API + COLD + connect + 3 * TRANSITION)
 
 
 def history(arn: str) -> list[Any]:
@@ -614,7 +618,8 @@ def test_executions_send_their_status_changes_to_eventbridge_as_aws_shapes_them(
         {"a": 1},
     )
 
-    # then one event arrived, shaped as Step Functions sends it
+    # then, once EventBridge delivered it, one event arrived, shaped as Step Functions sends it
+    emu.clock.advance(emu.latency.eventbridge_delivery_seconds)
     (message,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     event = json.loads(message["Body"])
     assert (event["source"], event["detail-type"]) == (
@@ -631,7 +636,7 @@ def test_executions_send_their_status_changes_to_eventbridge_as_aws_shapes_them(
     assert detail["output"] is None
     assert detail["startDate"] == int(described["startDate"].timestamp() * 1000)
     assert detail["stopDate"] == int(described["stopDate"].timestamp() * 1000)
-    assert detail["stopDate"] - detail["startDate"] == round((API + COLD) * 1000)
+    assert detail["stopDate"] - detail["startDate"] == round((API + COLD + TRANSITION) * 1000)
     assert detail["redriveStatus"] == "REDRIVABLE"
 
 
