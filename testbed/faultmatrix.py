@@ -388,7 +388,9 @@ def _rerun(cell: Cell, estate: LocalEstate, task: Task, full: int) -> None:
     with _oracle(estate):
         gaps = _gaps(estate.view(), task.base, full)
     cell.rerun = str(again["status"]) + ("" if not gaps else " (" + "; ".join(gaps) + ")")
-    if again["status"] != "SUCCEEDED" or gaps:
+    # an operator's re-run into a target already fully active is refused as such, by name
+    done = again["status"] == "SUCCEEDED" or again.get("error") == "TargetAlreadyActive"
+    if not done or gaps:
         cell.reasons.append(f"the re-run did not converge: {cell.rerun}")
 
 
