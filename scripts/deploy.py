@@ -1,7 +1,7 @@
 """``make deploy``: deploy the whole estate in order with one command.
 
 Each step is ``sam deploy --config-file samconfig.toml --config-env <env>`` in the order of
-scripts/estate.py. Before each step the values computed from the stacks deployed before (read
+scripts/stacks.py. Before each step the values computed from the stacks deployed before (read
 with boto3, in any region) are written to ``.estate/<env>.yaml``, which that env's
 ``parameter_overrides`` includes last: the deploy runs exactly the command a plain-SAM user runs.
 Change sets are reviewed unless ``--no-confirm-changeset`` says otherwise, and the control plane
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from failover.config import GLOBAL_ACCELERATOR_REGION
 
-from scripts import estate
+from scripts import stacks
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -78,7 +78,7 @@ class Aws:
         return self._clients[key]
 
 
-def _describe_stack(aws: Aws, target: estate.StackTarget) -> dict[str, Any] | None:
+def _describe_stack(aws: Aws, target: stacks.StackTarget) -> dict[str, Any] | None:
     from botocore.exceptions import ClientError
 
     cloudformation = aws.client("cloudformation", target.region)
@@ -94,14 +94,14 @@ def _describe_stack(aws: Aws, target: estate.StackTarget) -> dict[str, Any] | No
     return stack
 
 
-def stack_outputs(aws: Aws, target: estate.StackTarget) -> dict[str, str] | None:
+def stack_outputs(aws: Aws, target: stacks.StackTarget) -> dict[str, str] | None:
     stack = _describe_stack(aws, target)
     if stack is None:
         return None
     return {o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", [])}
 
 
-def stack_parameters(aws: Aws, target: estate.StackTarget) -> dict[str, str] | None:
+def stack_parameters(aws: Aws, target: stacks.StackTarget) -> dict[str, str] | None:
     stack = _describe_stack(aws, target)
     if stack is None:
         return None
@@ -160,7 +160,7 @@ def _keep_runtime(
         configured = parameters.get(name, defaults[name])
         # A stack that exists lists every parameter; a default it never got is its default.
         last = None if deployed is None else deployed.get(name, defaults[name])
-        kept = estate.preserve_runtime_value(configured, last, live_value)
+        kept = stacks.preserve_runtime_value(configured, last, live_value)
         if kept != configured:
             LOG.warning(
                 "[%s] keeping %s=%s, set at run time (configured %s)", label, name, kept, configured
@@ -170,10 +170,10 @@ def _keep_runtime(
 
 def check_build(root: Path = ROOT) -> None:
     """Refuse to deploy a control plane whose ``sam build`` output is missing or stale."""
-    built = root / estate.BUILT_TEMPLATE
+    built = root / stacks.BUILT_TEMPLATE
     if not built.is_file():
-        raise estate.BuildMissing(
-            f"{estate.BUILT_TEMPLATE} does not exist: run `make build` (sam build) first; the "
+        raise stacks.BuildMissing(
+            f"{stacks.BUILT_TEMPLATE} does not exist: run `make build` (sam build) first; the "
             "control plane deploys the build output, never template.yaml itself"
         )
     built_at = built.stat().st_mtime
@@ -182,8 +182,8 @@ def check_build(root: Path = ROOT) -> None:
         files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
         newer = [f for f in files if "__pycache__" not in f.parts and f.stat().st_mtime > built_at]
         if newer:
-            raise estate.BuildMissing(
-                f"{estate.BUILT_TEMPLATE} is older than {newer[0].relative_to(root)}: run "
+            raise stacks.BuildMissing(
+                f"{stacks.BUILT_TEMPLATE} is older than {newer[0].relative_to(root)}: run "
                 "`make build` (sam build) again"
             )
 
@@ -191,12 +191,12 @@ def check_build(root: Path = ROOT) -> None:
 class EstateParameters:
     """The computed parameters of each stack, from the stacks that exist and their live state."""
 
-    def __init__(self, plan: estate.Plan, aws: Aws, root: Path = ROOT) -> None:
+    def __init__(self, plan: stacks.Plan, aws: Aws, root: Path = ROOT) -> None:
         self.plan = plan
         self.aws = aws
         self.root = root
 
-    def region(self, target: estate.StackTarget, computed: dict[str, str]) -> dict[str, str]:
+    def region(self, target: stacks.StackTarget, computed: dict[str, str]) -> dict[str, str]:
         """Keep a desired count the control plane changed (a scaled-up standby, say)."""
         return self._keep_live(
             target,
@@ -216,7 +216,7 @@ class EstateParameters:
 
     def _keep_live(
         self,
-        target: estate.StackTarget,
+        target: stacks.StackTarget,
         computed: dict[str, str],
         live: Callable[[dict[str, str]], Mapping[str, str | None]],
         defaults: dict[str, str],
@@ -226,15 +226,15 @@ class EstateParameters:
         outputs = stack_outputs(self.aws, target)
         if outputs is None:
             return computed
-        merged = estate.merge_parameters(target.parameters, computed)
+        merged = stacks.merge_parameters(target.parameters, computed)
         _keep_runtime(
             target.env, merged, stack_parameters(self.aws, target), live(outputs), defaults
         )
         return {**computed, **{name: merged[name] for name in defaults}}
 
-    def write(self, target: estate.StackTarget, computed: Mapping[str, str]) -> Path:
+    def write(self, target: stacks.StackTarget, computed: Mapping[str, str]) -> Path:
         """Write ``.estate/<env>.yaml``: the computed values the template declares."""
-        kept, dropped = estate.filter_declared(
+        kept, dropped = stacks.filter_declared(
             computed, declared_parameters(target.template_file, self.root)
         )
         if dropped:
@@ -243,15 +243,15 @@ class EstateParameters:
             )
         path = self.root / target.params_file
         path.parent.mkdir(exist_ok=True)
-        path.write_text(estate.render_params_file(target, kept), encoding="utf-8")
+        path.write_text(stacks.render_params_file(target, kept), encoding="utf-8")
         return path
 
 
-class TableKeptFromEarlierEstate(estate.PlanError):
+class TableKeptFromEarlierEstate(stacks.PlanError):
     """The failover table of an earlier estate of this name is still there (kept on delete)."""
 
 
-def refuse_kept_table(plan: estate.Plan, aws: Aws) -> None:
+def refuse_kept_table(plan: stacks.Plan, aws: Aws) -> None:
     """A first control-plane deploy would collide with the table an earlier teardown kept.
 
     The table has a fixed name and DeletionPolicy Retain (its audit rows outlive the estate);
@@ -261,7 +261,7 @@ def refuse_kept_table(plan: estate.Plan, aws: Aws) -> None:
 
     if stack_outputs(aws, plan.control_primary) is not None:
         return  # the stack owns the table: a re-deploy
-    name = estate.failover_table_name(plan)
+    name = stacks.failover_table_name(plan)
     try:
         aws.client("dynamodb", plan.primary_region).describe_table(TableName=name)
     except ClientError as error:
@@ -279,7 +279,7 @@ def refuse_kept_table(plan: estate.Plan, aws: Aws) -> None:
 class Deployer:
     def __init__(
         self,
-        plan: estate.Plan,
+        plan: stacks.Plan,
         aws: Aws,
         *,
         review: bool = True,
@@ -295,9 +295,9 @@ class Deployer:
         self.execute = execute
         self.parameters = EstateParameters(plan, aws, root)
 
-    def deploy(self, target: estate.StackTarget, computed: Mapping[str, str]) -> dict[str, str]:
+    def deploy(self, target: stacks.StackTarget, computed: Mapping[str, str]) -> dict[str, str]:
         self.parameters.write(target, computed)
-        argv = estate.sam_deploy_argv(
+        argv = stacks.sam_deploy_argv(
             SAM,
             target,
             review=self.review,
@@ -308,7 +308,7 @@ class Deployer:
         self.run_command(argv, self.root)
         outputs = stack_outputs(self.aws, target)
         if outputs is None:
-            raise estate.PlanError(f"{target.stack_name} did not deploy")
+            raise stacks.PlanError(f"{target.stack_name} did not deploy")
         return outputs
 
     def run(self) -> None:
@@ -318,13 +318,13 @@ class Deployer:
         # 1. The primary region: creates the global cluster. Replication stays as it was: on
         #    once the secondary exists (its bucket and key must exist first).
         secondary = stack_outputs(self.aws, plan.region_secondary)
-        first = estate.region_primary_overrides(plan, secondary)
+        first = stacks.region_primary_overrides(plan, secondary)
         primary = self.deploy(plan.region_primary, params.region(plan.region_primary, first))
 
         # 2. The secondary region: joins the global cluster, replicates back to the primary.
         secondary = self.deploy(
             plan.region_secondary,
-            params.region(plan.region_secondary, estate.region_secondary_overrides(plan, primary)),
+            params.region(plan.region_secondary, stacks.region_secondary_overrides(plan, primary)),
         )
 
         # 3. First deploy only: the primary again, now that the peer bucket exists.
@@ -332,17 +332,17 @@ class Deployer:
             primary = self.deploy(
                 plan.region_primary,
                 params.region(
-                    plan.region_primary, estate.region_primary_overrides(plan, secondary)
+                    plan.region_primary, stacks.region_primary_overrides(plan, secondary)
                 ),
             )
 
         # 4. The global layer in us-east-1.
         global_outputs = self.deploy(
-            plan.global_, params.global_(estate.global_overrides(plan, primary, secondary))
+            plan.global_, params.global_(stacks.global_overrides(plan, primary, secondary))
         )
 
         # 5-6. The control plane, a complete copy in each region (the same parameters).
-        control = estate.control_plane_overrides(plan, primary, secondary, global_outputs)
+        control = stacks.control_plane_overrides(plan, primary, secondary, global_outputs)
         self.deploy(plan.control_primary, control)
         self.deploy(plan.control_secondary, control)
 
@@ -352,7 +352,7 @@ class Deployer:
                 LOG.info("  %s: %s", key, global_outputs[key])
 
 
-def write_estate_params(plan: estate.Plan, aws: Aws, root: Path = ROOT) -> list[str]:
+def write_estate_params(plan: stacks.Plan, aws: Aws, root: Path = ROOT) -> list[str]:
     """Write every ``.estate/`` file from the stacks that exist (``make estate-params``).
 
     A stack whose inputs do not exist yet gets only what the plan alone decides; the notes say
@@ -364,30 +364,30 @@ def write_estate_params(plan: estate.Plan, aws: Aws, root: Path = ROOT) -> list[
     global_outputs = stack_outputs(aws, plan.global_)
     notes: list[str] = []
 
-    def later(target: estate.StackTarget, *needed: estate.StackTarget) -> dict[str, str]:
+    def later(target: stacks.StackTarget, *needed: stacks.StackTarget) -> dict[str, str]:
         names = " and ".join(f"[{n.env}]" for n in needed)
         notes.append(f"[{target.env}] is not deployable yet: deploy {names} first")
-        return estate.base_overrides(plan, target)
+        return stacks.base_overrides(plan, target)
 
     params.write(
         plan.region_primary,
-        params.region(plan.region_primary, estate.region_primary_overrides(plan, secondary)),
+        params.region(plan.region_primary, stacks.region_primary_overrides(plan, secondary)),
     )
     params.write(
         plan.region_secondary,
-        params.region(plan.region_secondary, estate.region_secondary_overrides(plan, primary))
+        params.region(plan.region_secondary, stacks.region_secondary_overrides(plan, primary))
         if primary
         else later(plan.region_secondary, plan.region_primary),
     )
     params.write(
         plan.global_,
-        params.global_(estate.global_overrides(plan, primary, secondary))
+        params.global_(stacks.global_overrides(plan, primary, secondary))
         if primary and secondary
         else later(plan.global_, plan.region_primary, plan.region_secondary),
     )
     params.write(
         plan.control_primary,
-        estate.control_plane_overrides(plan, primary, secondary, global_outputs)
+        stacks.control_plane_overrides(plan, primary, secondary, global_outputs)
         if primary and secondary and global_outputs
         else later(plan.control_primary, plan.region_primary, plan.region_secondary, plan.global_),
     )
@@ -400,13 +400,13 @@ def write_estate_params(plan: estate.Plan, aws: Aws, root: Path = ROOT) -> list[
     return notes
 
 
-def load_plan(config: Path) -> estate.Plan:
+def load_plan(config: Path) -> stacks.Plan:
     with config.open("rb") as handle:
-        return estate.load_plan(tomllib.load(handle))
+        return stacks.load_plan(tomllib.load(handle))
 
 
 def preview_changesets(
-    plan: estate.Plan, aws: Aws, *, root: Path = ROOT, run: Runner = run_command
+    plan: stacks.Plan, aws: Aws, *, root: Path = ROOT, run: Runner = run_command
 ) -> list[str]:
     """Create (never execute) each deployable stack's change set, from the stacks that exist.
 
@@ -416,13 +416,13 @@ def preview_changesets(
     notes = write_estate_params(plan, aws, root)
     blocked = {note.split("]")[0].lstrip("[") for note in notes if "not deployable yet" in note}
     seen: set[str] = set()
-    for step in estate.deploy_steps(plan):
+    for step in stacks.deploy_steps(plan):
         target = step.target
         if target.env in seen or target.env in blocked:
             continue
         seen.add(target.env)
         run(
-            estate.sam_deploy_argv(
+            stacks.sam_deploy_argv(
                 SAM, target, review=False, profile=getattr(aws, "profile", None), execute=False
             ),
             root,
@@ -469,14 +469,14 @@ def main(
     try:
         plan = load_plan(args.config)
         if args.dry_run:
-            for line in estate.describe(plan, review=args.review, profile=args.profile):
+            for line in stacks.describe(plan, review=args.review, profile=args.profile):
                 LOG.info(line)
-            found = estate.find_placeholders(plan)
+            found = stacks.find_placeholders(plan)
             if found:
                 LOG.error(
                     "Not deployable: %s: %s",
-                    estate.PlaceholderNotReplaced.__name__,
-                    estate.PlaceholderNotReplaced(found, args.config.name),
+                    stacks.PlaceholderNotReplaced.__name__,
+                    stacks.PlaceholderNotReplaced(found, args.config.name),
                 )
                 return 2
             if args.changesets:
@@ -484,11 +484,11 @@ def main(
                     LOG.warning(note)
             return 0
         # Everything below calls AWS: refuse what cannot work before the first call.
-        estate.refuse_placeholders(plan, args.config.name)
+        stacks.refuse_placeholders(plan, args.config.name)
         if args.write_params:
             for note in write_estate_params(plan, aws_factory(args.profile)):
                 LOG.warning(note)
-            LOG.info("wrote %s/*.yaml; next: sam deploy --config-env <env>", estate.PARAMS_DIR)
+            LOG.info("wrote %s/*.yaml; next: sam deploy --config-env <env>", stacks.PARAMS_DIR)
             return 0
         check_build(ROOT)
         aws = aws_factory(args.profile)
@@ -503,7 +503,7 @@ def main(
         )
         refuse_kept_table(plan, aws)
         Deployer(plan, aws, review=args.review, run=run).run()
-    except estate.PlanError as error:
+    except stacks.PlanError as error:
         LOG.error("deploy stopped: %s: %s", type(error).__name__, error)
         return 2
     except subprocess.CalledProcessError as error:

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scripts import estate
+from scripts import stacks
 from scripts.deploy import ROOT, SAM, Aws, Runner, load_plan, run_command, stack_outputs
 
 if TYPE_CHECKING:
@@ -44,26 +44,26 @@ GA_INTERFACES_TIMEOUT_SECONDS = 1800
 POLL_SECONDS = 20
 
 
-class DestroyNotConfirmed(estate.PlanError):
+class DestroyNotConfirmed(stacks.PlanError):
     """The typed confirmation did not name this estate, account and regions."""
 
 
 def sam_delete(
-    target: estate.StackTarget, profile: str | None, run: Runner = run_command, root: Path = ROOT
+    target: stacks.StackTarget, profile: str | None, run: Runner = run_command, root: Path = ROOT
 ) -> None:
     LOG.info("[%s] deleting %s in %s", target.env, target.stack_name, target.region)
-    run(estate.sam_delete_argv(SAM, target, profile=profile), root)
+    run(stacks.sam_delete_argv(SAM, target, profile=profile), root)
 
 
 def confirm(
-    plan: estate.Plan,
+    plan: stacks.Plan,
     account: str,
     profile: str | None,
     phrase: str | None,
     ask: Callable[[str], str] = input,
 ) -> None:
     """Show what will be deleted and where; go on only if the operator types the phrase."""
-    expected = estate.destroy_phrase(plan, account)
+    expected = stacks.destroy_phrase(plan, account)
     LOG.warning(
         "About to DELETE estate %s in account %s (%s), regions %s and %s: stacks %s",
         plan.estate_name,
@@ -71,7 +71,7 @@ def confirm(
         f"profile {profile}" if profile else "default credential chain",
         plan.primary_region,
         plan.secondary_region,
-        ", ".join(f"{t.stack_name} ({t.region})" for t in estate.teardown_order(plan)),
+        ", ".join(f"{t.stack_name} ({t.region})" for t in stacks.teardown_order(plan)),
     )
     if phrase is None:
         try:
@@ -82,7 +82,7 @@ def confirm(
         raise DestroyNotConfirmed(f"not confirmed: expected exactly {expected!r}; nothing deleted")
 
 
-def unprotect(aws: Aws, plan: estate.Plan) -> None:
+def unprotect(aws: Aws, plan: stacks.Plan) -> None:
     """Switch deletion protection off where the region stacks switched it on; drop replicas."""
     for target in (plan.region_primary, plan.region_secondary):
         outputs = stack_outputs(aws, target)
@@ -114,7 +114,7 @@ def unprotect(aws: Aws, plan: estate.Plan) -> None:
     unprotect_global_cluster(aws, plan)
 
 
-def unprotect_global_cluster(aws: Aws, plan: estate.Plan) -> None:
+def unprotect_global_cluster(aws: Aws, plan: stacks.Plan) -> None:
     """The global cluster's own deletion protection (its members leave through CloudFormation)."""
     from botocore.exceptions import ClientError
 
@@ -130,7 +130,7 @@ def unprotect_global_cluster(aws: Aws, plan: estate.Plan) -> None:
 
 def wait_for_ga_interfaces(
     aws: Aws,
-    plan: estate.Plan,
+    plan: stacks.Plan,
     *,
     timeout: float = GA_INTERFACES_TIMEOUT_SECONDS,
     poll: float | None = None,
@@ -154,7 +154,7 @@ def wait_for_ga_interfaces(
             region: [
                 i["NetworkInterfaceId"]
                 for i in aws.client("ec2", region).describe_network_interfaces(
-                    Filters=estate.ga_interface_filters(vpc)
+                    Filters=stacks.ga_interface_filters(vpc)
                 )["NetworkInterfaces"]
             ]
             for region, vpc in vpcs.items()
@@ -163,7 +163,7 @@ def wait_for_ga_interfaces(
         if not left:
             return
         if clock() > deadline:
-            raise estate.PlanError(
+            raise stacks.PlanError(
                 f"Global Accelerator's network interfaces are still in the VPCs after {timeout:.0f}"
                 f" s: {left}; delete the region stacks once they are gone (make destroy again)"
             )
@@ -192,7 +192,7 @@ def purge_bucket(aws: Aws, region: str, bucket: str) -> None:
     s3.delete_bucket(Bucket=bucket)
 
 
-def purge_table(aws: Aws, plan: estate.Plan) -> None:
+def purge_table(aws: Aws, plan: stacks.Plan) -> None:
     """Delete the kept failover table: deletion protection off in each replica, then delete it.
 
     Deleting the table in one replica region deletes the global table (its replicas and
@@ -200,7 +200,7 @@ def purge_table(aws: Aws, plan: estate.Plan) -> None:
     """
     from botocore.exceptions import ClientError
 
-    name = estate.failover_table_name(plan)
+    name = stacks.failover_table_name(plan)
     for region in (plan.primary_region, plan.secondary_region):
         try:
             aws.client("dynamodb", region).update_table(
@@ -217,18 +217,18 @@ def purge_table(aws: Aws, plan: estate.Plan) -> None:
             raise
 
 
-def kept(plan: estate.Plan, account: str, *, buckets: bool, table: bool) -> list[str]:
+def kept(plan: stacks.Plan, account: str, *, buckets: bool, table: bool) -> list[str]:
     """What the teardown leaves, one line each, with what deletes it."""
     lines = []
     if not buckets:
         lines += [
             f"kept: s3://{bucket} ({region}); PURGE_BUCKETS=1 deletes it (versioned: every "
             "version); a redeploy under the same EstateName fails on the name until it is gone"
-            for region, bucket in estate.retained_buckets(plan, account)
+            for region, bucket in stacks.retained_buckets(plan, account)
         ]
     if not table:
         lines.append(
-            f"kept: DynamoDB table {estate.failover_table_name(plan)} (lease, cooldown marker, "
+            f"kept: DynamoDB table {stacks.failover_table_name(plan)} (lease, cooldown marker, "
             f"audit rows; deletion protection on) in {plan.primary_region} and "
             f"{plan.secondary_region}; PURGE_TABLE=1 deletes it. A redeploy under the same "
             "EstateName needs it gone: `make deploy` refuses while it is there"
@@ -266,13 +266,13 @@ def main(
     try:
         plan = load_plan(args.config)
         if args.confirm != plan.estate_name:
-            raise estate.PlanError(
+            raise stacks.PlanError(
                 f"--confirm {args.confirm!r} is not the estate {plan.estate_name!r}"
             )
         aws = aws_factory(args.profile)
         account = aws.client("sts", plan.primary_region).get_caller_identity()["Account"]
         confirm(plan, account, args.profile, args.confirm_phrase, ask)
-        order = estate.teardown_order(plan)
+        order = stacks.teardown_order(plan)
         for target in order[:3]:  # control planes, then the global layer
             sam_delete(target, args.profile, run)
         wait_for_ga_interfaces(aws, plan)
@@ -280,13 +280,13 @@ def main(
         for target in order[3:]:  # secondary region, then primary
             sam_delete(target, args.profile, run)
         if args.purge_buckets:
-            for region, bucket in estate.retained_buckets(plan, account):
+            for region, bucket in stacks.retained_buckets(plan, account):
                 purge_bucket(aws, region, bucket)
         if args.purge_table:
             purge_table(aws, plan)
         for line in kept(plan, account, buckets=args.purge_buckets, table=args.purge_table):
             LOG.info(line)
-    except estate.PlanError as error:
+    except stacks.PlanError as error:
         LOG.error("destroy stopped: %s: %s", type(error).__name__, error)
         return 2
     except subprocess.CalledProcessError as error:

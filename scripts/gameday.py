@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scripts import estate
+from scripts import stacks
 from scripts.deploy import ROOT, Aws, load_plan, stack_outputs
 
 if TYPE_CHECKING:
@@ -37,11 +37,11 @@ EXPERIMENTS = {
 }
 
 
-class GameDayRefused(estate.PlanError):
+class GameDayRefused(stacks.PlanError):
     """The game day cannot start: unknown region, no such template, or not confirmed."""
 
 
-def template_id(aws: Aws, plan: estate.Plan, region: str, experiment: str) -> str:
+def template_id(aws: Aws, plan: stacks.Plan, region: str, experiment: str) -> str:
     """The FIS experiment template of ``experiment`` in ``region``'s control-plane stack."""
     targets = {t.region: t for t in (plan.control_primary, plan.control_secondary)}
     if region not in targets:
@@ -60,7 +60,7 @@ def template_id(aws: Aws, plan: estate.Plan, region: str, experiment: str) -> st
 
 def start(
     aws: Aws,
-    plan: estate.Plan,
+    plan: stacks.Plan,
     region: str,
     experiment: str,
     *,
@@ -119,7 +119,7 @@ def main(
             phrase=args.confirm_phrase,
             ask=ask,
         )
-    except estate.PlanError as error:
+    except stacks.PlanError as error:
         LOG.error("game day not started: %s: %s", type(error).__name__, error)
         return 2
     profile = f" --profile {args.profile}" if args.profile else ""

@@ -1,4 +1,4 @@
-"""The deploy tooling (scripts/estate.py, scripts/deploy.py), seen from outside.
+"""The deploy tooling (scripts/stacks.py, scripts/deploy.py), seen from outside.
 
 - samconfig -> plan, and the plan `make deploy-plan` prints;
 - outputs -> parameters, checked against the templates' own parameter constraints;
@@ -22,7 +22,7 @@ import pytest
 import yaml
 from failover.config import GLOBAL_ACCELERATOR_REGION
 
-from scripts import deploy, estate
+from scripts import deploy, stacks
 from tests.template.cfn_yaml import REPO_ROOT, load_template
 
 ACCOUNT = "111122223333"
@@ -34,7 +34,7 @@ def samconfig(**changes: Any) -> dict[str, Any]:
     def env(
         name: str, stack: str, region: str, template: str, overrides: list[str]
     ) -> dict[str, Any]:
-        include = f"file://.estate/{estate.PARAMS_FILES[name]}"
+        include = f"file://.estate/{stacks.PARAMS_FILES[name]}"
         config: dict[str, Any] = {
             "global": {
                 "parameters": {
@@ -46,8 +46,8 @@ def samconfig(**changes: Any) -> dict[str, Any]:
             },
             "deploy": {"parameters": {"confirm_changeset": True}},
         }
-        if name in estate.CONTROL_PLANE_ENVS:
-            config["deploy"]["parameters"]["template_file"] = estate.BUILT_TEMPLATE
+        if name in stacks.CONTROL_PLANE_ENVS:
+            config["deploy"]["parameters"]["template_file"] = stacks.BUILT_TEMPLATE
         return config
 
     config = {
@@ -137,13 +137,13 @@ GLOBAL_OUTPUTS = {
 
 
 @pytest.fixture
-def plan() -> estate.Plan:
-    return estate.load_plan(samconfig())
+def plan() -> stacks.Plan:
+    return stacks.load_plan(samconfig())
 
 
-def repository_plan() -> estate.Plan:
+def repository_plan() -> stacks.Plan:
     with (REPO_ROOT / "samconfig.toml").open("rb") as handle:
-        return estate.load_plan(tomllib.load(handle))
+        return stacks.load_plan(tomllib.load(handle))
 
 
 def required_parameters(template: str) -> set[str]:
@@ -172,30 +172,30 @@ def violations(template: str, values: dict[str, str]) -> list[str]:
 
 
 def test_parameter_overrides_are_read_in_both_samconfig_forms() -> None:
-    as_string = estate.parse_parameter_overrides(
+    as_string = stacks.parse_parameter_overrides(
         "EstateName=shop NotificationEmail=\"\" Note='two words' file://.estate/x.yaml"
     )
-    as_list = estate.parse_parameter_overrides(
+    as_list = stacks.parse_parameter_overrides(
         ["EstateName=shop", 'NotificationEmail=""', "Note=two words", "file://.estate/x.yaml"]
     )
     assert (
         as_string == as_list == {"EstateName": "shop", "NotificationEmail": "", "Note": "two words"}
     )
-    assert estate.override_includes(["A=1", "file://.estate/x.yaml"]) == (".estate/x.yaml",)
+    assert stacks.override_includes(["A=1", "file://.estate/x.yaml"]) == (".estate/x.yaml",)
 
 
 def test_a_malformed_override_is_refused() -> None:
-    with pytest.raises(estate.PlanError, match="KEY=VALUE"):
-        estate.parse_parameter_overrides(["EstateName"])
+    with pytest.raises(stacks.PlanError, match="KEY=VALUE"):
+        stacks.parse_parameter_overrides(["EstateName"])
 
 
 def test_plan_takes_stacks_regions_and_estate_wide_values_from_samconfig(
-    plan: estate.Plan,
+    plan: stacks.Plan,
 ) -> None:
     assert plan.estate_name == "shop"
     assert (plan.primary_region, plan.secondary_region) == ("us-east-1", "us-west-2")
     assert plan.global_.template_file == "stacks/global.yaml"
-    assert plan.control_primary.deploys == estate.BUILT_TEMPLATE
+    assert plan.control_primary.deploys == stacks.BUILT_TEMPLATE
     assert plan.region_secondary.parameters["DesiredCount"] == "1"
     assert plan.topology == "active-passive"
     assert plan.active_region_parameter_name == "/shop/failover/active-region"
@@ -236,22 +236,22 @@ def _with(env: str, **parameters: Any) -> dict[str, Any]:
 def test_an_inconsistent_samconfig_is_refused_before_anything_deploys(
     config: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(estate.PlanError, match=message):
-        estate.load_plan(config)
+    with pytest.raises(stacks.PlanError, match=message):
+        stacks.load_plan(config)
 
 
 def test_a_control_plane_that_would_deploy_the_source_template_is_refused() -> None:
     config = samconfig()
     config["primary"]["deploy"]["parameters"]["template_file"] = "template.yaml"
-    with pytest.raises(estate.PlanError, match=r"\[primary\] deploys template.yaml, not the sam"):
-        estate.load_plan(config)
+    with pytest.raises(stacks.PlanError, match=r"\[primary\] deploys template.yaml, not the sam"):
+        stacks.load_plan(config)
 
 
 def test_a_missing_config_env_is_named() -> None:
     config = samconfig()
     del config["global"]
-    with pytest.raises(estate.PlanError, match=r"\[global"):
-        estate.load_plan(config)
+    with pytest.raises(stacks.PlanError, match=r"\[global"):
+        stacks.load_plan(config)
 
 
 # --------------------------------------------------------------------------- the printed plan
@@ -264,8 +264,8 @@ def _steps(lines: list[str]) -> list[re.Match[str]]:
     return [m for m in map(pattern.match, lines) if m]
 
 
-def test_the_plan_lists_the_documented_order(plan: estate.Plan) -> None:
-    envs = [m["env"] for m in _steps(estate.describe(plan))]
+def test_the_plan_lists_the_documented_order(plan: stacks.Plan) -> None:
+    envs = [m["env"] for m in _steps(stacks.describe(plan))]
     assert envs == [
         "region-primary",
         "region-secondary",
@@ -276,42 +276,42 @@ def test_the_plan_lists_the_documented_order(plan: estate.Plan) -> None:
     ]
 
 
-def test_the_plan_deploys_each_region_stack_at_most_twice(plan: estate.Plan) -> None:
+def test_the_plan_deploys_each_region_stack_at_most_twice(plan: stacks.Plan) -> None:
     region_steps = [
-        m["region"] for m in _steps(estate.describe(plan)) if m["env"].startswith("region-")
+        m["region"] for m in _steps(stacks.describe(plan)) if m["env"].startswith("region-")
     ]
     assert {region: region_steps.count(region) for region in region_steps} == {
         "us-east-1": 2,
         "us-west-2": 1,
     }
-    third = _steps(estate.describe(plan))[2]
+    third = _steps(stacks.describe(plan))[2]
     assert (third["env"], "first deploy only" in third.string) == ("region-primary", True)
 
 
-def test_the_plan_shows_the_build_deployed_and_review_on(plan: estate.Plan) -> None:
-    lines = estate.describe(plan)
-    control = [m for m in _steps(lines) if m["env"] in estate.CONTROL_PLANE_ENVS]
-    assert {m["template"] for m in control} == {estate.BUILT_TEMPLATE}
+def test_the_plan_shows_the_build_deployed_and_review_on(plan: stacks.Plan) -> None:
+    lines = stacks.describe(plan)
+    control = [m for m in _steps(lines) if m["env"] in stacks.CONTROL_PLANE_ENVS]
+    assert {m["template"] for m in control} == {stacks.BUILT_TEMPLATE}
     assert all("(the sam build output); review on" in m.string for m in control)
     assert all("review on" in m.string for m in _steps(lines))
     assert "REVIEWED" in lines[1]
 
 
-def test_opting_out_of_review_shows_in_the_plan_and_in_the_command(plan: estate.Plan) -> None:
-    lines = estate.describe(plan, review=False)
+def test_opting_out_of_review_shows_in_the_plan_and_in_the_command(plan: stacks.Plan) -> None:
+    lines = stacks.describe(plan, review=False)
     assert "NOT reviewed" in lines[1]
     assert all("review OFF" in m.string for m in _steps(lines))
-    assert "--no-confirm-changeset" in estate.sam_deploy_argv("sam", plan.global_, review=False)
-    assert "--confirm-changeset" in estate.sam_deploy_argv("sam", plan.global_)
+    assert "--no-confirm-changeset" in stacks.sam_deploy_argv("sam", plan.global_, review=False)
+    assert "--confirm-changeset" in stacks.sam_deploy_argv("sam", plan.global_)
 
 
 def test_the_plan_warns_while_the_regions_run_different_engine_versions() -> None:
     config = samconfig()
     overrides = config["region-secondary"]["global"]["parameters"]["parameter_overrides"]
     overrides.insert(0, "DbEngineVersion=16.8")
-    lines = estate.describe(estate.load_plan(config))
+    lines = stacks.describe(stacks.load_plan(config))
     assert any("DbEngineVersion differs" in line for line in lines)
-    assert not any("DbEngineVersion differs" in line for line in estate.describe(repository_plan()))
+    assert not any("DbEngineVersion differs" in line for line in stacks.describe(repository_plan()))
 
 
 def test_make_deploy_plan_on_the_repository_prints_the_plan_and_the_placeholders(
@@ -336,7 +336,7 @@ def test_make_deploy_plan_on_the_repository_prints_the_plan_and_the_placeholders
 
 
 def test_every_placeholder_of_the_repositorys_samconfig_is_named_with_its_env() -> None:
-    found = {(p.env, p.key) for p in estate.find_placeholders(repository_plan())}
+    found = {(p.env, p.key) for p in stacks.find_placeholders(repository_plan())}
     assert found == {
         ("region-primary", "ContainerImage"),
         ("region-secondary", "ContainerImage"),
@@ -359,13 +359,13 @@ def test_placeholders_are_recognised(value: str, kind: str) -> None:
         "global",
         parameter_overrides=[f"NotificationEmail={value}", "file://.estate/global.yaml"],
     )
-    (found,) = estate.find_placeholders(estate.load_plan(config))
+    (found,) = stacks.find_placeholders(stacks.load_plan(config))
     assert (found.env, found.key, found.value) == ("global", "NotificationEmail", value)
     assert kind in found.kind
 
 
-def test_real_values_are_not_placeholders(plan: estate.Plan) -> None:
-    assert estate.find_placeholders(plan) == []
+def test_real_values_are_not_placeholders(plan: stacks.Plan) -> None:
+    assert stacks.find_placeholders(plan) == []
 
 
 def _write_config(tmp_path: Path, text: str) -> Path:
@@ -413,7 +413,7 @@ def test_a_missing_build_is_refused_before_any_aws_call(
 
 
 def test_a_stale_build_is_refused(tmp_path: Path) -> None:
-    built = tmp_path / estate.BUILT_TEMPLATE
+    built = tmp_path / stacks.BUILT_TEMPLATE
     built.parent.mkdir(parents=True)
     built.write_text("built", encoding="utf-8")
     source = tmp_path / "functions" / "failover" / "aurora.py"
@@ -423,7 +423,7 @@ def test_a_stale_build_is_refused(tmp_path: Path) -> None:
     then = built.stat().st_mtime
     os.utime(tmp_path / "template.yaml", (then - 10, then - 10))
     os.utime(source, (then + 10, then + 10))
-    with pytest.raises(estate.BuildMissing, match=r"older than functions/failover/aurora.py"):
+    with pytest.raises(stacks.BuildMissing, match=r"older than functions/failover/aurora.py"):
         deploy.check_build(tmp_path)
     os.utime(source, (then - 10, then - 10))
     deploy.check_build(tmp_path)
@@ -432,25 +432,25 @@ def test_a_stale_build_is_refused(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- outputs -> parameters
 
 
-def test_primary_first_pass_has_no_replication(plan: estate.Plan) -> None:
-    overrides = estate.region_primary_overrides(plan, None)
+def test_primary_first_pass_has_no_replication(plan: stacks.Plan) -> None:
+    overrides = stacks.region_primary_overrides(plan, None)
     assert overrides["Role"] == "primary"
     assert overrides["PeerRegion"] == "us-west-2"
     assert overrides["EnableReplication"] == "false"
     assert overrides["PeerKmsKeyId"] == ""
 
 
-def test_primary_replicates_once_the_secondary_exists(plan: estate.Plan) -> None:
+def test_primary_replicates_once_the_secondary_exists(plan: stacks.Plan) -> None:
     secondary = region_outputs("us-west-2", "secondary")
-    overrides = estate.region_primary_overrides(plan, secondary)
+    overrides = stacks.region_primary_overrides(plan, secondary)
     assert overrides["EnableReplication"] == "true"
     assert overrides["PeerKmsKeyId"] == secondary["KmsKeyId"]
 
 
-def test_secondary_joins_with_the_primarys_secret_and_key_only(plan: estate.Plan) -> None:
+def test_secondary_joins_with_the_primarys_secret_and_key_only(plan: stacks.Plan) -> None:
     """No writer endpoint crosses regions: the tasks use their own cluster's endpoints."""
     primary = region_outputs("us-east-1", "primary")
-    overrides = estate.region_secondary_overrides(plan, primary)
+    overrides = stacks.region_secondary_overrides(plan, primary)
     assert overrides == {
         "EstateName": "shop",
         "Topology": "active-passive",
@@ -465,13 +465,13 @@ def test_secondary_joins_with_the_primarys_secret_and_key_only(plan: estate.Plan
     }
 
 
-def test_estate_wide_values_are_set_once_and_reach_every_stack(plan: estate.Plan) -> None:
+def test_estate_wide_values_are_set_once_and_reach_every_stack(plan: stacks.Plan) -> None:
     primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
     for overrides in (
-        estate.region_primary_overrides(plan, None),
-        estate.region_secondary_overrides(plan, primary),
-        estate.global_overrides(plan, primary, secondary),
-        estate.control_plane_overrides(plan, primary, secondary, GLOBAL_OUTPUTS),
+        stacks.region_primary_overrides(plan, None),
+        stacks.region_secondary_overrides(plan, primary),
+        stacks.global_overrides(plan, primary, secondary),
+        stacks.control_plane_overrides(plan, primary, secondary, GLOBAL_OUTPUTS),
     ):
         assert (overrides["EstateName"], overrides["Topology"]) == ("shop", "active-passive")
 
@@ -484,27 +484,27 @@ def test_a_region_with_its_own_certificate_is_not_given_the_zone() -> None:
             "file://.estate/region-secondary.yaml",
         ],
     )
-    plan = estate.load_plan(config)
-    assert "CertificateHostedZoneId" not in estate.base_overrides(plan, plan.region_secondary)
+    plan = stacks.load_plan(config)
+    assert "CertificateHostedZoneId" not in stacks.base_overrides(plan, plan.region_secondary)
 
 
-def test_a_missing_output_names_the_stack_and_the_output(plan: estate.Plan) -> None:
+def test_a_missing_output_names_the_stack_and_the_output(plan: stacks.Plan) -> None:
     primary = region_outputs("us-east-1", "primary")
     del primary["KmsKeyId"]
-    with pytest.raises(estate.PlanError, match=r"shop-region.*KmsKeyId"):
-        estate.region_secondary_overrides(plan, primary)
+    with pytest.raises(stacks.PlanError, match=r"shop-region.*KmsKeyId"):
+        stacks.region_secondary_overrides(plan, primary)
 
 
 def test_secret_name_is_the_arn_after_secret() -> None:
     arn = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:shop/db:master-AbC123"
-    assert estate.secret_name_from_arn(arn) == "shop/db:master-AbC123"
-    with pytest.raises(estate.PlanError):
-        estate.secret_name_from_arn("arn:aws:s3:::bucket")
+    assert stacks.secret_name_from_arn(arn) == "shop/db:master-AbC123"
+    with pytest.raises(stacks.PlanError):
+        stacks.secret_name_from_arn("arn:aws:s3:::bucket")
 
 
-def test_global_stack_gets_both_albs_and_the_us_east_1_logs_bucket(plan: estate.Plan) -> None:
+def test_global_stack_gets_both_albs_and_the_us_east_1_logs_bucket(plan: stacks.Plan) -> None:
     primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
-    overrides = estate.global_overrides(plan, primary, secondary)
+    overrides = stacks.global_overrides(plan, primary, secondary)
     assert overrides["PrimaryAlbArn"] == primary["AlbArn"]
     assert overrides["SecondaryAlbDnsName"] == secondary["AlbDnsName"]
     assert overrides["SecondaryAlbHostedZoneId"] == "Z1H1FL5HABSF5"
@@ -513,14 +513,14 @@ def test_global_stack_gets_both_albs_and_the_us_east_1_logs_bucket(plan: estate.
 
 
 def test_full_capacity_is_the_primarys_configured_count_not_a_scaled_down_one(
-    plan: estate.Plan,
+    plan: stacks.Plan,
 ) -> None:
     scaled_down = {**region_outputs("us-east-1", "primary"), "DesiredCount": "0"}
-    assert estate.full_capacity(plan, scaled_down, region_outputs("us-west-2", "s")) == "2"
+    assert stacks.full_capacity(plan, scaled_down, region_outputs("us-west-2", "s")) == "2"
 
 
 def test_undeclared_parameters_are_dropped_not_passed() -> None:
-    kept, dropped = estate.filter_declared({"A": "1", "B": "2"}, {"A", "C"})
+    kept, dropped = stacks.filter_declared({"A": "1", "B": "2"}, {"A", "C"})
     assert (kept, dropped) == ({"A": "1"}, ["B"])
 
 
@@ -536,28 +536,28 @@ def test_undeclared_parameters_are_dropped_not_passed() -> None:
 def test_a_value_set_by_a_failover_survives_a_redeploy(
     configured: str, deployed: str | None, live: str | None, kept: str
 ) -> None:
-    assert estate.preserve_runtime_value(configured, deployed, live) == kept
+    assert stacks.preserve_runtime_value(configured, deployed, live) == kept
 
 
 # --------------------------------------------------------------------------- plain SAM
 
 
-def computed_sample(plan: estate.Plan) -> dict[str, dict[str, str]]:
+def computed_sample(plan: stacks.Plan) -> dict[str, dict[str, str]]:
     """What a first deploy computes for each env (only what its template declares), from
     outputs shaped like the templates' own."""
     primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
-    control = estate.control_plane_overrides(plan, primary, secondary, GLOBAL_OUTPUTS)
+    control = stacks.control_plane_overrides(plan, primary, secondary, GLOBAL_OUTPUTS)
     computed = {
-        estate.REGION_PRIMARY: estate.region_primary_overrides(plan, secondary),
-        estate.REGION_SECONDARY: estate.region_secondary_overrides(plan, primary),
-        estate.GLOBAL: estate.global_overrides(plan, primary, secondary),
-        estate.CONTROL_PRIMARY: control,
-        estate.CONTROL_SECONDARY: control,
+        stacks.REGION_PRIMARY: stacks.region_primary_overrides(plan, secondary),
+        stacks.REGION_SECONDARY: stacks.region_secondary_overrides(plan, primary),
+        stacks.GLOBAL: stacks.global_overrides(plan, primary, secondary),
+        stacks.CONTROL_PRIMARY: control,
+        stacks.CONTROL_SECONDARY: control,
     }
     samples = {}
     for target in plan.targets():
         declared = load_template(REPO_ROOT / target.template_file)["Parameters"]
-        samples[target.env] = estate.filter_declared(computed[target.env], declared)[0]
+        samples[target.env] = stacks.filter_declared(computed[target.env], declared)[0]
     return samples
 
 
@@ -569,16 +569,16 @@ def sample_parameters(env: str) -> dict[str, str]:
     return {**target.parameters, **computed_sample(plan)[env]}
 
 
-def _computed_files(plan: estate.Plan, root: Path) -> None:
+def _computed_files(plan: stacks.Plan, root: Path) -> None:
     """The .estate/ files a first deploy writes."""
     samples = computed_sample(plan)
     for target in plan.targets():
         path = root / target.params_file
         path.parent.mkdir(exist_ok=True)
-        path.write_text(estate.render_params_file(target, samples[target.env]), encoding="utf-8")
+        path.write_text(stacks.render_params_file(target, samples[target.env]), encoding="utf-8")
 
 
-@pytest.mark.parametrize("env", estate.ENVS)
+@pytest.mark.parametrize("env", stacks.ENVS)
 @pytest.mark.parametrize("command", ["deploy", "sync"])
 def test_sam_deploy_config_env_alone_gets_a_complete_valid_parameter_set(
     env: str, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -605,7 +605,7 @@ def test_a_bare_sam_deploy_names_the_config_envs() -> None:
     settings = SamConfig(str(REPO_ROOT), "samconfig.toml").get_all(["deploy"], "parameters")
     # SAM stops with "Template file not found at .../<this text>" before any AWS call.
     assert not (REPO_ROOT / settings["template_file"]).exists()
-    assert all(env in settings["template_file"] for env in estate.ENVS)
+    assert all(env in settings["template_file"] for env in stacks.ENVS)
 
 
 # --------------------------------------------------------------------------- the deploy, run
@@ -626,7 +626,7 @@ with open("sam-calls.jsonl", "a", encoding="utf-8") as log:
 class RecordedAws:
     """The AWS the deploy reads, built from what the stand-in sam deployed (sam-calls.jsonl)."""
 
-    def __init__(self, root: Path, plan: estate.Plan) -> None:
+    def __init__(self, root: Path, plan: stacks.Plan) -> None:
         self.root = root
         self.plan = plan
         self.live_dials = {"e1": 100.0, "e2": 0.0}
@@ -714,7 +714,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     sam = tmp_path / "bin" / "sam"
     sam.parent.mkdir()
     sam.write_text(
-        FAKE_SAM.format(python=sys.executable, files=repr(estate.PARAMS_FILES)), encoding="utf-8"
+        FAKE_SAM.format(python=sys.executable, files=repr(stacks.PARAMS_FILES)), encoding="utf-8"
     )
     sam.chmod(0o755)
     monkeypatch.setattr(deploy, "SAM", str(sam))
@@ -728,7 +728,7 @@ def run_deploy(workdir: Path, aws: RecordedAws, *, review: bool = True) -> list[
 
 
 def test_a_first_deploy_runs_sam_per_env_with_review_and_the_computed_values(
-    plan: estate.Plan, workdir: Path
+    plan: stacks.Plan, workdir: Path
 ) -> None:
     calls = run_deploy(workdir, RecordedAws(workdir, plan))
     assert [c["env"] for c in calls] == [
@@ -765,7 +765,7 @@ def test_a_first_deploy_runs_sam_per_env_with_review_and_the_computed_values(
 
 
 def test_a_redeploy_skips_the_second_primary_pass_and_keeps_what_a_failover_set(
-    plan: estate.Plan, workdir: Path
+    plan: stacks.Plan, workdir: Path
 ) -> None:
     aws = RecordedAws(workdir, plan)
     run_deploy(workdir, aws)
@@ -789,13 +789,13 @@ def test_a_redeploy_skips_the_second_primary_pass_and_keeps_what_a_failover_set(
     assert by_env["region-primary"]["EnableReplication"] == "true"
 
 
-def test_an_operator_can_opt_out_of_review(plan: estate.Plan, workdir: Path) -> None:
+def test_an_operator_can_opt_out_of_review(plan: stacks.Plan, workdir: Path) -> None:
     calls = run_deploy(workdir, RecordedAws(workdir, plan), review=False)
     assert {c["argv"][5] for c in calls} == {"--no-confirm-changeset"}
 
 
 def test_estate_params_writes_what_exists_and_says_what_to_deploy_next(
-    plan: estate.Plan, workdir: Path
+    plan: stacks.Plan, workdir: Path
 ) -> None:
     aws = RecordedAws(workdir, plan)
     notes = deploy.write_estate_params(plan, aws, workdir)  # type: ignore[arg-type]
@@ -807,19 +807,19 @@ def test_estate_params_writes_what_exists_and_says_what_to_deploy_next(
     ]
     written = yaml.safe_load((workdir / ".estate" / "region-primary.yaml").read_text())
     assert written["EnableReplication"] == "false"
-    assert {p.name for p in (workdir / ".estate").iterdir()} == set(estate.PARAMS_FILES.values())
+    assert {p.name for p in (workdir / ".estate").iterdir()} == set(stacks.PARAMS_FILES.values())
 
 
 # --------------------------------------------------------------------------- teardown
 
 
-def test_teardown_is_the_reverse_of_the_deploy(plan: estate.Plan) -> None:
-    envs = [t.env for t in estate.teardown_order(plan)]
+def test_teardown_is_the_reverse_of_the_deploy(plan: stacks.Plan) -> None:
+    envs = [t.env for t in stacks.teardown_order(plan)]
     assert envs == ["secondary", "primary", "global", "region-secondary", "region-primary"]
 
 
-def test_retained_buckets_are_the_deterministic_names(plan: estate.Plan) -> None:
-    assert estate.retained_buckets(plan, ACCOUNT) == [
+def test_retained_buckets_are_the_deterministic_names(plan: stacks.Plan) -> None:
+    assert stacks.retained_buckets(plan, ACCOUNT) == [
         ("us-east-1", f"shop-data-{ACCOUNT}-us-east-1"),
         ("us-east-1", f"shop-logs-{ACCOUNT}-us-east-1"),
         ("us-west-2", f"shop-data-{ACCOUNT}-us-west-2"),
@@ -831,7 +831,7 @@ def test_retained_buckets_are_the_deterministic_names(plan: estate.Plan) -> None
 
 
 def test_the_chosen_profile_and_region_reach_every_sam_deploy(
-    plan: estate.Plan, workdir: Path
+    plan: stacks.Plan, workdir: Path
 ) -> None:
     aws = RecordedAws(workdir, plan)
     aws.profile = "prod"  # type: ignore[attr-defined]
@@ -845,7 +845,7 @@ def test_the_chosen_profile_and_region_reach_every_sam_deploy(
 
 
 def test_deploy_plan_previews_change_sets_without_executing_them(
-    plan: estate.Plan, workdir: Path
+    plan: stacks.Plan, workdir: Path
 ) -> None:
     aws = RecordedAws(workdir, plan)
     run_deploy(workdir, aws)  # an estate that exists
@@ -867,12 +867,12 @@ def test_deploy_plan_previews_change_sets_without_executing_them(
 class DestroyAws:
     """What the teardown reads and changes, recorded: one account, two region stacks."""
 
-    def __init__(self, plan: estate.Plan, profile: str | None, ga_polls: int = 2) -> None:
+    def __init__(self, plan: stacks.Plan, profile: str | None, ga_polls: int = 2) -> None:
         self.plan = plan
         self.profile = profile
         self.calls: list[tuple[str, str, str, dict[str, Any]]] = []
         self.ga_polls = ga_polls
-        self.tables = {estate.failover_table_name(plan)}
+        self.tables = {stacks.failover_table_name(plan)}
 
     def client(self, service: str, region: str) -> Any:
         fake = self
@@ -941,7 +941,7 @@ def run_destroy(
 
 
 def test_make_destroy_deletes_only_after_a_typed_confirmation_naming_account_and_regions(
-    plan: estate.Plan, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    plan: stacks.Plan, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     aws = DestroyAws(plan, "prod")
     with caplog.at_level(logging.INFO):
@@ -956,7 +956,7 @@ def test_make_destroy_deletes_only_after_a_typed_confirmation_naming_account_and
 
 
 def test_the_chosen_profile_reaches_every_sam_delete_and_ga_interfaces_go_first(
-    plan: estate.Plan, monkeypatch: pytest.MonkeyPatch
+    plan: stacks.Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     aws = DestroyAws(plan, "prod")
     code, ran = run_destroy(
@@ -967,9 +967,9 @@ def test_the_chosen_profile_reaches_every_sam_delete_and_ga_interfaces_go_first(
     )
     assert code == 0
     assert [a[a.index("--stack-name") + 1] for a in ran] == [
-        t.stack_name for t in estate.teardown_order(plan)
+        t.stack_name for t in stacks.teardown_order(plan)
     ]
-    for argv, target in zip(ran, estate.teardown_order(plan), strict=True):
+    for argv, target in zip(ran, stacks.teardown_order(plan), strict=True):
         assert argv[1] == "delete"
         assert argv[argv.index("--profile") + 1] == "prod"
         assert argv[argv.index("--region") + 1] == target.region
@@ -990,7 +990,7 @@ def test_the_chosen_profile_reaches_every_sam_delete_and_ga_interfaces_go_first(
 
 
 def test_a_redeploy_under_a_kept_tables_name_is_refused_before_anything_deploys(
-    plan: estate.Plan,
+    plan: stacks.Plan,
 ) -> None:
     aws = DestroyAws(plan, None)
 
@@ -1042,7 +1042,7 @@ class GameDayAws(DestroyAws):
 
 
 def test_a_game_day_starts_the_regions_experiment_only_once_confirmed(
-    plan: estate.Plan,
+    plan: stacks.Plan,
 ) -> None:
     from scripts import gameday
 

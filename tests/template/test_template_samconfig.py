@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from samcli.cli.types import CfnParameterOverridesType
 
-from scripts import estate
+from scripts import stacks
 from tests.template.cfn_yaml import REPO_ROOT, load_template
 
 CONTROL_PLANE_ENVS = {"primary": "us-east-1", "secondary": "us-west-2"}
@@ -24,7 +24,7 @@ def _overrides(samconfig: dict[str, Any], env: str) -> list[str]:
 
 
 def _static(samconfig: dict[str, Any], env: str) -> dict[str, str]:
-    items = [i for i in _overrides(samconfig, env) if not i.startswith(estate.INCLUDE_PREFIX)]
+    items = [i for i in _overrides(samconfig, env) if not i.startswith(stacks.INCLUDE_PREFIX)]
     parsed: dict[str, str] = CfnParameterOverridesType().convert(items, None, None)
     return parsed
 
@@ -50,7 +50,7 @@ def test_control_plane_env_builds_this_template_and_deploys_the_build(
     global_parameters = samconfig[env]["global"]["parameters"]
     deploy = samconfig[env]["deploy"]["parameters"]
     assert global_parameters["template_file"] == "template.yaml"  # sam build, sam sync
-    assert deploy["template_file"] == estate.BUILT_TEMPLATE  # sam deploy
+    assert deploy["template_file"] == stacks.BUILT_TEMPLATE  # sam deploy
     assert global_parameters["region"] == region
     assert global_parameters["stack_name"]
     capabilities = set(global_parameters["capabilities"].split())
@@ -61,19 +61,19 @@ def test_control_plane_env_builds_this_template_and_deploys_the_build(
     assert samconfig[env]["build"]["parameters"]["parameter_overrides"] == []
 
 
-@pytest.mark.parametrize("env", estate.ENVS)
+@pytest.mark.parametrize("env", stacks.ENVS)
 def test_every_env_reviews_its_change_sets(samconfig: dict[str, Any], env: str) -> None:
     assert samconfig[env]["deploy"]["parameters"]["confirm_changeset"] is True
 
 
-@pytest.mark.parametrize("env", estate.ENVS)
+@pytest.mark.parametrize("env", stacks.ENVS)
 def test_every_env_shares_its_values_with_sam_sync_and_ends_with_its_computed_include(
     samconfig: dict[str, Any], env: str
 ) -> None:
     """In the global section, deploy and sync read the same values; the include wins."""
     assert "parameter_overrides" not in samconfig[env].get("deploy", {}).get("parameters", {})
-    target = next(t for t in estate.load_plan(samconfig).targets() if t.env == env)
-    assert _overrides(samconfig, env)[-1] == f"{estate.INCLUDE_PREFIX}{target.params_file}"
+    target = next(t for t in stacks.load_plan(samconfig).targets() if t.env == env)
+    assert _overrides(samconfig, env)[-1] == f"{stacks.INCLUDE_PREFIX}{target.params_file}"
 
 
 def test_the_region_stacks_accept_the_language_extensions_transform(
@@ -89,7 +89,7 @@ def test_both_regions_get_the_same_control_plane_parameters(samconfig: dict[str,
     assert _overrides(samconfig, "primary") == _overrides(samconfig, "secondary")
 
 
-@pytest.mark.parametrize("env", estate.ENVS)
+@pytest.mark.parametrize("env", stacks.ENVS)
 def test_static_values_satisfy_their_templates_parameters(
     samconfig: dict[str, Any], env: str
 ) -> None:

@@ -666,8 +666,9 @@ def test_state_and_machine_timeouts_are_modelled_seconds(
     # when it runs
     described = run(role, definition, {})
 
-    # then the state timed out after 3 modelled seconds and the execution after 120
-    assert time.monotonic() - started < 3
+    # then the state timed out after 3 modelled seconds and the execution after 120, in far
+    # less real time than 120 s (a loose bound: the machine may be loaded)
+    assert time.monotonic() - started < 30
     assert described["status"] == "TIMED_OUT", described
     events = history(described["executionArn"])
     entered = next(e for e in events if e["type"] == "TaskStateEntered")
