@@ -199,18 +199,29 @@ def _row_exists(ddb: DynamoDBClient, table: str, execution_arn: str, started: da
     return bool(found.get("Items"))
 
 
+UNCATCHABLE = frozenset({"States.Runtime", "States.DataLimitExceeded"})
+"""Errors no Catch (not even States.ALL) catches: the execution fails at once, a Parallel's
+other branch possibly with a Lambda in flight."""
+
+
 def close_run(settings: Settings, event: dict[str, Any], now: datetime) -> dict[str, Any]:
     """CloseRun: an execution of this region's machine ended (EventBridge "Step Functions
-    Execution Status Change"). Settle a lease it left (it lapses once the run's last Lambda
-    has ended: :data:`failover.lease.SETTLE_SECONDS`), and for a run that ended without its
+    Execution Status Change"). Release a lease it left, or, for a run stopped, timed out or
+    failed abruptly, let it lapse once the run's last Lambda can have ended
+    (:data:`failover.lease.SETTLE_SECONDS`); and for a run that ended without its
     own record (timed out, stopped, or failed where no Catch reaches: States.Runtime,
     States.DataLimitExceeded), write the record and send the notice it could not."""
     detail = event.get("detail") or {}
     arn, status = str(detail.get("executionArn")), str(detail.get("status"))
     ddb = client("dynamodb", settings.home_region)
-    # Not released at once: a Lambda of a stopped or timed-out run may still be running (a
-    # stopped execution does not stop them); the lease lapses when the longest has ended.
-    released = lease.settle(ddb, settings.table_name, arn, now)
+    if status in ("ABORTED", "TIMED_OUT") or detail.get("error") in UNCATCHABLE:
+        # Not released at once: a Lambda of a stopped, timed-out or abruptly failed run may
+        # still be running (Step Functions does not stop them); the lease lapses when the
+        # longest can have ended.
+        released = lease.settle(ddb, settings.table_name, arn, now)
+    else:
+        # the run reached its end (ReleaseLease, then Done or FailRun): nothing is in flight
+        released = lease.release(ddb, settings.table_name, arn)
     started = datetime.fromtimestamp(int(detail.get("startDate") or 0) / 1000, tz=now.tzinfo)
     rejected = status == "FAILED" and detail.get("error") in INPUT_ERRORS
     if rejected or status == "SUCCEEDED" or _row_exists(ddb, settings.table_name, arn, started):
