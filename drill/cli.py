@@ -155,6 +155,13 @@ def parser() -> argparse.ArgumentParser:
         help="really act (default: dry run that prints the action plan and changes nothing); "
         "asks you to type a confirmation",
     )
+    live.add_argument(
+        "--automatic",
+        action="store_true",
+        help="the automatic path: inject the other region's outage with its AWS FIS experiment "
+        "(the control-plane stack's GameDayAlb503TemplateId) and follow the failover its alarm "
+        "starts here (default: dry run that prints the experiment it would start)",
+    )
     return p
 
 
@@ -288,6 +295,7 @@ def main(
             ("--profile", args.profile),
             ("--region", args.region if args.scenario != "region-down" else None),
             ("--execute", args.execute),
+            ("--automatic", args.automatic),
         )
         if value
     ]
@@ -334,6 +342,7 @@ def main(
                 region=args.region,
                 stack=args.stack,
                 execute=args.execute,
+                automatic=args.automatic,
                 **both,
             )
             report = run_live(live, progress, stdin or sys.stdin)
@@ -370,7 +379,7 @@ def main(
     from drill.render import render_text, write_report
 
     print("", file=out)
-    print(render_text(report), file=out)
+    print(render_text(report, milestones=False), file=out)  # the progress printed them
     if args.report is not None:
         written = write_report(report, args.report)
         print("report written: " + ", ".join(str(path) for path in written), file=out)

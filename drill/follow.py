@@ -39,9 +39,13 @@ ENDINGS = {
 }
 
 
-def to_stages(found: list[Span], t0: datetime, stopped: datetime | None = None) -> list[Stage]:
+def to_stages(
+    found: list[Span], t0: datetime, stopped: datetime | None = None, *, succeeded: bool = False
+) -> list[Stage]:
     """The report's stages, in seconds since ``t0``; a stage the run is still in (or stopped
-    in) ends at ``stopped``, the history's last event."""
+    in) ends at ``stopped``, the history's last event. A stage is failed when it is the run's
+    failed stage (:func:`failover.history.failed_stage`) and the execution did not succeed
+    (``succeeded``: a superseded or already-in-progress run ended cleanly)."""
     result = []
     for span in found:
         end = span.end or stopped or span.start
@@ -50,7 +54,7 @@ def to_stages(found: list[Span], t0: datetime, stopped: datetime | None = None) 
                 name=span.stage,
                 start=round((span.start - t0).total_seconds(), 3),
                 end=round((end - t0).total_seconds(), 3),
-                status="failed" if span.failed else "succeeded",
+                status="failed" if span.failed and not succeeded else "succeeded",
                 branch=span.branch,
             )
         )
@@ -76,16 +80,17 @@ class Followed:
 ProgressCallback = Callable[[str, Span], None]  # ("started" | "finished", span)
 
 
-def reporting(progress: Progress, t0: datetime) -> ProgressCallback:
-    """Report each stage to ``progress`` as it starts and finishes, in seconds since ``t0``."""
+def reporting(progress: Progress, t0: datetime, label: str = "") -> ProgressCallback:
+    """Report each stage to ``progress`` as it starts and finishes, in seconds since ``t0``;
+    ``label`` names the run when several are followed at once."""
 
     def on_progress(what: str, span: Span) -> None:
         if what == "started":
-            progress.stage(what, span, (span.start - t0).total_seconds())
+            progress.stage(what, span, (span.start - t0).total_seconds(), label=label)
         else:
             end = span.end or span.start
             took = (end - span.start).total_seconds()
-            progress.stage(what, span, (end - t0).total_seconds(), took)
+            progress.stage(what, span, (end - t0).total_seconds(), took, label=label)
 
     return on_progress
 
@@ -97,11 +102,13 @@ def follow(
     timeout: float = 600.0,
     poll: float = 0.2,
     pause: Callable[[], None] | None = None,
+    on_poll: Callable[[], None] | None = None,
 ) -> Followed:
     """Poll until the execution ends, reporting stages as they start and finish.
 
     ``pause`` waits between two looks (default: ``poll`` real seconds; the local drill lets
-    modelled time pass instead). ``timeout`` is real seconds."""
+    modelled time pass instead). ``on_poll`` runs after every look (the live drill's
+    heartbeat). ``timeout`` is real seconds."""
     deadline = time.monotonic() + timeout
     reported: dict[str, str] = {}
     while True:
@@ -118,6 +125,8 @@ def follow(
                     on_progress("finished", span)
         if done:
             return Followed(execution_arn, described["status"], events, described)
+        if on_poll is not None:
+            on_poll()
         if time.monotonic() > deadline:
             raise TimeoutError(f"{execution_arn} still {described['status']} after {timeout:.0f} s")
         if pause is None:

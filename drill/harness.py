@@ -212,6 +212,7 @@ class LocalDrill:
                 clock.advance(WARM_UP_SECONDS)
             self._raise_world_error()
             scenario(self, report)
+            report.notes += self.other_runs(report)
         finally:
             if self.user is not None:
                 self.user.stop()
@@ -223,6 +224,27 @@ class LocalDrill:
         self._raise_world_error()
         report.wall_seconds = time.monotonic() - began
         return report
+
+    def other_runs(self, report: Report) -> list[str]:
+        """A line for each run an alarm started that the report does not follow (e.g. the late
+        health alarm after a recovery, which finds nothing to do): reported, not mailed."""
+        followed = {run.execution_arn for run in report.runs}
+        lines = []
+        for arn in self.started_executions():
+            if arn in followed or self.emu.faults.is_unreachable(region_of(arn)):
+                continue
+            status = self.client("stepfunctions", region_of(arn)).describe_execution(
+                executionArn=arn
+            )["status"]
+            row = final_state.audit_row(self.client, self.table, region_of(arn), arn) or {}
+            outcome = row.get("outcome") or status.lower()
+            why = (
+                ": the estate was already where it should be; recorded, no notice sent"
+                if outcome in ("nothing_to_do", "already_in_progress")
+                else ""
+            )
+            lines.append(f"an alarm also started {arn} ({status}, {outcome}){why}")
+        return lines
 
     def begin(self, title: str, keep_milestones: bool = False) -> datetime:
         previous = self._t0
@@ -243,7 +265,7 @@ class LocalDrill:
         return follow(
             sfn,
             arn,
-            reporting(self.progress, t0),
+            reporting(self.progress, t0, label=f"{region} {arn.rsplit(':', 1)[-1][:8]}"),
             timeout=600.0,
             pause=lambda: self.advance(FOLLOW_POLL),
         )

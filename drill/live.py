@@ -12,6 +12,15 @@ and changes nothing else. The drill prints that plan and proves nothing moved (t
 read before and after is the same). ``--execute`` really fails over, after the operator types
 ``fail over to R``. A failback is never chained: it is a second, separately confirmed run.
 
+``--automatic`` follows the automatic path instead of starting the state machine: it starts
+the other region's AWS FIS experiment (the ALB answers 503: template.yaml's GameDayAlb503,
+output ``GameDayAlb503TemplateId`` of the same-named control-plane stack there), waits for the
+execution its alarm starts in ``R`` (detection, cross-region forwarding, the quorum), follows
+it to the same report, and stops the experiment once the run ends (or the drill stops), so
+the injected outage never outlives the drill. Without ``--execute`` it only prints the
+experiment it would start and the command to start it by hand; with it, the operator types
+``inject an outage of S`` first.
+
 Everything is read through the same APIs as on the embedded AWS (:mod:`drill.final_state`,
 :mod:`drill.follow`), with clients from one boto3 session.
 """
@@ -78,6 +87,17 @@ class LiveOptions:
     execute: bool
     failback: bool
     rto_target: float
+    automatic: bool = False
+
+
+EXPERIMENT_OUTPUT = "GameDayAlb503TemplateId"
+"""The control-plane output naming the FIS template that injects that region's outage."""
+DETECTION_TIMEOUT = 900.0  # real seconds for the alarm path to start a run after the injection
+
+
+def outage_phrase(region: str) -> str:
+    """What the operator must type before the drill injects ``region``'s outage."""
+    return f"inject an outage of {region}"
 
 
 def confirmation_phrase(region: str) -> str:
@@ -149,7 +169,13 @@ def run_live(
     )
     drill = _LiveDrill(options, progress, client, target, poll_seconds)
     try:
-        if options.execute:
+        if options.automatic:
+            template = experiment_template(client, target.peer, options.stack)
+            if not options.execute:
+                drill.automatic_dry_run(report, template)
+            elif drill.automatic(stdin, report, template) is None:
+                return None
+        elif options.execute:
             if drill.execute(stdin, report) is None:
                 return None
         else:
@@ -233,6 +259,18 @@ def _estate_config(client: Any, region: str, function: str) -> dict[str, Any]:
     return config
 
 
+def experiment_template(client: Any, region: str, stack: str) -> str:
+    """The FIS experiment template that injects ``region``'s outage (LiveDrillError when the
+    stack there has none)."""
+    found = _stack_outputs(client, region, stack).get(EXPERIMENT_OUTPUT)
+    if not found:
+        raise LiveDrillError(
+            f"stack {stack} in {region} has no {EXPERIMENT_OUTPUT} output: deploy it with its "
+            "ALB listener (make deploy passes it), or run the manual game day without --automatic"
+        )
+    return found
+
+
 # ---------------------------------------------------------------------------------- drill
 class _LiveDrill:
     def __init__(
@@ -287,8 +325,16 @@ class _LiveDrill:
         return arn, started["startDate"]
 
     def _follow(self, arn: str, t0: datetime) -> Followed:
+        def heartbeat() -> None:
+            self.progress.heartbeat((datetime.now(UTC) - t0).total_seconds())
+
         return follow(
-            self.sfn, arn, reporting(self.progress, t0), FOLLOW_TIMEOUT, self.poll_seconds
+            self.sfn,
+            arn,
+            reporting(self.progress, t0),
+            FOLLOW_TIMEOUT,
+            self.poll_seconds,
+            on_poll=heartbeat,
         )
 
     def _state_line(self, state: final_state.EstateState) -> str:
@@ -337,7 +383,12 @@ class _LiveDrill:
             execution_arn=arn,
             status=followed.status,
             outcome=outcome,
-            stages=to_stages(spans(followed.events), t0, followed.stopped_at),
+            stages=to_stages(
+                spans(followed.events),
+                t0,
+                followed.stopped_at,
+                succeeded=followed.status == "SUCCEEDED",
+            ),
             error=error_of(followed),
             wall_seconds=time.monotonic() - began,
         )
@@ -380,6 +431,118 @@ class _LiveDrill:
             f"and type `{confirmation_phrase(target)}` when asked."
         )
         return run
+
+    # ---------------------------------------------------------------- automatic path
+    def _fis_command(self, template: str) -> str:
+        profile = f" --profile {self.options.profile}" if self.options.profile else ""
+        return (
+            f"aws fis start-experiment --region {self.target.peer} "
+            f"--experiment-template-id {template}{profile}"
+        )
+
+    def automatic_dry_run(self, report: Report, template: str) -> None:
+        target, peer = self.target.region, self.target.peer
+        self.progress.section(
+            f"DRY RUN: automatic failover of {self.estate_name} into {target}; nothing will be "
+            "started"
+        )
+        self.progress.line(f"  {self._state_line(self.observe())}")
+        self.progress.line(
+            f"  --execute would start AWS FIS experiment template {template} in {peer} "
+            f"({peer}'s ALB answers 503 on every path), then wait for the execution {target}'s "
+            "probe alarm starts, follow it, and stop the experiment when the run ends:"
+        )
+        self.progress.line(f"    {self._fis_command(template)}")
+        command = self._command(region=target, scenario="unplanned", execute=True)
+        report.notes.append(
+            f"automatic dry run: nothing was started. To run the automatic path, run "
+            f"`{command} --automatic` and type `{outage_phrase(peer)}` when asked."
+        )
+
+    def automatic(self, stdin: TextIO, report: Report, template: str) -> Run | None:
+        target, peer = self.target.region, self.target.peer
+        self.progress.section(
+            f"LIVE automatic failover of {self.estate_name}: {peer}'s outage injected by AWS FIS, "
+            f"{target}'s control plane should fail over on its own"
+        )
+        self.progress.line(f"  {self._state_line(self.observe())}")
+        self.progress.line(f"  experiment template {template} in {peer}:")
+        self.progress.line(f"    {self._fis_command(template)}")
+        phrase = outage_phrase(peer)
+        self.progress.line(f"  type `{phrase}` to continue (anything else aborts):")
+        if stdin.readline().strip() != phrase:
+            self.progress.line("  aborted: nothing was started")
+            return None
+        fis = self.client("fis", peer)
+        began = time.monotonic()
+        started = fis.start_experiment(
+            clientToken=str(uuid.uuid4()),
+            experimentTemplateId=template,
+            tags={"estate": self.estate_name, "started-by": REQUESTED_BY},
+        )["experiment"]
+        experiment = str(started["id"])
+        t0 = started.get("startTime") or datetime.now(UTC)
+        self.progress.line(f"  experiment {experiment} started in {peer}")
+        try:
+            arn = self._wait_for_alarm_run(t0)
+            self.started = arn
+            self.progress.line(f"  the alarm path started {arn}")
+            followed = self._follow(arn, t0)
+        finally:
+            self._stop(fis, experiment)
+        row = final_state.audit_row(self.client, self.target.table, target, arn)
+        run = run_from(
+            followed,
+            row,
+            t0,
+            name="automatic failover",
+            trigger="alarm",
+            source_region=peer,
+            target_region=target,
+            rto_target=self.options.rto_target,
+            expect_rto=True,
+            wall=time.monotonic() - began,
+        )
+        run.checks = final_state.active_in(self.observe(), self.target.config, target)
+        run.checks += rto_check(run)
+        report.runs.append(run)
+        report.notes.append(
+            f"the outage of {peer} was injected by FIS experiment {experiment} (stopped once "
+            f"the run ended); fail back as a separate, confirmed run once {peer} is healthy"
+        )
+        return run
+
+    def _wait_for_alarm_run(self, since: datetime) -> str:
+        deadline = time.monotonic() + DETECTION_TIMEOUT
+        while True:
+            listed = self.sfn.list_executions(
+                stateMachineArn=self.target.state_machine_arn, maxResults=20
+            )["executions"]
+            fresh = [e for e in listed if e["startDate"] >= since]
+            if fresh:
+                return str(min(fresh, key=lambda e: e["startDate"])["executionArn"])
+            waited = (datetime.now(UTC) - since).total_seconds()
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"no execution started in {self.target.region} within "
+                    f"{DETECTION_TIMEOUT:.0f} s of the injected outage: the automatic path did "
+                    "not fire (see the probe and health alarms)"
+                )
+            if waited >= 0 and int(waited) % 15 < self.poll_seconds:
+                self.progress.event(waited, "... waiting for the alarm path to start a run")
+            time.sleep(self.poll_seconds)
+
+    def _stop(self, fis: Any, experiment: str) -> None:
+        try:
+            fis.stop_experiment(id=experiment)
+            self.progress.line(f"  experiment {experiment} stopped: the outage is lifted")
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code != "ValidationException":  # it had already ended by itself
+                self.progress.line(
+                    f"  could NOT stop experiment {experiment}: {error}. Stop it now: "
+                    f"aws fis stop-experiment --region {self.target.peer} --id {experiment}"
+                )
 
     # ------------------------------------------------------------------------- execute
     def execute(self, stdin: TextIO, report: Report) -> Run | None:

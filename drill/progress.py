@@ -1,4 +1,12 @@
-"""Live progress: one line per stage start/finish, a live status line on a terminal."""
+"""Live progress: what happens as it happens, each thing once.
+
+Milestones (an outage injected, an alarm, a rule starting a run) are printed as they happen,
+in order. Stages are not printed line by line: the report at the end lists each stage once,
+with its times. While stages run, a terminal shows one status line (what runs, the clock);
+:meth:`Progress.heartbeat` prints a line now and then while a long stage runs (the live
+drill's one-to-two-minute Act), so a log never looks stuck. A stage that fails is printed at
+once. Lines name the run they belong to when several are followed (``label``).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +18,15 @@ if TYPE_CHECKING:
     from failover.history import Span
 
 
+HEARTBEAT_SECONDS = 15.0
+"""How often :meth:`Progress.heartbeat` prints while a stage runs (seconds on the run's clock)."""
+
+
 class Progress:
     """Prints what happens as it happens.
 
-    On a terminal, finished stages scroll by and one status line at the bottom shows what is
-    running now and the modelled clock. Elsewhere (CI logs, pipes), plain lines only.
+    On a terminal, one status line at the bottom shows what is running now and the clock.
+    Elsewhere (CI logs, pipes), plain lines only.
     """
 
     def __init__(self, stream: TextIO | None = None, *, live: bool | None = None) -> None:
@@ -23,6 +35,7 @@ class Progress:
         self._lock = threading.Lock()
         self._running: dict[str, float] = {}
         self._status = ""
+        self._heartbeat_at = 0.0
         self.t0_offset = 0.0  # modelled seconds of the run's t0 on the clock passed to stages
 
     def line(self, text: str) -> None:
@@ -38,16 +51,29 @@ class Progress:
     def event(self, at: float, text: str) -> None:
         self.line(f"  [{0.0 if round(at, 1) == 0 else at:7.1f} s] {text}")
 
-    def stage(self, what: str, span: Span, at: float, seconds: float | None = None) -> None:
-        label = f"{span.branch} / {span.stage}" if span.branch else span.stage
+    def stage(
+        self, what: str, span: Span, at: float, seconds: float | None = None, label: str = ""
+    ) -> None:
+        """A stage started or finished (shown on the status line; a failure is printed)."""
+        name = f"{span.branch} / {span.stage}" if span.branch else span.stage
+        key = f"{label}: {name}" if label else name
         if what == "started":
-            self._running[label] = at
-            self.event(at, f"> {label} started")
+            self._running[key] = at
+            self._heartbeat_at = max(self._heartbeat_at, at)
         else:
-            self._running.pop(label, None)
-            mark = "FAILED" if span.failed else "done"
-            took = f" in {seconds:.1f} s" if seconds is not None else ""
-            self.event(at, f"  {label} {mark}{took}")
+            self._running.pop(key, None)
+            if span.failed:
+                took = f" after {seconds:.1f} s" if seconds is not None else ""
+                self.event(at, f"{key} FAILED{took}")
+        self.status(f"t+{at:.0f} s")
+
+    def heartbeat(self, at: float) -> None:
+        """While a stage runs, a line every :data:`HEARTBEAT_SECONDS`: what runs, for how long."""
+        if not self._running or at - self._heartbeat_at < HEARTBEAT_SECONDS:
+            return
+        self._heartbeat_at = at
+        running = ", ".join(f"{key} ({at - since:.0f} s)" for key, since in self._running.items())
+        self.event(at, f"... still running: {running}")
 
     def status(self, text: str) -> None:
         if not self.live:

@@ -99,6 +99,13 @@ def _floors_line(run: Run) -> str | None:
     floors, rto = run.floors, run.rto_s
     if floors is None or rto is None:
         return None
+    if rto < floors.critical_path_s:
+        # a run that had less to do than a failover (a re-converge, a failback whose pieces
+        # were already in place): the floors price a full one, so there is no overhead to show
+        return (
+            f"RTO {_secs(rto)}: under the critical-path floor {_secs(floors.critical_path_s)} "
+            "(the floors price a full failover; this run had less to do)"
+        )
     ratios = floors.ratios(rto)
     return (
         f"RTO {_secs(rto)} | critical-path floor {_secs(floors.critical_path_s)} "
@@ -136,14 +143,27 @@ def _run_header(run: Run) -> str:
     )
 
 
-def _rto_line(rto: Rto | None) -> str:
+def _rto_line(rto: Rto | None, *, live: bool = False) -> str:
+    """The RTO; "(modelled)" on the embedded AWS, real seconds on a live run."""
+    label = "RTO (real)" if live else "RTO (modelled)"
     if rto is None:
-        return "RTO (modelled): n/a"
+        return f"{label}: n/a"
     target = f"target {_num(rto.target_seconds)} s"
     verdict = "met" if rto.met else "not met"
     if rto.modelled_seconds is None:
-        return f"RTO (modelled): n/a (the run did not succeed), {target}: {verdict}"
-    return f"RTO (modelled): {_secs(rto.modelled_seconds)}, {target}: {verdict}"
+        return f"{label}: n/a (the run did not succeed), {target}: {verdict}"
+    return f"{label}: {_secs(rto.modelled_seconds)}, {target}: {verdict}"
+
+
+def _is_live(report: Report) -> bool:
+    """A live drill (real AWS, real seconds): its target says so (drill.live)."""
+    return report.target.startswith("live")
+
+
+def _wall_line(report: Report) -> str:
+    if _is_live(report):
+        return f"wall time {report.wall_seconds:.1f} s (real time)"
+    return f"wall time {report.wall_seconds:.1f} s at time scale {_num(report.time_scale)}"
 
 
 def _rpo_line(rpo: Rpo | None) -> str:
@@ -175,7 +195,7 @@ def _wrap(text: str, width: int, indent: str = "", subsequent: str | None = None
         width=max(width, len(later) + 10),
         initial_indent=indent,
         subsequent_indent=later,
-        break_long_words=True,
+        break_long_words=False,  # an ARN or a command stays whole, even past the width
         break_on_hyphens=False,
     ) or [indent.rstrip()]
 
@@ -219,7 +239,8 @@ def _table(
     grouped: list[list[str]] = []
     for row in rows:
         wrapped = [
-            textwrap.wrap(cell, max(widths[i], 1), break_on_hyphens=False) or [""]
+            textwrap.wrap(cell, max(widths[i], 1), break_on_hyphens=False, break_long_words=False)
+            or [""]
             for i, cell in enumerate(row)
         ]
         grouped.append([line([c or "" for c in cells]) for cells in zip_longest(*wrapped)])
@@ -237,8 +258,9 @@ def _milestone_text(milestone: Milestone, pad: int, width: int) -> list[str]:
     return _wrap(f"{lead}{milestone.what}", width, "", " " * len(lead))
 
 
-def _timeline_text(run: Run, width: int) -> list[str]:
-    """Stages in order of start, each milestone interleaved before the first stage after it."""
+def _timeline_text(run: Run, width: int, milestones: bool = True) -> list[str]:
+    """Stages in order of start, each milestone interleaved before the first stage after it
+    (``milestones`` False: the stages only)."""
     stages = _ordered(run.stages)
     has_branch = any(stage.branch for stage in stages)
     rows: list[list[str]] = []
@@ -251,7 +273,7 @@ def _timeline_text(run: Run, width: int) -> list[str]:
     align = "l" + ("l" if has_branch else "") + "rrrl"
     table = _table(headers, rows, align=align, width=width, wrappable=(0,))
 
-    pending = sorted(run.milestones, key=lambda m: m.at)
+    pending = sorted(run.milestones, key=lambda m: m.at) if milestones else []
     pad = max((len(_secs(m.at)) for m in pending), default=0)
     out = [table.header] if stages else ["  (no stages)"]
     for stage, lines in zip(stages, table.rows, strict=True):
@@ -263,14 +285,21 @@ def _timeline_text(run: Run, width: int) -> list[str]:
     return out
 
 
-def render_text(report: Report, *, width: int = 100) -> str:
-    """The plain-text summary printed at the end of a drill (no ANSI; fits ``width`` columns).
+def render_text(report: Report, *, width: int = 100, milestones: bool = True) -> str:
+    """The plain-text summary printed at the end of a drill (no ANSI; fits ``width`` columns,
+    except an ARN or a command, which is never broken: each has a line of its own).
 
-    Per run: a header, the timeline (stages with start, end and duration in modelled seconds;
-    milestones interleaved as ``> 12.3 s  what``), the RTO and RPO lines and the final-state
-    checks. Then the scenario-wide checks, the notes, the drill's wall time and ``RESULT:``.
+    Led by the result line. Per run: a header with its result, the execution ARN, the
+    timeline (stages with start, end and duration; milestones interleaved as
+    ``> 12.3 s  what``), the RTO and RPO lines and the final-state checks. Then the
+    scenario-wide checks, the notes and the drill's wall time. Each thing is printed once:
+    ``milestones`` False leaves out the milestones the drill's progress already printed.
     """
-    out = _wrap(
+    live = _is_live(report)
+    failed = [run.name for run in report.runs if not run.passed]
+    verdict = _result(report.passed) + (f" (failed: {', '.join(failed)})" if failed else "")
+    out = [f"RESULT: {verdict}"]
+    out += _wrap(
         f"Failover drill: {report.scenario} — target {report.target}, started {report.started_at}",
         width,
     )
@@ -279,11 +308,11 @@ def render_text(report: Report, *, width: int = 100) -> str:
         out.append("")
         out += _wrap(f"[{number}/{total}] {_run_header(run)}", width, "", "      ")
         if run.execution_arn:
-            out += _wrap(f"execution {run.execution_arn}", width, "  ", "    ")
+            out += ["  execution:", f"    {run.execution_arn}"]
         if run.error:
             out += _wrap(f"error: {run.error}", width, "  ", "    ")
-        out += _timeline_text(run, width)
-        out += _wrap(_rto_line(run.rto), width, "  ", "    ")
+        out += _timeline_text(run, width, milestones)
+        out += _wrap(_rto_line(run.rto, live=live), width, "  ", "    ")
         user_line = _user_line(run)
         if user_line:
             out += _wrap(user_line, width, "  ", "    ")
@@ -301,11 +330,7 @@ def render_text(report: Report, *, width: int = 100) -> str:
         out += ["", "Notes"]
         for note in report.notes:
             out += _wrap(f"- {note}", width, "  ", "    ")
-    out += [
-        "",
-        f"wall time {report.wall_seconds:.1f} s at time scale {_num(report.time_scale)}",
-        f"RESULT: {_result(report.passed)}",
-    ]
+    out += ["", _wall_line(report)]
     return "\n".join(out) + "\n"
 
 
@@ -341,8 +366,10 @@ def render_markdown(report: Report, chart: str | None = CHART_NAME) -> str:
         "",
         f"- target: {report.target}",
         f"- started: {report.started_at}",
-        f"- wall time {report.wall_seconds:.1f} s at time scale {_num(report.time_scale)}",
-        "- times are modelled seconds since each run's t0 (outage injected, or execution started)",
+        f"- {_wall_line(report)}",
+        "- times are "
+        + ("real" if _is_live(report) else "modelled")
+        + " seconds since each run's t0 (outage injected, or execution started)",
     ]
     if chart:
         out += ["", f"![Timeline]({chart})"]
@@ -361,7 +388,7 @@ def render_markdown(report: Report, chart: str | None = CHART_NAME) -> str:
         floors_line = _floors_line(run)
         user_line = _user_line(run)
         out += [
-            f"- {_rto_line(run.rto)}",
+            f"- {_rto_line(run.rto, live=_is_live(report))}",
             *([f"- {user_line}"] if user_line else []),
             *([f"- {floors_line}"] if floors_line else []),
             f"- {_rpo_line(run.rpo)}",

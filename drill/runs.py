@@ -43,7 +43,7 @@ def run_from(
     stopped = followed.stopped_at
     succeeded = followed.status == "SUCCEEDED" and outcome == "succeeded"
     found = spans(followed.events)
-    stages = to_stages(found, t0, stopped)
+    stages = to_stages(found, t0, stopped, succeeded=followed.status == "SUCCEEDED")
     seconds = rto_seconds(found, t0) if succeeded else None
     run = Run(
         name=name,

@@ -141,12 +141,14 @@ def _state_of(event: dict[str, Any], by_id: dict[Any, dict[str, Any]]) -> str | 
 
 
 def spans(events: list[dict[str, Any]]) -> list[Span]:
-    """Stage spans in order of start."""
-    by_id = {event.get("id"): event for event in events}
+    """Stage spans in order of start. A span is ``failed`` when it is the run's
+    :func:`failed_stage` (the failure still outstanding when the run left its happy path), so
+    a failure a Retry overcame, or a clean ending (Superseded, LeaseHeld) is not shown as one,
+    and the record, the notice and the drill name the same stage."""
     open_visits: dict[str, int] = {}
     starts: dict[str, datetime] = {}
     ends: dict[str, datetime] = {}
-    failed: set[str] = set()
+    culprit = failed_stage(events)
     for event in events:
         seen = state_name(event)
         if seen is not None:
@@ -160,10 +162,6 @@ def spans(events: list[dict[str, Any]]) -> list[Span]:
             else:
                 open_visits[spec.name] = max(open_visits.get(spec.name, 0) - 1, 0)
                 ends[spec.name] = at
-        elif event.get("type") in FAILURE_EVENTS or event.get("type") == "ExecutionFailed":
-            state = _state_of(event, by_id)
-            if state in STAGE_OF_STATE:
-                failed.add(STAGE_OF_STATE[state].name)
     found = []
     for spec in STAGES:
         if spec.name not in starts:
@@ -175,7 +173,7 @@ def spans(events: list[dict[str, Any]]) -> list[Span]:
                 spec.branch,
                 starts[spec.name],
                 None if still_open else ends.get(spec.name),
-                spec.name in failed,
+                spec.name == culprit,
             )
         )
     return sorted(found, key=lambda span: span.start)

@@ -66,7 +66,12 @@ class Live:
         return list(sfn.list_executions(stateMachineArn=arn)["executions"])
 
     def run(
-        self, *, execute: bool = False, answer: str = "", scenario: str = "unplanned"
+        self,
+        *,
+        execute: bool = False,
+        answer: str = "",
+        scenario: str = "unplanned",
+        automatic: bool = False,
     ) -> tuple[Report | None, str]:
         out = io.StringIO()
         report = run_live(
@@ -78,6 +83,7 @@ class Live:
                 execute=execute,
                 failback=True,
                 rto_target=600.0,
+                automatic=automatic,
             ),
             Progress(out, live=False),
             io.StringIO(answer),
@@ -328,3 +334,70 @@ def test_readiness_live_prints_every_check_reads_only_and_exits_1_on_a_fail(
     assert code == 1
     # and it read the estate only
     assert live.observe() == before
+
+
+# ------------------------------------------------------------------ the automatic path (FIS)
+def _game_day(live: Live) -> str:
+    """The primary's control-plane stack with its FIS experiment template (as template.yaml's
+    GameDayAlb503 output names it); returns the template id."""
+    cloudformation = boto3.client("cloudformation", region_name=PRIMARY)
+    if any(s["StackName"] == live.stack for s in cloudformation.describe_stacks()["Stacks"]):
+        (stack,) = cloudformation.describe_stacks(StackName=live.stack)["Stacks"]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+        return str(outputs["GameDayAlb503TemplateId"])
+    fis = boto3.client("fis", region_name=PRIMARY)
+    template = fis.create_experiment_template(
+        clientToken=live.stack,
+        description="the ALB answers 503",
+        stopConditions=[{"source": "none"}],
+        targets={},
+        actions={
+            "Alb503": {
+                "actionId": "aws:ssm:start-automation-execution",
+                "parameters": {"documentArn": "arn:aws:ssm:us-east-1:123456789012:document/x"},
+            }
+        },
+        roleArn="arn:aws:iam::123456789012:role/game-day",
+    )["experimentTemplate"]["id"]
+    create_stack(
+        PRIMARY,
+        live.stack,
+        {
+            "StateMachineArn": live.estate.state_machine_arns[PRIMARY],
+            "FailoverTableName": live.estate.spec.table_name,
+            "EstateConfigFunctionName": f"{live.estate.spec.name}-validate-input",
+            "GameDayAlb503TemplateId": template,
+        },
+    )
+    return str(template)
+
+
+def _experiments() -> list[dict[str, Any]]:
+    return list(boto3.client("fis", region_name=PRIMARY).list_experiments()["experiments"])
+
+
+def test_automatic_dry_run_prints_the_experiment_and_starts_nothing(untouched: Live) -> None:
+    template = _game_day(untouched)
+    before = untouched.observe()
+    running = len(untouched.executions())
+
+    report, output = untouched.run(automatic=True)
+
+    assert report is not None
+    assert f"aws fis start-experiment --region {PRIMARY} --experiment-template-id {template}" in (
+        output
+    )
+    assert _experiments() == []
+    assert len(untouched.executions()) == running
+    assert untouched.observe() == before
+    assert any("--automatic" in note for note in report.notes)
+
+
+def test_automatic_without_the_phrase_starts_nothing(untouched: Live) -> None:
+    _game_day(untouched)
+
+    report, output = untouched.run(automatic=True, execute=True, answer="yes\n")
+
+    assert report is None
+    assert "aborted: nothing was started" in output
+    assert _experiments() == []

@@ -197,7 +197,8 @@ def test_text_header_rto_rpo_and_result_for_a_passing_drill(report: Report) -> N
     )
     assert _row(text, "PASS", "audit trail complete", "2 executions", "2 executions")
     assert "wall time 23.4 s at time scale 0.01" in text
-    assert text.rstrip().splitlines()[-1] == "RESULT: PASS"
+    assert text.splitlines()[0] == "RESULT: PASS"  # led by the result
+    assert text.count("RESULT") == 1
     assert "FAIL" not in text
 
 
@@ -211,7 +212,7 @@ def test_text_failing_drill_marks_the_stage_the_check_and_the_result(
     assert _row(text, "PASS", "failover lease", "released", "released")
     assert "target 600 s: not met" in text
     assert "error: States.TaskFailed" in text
-    assert text.rstrip().splitlines()[-1] == "RESULT: FAIL"
+    assert text.splitlines()[0].startswith("RESULT: FAIL (failed: ")
 
 
 def test_text_fits_the_width_and_has_no_ansi(report: Report) -> None:
@@ -378,3 +379,53 @@ def test_milestones_a_pixel_apart_share_one_label_and_others_keep_their_own() ->
         (10.0, ["alarm -> ALARM", "rule started the run"]),
     ]
     assert len(_milestone_clusters(milestones, 0.5)) == 3
+
+
+# -- issue 23: the terminal an on-call engineer reads --------------------------------------
+LONG_ARN = (
+    "arn:aws:states:us-west-2:123456789012:execution:shop-failover:"
+    "8237f349-fa4d-4754-9e6d-13a64d1f1451"
+)
+
+
+@pytest.mark.parametrize("width", [100, 80, 60])
+def test_no_report_line_breaks_a_real_length_arn(report: Report, width: int) -> None:
+    for run in report.runs:
+        run.execution_arn = LONG_ARN
+        run.error = f"DatabasePromotionFailed: {LONG_ARN} could not promote"
+    report.notes.append(f"read the execution {LONG_ARN} and its audit row before acting again")
+    report.runs[0].checks.append(Check("lease holder", "free", LONG_ARN, False))
+
+    text = render_text(report, width=width)
+
+    for line in text.splitlines():
+        assert line.count(LONG_ARN[:50]) == line.count(LONG_ARN), line
+    assert f"    {LONG_ARN}" in text.splitlines()  # the execution ARN has a line of its own
+
+
+def test_a_run_under_its_floor_shows_no_negative_overhead() -> None:
+    report = _with_floors()
+    report.runs[0].rto = Rto(2.4, 600.0, True)
+
+    text = render_text(report, width=200)
+
+    assert "overhead -" not in text
+    assert "RTO 2.4 s: under the critical-path floor 150.0 s" in text
+
+
+def test_a_live_report_says_real_time_not_modelled(report: Report) -> None:
+    report.target = "live: profile prod, region us-west-2, stack shop-failover-control-plane"
+    report.time_scale = 1.0
+    report.notes = []  # the fixture's note is the local drill's
+
+    text = render_text(report)
+
+    assert "modelled" not in text
+    assert "time scale" not in text
+    assert "RTO (real): 182.4 s, target 600 s: met" in text
+    assert "modelled" not in render_markdown(report)
+
+
+def test_milestones_the_progress_printed_are_not_printed_again(report: Report) -> None:
+    assert "outage injected in us-east-1" in render_text(report)
+    assert "outage injected in us-east-1" not in render_text(report, milestones=False)

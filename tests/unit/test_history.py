@@ -101,3 +101,19 @@ def test_every_state_of_the_machine_belongs_to_one_stage() -> None:
     }
     assert timed - set(STAGE_OF_STATE) == set()
     assert set(STAGE_OF_STATE) - timed == set()
+
+
+def test_only_the_failed_stage_is_shown_failed_a_retried_one_is_not() -> None:
+    # ScaleCompute fails once and its Retry succeeds; PromoteDatabase fails for good
+    h = History()
+    h.add("TaskStateEntered", 0, "ScaleCompute")
+    h.add("LambdaFunctionFailed", 1)
+    h.add("LambdaFunctionSucceeded", 2)
+    h.add("TaskStateExited", 2, "ScaleCompute")
+    h.task("PromoteDatabase", 2, 3, result="LambdaFunctionFailed")
+    h.add("TaskStateEntered", 4, "RecordOutcome")
+
+    shown = {span.stage: span.failed for span in spans(h.events)}
+
+    assert shown == {"ScaleCompute": False, "PromoteDatabase": True, "RecordOutcome": False}
+    assert failed_stage(h.events) == "PromoteDatabase"
