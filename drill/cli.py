@@ -50,6 +50,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _phase(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value < 10:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to under the 10 s period")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="make drill ARGS=... | python -m drill",
@@ -96,6 +106,20 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="recovery time objective the RTO is checked against "
         f"(default {DEFAULT_RTO_TARGET:.0f})",
+    )
+    p.add_argument(
+        "--blip-seconds",
+        type=_seconds,
+        default=20.0,
+        metavar="N",
+        help="--scenario blip: how long the primary's /health fails (default 20)",
+    )
+    p.add_argument(
+        "--blip-phase",
+        type=_phase,
+        default=0.0,
+        metavar="S",
+        help="--scenario blip: seconds into the probe's 10 s period the blip starts (default 0)",
     )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument(
@@ -326,7 +350,14 @@ def main(
                 return 0
         else:
             report = run_local(
-                Options(time_scale=args.time_scale, region=args.region, **both), progress
+                Options(
+                    time_scale=args.time_scale,
+                    region=args.region,
+                    blip_seconds=args.blip_seconds,
+                    blip_phase=args.blip_phase,
+                    **both,
+                ),
+                progress,
             )
     except EmbeddedAwsError as error:
         progress.close()

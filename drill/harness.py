@@ -69,6 +69,9 @@ class Options:
     notes: list[str] = field(default_factory=list)
     region: str | None = None
     """The region a scenario fails (region-down); None: the scenario's own choice."""
+    # blip: how long the primary's /health fails, and how many seconds into a probe period
+    blip_seconds: float = 20.0
+    blip_phase: float = 0.0
     #: None: the typical model (every figure at its median, every detector at its median
     #: phase); a number: every figure and phase, and the outage's phase, drawn from this seed.
     seed: int | None = None
@@ -565,6 +568,34 @@ class LocalDrill:
                 succeeded == 1,
             )
         ]
+
+    def approval_requested(self, region: str) -> tuple[str, dict[str, Any]]:
+        """Let modelled time pass until ``region``'s run asks for approval: the task token
+        (from the notice's pasteable approve command) and the notice."""
+        import shlex
+
+        found: list[dict[str, Any]] = []
+
+        def asked() -> bool:
+            found.extend(
+                n for n in self.estate.notices(region) if n["kind"] == "approval_requested"
+            )
+            return bool(found)
+
+        self.wait_until(asked, f"{region}'s run asks for approval")
+        notice = found[0]
+        words = shlex.split(notice["detail"]["commands"]["approve"])
+        self.mark(f"approval requested: {notice['subject']}")
+        return words[words.index("--task-token") + 1], notice
+
+    def answer_approval(self, region: str, token: str, approved: bool, who: str) -> None:
+        """A person approves (SendTaskSuccess) or rejects (SendTaskFailure ApprovalRejected)."""
+        sfn = self.client("stepfunctions", region)
+        if approved:
+            sfn.send_task_success(taskToken=token, output=json.dumps({"approved_by": who}))
+        else:
+            sfn.send_task_failure(taskToken=token, error="ApprovalRejected", cause=f"{who}: no")
+        self.mark(f"{who} {'approved' if approved else 'rejected'} the failover")
 
     def outcome_of(self, arn: str) -> str | None:
         """The outcome the execution's audit row records (None: no row yet)."""

@@ -152,6 +152,18 @@ FIGURES: dict[str, Figure] = {
             "No published duration (part of the totals above, not added).",
         ),
         Figure(
+            "aurora_in_region_failover_seconds",
+            10.0,
+            60.0,
+            "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html",
+            '"A failure event results in a brief interruption ... service is typically restored '
+            'in less than 60 seconds, and often less than 30 seconds."',
+            True,
+            "FailoverDBCluster (an in-region writer failover): the cluster's Status is "
+            "failing-over for this long. The high end is AWS's typical bound; the low end is an "
+            "assumption.",
+        ),
+        Figure(
             "ecs_task_start_seconds",
             30.0,
             90.0,
@@ -315,6 +327,7 @@ class LatencyModel:
     aurora_failover_seconds: float = FIGURES["aurora_failover_seconds"].low
     aurora_switchover_seconds: float = FIGURES["aurora_switchover_seconds"].low
     aurora_pending_seconds: float = FIGURES["aurora_pending_seconds"].low
+    aurora_in_region_failover_seconds: float = FIGURES["aurora_in_region_failover_seconds"].low
     ecs_task_start_seconds: float = FIGURES["ecs_task_start_seconds"].low
     ga_deploy_seconds: float = FIGURES["ga_deploy_seconds"].low
     ga_alb_health_seconds: float = FIGURES["ga_alb_health_seconds"].low

@@ -76,6 +76,11 @@ class EstateSpec:
     cooldown_minutes: int = 30
     max_switchover_lag_seconds: float = 5.0
     approval_for_automatic: bool = False
+    # template.yaml MinOutageSeconds / AcknowledgeShortOutage / MaxDataLossSeconds (None: the
+    # template's defaults).
+    min_outage_seconds: int | None = None
+    acknowledge_short_outage: bool = False
+    max_data_loss_seconds: float | None = None
     topology: str = "active-passive"
     witness: str = "us-east-2"  # the failover table's MRSC witness (template LeaseWitnessRegion)
     # Wire the automatic path as deployed: health checkers probing the /health endpoints,
@@ -365,6 +370,14 @@ class LocalEstate:
 
     def _build_database(self) -> None:
         spec = self.spec
+        # Each region's cluster is encrypted with the estate's own key (stacks/region.yaml
+        # EstateKey, KmsKeyId on the DB cluster).
+        keys = {
+            region: self.client("kms", region).create_key(
+                Description=f"{spec.name} estate key ({region})"
+            )["KeyMetadata"]["Arn"]
+            for region in spec.regions
+        }
         primary = self.client("rds", spec.primary)
         primary.create_global_cluster(
             GlobalClusterIdentifier=spec.global_cluster_id,
@@ -380,6 +393,7 @@ class LocalEstate:
             MasterUsername="app",
             ManageMasterUserPassword=True,
             StorageEncrypted=True,
+            KmsKeyId=keys[spec.primary],
             ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
         )
         self.client("rds", spec.secondary).create_db_cluster(
@@ -388,6 +402,7 @@ class LocalEstate:
             EngineVersion="16.4",
             GlobalClusterIdentifier=spec.global_cluster_id,
             StorageEncrypted=True,
+            KmsKeyId=keys[spec.secondary],
             ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
         )
         self._build_db_instances()
@@ -779,6 +794,17 @@ class LocalEstate:
             "LEASE_SECONDS": str(self.lease_seconds),
             "MAX_SWITCHOVER_LAG_SECONDS": str(spec.max_switchover_lag_seconds),
             "OUTAGE_QUORUM": "2",
+            "MIN_OUTAGE_SECONDS": str(
+                spec.min_outage_seconds
+                if spec.min_outage_seconds is not None
+                else resolve(self.template, {"Ref": "MinOutageSeconds"})
+            ),
+            "ACKNOWLEDGE_SHORT_OUTAGE": "true" if spec.acknowledge_short_outage else "false",
+            "MAX_DATA_LOSS_SECONDS": str(
+                spec.max_data_loss_seconds
+                if spec.max_data_loss_seconds is not None
+                else resolve(self.template, {"Ref": "MaxDataLossSeconds"})
+            ),
             "APPROVAL_FOR_AUTOMATIC": "true" if spec.approval_for_automatic else "false",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "WARM_STANDBY_TASKS": str(spec.standby_capacity),
@@ -860,16 +886,19 @@ class LocalEstate:
         )["stateMachineArn"]
 
     # --- driving ----------------------------------------------------------------------------
-    def publish_replication_lag(self, lag_ms: float, region: str | None = None) -> None:
-        """Publish AuroraGlobalDBReplicationLag as Aurora does for each secondary, now and
-        (with the world actor running) every modelled minute (emulator.services.rds)."""
+    def publish_replication_lag(self, lag_ms: float | None, region: str | None = None) -> None:
+        """Publish AuroraGlobalDBReplicationLag and AuroraGlobalDBRPOLag as Aurora does for each
+        secondary, now and (with the world actor running) every modelled minute
+        (emulator.services.rds); None stops them (the lag becomes unknown once stale)."""
         for name in [region] if region else list(self.spec.regions):
             self.emulator.rds.set_replication_lag(self.spec.cluster_arn(name), lag_ms)
+            if lag_ms is None:
+                continue
             self.client("cloudwatch", name).put_metric_data(
                 Namespace="AWS/RDS",
                 MetricData=[
                     {
-                        "MetricName": "AuroraGlobalDBReplicationLag",
+                        "MetricName": metric,
                         "Dimensions": [
                             {"Name": "DBClusterIdentifier", "Value": self.spec.cluster_id(name)}
                         ],
@@ -877,6 +906,7 @@ class LocalEstate:
                         "Value": lag_ms,
                         "Unit": "Milliseconds",
                     }
+                    for metric in ("AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag")
                 ],
             )
 

@@ -43,6 +43,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from failover import lease
 from failover.arns import region_of
 from failover.outcome import FENCE_LANDED
 from failover.traffic import desired_dials
@@ -77,14 +78,16 @@ KINDS: tuple[Kind, ...] = (
 )
 
 # The run a Task belongs to (default: an automatic failover on a confirmed outage).
-UNPLANNED, APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS = (
+UNPLANNED, APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS, POST_RECOVERY = (
     "unplanned",
     "approval",
     "stale-lease",
     "invalid-input",
     "record-fails",
+    "post-recovery",
 )
 BASES = {
+    "PostRecovery": POST_RECOVERY,
     "ReleaseForApproval": APPROVAL,
     "RequestApproval": APPROVAL,
     "InspectLease": STALE_LEASE,
@@ -168,6 +171,8 @@ class Cell:
 
 
 def _payload(estate: LocalEstate, base: str) -> dict[str, Any]:
+    if base == POST_RECOVERY:
+        return {"mode": "post_recovery", "reason": "fault matrix", "requested_by": "fault-matrix"}
     if base in (WEST_DOWN, GA_BROWNOUT):
         return estate.alarm_event(SECONDARY)
     if base == LEASE_HOLDER_DIES:
@@ -223,6 +228,16 @@ def _prepare_liveness(estate: LocalEstate, base: str) -> None:
 
 
 def _prepare(estate: LocalEstate, base: str) -> None:
+    if base == POST_RECOVERY:
+        # an unplanned failover while the primary was cut off; then the primary is back
+        estate.outage(PRIMARY)
+        estate.emulator.faults.unreachable_regions.add(PRIMARY)
+        estate.run(SECONDARY, estate.alarm_event(PRIMARY))
+        estate.emulator.faults.unreachable_regions.clear()
+        estate.recover(PRIMARY)
+        estate.notices(SECONDARY)
+        estate.notices(PRIMARY)
+        return
     if base in LIVENESS_BASES:
         _prepare_liveness(estate, base)
         return
@@ -345,8 +360,9 @@ def _lease_outlives(estate: LocalEstate) -> str | None:
     if not holder:
         return None
     region = region_of(holder)
-    if estate.emulator.faults.is_unreachable(region):
-        return None  # its region is dead: the lease lapses on its own (nobody renews it)
+    held = lease.current(estate.client("dynamodb", SECONDARY), estate.spec.table_name)
+    if held is not None and held.expires_at < estate.emulator.utcnow().timestamp():
+        return None  # lapsed: nobody renews it (its holder's region is dead), the next run takes it
     status = estate.client("stepfunctions", region).describe_execution(executionArn=holder)
     # a lease whose holder ended is stale: the next run takes it over (InspectLease)
     return holder if status["status"] == "RUNNING" else None
@@ -377,15 +393,18 @@ def _rerun(cell: Cell, estate: LocalEstate, task: Task, full: int) -> None:
     estate.emulator.faults.clear()
     if task.base in LIVENESS_BASES:
         _kill(estate, task.base)  # clear() lifted the faults; the region stays dead
-    elif task.base != APPROVAL:
+    elif task.base not in (APPROVAL, POST_RECOVERY):
         estate.outage(PRIMARY)  # clear() lifted the faults; the region stays down
     # Aurora publishes the lag every minute; this estate runs no world actor, so say it again
-    estate.publish_replication_lag(estate.spec.replication_lag_ms)
+    with _oracle(estate):
+        estate.publish_replication_lag(estate.spec.replication_lag_ms)
     again = _execute(estate, task.base, _payload(estate, task.base))
     with _oracle(estate):
         gaps = _gaps(estate.view(), task.base, full)
     cell.rerun = str(again["status"]) + ("" if not gaps else " (" + "; ".join(gaps) + ")")
-    if again["status"] != "SUCCEEDED" or gaps:
+    # an operator's re-run into a target already fully active is refused as such, by name
+    done = again["status"] == "SUCCEEDED" or again.get("error") == "TargetAlreadyActive"
+    if not done or gaps:
         cell.reasons.append(f"the re-run did not converge: {cell.rerun}")
 
 
@@ -419,62 +438,74 @@ def run_cell(task: Task, kind: Kind) -> Cell:
     began = time.perf_counter()
     cell = Cell(task.state if not task.override else f"{task.state} @{task.override}", kind.name)
     target = target_of(task.base)
-    before = PRIMARY if task.base in (UNPLANNED, LEASE_HOLDER_DIES) else SECONDARY
+    # where traffic and app config pointed before the cell's run (a dead failback moved the
+    # writer into us-east-1 and died before they followed it)
+    before = PRIMARY if task.base == UNPLANNED else SECONDARY
     if task.base in (APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS):
         before = PRIMARY
     for estate in build():
-        full = estate.spec.full_capacity
-        _prepare(estate, task.base)
-        _arm(estate, task, kind)
-        if task.base == RECORD_FAILS:
-            record = Task("RecordOutcome", "RecordOutcomeFunction", False)
-            _arm(estate, record, Kind("denied", DENIED, None))
-        payload = _payload(estate, task.base)
-        notices: list[dict[str, Any]] = []
-        described = _execute(estate, task.base, payload, notices)
-        cell.status = str(described["status"])
-        cell.error = str(described.get("error") or "")
-        with _oracle(estate):
-            notices += estate.notices(SECONDARY) + estate.notices(PRIMARY)
-            rows = [
-                row
-                for row in estate.audit_rows(target)
-                if row.get("execution_id") == described["executionArn"]
-            ]
-            surfaced = _surfaced(estate, notices)
-            view = estate.view()
-            outlives = _lease_outlives(estate)
-        reasons = cell.reasons
-        if task.base == INVALID:
-            _judge_invalid(cell, described, notices, surfaced, estate)
-            break
-        if not rows and not surfaced:
-            reasons.append("no audit row and no surfaced record failure")
-        outcome_notices = [n for n in notices if n["kind"] not in ("started", "approval_requested")]
-        if not outcome_notices and not surfaced:
-            reasons.append("no notice and no surfaced notification failure")
-        if outlives:
-            reasons.append(f"the lease outlives the run: {outlives}")
-        if cell.status == "SUCCEEDED":
-            gaps = _gaps(view, task.base, full)
-            if gaps and _says_unfenced(view, gaps, rows, outcome_notices, target):
-                # the old region kept its own name, and the run said so: a clean partial,
-                # as long as the re-run it offers completes the fence
-                _rerun(cell, estate, task, full)
-                cell.verdict = DIRTY if reasons else CLEAN_FAIL
-            else:
-                if gaps:
-                    reasons.append("succeeded but not converged: " + "; ".join(gaps))
-                cell.verdict = DIRTY if reasons else RECOVERED
-        else:
-            if cell.error in NAMELESS_ERRORS:
-                reasons.append(f"error not named: {cell.error!r}")
-            reasons.extend(consistency_breaks(view, before))
-            _rerun(cell, estate, task, full)
-            cell.verdict = DIRTY if reasons else CLEAN_FAIL
-        estate.emulator.faults.clear()  # a dead region comes back so the estate can close
+        try:
+            _judge_cell(cell, estate, task, kind, target, before)
+        finally:
+            estate.emulator.faults.clear()  # a dead region comes back so the estate can close
     cell.seconds = time.perf_counter() - began
     return cell
+
+
+def _judge_cell(
+    cell: Cell, estate: LocalEstate, task: Task, kind: Kind, target: str, before: str
+) -> None:
+    """One cell on a fresh estate: prepare the base, arm the fault, run, judge (see the
+    module docstring), and re-run a clean failure with the faults cleared."""
+    full = estate.spec.full_capacity
+    _prepare(estate, task.base)
+    _arm(estate, task, kind)
+    if task.base == RECORD_FAILS:
+        record = Task("RecordOutcome", "RecordOutcomeFunction", False)
+        _arm(estate, record, Kind("denied", DENIED, None))
+    payload = _payload(estate, task.base)
+    notices: list[dict[str, Any]] = []
+    described = _execute(estate, task.base, payload, notices)
+    cell.status = str(described["status"])
+    cell.error = str(described.get("error") or "")
+    with _oracle(estate):
+        notices += estate.notices(SECONDARY) + estate.notices(PRIMARY)
+        rows = [
+            row
+            for row in estate.audit_rows(target)
+            if row.get("execution_id") == described["executionArn"]
+        ]
+        surfaced = _surfaced(estate, notices)
+        view = estate.view()
+        outlives = _lease_outlives(estate)
+    reasons = cell.reasons
+    if task.base == INVALID:
+        _judge_invalid(cell, described, notices, surfaced, estate)
+        return
+    if not rows and not surfaced:
+        reasons.append("no audit row and no surfaced record failure")
+    outcome_notices = [n for n in notices if n["kind"] not in ("started", "approval_requested")]
+    if not outcome_notices and not surfaced:
+        reasons.append("no notice and no surfaced notification failure")
+    if outlives:
+        reasons.append(f"the lease outlives the run: {outlives}")
+    if cell.status == "SUCCEEDED":
+        gaps = _gaps(view, task.base, full)
+        if gaps and _says_unfenced(view, gaps, rows, outcome_notices, target):
+            # the old region kept its own name, and the run said so: a clean partial,
+            # as long as the re-run it offers completes the fence
+            _rerun(cell, estate, task, full)
+            cell.verdict = DIRTY if reasons else CLEAN_FAIL
+        else:
+            if gaps:
+                reasons.append("succeeded but not converged: " + "; ".join(gaps))
+            cell.verdict = DIRTY if reasons else RECOVERED
+    else:
+        if cell.error in NAMELESS_ERRORS:
+            reasons.append(f"error not named: {cell.error!r}")
+        reasons.extend(consistency_breaks(view, before))
+        _rerun(cell, estate, task, full)
+        cell.verdict = DIRTY if reasons else CLEAN_FAIL
 
 
 def _judge_invalid(

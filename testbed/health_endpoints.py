@@ -25,6 +25,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class _Server(ThreadingHTTPServer):
+    # An ALB does not refuse connections when several checkers arrive at once; the socket
+    # module's default listen backlog (5) does: at a minute boundary the Route 53 and Global
+    # Accelerator checkers and both probes connect in the same modelled instant, and a dropped
+    # SYN costs a 1 s retransmit that, on a loaded machine, can outlast a checker's timeout
+    # and read as a failed check with no outage.
+    request_queue_size = 128
+
+
 class HealthEndpoints:
     """Serves ``GET /<region>/health`` (200 while up, 503 during an outage) and
     ``GET /<region>/app`` (200 where ``may_serve(region)``, else 307 to the peer)."""
@@ -73,7 +82,7 @@ class HealthEndpoints:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server = _Server((host, port), Handler)
         self._server.daemon_threads = True
         # shutdown() waits for the serve loop to notice, once per poll interval (default 0.5 s):
         # every estate's teardown paid it.

@@ -42,7 +42,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from failover.arns import region_of
+from failover.config import Settings
 from failover.errors import INPUT_ERRORS
+from failover.in_region import UNREACHABLE_MIN_OUTAGE_SECONDS as UNREACHABLE_MIN_OUTAGE_S
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -161,6 +163,12 @@ class EstateMachine(RuleBasedStateMachine):
         self.notices: list[dict[str, Any]] = []
         self.cooldown_s = self.estate.spec.cooldown_minutes * 60.0
         self.cut_at: dict[str, float] = {}  # region -> modelled time it was cut off
+        self.down_since: dict[str, float] = {}  # region -> modelled start of its outage
+        self.approved_at: list[float] = []  # when a person approved a run
+        self.lag_ms: float | None = self.estate.spec.replication_lag_ms
+        self.min_outage_s = float(
+            self.estate.spec.min_outage_seconds or Settings.min_outage_seconds
+        )
 
     # --- oracle reads (faults lifted; modelled time stands still meanwhile) -----------------
     def _writers(self) -> list[str]:
@@ -192,6 +200,32 @@ class EstateMachine(RuleBasedStateMachine):
         with self.faults.suspended():
             self.estate.outage(region)
         self.down.add(region)
+        self.down_since.setdefault(region, _modelled(self.estate))
+
+    @rule(region=st.sampled_from(REGIONS), seconds=st.sampled_from((5.0, 15.0, 45.0, 90.0, 170.0)))
+    def blip(self, region: str, seconds: float) -> None:
+        """The region's /health fails for ``seconds`` (every observer sees it), then answers:
+        shorter than MinOutageSeconds, so no automatic run may move the writer for it."""
+        if region in self.down:
+            return
+        self.log.steps.append(f"blip {region} {seconds:g} s")
+        with self.faults.suspended():
+            self.estate.outage(region)
+        self.down_since[region] = _modelled(self.estate)
+        self.estate.advance(seconds)
+        self.exactly_one_writer()
+        with self.faults.suspended():
+            self.estate.recover(region)
+        self.down_since.pop(region, None)
+
+    @rule(lag=st.sampled_from((120.0, 30_000.0, None)))
+    def replication_lag(self, lag: float | None) -> None:
+        """The secondaries fall behind (over the data-loss budget), or their lag metrics stop
+        (unknown once stale), or all is well again."""
+        self.log.steps.append(f"replication lag {lag}")
+        self.lag_ms = lag
+        with self.faults.suspended():
+            self.estate.publish_replication_lag(lag)
 
     @precondition(lambda self: bool(self.down))
     @rule(data=st.data())
@@ -201,6 +235,7 @@ class EstateMachine(RuleBasedStateMachine):
         with self.faults.suspended():
             self.estate.recover(region)
         self.down.discard(region)
+        self.down_since.pop(region, None)
 
     @precondition(lambda self: not self.faults.unreachable_regions)
     @rule(region=st.sampled_from(REGIONS))
@@ -264,7 +299,7 @@ class EstateMachine(RuleBasedStateMachine):
         self.estate.advance(seconds)
         with self.faults.suspended():
             # Aurora keeps publishing the secondary's lag every minute (no world actor here)
-            self.estate.publish_replication_lag(self.estate.spec.replication_lag_ms)
+            self.estate.publish_replication_lag(self.lag_ms)
 
     # --- rules: the control plane's triggers ------------------------------------------------
     def _start(self, region: str, payload: dict[str, Any], trigger: str, force: bool) -> None:
@@ -325,6 +360,7 @@ class EstateMachine(RuleBasedStateMachine):
                             sfn.send_task_success(
                                 taskToken=token, output=json.dumps({"approved_by": "soak"})
                             )
+                            self.approved_at.append(_modelled(self.estate))
                         else:
                             sfn.send_task_failure(taskToken=token, error="ApprovalRejected")
                     except sfn.exceptions.ClientError:
@@ -344,12 +380,46 @@ class EstateMachine(RuleBasedStateMachine):
                 if run.arn not in self.ended_seen or self.ended_seen[run.arn] >= since
             ]
             automatic = bool(active) and all(run.trigger == "alarm" for run in active)
+            if automatic:
+                self._check_worth_the_data(self.writer, active)
             self.writer_changes.append((_modelled(self.estate), writers[0], automatic))
             self.log.steps.append(
                 f"writer -> {writers[0]} ({'automatic' if automatic else 'operator'})"
             )
             self.writer = writers[0]
             self._note_ended()
+
+    def _check_worth_the_data(self, old: str, active: list[Run]) -> None:
+        """No promotion with AllowDataLoss unless the outage lasted at least MinOutageSeconds
+        (60 s when the old region's APIs were unreachable too: failover.in_region), or a
+        person approved it."""
+        for run in active:
+            promoted = self._entered_at(run.arn, "PromoteDatabase")
+            if promoted is None or not self._entered_with(run.arn, "PromoteDatabase", "plan"):
+                continue
+            since = self.down_since.get(old)
+            approved = any(at >= (since or 0.0) for at in self.approved_at)
+            shorter = old in self.cut_at and self.cut_at[old] <= promoted
+            needed = (
+                min(self.min_outage_s, UNREACHABLE_MIN_OUTAGE_S) if shorter else self.min_outage_s
+            )
+            lasted = None if since is None else promoted - since
+            assert approved or (lasted is not None and lasted >= needed - 1.0), (
+                f"AllowDataLoss promotion of {old}'s writer by {run.arn.rsplit(':', 1)[-1][:8]} "
+                f"after an outage of {lasted} s (needed {needed:g} s), not approved"
+            )
+
+    def _entered_at(self, arn: str, state: str) -> float | None:
+        """Modelled time at which the run entered ``state`` (None: it did not)."""
+        with self.faults.suspended():
+            events = self.estate.client("stepfunctions", region_of(arn)).get_execution_history(
+                executionArn=arn, maxResults=1000
+            )["events"]
+        epoch = self.estate.emulator.clock.epoch
+        for event in events:
+            if (event.get("stateEnteredEventDetails") or {}).get("name") == state:
+                return float((event["timestamp"] - epoch).total_seconds())
+        return None
 
     @invariant()
     @_checked

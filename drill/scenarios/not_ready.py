@@ -59,12 +59,14 @@ def overall_readiness(drill: LocalDrill, region: str) -> float | None:
 
 @scenario(
     "not-ready",
-    help="the standby falls behind, readiness flags it, then the outage (never refused)",
+    help="the standby falls behind, readiness flags it, then the outage: the automatic run "
+    "asks a person (naming the check), who approves",
 )
 def not_ready(drill: LocalDrill, report: Report) -> None:
     """The standby quietly stops being ready (its replication falls 30 s behind) before the
-    outage: readiness flags it, then the outage comes and the failover proceeds (an
-    unplanned failover is never refused) and records what was failing."""
+    outage: readiness flags it; then the outage comes, and the automatic run asks a person
+    instead of acting (the notice names the failing check and the lag); once approved the
+    failover proceeds and records what was failing."""
     standby = drill.secondary
     drill.begin(f"not-ready: {standby} falls behind before the outage")
     before = evaluate_readiness(drill, standby)
@@ -93,12 +95,22 @@ def not_ready(drill: LocalDrill, report: Report) -> None:
         Check("not-ready notice sent", "not_ready", ",".join(kinds), "not_ready" in kinds),
         Check("overall Readiness metric (the alarm's input)", "0.0", str(overall), overall == 0.0),
     ]
-    run = drill.automatic_failover(report)
+    from drill.scenarios.safety import gated_failover
+
+    notice, run = gated_failover(
+        drill, report, f"failover: outage of {drill.primary}, automatic path", approve=True
+    )
     row = final_state.audit_row(drill.client, drill.table, standby, run.execution_arn or "")
     recorded = [str(c.get("name")) for c in (row or {}).get("readiness_failing") or []]
     cutover = run.rpo.lag_ms_at_cutover if run.rpo else None
     run.checks += [
-        Check("unplanned failover proceeds", "succeeded", run.outcome, run.outcome == "succeeded"),
+        Check(
+            "the approval notice names the failing check",
+            "database.replication_lag",
+            next((ln for ln in notice["text"].splitlines() if "readiness FAIL" in ln), "missing"),
+            "readiness FAIL database.replication_lag" in notice["text"],
+        ),
+        Check("approved failover proceeds", "succeeded", run.outcome, run.outcome == "succeeded"),
         Check(
             "record lists the failing checks",
             "database.replication_lag",

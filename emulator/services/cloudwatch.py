@@ -5,8 +5,10 @@ moto stores metrics and alarms but never evaluates an alarm, and an alarm's stat
 
 * **Evaluation** (:meth:`CloudWatch.tick`, run by the world actor): a high-resolution alarm
   (``Period`` 10 or 30) is evaluated every period, a standard one every modelled minute; each
-  looks at its last ``EvaluationPeriods`` complete periods (statistic per period,
-  ``DatapointsToAlarm`` of them breaching -> ALARM; ``TreatMissingData`` for empty periods).
+  looks at its evaluation range of complete periods (statistic per period; :func:`evaluate`:
+  the most recent ``EvaluationPeriods`` datapoints that exist, ``DatapointsToAlarm`` of them
+  breaching -> ALARM; ``TreatMissingData`` fills empty periods only when too few exist, and
+  the documented premature-alarm rule).
   A datapoint counts in the period of its *modelled arrival* (stamped by the patched
   ``put_metric_data``, or the EMF line's time for :meth:`CloudWatch.put_datapoints`); its
   ``Timestamp`` stays what the caller gave (a missing one is the modelled now); an alarm sees it
@@ -19,6 +21,9 @@ moto stores metrics and alarms but never evaluates an alarm, and an alarm's stat
   ("High-resolution alarms": periods of 10 or 30 seconds on high-resolution metrics) and
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html
   ("Resolution").
+* **Scheduled publishers catch up before a read** (:attr:`CloudWatch.before_read`): Aurora's
+  lag datapoints (:mod:`emulator.services.rds`) are due every minute whether or not the world
+  actor ticks.
 * **State changes reaching EventBridge**: every change (an evaluation or ``SetAlarmState``)
   puts the "CloudWatch Alarm State Change" event, shaped as AWS sends it, on the default bus
   of the alarm's region (:meth:`emulator.services.eventbridge.EventBridge.dispatch`), and is an
@@ -43,9 +48,13 @@ if TYPE_CHECKING:
     from ..world import World
     from .eventbridge import EventBridge
 
-__all__ = ["EVALUATION_INTERVAL", "CloudWatch", "evaluation_interval"]
+__all__ = ["EVALUATION_INTERVAL", "CloudWatch", "evaluate", "evaluation_interval"]
 
 EVALUATION_INTERVAL = 60.0  # CloudWatch evaluates standard metric alarms once a minute
+EVALUATION_RANGE_EXTRA = 2
+"""Periods CloudWatch retrieves beyond EvaluationPeriods (the *evaluation range*). AWS gives no
+formula, only its worked example: EvaluationPeriods 3, "5 is the evaluation range for the
+alarm" (AlarmThatSendsEmail.html). N + 2 for every alarm is an assumption from that example."""
 _MODELLED_AT = "_emulator_modelled_at"
 _RESOLUTION = "_emulator_storage_resolution"
 _VISIBLE_AT = "_emulator_visible_at"
@@ -83,6 +92,9 @@ class CloudWatch(Service):
         super().__init__(world)
         self._next_evaluation: dict[str, float] = {}  # alarm ARN -> when it is next evaluated
         self._alarm_seen: dict[str, float] = {}  # alarm ARN -> when evaluation first saw it
+        # Run before every metric read: services that publish on a schedule (Aurora's lag
+        # every minute) catch up first, so readers see them without the world actor ticking.
+        self.before_read: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------------ evaluation
 
@@ -127,15 +139,14 @@ class CloudWatch(Service):
         period = float(alarm.period)
         periods = int(alarm.evaluation_periods)
         needed = int(alarm.datapoints_to_alarm or periods)
+        span = periods + EVALUATION_RANGE_EXTRA
         end = math.floor(now / period) * period  # the last complete period ends here
-        # The evaluation range reaches one period further back: when the newest period has
-        # no datapoint yet (it arrives late: ingestion), the most recent ``periods`` periods
-        # with data are evaluated ("CloudWatch retrieves a number of data points greater than
-        # the number specified as Evaluation Periods", AlarmThatSendsEmail.html, "Configuring
-        # how CloudWatch alarms treat missing data"); a late datapoint is never lost.
-        start = end - (periods + 1) * period
+        # The evaluation range (EVALUATION_RANGE_EXTRA periods further back than
+        # EvaluationPeriods) also covers a newest period whose datapoint has not arrived yet
+        # (ingestion): the most recent periods with data are evaluated (evaluate()).
+        start = end - span * period
         dimensions = [{"Name": d.name, "Value": d.value} for d in alarm.dimensions]
-        buckets: list[list[float]] = [[] for _ in range(periods + 1)]
+        buckets: list[list[float]] = [[] for _ in range(span)]
         for datum in backend.metric_data:
             at = datum.__dict__.get(_MODELLED_AT)
             if at is None:
@@ -149,40 +160,40 @@ class CloudWatch(Service):
             if not datum.filter(alarm.namespace, alarm.metric_name, dimensions):
                 continue
             buckets[int((at - start) // period)].append(float(datum.value))
-        buckets = buckets[:-1] if not buckets[-1] else buckets[1:]
         statistic = _STATISTICS.get(alarm.statistic, _STATISTICS["Average"])
-        present = [statistic(bucket) for bucket in buckets if bucket]
+        slots = [statistic(bucket) if bucket else None for bucket in buckets]  # oldest first
         words, compare = _COMPARE[alarm.comparison_operator]
         threshold = float(alarm.threshold)
         treat = alarm.treat_missing_data or "missing"
-        breaching = sum(1 for v in present if compare(v, threshold))
-        if treat == "breaching":
-            breaching += periods - len(present)
+        existing = [v for v in slots if v is not None]
         reason_data = {
             "version": "1.0",
             "queryDate": self.world.utcnow().strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
             "statistic": alarm.statistic,
             "period": int(period),
-            "recentDatapoints": present,
+            "recentDatapoints": existing[-periods:],
             "threshold": threshold,
         }
-        if breaching >= needed:
+        state = evaluate(slots, periods, needed, treat, lambda v: compare(v, threshold))
+        if state is None:
+            return None
+        if state == "INSUFFICIENT_DATA":
+            reason = f"Insufficient Data: {periods} datapoints were unknown."
+        elif state == "ALARM":
+            breaching = sum(1 for v in existing[-periods:] if compare(v, threshold))
             reason = (
                 f"Threshold Crossed: {breaching} out of the last {periods} datapoints were "
                 f"{words} the threshold ({threshold}) (minimum {needed} datapoints for "
                 "OK -> ALARM transition)."
             )
-            return "ALARM", reason, reason_data
-        if not present and treat in ("missing", "ignore"):
-            if treat == "ignore":
-                return None
-            reason = f"Insufficient Data: {periods} datapoints were unknown."
-            return "INSUFFICIENT_DATA", reason, reason_data
-        reason = (
-            f"Threshold Crossed: {len(present) - breaching} out of the last {periods} "
-            f"datapoints were not {words} the threshold ({threshold})."
-        )
-        return "OK", reason, reason_data
+        else:
+            recent = existing[-periods:]
+            fine = sum(1 for v in recent if not compare(v, threshold))
+            reason = (
+                f"Threshold Crossed: {fine} out of the last {len(recent)} "
+                f"datapoints were not {words} the threshold ({threshold})."
+            )
+        return state, reason, reason_data
 
     # --------------------------------------------------------------------- state changes
 
@@ -247,6 +258,18 @@ class CloudWatch(Service):
         def put_metric_data(backend: Any, namespace: str, metric_data: Any) -> None:
             cloudwatch._put(backend, namespace, metric_data, cloudwatch.world.clock.now())
 
+        def reading(name: str) -> Any:
+            original = getattr(CloudWatchBackend, name)
+
+            def read(backend: Any, *args: Any, **kwargs: Any) -> Any:
+                for catch_up in list(cloudwatch.before_read):
+                    catch_up()
+                return original(backend, *args, **kwargs)
+
+            return read
+
+        for name in ("get_metric_statistics", "get_metric_data", "list_metrics"):
+            patcher.setattr(CloudWatchBackend, name, reading(name))
         self._original_put = original_put
         patcher.setattr(Alarm, "update_state", update_state)
         patcher.setattr(CloudWatchBackend, "put_metric_data", put_metric_data)
@@ -289,6 +312,47 @@ class CloudWatch(Service):
         stamp = (self.world.clock.epoch + timedelta(seconds=at)).replace(tzinfo=None)
         data = [{**datum, "Timestamp": datum.get("Timestamp") or stamp} for datum in metric_data]
         self._put(cloudwatch_backends[account][region], namespace, data, at)
+
+
+def evaluate(
+    slots: list[float | None],
+    periods: int,
+    needed: int,
+    treat: str,
+    breaches: Callable[[float], bool],
+) -> str | None:
+    """An alarm's state from the periods of its evaluation range (oldest first, None for a
+    period with no datapoint), as CloudWatch documents it; None: the state is kept.
+
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+    ("How CloudWatch alarm evaluates when data is missing" and "Avoiding premature
+    transitions to alarm state"): with at least ``periods`` datapoints in the range, the most
+    recent ``periods`` of them are evaluated and missing periods are ignored; with fewer, the
+    missing ones are filled as few times as possible by ``TreatMissingData``; with
+    ``missing``/``ignore`` the alarm goes to ALARM early only when every datapoint in the range
+    breaches and the oldest breaching one among the last ``periods`` periods is at least
+    ``needed`` periods old.
+    """
+    existing = [v for v in slots if v is not None]
+    if len(existing) >= periods:
+        recent = existing[-periods:]
+        return "ALARM" if sum(1 for v in recent if breaches(v)) >= needed else "OK"
+    fill = periods - len(existing)
+    breaching = sum(1 for v in existing if breaches(v))
+    if treat in ("breaching", "notBreaching"):
+        breaching += fill if treat == "breaching" else 0
+        return "ALARM" if breaching >= needed else "OK"
+    if not existing:
+        return "INSUFFICIENT_DATA" if treat == "missing" else None
+    if breaching >= needed:
+        return "ALARM"
+    if breaching == len(existing):  # every datapoint breaches, too few of them yet
+        last = slots[-periods:]
+        oldest = next((i for i, v in enumerate(last) if v is not None and breaches(v)), None)
+        if oldest is not None and periods - oldest >= needed:
+            return None if treat == "ignore" else "ALARM"
+        return None
+    return "OK"
 
 
 def _datums_of(member: dict[str, Any]) -> int:

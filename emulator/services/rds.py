@@ -62,11 +62,32 @@ After a failover with data loss the old primary reports ``SynchronizationStatus`
 "pending-resync" while its region is unreachable (``world.faults.unreachable_regions``), and
 "connected" once it is reachable again.
 
+In-region writer failover (``FailoverDBCluster``, moto validates it and swaps the writer
+instance): the cluster's ``Status`` is "failing-over" for
+``latency.aurora_in_region_failover_seconds`` and then "available" again, with the RDS events
+of category ``failover`` AWS emits
+("Started cross AZ failover to DB instance: X", RDS-EVENT-0073; "Completed failover to DB
+instance: X", RDS-EVENT-0071;
+https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html).
+
+Point-of-failure snapshot: after a failover with data loss, once the old primary's region is
+reachable again (Aurora "creates a new storage volume for the old primary Region after it
+recovers. Before creating the new storage volume ... Aurora attempts to take a snapshot of the
+old storage volume at the point of failure ... named
+``rds:unplanned-global-failover-name-of-old-primary-DB-cluster-timestamp``",
+https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html),
+the old primary's region gets that system snapshot (``SnapshotType`` "automated": it goes with
+the cluster's retention, and with the cluster). The timestamp's format is not documented: the
+automated snapshots' ``YYYY-MM-DD-HH-MM`` of the failover time is an assumption.
+
 Replication lag: :meth:`Rds.set_replication_lag` gives a cluster a lag; every modelled minute
 (:meth:`Rds.tick`, run by the world actor) each such cluster that is a *secondary* publishes
-``AWS/RDS AuroraGlobalDBReplicationLag`` (milliseconds, dimension ``DBClusterIdentifier``) in
-its region, as Aurora does for the secondaries of a global database
-(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-monitoring.html).
+``AWS/RDS AuroraGlobalDBReplicationLag`` and ``AuroraGlobalDBRPOLag`` (milliseconds, dimension
+``DBClusterIdentifier``; both "available in secondary only",
+https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html)
+in its region, as Aurora does for the secondaries of a global database
+(https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-monitoring.html);
+``set_replication_lag(arn, None)`` stops the cluster's datapoints (the lag becomes unknown).
 
 Semantics per https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverGlobalCluster.html:
 ``AllowDataLoss`` true = failover; ``Switchover`` true or neither given = switchover; both
@@ -78,6 +99,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from .._service_model import validation_problems
@@ -93,6 +115,7 @@ LOG = logging.getLogger(__name__)
 
 _OP_ATTR = "_emulator_global_op"
 _RESYNC_ATTR = "_emulator_pending_resync"
+_IN_REGION_ATTR = "_emulator_in_region_failover"  # (done_at, target instance id)
 _CLUSTER_ARN_RE = re.compile(r"^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):cluster:(.+)$")
 
 
@@ -125,45 +148,56 @@ class Rds(Service):
     def __init__(self, world: World) -> None:
         super().__init__(world)
         self._running: dict[int, Any] = {}  # id(GlobalCluster) -> GlobalCluster
-        self._lag: dict[str, float] = {}  # cluster ARN -> replication lag (ms)
+        self._lag: dict[str, float | None] = {}  # cluster ARN -> replication lag (ms)
         self._next_lag: float | None = None
 
     # ------------------------------------------------------------------ replication lag
 
-    def set_replication_lag(self, cluster_arn: str, lag_ms: float) -> None:
-        """The lag a secondary cluster reports from now on (published every minute)."""
+    def set_replication_lag(self, cluster_arn: str, lag_ms: float | None) -> None:
+        """The lag a secondary cluster reports from now on (published every minute); None: it
+        publishes nothing (the lag becomes unknown once its last datapoint is stale)."""
         with self._lock:
-            self._lag[cluster_arn] = float(lag_ms)
+            self._lag[cluster_arn] = None if lag_ms is None else float(lag_ms)
 
     def tick(self) -> None:
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """Publish every lag datapoint due by now, one each modelled minute, at the minute it
+        was due (also run before any CloudWatch read, so a reader sees them without the world
+        actor ticking: the same lazy evaluation as the failover timeline)."""
         now = self.world.clock.now()
+        due: list[tuple[float, dict[str, float | None]]] = []
         with self._lock:
             if self._next_lag is None:
                 self._next_lag = now  # publish at once, then every minute
-            if now < self._next_lag:
-                return
-            self._next_lag = next_multiple(now, 60.0)
-            lags = dict(self._lag)
-        for arn, lag in lags.items():
-            if arn.split(":")[3] not in self.world.faults.unreachable_regions:
-                self._publish_lag(arn, lag, now)
+            while self._next_lag <= now:
+                due.append((self._next_lag, dict(self._lag)))
+                self._next_lag = next_multiple(self._next_lag, 60.0)
+        for at, lags in due:
+            for arn, lag in lags.items():
+                if arn.split(":")[3] not in self.world.faults.unreachable_regions:
+                    self._publish_lag(arn, lag, at)
 
-    def _publish_lag(self, arn: str, lag_ms: float, now: float) -> None:
+    def _publish_lag(self, arn: str, lag_ms: float | None, now: float) -> None:
         from moto.rds.models import rds_backends
 
         parts = arn.split(":")
         region, account, cluster_id = parts[3], parts[4], parts[-1]
         cluster = rds_backends[account][region].clusters.get(cluster_id)
-        if cluster is None or getattr(cluster, "is_writer", False):
+        if cluster is None or getattr(cluster, "is_writer", False) or lag_ms is None:
             return  # only secondaries report a lag
         cloudwatch = self.world.service("cloudwatch")
-        datum = {
-            "MetricName": "AuroraGlobalDBReplicationLag",
-            "Dimensions": [{"Name": "DBClusterIdentifier", "Value": cluster_id}],
-            "Value": lag_ms,
-            "Unit": "Milliseconds",
-        }
-        cloudwatch.put_datapoints(account, region, "AWS/RDS", [datum], now)
+        data = [
+            {
+                "MetricName": name,
+                "Dimensions": [{"Name": "DBClusterIdentifier", "Value": cluster_id}],
+                "Value": lag_ms,
+                "Unit": "Milliseconds",
+            }
+            for name in ("AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag")
+        ]
+        cloudwatch.put_datapoints(account, region, "AWS/RDS", data, now)
 
     # ------------------------------------------------------------------ timeline
 
@@ -188,7 +222,7 @@ class Rds(Service):
         if arn in self._lag and arn.split(":")[3] not in self.world.faults.unreachable_regions:
             self._publish_lag(arn, self._lag[arn], op.done_at)
         if op.data_loss:
-            op.from_cluster.__dict__[_RESYNC_ATTR] = True
+            op.from_cluster.__dict__[_RESYNC_ATTR] = op.started
         # The writer leads the member list, as in DescribeGlobalClusters on AWS.
         members = global_cluster.members
         if op.to_cluster in members:
@@ -228,12 +262,56 @@ class Rds(Service):
         return bool(cluster is not None and getattr(cluster, "is_writer", False))
 
     def _pending_resync(self, cluster: Any) -> bool:
-        if not cluster.__dict__.get(_RESYNC_ATTR):
+        if cluster.__dict__.get(_RESYNC_ATTR) is None:
             return False
         if cluster.region in self.world.faults.unreachable_regions:
             return True
-        cluster.__dict__.pop(_RESYNC_ATTR, None)
+        failed_at = cluster.__dict__.pop(_RESYNC_ATTR, None)
+        self._snapshot_point_of_failure(cluster, float(failed_at))
         return False
+
+    def _snapshot_point_of_failure(self, cluster: Any, failed_at: float) -> None:
+        """The old primary's ``rds:unplanned-global-failover-<cluster>-<time>`` system snapshot,
+        taken when its region is back (module docstring)."""
+        from moto.rds.models import rds_backends
+
+        backend = rds_backends[cluster.account_id][cluster.region]
+        moment = self.world.clock.epoch + timedelta(seconds=failed_at)
+        name = (
+            f"rds:unplanned-global-failover-{cluster.db_cluster_identifier}-"
+            f"{moment.strftime('%Y-%m-%d-%H-%M')}"
+        )
+        if name not in backend.cluster_snapshots:
+            snapshot = backend.create_db_cluster_snapshot(
+                cluster.db_cluster_identifier, name, snapshot_type="automated"
+            )
+            snapshot.created = moment.replace(tzinfo=None)
+
+    # ------------------------------------------------------- in-region writer failover
+
+    def _in_region_status(self, cluster: Any) -> str | None:
+        """ "failing-over" while an in-region failover runs; its completion adds the event."""
+        found = cluster.__dict__.get(_IN_REGION_ATTR)
+        if found is None:
+            return None
+        done_at, target = found
+        if self.world.clock.now() < done_at:
+            return "failing-over"
+        cluster.__dict__.pop(_IN_REGION_ATTR, None)
+        self._event(cluster, f"Completed failover to DB instance: {target}")
+        return None
+
+    def _event(self, cluster: Any, message: str) -> None:
+        from moto.rds.models import Event, rds_backends
+
+        event = Event.__new__(Event)
+        event.source_identifier = cluster.db_cluster_identifier
+        event.source_type = "db-cluster"
+        event.message = message
+        event.event_categories = ["failover"]
+        event.source_arn = cluster.db_cluster_arn
+        event.date = self.world.utcnow().replace(tzinfo=None)
+        rds_backends[cluster.account_id][cluster.region].events.append(event)
 
     # ------------------------------------------------------------------- actions
 
@@ -410,13 +488,16 @@ class Rds(Service):
     # ------------------------------------------------------------------- install
 
     def install(self, patcher: Patcher) -> None:
-        from moto.rds.models import GlobalCluster, RDSBackend
+        from moto.rds.models import DBCluster, GlobalCluster, RDSBackend
         from moto.rds.responses import RDSResponse
 
         model = self
+        self.world.service("cloudwatch").before_read.append(self.catch_up)
         original_members: property = GlobalCluster.__dict__["global_cluster_members"]
         original_create = RDSBackend.create_global_cluster
         original_describe_clusters = RDSBackend.describe_db_clusters
+        original_failover_cluster = RDSBackend.failover_db_cluster
+        original_status: property = DBCluster.__dict__["status"]
         original_delete_cluster = RDSBackend.delete_db_cluster
         original_describe_globals = RDSBackend.describe_global_clusters
 
@@ -461,6 +542,32 @@ class Rds(Service):
         def describe_db_clusters(backend: Any, *args: Any, **kwargs: Any) -> Any:
             model._complete_due()
             return original_describe_clusters(backend, *args, **kwargs)
+
+        def failover_db_cluster(
+            backend: Any, db_cluster_identifier: str, *args: Any, **kw: Any
+        ) -> Any:
+            cluster = original_failover_cluster(backend, db_cluster_identifier, *args, **kw)
+            with model._lock:
+                if model._in_region_status(cluster) is not None:
+                    from moto.rds.exceptions import InvalidDBClusterStateFault
+
+                    raise InvalidDBClusterStateFault(
+                        f"DbCluster {cluster.db_cluster_identifier} is not in a valid state."
+                    )
+                writer = next((m for m in cluster.members if m.is_cluster_writer), None)
+                target = writer.db_instance_identifier if writer else "unknown"
+                done_at = (
+                    model.world.clock.now() + model.world.latency.aurora_in_region_failover_seconds
+                )
+                cluster.__dict__[_IN_REGION_ATTR] = (done_at, target)
+                model._event(cluster, f"Started cross AZ failover to DB instance: {target}")
+            return cluster
+
+        def _cluster_status_get(cluster: Any) -> str:
+            return model._in_region_status(cluster) or str(original_status.fget(cluster))  # type: ignore[misc]
+
+        def _cluster_status_set(cluster: Any, value: str) -> None:
+            original_status.fset(cluster, value)  # type: ignore[misc]
 
         def describe_global_clusters(backend: Any, *args: Any, **kwargs: Any) -> Any:
             model._complete_due()
@@ -537,6 +644,8 @@ class Rds(Service):
         patcher.setattr(GlobalCluster, "global_cluster_members", property(_members))
         patcher.setattr(RDSBackend, "create_global_cluster", create_global_cluster)
         patcher.setattr(RDSBackend, "describe_db_clusters", describe_db_clusters)
+        patcher.setattr(RDSBackend, "failover_db_cluster", failover_db_cluster)
+        patcher.setattr(DBCluster, "status", property(_cluster_status_get, _cluster_status_set))
         patcher.setattr(RDSBackend, "delete_db_cluster", delete_db_cluster)
         patcher.setattr(RDSBackend, "describe_global_clusters", describe_global_clusters)
         patcher.add(RDSResponse, "failover_global_cluster", _action("failover"))

@@ -126,6 +126,9 @@ class Settings:
     max_switchover_lag_seconds: float = 5.0
     outage_quorum: int = 2
     approval_for_automatic: bool = False
+    min_outage_seconds: int = 180
+    acknowledge_short_outage: bool = False
+    max_data_loss_seconds: float = 5.0
     metrics_namespace: str = "FailoverControlPlane"
     warm_standby_tasks: int = 1
     event_bus_arn: str = ""
@@ -156,6 +159,9 @@ _ENV: dict[str, tuple[str, Any]] = {
     "max_switchover_lag_seconds": ("MAX_SWITCHOVER_LAG_SECONDS", float),
     "outage_quorum": ("OUTAGE_QUORUM", int),
     "approval_for_automatic": ("APPROVAL_FOR_AUTOMATIC", lambda text: text.lower() == "true"),
+    "min_outage_seconds": ("MIN_OUTAGE_SECONDS", int),
+    "acknowledge_short_outage": ("ACKNOWLEDGE_SHORT_OUTAGE", lambda text: text.lower() == "true"),
+    "max_data_loss_seconds": ("MAX_DATA_LOSS_SECONDS", float),
     "metrics_namespace": ("METRICS_NAMESPACE", str),
     "warm_standby_tasks": ("WARM_STANDBY_TASKS", int),
     "event_bus_arn": ("FAILOVER_EVENT_BUS_ARN", str),
@@ -163,7 +169,24 @@ _ENV: dict[str, tuple[str, Any]] = {
     "validate_input_function": ("VALIDATE_INPUT_FUNCTION_NAME", str),
 }
 _REQUIRED = ("home_region", "estate", "table_name", "topic_arn")
-_MINIMUM = {"cooldown_minutes": 0, "lease_seconds": 120, "max_switchover_lag_seconds": 0}
+_MINIMUM = {
+    "cooldown_minutes": 0,
+    "lease_seconds": 120,
+    "max_switchover_lag_seconds": 0,
+    "min_outage_seconds": 30,
+    "max_data_loss_seconds": 0,
+}
+
+SAFE_MIN_OUTAGE_SECONDS = 120
+"""The floor of MinOutageSeconds without ACKNOWLEDGE_SHORT_OUTAGE: twice what an Aurora
+in-region writer failover typically takes ("service is typically restored in less than 60
+seconds, and often less than 30 seconds",
+https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html),
+and longer than the ALB's view of a replaced ECS task (stacks/region.yaml: UnhealthyThresholdCount
+3 x 10 s out, deregistration delay 30 s, HealthCheckGracePeriodSeconds 60, HealthyThresholdCount
+2 x 10 s back in). A shorter minimum lets an in-region event that heals itself move the writer
+with data loss allowed. template.yaml's Rules refuse it at deploy time; this is the same rule
+where the function starts."""
 
 
 def get_settings() -> Settings:
@@ -188,6 +211,14 @@ def _parse(snapshot: tuple[tuple[str, str | None], ...]) -> Settings:
             raise ConfigurationError(f"{variable}: must be >= {_MINIMUM[name]}")
     if values.get("outage_quorum", 2) < 2:
         raise ConfigurationError("OUTAGE_QUORUM: one observer family alone never moves the region")
+    if values.get(
+        "min_outage_seconds", SAFE_MIN_OUTAGE_SECONDS
+    ) < SAFE_MIN_OUTAGE_SECONDS and not values.get("acknowledge_short_outage", False):
+        raise ConfigurationError(
+            f"MIN_OUTAGE_SECONDS: below {SAFE_MIN_OUTAGE_SECONDS} s an in-region Aurora failover "
+            "or ECS deployment can move the writer with data loss allowed; set "
+            "ACKNOWLEDGE_SHORT_OUTAGE=true (AcknowledgeShortOutage) to accept that"
+        )
     settings = Settings(**values)
     if settings.home_region not in settings.estate.regions:
         raise ConfigurationError(

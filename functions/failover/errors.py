@@ -120,6 +120,16 @@ class ReplicationLagUnknown(PreflightFailed):
     pass
 
 
+class DataLossNotAccepted(PreflightFailed):
+    """A manual unplanned run whose target is over the data-loss budget (or its lag unknown),
+    without ``accept_data_loss``."""
+
+
+class OldRegionNotRecovered(RunError):
+    """Post-recovery: the old primary has not rejoined the global cluster as a connected
+    secondary yet (or there was no failover away from it). Nothing changed; run it later."""
+
+
 class SourceUnhealthy(PreflightFailed):
     pass
 

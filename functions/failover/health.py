@@ -1,8 +1,9 @@
 """An HTTP(S) probe of a region's /health endpoint, and the recovery region's watch on its peer.
 
 The watch (ProbeHealth, started every minute by an EventBridge schedule) probes the peer six
-times, 10 s apart, and publishes each result at once as a high-resolution ``PeerHealthy``
-datapoint (1 or 0), so the 10 s alarm on it and ConfirmOutage see it within seconds.
+times, once in each 10 s period of the clock (:func:`sample_times`), and publishes each result
+at once as a high-resolution ``PeerHealthy`` datapoint (1 or 0), so the 10 s alarm on it and
+ConfirmOutage see it within seconds.
 Why this mechanism for sub-minute probing: EventBridge schedules and CloudWatch Synthetics
 stop at one minute; one Lambda per minute that paces itself is the cheapest way to 10 s
 resolution that does not depend on the region it watches (about $3.60 a month of arm64
@@ -52,15 +53,24 @@ def probe(url: str, timeout: float = 3.0) -> ProbeResult:
 SAMPLES = 60 // PROBE_PERIOD_SECONDS
 
 
+def sample_times(start: float, samples: int = SAMPLES) -> list[float]:
+    """When to probe (epoch seconds): on the 10 s grid, from the first grid point after
+    ``start``, one sample in each period. The schedule starts an invocation each minute with a
+    varying delay (queueing, a cold start); samples paced from the invocation's own start would
+    leave a 10 s period empty, or holding two samples, at every minute boundary where that
+    delay changes. On the grid, consecutive invocations cover consecutive periods."""
+    first = (int(start) // PROBE_PERIOD_SECONDS + 1) * PROBE_PERIOD_SECONDS
+    return [float(first + i * PROBE_PERIOD_SECONDS) for i in range(samples)]
+
+
 def watch_peer(settings: Settings) -> list[dict[str, Any]]:
-    """Probe the peer every 10 s for one minute, publishing each result as it comes."""
+    """Probe the peer once in each 10 s period for one minute, publishing each result at once."""
     peer = settings.peer_region
     url = settings.estate.regions[peer].health_url
     cloudwatch = client("cloudwatch", settings.home_region)
     results = []
-    began = time.monotonic()
-    for sample in range(SAMPLES):
-        wait = began + sample * PROBE_PERIOD_SECONDS - time.monotonic()
+    for at in sample_times(datetime.now(UTC).timestamp()):
+        wait = at - datetime.now(UTC).timestamp()
         if wait > 0:
             time.sleep(wait)
         found = probe(url, timeout=3.0)
@@ -70,7 +80,7 @@ def watch_peer(settings: Settings) -> list[dict[str, Any]]:
                 {
                     "MetricName": PROBE_METRIC,
                     "Dimensions": [{"Name": "Region", "Value": peer}],
-                    "Timestamp": datetime.now(UTC),
+                    "Timestamp": datetime.fromtimestamp(at, UTC),
                     "Value": 1.0 if found.healthy else 0.0,
                     "Unit": "Count",
                     "StorageResolution": 1,

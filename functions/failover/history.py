@@ -44,6 +44,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec(("AcquireLease", "InspectLease", "WaitForLease")),
     StageSpec(("NotifyStart",)),
     StageSpec(("ConfirmOutage", "WaitForObservers")),
+    StageSpec(("PostRecovery",)),
     StageSpec(("Preflight",)),
     StageSpec(("RequestApproval", "ReleaseForApproval")),
     StageSpec(("Act",)),

@@ -172,7 +172,7 @@ def _from_manual(raw: dict[str, Any], settings: Settings, gaps: list[str] | None
             f"a failover into {target} is run by {target}'s state machine, "
             f"not by this one in {settings.home_region}",
         )
-    if gaps == []:
+    if gaps == [] and mode != "post_recovery":  # post-recovery runs where the estate is active
         raise TargetAlreadyActive(
             "target_region",
             f"{target} is already fully active (writer, traffic, capacity and app config)",
@@ -185,6 +185,7 @@ def _from_manual(raw: dict[str, Any], settings: Settings, gaps: list[str] | None
         dry_run=manual.dry_run,
         force=manual.force,
         require_approval=manual.require_approval,
+        accept_data_loss=manual.accept_data_loss,
         reason=manual.reason,
         requested_by=manual.requested_by or "console",
     )

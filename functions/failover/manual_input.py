@@ -22,6 +22,7 @@ class ManualInput(BaseModel):
     dry_run: bool = False
     force: bool = False
     require_approval: bool = False
+    accept_data_loss: bool = False
     requested_by: str | None = Field(default=None, max_length=256)
 
     @classmethod

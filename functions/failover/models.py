@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
-Mode = Literal["unplanned", "planned", "failback"]
+Mode = Literal["unplanned", "planned", "failback", "post_recovery"]
 Trigger = Literal["alarm", "manual"]
 
 
@@ -36,6 +36,8 @@ class Request:
     dry_run: bool = False
     force: bool = False
     require_approval: bool = False
+    accept_data_loss: bool = False
+    """A manual unplanned run accepts losing more than MaxDataLossSeconds (failover.data_loss)."""
     alarm_name: str | None = None
     alarm_time: str | None = None
     ignored: bool = False
@@ -49,7 +51,8 @@ class Request:
 
     @property
     def planned(self) -> bool:
-        """Planned switchover and failback lose no data; unplanned may."""
+        """Planned switchover and failback lose no data; unplanned may (post-recovery moves
+        nothing)."""
         return self.mode != "unplanned"
 
     @classmethod

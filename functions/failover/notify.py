@@ -41,7 +41,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from failover import arns
 from failover.clients import Profile, client
 from failover.observability import emit_metric, logger
-from failover.outcome import error_summary, outcome_of, unfinished_fence
+from failover.outcome import error_summary, lag_at_cutover, outcome_of, unfinished_fence
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -323,7 +323,7 @@ def compose(
         "console_url": console_url(execution) or None,
         "error": error_summary(state.get("error")),
     }
-    for key in ("lease", "outage", "plan", "verification", "fence", "record"):
+    for key in ("lease", "outage", "plan", "verification", "fence", "post_recovery", "record"):
         if state.get(key) is not None:
             detail[key] = state[key]
     wanted = commands(state, kind, token)
@@ -358,6 +358,7 @@ def compose(
             f"Fence: {why}. That region's active-region parameter may still name itself; "
             "a re-run into the same target completes it."
         )
+    lines += data_loss_lines(state) + lost_writes_lines(state)
     if record.get("estate_after"):
         lines += ["", *estate_lines(record["estate_after"])]
     if execution:
@@ -373,6 +374,52 @@ def compose(
     for purpose, command in wanted.items():
         lines += ["", f"{labels[purpose]}:", f"  {command}"]
     return Notice(kind, shown_outcome, subject, "\n".join(lines), detail)
+
+
+def data_loss_lines(state: dict[str, Any]) -> list[str]:
+    """The data-loss gate's reading (failover.data_loss): why a person is asked, the lag at the
+    decision and at cutover, the budget, and what approving costs."""
+    plan = state.get("plan") or {}
+    gate = plan.get("data_loss") or {}
+    if not gate:
+        return []
+    lag = gate.get("lag") or {}
+    shown = (
+        f"{lag['lag_ms'] / 1000:.1f} s ({lag.get('metric')}, "
+        f"a datapoint {lag.get('age_seconds')} s old)"
+        if lag.get("lag_ms") is not None
+        else f"unknown ({lag.get('problem')})"
+    )
+    lines = [
+        f"Data loss: lag at the decision {shown}; budget {gate.get('budget_seconds')} s "
+        f"(MaxDataLossSeconds): {gate.get('verdict')}"
+    ]
+    for reason in (plan.get("approval") or {}).get("reasons") or []:
+        lines.append(f"Approval needed: {reason}")
+    if (plan.get("approval") or {}).get("required"):
+        lines.append(f"What approving costs: {gate.get('cost')}")
+    cutover = lag_at_cutover(state)
+    if cutover is not None:
+        lines.append(f"Lag at cutover: {cutover / 1000:.1f} s")
+    return lines
+
+
+def lost_writes_lines(state: dict[str, Any]) -> list[str]:
+    """Post-recovery (failover.post_recovery): the snapshot kept and the window of writes that
+    may be lost, with how to diff them."""
+    found = state.get("post_recovery") or {}
+    if not found:
+        return []
+    snapshot = found.get("snapshot") or {}
+    window = found.get("lost_writes") or {}
+    return [
+        f"Old primary rejoined: {(found.get('rejoined') or {}).get('cluster')}",
+        f"Point-of-failure snapshot: {snapshot.get('source')} kept as {snapshot.get('copy')}",
+        f"Writes possibly lost: from {window.get('from')} to {window.get('to')} "
+        f"(lag {window.get('lag_ms')} ms)",
+        f"How to diff them: {window.get('how_to_diff')}",
+        f"Warm standby: {json.dumps(found.get('standby'), default=str)}",
+    ]
 
 
 def worth_sending(notice: Notice) -> bool:

@@ -67,3 +67,12 @@ def error_summary(error: Any) -> dict[str, Any] | None:
         if isinstance(parsed, dict):
             message = parsed.get("errorMessage", cause)
     return {"error": error.get("Error"), "message": message}
+
+
+def lag_at_cutover(state: dict[str, Any]) -> float | None:
+    """The replication lag the Database branch read when it promoted (milliseconds)."""
+    for branch in state.get("actions") or []:
+        if isinstance(branch, dict) and branch.get("branch") == "database":
+            value = (branch.get("database") or {}).get("lag_at_cutover_ms")
+            return float(value) if value is not None else None
+    return None

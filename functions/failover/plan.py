@@ -92,6 +92,15 @@ class FenceAction:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """Whether a person must approve before Act (PlanDecision), and why: the data-loss gate or
+    a readiness FAIL (failover.data_loss). A request's own ``require_approval`` is apart."""
+
+    required: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class ActionPlan:
     mode: str
     target_region: str
@@ -107,6 +116,10 @@ class ActionPlan:
     compute: ComputeAction
     active_region: ActiveRegionAction
     fence: FenceAction
+    data_loss: dict[str, Any] | None = None
+    """The data-loss gate's reading (failover.data_loss.Gate as JSON): the lag at the decision,
+    the budget, the verdict; None where no promotion with data loss is planned."""
+    approval: Approval = field(default_factory=Approval)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,6 +147,8 @@ class ActionPlan:
             compute=ComputeAction(**raw["compute"]),
             active_region=ActiveRegionAction(**raw["active_region"]),
             fence=FenceAction(**raw["fence"]),
+            data_loss=raw.get("data_loss"),
+            approval=Approval(**(raw.get("approval") or {})),
         )
 
 

@@ -22,7 +22,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from failover import aurora, checks, cooldown, estate_view, readiness, readings, traffic
+from failover import (
+    aurora,
+    checks,
+    cooldown,
+    data_loss,
+    estate_view,
+    readiness,
+    readings,
+    traffic,
+)
 from failover.clients import Profile, best_effort, client
 from failover.config import GLOBAL_ACCELERATOR_REGION
 from failover.errors import Superseded
@@ -81,6 +90,8 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> ActionPla
     lag = _replication_lag(settings, move, now)
     found = _checks(settings, move, view, lag, now)
     checks.refuse_blocking(found, move.mode)
+    known = _readiness(settings, move, found, now)
+    gate = data_loss.gate(settings, request, move.target, now, known.failing, move.already_writer)
     return ActionPlan(
         mode=move.mode,
         target_region=move.target,
@@ -90,7 +101,7 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> ActionPla
         replication_lag_ms=lag.value,
         cooldown=plain(decision),
         checks=[CheckResult(c.name, c.status, c.reason) for c in found],
-        readiness=_readiness(settings, move, found, now),
+        readiness=known,
         database=_database(settings, move, view),
         traffic=_traffic(move, view),
         compute=_compute(settings, move, view),
@@ -99,6 +110,8 @@ def build_plan(settings: Settings, request: Request, now: datetime) -> ActionPla
             move.source,
             f"point {move.source}'s active-region parameter at {move.target} (best effort)",
         ),
+        data_loss=gate.data_loss,
+        approval=gate.approval,
     )
 
 

@@ -17,12 +17,13 @@ Accelerator still make 2.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from failover import cooldown, readings, traffic
+from failover import cooldown, in_region, readings, traffic
 from failover.clients import Profile, client
 from failover.config import GLOBAL_ACCELERATOR_REGION, ROUTE53_REGION
 from failover.models import plain
@@ -98,7 +99,13 @@ def alarm(cloudwatch: CloudWatchClient, name: str) -> tuple[Verdict, str]:
 def probe_results(
     cloudwatch: CloudWatchClient, namespace: str, region: str, now: datetime
 ) -> tuple[Verdict, str]:
-    """The probe's latest datapoints: ``PROBE_FAILURES`` failures in a row, or a success."""
+    """The probe's latest datapoints: unhealthy only on ``PROBE_FAILURES`` failed datapoints in
+    a row (the most recent ones), healthy when the latest succeeded, else unknown.
+
+    An empty 10 s bucket is missing data, not a failure (a probe that did not run says nothing
+    about the peer): the datapoints counted are the ones that exist, as the alarm counts them
+    with ``TreatMissingData: missing``.
+    """
     points = cloudwatch.get_metric_statistics(
         Namespace=namespace,
         MetricName=PROBE_METRIC,
@@ -108,12 +115,27 @@ def probe_results(
         Period=PROBE_PERIOD_SECONDS,
         Statistics=["Minimum"],
     )["Datapoints"]
-    latest = [p["Minimum"] for p in sorted(points, key=lambda p: p["Timestamp"])][-PROBE_FAILURES:]
-    if latest and latest[-1] >= 1:
+    values = [p["Minimum"] for p in sorted(points, key=lambda p: p["Timestamp"])]
+    return probe_verdict(values)
+
+
+def probe_verdict(values: Sequence[float]) -> tuple[Verdict, str]:
+    """The probe family's verdict on its datapoints, oldest first (1 = healthy, 0 = failed)."""
+    if not values:
+        return "unknown", "no recent probe datapoints"
+    if values[-1] >= 1:
         return "healthy", "the latest probe succeeded"
-    if len(latest) == PROBE_FAILURES:
-        return "unhealthy", f"the last {PROBE_FAILURES} probes (10 s apart) failed"
-    return "unknown", f"{len(latest)} recent probe datapoints"
+    failed = 0
+    for value in reversed(values):
+        if value >= 1:
+            break
+        failed += 1
+    if failed >= PROBE_FAILURES:
+        return (
+            "unhealthy",
+            f"the last {PROBE_FAILURES} probes ({PROBE_PERIOD_SECONDS} s apart) failed",
+        )
+    return "unknown", f"the last {failed} probe(s) failed; {PROBE_FAILURES} in a row are needed"
 
 
 def accelerator_health(ga: GlobalAcceleratorClient, endpoint_group_arn: str) -> tuple[Verdict, str]:
@@ -193,25 +215,113 @@ def observe_families(
     ]
 
 
+POLL_SECONDS = 10
+"""WaitForObservers: the state machine reads the families again every 10 s."""
+
 WINDOW_POLLS = 9
-"""9 polls 10 s apart: 90 s for the families to agree (Global Accelerator's health checks need
-10 s x 3 to mark an endpoint unhealthy; the probe and the checkers are quicker)."""
+"""9 polls 10 s apart: 90 s for the families to *agree* (Global Accelerator's health checks need
+10 s x 3 to mark an endpoint unhealthy; the probe and the checkers are quicker). The poll budget
+adds the time the agreement must then last (MinOutageSeconds) and any in-region hold, so the
+window always reaches the minimum outage duration (:func:`poll_limit`)."""
 
 
-def confirm(settings: Settings, request: Request, polls: int, now: datetime) -> dict[str, Any]:
-    """ConfirmOutage's decision: cooldown, confirmed, pending (poll again) or false_alarm."""
+def poll_limit(required_seconds: float, held: bool) -> int:
+    """Polls before a run that never confirmed ends as a false alarm."""
+    hold = in_region.HOLD_SECONDS if held else 0
+    return WINDOW_POLLS + math.ceil((required_seconds + hold) / POLL_SECONDS)
+
+
+def carry_since(
+    previous: Mapping[str, str | None], families: Sequence[FamilyVote], now: datetime
+) -> dict[str, str | None]:
+    """Since when each family has been unhealthy without a break (ISO time, or None).
+
+    A healthy reading restarts that family's count; an unknown one neither extends nor breaks
+    it (an observer that cannot be read says nothing about the target)."""
+    since: dict[str, str | None] = {}
+    for family in families:
+        before = previous.get(family.family)
+        if family.verdict == "healthy":
+            since[family.family] = None
+        elif family.verdict == "unhealthy":
+            since[family.family] = before or now.isoformat()
+        else:
+            since[family.family] = before
+    return since
+
+
+def lasted(
+    since: Mapping[str, str | None], families: Sequence[FamilyVote], quorum: int, now: datetime
+) -> float:
+    """How long a quorum of families has agreed, without a break: the quorum-th longest run
+    among the families unhealthy now (0 when fewer than a quorum are)."""
+    runs = sorted(
+        (
+            (now - datetime.fromisoformat(str(since[f.family]))).total_seconds()
+            for f in families
+            if f.verdict == "unhealthy" and since.get(f.family)
+        ),
+        reverse=True,
+    )
+    return max(runs[quorum - 1], 0.0) if len(runs) >= quorum else 0.0
+
+
+def required_seconds(settings: Settings, seen: in_region.InRegion) -> float:
+    """The outage that must last before an automatic run acts: MinOutageSeconds, or less when
+    the failed region's own APIs are unreachable too (failover.in_region explains why)."""
+    if seen.apis_unreachable:
+        return float(min(settings.min_outage_seconds, in_region.UNREACHABLE_MIN_OUTAGE_SECONDS))
+    return float(settings.min_outage_seconds)
+
+
+def confirm(
+    settings: Settings, request: Request, previous: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    """ConfirmOutage's decision: cooldown, confirmed, pending (poll again) or false_alarm.
+
+    Confirmed only when a quorum of families has agreed *continuously* for the required
+    duration (``since``, carried from poll to poll in the state document), and the failed
+    region is not recovering in-region, or has held for longer than the hold's bound."""
     last = cooldown.last_move(client("dynamodb", settings.home_region), settings.table_name)
     waited = cooldown.decide(request, last, now, settings.cooldown_minutes)
     if waited.skip:
         return {"decision": "cooldown", "cooldown": plain(waited)}
     families = observe_families(settings, request.source_region, now, client)
     result = decide(families, settings.outage_quorum)
-    polls += 1
-    waiting = result.unhealthy_families > 0 and polls < WINDOW_POLLS
-    decision = "confirmed" if result.confirmed else "pending" if waiting else "false_alarm"
+    since = carry_since(previous.get("since") or {}, families, now)
+    polls = int(previous.get("polls", 0)) + 1
+    seen = (
+        in_region.observe(settings, request.source_region, now, client)
+        if result.confirmed
+        else in_region.InRegion(None, False, "not read: no quorum yet")
+    )
+    required = required_seconds(settings, seen)
+    agreed = lasted(since, families, settings.outage_quorum, now)
+    hold = dict(previous.get("hold") or {})
+    holding = False
+    if result.confirmed and seen.recovering:
+        hold.setdefault("since", now.isoformat())
+        hold["reason"] = seen.recovering
+        held_for = (now - datetime.fromisoformat(hold["since"])).total_seconds()
+        holding = held_for < in_region.HOLD_SECONDS
+        hold["expired"] = not holding
+    sustained = result.confirmed and agreed >= required
+    limit = poll_limit(required, bool(hold))
+    waiting = result.unhealthy_families > 0 and polls < limit
+    if sustained and not holding:
+        decision = "confirmed"
+    elif waiting:
+        decision = "pending"
+    else:
+        decision = "false_alarm"
     return {
         "decision": decision,
         "polls": polls,
+        "since": since,
+        "agreed_seconds": round(agreed, 1),
+        "required_seconds": required,
+        "in_region": plain(seen),
+        "hold": hold or None,
         "quorum": plain(result),
         "cooldown": plain(waited),
     }

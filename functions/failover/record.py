@@ -24,7 +24,7 @@ from failover.clients import client
 from failover.errors import INPUT_ERRORS
 from failover.history import Span, failed_stage, rto_seconds, spans
 from failover.observability import emit_metric
-from failover.outcome import error_summary, outcome_of
+from failover.outcome import error_summary, lag_at_cutover, outcome_of
 from failover.plan import ActionPlan
 
 if TYPE_CHECKING:
@@ -47,14 +47,6 @@ def _ddb_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return {"L": [_ddb_value(v) for v in value]}
     return {"S": str(value)}
-
-
-def _lag_at_cutover(state: dict[str, Any]) -> float | None:
-    for branch in state.get("actions") or []:
-        if isinstance(branch, dict) and branch.get("branch") == "database":
-            value = (branch.get("database") or {}).get("lag_at_cutover_ms")
-            return float(value) if value is not None else None
-    return None
 
 
 def recovery_time(state: dict[str, Any], found: list[Span]) -> float | None:
@@ -115,7 +107,8 @@ def build_row(
         "error": error_summary(state.get("error")),
         "rto_seconds": recovery_time(state, found),
         "replication_lag_at_preflight_ms": plan.replication_lag_ms if plan else None,
-        "replication_lag_at_cutover_ms": _lag_at_cutover(state),
+        "replication_lag_at_cutover_ms": lag_at_cutover(state),
+        "data_loss": plan.data_loss if plan else None,
         "lease": state.get("lease"),
         "outage": state.get("outage"),
         "plan": plan.to_dict() if plan else None,
@@ -124,6 +117,7 @@ def build_row(
         ),
         "actions": state.get("actions"),
         "fence": state.get("fence"),
+        "post_recovery": state.get("post_recovery"),
         "verification": state.get("verification"),
         "estate_after": estate_after,
     }
@@ -205,18 +199,29 @@ def _row_exists(ddb: DynamoDBClient, table: str, execution_arn: str, started: da
     return bool(found.get("Items"))
 
 
+UNCATCHABLE = frozenset({"States.Runtime", "States.DataLimitExceeded"})
+"""Errors no Catch (not even States.ALL) catches: the execution fails at once, a Parallel's
+other branch possibly with a Lambda in flight."""
+
+
 def close_run(settings: Settings, event: dict[str, Any], now: datetime) -> dict[str, Any]:
     """CloseRun: an execution of this region's machine ended (EventBridge "Step Functions
-    Execution Status Change"). Settle a lease it left (it lapses once the run's last Lambda
-    has ended: :data:`failover.lease.SETTLE_SECONDS`), and for a run that ended without its
+    Execution Status Change"). Release a lease it left, or, for a run stopped, timed out or
+    failed abruptly, let it lapse once the run's last Lambda can have ended
+    (:data:`failover.lease.SETTLE_SECONDS`); and for a run that ended without its
     own record (timed out, stopped, or failed where no Catch reaches: States.Runtime,
     States.DataLimitExceeded), write the record and send the notice it could not."""
     detail = event.get("detail") or {}
     arn, status = str(detail.get("executionArn")), str(detail.get("status"))
     ddb = client("dynamodb", settings.home_region)
-    # Not released at once: a Lambda of a stopped or timed-out run may still be running (a
-    # stopped execution does not stop them); the lease lapses when the longest has ended.
-    released = lease.settle(ddb, settings.table_name, arn, now)
+    if status in ("ABORTED", "TIMED_OUT") or detail.get("error") in UNCATCHABLE:
+        # Not released at once: a Lambda of a stopped, timed-out or abruptly failed run may
+        # still be running (Step Functions does not stop them); the lease lapses when the
+        # longest can have ended.
+        released = lease.settle(ddb, settings.table_name, arn, now)
+    else:
+        # the run reached its end (ReleaseLease, then Done or FailRun): nothing is in flight
+        released = lease.release(ddb, settings.table_name, arn)
     started = datetime.fromtimestamp(int(detail.get("startDate") or 0) / 1000, tz=now.tzinfo)
     rejected = status == "FAILED" and detail.get("error") in INPUT_ERRORS
     if rejected or status == "SUCCEEDED" or _row_exists(ddb, settings.table_name, arn, started):

@@ -98,6 +98,18 @@ def _resources(call: Call) -> list[str]:
             return [f"arn:aws:rds::{ACCOUNT}:global-cluster:{p['GlobalClusterIdentifier']}"]
         case ("rds", "DescribeDBClusters"):
             return [p["DBClusterIdentifier"]]
+        case ("rds", "DescribeDBClusterSnapshots"):
+            if "DBClusterSnapshotIdentifier" in p:
+                return [_arn("rds", region, f"cluster-snapshot:{p['DBClusterSnapshotIdentifier']}")]
+            cluster = p["DBClusterIdentifier"]
+            return [
+                cluster if cluster.startswith("arn:") else _arn("rds", region, f"cluster:{cluster}")
+            ]
+        case ("rds", "CopyDBClusterSnapshot"):
+            return [
+                p["SourceDBClusterSnapshotIdentifier"],
+                _arn("rds", region, f"cluster-snapshot:{p['TargetDBClusterSnapshotIdentifier']}"),
+            ]
         case ("rds", "FailoverGlobalCluster" | "SwitchoverGlobalCluster"):
             return [
                 f"arn:aws:rds::{ACCOUNT}:global-cluster:{p['GlobalClusterIdentifier']}",
@@ -109,9 +121,10 @@ def _resources(call: Call) -> list[str]:
             return [_arn("ecs", region, f"service/{p['cluster']}/{s}") for s in p["services"]]
         case ("ecs", "UpdateService"):
             return [_arn("ecs", region, f"service/{p['cluster']}/{p['service']}")]
-        case ("ecs", "DescribeTaskDefinition") | (
-            "cloudwatch",
-            "GetMetricStatistics" | "PutMetricData",
+        case (
+            ("ecs", "DescribeTaskDefinition")
+            | ("cloudwatch", "GetMetricStatistics" | "PutMetricData")
+            | ("rds", "DescribeEvents")
         ):
             return ["*"]
         case ("cloudwatch", "DescribeAlarms"):

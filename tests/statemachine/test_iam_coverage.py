@@ -99,6 +99,10 @@ def run_the_representative_runs(estate: LocalEstate) -> None:
     estate.outage(PRIMARY)
     assert estate.run(SECONDARY, estate.alarm_event(PRIMARY))["status"] == "SUCCEEDED"
     estate.recover(PRIMARY)
+    # post-recovery in the region that took over: the old primary's point-of-failure snapshot
+    # kept, its standby and active-region parameter restored
+    recovery = load_event("manual-post-recovery.json")
+    assert estate.run(SECONDARY, recovery)["status"] == "SUCCEEDED"
     failback = load_event("manual-failback.json", force=True)
     first = estate.start(PRIMARY, failback)
     estate.wait_until(

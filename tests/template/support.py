@@ -40,6 +40,7 @@ MACHINE_FUNCTIONS = {
     "CheckComputeFunction": "check_compute",
     "SetActiveRegionFunction": "set_active_region",
     "FenceOldRegionFunction": "fence_old_region",
+    "PostRecoveryFunction": "post_recovery",
     "VerifyFailoverFunction": "verify_failover",
     "RecordOutcomeFunction": "record_outcome",
     "NotifyFunction": "notify",

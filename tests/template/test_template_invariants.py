@@ -28,6 +28,9 @@ DESIGN_ENVIRONMENT = {
     "METRICS_NAMESPACE",
     "POWERTOOLS_TRACE_DISABLED",
     "WARM_STANDBY_TASKS",
+    "MIN_OUTAGE_SECONDS",
+    "ACKNOWLEDGE_SHORT_OUTAGE",
+    "MAX_DATA_LOSS_SECONDS",
     "FAILOVER_EVENT_BUS_ARN",
     "FAILOVER_STATE_MACHINE_ARN",
     "VALIDATE_INPUT_FUNCTION_NAME",
@@ -76,6 +79,9 @@ PARAMETERS = {
     "MaxSwitchoverLagSeconds",
     "OutageQuorum",
     "ProbeAlarmDatapoints",
+    "MinOutageSeconds",
+    "AcknowledgeShortOutage",
+    "MaxDataLossSeconds",
     "ApprovalForAutomatic",
     "TraceAwsCalls",
     "TableDeletionProtection",
@@ -706,3 +712,20 @@ def test_every_rule_that_dead_letters_to_the_queue_may_send_to_it(
             and _sub_text(a).endswith(f":rule/{_sub_text(rule_name)}")
         ]
         assert {"Fn::GetAtt": [name, "Arn"]} in admitted or by_name, name
+
+
+def test_a_minimum_outage_below_the_safe_floor_needs_an_acknowledgement(
+    template: dict[str, Any],
+) -> None:
+    """The template refuses, at deploy time, a MinOutageSeconds below the floor that
+    failover.config enforces, unless AcknowledgeShortOutage is true."""
+    from failover.config import SAFE_MIN_OUTAGE_SECONDS
+
+    allowed = [int(v) for v in template["Parameters"]["MinOutageSeconds"]["AllowedValues"]]
+    rule = template["Rules"]["ShortOutageAcknowledged"]
+    short = rule["RuleCondition"]["Fn::Contains"][0]
+    assert sorted(int(v) for v in short) == [v for v in allowed if v < SAFE_MIN_OUTAGE_SECONDS]
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Equals": [{"Ref": "AcknowledgeShortOutage"}, "true"]
+    }
+    assert int(template["Parameters"]["MinOutageSeconds"]["Default"]) >= SAFE_MIN_OUTAGE_SECONDS

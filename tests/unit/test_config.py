@@ -39,6 +39,9 @@ def test_settings_come_from_the_environment_with_documented_defaults(
         ("ESTATE_CONFIG", "{not json", "ESTATE_CONFIG"),
         ("ESTATE_CONFIG", json.dumps({**estate_dict(), "extra": 1}), "ESTATE_CONFIG"),
         ("FAILOVER_TABLE_NAME", "", "FAILOVER_TABLE_NAME"),
+        ("MIN_OUTAGE_SECONDS", "60", "ACKNOWLEDGE_SHORT_OUTAGE"),
+        ("MIN_OUTAGE_SECONDS", "10", "MIN_OUTAGE_SECONDS"),
+        ("MAX_DATA_LOSS_SECONDS", "-1", "MAX_DATA_LOSS_SECONDS"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_the_variable(
@@ -50,6 +53,18 @@ def test_a_bad_setting_is_refused_naming_the_variable(
 
     with pytest.raises(ConfigurationError, match=named):
         get_settings()
+
+
+def test_a_short_minimum_outage_is_accepted_only_when_acknowledged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key, good in environment().items():
+        monkeypatch.setenv(key, good)
+    assert get_settings().min_outage_seconds == 180  # the safe default
+    monkeypatch.setenv("MIN_OUTAGE_SECONDS", "60")
+    monkeypatch.setenv("ACKNOWLEDGE_SHORT_OUTAGE", "true")
+
+    assert get_settings().min_outage_seconds == 60
 
 
 def test_an_estate_region_needs_a_positive_capacity() -> None:

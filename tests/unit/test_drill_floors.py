@@ -23,8 +23,11 @@ THREES = DetectionSettings(probe_datapoints=3, health_check_failure_threshold=3)
 def test_the_templates_defaults_are_read() -> None:
     found = template_settings()
     assert (found.probe_period_s, found.health_check_interval_s) == (10.0, 10.0)
-    assert (found.probe_datapoints, found.health_check_failure_threshold) == (1, 1)
+    # the safe detection defaults (issue 20): 3 failed probes, 3 failed checks, and the
+    # families agreeing for 180 s before a run acts
+    assert (found.probe_datapoints, found.health_check_failure_threshold) == (3, 3)
     assert found.quorum_families == 2
+    assert found.min_outage_s == 180.0
     # the ALB's target group (stacks/region.yaml): GA takes the ALB's target health
     assert (found.alb_interval_s, found.alb_unhealthy_threshold) == (10.0, 3)
     assert found.alb_healthy_threshold == 2

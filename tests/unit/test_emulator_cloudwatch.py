@@ -80,3 +80,72 @@ def test_a_standard_resolution_metric_counts_once_a_minute(emu: Emulator, cloudw
     # then both count at the start of their minute (0-10 s), so no 10 s period after the
     # alarm's creation ever breached: it never fired
     assert fired_at(emu, "slow") == []
+
+
+# The worked examples of "How CloudWatch alarm evaluates when data is missing"
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html):
+# five periods of evaluation range, oldest first; 0 not breaching, X breaching, - missing.
+# None: the alarm keeps its current state.
+DOCUMENTED = [
+    # Datapoints to Alarm 3 of Evaluation Periods 3
+    (3, "0 - X - X", {"missing": "OK", "ignore": "OK", "breaching": "OK", "notBreaching": "OK"}),
+    (3, "0 - - - -", {"missing": "OK", "ignore": "OK", "breaching": "OK", "notBreaching": "OK"}),
+    (
+        3,
+        "- - - - -",
+        {
+            "missing": "INSUFFICIENT_DATA",
+            "ignore": None,
+            "breaching": "ALARM",
+            "notBreaching": "OK",
+        },
+    ),
+    (
+        3,
+        "0 X X - X",
+        {"missing": "ALARM", "ignore": "ALARM", "breaching": "ALARM", "notBreaching": "ALARM"},
+    ),
+    (
+        3,
+        "- - X - -",
+        {"missing": "ALARM", "ignore": None, "breaching": "ALARM", "notBreaching": "OK"},
+    ),
+    # 2 of 3
+    (
+        2,
+        "0 - X - X",
+        {"missing": "ALARM", "ignore": "ALARM", "breaching": "ALARM", "notBreaching": "ALARM"},
+    ),
+    (
+        2,
+        "0 0 X 0 X",
+        {"missing": "ALARM", "ignore": "ALARM", "breaching": "ALARM", "notBreaching": "ALARM"},
+    ),
+    (2, "0 - X - -", {"missing": "OK", "ignore": "OK", "breaching": "ALARM", "notBreaching": "OK"}),
+    (2, "- - - - 0", {"missing": "OK", "ignore": "OK", "breaching": "ALARM", "notBreaching": "OK"}),
+    (
+        2,
+        "- - - X -",
+        {"missing": "ALARM", "ignore": None, "breaching": "ALARM", "notBreaching": "OK"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("needed", "points", "expected"), DOCUMENTED)
+def test_alarm_evaluation_matches_the_documented_missing_data_examples(
+    needed: int, points: str, expected: dict[str, str | None]
+) -> None:
+    from emulator.services.cloudwatch import evaluate
+
+    slots = [None if p == "-" else (1.0 if p == "X" else 0.0) for p in points.split()]
+    for treat, state in expected.items():
+        assert evaluate(slots, 3, needed, treat, lambda v: v >= 1.0) == state, (points, treat)
+
+
+def test_one_failed_probe_and_a_missing_period_never_alarm_a_three_of_three_alarm() -> None:
+    from emulator.services.cloudwatch import evaluate
+
+    # a probe period left empty at a minute boundary, around one failed probe
+    for points in ("1 1 1 - 0", "1 1 - 0 1", "1 1 0 - 1", "1 - 0 0 1", "1 0 - 0 1"):
+        slots = [None if p == "-" else float(p) for p in points.split()]
+        assert evaluate(slots, 3, 3, "missing", lambda v: v < 1.0) == "OK", points

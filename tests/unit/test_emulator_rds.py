@@ -302,3 +302,90 @@ def test_a_deleted_cluster_takes_its_automated_snapshots_along(emu: Emulator) ->
 
     # and the same identifier can be used again at once
     rds.create_db_cluster(**kwargs)
+
+
+def test_the_old_primary_gets_its_point_of_failure_snapshot_once_its_region_is_back(
+    emu: Emulator, clusters: dict[str, str]
+) -> None:
+    # given the database failed over with data loss while us-east-1 was unreachable
+    emu.faults.unreachable_regions.add("us-east-1")
+    boto3.client("rds", region_name="us-west-2").failover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL,
+        TargetDbClusterIdentifier=clusters["us-west-2"],
+        AllowDataLoss=True,
+    )
+    emu.clock.advance(60)
+    east = boto3.client("rds", region_name="us-east-1")
+    describe()  # the old primary is still pending a resync
+
+    # when its region is back
+    emu.faults.unreachable_regions.clear()
+    describe()
+
+    # then Aurora's system snapshot of the old volume is in the old primary's region
+    snapshots = east.describe_db_cluster_snapshots(DBClusterIdentifier="shop-us-east-1")[
+        "DBClusterSnapshots"
+    ]
+    (kept,) = [
+        s
+        for s in snapshots
+        if s["DBClusterSnapshotIdentifier"].startswith("rds:unplanned-global-failover-")
+    ]
+    assert kept["DBClusterSnapshotIdentifier"].startswith(
+        "rds:unplanned-global-failover-shop-us-east-1-"
+    )
+    assert kept["SnapshotType"] == "automated"
+
+
+def test_an_in_region_writer_failover_shows_failing_over_then_its_events(
+    emu: Emulator, clusters: dict[str, str]
+) -> None:
+    east = boto3.client("rds", region_name="us-east-1")
+    for n in (1, 2):
+        east.create_db_instance(
+            DBInstanceIdentifier=f"shop-us-east-1-{n}",
+            DBClusterIdentifier="shop-us-east-1",
+            Engine="aurora-postgresql",
+            DBInstanceClass="db.serverless",
+        )
+
+    east.failover_db_cluster(DBClusterIdentifier="shop-us-east-1")
+
+    def status() -> str:
+        return str(
+            east.describe_db_clusters(DBClusterIdentifier="shop-us-east-1")["DBClusters"][0][
+                "Status"
+            ]
+        )
+
+    assert status() == "failing-over"
+    emu.clock.advance(emu.latency.aurora_in_region_failover_seconds - 1)
+    assert status() == "failing-over"
+    emu.clock.advance(1)
+    assert status() == "available"
+    events = east.describe_events(SourceIdentifier="shop-us-east-1", SourceType="db-cluster")
+    messages = [(e["Message"], e["EventCategories"]) for e in events["Events"]]
+    assert [m.split(":")[0] for m, _ in messages] == [
+        "Started cross AZ failover to DB instance",
+        "Completed failover to DB instance",
+    ]
+    assert all(categories == ["failover"] for _, categories in messages)
+
+
+def test_a_secondary_publishes_its_rpo_lag_and_stops_when_the_lag_is_unknown(
+    emu: Emulator, clusters: dict[str, str]
+) -> None:
+    emu.rds.set_replication_lag(clusters["us-west-2"], 250.0)
+    emu.tick()
+    west = boto3.client("cloudwatch", region_name="us-west-2")
+
+    def names() -> list[str]:
+        return sorted(
+            {
+                m["MetricName"]
+                for m in west.list_metrics(Namespace="AWS/RDS")["Metrics"]
+                if m["Dimensions"][0]["Value"] == "shop-us-west-2"
+            }
+        )
+
+    assert names() == ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag"]

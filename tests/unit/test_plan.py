@@ -54,6 +54,8 @@ STORED = {
         "action": "set",
     },
     "fence": {"region": PRIMARY, "action": "point it at the target (best effort)"},
+    "data_loss": {"verdict": "over_budget", "budget_seconds": 5.0},
+    "approval": {"required": True, "reasons": ["AuroraGlobalDBRPOLag is 9.0 s, over budget"]},
 }
 
 
@@ -63,6 +65,7 @@ def test_the_stored_plan_reads_back_typed_and_writes_the_same_json() -> None:
     assert plan.database.planned_from == STORED["database"]["planned_from"]  # type: ignore[index]
     assert plan.traffic.dials[SECONDARY].desired == 100.0
     assert plan.readiness.failing[0].name == "database.replication_lag"
+    assert plan.approval.required is True
     assert plan.to_dict() == STORED
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import boto3
-from failover import quorum
+import pytest
+from failover import in_region, quorum
 from failover.quorum import FamilyVote, Verdict
 from moto import mock_aws
 
@@ -107,3 +109,61 @@ def test_the_probe_votes_on_its_latest_high_resolution_datapoints() -> None:
             quorum.probe_results(cloudwatch, "FailoverControlPlane", "us-east-1", now)[0]
             == "healthy"
         )
+
+
+@pytest.mark.parametrize("bits", list(itertools.product((0.0, 1.0), repeat=4)))
+def test_the_probe_votes_unhealthy_only_on_three_failed_datapoints_in_a_row(
+    bits: tuple[float, ...],
+) -> None:
+    # every position of the failures among the last four datapoints (oldest first)
+    verdict, _ = quorum.probe_verdict(list(bits))
+
+    trailing = len(bits) - len("".join("1" if b else "0" for b in bits).rstrip("0"))
+    if trailing >= quorum.PROBE_FAILURES:
+        assert verdict == "unhealthy"
+    elif bits[-1] >= 1:
+        assert verdict == "healthy"
+    else:
+        assert verdict == "unknown"
+
+
+def test_the_probe_never_calls_the_latest_failure_alone_an_outage() -> None:
+    assert quorum.probe_verdict([1.0, 1.0, 0.0])[0] == "unknown"
+    assert quorum.probe_verdict([0.0, 1.0, 0.0, 0.0])[0] == "unknown"
+    assert quorum.probe_verdict([])[0] == "unknown"
+
+
+NOW = datetime(2026, 11, 25, 8, 0, 0, tzinfo=UTC)
+
+
+def votes(verdicts: dict[quorum.Family, Verdict]) -> list[FamilyVote]:
+    return [family(name, verdict) for name, verdict in verdicts.items()]
+
+
+def test_an_outage_lasts_only_while_a_quorum_agrees_without_a_break() -> None:
+    since: dict[str, str | None] = {}
+    agreed = []
+    readings: list[dict[quorum.Family, Verdict]] = [
+        {"route53": "unhealthy", "recovery_probe": "unhealthy", "global_accelerator": "unknown"},
+        {"route53": "unhealthy", "recovery_probe": "unhealthy", "global_accelerator": "unhealthy"},
+        # one healthy reading of the probe restarts its count, and so the quorum's
+        {"route53": "unhealthy", "recovery_probe": "healthy", "global_accelerator": "unhealthy"},
+        {"route53": "unhealthy", "recovery_probe": "unhealthy", "global_accelerator": "unhealthy"},
+        # an unknown reading neither extends nor breaks a family's run
+        {"route53": "unknown", "recovery_probe": "unhealthy", "global_accelerator": "unhealthy"},
+    ]
+    for poll, reading in enumerate(readings):
+        now = NOW + timedelta(seconds=10 * poll)
+        families = votes(reading)
+        since = quorum.carry_since(since, families, now)
+        agreed.append(quorum.lasted(since, families, 2, now))
+
+    # the second-longest run among the families unhealthy now (quorum 2)
+    assert agreed == [0.0, 10.0, 10.0, 20.0, 10.0]
+
+
+def test_the_confirm_window_always_reaches_the_minimum_outage() -> None:
+    for required in (30, 60, 120, 180, 600):
+        assert quorum.poll_limit(required, held=False) * quorum.POLL_SECONDS > required
+        held = quorum.poll_limit(required, held=True) * quorum.POLL_SECONDS
+        assert held > required + in_region.HOLD_SECONDS

@@ -1,6 +1,8 @@
-"""ConfirmOutage: an automatic run acts only outside the cooldown and when a quorum of
-independent observer families agree (failover.quorum). Polled every 10 s by the state machine
-while some family already sees the outage and the window lasts; then a false alarm."""
+"""ConfirmOutage: an automatic run acts only outside the cooldown, when a quorum of independent
+observer families has agreed continuously for MinOutageSeconds, and when the failed region is
+not recovering in-region (failover.quorum, failover.in_region). Polled every 10 s by the state
+machine (WaitForObservers) while some family sees the outage and the window lasts; the last
+poll's reading is carried in ``$.outage``; then a false alarm."""
 
 from __future__ import annotations
 
@@ -16,8 +18,7 @@ if TYPE_CHECKING:
 
 
 def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
-    polls = int(stage.part("outage").get("polls", 0))
-    return quorum.confirm(settings, stage.request, polls, datetime.now(UTC))
+    return quorum.confirm(settings, stage.request, stage.part("outage"), datetime.now(UTC))
 
 
 lambda_handler = stage_handler(handle, renews_lease=True)
