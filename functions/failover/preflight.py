@@ -80,12 +80,16 @@ def required_capacity(settings: Settings, view: EstateView, source: str, target:
     return max(regions[source].full_capacity, regions[target].full_capacity, ran)
 
 
-def build_plan(settings: Settings, request: Request, now: datetime) -> ActionPlan:
-    """Meet the cooldown (manual runs), read the estate once, run the checks that the mode
-    needs (refusing on a blocking FAIL), and plan each piece that is not yet converged."""
-    decision = _cooldown(settings, request, now)
+def build_plan(
+    settings: Settings, request: Request, now: datetime, waited_for: str | None = None
+) -> ActionPlan:
+    """Read the estate once, stand down if another run has won, meet the cooldown (manual
+    runs), run the checks that the mode needs (refusing on a blocking FAIL), and plan each
+    piece that is not yet converged. ``waited_for``: the region a live lease of the other
+    direction was moving the estate into while this run waited for it (WaitForLease)."""
     view = estate_view.observe(settings.estate, client, request.target_region, peers=best_effort)
-    _refuse_superseded(settings, request.target_region, view)
+    _refuse_superseded(settings, request.target_region, view, waited_for)
+    decision = _cooldown(settings, request, now)
     move = _move(settings, request, view)
     lag = _replication_lag(settings, move, now)
     found = _checks(settings, move, view, lag, now)
@@ -126,12 +130,27 @@ def _cooldown(
     return cooldown.decide(request, last, now, settings.cooldown_minutes)
 
 
-def _refuse_superseded(settings: Settings, target: str, view: EstateView) -> None:
-    """A promotion already in flight towards another cluster wins: this run stands down."""
+def _refuse_superseded(
+    settings: Settings, target: str, view: EstateView, waited_for: str | None
+) -> None:
+    """Another run has won, and this one stands down (it would only undo that run's move):
+    a promotion is in flight towards another cluster, or this run waited for the other
+    direction's lease (WaitForLease) and that run has since moved the estate, fully, into
+    its region. A holder that died or failed on the way leaves the estate not converged
+    there: this run then plans afresh from where it stands (a dead region's lease never
+    blocks the survivor past the lease's bound)."""
     into = settings.estate.regions[target].db_cluster_arn
     moving_to = (view.failover_state or {}).get("ToDbClusterArn")
     if view.promotion_in_flight and moving_to not in (None, into):
         raise Superseded(f"the database is being moved to {moving_to}")
+    if waited_for and waited_for != target:
+        full = settings.estate.regions[waited_for].full_capacity
+        if not view.gaps(waited_for, full):
+            raise Superseded(
+                f"while this run waited for the lease, the other direction's run moved the "
+                f"estate into {waited_for} (writer, traffic, capacity, app config): this run "
+                f"would only undo it"
+            )
 
 
 def _move(settings: Settings, request: Request, view: EstateView) -> Move:

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
-    return preflight.build_plan(settings, stage.request, datetime.now(UTC)).to_dict()
+    waited_for = stage.part("lease").get("waited_for")
+    return preflight.build_plan(settings, stage.request, datetime.now(UTC), waited_for).to_dict()
 
 
 lambda_handler = stage_handler(handle, renews_lease=True)
