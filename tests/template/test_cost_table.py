@@ -19,6 +19,7 @@ HOURS = 730  # a month, as AWS's pricing pages count it
 # Unit prices (us-east-1, as the table states them).
 ALARM_STANDARD = 0.10  # per alarm-month, period >= 60 s
 ALARM_HIGH_RESOLUTION = 0.30  # per alarm-month, period < 60 s
+ALARM_COMPOSITE = 0.50  # per composite alarm-month
 KMS_KEY = 1.00  # per key-month
 LAMBDA_ARM_GB_SECOND = 0.0000133334
 LAMBDA_REQUEST = 0.20 / 1_000_000
@@ -84,11 +85,14 @@ def row(name: str) -> str:
 
 def test_the_table_prices_every_alarm_the_templates_create() -> None:
     standard, high = count_alarms()
+    composite = len(resources("AWS::CloudWatch::CompositeAlarm"))
     line = row("CloudWatch alarms")
-    assert f"{standard + high} alarms" in line
+    assert f"{standard + high + composite} alarms" in line
     assert f"{standard} standard" in line
     assert f"{high} high-resolution" in line
-    assert f"${standard * ALARM_STANDARD + high * ALARM_HIGH_RESOLUTION:.2f}" in line
+    assert f"{composite} composite" in line
+    cost = standard * ALARM_STANDARD + high * ALARM_HIGH_RESOLUTION + composite * ALARM_COMPOSITE
+    assert f"${cost:.2f}" in line
 
 
 def test_the_table_prices_every_kms_key() -> None:
