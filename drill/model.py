@@ -123,8 +123,9 @@ class Run:
         detection (the run could act: it started, and the quorum's other families had seen
         the outage); writer promoted (the synthetic user's first request
         that found another region the global database's writer, to the second); the control
-        plane's overhead (the RTO less detection and ``act_s``, the slower of the two things
-        it waits for: the promotion and the new tasks serving); and the synthetic user's
+        plane's overhead (the RTO less the outage's confirmation, the end of ConfirmOutage, and
+        ``act_s``, the slower of the two things it waits for: the promotion and the new tasks
+        serving; without a ConfirmOutage, less detection); and the synthetic user's
         first good read and first good write."""
         started = next(
             (m.at for m in self.milestones if "state machine" in m.what and "started" in m.what),
@@ -133,12 +134,17 @@ class Run:
         detection = self.detection_s if self.detection_s is not None else started
         user = self.user
         promoted = None if user is None else user.writer_promoted_s
+        # The outage confirmed: the end of ConfirmOutage, once the quorum agreed for
+        # MinOutageSeconds (a policy wait that buys safety, not control-plane overhead).
+        confirmed = next((s.end for s in self.stages if s.name == "ConfirmOutage"), None)
         overhead = None
-        if self.rto_s is not None and detection is not None and self.act_s is not None:
-            overhead = round(self.rto_s - detection - self.act_s, 1)
+        acts_from = confirmed if confirmed is not None else detection
+        if self.rto_s is not None and acts_from is not None and self.act_s is not None:
+            overhead = round(self.rto_s - acts_from - self.act_s, 1)
         return {
             "detection_s": detection,
             "run_started_s": started,
+            "outage_confirmed_s": confirmed,
             "overhead_s": overhead,
             "writer_promoted_s": promoted,
             "first_good_read_s": None if user is None else user.first_good_read_s,

@@ -129,7 +129,8 @@ def _user_line(run: Run) -> str | None:
     return (
         f"users (through {user.through}, near {user.near}): first good read "
         f"{shown(user.first_good_read_s)}, first good write {shown(user.first_good_write_s)} "
-        f"after the outage | detection {shown(figures['detection_s'])}, writer promoted "
+        f"after the outage | detection {shown(figures['detection_s'])}, outage confirmed "
+        f"{shown(figures['outage_confirmed_s'])}, writer promoted "
         f"{shown(figures['writer_promoted_s'])}, control-plane overhead "
         f"{shown(figures['overhead_s'])} | model: {run.model or 'n/a'} "
         f"({sum(1 for a in run.assumptions if not a.get('stated'))} assumptions, report.json)"

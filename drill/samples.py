@@ -31,6 +31,7 @@ __all__ = ["FIGURES", "SampleSet", "distribution", "run_samples", "write_samples
 
 FIGURES = (
     "detection_s",
+    "outage_confirmed_s",
     "overhead_s",
     "writer_promoted_s",
     "first_good_read_s",
@@ -38,6 +39,7 @@ FIGURES = (
 )
 LABELS = {
     "detection_s": "detection",
+    "outage_confirmed_s": "outage confirmed",
     "overhead_s": "overhead",
     "writer_promoted_s": "writer promoted",
     "first_good_read_s": "first good read",
