@@ -47,6 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from failover import in_region
+
 from drill.model import Floors
 from emulator.latency import LatencyModel
 
@@ -189,13 +191,19 @@ def detection_terms(
             f"{settings.probe_datapoints - 1} more 10 s samples than one",
         )
     )
+    # The product counts the outage's minimum from the first reading at which the quorum
+    # agrees (failover.quorum), not from the outage's start; in region-down the failed
+    # region's own APIs are unreachable too, and the shorter wait applies (failover.in_region).
+    required = settings.min_outage_s
+    if region_down and required:
+        required = min(required, float(in_region.UNREACHABLE_MIN_OUTAGE_SECONDS))
     terms.append(
         Term(
             "MinOutageSeconds",
-            max(settings.min_outage_s - with_probes, 0.0),
+            required,
             "policy",
-            f"an outage must last {settings.min_outage_s:.0f} s before a run acts (what is left "
-            "of it after detection)",
+            f"the quorum must agree without a break for {required:.0f} s before a run acts"
+            + (" (its APIs unreachable too: the shorter wait)" if region_down else ""),
         )
     )
     return terms

@@ -61,4 +61,4 @@ def test_no_blip_shorter_than_the_minimum_outage_moves_the_writer() -> None:
     # trigger meeting the first run's lease)
     endings = {"false_alarm", "already_in_progress"}
     assert all(o in endings for s in seen for o in s["outcomes"]), lines
-    assert report.notes[-1] == "0 promotions"
+    assert "0 promotions" in report.notes, report.notes

@@ -64,8 +64,16 @@ def test_policy_terms_are_terms_of_their_own() -> None:
     assert terms["detection"].seconds == pytest.approx(ALB)
     assert terms["probe datapoints"].kind == "policy"
     assert terms["probe datapoints"].seconds == pytest.approx(PROBE + 20.0 - ALB)
-    waiting = {t.name: t for t in detection_terms(replace(THREES, min_outage_s=60.0))}
-    assert waiting["MinOutageSeconds"].seconds == pytest.approx(60.0 - (PROBE + 20.0))
+    # the quorum must then agree for MinOutageSeconds, counted from its first agreeing
+    # reading (failover.quorum), so the whole minimum follows detection
+    waiting = {t.name: t for t in detection_terms(replace(THREES, min_outage_s=180.0))}
+    assert waiting["MinOutageSeconds"].kind == "policy"
+    assert waiting["MinOutageSeconds"].seconds == pytest.approx(180.0)
+    # region-down: the failed region's own APIs are unreachable too, the shorter wait applies
+    down = {
+        t.name: t for t in detection_terms(replace(THREES, min_outage_s=180.0), region_down=True)
+    }
+    assert down["MinOutageSeconds"].seconds == pytest.approx(60.0)
 
 
 def test_floors_of_the_default_settings_by_hand() -> None:
