@@ -57,7 +57,6 @@ GATING_CHECKS = frozenset(
     {
         "database.member",
         "database.replication_lag",
-        "database.global_endpoint",
         "compute.service",
         "compute.image",
         "compute.warm_standby",
@@ -70,7 +69,8 @@ GATING_CHECKS = frozenset(
 """Readiness checks whose FAIL makes an unplanned move fail (the target cannot take the writer,
 the load or the traffic) or unsafe (the target does not answer /health, its data is behind).
 Detection and control-plane checks (the watch on the peer, the lease, notices) say nothing
-about whether the move would work."""
+about whether the move would work; nor does ``database.global_endpoint``: the global writer
+endpoint names the failed writer until the promotion moves it, which is what the move fixes."""
 
 Verdict = Literal["within_budget", "over_budget", "unknown", "not_applicable"]
 

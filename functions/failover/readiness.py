@@ -178,7 +178,7 @@ def global_endpoint(basis: Basis) -> Check:
         ),
     )
     chain = _cname_chain(endpoint.value)
-    return checks.global_endpoint(endpoint, chain, writer_endpoint.value or "(unknown writer)")
+    return checks.global_endpoint(endpoint, chain, writer_endpoint)
 
 
 def _image_present(ecr: Any, image: str) -> bool:

@@ -84,7 +84,7 @@ def test_the_global_endpoint_passes_when_its_chain_goes_through_the_writer_clust
         [GLOBAL_ENDPOINT, WRITER, "shop-use1-1.c7tj4example.us-east-1.rds.amazonaws.com"]
     )
 
-    check = checks.global_endpoint(Reading(GLOBAL_ENDPOINT), chain, WRITER)
+    check = checks.global_endpoint(Reading(GLOBAL_ENDPOINT), chain, Reading(WRITER))
 
     assert check.status == "PASS"
 
@@ -96,7 +96,7 @@ def test_the_global_endpoint_fails_when_it_names_another_cluster() -> None:
         [GLOBAL_ENDPOINT, other, "shop-usw2-1.c7tj4example.us-west-2.rds.amazonaws.com"]
     )
 
-    check = checks.global_endpoint(Reading(GLOBAL_ENDPOINT), chain, WRITER)
+    check = checks.global_endpoint(Reading(GLOBAL_ENDPOINT), chain, Reading(WRITER))
 
     assert check.status == "FAIL"
     assert f"not to the writer {WRITER}" in check.reason
@@ -105,8 +105,22 @@ def test_the_global_endpoint_fails_when_it_names_another_cluster() -> None:
 
 def test_an_unresolvable_global_endpoint_is_a_warning() -> None:
     check = checks.global_endpoint(
-        Reading(GLOBAL_ENDPOINT), Reading(None, "DNS: [Errno -2] Name or service not known"), WRITER
+        Reading(GLOBAL_ENDPOINT),
+        Reading(None, "DNS: [Errno -2] Name or service not known"),
+        Reading(WRITER),
     )
 
     assert check.status == "WARN"
     assert "Name or service not known" in check.reason
+
+
+def test_a_writer_that_cannot_be_read_is_a_warning_not_a_failure() -> None:
+    # given the writer's own region is down (region-down): its cluster endpoint cannot be read
+    chain = Reading([GLOBAL_ENDPOINT, WRITER])
+
+    check = checks.global_endpoint(
+        Reading(GLOBAL_ENDPOINT), chain, Reading(None, "unreachable: EndpointConnectionError")
+    )
+
+    assert check.status == "WARN"
+    assert "EndpointConnectionError" in check.reason
