@@ -238,11 +238,12 @@ class LocalDrill:
             )["status"]
             row = final_state.audit_row(self.client, self.table, region_of(arn), arn) or {}
             outcome = row.get("outcome") or status.lower()
-            why = (
-                ": the estate was already where it should be; recorded, no notice sent"
-                if outcome in ("nothing_to_do", "already_in_progress")
-                else ""
-            )
+            why = {
+                "nothing_to_do": ": the estate was already where it should be; recorded, no "
+                "notice sent",
+                "already_in_progress": ": another run held the lease for the same move; "
+                "recorded, no notice sent",
+            }.get(outcome, "")
             lines.append(f"an alarm also started {arn} ({status}, {outcome}){why}")
         return lines
 

@@ -109,8 +109,8 @@ def _floors_line(run: Run) -> str | None:
     ratios = floors.ratios(rto)
     return (
         f"RTO {_secs(rto)} | critical-path floor {_secs(floors.critical_path_s)} "
-        f"(x{ratios['rto_over_critical_path']:.2f}, overhead "
-        f"{_secs(rto - floors.critical_path_s)}) | physical floor {_secs(floors.physical_s)} "
+        f"(x{ratios['rto_over_critical_path']:.2f}, {_secs(rto - floors.critical_path_s)} "
+        f"above it) | physical floor {_secs(floors.physical_s)} "
         f"(x{ratios['rto_over_physical']:.2f}) | sequential runbook "
         f"{_secs(floors.sequential_s)} (x{ratios['sequential_over_rto']:.2f} the RTO)"
     )

@@ -332,7 +332,7 @@ def _with_floors() -> Report:
 def test_floors_show_beside_the_rto_in_text_markdown_and_json() -> None:
     report = _with_floors()
     text = render_text(report, width=200)
-    assert "critical-path floor 150.0 s (x1.22, overhead 32.4 s)" in text
+    assert "critical-path floor 150.0 s (x1.22, 32.4 s above it)" in text
     assert "physical floor 130.0 s (x1.40)" in text
     assert "sequential runbook 250.0 s (x1.37 the RTO)" in text
     assert "critical-path floor 150.0 s" in render_markdown(report)
