@@ -342,13 +342,20 @@ def converged_gaps(view: EstateView, target: str, full: int) -> list[str]:
     return gaps
 
 
-def consistency_breaks(view: EstateView, before: str) -> list[str]:
+def consistency_breaks(
+    view: EstateView, before: str, previous: EstateView | None = None
+) -> list[str]:
     """Traffic or an active-region parameter pointing at a region that is neither the
-    writer nor where it pointed before the run."""
+    writer nor where it pointed before the run (``before``; or, read just before the run,
+    ``previous``: a base whose failover could not fence a region that was down leaves that
+    region's parameter naming itself, and the cell's run did not put it there)."""
     allowed = {view.writer_region, before}
     found = []
     for name, state in view.regions.items():
-        if state.active_region not in allowed:
+        was = previous.regions[name] if previous is not None else None
+        if state.active_region not in allowed and not (
+            was is not None and state.active_region == was.active_region
+        ):
             found.append(f"{name}'s parameter names {state.active_region}")
         if state.dial and state.dial > 0 and name not in allowed:
             found.append(f"traffic {state.dial:g}% on {name}, not the writer")
@@ -464,6 +471,8 @@ def _judge_cell(
         record = Task("RecordOutcome", "RecordOutcomeFunction", False)
         _arm(estate, record, Kind("denied", DENIED, None))
     payload = _payload(estate, task.base)
+    with _oracle(estate):
+        previous = estate.view()
     notices: list[dict[str, Any]] = []
     described = _execute(estate, task.base, payload, notices)
     cell.status = str(described["status"])
@@ -503,7 +512,7 @@ def _judge_cell(
     else:
         if cell.error in NAMELESS_ERRORS:
             reasons.append(f"error not named: {cell.error!r}")
-        reasons.extend(consistency_breaks(view, before))
+        reasons.extend(consistency_breaks(view, before, previous))
         _rerun(cell, estate, task, full)
         cell.verdict = DIRTY if reasons else CLEAN_FAIL
 
@@ -518,8 +527,15 @@ def _judge_invalid(
     """A rejected input: the rejection holds (named, nothing changed, no lease), and the
     operator hears of it, or the notice's failure is surfaced."""
     reasons = cell.reasons
-    if described["status"] != "FAILED" or cell.error != "UnknownMode":
-        reasons.append(f"expected the rejection UnknownMode, got {cell.status} {cell.error}")
+    # RejectInput ends the run as a named rejection (SUCCEEDED, outcome input_rejected, the
+    # error in its output), so that a typo does not count in ExecutionsFailed and page.
+    output = json.loads(described.get("output") or "{}")
+    rejected = output.get("outcome") == "input_rejected" and output.get("error") == "UnknownMode"
+    if described["status"] != "SUCCEEDED" or not rejected:
+        reasons.append(
+            f"expected the rejection UnknownMode, got {cell.status} {output.get('outcome')} "
+            f"{output.get('error') or cell.error}"
+        )
     if not any(n["kind"] == "invalid_input" for n in notices) and not surfaced:
         reasons.append("no rejection notice and no surfaced notification failure")
     view = estate.view()
