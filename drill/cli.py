@@ -315,18 +315,6 @@ def main(
             written = write_samples(found, args.report)
             print("report written: " + ", ".join(str(path) for path in written), file=out)
         return DRILL_FAILED if found.failures or not found.samples else 0
-    if args.samples is not None:
-        if args.live:
-            args_parser.error("--samples runs the local drill only")
-        from drill.samples import render_samples, run_samples, write_samples
-
-        found = run_samples(args.scenario, args.samples, args.seed, out, args.rto_target)
-        print("", file=out)
-        print(render_samples(found), file=out)
-        if args.report is not None:
-            written = write_samples(found, args.report)
-            print("report written: " + ", ".join(str(path) for path in written), file=out)
-        return DRILL_FAILED if found.failures or not found.samples else 0
     progress = Progress(out, live=False if args.plain else None)
     both: dict[str, Any] = {
         "scenario": args.scenario,

@@ -73,12 +73,7 @@ def confirm(
         plan.secondary_region,
         ", ".join(f"{t.stack_name} ({t.region})" for t in stacks.teardown_order(plan)),
     )
-    if phrase is None:
-        try:
-            phrase = ask(f"Type '{expected}' to go on: ")
-        except EOFError:
-            phrase = ""
-    if phrase.strip() != expected:
+    if not stacks.confirmed(expected, phrase, ask):
         raise DestroyNotConfirmed(f"not confirmed: expected exactly {expected!r}; nothing deleted")
 
 

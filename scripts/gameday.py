@@ -79,12 +79,7 @@ def start(
         account,
         region,
     )
-    if phrase is None:
-        try:
-            phrase = ask(f"Type '{expected}' to go on: ")
-        except EOFError:
-            phrase = ""
-    if phrase.strip() != expected:
+    if not stacks.confirmed(expected, phrase, ask):
         raise GameDayRefused(f"not confirmed: expected exactly {expected!r}; nothing started")
     response = aws.client("fis", region).start_experiment(
         clientToken=str(uuid.uuid4()),

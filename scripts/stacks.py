@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -754,3 +754,14 @@ def region_of_arn(arn: str) -> str:
     if not region:
         raise PlanError(f"not a regional ARN: {arn!r}")
     return region
+
+
+def confirmed(expected: str, phrase: str | None, ask: Callable[[str], str]) -> bool:
+    """A typed confirmation: ``phrase`` as given (``--confirm-phrase``), else asked for; only
+    ``expected``, exactly, goes on (no standard input answers nothing)."""
+    if phrase is None:
+        try:
+            phrase = ask(f"Type '{expected}' to go on: ")
+        except EOFError:
+            phrase = ""
+    return phrase.strip() == expected
