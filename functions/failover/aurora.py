@@ -77,23 +77,32 @@ def cluster_status(rds: RDSClient, cluster_arn: str) -> str:
     return clusters[0].get("Status", "unknown") if clusters else "not-found"
 
 
-def replication_lag_ms(
-    cloudwatch: CloudWatchClient, cluster_arn: str, now: datetime
-) -> float | None:
-    """The latest AuroraGlobalDBReplicationLag of a secondary cluster, or None if unknown."""
-    response = cloudwatch.get_metric_statistics(
+def latest_metric(
+    cloudwatch: CloudWatchClient, metric: str, cluster_arn: str, now: datetime
+) -> tuple[float, datetime] | None:
+    """The latest one-minute Maximum of an AWS/RDS cluster metric (``LAG_LOOKBACK`` back) and
+    its timestamp, or None when there is none."""
+    points = cloudwatch.get_metric_statistics(
         Namespace="AWS/RDS",
-        MetricName=REPLICATION_LAG_METRIC,
+        MetricName=metric,
         Dimensions=[{"Name": "DBClusterIdentifier", "Value": resource_name(cluster_arn)}],
         StartTime=now - LAG_LOOKBACK,
         EndTime=now,
         Period=60,
         Statistics=["Maximum"],
-    )
-    points = sorted(response.get("Datapoints", []), key=lambda point: point["Timestamp"])
+    ).get("Datapoints", [])
     if not points:
         return None
-    return float(points[-1]["Maximum"])
+    latest = max(points, key=lambda point: point["Timestamp"])
+    return float(latest["Maximum"]), latest["Timestamp"]
+
+
+def replication_lag_ms(
+    cloudwatch: CloudWatchClient, cluster_arn: str, now: datetime
+) -> float | None:
+    """The latest AuroraGlobalDBReplicationLag of a secondary cluster, or None if unknown."""
+    found = latest_metric(cloudwatch, REPLICATION_LAG_METRIC, cluster_arn, now)
+    return found[0] if found else None
 
 
 def start_promotion(

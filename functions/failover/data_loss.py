@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from failover.arns import resource_name
+from failover import aurora
 from failover.errors import DataLossNotAccepted
 from failover.plan import Approval
 
@@ -45,14 +45,12 @@ if TYPE_CHECKING:
     from failover.plan import FailingCheck
 
 RPO_LAG_METRIC = "AuroraGlobalDBRPOLag"
-REPLICATION_LAG_METRIC = "AuroraGlobalDBReplicationLag"
-LOOKBACK = timedelta(minutes=5)
+REPLICATION_LAG_METRIC = aurora.REPLICATION_LAG_METRIC
 STALE_AFTER = timedelta(seconds=180)
 """Aurora publishes its metrics every minute ("Amazon Aurora automatically sends metrics to
 CloudWatch every minute for each active database",
 https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/MonitoringAurora.html): a latest
 datapoint three periods old means the metric stopped, and its value says nothing of now."""
-
 GATING_CHECKS = frozenset(
     {
         "database.member",
@@ -98,31 +96,15 @@ class Gate:
     cost: str = ""
 
 
-def _latest(
-    cloudwatch: CloudWatchClient, metric: str, cluster_arn: str, now: datetime
-) -> tuple[float, datetime] | None:
-    points = cloudwatch.get_metric_statistics(
-        Namespace="AWS/RDS",
-        MetricName=metric,
-        Dimensions=[{"Name": "DBClusterIdentifier", "Value": resource_name(cluster_arn)}],
-        StartTime=now - LOOKBACK,
-        EndTime=now,
-        Period=60,
-        Statistics=["Maximum"],
-    ).get("Datapoints", [])
-    if not points:
-        return None
-    latest = max(points, key=lambda p: p["Timestamp"])
-    return float(latest["Maximum"]), latest["Timestamp"]
-
-
 def read_lag(cloudwatch: CloudWatchClient, cluster_arn: str, now: datetime) -> Lag:
     """The target's RPO lag, else its replication lag; unknown when neither is fresh."""
     problems = []
     for metric in (RPO_LAG_METRIC, REPLICATION_LAG_METRIC):
-        found = _latest(cloudwatch, metric, cluster_arn, now)
+        found = aurora.latest_metric(cloudwatch, metric, cluster_arn, now)
         if found is None:
-            problems.append(f"no {metric} datapoint in the last {LOOKBACK.seconds // 60} min")
+            problems.append(
+                f"no {metric} datapoint in the last {aurora.LAG_LOOKBACK.seconds // 60} min"
+            )
             continue
         value, at = found
         age = (now - at).total_seconds()
