@@ -206,8 +206,8 @@ class EstateMachine(RuleBasedStateMachine):
     def blip(self, region: str, seconds: float) -> None:
         """The region's /health fails for ``seconds`` (every observer sees it), then answers:
         shorter than MinOutageSeconds, so no automatic run may move the writer for it."""
-        if region in self.down:
-            return
+        if region in self.down or region in self.faults.unreachable_regions:
+            return  # already down to every observer: a blip would not end its outage
         self.log.steps.append(f"blip {region} {seconds:g} s")
         with self.faults.suspended():
             self.estate.outage(region)
@@ -244,6 +244,9 @@ class EstateMachine(RuleBasedStateMachine):
         self.log.steps.append(f"unreachable {region}")
         self.faults.unreachable_regions.add(region)
         self.cut_at[region] = _modelled(self.estate)
+        # Its /health is a black hole to every observer from now on (the health checkers,
+        # the peer's probe, Global Accelerator): the region's outage starts here.
+        self.down_since.setdefault(region, _modelled(self.estate))
         self._note_ended()
         for run in self.runs.values():
             if run.region == region and run.arn not in self.ended_seen:
@@ -253,6 +256,9 @@ class EstateMachine(RuleBasedStateMachine):
     @rule()
     def reconnect(self) -> None:
         self.log.steps.append(f"reachable {sorted(self.faults.unreachable_regions)}")
+        for region in self.faults.unreachable_regions:
+            if region not in self.down:
+                self.down_since.pop(region, None)
         self.faults.unreachable_regions.clear()
         self.cut_at.clear()
 
