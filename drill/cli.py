@@ -189,17 +189,6 @@ def readiness_parser() -> argparse.ArgumentParser:
     )
     _live_options(p, "the region to evaluate as the failover target (required with --live)")
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
-    p.add_argument(
-        "--samples",
-        type=_count,
-        metavar="N",
-        help="run the scenario N times (time scale 0, no failback), every latency and phase "
-        "drawn at random from --seed; print p50/p90/max of detection, overhead, writer "
-        "promoted, first good read and first good write (local only)",
-    )
-    p.add_argument(
-        "--seed", type=int, default=1, help="the first sample's seed (default 1; --samples)"
-    )
     return p
 
 
