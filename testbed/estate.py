@@ -82,7 +82,8 @@ class EstateSpec:
     acknowledge_short_outage: bool = False
     max_data_loss_seconds: float | None = None
     topology: str = "active-passive"
-    witness: str = "us-east-2"  # the failover table's MRSC witness (template LeaseWitnessRegion)
+    # The failover table's regions (template LeaseRegions): one MRSC set, each a replica.
+    lease_regions: tuple[str, str, str] = ("us-east-1", "us-east-2", "us-west-2")
     # Wire the automatic path as deployed: health checkers probing the /health endpoints,
     # alarm evaluation, the forwarding and trigger rules, the probe schedule (the drill).
     automatic_triggers: bool = False
@@ -688,11 +689,12 @@ class LocalEstate:
             )
 
     def _build_table(self) -> None:
-        """The failover table as the primary's control-plane stack creates it: a global table
-        with multi-Region strong consistency, replicas in both regions and a witness."""
+        """The failover table as template.yaml declares it: a global table with multi-Region
+        strong consistency, a replica in each of LeaseRegions (created from the first)."""
         definition = table_definition(self.template)
         spec = self.spec
-        ddb = self.client("dynamodb", spec.primary)
+        first, *others = spec.lease_regions
+        ddb = self.client("dynamodb", first)
         ddb.create_table(
             TableName=spec.table_name,
             KeySchema=definition["KeySchema"],
@@ -701,8 +703,7 @@ class LocalEstate:
         )
         ddb.update_table(
             TableName=spec.table_name,
-            ReplicaUpdates=[{"Create": {"RegionName": spec.secondary}}],
-            GlobalTableWitnessUpdates=[{"Create": {"RegionName": spec.witness}}],
+            ReplicaUpdates=[{"Create": {"RegionName": region}} for region in others],
             MultiRegionConsistency="STRONG",
         )
 
@@ -781,6 +782,7 @@ class LocalEstate:
         return {
             "ESTATE_CONFIG": json.dumps(self.estate_config()),
             "FAILOVER_TABLE_NAME": spec.table_name,
+            "LEASE_REGIONS": ",".join(spec.lease_regions),
             "FAILOVER_TOPIC_ARN": self.topic_arns[region],
             # template.yaml's !Sub names of the bus, the machine and ValidateInputFunction
             "FAILOVER_EVENT_BUS_ARN": arns.build(

@@ -121,6 +121,10 @@ class Settings:
     estate: EstateConfig
     table_name: str
     topic_arn: str
+    lease_regions: tuple[str, ...]
+    """The failover table's regions (template LeaseRegions): three Regions of one DynamoDB
+    multi-Region strong consistency set, each a replica, chosen by the operator independently
+    of the estate's regions. ``failover.table`` picks the replica this control plane uses."""
     cooldown_minutes: int = 30
     lease_seconds: int = 120
     max_switchover_lag_seconds: float = 5.0
@@ -154,6 +158,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "estate": ("ESTATE_CONFIG", lambda text: EstateConfig.from_dict(json.loads(text))),
     "table_name": ("FAILOVER_TABLE_NAME", str),
     "topic_arn": ("FAILOVER_TOPIC_ARN", str),
+    "lease_regions": ("LEASE_REGIONS", lambda text: _lease_regions(text)),
     "cooldown_minutes": ("COOLDOWN_MINUTES", int),
     "lease_seconds": ("LEASE_SECONDS", int),
     "max_switchover_lag_seconds": ("MAX_SWITCHOVER_LAG_SECONDS", float),
@@ -168,7 +173,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "state_machine_arn": ("FAILOVER_STATE_MACHINE_ARN", str),
     "validate_input_function": ("VALIDATE_INPUT_FUNCTION_NAME", str),
 }
-_REQUIRED = ("home_region", "estate", "table_name", "topic_arn")
+_REQUIRED = ("home_region", "estate", "table_name", "topic_arn", "lease_regions")
 _MINIMUM = {
     "cooldown_minutes": 0,
     "lease_seconds": 120,
@@ -176,6 +181,29 @@ _MINIMUM = {
     "min_outage_seconds": 30,
     "max_data_loss_seconds": 0,
 }
+
+MRSC_REGION_SETS: tuple[frozenset[str], ...] = (
+    frozenset({"us-east-1", "us-east-2", "us-west-2"}),
+    frozenset({"eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"}),
+    frozenset({"ap-northeast-1", "ap-northeast-2", "ap-northeast-3"}),
+)
+"""DynamoDB multi-Region strong consistency: a table's three Regions come from one of these
+sets (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/multi-region-strong-consistency-gt.html).
+template.yaml's Rules refuse any other LeaseRegions at deploy time."""
+
+
+def _lease_regions(text: str) -> tuple[str, ...]:
+    regions = tuple(part.strip() for part in text.split(",") if part.strip())
+    if len(regions) != 3 or len(set(regions)) != 3:
+        raise ValueError("three distinct regions, comma-separated")
+    if not any(set(regions) <= allowed for allowed in MRSC_REGION_SETS):
+        raise ValueError(
+            f"{', '.join(regions)} are not of one multi-Region strong consistency set "
+            "(US: us-east-1, us-east-2, us-west-2; EU: eu-west-1, eu-west-2, eu-west-3, "
+            "eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3)"
+        )
+    return regions
+
 
 SAFE_MIN_OUTAGE_SECONDS = 120
 """The floor of MinOutageSeconds without ACKNOWLEDGE_SHORT_OUTAGE: twice what an Aurora

@@ -19,6 +19,7 @@ from tests.template.support import FUNCTIONS, MACHINE_FUNCTIONS
 DESIGN_ENVIRONMENT = {
     "ESTATE_CONFIG",
     "FAILOVER_TABLE_NAME",
+    "LEASE_REGIONS",
     "FAILOVER_TOPIC_ARN",
     "COOLDOWN_MINUTES",
     "LEASE_SECONDS",
@@ -43,7 +44,7 @@ PARAMETERS = {
     "GameDayOutageMinutes",
     "PrimaryRegion",
     "SecondaryRegion",
-    "LeaseWitnessRegion",
+    "LeaseRegions",
     "GlobalClusterId",
     "PrimaryDbClusterArn",
     "SecondaryDbClusterArn",
@@ -510,7 +511,7 @@ def test_table_is_a_strongly_consistent_global_table_of_both_regions(
     resources: dict[str, Any],
 ) -> None:
     """One direction at a time across the estate: the lease lives in an MRSC global table,
-    created once (by the primary's copy), with a replica in each estate region and a witness."""
+    created once (by the primary's copy), with a replica in each of LeaseRegions."""
     table = resources["FailoverTable"]
     properties = table["Properties"]
     assert table["Type"] == "AWS::DynamoDB::GlobalTable"
@@ -518,10 +519,9 @@ def test_table_is_a_strongly_consistent_global_table_of_both_regions(
     assert properties["MultiRegionConsistency"] == "STRONG"
     assert properties["TableName"] == {"Fn::Sub": "${EstateName}-failover"}
     assert [r["Region"] for r in properties["Replicas"]] == [
-        {"Ref": "PrimaryRegion"},
-        {"Ref": "SecondaryRegion"},
+        {"Fn::Select": [index, {"Ref": "LeaseRegions"}]} for index in range(3)
     ]
-    assert properties["GlobalTableWitnesses"] == [{"Region": {"Ref": "LeaseWitnessRegion"}}]
+    assert "GlobalTableWitnesses" not in properties, "every member is a replica"
     assert "TimeToLiveSpecification" not in properties, "MRSC tables have no TTL"
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
     assert properties["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}

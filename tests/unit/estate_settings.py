@@ -49,6 +49,7 @@ def environment(home: str = SECONDARY, **extra: str) -> dict[str, str]:
         "AWS_REGION": home,
         "ESTATE_CONFIG": json.dumps(estate_dict()),
         "FAILOVER_TABLE_NAME": "shop-failover",
+        "LEASE_REGIONS": "us-east-1,us-east-2,us-west-2",
         "FAILOVER_TOPIC_ARN": f"arn:aws:sns:{home}:{ACCOUNT}:shop-failover",
         "FAILOVER_EVENT_BUS_ARN": f"arn:aws:events:{home}:{ACCOUNT}:event-bus/shop-failover",
         "FAILOVER_STATE_MACHINE_ARN": f"arn:aws:states:{home}:{ACCOUNT}:stateMachine:shop-failover",
@@ -63,6 +64,7 @@ def settings(home: str = SECONDARY, **overrides: Any) -> Settings:
         "estate": EstateConfig.from_dict(estate_dict()),
         "table_name": "shop-failover",
         "topic_arn": f"arn:aws:sns:{home}:{ACCOUNT}:shop-failover",
+        "lease_regions": ("us-east-1", "us-east-2", "us-west-2"),
     }
     values.update(overrides)
     return Settings(**values)
