@@ -370,7 +370,9 @@ class LocalDrill:
             region_down = self.options.scenario == "region-down"
             run.floors = floors(latency=self.emu.latency, region_down=region_down)
         if expect_active is not None:
-            state = final_state.observe(self.config, self.table, self.client)
+            state = final_state.observe(
+                self.config, self.table, self.client, table_region=self.spec.lease_regions[0]
+            )
             run.checks = final_state.active_in(state, self.config, expect_active)
         run.checks += rto_check(run)
         return run

@@ -1070,10 +1070,16 @@ class LocalEstate:
 
     def view(self, reader: str | None = None) -> EstateView:
         """Where the estate stands, read as the product reads it (failover.estate_view)."""
-        from failover import estate_view
+        from failover import estate_view, lease
 
+        replica = self.spec.lease_regions[0]
         return estate_view.observe(
-            self.config(), self.client, reader or self.spec.secondary, table=self.spec.table_name
+            self.config(),
+            self.client,
+            reader or self.spec.secondary,
+            read_lease=lambda: lease.current(
+                self.client("dynamodb", replica), self.spec.table_name
+            ),
         )
 
     def dns(self) -> dict[str, str]:
