@@ -60,6 +60,28 @@ def _phase(text: str) -> float:
     return value
 
 
+def _region_list(count: int) -> Any:
+    """An argparse type: ``count`` distinct commercial Regions, comma-separated."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        from failover.geography import CITIES
+
+        found = tuple(part.strip() for part in text.split(",") if part.strip())
+        if len(found) != count or len(set(found)) != count:
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: {count} distinct regions, comma-separated (e.g. "
+                + ("us-east-1,eu-west-1)" if count == 2 else "us-east-1,us-east-2,us-west-2)")
+            )
+        unknown = [region for region in found if region not in CITIES]
+        if unknown:
+            raise argparse.ArgumentTypeError(
+                f"{', '.join(unknown)}: not a commercial AWS Region this project knows"
+            )
+        return found
+
+    return parse
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="make drill ARGS=... | python -m drill",
@@ -120,6 +142,21 @@ def parser() -> argparse.ArgumentParser:
         default=0.0,
         metavar="S",
         help="--scenario blip: seconds into the probe's 10 s period the blip starts (default 0)",
+    )
+    p.add_argument(
+        "--regions",
+        type=_region_list(2),
+        default=("us-east-1", "us-west-2"),
+        metavar="A,B",
+        help="local: the estate's two regions, the primary first (default us-east-1,us-west-2)",
+    )
+    p.add_argument(
+        "--lease-regions",
+        type=_region_list(3),
+        metavar="X,Y,Z",
+        help="local: the failover table's three regions, one MRSC set (template LeaseRegions; "
+        "default: the set that holds the primary, its members nearest the primary with the "
+        "secondary kept, else us-east-1,us-east-2,us-west-2)",
     )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument(
@@ -292,12 +329,25 @@ def main(
         args_parser.error(f"{', '.join(live_only)} only apply with --live")
     if args.live and not args.region:
         args_parser.error("--live needs --region (the region to fail over into)")
+    if args.live and (args.regions != args_parser.get_default("regions") or args.lease_regions):
+        args_parser.error(
+            "--regions and --lease-regions apply to the local drill (a live drill "
+            "reads the deployed estate)"
+        )
     if args.samples is not None:
         if args.live:
             args_parser.error("--samples runs the local drill only")
         from drill.samples import render_samples, run_samples, write_samples
 
-        found = run_samples(args.scenario, args.samples, args.seed, out, args.rto_target)
+        found = run_samples(
+            args.scenario,
+            args.samples,
+            args.seed,
+            out,
+            args.rto_target,
+            regions=args.regions,
+            lease_regions=args.lease_regions,
+        )
         print("", file=out)
         print(render_samples(found), file=out)
         if args.report is not None:
@@ -330,6 +380,8 @@ def main(
                 Options(
                     time_scale=args.time_scale,
                     region=args.region,
+                    regions=args.regions,
+                    lease_regions=args.lease_regions,
                     blip_seconds=args.blip_seconds,
                     blip_phase=args.blip_phase,
                     **both,
