@@ -16,6 +16,7 @@ from drill.scenarios import SCENARIOS
 USAGE_ERROR = 2
 DEFAULT_SCENARIO = "unplanned"
 DRILL_FAILED = 1
+DEFAULT_REGIONS = ("us-east-1", "us-west-2")
 
 
 def _time_scale(text: str) -> float:
@@ -143,21 +144,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="S",
         help="--scenario blip: seconds into the probe's 10 s period the blip starts (default 0)",
     )
-    p.add_argument(
-        "--regions",
-        type=_region_list(2),
-        default=("us-east-1", "us-west-2"),
-        metavar="A,B",
-        help="local: the estate's two regions, the primary first (default us-east-1,us-west-2)",
-    )
-    p.add_argument(
-        "--lease-regions",
-        type=_region_list(3),
-        metavar="X,Y,Z",
-        help="local: the failover table's three regions, one MRSC set (template LeaseRegions; "
-        "default: the set that holds the primary, its members nearest the primary with the "
-        "secondary kept, else us-east-1,us-east-2,us-west-2)",
-    )
+    _estate_options(p)
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument(
         "--samples",
@@ -202,6 +189,25 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _estate_options(p: argparse.ArgumentParser) -> None:
+    """The embedded estate's regions (the local drill and readiness)."""
+    p.add_argument(
+        "--regions",
+        type=_region_list(2),
+        default=DEFAULT_REGIONS,
+        metavar="A,B",
+        help="local: the estate's two regions, the primary first (default us-east-1,us-west-2)",
+    )
+    p.add_argument(
+        "--lease-regions",
+        type=_region_list(3),
+        metavar="X,Y,Z",
+        help="local: the failover table's three regions, one MRSC set (template LeaseRegions; "
+        "default: the set that holds the primary, its members nearest the primary with the "
+        "secondary kept, else us-east-1,us-east-2,us-west-2)",
+    )
+
+
 def _live_options(p: argparse.ArgumentParser, region_help: str) -> None:
     live = p.add_argument_group("against a real account")
     live.add_argument("--live", action="store_true", help="read the deployed stacks instead")
@@ -225,6 +231,7 @@ def readiness_parser() -> argparse.ArgumentParser:
         "on any FAIL. By default on the embedded estate (every region, or --region).",
     )
     _live_options(p, "the region to evaluate as the failover target (required with --live)")
+    _estate_options(p)
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     return p
 
@@ -262,12 +269,14 @@ def readiness_main(argv: list[str], out: TextIO) -> int:
         p.error("--profile only applies with --live")
     if args.live and not args.region:
         p.error("--live needs --region (the region to evaluate as the failover target)")
+    if args.live and (args.regions != DEFAULT_REGIONS or args.lease_regions):
+        p.error("--regions and --lease-regions apply to the embedded estate, not --live")
     progress = Progress(out, live=False if args.plain else None)
     try:
         if args.live:
             readout = evaluate_live(args.region, args.stack, args.profile)
         else:
-            readout = evaluate_local(args.region, progress)
+            readout = evaluate_local(args.region, progress, args.regions, args.lease_regions)
     except (ReadinessError, LiveDrillError, EmbeddedAwsError) as error:
         progress.close()
         sys.stderr.write(f"drill readiness: error: {error}\n")
@@ -329,7 +338,7 @@ def main(
         args_parser.error(f"{', '.join(live_only)} only apply with --live")
     if args.live and not args.region:
         args_parser.error("--live needs --region (the region to fail over into)")
-    if args.live and (args.regions != args_parser.get_default("regions") or args.lease_regions):
+    if args.live and (args.regions != DEFAULT_REGIONS or args.lease_regions):
         args_parser.error(
             "--regions and --lease-regions apply to the local drill (a live drill "
             "reads the deployed estate)"
