@@ -153,10 +153,21 @@ class LocalDrill:
 
     # ------------------------------------------------------------------------- plumbing
     def client(self, service: str, region: str) -> Any:
+        """A client for the drill's own reads (the oracle). The failover table has replicas
+        only in the lease regions: a read of it "in" an estate region outside that set goes to
+        the nearest member that answers, as an operator's console would (the product's own
+        calls choose their replica themselves)."""
+        if service == "dynamodb":
+            region = self.table_region(region)
         key = (service, region)
         if key not in self._clients:
             self._clients[key] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
         return self._clients[key]
+
+    def table_region(self, region: str) -> str:
+        """The failover table's replica a reader in ``region`` uses
+        (:meth:`testbed.estate.LocalEstate.table_region`)."""
+        return self.estate.table_region(region)
 
     def now(self) -> float:
         """Modelled seconds since the current run's t0."""

@@ -1163,12 +1163,26 @@ class LocalEstate:
             if "AliasTarget" in r
         }
 
+    def table_region(self, region: str) -> str:
+        """The failover table's replica a reader in ``region`` uses: its own when ``region`` is
+        one of the lease regions, else the nearest member that is not unreachable (the table
+        has replicas only there)."""
+        from failover.geography import nearest_first
+
+        members = self.spec.lease_regions
+        if region in members:
+            return region
+        ordered = nearest_first(region, members)
+        faults = self.emulator.faults
+        return next((r for r in ordered if not faults.is_unreachable(r)), ordered[0])
+
     def audit_rows(self, region: str) -> list[dict[str, Any]]:
-        """The audit rows, newest last, as plain Python values."""
+        """The audit rows, newest last, as plain Python values (read through the replica a
+        reader in ``region`` uses, :meth:`table_region`)."""
         from boto3.dynamodb.types import TypeDeserializer
 
         deserialize = TypeDeserializer().deserialize
-        items = self.client("dynamodb", region).query(
+        items = self.client("dynamodb", self.table_region(region)).query(
             TableName=self.spec.table_name,
             KeyConditionExpression="pk = :run",
             ExpressionAttributeValues={":run": {"S": "RUN"}},

@@ -89,3 +89,29 @@ def test_bad_regions_get_a_usage_error(
 
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_reader_outside_the_lease_set_reads_the_nearest_member_that_answers() -> None:
+    from emulator.faults import Faults
+
+    estate = _TableReader(EstateSpec(primary="us-east-1", secondary="eu-west-1"), Faults())
+
+    assert estate.table_region("us-east-1") == "us-east-1"
+    assert estate.table_region("eu-west-1") == "us-east-1"  # the nearest US member
+    estate.emulator.faults.unreachable_regions.add("us-east-1")
+    assert estate.table_region("eu-west-1") == "us-east-2"
+
+
+class _TableReader:
+    """Just enough of a LocalEstate for :meth:`LocalEstate.table_region`."""
+
+    def __init__(self, spec: EstateSpec, faults: object) -> None:
+        from types import SimpleNamespace
+
+        self.spec = spec
+        self.emulator = SimpleNamespace(faults=faults)
+
+    def table_region(self, region: str) -> str:
+        from testbed.estate import LocalEstate
+
+        return LocalEstate.table_region(self, region)  # type: ignore[arg-type]
