@@ -17,6 +17,8 @@ USAGE_ERROR = 2
 DEFAULT_SCENARIO = "unplanned"
 DRILL_FAILED = 1
 DEFAULT_REGIONS = ("us-east-1", "us-west-2")
+PAIR_SCENARIOS = ("ga-brownout", "lease-holder-dies")
+"""Scenarios written for the default pair: us-west-2 (Global Accelerator's API) dies active."""
 
 
 def _time_scale(text: str) -> float:
@@ -343,6 +345,16 @@ def main(
             "--regions and --lease-regions apply to the local drill (a live drill "
             "reads the deployed estate)"
         )
+    if not args.live and args.regions != DEFAULT_REGIONS:
+        west = args.scenario in PAIR_SCENARIOS or (
+            args.scenario == "region-down" and args.region not in (None, args.regions[0])
+        )
+        if west:
+            args_parser.error(
+                f"--scenario {args.scenario}{' --region ' + args.region if args.region else ''} "
+                "kills us-west-2, Global Accelerator's API region, as the active one: it runs on "
+                "the default pair us-east-1,us-west-2 only"
+            )
     if args.samples is not None:
         if args.live:
             args_parser.error("--samples runs the local drill only")

@@ -77,6 +77,18 @@ def test_route53_votes_in_region_down_unless_us_east_1_is_the_region_down() -> N
         (["--regions", "us-east-1,us-east-1"], "2 distinct regions"),
         (["--regions", "us-east-1,mars-north-1"], "mars-north-1: not a commercial AWS Region"),
         (["--lease-regions", "eu-west-1,eu-west-2"], "3 distinct regions"),
+        (["--regions", "eu-west-1,eu-west-2", "--scenario", "ga-brownout"], "default pair"),
+        (
+            [
+                "--regions",
+                "eu-west-1,eu-west-2",
+                "--scenario",
+                "region-down",
+                "--region",
+                "eu-west-2",
+            ],
+            "default pair",
+        ),
         (["--live", "--region", "us-west-2", "--regions", "us-east-1,eu-west-1"], "--regions"),
         (["readiness", "--live", "--region", "us-west-2", "--regions", "a-b-1,c-d-2"], "a-b-1"),
     ],
