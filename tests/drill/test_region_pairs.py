@@ -81,16 +81,24 @@ def test_region_down_of_a_primary_that_is_not_route53s_region_keeps_route53() ->
     assert "route53" in detection["why"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22: a control plane outside LeaseRegions (eu-west-1 here) needs the lead's "
-    "failover.table routing and AcquireLease/ReleaseLease as Lambdas; until then AcquireLease "
-    "(a native DynamoDB task in eu-west-1) meets ResourceNotFoundException. Strict: once the "
-    "routing lands this passes, and the marker must go.",
-)
 def test_the_pair_the_project_was_built_from_fails_over_and_back() -> None:
     report = drill(("us-east-1", "eu-west-1"), ("us-east-1", "us-east-2", "us-west-2"))
 
     assert report.passed, [str(c) for run in report.runs for c in run.checks if not c.passed]
     assert checks(report, 0)["writer region"] == "eu-west-1"
     assert checks(report, 1)["writer region"] == "us-east-1"
+
+
+def test_the_built_from_pair_survives_us_east_1_down_with_its_lease_outside_the_estate() -> None:
+    # us-east-1 is the estate's primary AND the lease set's nearest member to eu-west-1: its
+    # control plane writes through us-east-2 (a member outside the estate), so the lease and
+    # the failover do not depend on the region that failed
+    report = drill(
+        ("us-east-1", "eu-west-1"),
+        ("us-east-1", "us-east-2", "us-west-2"),
+        scenario="region-down",
+        failback=False,
+    )
+
+    assert report.passed, [str(c) for run in report.runs for c in run.checks if not c.passed]
+    assert checks(report, 0)["writer region"] == "eu-west-1"
