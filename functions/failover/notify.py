@@ -390,8 +390,10 @@ def data_loss_lines(state: dict[str, Any]) -> list[str]:
         if lag.get("lag_ms") is not None
         else f"unknown ({lag.get('problem')})"
     )
+    budget = gate.get("budget_seconds")
+    budget_shown = f"{budget:g}" if isinstance(budget, int | float) else str(budget)
     lines = [
-        f"Data loss: lag at the decision {shown}; budget {gate.get('budget_seconds')} s "
+        f"Data loss: lag at the decision {shown}; budget {budget_shown} s "
         f"(MaxDataLossSeconds): {gate.get('verdict')}"
     ]
     for reason in (plan.get("approval") or {}).get("reasons") or []:
