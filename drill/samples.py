@@ -143,7 +143,8 @@ def run_samples(
         )
         if not found.assumptions:
             found.assumptions = [
-                {k: v for k, v in a.items() if k != "value_s"} for a in failover.assumptions
+                {k: v for k, v in a.items() if k not in ("value_s", "round_trips")}
+                for a in failover.assumptions
             ]
         shown = ", ".join(
             f"{LABELS[k]} {'-' if figures[k] is None else f'{figures[k]:.1f}'}" for k in FIGURES

@@ -20,10 +20,16 @@ HTTP, so it serves clients under ``mock_aws()`` (moto's stubber answers later, a
 * on an actor thread (:mod:`emulator.clock`), charges the call's modelled latency
   (``latency.api_call``) before it lands, so a handler's calls and the state machine's native
   integrations (a DynamoDB ``putItem``) cost modelled time; external code's calls cost none;
+  a call that leaves its caller's region (a Lambda function's ``AWS_REGION``, a Task
+  integration's state machine Region: :func:`emulator.faults.caller_region`) for an endpoint
+  in another (:func:`emulator.faults.effective_region`: global services are us-east-1) pays
+  the pair's round trip on top (``latency.cross_region_round_trip_seconds``); test code has
+  no caller region and pays none;
 * raises ``EndpointConnectionError`` for unreachable regions (after the client's connect
-  timeout times its attempts, on an actor) and for a served API outside its endpoint regions
-  (Global Accelerator outside us-west-2), emitting the client's ``after-call-error`` first as
-  botocore does for an error while sending;
+  timeout times its attempts, on an actor), for any call *from* a cut-off region to another
+  (a region cut off from the others reaches none of them), and for a served API outside its
+  endpoint regions (Global Accelerator outside us-west-2), emitting the client's
+  ``after-call-error`` first as botocore does for an error while sending;
 * applies slow faults (the call lands late; past the client's read timeout the caller gets
   ``ReadTimeoutError`` and each attempt lands on its own, from an actor of its own);
 * returns injected faults, and hands the APIs a service serves in full (``Service.serves``)
@@ -63,7 +69,7 @@ from ._service_model import (
     success_response,
 )
 from .clock import ActorThread, VirtualClock, activate
-from .faults import UNREACHABLE, callers, code_for, effective_region
+from .faults import UNREACHABLE, caller_region, callers, code_for, effective_region
 from .latency import LatencyModel
 
 if TYPE_CHECKING:
@@ -310,6 +316,13 @@ class Emulator(world.World):
         config = context.get("client_config")
         by = callers()
         rule = self.faults.take(service, operation, region, by)
+        origin = caller_region()
+        if origin is not None and origin != region and self.faults.is_unreachable(origin):
+            # The caller's own region is cut off: it reaches no other region either (the
+            # connection cannot leave it). Its calls into its own region take the branches below.
+            LOG.debug("%s.%s from cut-off %s to %s", service, operation, origin, region)
+            self._refuse(service, config, actor)
+            raise EndpointConnectionError(endpoint_url=url)
         # A hanging service (a brownout: the connection opens, no answer comes) is the more
         # specific fault: it holds even in a region whose other APIs refuse.
         if self.faults.is_hanging(service, region):
@@ -320,11 +333,7 @@ class Emulator(world.World):
             raise ReadTimeoutError(endpoint_url=url)
         if self.faults.is_unreachable(region) or (rule is not None and rule.code == UNREACHABLE):
             LOG.debug("%s.%s to unreachable %s", service, operation, region)
-            if actor:
-                connect = _timeout_of(config, "connect_timeout")
-                if connect is None:  # a state machine's integration: Step Functions' client
-                    connect = self.latency.sfn_integration_connect_timeout_seconds
-                self.clock.sleep(connect * attempts_of(config, service))
+            self._refuse(service, config, actor)
             raise EndpointConnectionError(endpoint_url=url)
         served = self._served.get(service)
         regions = served.endpoint_regions if served is not None else frozenset()
@@ -332,7 +341,13 @@ class Emulator(world.World):
             # The API has no endpoint in this region: its hostname does not resolve.
             raise EndpointConnectionError(endpoint_url=url)
         if actor:
-            self.clock.sleep(self.latency.api_call(service))
+            # A call from another region pays the network round trip there and back on top.
+            far = (
+                0.0
+                if origin is None
+                else self.latency.cross_region_round_trip_seconds(origin, region)
+            )
+            self.clock.sleep(self.latency.api_call(service) + far)
             late = self.faults.take_slow(service, operation, region)
             if late is not None:
                 self._late(service, operation, client_region, context, late, url)
@@ -357,6 +372,17 @@ class Emulator(world.World):
         return success_response(url, body)
 
     # ------------------------------------------------------------------- late landings
+
+    def _refuse(self, service: str, config: Any, actor: bool) -> None:
+        """A connection that cannot be made: on an actor, wait the client's connect timeout
+        times its attempts first (Step Functions' own client for a state machine's
+        integration)."""
+        if not actor:
+            return
+        connect = _timeout_of(config, "connect_timeout")
+        if connect is None:  # a state machine's integration: Step Functions' client
+            connect = self.latency.sfn_integration_connect_timeout_seconds
+        self.clock.sleep(connect * attempts_of(config, service))
 
     def _late(
         self,

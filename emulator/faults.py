@@ -59,12 +59,14 @@ __all__ = [
     "DENIED",
     "INVOKED_BY",
     "SERVER_ERROR",
+    "TASK_REGION",
     "TASK_STATE",
     "THROTTLED",
     "UNREACHABLE",
     "FaultRule",
     "Faults",
     "SlowRule",
+    "caller_region",
     "callers",
     "code_for",
     "effective_region",
@@ -82,6 +84,8 @@ THROTTLED, DENIED, SERVER_ERROR = "throttled", "denied", "server-error"
 #: The Step Functions Task state whose service integration is calling (set by
 #: :mod:`emulator.services.sfn_tasks` around a Task's integration call).
 TASK_STATE: ContextVar[str | None] = ContextVar("emulator_task_state", default=None)
+#: The Region of the state machine whose Task integration is calling (set with TASK_STATE).
+TASK_REGION: ContextVar[str | None] = ContextVar("emulator_task_region", default=None)
 #: The Task state that invoked the running Lambda handler (set by the Lambda runtime).
 INVOKED_BY: ContextVar[str | None] = ContextVar("emulator_invoked_by", default=None)
 
@@ -119,6 +123,15 @@ def callers() -> frozenset[str]:
     if function and invoked_by:
         found.add(f"{invoked_by}/{function}")
     return frozenset(name for name in found if name)
+
+
+def caller_region() -> str | None:
+    """The Region the current call leaves from: a Lambda function's own Region (its
+    ``AWS_REGION``, as the runtime sets it per invocation), else the Region of the state
+    machine whose Task integration is calling; None for test code (no caller)."""
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return os.environ.get("AWS_REGION") or None
+    return TASK_REGION.get()
 
 
 def effective_region(service: str, client_region: str | None) -> str:

@@ -18,6 +18,13 @@ Three ways to build a model, one per question:
   from ``seed``. Draws are keyed by name (a hash of seed and key), never by the order in which
   threads ask, so a seeded run is the same at every ``--time-scale``.
 
+A call from one Region to another (a Lambda function or a state machine's Task calling an
+endpoint in a Region other than its own) pays a network round trip on top of the call itself:
+:meth:`LatencyModel.cross_region_round_trip_seconds`, the pair's fibre floor
+(``failover.geography.round_trip_floor_seconds``: light in fibre over the great circle between
+the Regions' cities) times ``cross_region_rtt_factor``, an assumption in [1, 2]. The pair table
+is never written down here: it is derived from the Regions' geography, one home per rule.
+
 Lambda cold starts come from a measurement: ``scripts/bench_imports.py`` (``make bench``)
 times each handler module's import on this machine and writes
 ``docs/benchmarks/imports.json``; :meth:`LatencyModel.cold_start_seconds` scales the fastest
@@ -30,10 +37,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+
+from failover import geography
 
 __all__ = ["FIGURES", "IMPORT_BENCHMARK", "Figure", "LatencyModel", "measured_imports", "unit_draw"]
 
@@ -85,21 +94,26 @@ class Figure:
     quote: str  # what the source says
     stated: bool  # the source states this number (else: an assumption informed by it)
     note: str = ""
+    #: What the number counts: "s" (modelled seconds) or a factor of something else, named.
+    unit: str = "s"
 
     @property
     def median(self) -> float:
         return (self.low + self.high) / 2.0
 
     def as_dict(self, value: float | None = None) -> dict[str, Any]:
+        seconds = self.unit == "s"
         found: dict[str, Any] = {
             "name": self.name,
-            "range_s": [self.low, self.high],
+            ("range_s" if seconds else "range"): [self.low, self.high],
             "stated": self.stated,
             "source": self.source,
             "quote": self.quote,
         }
+        if not seconds:
+            found["unit"] = self.unit
         if value is not None:
-            found["value_s"] = round(value, 4)
+            found["value_s" if seconds else "value"] = round(value, 4)
         if self.note:
             found["note"] = self.note
         return found
@@ -277,8 +291,28 @@ FIGURES: dict[str, Figure] = {
             "MRSC writes and strongly consistent reads are replicated synchronously to another "
             "Region before they answer.",
             False,
-            "A cross-Region round trip inside the MRSC set (us-east-1 / us-east-2 / us-west-2): "
-            "no AWS figure; assumed 20-80 ms.",
+            "A round trip between two Regions of the MRSC set the failover table lives in "
+            "(LeaseRegions: any of AWS's MRSC sets, e.g. us-east-1 / us-east-2 / us-west-2), "
+            "paid by every call that reaches a replica: no AWS figure; assumed 20-80 ms. A "
+            "caller outside the set also pays its own round trip to the replica it calls "
+            "(cross_region_rtt_factor).",
+        ),
+        Figure(
+            "cross_region_rtt_factor",
+            1.0,
+            2.0,
+            "https://dev.to/aws-builders/looking-at-aws-inter-region-latency-through-distance-34eh"
+            " ; https://fed135.medium.com/tool-aws-region-to-region-latency-calculator-4a5a92d52286",
+            "Inter-Region latency follows distance: distance -> theoretical lower bound (light "
+            "in fibre) -> observed latency. A published example: eu-west-1 <-> ca-central-1, "
+            "computed floor 53.89 ms, measured 78.75 ms (x1.46).",
+            False,
+            "A call from a Lambda function or a state machine in one Region to an endpoint in "
+            "another pays a network round trip on top of the call: the pair's fibre floor "
+            "(failover.geography.round_trip_floor_seconds, great circle between the Regions' "
+            "cities at 200,000 km/s) times this factor. No AWS figure: assumed 1-2 x the floor "
+            "(the floor itself at the low end); sampled models draw it per pair.",
+            unit="x round_trip_floor_seconds",
         ),
         Figure(
             "lambda_invoke_seconds",
@@ -340,6 +374,9 @@ class LatencyModel:
     sfn_transition_seconds: float = FIGURES["sfn_transition_seconds"].low
     api_call_seconds: float = FIGURES["api_call_seconds"].low
     dynamodb_mrsc_round_trip_seconds: float = FIGURES["dynamodb_mrsc_round_trip_seconds"].low
+    #: A cross-Region call's round trip, as a factor of the pair's fibre floor; None: drawn per
+    #: pair of Regions from ``seed`` (:meth:`sampled`).
+    cross_region_rtt_factor: float | None = FIGURES["cross_region_rtt_factor"].low
 
     # Per service, where a call costs more than ``api_call_seconds``: the failover table is a
     # multi-Region strongly consistent (MRSC) global table, so every DynamoDB call pays the
@@ -384,6 +421,11 @@ class LatencyModel:
     #: Measured imports (handler module -> seconds); None: read docs/benchmarks/imports.json.
     imports: dict[str, float] | None = None
 
+    #: The pairs of Regions cross-Region calls went between, and their round trips (reported).
+    _round_trips: dict[tuple[str, str], float] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     # ------------------------------------------------------------------ the three models
 
     @classmethod
@@ -396,12 +438,13 @@ class LatencyModel:
 
     @classmethod
     def sampled(cls, seed: int, **overrides: Any) -> LatencyModel:
-        """Every figure and phase drawn uniformly at random, keyed by ``seed``."""
+        """Every figure and phase drawn uniformly at random, keyed by ``seed`` (the cross-Region
+        round-trip factor once per pair of Regions)."""
         values: dict[str, Any] = {
             name: f.low + unit_draw(seed, "figure:" + name) * (f.high - f.low)
             for name, f in FIGURES.items()
         }
-        values.update({"phases": "random", "seed": seed})
+        values.update({"phases": "random", "seed": seed, "cross_region_rtt_factor": None})
         values.update(overrides)
         return cls(**values)
 
@@ -431,13 +474,23 @@ class LatencyModel:
 
     # ---------------------------------------------------------------------- reporting
 
+    def _figure(self, name: str) -> dict[str, Any]:
+        figure = FIGURES[name]
+        if name != "cross_region_rtt_factor":
+            return figure.as_dict(float(getattr(self, name)))
+        found = figure.as_dict(self.cross_region_rtt_factor)
+        if self.cross_region_rtt_factor is None:
+            found["value"] = "drawn per pair of Regions (seeded)"
+        found["round_trips"] = self.round_trips()
+        return found
+
     def figures(self) -> list[dict[str, Any]]:
         """Every figure with the value this model uses."""
-        return [f.as_dict(float(getattr(self, name))) for name, f in FIGURES.items()]
+        return [self._figure(name) for name in FIGURES]
 
     def assumptions(self) -> list[dict[str, Any]]:
         """The figures no source states, with the value this model uses (report.json)."""
-        found = [f.as_dict(float(getattr(self, n))) for n, f in FIGURES.items() if not f.stated]
+        found = [self._figure(name) for name, f in FIGURES.items() if not f.stated]
         found.append(
             {
                 "name": "phases",
@@ -458,6 +511,43 @@ class LatencyModel:
         if service == "dynamodb":
             return self.api_call_seconds + self.dynamodb_mrsc_round_trip_seconds
         return self.api_call_seconds
+
+    def rtt_factor(self, a: str, b: str) -> float:
+        """The cross-Region round trip between Regions ``a`` and ``b`` as a factor of their
+        fibre floor: the model's, or a seeded draw for the pair (the same both ways)."""
+        if self.cross_region_rtt_factor is not None:
+            return self.cross_region_rtt_factor
+        figure = FIGURES["cross_region_rtt_factor"]
+        pair = "|".join(sorted((a, b)))
+        return figure.low + unit_draw(self.seed, "rtt:" + pair) * (figure.high - figure.low)
+
+    def cross_region_round_trip_seconds(self, caller: str, endpoint: str) -> float:
+        """Modelled seconds a call from Region ``caller`` to an endpoint in Region ``endpoint``
+        pays on top of the call itself (0 within a Region). An unknown Region is a
+        ``ConfigurationError``: the model has no distance for it."""
+        if caller == endpoint:
+            return 0.0
+        pair = (caller, endpoint) if caller <= endpoint else (endpoint, caller)
+        found = self._round_trips.get(pair)
+        if found is None:
+            floor = geography.round_trip_floor_seconds(caller, endpoint)
+            found = floor * self.rtt_factor(caller, endpoint)
+            self._round_trips[pair] = found
+        return found
+
+    def round_trips(self) -> list[dict[str, Any]]:
+        """The pairs of Regions this model's cross-Region calls went between so far: each pair's
+        fibre floor, factor and round trip (report.json)."""
+        return [
+            {
+                "regions": list(pair),
+                "distance_km": round(geography.distance_km(*pair), 1),
+                "floor_s": round(geography.round_trip_floor_seconds(*pair), 5),
+                "factor": round(self.rtt_factor(*pair), 4),
+                "round_trip_s": round(seconds, 5),
+            }
+            for pair, seconds in sorted(self._round_trips.items())
+        ]
 
     def cpu_share(self, memory_mb: float) -> float:
         """How many times slower than one vCPU a function with ``memory_mb`` runs."""

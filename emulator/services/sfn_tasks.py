@@ -7,6 +7,9 @@ Lambda function ARN) are made inside ``StateTaskService._eval_execution`` (every
 integration) or ``StateTaskLambda._eval_execution``. Both run here with
 :data:`emulator.faults.TASK_STATE` set to the state's name. (A Lambda handler's own calls are
 its function's, found by ``AWS_LAMBDA_FUNCTION_NAME``: see :func:`emulator.faults.callers`.)
+:data:`emulator.faults.TASK_REGION` is set with it, to the state machine's Region (the
+execution's ``AWSExecutionDetails``): where the integration's calls leave from, for the
+cross-Region round trip and a cut-off Region's isolation (:func:`emulator.faults.caller_region`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from ..faults import TASK_STATE
+from ..faults import TASK_REGION, TASK_STATE
 from ..world import Service, register
 
 if TYPE_CHECKING:
@@ -28,10 +31,14 @@ __all__ = ["StepFunctionsTasks"]
 def _as_state(method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)
     def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        env = kwargs.get("env", args[0] if args else None)
+        details = getattr(env, "aws_execution_details", None)
         token = TASK_STATE.set(str(self.name))
+        region = TASK_REGION.set(getattr(details, "region", None))
         try:
             return method(self, *args, **kwargs)
         finally:
+            TASK_REGION.reset(region)
             TASK_STATE.reset(token)
 
     return run

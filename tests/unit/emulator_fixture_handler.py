@@ -89,3 +89,19 @@ def emit_metric(event: Any, context: Any) -> dict[str, Any]:
     }
     print(json.dumps(document))  # noqa: T201 - EMF is a line on stdout
     return {"printed": True}
+
+
+def put_parameter_in(event: Any, context: Any) -> dict[str, Any]:
+    """One SSM write to ``region`` (one attempt, a 5 s connect timeout): the error's name, if
+    any, and the modelled seconds the call took."""
+    ssm = boto3.client(
+        "ssm",
+        region_name=event["region"],
+        config=Config(connect_timeout=5, retries={"total_max_attempts": 1}),
+    )
+    began = time.monotonic()
+    try:
+        ssm.put_parameter(Name=event["name"], Value="v", Type="String", Overwrite=True)
+    except Exception as error:  # noqa: BLE001 - the test reads what the caller saw
+        return {"error": type(error).__name__, "waited": time.monotonic() - began}
+    return {"error": None, "waited": time.monotonic() - began}
