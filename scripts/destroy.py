@@ -9,7 +9,8 @@ profile) and the regions, and asks for a typed confirmation that names them:
 a script). The profile and region reach every call: boto3 and each ``sam delete``.
 
 Order: the control planes, the global stack, then (once Global Accelerator's network interfaces
-have left the ALB subnets) the region stacks. Deletion protection is switched off first on the
+have left the ALB subnets) the region stacks, and last the lease stack (its table is
+retained). Deletion protection is switched off first on the
 Aurora clusters, the global cluster and the ALBs. The clusters are not removed from the global
 cluster by hand: CloudFormation's DBCluster delete handler does it (RemoveFromGlobalCluster,
 then DeleteDBCluster, after the final snapshot its DeletionPolicy asks for).
@@ -188,15 +189,15 @@ def purge_bucket(aws: Aws, region: str, bucket: str) -> None:
 
 
 def purge_table(aws: Aws, plan: stacks.Plan) -> None:
-    """Delete the kept failover table: deletion protection off in each replica, then delete it.
+    """Delete the kept failover table: deletion protection off in each of its three replicas
+    (the LeaseRegions), then delete it from the first, where the lease stack created it.
 
-    Deleting the table in one replica region deletes the global table (its replicas and
-    witness) with it.
+    Deleting the table in one replica region deletes the global table (its replicas) with it.
     """
     from botocore.exceptions import ClientError
 
     name = stacks.failover_table_name(plan)
-    for region in (plan.primary_region, plan.secondary_region):
+    for region in plan.lease_regions:
         try:
             aws.client("dynamodb", region).update_table(
                 TableName=name, DeletionProtectionEnabled=False
@@ -205,7 +206,7 @@ def purge_table(aws: Aws, plan: stacks.Plan) -> None:
             if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
                 raise
     try:
-        aws.client("dynamodb", plan.primary_region).delete_table(TableName=name)
+        aws.client("dynamodb", plan.lease_regions[0]).delete_table(TableName=name)
         LOG.info("deleted the failover table %s", name)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
@@ -224,8 +225,8 @@ def kept(plan: stacks.Plan, account: str, *, buckets: bool, table: bool) -> list
     if not table:
         lines.append(
             f"kept: DynamoDB table {stacks.failover_table_name(plan)} (lease, cooldown marker, "
-            f"audit rows; deletion protection on) in {plan.primary_region} and "
-            f"{plan.secondary_region}; PURGE_TABLE=1 deletes it. A redeploy under the same "
+            f"audit rows; deletion protection on) in {', '.join(plan.lease_regions)}; "
+            "PURGE_TABLE=1 deletes it. A redeploy under the same "
             "EstateName needs it gone: `make deploy` refuses while it is there"
         )
     lines.append(
@@ -272,7 +273,7 @@ def main(
             sam_delete(target, args.profile, run)
         wait_for_ga_interfaces(aws, plan)
         unprotect(aws, plan)
-        for target in order[3:]:  # secondary region, then primary
+        for target in order[3:]:  # secondary region, primary, then the lease stack
             sam_delete(target, args.profile, run)
         if args.purge_buckets:
             for region, bucket in stacks.retained_buckets(plan, account):

@@ -85,7 +85,6 @@ PARAMETERS = {
     "MaxDataLossSeconds",
     "ApprovalForAutomatic",
     "TraceAwsCalls",
-    "TableDeletionProtection",
     "LogRetentionDays",
     "PowertoolsLayerArn",
 }
