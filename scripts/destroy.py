@@ -43,6 +43,8 @@ LOG = logging.getLogger("estate.destroy")
 # the wait is bounded and says what is left when it gives up.
 GA_INTERFACES_TIMEOUT_SECONDS = 1800
 POLL_SECONDS = 20
+# Removing an MRSC table's two other replicas is asynchronous; bounded like the GA wait.
+TABLE_REPLICAS_TIMEOUT_SECONDS = 1800
 
 
 class DestroyNotConfirmed(stacks.PlanError):
@@ -188,28 +190,67 @@ def purge_bucket(aws: Aws, region: str, bucket: str) -> None:
     s3.delete_bucket(Bucket=bucket)
 
 
-def purge_table(aws: Aws, plan: stacks.Plan) -> None:
+def purge_table(
+    aws: Aws,
+    plan: stacks.Plan,
+    *,
+    timeout: float = TABLE_REPLICAS_TIMEOUT_SECONDS,
+    poll: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
     """Delete the kept failover table: deletion protection off in each of its three replicas
-    (the LeaseRegions), then delete it from the first, where the lease stack created it.
-
-    Deleting the table in one replica region deletes the global table (its replicas) with it.
+    (the LeaseRegions), then the MRSC way: the two other replicas in one UpdateTable from the
+    first (DynamoDB refuses to delete one replica of an MRSC table alone, or all three at once:
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/delete-gt-mrsc.html), wait
+    until the single-region table left is ACTIVE with no replica, then delete it.
     """
     from botocore.exceptions import ClientError
 
+    def missing(error: ClientError) -> bool:
+        return error.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+
     name = stacks.failover_table_name(plan)
+    first = plan.lease_regions[0]
     for region in plan.lease_regions:
         try:
             aws.client("dynamodb", region).update_table(
                 TableName=name, DeletionProtectionEnabled=False
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            if not missing(error):
                 raise
+    dynamodb = aws.client("dynamodb", first)
+    deadline = clock() + timeout
+    asked = False
+    while True:
+        try:
+            table = dynamodb.describe_table(TableName=name)["Table"]
+        except ClientError as error:
+            if missing(error):
+                return
+            raise
+        others = [r["RegionName"] for r in table.get("Replicas", []) if r["RegionName"] != first]
+        if not others and table.get("TableStatus") == "ACTIVE":
+            break
+        if others and not asked and table.get("TableStatus") == "ACTIVE":
+            LOG.info("deleting the failover table's replicas in %s", ", ".join(others))
+            dynamodb.update_table(
+                TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": r}} for r in others]
+            )
+            asked = True
+        elif clock() > deadline:
+            raise stacks.PlanError(
+                f"the failover table {name} still has replicas {others} (status "
+                f"{table.get('TableStatus')}) after {timeout:.0f} s; PURGE_TABLE=1 again later"
+            )
+        else:
+            sleep(POLL_SECONDS if poll is None else poll)
     try:
-        aws.client("dynamodb", plan.lease_regions[0]).delete_table(TableName=name)
+        dynamodb.delete_table(TableName=name)
         LOG.info("deleted the failover table %s", name)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+        if not missing(error):
             raise
 
 

@@ -939,6 +939,8 @@ class DestroyAws:
         self.calls: list[tuple[str, str, str, dict[str, Any]]] = []
         self.ga_polls = ga_polls
         self.tables = {stacks.failover_table_name(plan)}
+        # The MRSC table's replicas besides the first of LeaseRegions.
+        self.replicas = ["us-east-2", "us-west-2"]
 
     def client(self, service: str, region: str) -> Any:
         fake = self
@@ -976,7 +978,21 @@ class DestroyAws:
             return {"NetworkInterfaces": []}
         if operation == "describe_secret":
             return {"ReplicationStatus": [{"Region": "us-west-2"}]}
+        if operation == "describe_table" and params["TableName"] not in self.tables:
+            error = {"Error": {"Code": "ResourceNotFoundException", "Message": "no"}}
+            raise ClientError(error, "DescribeTable")  # type: ignore[arg-type]
+        if operation == "describe_table":
+            regions = [region, *self.replicas]
+            return {
+                "Table": {"TableStatus": "ACTIVE", "Replicas": [{"RegionName": r} for r in regions]}
+            }
+        if operation == "update_table" and "ReplicaUpdates" in params:
+            gone = {u["Delete"]["RegionName"] for u in params["ReplicaUpdates"]}
+            self.replicas = [r for r in self.replicas if r not in gone]
         if operation == "delete_table":
+            if self.replicas:
+                error = {"Error": {"Code": "ValidationException", "Message": "MRSC replicas"}}
+                raise ClientError(error, "DeleteTable")  # type: ignore[arg-type]
             if params["TableName"] not in self.tables:
                 error = {"Error": {"Code": "ResourceNotFoundException", "Message": "no"}}
                 raise ClientError(error, "DeleteTable")  # type: ignore[arg-type]
@@ -1053,8 +1069,16 @@ def test_the_chosen_profile_reaches_every_sam_delete_and_ga_interfaces_go_first(
     # script never does it by hand.
     assert not [c for c in aws.calls if c[2] == "remove_from_global_cluster"]
     # The table: protection off in each of its three replicas, deleted from the first.
-    unprotected = [c[1] for c in aws.calls if c[2] == "update_table"]
+    updates = [(c[1], c[3]) for c in aws.calls if c[2] == "update_table"]
+    unprotected = [region for region, p in updates if "DeletionProtectionEnabled" in p]
     assert unprotected == ["us-east-1", "us-east-2", "us-west-2"]
+    # MRSC: the two other replicas go in one UpdateTable from the first, then the table.
+    [(region, replica_delete)] = [(r, p) for r, p in updates if "ReplicaUpdates" in p]
+    assert region == "us-east-1"
+    assert replica_delete["ReplicaUpdates"] == [
+        {"Delete": {"RegionName": "us-east-2"}},
+        {"Delete": {"RegionName": "us-west-2"}},
+    ]
     assert [c[1] for c in aws.calls if c[2] == "delete_table"] == ["us-east-1"]
     assert aws.tables == set()
 
