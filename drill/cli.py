@@ -16,6 +16,9 @@ from drill.scenarios import SCENARIOS
 USAGE_ERROR = 2
 DEFAULT_SCENARIO = "unplanned"
 DRILL_FAILED = 1
+DEFAULT_REGIONS = ("us-east-1", "us-west-2")
+PAIR_SCENARIOS = ("ga-brownout", "lease-holder-dies")
+"""Scenarios written for the default pair: us-west-2 (Global Accelerator's API) dies active."""
 
 
 def _time_scale(text: str) -> float:
@@ -58,6 +61,28 @@ def _phase(text: str) -> float:
     if not 0 <= value < 10:
         raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to under the 10 s period")
     return value
+
+
+def _region_list(count: int) -> Any:
+    """An argparse type: ``count`` distinct commercial Regions, comma-separated."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        from failover.geography import CITIES
+
+        found = tuple(part.strip() for part in text.split(",") if part.strip())
+        if len(found) != count or len(set(found)) != count:
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: {count} distinct regions, comma-separated (e.g. "
+                + ("us-east-1,eu-west-1)" if count == 2 else "us-east-1,us-east-2,us-west-2)")
+            )
+        unknown = [region for region in found if region not in CITIES]
+        if unknown:
+            raise argparse.ArgumentTypeError(
+                f"{', '.join(unknown)}: not a commercial AWS Region this project knows"
+            )
+        return found
+
+    return parse
 
 
 def parser() -> argparse.ArgumentParser:
@@ -121,6 +146,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="S",
         help="--scenario blip: seconds into the probe's 10 s period the blip starts (default 0)",
     )
+    _estate_options(p)
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument(
         "--samples",
@@ -165,6 +191,25 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _estate_options(p: argparse.ArgumentParser) -> None:
+    """The embedded estate's regions (the local drill and readiness)."""
+    p.add_argument(
+        "--regions",
+        type=_region_list(2),
+        default=DEFAULT_REGIONS,
+        metavar="A,B",
+        help="local: the estate's two regions, the primary first (default us-east-1,us-west-2)",
+    )
+    p.add_argument(
+        "--lease-regions",
+        type=_region_list(3),
+        metavar="X,Y,Z",
+        help="local: the failover table's three regions, one MRSC set (template LeaseRegions; "
+        "default: the set that holds the primary, its members nearest the primary with the "
+        "secondary kept, else us-east-1,us-east-2,us-west-2)",
+    )
+
+
 def _live_options(p: argparse.ArgumentParser, region_help: str) -> None:
     live = p.add_argument_group("against a real account")
     live.add_argument("--live", action="store_true", help="read the deployed stacks instead")
@@ -188,6 +233,7 @@ def readiness_parser() -> argparse.ArgumentParser:
         "on any FAIL. By default on the embedded estate (every region, or --region).",
     )
     _live_options(p, "the region to evaluate as the failover target (required with --live)")
+    _estate_options(p)
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     return p
 
@@ -225,12 +271,14 @@ def readiness_main(argv: list[str], out: TextIO) -> int:
         p.error("--profile only applies with --live")
     if args.live and not args.region:
         p.error("--live needs --region (the region to evaluate as the failover target)")
+    if args.live and (args.regions != DEFAULT_REGIONS or args.lease_regions):
+        p.error("--regions and --lease-regions apply to the embedded estate, not --live")
     progress = Progress(out, live=False if args.plain else None)
     try:
         if args.live:
             readout = evaluate_live(args.region, args.stack, args.profile)
         else:
-            readout = evaluate_local(args.region, progress)
+            readout = evaluate_local(args.region, progress, args.regions, args.lease_regions)
     except (ReadinessError, LiveDrillError, EmbeddedAwsError) as error:
         progress.close()
         sys.stderr.write(f"drill readiness: error: {error}\n")
@@ -292,12 +340,35 @@ def main(
         args_parser.error(f"{', '.join(live_only)} only apply with --live")
     if args.live and not args.region:
         args_parser.error("--live needs --region (the region to fail over into)")
+    if args.live and (args.regions != DEFAULT_REGIONS or args.lease_regions):
+        args_parser.error(
+            "--regions and --lease-regions apply to the local drill (a live drill "
+            "reads the deployed estate)"
+        )
+    if not args.live and args.regions != DEFAULT_REGIONS:
+        west = args.scenario in PAIR_SCENARIOS or (
+            args.scenario == "region-down" and args.region not in (None, args.regions[0])
+        )
+        if west:
+            args_parser.error(
+                f"--scenario {args.scenario}{' --region ' + args.region if args.region else ''} "
+                "kills us-west-2, Global Accelerator's API region, as the active one: it runs on "
+                "the default pair us-east-1,us-west-2 only"
+            )
     if args.samples is not None:
         if args.live:
             args_parser.error("--samples runs the local drill only")
         from drill.samples import render_samples, run_samples, write_samples
 
-        found = run_samples(args.scenario, args.samples, args.seed, out, args.rto_target)
+        found = run_samples(
+            args.scenario,
+            args.samples,
+            args.seed,
+            out,
+            args.rto_target,
+            regions=args.regions,
+            lease_regions=args.lease_regions,
+        )
         print("", file=out)
         print(render_samples(found), file=out)
         if args.report is not None:
@@ -330,6 +401,8 @@ def main(
                 Options(
                     time_scale=args.time_scale,
                     region=args.region,
+                    regions=args.regions,
+                    lease_regions=args.lease_regions,
                     blip_seconds=args.blip_seconds,
                     blip_phase=args.blip_phase,
                     **both,

@@ -33,17 +33,28 @@ class EstateState:
 
 
 def observe(
-    config: dict[str, Any], table: str, client: ClientFactory, reader: str | None = None
+    config: dict[str, Any],
+    table: str,
+    client: ClientFactory,
+    reader: str | None = None,
+    table_region: str | None = None,
 ) -> EstateState:
     """Where the estate stands, read as the product reads it (failover.estate_view); the
     lease is one item of the multi-Region table, so every region reports the same holder.
-    ``reader`` serves the global cluster and the lease (default: the first region)."""
+    ``reader`` serves the global cluster (default: the first region); ``table_region`` is a
+    replica of the failover table (default: ``reader``)."""
+    from failover import lease
     from failover.config import EstateConfig
     from failover.estate_view import observe as observe_estate
 
     regions: dict[str, Any] = config["regions"]
+    reader = reader or next(iter(regions))
+    replica = table_region or reader
     view = observe_estate(
-        EstateConfig.from_dict(config), client, reader or next(iter(regions)), table=table
+        EstateConfig.from_dict(config),
+        client,
+        reader,
+        read_lease=lambda: lease.current(client("dynamodb", replica), table),
     )
     return EstateState(
         writer_region=view.writer_region,

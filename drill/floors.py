@@ -125,7 +125,7 @@ class Term:
 
 
 def _families(
-    settings: DetectionSettings, latency: LatencyModel, region_down: bool
+    settings: DetectionSettings, latency: LatencyModel, route53_down: bool
 ) -> dict[str, float]:
     """Mean seconds from the outage until each family has seen it (physics at ``settings``,
     without the policy's extra datapoints: those are terms of their own)."""
@@ -139,7 +139,7 @@ def _families(
     found = {"probe": probe}
     interval = settings.health_check_interval_s
     deciding = ROUTE53_CHECKERS - math.floor(0.18 * ROUTE53_CHECKERS)
-    if not region_down:  # Route 53's API lives in us-east-1, the Region that is down
+    if not route53_down:  # Route 53's API lives in us-east-1: it votes unless that is down
         found["route53"] = (
             deciding / ROUTE53_CHECKERS * interval
             - interval / (2 * ROUTE53_CHECKERS)
@@ -159,11 +159,15 @@ def detection_terms(
     latency: LatencyModel | None = None,
     region_down: bool = False,
     policy: bool = True,
+    route53_down: bool | None = None,
 ) -> list[Term]:
     """Detection as terms: the physics of the slowest family the quorum needs (the probe
-    always: it starts the run), then the policy's extras."""
+    always: it starts the run), then the policy's extras. ``region_down``: the failed
+    region's APIs are unreachable too (the shorter wait); ``route53_down``: Route 53's API
+    region (us-east-1) is the one down, so its family cannot vote (default: ``region_down``,
+    the us-east-1 primary)."""
     latency = latency or LatencyModel(imports={})
-    families = _families(settings, latency, region_down)
+    families = _families(settings, latency, region_down if route53_down is None else route53_down)
     probe = families["probe"]
     others = sorted(v for k, v in families.items() if k != "probe")
     needed = others[: max(settings.quorum_families - 1, 0)]
@@ -209,10 +213,15 @@ def detection_terms(
     return terms
 
 
-def detection_seconds(settings: DetectionSettings, region_down: bool = False) -> float:
+def detection_seconds(
+    settings: DetectionSettings, region_down: bool = False, route53_down: bool | None = None
+) -> float:
     """Mean seconds from the outage until an automatic run can act on it (the floor model's
     latencies, policy terms included)."""
-    return sum(t.seconds for t in detection_terms(settings, region_down=region_down))
+    return sum(
+        t.seconds
+        for t in detection_terms(settings, region_down=region_down, route53_down=route53_down)
+    )
 
 
 def _act(latency: LatencyModel, settings: DetectionSettings) -> tuple[float, str]:
@@ -230,17 +239,20 @@ def floors(
     settings: DetectionSettings | None = None,
     latency: LatencyModel | None = None,
     region_down: bool = False,
+    route53_down: bool | None = None,
 ) -> Floors:
     """The three floors of an unplanned failover (see the module docstring). ``latency``: the
     model the run used (critical path, sequential); the physical floor uses the floor model
     (``LatencyModel()``, the low end of every figure) and :data:`FASTEST`."""
     settings = settings or template_settings()
     latency = latency or LatencyModel(imports={})
-    configured = detection_terms(settings, latency, region_down)
+    configured = detection_terms(settings, latency, region_down, route53_down=route53_down)
     detection = sum(t.seconds for t in configured)
     act, act_why = _act(latency, settings)
     floor_model = LatencyModel(imports={})
-    physical_terms = detection_terms(FASTEST, floor_model, region_down, policy=False)
+    physical_terms = detection_terms(
+        FASTEST, floor_model, region_down, policy=False, route53_down=route53_down
+    )
     physical_act, physical_why = _act(floor_model, FASTEST)
     physical_terms.append(Term("act", physical_act, "physics", physical_why))
     # A runbook: promote, wait; scale, wait; move the dials, wait for DEPLOYED; 4 CLI calls.

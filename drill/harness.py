@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from failover.arns import region_of
-from failover.config import GLOBAL_ACCELERATOR_REGION
+from failover.config import GLOBAL_ACCELERATOR_REGION, ROUTE53_REGION
 
 from drill import final_state
 from drill.embedded import REPO
@@ -69,6 +69,11 @@ class Options:
     notes: list[str] = field(default_factory=list)
     region: str | None = None
     """The region a scenario fails (region-down); None: the scenario's own choice."""
+    regions: tuple[str, str] = ("us-east-1", "us-west-2")
+    """The estate's two regions, the primary first (``--regions``)."""
+    lease_regions: tuple[str, str, str] | None = None
+    """The failover table's MRSC set (``--lease-regions``); None:
+    :func:`testbed.estate.default_lease_regions` of the pair."""
     # blip: how long the primary's /health fails, and how many seconds into a probe period
     blip_seconds: float = 20.0
     blip_phase: float = 0.0
@@ -113,7 +118,7 @@ class LocalDrill:
     """
 
     def __init__(self, aws: EmbeddedAws, options: Options, progress: Progress) -> None:
-        from testbed.estate import EstateSpec, LocalEstate
+        from testbed.estate import EstateSpec, LocalEstate, default_lease_regions
 
         self.aws = aws
         self.emu = aws.emulator
@@ -121,8 +126,16 @@ class LocalDrill:
         self.progress = progress
         # The handlers log at WARNING: the drill's own progress is what the user reads.
         quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING"}
+        primary, secondary = options.regions
         self.estate = LocalEstate(
-            self.emu, EstateSpec(automatic_triggers=True, extra_environment=quiet)
+            self.emu,
+            EstateSpec(
+                primary=primary,
+                secondary=secondary,
+                lease_regions=options.lease_regions or default_lease_regions(primary, secondary),
+                automatic_triggers=True,
+                extra_environment=quiet,
+            ),
         )
         self.spec = self.estate.spec
         self.primary, self.secondary = self.spec.regions
@@ -140,10 +153,21 @@ class LocalDrill:
 
     # ------------------------------------------------------------------------- plumbing
     def client(self, service: str, region: str) -> Any:
+        """A client for the drill's own reads (the oracle). The failover table has replicas
+        only in the lease regions: a read of it "in" an estate region outside that set goes to
+        the nearest member that answers, as an operator's console would (the product's own
+        calls choose their replica themselves)."""
+        if service == "dynamodb":
+            region = self.table_region(region)
         key = (service, region)
         if key not in self._clients:
             self._clients[key] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
         return self._clients[key]
+
+    def table_region(self, region: str) -> str:
+        """The failover table's replica a reader in ``region`` uses
+        (:meth:`testbed.estate.LocalEstate.table_region`)."""
+        return self.estate.table_region(region)
 
     def now(self) -> float:
         """Modelled seconds since the current run's t0."""
@@ -199,11 +223,15 @@ class LocalDrill:
             target="local: embedded AWS (moto in-process + emulator)",
             time_scale=self.options.time_scale,
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            notes=list(self.options.notes),
+            notes=[
+                f"regions: {self.primary} (primary), {self.secondary}; failover table (lease) "
+                f"in {', '.join(self.spec.lease_regions)}",
+                *self.options.notes,
+            ],
         )
         self.progress.section(
-            f"estate: {self.spec.name} in {self.primary} (primary) and {self.secondary}; "
-            f"warming up {WARM_UP_SECONDS:.0f} modelled s"
+            f"estate: {self.spec.name} in {self.primary} (primary) and {self.secondary}, lease "
+            f"in {', '.join(self.spec.lease_regions)}; warming up {WARM_UP_SECONDS:.0f} modelled s"
         )
         clock = self.emu.clock
         self.emu.start_world(WORLD_STEP)
@@ -331,7 +359,14 @@ class LocalDrill:
             )
 
     def start_manual(self, region: str, event: str, **overrides: Any) -> str:
-        payload = json.loads((REPO / "events" / event).read_text(encoding="utf-8"))
+        """An operator's run from one of events/ (written for the default pair, us-east-1 the
+        primary and us-west-2 the secondary): as an operator would, the example's regions
+        become this estate's before it is pasted into ``region``'s console."""
+        text = (REPO / "events" / event).read_text(encoding="utf-8")
+        for example, ours in (("us-east-1", "{primary}"), ("us-west-2", "{secondary}")):
+            text = text.replace(example, ours)
+        text = text.replace("{primary}", self.primary).replace("{secondary}", self.secondary)
+        payload = json.loads(text)
         payload.update(overrides)
         payload["requested_by"] = "failover-drill"
         arn = self.client("stepfunctions", region).start_execution(
@@ -368,9 +403,15 @@ class LocalDrill:
             from drill.floors import floors
 
             region_down = self.options.scenario == "region-down"
-            run.floors = floors(latency=self.emu.latency, region_down=region_down)
+            # Route 53's API (and its alarms) live in us-east-1: lost only when that is down
+            route53_down = region_down and self.spec.peer(target) == ROUTE53_REGION
+            run.floors = floors(
+                latency=self.emu.latency, region_down=region_down, route53_down=route53_down
+            )
         if expect_active is not None:
-            state = final_state.observe(self.config, self.table, self.client)
+            state = final_state.observe(
+                self.config, self.table, self.client, table_region=self.spec.lease_regions[0]
+            )
             run.checks = final_state.active_in(state, self.config, expect_active)
         run.checks += rto_check(run)
         return run
@@ -475,7 +516,7 @@ class LocalDrill:
         if started is None:
             return None
         seen: list[float] = []
-        if not self.emu.faults.is_unreachable("us-east-1"):
+        if not self.emu.faults.is_unreachable(ROUTE53_REGION):
             seen += [
                 m.at
                 for m in run.milestones
@@ -498,7 +539,7 @@ class LocalDrill:
             self.begin(f"failback: {self.primary} recovers, then a planned switchover back")
             self.estate.health.set_healthy(self.primary, True)
             self.mark(f"{self.primary} /health answers 200 again")
-            alarm = self.client("cloudwatch", "us-east-1")
+            alarm = self.client("cloudwatch", ROUTE53_REGION)
             ga = self.client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
             group = self.estate.endpoint_group_arns[self.primary]
             # as an operator would: every observer has seen the recovery and the outage's

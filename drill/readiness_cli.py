@@ -112,21 +112,34 @@ def _timed(readout: Readout, region: str, lambda_client: Any, function: str) -> 
     readout.seconds[region] = time.monotonic() - began
 
 
-def evaluate_local(region: str | None, progress: Progress) -> Readout:
-    """Build the estate on the embedded AWS, let it settle, evaluate ``region`` (default: every
-    region) through its EvaluateReadiness function."""
+def evaluate_local(
+    region: str | None,
+    progress: Progress,
+    regions: tuple[str, str] = ("us-east-1", "us-west-2"),
+    lease_regions: tuple[str, str, str] | None = None,
+) -> Readout:
+    """Build the estate (``regions``, the primary first; the failover table in
+    ``lease_regions``, default :func:`testbed.estate.default_lease_regions`) on the embedded
+    AWS, let it settle, evaluate ``region`` (default: every region) through its
+    EvaluateReadiness function."""
     from drill.embedded import EmbeddedAws
-    from testbed.estate import EstateSpec, LocalEstate
+    from testbed.estate import EstateSpec, LocalEstate, default_lease_regions
 
+    primary, secondary = regions
     with EmbeddedAws(0.0) as aws:
         spec = EstateSpec(
-            automatic_triggers=True, extra_environment={"POWERTOOLS_LOG_LEVEL": "WARNING"}
+            primary=primary,
+            secondary=secondary,
+            lease_regions=lease_regions or default_lease_regions(primary, secondary),
+            automatic_triggers=True,
+            extra_environment={"POWERTOOLS_LOG_LEVEL": "WARNING"},
         )
         if region is not None and region not in spec.regions:
             known = ", ".join(spec.regions)
             raise ReadinessError(f"region {region} is not in the estate ({known})")
         progress.line(
-            f"embedded AWS: estate {spec.name} in {' and '.join(spec.regions)}; "
+            f"embedded AWS: estate {spec.name} in {' and '.join(spec.regions)}, lease in "
+            f"{', '.join(spec.lease_regions)}; "
             f"warming up {WARM_UP_SECONDS:.0f} modelled s"
         )
         estate = LocalEstate(aws.emulator, spec)

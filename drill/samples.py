@@ -98,7 +98,13 @@ class SampleSet:
 
 
 def run_samples(
-    scenario: str, count: int, seed: int, out: Any, rto_target: float = 600.0
+    scenario: str,
+    count: int,
+    seed: int,
+    out: Any,
+    rto_target: float = 600.0,
+    regions: tuple[str, str] = ("us-east-1", "us-west-2"),
+    lease_regions: tuple[str, str, str] | None = None,
 ) -> SampleSet:
     """Run ``scenario`` ``count`` times (time scale 0, no failback), printing one line each."""
     found = SampleSet(scenario=scenario, seed=seed)
@@ -110,6 +116,8 @@ def run_samples(
             failback=False,
             rto_target=rto_target,
             seed=seed + index,
+            regions=regions,
+            lease_regions=lease_regions,
         )
         try:
             report = run_local(options, Progress(io.StringIO(), live=False))

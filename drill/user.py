@@ -178,7 +178,9 @@ class SyntheticUser:
 
         from emulator.world import default_account
 
-        backend = rds_backends[default_account()]["us-east-1"]  # moto keeps global clusters there
+        # moto keeps every global cluster in its us-east-1 backend, whichever region created
+        # it (moto.rds.responses.RDSResponse.global_backend): not the estate's primary
+        backend = rds_backends[default_account()]["us-east-1"]
         found = backend.global_clusters.get(self.spec.global_cluster_id)
         if found is None:
             return None

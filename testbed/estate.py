@@ -54,7 +54,73 @@ if TYPE_CHECKING:
     from emulator.services.health_checkers import AlbHealthCheck
 
 ACCOUNT = "123456789012"
-ALB_ZONE_IDS = {"us-east-1": "Z35SXDOTRQ7X7K", "us-west-2": "Z1H1FL5HABSF5"}
+# Each Region's canonical hosted zone ID of Application (and Classic) Load Balancers: the
+# AliasTarget.HostedZoneId of a record that aliases an ALB. AWS General Reference, "Elastic Load
+# Balancing endpoints and quotas" (https://docs.aws.amazon.com/general/latest/gr/elb.html),
+# the "Route 53 Hosted Zone ID (Application Load Balancers, Classic Load Balancers)" column.
+ALB_ZONE_IDS = {
+    "us-east-1": "Z35SXDOTRQ7X7K",
+    "us-east-2": "Z3AADJGX6KTTL2",
+    "us-west-1": "Z368ELLRRE2KJ0",
+    "us-west-2": "Z1H1FL5HABSF5",
+    "ca-central-1": "ZQSVJUPU6J1EY",
+    "sa-east-1": "Z2P70J7HTTTPLU",
+    "eu-west-1": "Z32O12XQLNTSW2",
+    "eu-west-2": "ZHURV8PSTC4K8",
+    "eu-west-3": "Z3Q77PNBQS71R4",
+    "eu-central-1": "Z215JYRZR1TBD5",
+    "eu-north-1": "Z23TAZ6LKFMNIO",
+    "ap-south-1": "ZP97RAFLXTNZK",
+    "ap-northeast-1": "Z14GRHDCWA56QT",
+    "ap-northeast-2": "ZWKZPGTI48KDX",
+    "ap-northeast-3": "Z5LXEXXYW11ES",
+    "ap-southeast-1": "Z1LMS91P8CMLE5",
+    "ap-southeast-2": "Z1GM3OXH4ZPM65",
+    "ap-southeast-3": "Z08888821HLRG5A9ZRTER",
+    "ap-east-1": "Z3DQVH9N71FHZ0",
+    "af-south-1": "Z268VQBMOI5EKX",
+    "eu-south-1": "Z3ULH7SSC9OV64",
+    "me-south-1": "ZS929ML54UICD",
+}
+"""Regions opened since 2022 (ap-south-2, ap-southeast-4/5/7, ap-east-2, ca-west-1,
+eu-central-2, eu-south-2, il-central-1, me-central-1, mx-central-1) are not listed yet: the
+testbed refuses them by name rather than guess an ID."""
+US_LEASE_REGIONS = ("us-east-1", "us-east-2", "us-west-2")
+"""template.yaml LeaseRegions' default: the US MRSC set."""
+
+
+class EstateSpecError(ValueError):
+    """An estate shape the templates would refuse (the message names the field)."""
+
+
+def alb_zone_id(region: str) -> str:
+    """The canonical hosted zone ID of ALBs in ``region`` (:data:`ALB_ZONE_IDS`)."""
+    found = ALB_ZONE_IDS.get(region)
+    if found is None:
+        raise EstateSpecError(
+            f"regions: {region} has no known ALB hosted zone ID (testbed.estate.ALB_ZONE_IDS)"
+        )
+    return found
+
+
+def default_lease_regions(primary: str, secondary: str) -> tuple[str, str, str]:
+    """The failover table's regions when none are given: the MRSC set that holds the primary
+    (its three members nearest the primary, the secondary kept when it is a member too), else
+    the US set (template.yaml's default)."""
+    from failover.geography import nearest_first
+
+    from emulator.services.dynamodb import MRSC_REGION_SETS
+
+    members = next((s for s in MRSC_REGION_SETS if primary in s), None)
+    if members is None:
+        return US_LEASE_REGIONS
+    ordered = list(nearest_first(primary, members))
+    if secondary in members:
+        ordered = [primary, secondary, *(r for r in ordered if r not in (primary, secondary))]
+    first, second, third = ordered[:3]
+    return (first, second, third)
+
+
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 # The applied "Fargate On-Demand vCPU resource count" of an account that asked for headroom
 # (AWS default: 6 per Region, https://docs.aws.amazon.com/general/latest/gr/ecs-service.html).
@@ -83,13 +149,23 @@ class EstateSpec:
     max_data_loss_seconds: float | None = None
     topology: str = "active-passive"
     # The failover table's regions (template LeaseRegions): one MRSC set, each a replica.
-    lease_regions: tuple[str, str, str] = ("us-east-1", "us-east-2", "us-west-2")
+    lease_regions: tuple[str, str, str] = US_LEASE_REGIONS
     # Wire the automatic path as deployed: health checkers probing the /health endpoints,
     # alarm evaluation, the forwarding and trigger rules, the probe schedule (the drill).
     automatic_triggers: bool = False
     # The readiness schedule (template.yaml ReadinessSchedule; None: the template's default).
     readiness_schedule: str | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.primary == self.secondary:
+            raise EstateSpecError(f"regions: the primary and the secondary are both {self.primary}")
+        for region in self.regions:
+            alb_zone_id(region)
+        if len(set(self.lease_regions)) != 3:
+            raise EstateSpecError(
+                f"lease_regions: three distinct regions, not {self.lease_regions}"
+            )
 
     @property
     def regions(self) -> tuple[str, str]:
@@ -558,7 +634,7 @@ class LocalEstate:
             )["HealthCheck"]
             self.health_check_ids[region] = check["Id"]
             alb = {
-                "HostedZoneId": ALB_ZONE_IDS.get(region, "Z000000000000"),
+                "HostedZoneId": alb_zone_id(region),
                 "DNSName": self.alb_dns_name(region),
                 "EvaluateTargetHealth": True,
             }
@@ -741,7 +817,7 @@ class LocalEstate:
                     "health_alarm_name": spec.health_alarm(region),
                     "probe_alarm_name": spec.probe_alarm(region),
                     "alb_dns_name": self.alb_dns_name(region),
-                    "alb_hosted_zone_id": ALB_ZONE_IDS.get(region, "Z000000000000"),
+                    "alb_hosted_zone_id": alb_zone_id(region),
                     "record_set_identifier": region,
                     "data_bucket": self.data_bucket(region),
                     "db_secret_arn": self.db_secret_arns[region],
@@ -1071,10 +1147,16 @@ class LocalEstate:
 
     def view(self, reader: str | None = None) -> EstateView:
         """Where the estate stands, read as the product reads it (failover.estate_view)."""
-        from failover import estate_view
+        from failover import estate_view, lease
 
+        replica = self.spec.lease_regions[0]
         return estate_view.observe(
-            self.config(), self.client, reader or self.spec.secondary, table=self.spec.table_name
+            self.config(),
+            self.client,
+            reader or self.spec.secondary,
+            read_lease=lambda: lease.current(
+                self.client("dynamodb", replica), self.spec.table_name
+            ),
         )
 
     def dns(self) -> dict[str, str]:
@@ -1088,12 +1170,26 @@ class LocalEstate:
             if "AliasTarget" in r
         }
 
+    def table_region(self, region: str) -> str:
+        """The failover table's replica a reader in ``region`` uses: its own when ``region`` is
+        one of the lease regions, else the nearest member that is not unreachable (the table
+        has replicas only there)."""
+        from failover.geography import nearest_first
+
+        members = self.spec.lease_regions
+        if region in members:
+            return region
+        ordered = nearest_first(region, members)
+        faults = self.emulator.faults
+        return next((r for r in ordered if not faults.is_unreachable(r)), ordered[0])
+
     def audit_rows(self, region: str) -> list[dict[str, Any]]:
-        """The audit rows, newest last, as plain Python values."""
+        """The audit rows, newest last, as plain Python values (read through the replica a
+        reader in ``region`` uses, :meth:`table_region`)."""
         from boto3.dynamodb.types import TypeDeserializer
 
         deserialize = TypeDeserializer().deserialize
-        items = self.client("dynamodb", region).query(
+        items = self.client("dynamodb", self.table_region(region)).query(
             TableName=self.spec.table_name,
             KeyConditionExpression="pk = :run",
             ExpressionAttributeValues={":run": {"S": "RUN"}},

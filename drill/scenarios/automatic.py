@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from failover.config import ROUTE53_REGION
+
 from drill import final_state
 from drill.model import Check, Report
 from drill.runs import rto_check
@@ -25,7 +27,7 @@ def false_alarm(drill: LocalDrill, report: Report) -> None:
     alarm = drill.spec.health_alarm(drill.primary)
     t0 = drill.begin(f"false alarm: only {alarm} fires")
     began = time.monotonic()
-    drill.client("cloudwatch", "us-east-1").set_alarm_state(
+    drill.client("cloudwatch", ROUTE53_REGION).set_alarm_state(
         AlarmName=alarm,
         StateValue="ALARM",
         StateReason="Drill: a single observer reports an outage that is not there",
@@ -47,7 +49,7 @@ def flapping(drill: LocalDrill, report: Report) -> None:
     t0 = drill.begin(f"flapping: {drill.primary} fails and its alarm toggles 6 times")
     began = time.monotonic()
     drill.inject_outage()
-    route53 = drill.client("route53", "us-east-1")
+    route53 = drill.client("route53", ROUTE53_REGION)
     check = drill.estate.health_check_ids[drill.primary]
 
     def checkers_see_it() -> bool:
@@ -58,7 +60,7 @@ def flapping(drill: LocalDrill, report: Report) -> None:
         )
 
     drill.wait_until(checkers_see_it, "Route 53 checkers report the outage")
-    cloudwatch = drill.client("cloudwatch", "us-east-1")
+    cloudwatch = drill.client("cloudwatch", ROUTE53_REGION)
     for flip in range(6):
         for state in ("ALARM", "OK"):
             cloudwatch.set_alarm_state(
@@ -114,8 +116,8 @@ def concurrent(drill: LocalDrill, report: Report) -> None:
 
 
 def primary_down(drill: LocalDrill, report: Report) -> None:
-    """us-east-1 is gone: its APIs (Route 53's control plane and its alarms with it) do not
-    answer and its app is down. Only the recovery region's probe can start the run."""
+    """The primary is gone: its APIs do not answer and its app is down (a us-east-1 primary:
+    Route 53's control plane and its alarms with it, so only the probe can start the run)."""
     down = drill.primary
     drill.to_probe_period_start()
     t0 = drill.begin(f"region down: {down} unreachable, automatic path from {drill.secondary}")
@@ -131,19 +133,36 @@ def primary_down(drill: LocalDrill, report: Report) -> None:
     state = final_state.observe(drill.config, drill.table, drill.client, reader=drill.secondary)
     rules = [m.what for m in drill.milestones if "EventBridge rule" in m.what]
     probe_rule = drill.spec.name + "-peer-probe-alarm"
+    if down == ROUTE53_REGION:
+        # Route 53's API and its health alarms died with the region: only the probe is left
+        triggers = [
+            Check(
+                "started by",
+                f"{probe_rule} ({drill.secondary} probe)",
+                rules[0].split()[2] if rules else "nothing",
+                bool(rules) and rules[0].split()[2] == probe_rule,
+            ),
+            Check(
+                f"{down} alarm events delivered",
+                "0",
+                str(sum(1 for r in rules if "-health-" in r)),
+                not any("-health-" in r for r in rules),
+            ),
+        ]
+    else:
+        # Route 53 (us-east-1) still sees the region fail: its health alarm may start a run
+        # too; either trigger starts the same machine, and one run acts
+        health_rule = drill.spec.name + "-peer-health-alarm"
+        triggers = [
+            Check(
+                "started by",
+                f"{probe_rule} or {health_rule}",
+                rules[0].split()[2] if rules else "nothing",
+                bool(rules) and rules[0].split()[2] in (probe_rule, health_rule),
+            )
+        ]
     run.checks = [
-        Check(
-            "started by",
-            f"{probe_rule} ({drill.secondary} probe)",
-            rules[0].split()[2] if rules else "nothing",
-            bool(rules) and rules[0].split()[2] == probe_rule,
-        ),
-        Check(
-            f"{down} alarm events delivered",
-            "0",
-            str(sum(1 for r in rules if "-health-" in r)),
-            not any("-health-" in r for r in rules),
-        ),
+        *triggers,
         *final_state.active_in(state, drill.config, drill.secondary, unreachable={down}),
         *rto_check(run),
     ]

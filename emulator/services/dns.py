@@ -162,7 +162,9 @@ class Dns(Service):
         if name.endswith(_GLOBAL_SUFFIX):
             rds = self.world.service("rds")
             for _, regions in _items(rds_backends):
-                backend = dict(regions).get("us-east-1")  # moto keeps global clusters there
+                # moto keeps every global cluster in its us-east-1 backend, whichever region
+                # created it (moto.rds.responses.RDSResponse.global_backend)
+                backend = dict(regions).get("us-east-1")
                 for global_cluster in list(backend.global_clusters.values()) if backend else []:
                     if global_cluster.endpoint.lower() == name:
                         writer = rds.writer(global_cluster)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from failover import aurora, cooldown
+from failover import aurora, cooldown, table
 from failover.clients import client
 from failover.errors import DatabasePromotionFailed, DatabasePromotionTimedOut
 from failover.plan import ActionPlan
@@ -49,7 +49,7 @@ def promote(settings: Settings, stage: StageInput, now: datetime) -> dict[str, A
         # started the promotion and then timed out leaves the retry finding the target
         # already the writer (its plan said the database must move: this run moved it).
         move = cooldown.LastMove(now.isoformat(), target_region, stage.execution.id)
-        cooldown.remember_move(client("dynamodb", target_region), settings.table_name, move)
+        table.call(settings, lambda ddb: cooldown.remember_move(ddb, settings.table_name, move))
     after = aurora.describe_global_cluster(rds, settings.estate.global_cluster_id)
     return {
         "action": started,

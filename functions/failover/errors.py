@@ -99,6 +99,12 @@ class Superseded(RunError):
     without touching traffic or app config."""
 
 
+class LeaseNotFree(RunError):
+    """AcquireLease's conditional write was refused: another execution holds the lease.
+    Not an ending: the ASL's Catch hands the run to InspectLease, which decides (take over a
+    stale lease, end as in progress, wait for the other direction)."""
+
+
 class LeaseLost(RunError):
     """This run no longer holds the estate's lease (it lapsed while the run was cut off, or
     another run took it over): it stops before acting, and fails so that someone looks."""

@@ -145,10 +145,12 @@ def observe(
     clients: ClientFactory,
     reader_region: str,
     *,
-    table: str | None = None,
+    read_lease: Callable[[], lease.Lease | None] | None = None,
     peers: ClientFactory | None = None,
 ) -> EstateView:
-    """Read every piece. ``reader_region`` serves the global cluster (any member region).
+    """Read every piece. ``reader_region`` serves the global cluster (any member region);
+    ``read_lease``, when given, reads the lease (the product's goes through
+    :func:`failover.table.call`: the failover table may live outside the estate's regions).
 
     ``peers`` (default ``clients``) makes the clients for the other regions' pieces: the
     product passes short-timeout best-effort clients (:func:`failover.clients.best_effort`),
@@ -173,10 +175,8 @@ def observe(
         for name, cfg in estate.regions.items()
     }
     holder = None
-    if table is not None:
-        found = readings.read(
-            "dynamodb:GetItem", lambda: lease.current(clients("dynamodb", reader_region), table)
-        )
+    if read_lease is not None:
+        found = readings.read("dynamodb:GetItem", read_lease)
         holder = found.value.holder if found.value else None
     view_of_cluster = cluster.value
     return EstateView(

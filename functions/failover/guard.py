@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from failover import aurora, lease
+from failover import aurora, lease, table
 from failover.clients import client
 from failover.errors import Superseded
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def require_writer_and_lease(settings: Settings, stage: StageInput) -> None:
     target_region = stage.request.target_region
-    lease.require(client("dynamodb", target_region), settings.table_name, stage.execution.id)
+    table.call(settings, lambda ddb: lease.require(ddb, settings.table_name, stage.execution.id))
     view = aurora.describe_global_cluster(
         client("rds", target_region), settings.estate.global_cluster_id
     )

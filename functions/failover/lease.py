@@ -2,9 +2,15 @@
 
 One item (``LEASE_KEY``) in the failover table, a DynamoDB global table with multi-Region
 strong consistency (MRSC): a conditional write sees the latest version in every replica, so
-two regions can never both hold it. AcquireLease writes it natively from the state machine
-(no Lambda); this module is the rest:
+two regions can never both hold it. The table may live in Regions other than the estate's
+(``LeaseRegions``); every call goes through :func:`failover.table.call`, which picks the
+replica. This module:
 
+- :func:`acquire` (AcquireLease): the conditional write that takes a free, lapsed or already
+  held lease; a lease another execution holds raises :class:`LeaseNotFree`, and the ASL hands
+  the run to InspectLease. A Lambda, not a native ``dynamodb:putItem``: Step Functions' service
+  integrations call only their own Region, and a control plane outside ``LeaseRegions`` has
+  no replica there.
 - :func:`inspect_and_take_over` (InspectLease): the write was refused. A lease whose holder
   is no longer alive, or that lapsed, is taken over with a compare-and-set on the holder and
   its expiry; a live holder in the same direction ends this run as already in progress; a
@@ -40,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from failover import arns, items, readings
 from failover.clients import Profile, client
-from failover.errors import LeaseHeld, LeaseLost, Superseded
+from failover.errors import LeaseHeld, LeaseLost, LeaseNotFree, Superseded
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -175,6 +181,37 @@ def inspect_and_take_over(
     except ddb.exceptions.ConditionalCheckFailedException as error:
         raise LeaseHeld(f"another run took the lease first ({reason} before)") from error
     return lease
+
+
+def acquire(
+    ddb: DynamoDBClient, table: str, me: str, target: str, now: datetime, seconds: int
+) -> Lease:
+    """AcquireLease: name this execution the holder for ``now + seconds`` if the lease is
+    free, lapsed, or already this execution's (a retry, or a run back from the approval
+    wait); else raise :class:`LeaseNotFree`. A repeat of a write that landed finds the lease
+    already ours: safe to retry through any replica."""
+    at = int(now.timestamp())
+    lease = Lease(me, target, now.isoformat(), at + seconds)
+    try:
+        ddb.put_item(
+            TableName=table,
+            Item={**LEASE_KEY, **items.to_item(lease, skip=("taken_over",))},
+            ConditionExpression="attribute_not_exists(pk) OR expires_at < :now OR holder = :me",
+            ExpressionAttributeValues={":now": {"N": str(at)}, ":me": {"S": me}},
+        )
+    except ddb.exceptions.ConditionalCheckFailedException as error:
+        raise LeaseNotFree("another execution holds the estate's lease") from error
+    return lease
+
+
+def as_state(lease: Lease) -> dict[str, Any]:
+    """AcquireLease's ``$.lease``: the holder, the direction, when; nothing taken over."""
+    return {
+        "holder": lease.holder,
+        "target_region": lease.target_region,
+        "acquired_at": lease.acquired_at,
+        "taken_over": None,
+    }
 
 
 def require(ddb: DynamoDBClient, table: str, me: str, now: datetime | None = None) -> None:

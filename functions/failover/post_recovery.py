@@ -30,7 +30,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from failover import active_region, aurora
+from failover import active_region, aurora, table
 from failover.arns import resource_name
 from failover.clients import client
 from failover.errors import OldRegionNotRecovered
@@ -139,12 +139,15 @@ def last_failover(settings: Settings, request: Request) -> dict[str, Any] | None
     """The latest succeeded unplanned run into this region (its audit row)."""
     from boto3.dynamodb.types import TypeDeserializer
 
-    rows = client("dynamodb", request.target_region).query(
-        TableName=settings.table_name,
-        KeyConditionExpression="pk = :run",
-        ExpressionAttributeValues={":run": {"S": "RUN"}},
-        ScanIndexForward=False,
-        ConsistentRead=True,
+    rows = table.call(
+        settings,
+        lambda ddb: ddb.query(
+            TableName=settings.table_name,
+            KeyConditionExpression="pk = :run",
+            ExpressionAttributeValues={":run": {"S": "RUN"}},
+            ScanIndexForward=False,
+            ConsistentRead=True,
+        ),
     )["Items"]
     plain = TypeDeserializer()
     for item in rows:

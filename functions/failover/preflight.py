@@ -30,6 +30,7 @@ from failover import (
     estate_view,
     readiness,
     readings,
+    table,
     traffic,
 )
 from failover.clients import Profile, best_effort, client
@@ -126,7 +127,7 @@ def _cooldown(
     ConfirmOutage."""
     if request.trigger != "manual":
         return None
-    last = cooldown.last_move(client("dynamodb", request.target_region), settings.table_name)
+    last = table.call(settings, lambda ddb: cooldown.last_move(ddb, settings.table_name))
     return cooldown.decide(request, last, now, settings.cooldown_minutes)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from failover import cooldown, in_region, readings, traffic
+from failover import cooldown, in_region, readings, table, traffic
 from failover.clients import Profile, client
 from failover.config import GLOBAL_ACCELERATOR_REGION, ROUTE53_REGION
 from failover.models import plain
@@ -282,7 +282,7 @@ def confirm(
     Confirmed only when a quorum of families has agreed *continuously* for the required
     duration (``since``, carried from poll to poll in the state document), and the failed
     region is not recovering in-region, or has held for longer than the hold's bound."""
-    last = cooldown.last_move(client("dynamodb", settings.home_region), settings.table_name)
+    last = table.call(settings, lambda ddb: cooldown.last_move(ddb, settings.table_name))
     waited = cooldown.decide(request, last, now, settings.cooldown_minutes)
     if waited.skip:
         return {"decision": "cooldown", "cooldown": plain(waited)}

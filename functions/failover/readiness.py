@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from failover import arns, aurora, checks, compute, estate_view, lease, readings
+from failover import arns, aurora, checks, compute, estate_view, lease, readings, table
 from failover.clients import Profile, client
 from failover.config import ROUTE53_REGION
 from failover.estate_view import RegionReadings
@@ -392,7 +392,8 @@ def control_plane(settings: Settings) -> list[Check]:
     ours = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(home, name))
     peers = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(peer, name))
     held = readings.read(
-        "dynamodb:GetItem", lambda: lease.current(client("dynamodb", home), settings.table_name)
+        "dynamodb:GetItem",
+        lambda: table.call(settings, lambda ddb: lease.current(ddb, settings.table_name)),
     )
     holder = held.value.holder if held.value else None
     status = lease.status_of(holder) if holder else None
@@ -432,18 +433,14 @@ def evaluate(settings: Settings, now: datetime, basis: Basis | None = None) -> E
 
 def latest(settings: Settings, region: str | None = None) -> dict[str, Any] | None:
     """The latest stored evaluation of ``region`` (default: home), or None."""
-    item = (
-        client("dynamodb", settings.home_region)
-        .get_item(
-            TableName=settings.table_name,
-            Key={
-                "pk": {"S": READINESS_PK},
-                "sk": {"S": READINESS_SK_PREFIX + (region or settings.home_region)},
-            },
-            ConsistentRead=True,
-        )
-        .get("Item")
-    )
+    key: dict[str, Any] = {
+        "pk": {"S": READINESS_PK},
+        "sk": {"S": READINESS_SK_PREFIX + (region or settings.home_region)},
+    }
+    item = table.call(
+        settings,
+        lambda ddb: ddb.get_item(TableName=settings.table_name, Key=key, ConsistentRead=True),
+    ).get("Item")
     if not item:
         return None
     stored: dict[str, Any] = json.loads(item["evaluation"]["S"])
@@ -454,15 +451,16 @@ def record(settings: Settings, evaluation: Evaluation, view: EstateView) -> bool
     """Store the evaluation and emit its metrics. Returns whether readiness changed."""
     previous = readings.read("dynamodb:GetItem", lambda: latest(settings)).value
     changed = previous is not None and bool(previous.get("ready")) != evaluation.ready
-    client("dynamodb", settings.home_region).put_item(
-        TableName=settings.table_name,
-        Item={
-            "pk": {"S": READINESS_PK},
-            "sk": {"S": READINESS_SK_PREFIX + evaluation.region},
-            "evaluated_at": {"S": evaluation.evaluated_at},
-            "ready": {"BOOL": evaluation.ready},
-            "evaluation": {"S": json.dumps(evaluation.to_dict())},
-        },
+    stored: dict[str, Any] = {
+        "pk": {"S": READINESS_PK},
+        "sk": {"S": READINESS_SK_PREFIX + evaluation.region},
+        "evaluated_at": {"S": evaluation.evaluated_at},
+        "ready": {"BOOL": evaluation.ready},
+        "evaluation": {"S": json.dumps(evaluation.to_dict())},
+    }
+    table.call(
+        settings,
+        lambda ddb: ddb.put_item(TableName=settings.table_name, Item=stored),
     )
     namespace, region = settings.metrics_namespace, evaluation.region
     for check in evaluation.checks:

@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from failover import estate_view, history, lease, notify
+from failover import estate_view, history, lease, notify, table
 from failover.clients import client
 from failover.errors import INPUT_ERRORS
 from failover.history import Span, failed_stage, rto_seconds, spans
@@ -168,10 +168,15 @@ def record(settings: Settings, state: dict[str, Any], now: datetime) -> dict[str
     after = None
     if outcome in ("failed", "superseded"):
         after = estate_view.observe(
-            settings.estate, client, home, table=settings.table_name
+            settings.estate,
+            client,
+            home,
+            read_lease=lambda: table.call(
+                settings, lambda ddb: lease.current(ddb, settings.table_name)
+            ),
         ).to_dict()
     row = build_row(state, events, now, after)
-    write_row(client("dynamodb", home), settings.table_name, row)
+    table.call(settings, lambda ddb: write_row(ddb, settings.table_name, row))
     emit_metrics(settings.metrics_namespace, home, row)
     keep = (
         "outcome",
@@ -213,18 +218,22 @@ def close_run(settings: Settings, event: dict[str, Any], now: datetime) -> dict[
     States.DataLimitExceeded), write the record and send the notice it could not."""
     detail = event.get("detail") or {}
     arn, status = str(detail.get("executionArn")), str(detail.get("status"))
-    ddb = client("dynamodb", settings.home_region)
+    name = settings.table_name
     if status in ("ABORTED", "TIMED_OUT") or detail.get("error") in UNCATCHABLE:
         # Not released at once: a Lambda of a stopped, timed-out or abruptly failed run may
         # still be running (Step Functions does not stop them); the lease lapses when the
         # longest can have ended.
-        released = lease.settle(ddb, settings.table_name, arn, now)
+        released = table.call(settings, lambda ddb: lease.settle(ddb, name, arn, now))
     else:
         # the run reached its end (ReleaseLease, then Done or FailRun): nothing is in flight
-        released = lease.release(ddb, settings.table_name, arn)
+        released = table.call(settings, lambda ddb: lease.release(ddb, name, arn))
     started = datetime.fromtimestamp(int(detail.get("startDate") or 0) / 1000, tz=now.tzinfo)
     rejected = status == "FAILED" and detail.get("error") in INPUT_ERRORS
-    if rejected or status == "SUCCEEDED" or _row_exists(ddb, settings.table_name, arn, started):
+    if (
+        rejected
+        or status == "SUCCEEDED"
+        or table.call(settings, lambda ddb: _row_exists(ddb, name, arn, started))
+    ):
         # a rejected input changed nothing, took no lease and was told by NotifyInvalidInput
         return {"execution": arn, "status": status, "released": released, "recorded": False}
     state = {
@@ -239,7 +248,7 @@ def close_run(settings: Settings, event: dict[str, Any], now: datetime) -> dict[
         state, [], now, estate_view.observe(settings.estate, client, settings.home_region).to_dict()
     )
     row["outcome"] = status.lower()
-    write_row(ddb, settings.table_name, row)
+    table.call(settings, lambda ddb: write_row(ddb, name, row))
     emit_metrics(settings.metrics_namespace, settings.home_region, row)
     notify.send(notify.compose(status.lower(), settings.estate.estate_name, state), settings)
     return {"execution": arn, "status": status, "released": released, "recorded": True}

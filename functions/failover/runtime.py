@@ -33,8 +33,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from failover import lease, readings
-from failover.clients import client, reachability
+from failover import lease, readings, table
+from failover.clients import reachability
 from failover.config import Settings, get_settings
 from failover.errors import transient_aws_errors
 from failover.models import StageInput, plain
@@ -99,13 +99,17 @@ def _warm_up() -> dict[str, Any]:
 
 def renew_lease(stage: StageInput, settings: Settings) -> int:
     """The acting stages' heartbeat: renew this run's lease, or raise LeaseLost."""
-    return lease.renew(
-        client("dynamodb", settings.home_region),
-        settings.table_name,
-        stage.execution.id,
-        stage.request.target_region,
-        datetime.now(UTC),
-        settings.lease_seconds,
+    now = datetime.now(UTC)
+    return table.call(
+        settings,
+        lambda ddb: lease.renew(
+            ddb,
+            settings.table_name,
+            stage.execution.id,
+            stage.request.target_region,
+            now,
+            settings.lease_seconds,
+        ),
     )
 
 

@@ -29,6 +29,8 @@ ASL_WRAPPER = "asl-wrapper.json"
 # docs/DESIGN.md, "One name per concept": logical id -> handler module.
 MACHINE_FUNCTIONS = {
     "ValidateInputFunction": "validate_input",
+    "AcquireLeaseFunction": "acquire_lease",
+    "ReleaseLeaseFunction": "release_lease",
     "InspectLeaseFunction": "inspect_lease",
     "ConfirmOutageFunction": "confirm_outage",
     "PreflightFunction": "preflight",
@@ -173,7 +175,7 @@ ACCOUNT = "123456789012"
 
 
 # What CloudFormation resolves the other substitutions to in the commercial partition.
-_RESOLVED = {"Partition": "aws", "FailoverTableName": "shop-failover", "LeaseSeconds": "120"}
+_RESOLVED = {"Partition": "aws"}
 
 
 def dummy_substitution_values(substitutions: dict[str, Any]) -> dict[str, str]:

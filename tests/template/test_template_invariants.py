@@ -281,7 +281,7 @@ def test_the_names_readiness_checks_are_the_resources_names(
 def test_the_lease_is_short_and_outlasts_a_live_runs_longest_renewal_gap(
     template: dict[str, Any], resources: dict[str, Any]
 ) -> None:
-    """One lease length everywhere (the functions' LEASE_SECONDS, the ASL's AcquireLease): the
+    """One lease length everywhere (the functions' LEASE_SECONDS: AcquireLease is one): the
     LeaseSeconds parameter, short (a dead holder blocks the surviving region for at most it)
     and never shorter than the longest gap between two renewals of a live run."""
     from failover.lease import LONGEST_RENEWAL_GAP, SETTLE_SECONDS
@@ -292,7 +292,8 @@ def test_the_lease_is_short_and_outlasts_a_live_runs_longest_renewal_gap(
     parameter = template["Parameters"]["LeaseSeconds"]
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     substitutions = resources["FailoverStateMachine"]["Properties"]["DefinitionSubstitutions"]
-    assert variables["LEASE_SECONDS"] == substitutions["LeaseSeconds"] == {"Ref": "LeaseSeconds"}
+    assert variables["LEASE_SECONDS"] == {"Ref": "LeaseSeconds"}
+    assert "LeaseSeconds" not in substitutions, "the lease's length has one home: LEASE_SECONDS"
     assert LONGEST_RENEWAL_GAP < parameter["MinValue"] <= parameter["Default"] <= 180
     # the gap's parts: a function's timeout, VerifyFailover's longest Retry interval, init
     timeout = template["Globals"]["Function"]["Timeout"]
@@ -468,8 +469,6 @@ def test_state_machine_substitutions_name_every_machine_function(
     properties = resources["FailoverStateMachine"]["Properties"]
     assert properties["DefinitionSubstitutions"] == {
         "Partition": {"Ref": "AWS::Partition"},
-        "FailoverTableName": {"Fn::Sub": "${EstateName}-failover"},
-        "LeaseSeconds": {"Ref": "LeaseSeconds"},
         **{
             f"{logical_id}Arn": {"Fn::GetAtt": [logical_id, "Arn"]}
             for logical_id in MACHINE_FUNCTIONS

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from failover import lease
-from failover.clients import client
+from failover import lease, table
 from failover.runtime import stage_handler
 
 if TYPE_CHECKING:
@@ -15,15 +14,14 @@ if TYPE_CHECKING:
 
 
 def handle(stage: StageInput, settings: Settings) -> lease.Lease:
-    return lease.inspect_and_take_over(
-        client("dynamodb", settings.home_region),
-        settings.table_name,
-        stage.execution.id,
-        stage.request.target_region,
-        datetime.now(UTC),
-        settings.lease_seconds,
-        lease.status_of,
-        stage.part("lease").get("waiting_since"),
+    me, target, now = stage.execution.id, stage.request.target_region, datetime.now(UTC)
+    since = stage.part("lease").get("waiting_since")
+    name, seconds = settings.table_name, settings.lease_seconds
+    return table.call(
+        settings,
+        lambda ddb: lease.inspect_and_take_over(
+            ddb, name, me, target, now, seconds, lease.status_of, since
+        ),
     )
 
 
