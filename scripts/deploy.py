@@ -252,27 +252,33 @@ class TableKeptFromEarlierEstate(stacks.PlanError):
 
 
 def refuse_kept_table(plan: stacks.Plan, aws: Aws) -> None:
-    """A first control-plane deploy would collide with the table an earlier teardown kept.
+    """A first lease-stack deploy would collide with a table no lease stack owns.
 
     The table has a fixed name and DeletionPolicy Retain (its audit rows outlive the estate);
-    CloudFormation cannot create a table whose name exists. Say so before anything deploys.
+    CloudFormation cannot create a table whose name exists. That is an earlier estate's kept
+    table, or one a control-plane stack of before the lease stack created (docs/DEPLOY.md,
+    "Moving the table into the lease stack": import it). Say so before anything deploys.
     """
     from botocore.exceptions import ClientError
 
-    if stack_outputs(aws, plan.control_primary) is not None:
-        return  # the stack owns the table: a re-deploy
+    if stack_outputs(aws, plan.lease) is not None:
+        return  # the lease stack owns the table: a re-deploy
     name = stacks.failover_table_name(plan)
+    region = plan.lease_regions[0]
     try:
-        aws.client("dynamodb", plan.primary_region).describe_table(TableName=name)
+        aws.client("dynamodb", region).describe_table(TableName=name)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             return
         raise
     raise TableKeptFromEarlierEstate(
-        f"DynamoDB table {name} in {plan.primary_region} is left from an earlier estate named "
-        f"{plan.estate_name!r} (kept on delete with its audit rows). Export what you need, then "
-        f"delete it (docs/DEPLOY.md, Teardown: `make destroy ... PURGE_TABLE=1` does it), or "
-        "choose another EstateName"
+        f"DynamoDB table {name} in {region} exists but no lease stack "
+        f"{plan.lease.stack_name} owns it: left from an earlier estate named "
+        f"{plan.estate_name!r} (kept on delete with its audit rows), or created by a control "
+        "plane of before the lease stack. An earlier estate's: export what you need, then "
+        "delete it (docs/DEPLOY.md, Teardown: `make destroy ... PURGE_TABLE=1` does it), or "
+        "choose another EstateName. This estate's: import it into the lease stack first "
+        "(docs/DEPLOY.md, Moving the table into the lease stack)"
     )
 
 
@@ -314,6 +320,10 @@ class Deployer:
     def run(self) -> None:
         plan = self.plan
         params = self.parameters
+
+        # 0. The failover table, in the first of LeaseRegions: every control plane needs it.
+        lease = self.deploy(plan.lease, stacks.base_overrides(plan, plan.lease))
+        stacks.require(lease, "FailoverTableName", plan.lease.stack_name)
 
         # 1. The primary region: creates the global cluster. Replication stays as it was: on
         #    once the secondary exists (its bucket and key must exist first).
@@ -359,6 +369,7 @@ def write_estate_params(plan: stacks.Plan, aws: Aws, root: Path = ROOT) -> list[
     what to deploy first. Returns the notes.
     """
     params = EstateParameters(plan, aws, root)
+    params.write(plan.lease, stacks.base_overrides(plan, plan.lease))
     primary = stack_outputs(aws, plan.region_primary)
     secondary = stack_outputs(aws, plan.region_secondary)
     global_outputs = stack_outputs(aws, plan.global_)
@@ -494,12 +505,13 @@ def main(
         aws = aws_factory(args.profile)
         account = aws.client("sts", plan.primary_region).get_caller_identity()["Account"]
         LOG.info(
-            "deploying estate %s to account %s (%s), regions %s and %s",
+            "deploying estate %s to account %s (%s), regions %s and %s, lease regions %s",
             plan.estate_name,
             account,
             f"profile {args.profile}" if args.profile else "default credential chain",
             plan.primary_region,
             plan.secondary_region,
+            ",".join(plan.lease_regions),
         )
         refuse_kept_table(plan, aws)
         Deployer(plan, aws, review=args.review, run=run).run()

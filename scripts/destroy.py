@@ -9,7 +9,8 @@ profile) and the regions, and asks for a typed confirmation that names them:
 a script). The profile and region reach every call: boto3 and each ``sam delete``.
 
 Order: the control planes, the global stack, then (once Global Accelerator's network interfaces
-have left the ALB subnets) the region stacks. Deletion protection is switched off first on the
+have left the ALB subnets) the region stacks, and last the lease stack (its table is
+retained). Deletion protection is switched off first on the
 Aurora clusters, the global cluster and the ALBs. The clusters are not removed from the global
 cluster by hand: CloudFormation's DBCluster delete handler does it (RemoveFromGlobalCluster,
 then DeleteDBCluster, after the final snapshot its DeletionPolicy asks for).
@@ -42,6 +43,8 @@ LOG = logging.getLogger("estate.destroy")
 # the wait is bounded and says what is left when it gives up.
 GA_INTERFACES_TIMEOUT_SECONDS = 1800
 POLL_SECONDS = 20
+# Removing an MRSC table's two other replicas is asynchronous; bounded like the GA wait.
+TABLE_REPLICAS_TIMEOUT_SECONDS = 1800
 
 
 class DestroyNotConfirmed(stacks.PlanError):
@@ -187,28 +190,67 @@ def purge_bucket(aws: Aws, region: str, bucket: str) -> None:
     s3.delete_bucket(Bucket=bucket)
 
 
-def purge_table(aws: Aws, plan: stacks.Plan) -> None:
-    """Delete the kept failover table: deletion protection off in each replica, then delete it.
-
-    Deleting the table in one replica region deletes the global table (its replicas and
-    witness) with it.
+def purge_table(
+    aws: Aws,
+    plan: stacks.Plan,
+    *,
+    timeout: float = TABLE_REPLICAS_TIMEOUT_SECONDS,
+    poll: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Delete the kept failover table: deletion protection off in each of its three replicas
+    (the LeaseRegions), then the MRSC way: the two other replicas in one UpdateTable from the
+    first (DynamoDB refuses to delete one replica of an MRSC table alone, or all three at once:
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/delete-gt-mrsc.html), wait
+    until the single-region table left is ACTIVE with no replica, then delete it.
     """
     from botocore.exceptions import ClientError
 
+    def missing(error: ClientError) -> bool:
+        return error.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+
     name = stacks.failover_table_name(plan)
-    for region in (plan.primary_region, plan.secondary_region):
+    first = plan.lease_regions[0]
+    for region in plan.lease_regions:
         try:
             aws.client("dynamodb", region).update_table(
                 TableName=name, DeletionProtectionEnabled=False
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            if not missing(error):
                 raise
+    dynamodb = aws.client("dynamodb", first)
+    deadline = clock() + timeout
+    asked = False
+    while True:
+        try:
+            table = dynamodb.describe_table(TableName=name)["Table"]
+        except ClientError as error:
+            if missing(error):
+                return
+            raise
+        others = [r["RegionName"] for r in table.get("Replicas", []) if r["RegionName"] != first]
+        if not others and table.get("TableStatus") == "ACTIVE":
+            break
+        if others and not asked and table.get("TableStatus") == "ACTIVE":
+            LOG.info("deleting the failover table's replicas in %s", ", ".join(others))
+            dynamodb.update_table(
+                TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": r}} for r in others]
+            )
+            asked = True
+        elif clock() > deadline:
+            raise stacks.PlanError(
+                f"the failover table {name} still has replicas {others} (status "
+                f"{table.get('TableStatus')}) after {timeout:.0f} s; PURGE_TABLE=1 again later"
+            )
+        else:
+            sleep(POLL_SECONDS if poll is None else poll)
     try:
-        aws.client("dynamodb", plan.primary_region).delete_table(TableName=name)
+        dynamodb.delete_table(TableName=name)
         LOG.info("deleted the failover table %s", name)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+        if not missing(error):
             raise
 
 
@@ -224,8 +266,8 @@ def kept(plan: stacks.Plan, account: str, *, buckets: bool, table: bool) -> list
     if not table:
         lines.append(
             f"kept: DynamoDB table {stacks.failover_table_name(plan)} (lease, cooldown marker, "
-            f"audit rows; deletion protection on) in {plan.primary_region} and "
-            f"{plan.secondary_region}; PURGE_TABLE=1 deletes it. A redeploy under the same "
+            f"audit rows; deletion protection on) in {', '.join(plan.lease_regions)}; "
+            "PURGE_TABLE=1 deletes it. A redeploy under the same "
             "EstateName needs it gone: `make deploy` refuses while it is there"
         )
     lines.append(
@@ -272,7 +314,7 @@ def main(
             sam_delete(target, args.profile, run)
         wait_for_ga_interfaces(aws, plan)
         unprotect(aws, plan)
-        for target in order[3:]:  # secondary region, then primary
+        for target in order[3:]:  # secondary region, primary, then the lease stack
             sam_delete(target, args.profile, run)
         if args.purge_buckets:
             for region, bucket in stacks.retained_buckets(plan, account):

@@ -2,12 +2,14 @@
 
 Every stack is one config env of samconfig.toml, deployed with ``sam deploy --config-env <env>``:
 
-1. ``region-primary``    stacks/region.yaml in the primary region (creates the global cluster)
-2. ``region-secondary``  stacks/region.yaml in the secondary region (joins it, replicates to 1)
-3. ``region-primary``    again, on a first deploy only: replication to 2 (its bucket now exists)
-4. ``global``            stacks/global.yaml in us-east-1 (Route 53, Global Accelerator, alarms)
-5. ``primary``           the control plane (the ``sam build`` output) in the primary region
-6. ``secondary``         the control plane (the ``sam build`` output) in the secondary region
+1. ``lease``             stacks/lease.yaml in LeaseRegions[0] (the failover table, a replica in
+                         each of the three LeaseRegions)
+2. ``region-primary``    stacks/region.yaml in the primary region (creates the global cluster)
+3. ``region-secondary``  stacks/region.yaml in the secondary region (joins it, replicates to 2)
+4. ``region-primary``    again, on a first deploy only: replication to 3 (its bucket now exists)
+5. ``global``            stacks/global.yaml in us-east-1 (Route 53, Global Accelerator, alarms)
+6. ``primary``           the control plane (the ``sam build`` output) in the primary region
+7. ``secondary``         the control plane (the ``sam build`` output) in the secondary region
 
 samconfig.toml holds the static values of every stack. The rest are outputs of the stacks
 deployed before, often in the other region, which CloudFormation cannot reference (exports and
@@ -27,24 +29,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from failover import arns
-from failover.config import TOPOLOGIES
+from failover.config import MRSC_REGION_SETS, TOPOLOGIES
 
+LEASE = "lease"
 REGION_PRIMARY = "region-primary"
 REGION_SECONDARY = "region-secondary"
 GLOBAL = "global"
 CONTROL_PRIMARY = "primary"
 CONTROL_SECONDARY = "secondary"
-ENVS = (REGION_PRIMARY, REGION_SECONDARY, GLOBAL, CONTROL_PRIMARY, CONTROL_SECONDARY)
+ENVS = (LEASE, REGION_PRIMARY, REGION_SECONDARY, GLOBAL, CONTROL_PRIMARY, CONTROL_SECONDARY)
 CONTROL_PLANE_ENVS = (CONTROL_PRIMARY, CONTROL_SECONDARY)
 
 # Route 53 health-check metrics (and so their alarms and rules) exist only in us-east-1.
 GLOBAL_STACK_REGION = "us-east-1"
+
+# The lease stack's LeaseRegions when [lease] sets none (the template's default).
+DEFAULT_LEASE_REGIONS = ("us-east-1", "us-east-2", "us-west-2")
 
 # The control plane deploys what `sam build` produced, never the source template.
 BUILT_TEMPLATE = ".aws-sam/build/template.yaml"
 # Computed parameters, one file per stack (both control-plane copies take the same values).
 PARAMS_DIR = ".estate"
 PARAMS_FILES = {
+    LEASE: "lease.yaml",
     REGION_PRIMARY: "region-primary.yaml",
     REGION_SECONDARY: "region-secondary.yaml",
     GLOBAL: "global.yaml",
@@ -117,8 +124,9 @@ class StackTarget:
 
 @dataclass(frozen=True)
 class Plan:
-    """The five stacks of the estate."""
+    """The six stacks of the estate."""
 
+    lease: StackTarget
     region_primary: StackTarget
     region_secondary: StackTarget
     global_: StackTarget
@@ -138,6 +146,15 @@ class Plan:
         return self.region_secondary.region
 
     @property
+    def lease_regions(self) -> tuple[str, ...]:
+        """The failover table's three regions, set once in [lease] (its stack deploys in the
+        first); the control planes receive them through .estate/."""
+        configured = self.lease.parameters.get("LeaseRegions", "")
+        if not configured:
+            return DEFAULT_LEASE_REGIONS
+        return tuple(part.strip() for part in configured.split(",") if part.strip())
+
+    @property
     def topology(self) -> str:
         """The front door, set once in [global] (region stacks and control plane follow it)."""
         return self.global_.parameters.get("Topology", DEFAULT_TOPOLOGY)
@@ -149,6 +166,7 @@ class Plan:
 
     def targets(self) -> tuple[StackTarget, ...]:
         return (
+            self.lease,
             self.region_primary,
             self.region_secondary,
             self.global_,
@@ -258,6 +276,25 @@ def validate_plan(plan: Plan) -> None:
         problems.append(f"EstateName differs between config envs: {names}")
     if plan.primary_region == plan.secondary_region:
         problems.append("region-primary and region-secondary must be in different regions")
+    lease_regions = plan.lease_regions
+    if len(lease_regions) != 3 or len(set(lease_regions)) != 3:
+        problems.append(f"[{LEASE}] LeaseRegions must be three distinct regions: {lease_regions}")
+    elif not any(set(lease_regions) <= members for members in MRSC_REGION_SETS):
+        problems.append(
+            f"[{LEASE}] LeaseRegions {','.join(lease_regions)} are not of one multi-Region "
+            "strong consistency set (US, EU or AP: docs/DEPLOY.md, The lease stack)"
+        )
+    elif plan.lease.region != lease_regions[0]:
+        problems.append(
+            f"[{LEASE}] must deploy to the first of LeaseRegions, {lease_regions[0]} (got "
+            f"{plan.lease.region}): CloudFormation creates a global table from one of its replicas"
+        )
+    for target in plan.targets():
+        if target is not plan.lease and "LeaseRegions" in target.parameters:
+            problems.append(
+                f"[{target.env}] sets LeaseRegions: set it once, in [{LEASE}] (the deploy "
+                "passes it)"
+            )
     if plan.global_.region != GLOBAL_STACK_REGION:
         problems.append(
             f"[{GLOBAL}] must deploy to {GLOBAL_STACK_REGION}: Route 53 health-check metrics, "
@@ -370,6 +407,9 @@ def secret_name_from_arn(arn: str) -> str:
 def base_overrides(plan: Plan, target: StackTarget) -> dict[str, str]:
     """What every stack gets from the plan alone, before any stack exists."""
     overrides = {"EstateName": plan.estate_name, "Topology": plan.topology}
+    if target.env == LEASE:
+        overrides["LeaseRegions"] = ",".join(plan.lease_regions)
+        return overrides
     record_name = plan.global_.parameters.get("RecordName")
     if target.env in (REGION_PRIMARY, REGION_SECONDARY):
         primary = target.env == REGION_PRIMARY
@@ -482,6 +522,7 @@ def control_plane_overrides(
     )
     return {
         **base_overrides(plan, plan.control_primary),
+        "LeaseRegions": ",".join(plan.lease_regions),
         "GlobalClusterId": require(primary_outputs, "GlobalClusterId", p),
         "PrimaryDbClusterArn": require(primary_outputs, "DbClusterArn", p),
         "SecondaryDbClusterArn": require(secondary_outputs, "DbClusterArn", s),
@@ -628,6 +669,11 @@ def front_door(plan: Plan) -> str:
 def deploy_steps(plan: Plan) -> list[Step]:
     primary, secondary = plan.primary_region, plan.secondary_region
     return [
+        Step(
+            plan.lease,
+            f"the failover table (lease, cooldown marker, audit rows): a replica in each of "
+            f"{', '.join(plan.lease_regions)}",
+        ),
         Step(plan.region_primary, "creates the Aurora global cluster and this region's member"),
         Step(plan.region_secondary, f"joins the global cluster; replicates to {primary}"),
         Step(
@@ -699,13 +745,15 @@ def describe(
 
 
 def teardown_order(plan: Plan) -> list[StackTarget]:
-    """The reverse of the deploy: control planes, global layer, then the regions."""
+    """The reverse of the deploy: control planes, global layer, the regions, then the lease
+    stack (its table is retained: DeletionPolicy Retain)."""
     return [
         plan.control_secondary,
         plan.control_primary,
         plan.global_,
         plan.region_secondary,
         plan.region_primary,
+        plan.lease,
     ]
 
 
@@ -719,7 +767,7 @@ def retained_buckets(plan: Plan, account_id: str) -> list[tuple[str, str]]:
 
 
 def failover_table_name(plan: Plan) -> str:
-    """The control plane's table: a fixed name, kept on delete (DeletionPolicy Retain)."""
+    """The lease stack's table: a fixed name, kept on delete (DeletionPolicy Retain)."""
     return f"{plan.estate_name}-failover"
 
 

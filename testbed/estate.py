@@ -765,9 +765,10 @@ class LocalEstate:
             )
 
     def _build_table(self) -> None:
-        """The failover table as template.yaml declares it: a global table with multi-Region
-        strong consistency, a replica in each of LeaseRegions (created from the first)."""
-        definition = table_definition(self.template)
+        """The failover table as stacks/lease.yaml declares it: a global table with multi-Region
+        strong consistency, a replica in each of LeaseRegions (created from the first, where
+        the lease stack deploys)."""
+        definition = table_definition()
         spec = self.spec
         first, *others = spec.lease_regions
         ddb = self.client("dynamodb", first)

@@ -22,6 +22,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO_ROOT / "template.yaml"
 GLOBAL_STACK = REPO_ROOT / "stacks" / "global.yaml"
 REGION_STACK = REPO_ROOT / "stacks" / "region.yaml"
+# The failover table (lease, cooldown marker, audit rows): its own stack, in LeaseRegions[0].
+LEASE_STACK = REPO_ROOT / "stacks" / "lease.yaml"
 STATE_MACHINE = REPO_ROOT / "statemachines" / "failover.asl.json"
 
 
@@ -204,8 +206,13 @@ def state_machine_substitutions(template: dict[str, Any]) -> dict[str, Any]:
     raise ValueError("the template has no AWS::Serverless::StateMachine")
 
 
-def table_definition(template: dict[str, Any], logical_id: str = "FailoverTable") -> dict[str, Any]:
-    """KeySchema and AttributeDefinitions of a DynamoDB table, as the template declares them."""
+def table_definition(
+    template: dict[str, Any] | None = None, logical_id: str = "FailoverTable"
+) -> dict[str, Any]:
+    """KeySchema and AttributeDefinitions of a DynamoDB table, as the template declares them
+    (default: the failover table of stacks/lease.yaml)."""
+    if template is None:
+        template = load_template(LEASE_STACK)
     props = template["Resources"][logical_id]["Properties"]
     return {
         "KeySchema": props["KeySchema"],

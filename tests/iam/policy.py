@@ -98,6 +98,12 @@ class Resolver:
             if key == "Fn::If":
                 name, yes, no = argument
                 return self.resolve(yes if self.conditions[name] else no)
+            if key == "Fn::Select":
+                index, items = argument
+                chosen = self.resolve(items)
+                if isinstance(chosen, str):  # a CommaDelimitedList parameter's value
+                    chosen = chosen.split(",")
+                return chosen[int(self.resolve(index))]
             if key == "Fn::Join":
                 separator, parts = argument
                 return separator.join(str(self.resolve(p)) for p in parts)

@@ -1,8 +1,9 @@
 """The monthly cost table (docs/DEPLOY.md) prices what the templates create, counted again.
 
-Given the three templates and how many copies of each the estate deploys (template.yaml and
-stacks/region.yaml in both regions, stacks/global.yaml once), when the alarms (standard and
-high resolution), KMS keys and schedules are counted and priced at the table's unit prices,
+Given the four templates and how many copies of each the estate deploys (template.yaml and
+stacks/region.yaml in both regions, stacks/global.yaml and stacks/lease.yaml once), when the
+alarms (standard and high resolution), KMS keys and schedules are counted and priced at the
+table's unit prices,
 then the table's rows state those counts and amounts. A template change that adds an alarm, a
 key or a schedule fails here until the table is counted again.
 """
@@ -14,7 +15,12 @@ from typing import Any
 
 from tests.template.cfn_yaml import REPO_ROOT, load_template
 
-COPIES = {"template.yaml": 2, "stacks/region.yaml": 2, "stacks/global.yaml": 1}
+COPIES = {
+    "template.yaml": 2,
+    "stacks/region.yaml": 2,
+    "stacks/global.yaml": 1,
+    "stacks/lease.yaml": 1,
+}
 HOURS = 730  # a month, as AWS's pricing pages count it
 # Unit prices (us-east-1, as the table states them).
 ALARM_STANDARD = 0.10  # per alarm-month, period >= 60 s

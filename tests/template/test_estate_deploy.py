@@ -52,6 +52,13 @@ def samconfig(**changes: Any) -> dict[str, Any]:
 
     config = {
         "version": 0.1,
+        "lease": env(
+            "lease",
+            "shop-lease",
+            "us-east-1",
+            "stacks/lease.yaml",
+            ["LeaseRegions=us-east-1,us-east-2,us-west-2"],
+        ),
         "region-primary": env(
             "region-primary",
             "shop-region",
@@ -113,6 +120,12 @@ def region_outputs(region: str, role: str) -> dict[str, str]:
         "ActiveRegionParameterName": "/shop/failover/active-region",
     }
 
+
+LEASE_OUTPUTS = {
+    "FailoverTableName": "shop-failover",
+    "LeaseRegions": "us-east-1,us-east-2,us-west-2",
+    "FailoverTableArn": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/shop-failover",
+}
 
 GLOBAL_OUTPUTS = {
     "HostedZoneId": "Z0123456789ABCDEFGHIJ",
@@ -231,6 +244,37 @@ def _with(env: str, **parameters: Any) -> dict[str, Any]:
         ),
         # Without its include, `sam deploy --config-env global` would miss the computed values.
         (_with("global", parameter_overrides=["RecordName=app.shop.io"]), "must end with"),
+        # The lease stack creates the table from one of its replicas: the first of the set.
+        (_with("lease", region="us-west-2"), "first of LeaseRegions, us-east-1"),
+        (
+            _with(
+                "lease",
+                region="us-east-1",
+                parameter_overrides=[
+                    "LeaseRegions=us-east-1,eu-west-1,us-west-2",
+                    "file://.estate/lease.yaml",
+                ],
+            ),
+            "not of one multi-Region strong consistency set",
+        ),
+        (
+            _with(
+                "lease",
+                parameter_overrides=["LeaseRegions=us-east-1,us-east-1,us-west-2"],
+            ),
+            "three distinct regions",
+        ),
+        # Set once, in [lease]: a control plane with its own list would disagree with the table.
+        (
+            _with(
+                "primary",
+                parameter_overrides=[
+                    "LeaseRegions=eu-west-1,eu-west-2,eu-west-3",
+                    "file://.estate/control-plane.yaml",
+                ],
+            ),
+            "set it once, in \\[lease\\]",
+        ),
     ],
 )
 def test_an_inconsistent_samconfig_is_refused_before_anything_deploys(
@@ -267,6 +311,7 @@ def _steps(lines: list[str]) -> list[re.Match[str]]:
 def test_the_plan_lists_the_documented_order(plan: stacks.Plan) -> None:
     envs = [m["env"] for m in _steps(stacks.describe(plan))]
     assert envs == [
+        "lease",
         "region-primary",
         "region-secondary",
         "region-primary",
@@ -284,7 +329,7 @@ def test_the_plan_deploys_each_region_stack_at_most_twice(plan: stacks.Plan) -> 
         "us-east-1": 2,
         "us-west-2": 1,
     }
-    third = _steps(stacks.describe(plan))[2]
+    third = _steps(stacks.describe(plan))[3]
     assert (third["env"], "first deploy only" in third.string) == ("region-primary", True)
 
 
@@ -548,6 +593,7 @@ def computed_sample(plan: stacks.Plan) -> dict[str, dict[str, str]]:
     primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
     control = stacks.control_plane_overrides(plan, primary, secondary, GLOBAL_OUTPUTS)
     computed = {
+        stacks.LEASE: stacks.base_overrides(plan, plan.lease),
         stacks.REGION_PRIMARY: stacks.region_primary_overrides(plan, secondary),
         stacks.REGION_SECONDARY: stacks.region_secondary_overrides(plan, primary),
         stacks.GLOBAL: stacks.global_overrides(plan, primary, secondary),
@@ -656,6 +702,8 @@ class RecordedAws:
         env = deployed[-1]["env"]
         if env == "global":
             outputs = GLOBAL_OUTPUTS
+        elif env == "lease":
+            outputs = LEASE_OUTPUTS
         elif env.startswith("region-"):
             outputs = region_outputs(region, env.removeprefix("region-"))
             self.live_desired.setdefault(region, int(outputs["DesiredCount"]))
@@ -708,7 +756,12 @@ class RecordedAws:
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A checkout with the templates and a `sam` that records instead of deploying."""
-    for template in ("template.yaml", "stacks/region.yaml", "stacks/global.yaml"):
+    for template in (
+        "template.yaml",
+        "stacks/lease.yaml",
+        "stacks/region.yaml",
+        "stacks/global.yaml",
+    ):
         (tmp_path / template).parent.mkdir(exist_ok=True)
         (tmp_path / template).write_text((REPO_ROOT / template).read_text(encoding="utf-8"))
     sam = tmp_path / "bin" / "sam"
@@ -732,6 +785,7 @@ def test_a_first_deploy_runs_sam_per_env_with_review_and_the_computed_values(
 ) -> None:
     calls = run_deploy(workdir, RecordedAws(workdir, plan))
     assert [c["env"] for c in calls] == [
+        "lease",
         "region-primary",
         "region-secondary",
         "region-primary",
@@ -751,7 +805,10 @@ def test_a_first_deploy_runs_sam_per_env_with_review_and_the_computed_values(
         # cannot take another from the shell, and no profile was chosen.
         region = next(t.region for t in plan.targets() if t.env == call["env"])
         assert call["argv"][5:] == ["--confirm-changeset", "--region", region]
-    first, secondary, again, global_, control_p, control_s = (c["params"] for c in calls)
+    lease, first, secondary, again, global_, control_p, control_s = (c["params"] for c in calls)
+    # The lease stack first, in the first of LeaseRegions; the control planes get the same set.
+    assert lease == {"EstateName": "shop", "LeaseRegions": "us-east-1,us-east-2,us-west-2"}
+    assert control_p["LeaseRegions"] == lease["LeaseRegions"]
     assert (first["EnableReplication"], again["EnableReplication"]) == ("false", "true")
     assert secondary["DbSecretName"] == "DbMasterSecret-x1-AbC123"
     assert "GlobalWriterEndpoint" not in first | secondary | again
@@ -774,6 +831,7 @@ def test_a_redeploy_skips_the_second_primary_pass_and_keeps_what_a_failover_set(
     aws.live_desired["us-west-2"] = 2
     calls = run_deploy(workdir, aws)
     assert [c["env"] for c in calls] == [
+        "lease",
         "region-primary",
         "region-secondary",
         "global",
@@ -815,7 +873,14 @@ def test_estate_params_writes_what_exists_and_says_what_to_deploy_next(
 
 def test_teardown_is_the_reverse_of_the_deploy(plan: stacks.Plan) -> None:
     envs = [t.env for t in stacks.teardown_order(plan)]
-    assert envs == ["secondary", "primary", "global", "region-secondary", "region-primary"]
+    assert envs == [
+        "secondary",
+        "primary",
+        "global",
+        "region-secondary",
+        "region-primary",
+        "lease",
+    ]
 
 
 def test_retained_buckets_are_the_deterministic_names(plan: stacks.Plan) -> None:
@@ -836,7 +901,7 @@ def test_the_chosen_profile_and_region_reach_every_sam_deploy(
     aws = RecordedAws(workdir, plan)
     aws.profile = "prod"  # type: ignore[attr-defined]
     calls = run_deploy(workdir, aws)
-    assert len(calls) == 6
+    assert len(calls) == 7
     for call in calls:
         region = next(t.region for t in plan.targets() if t.env == call["env"])
         argv = call["argv"]
@@ -853,6 +918,7 @@ def test_deploy_plan_previews_change_sets_without_executing_them(
     aws.profile = "prod"  # type: ignore[attr-defined]
     deploy.preview_changesets(plan, aws, root=workdir, run=lambda argv, cwd: seen.append(argv))  # type: ignore[arg-type]
     assert [a[a.index("--config-env") + 1] for a in seen] == [
+        "lease",
         "region-primary",
         "region-secondary",
         "global",
@@ -873,6 +939,8 @@ class DestroyAws:
         self.calls: list[tuple[str, str, str, dict[str, Any]]] = []
         self.ga_polls = ga_polls
         self.tables = {stacks.failover_table_name(plan)}
+        # The MRSC table's replicas besides the first of LeaseRegions.
+        self.replicas = ["us-east-2", "us-west-2"]
 
     def client(self, service: str, region: str) -> Any:
         fake = self
@@ -910,7 +978,21 @@ class DestroyAws:
             return {"NetworkInterfaces": []}
         if operation == "describe_secret":
             return {"ReplicationStatus": [{"Region": "us-west-2"}]}
+        if operation == "describe_table" and params["TableName"] not in self.tables:
+            error = {"Error": {"Code": "ResourceNotFoundException", "Message": "no"}}
+            raise ClientError(error, "DescribeTable")  # type: ignore[arg-type]
+        if operation == "describe_table":
+            regions = [region, *self.replicas]
+            return {
+                "Table": {"TableStatus": "ACTIVE", "Replicas": [{"RegionName": r} for r in regions]}
+            }
+        if operation == "update_table" and "ReplicaUpdates" in params:
+            gone = {u["Delete"]["RegionName"] for u in params["ReplicaUpdates"]}
+            self.replicas = [r for r in self.replicas if r not in gone]
         if operation == "delete_table":
+            if self.replicas:
+                error = {"Error": {"Code": "ValidationException", "Message": "MRSC replicas"}}
+                raise ClientError(error, "DeleteTable")  # type: ignore[arg-type]
             if params["TableName"] not in self.tables:
                 error = {"Error": {"Code": "ResourceNotFoundException", "Message": "no"}}
                 raise ClientError(error, "DeleteTable")  # type: ignore[arg-type]
@@ -986,6 +1068,18 @@ def test_the_chosen_profile_reaches_every_sam_delete_and_ga_interfaces_go_first(
     # CloudFormation's DBCluster handler removes each cluster from the global cluster: the
     # script never does it by hand.
     assert not [c for c in aws.calls if c[2] == "remove_from_global_cluster"]
+    # The table: protection off in each of its three replicas, deleted from the first.
+    updates = [(c[1], c[3]) for c in aws.calls if c[2] == "update_table"]
+    unprotected = [region for region, p in updates if "DeletionProtectionEnabled" in p]
+    assert unprotected == ["us-east-1", "us-east-2", "us-west-2"]
+    # MRSC: the two other replicas go in one UpdateTable from the first, then the table.
+    [(region, replica_delete)] = [(r, p) for r, p in updates if "ReplicaUpdates" in p]
+    assert region == "us-east-1"
+    assert replica_delete["ReplicaUpdates"] == [
+        {"Delete": {"RegionName": "us-east-2"}},
+        {"Delete": {"RegionName": "us-west-2"}},
+    ]
+    assert [c[1] for c in aws.calls if c[2] == "delete_table"] == ["us-east-1"]
     assert aws.tables == set()
 
 

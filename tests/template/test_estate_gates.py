@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_there_are_estate_stacks() -> None:
-    assert [p.name for p in STACK_PATHS] == ["global.yaml", "region.yaml"]
+    assert [p.name for p in STACK_PATHS] == ["global.yaml", "lease.yaml", "region.yaml"]
 
 
 def test_the_stacks_are_plain_cloudformation_so_cfn_lint_is_their_sam_validate() -> None:

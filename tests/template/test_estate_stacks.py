@@ -35,7 +35,12 @@ def control() -> Template:
 
 @pytest.fixture(scope="module")
 def all_templates(region: Template, global_: Template, control: Template) -> dict[str, Template]:
-    return {"stacks/region.yaml": region, "stacks/global.yaml": global_, "template.yaml": control}
+    return {
+        "stacks/region.yaml": region,
+        "stacks/global.yaml": global_,
+        "stacks/lease.yaml": load_template(REPO_ROOT / "stacks" / "lease.yaml"),
+        "template.yaml": control,
+    }
 
 
 def of_type(template: Template, resource_type: str) -> dict[str, dict[str, Any]]:
@@ -627,6 +632,7 @@ def test_every_store_is_encrypted(all_templates: dict[str, Template]) -> None:
         "AWS::SNS::Topic": lambda p: "KmsMasterKeyId" in p,
         "AWS::SecretsManager::Secret": lambda p: "KmsKeyId" in p,
         "AWS::DynamoDB::Table": lambda p: p.get("SSESpecification", {}).get("SSEEnabled"),
+        "AWS::DynamoDB::GlobalTable": lambda p: p.get("SSESpecification", {}).get("SSEEnabled"),
     }
     for file, template in all_templates.items():
         for name, resource in template["Resources"].items():

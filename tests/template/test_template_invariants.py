@@ -85,7 +85,6 @@ PARAMETERS = {
     "MaxDataLossSeconds",
     "ApprovalForAutomatic",
     "TraceAwsCalls",
-    "TableDeletionProtection",
     "LogRetentionDays",
     "PowertoolsLayerArn",
 }
@@ -491,43 +490,6 @@ def test_execution_history_grant_uses_the_fixed_machine_name(resources: dict[str
 
 
 # ------------------------------------------------------------------------ data at rest
-
-
-def test_table_key_schema_is_pk_sk_strings(resources: dict[str, Any]) -> None:
-    """The schema other tests build their moto tables from (via load_template)."""
-    properties = resources["FailoverTable"]["Properties"]
-    assert properties["KeySchema"] == [
-        {"AttributeName": "pk", "KeyType": "HASH"},
-        {"AttributeName": "sk", "KeyType": "RANGE"},
-    ]
-    assert properties["AttributeDefinitions"] == [
-        {"AttributeName": "pk", "AttributeType": "S"},
-        {"AttributeName": "sk", "AttributeType": "S"},
-    ]
-
-
-def test_table_is_a_strongly_consistent_global_table_of_both_regions(
-    resources: dict[str, Any],
-) -> None:
-    """One direction at a time across the estate: the lease lives in an MRSC global table,
-    created once (by the primary's copy), with a replica in each of LeaseRegions."""
-    table = resources["FailoverTable"]
-    properties = table["Properties"]
-    assert table["Type"] == "AWS::DynamoDB::GlobalTable"
-    assert table["Condition"] == "IsPrimary"
-    assert properties["MultiRegionConsistency"] == "STRONG"
-    assert properties["TableName"] == {"Fn::Sub": "${EstateName}-failover"}
-    assert [r["Region"] for r in properties["Replicas"]] == [
-        {"Fn::Select": [index, {"Ref": "LeaseRegions"}]} for index in range(3)
-    ]
-    assert "GlobalTableWitnesses" not in properties, "every member is a replica"
-    assert "TimeToLiveSpecification" not in properties, "MRSC tables have no TTL"
-    assert properties["BillingMode"] == "PAY_PER_REQUEST"
-    assert properties["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS"}
-    for replica in properties["Replicas"]:
-        assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-        assert replica["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
-    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
 
 
 def test_topic_is_encrypted_and_tls_only(resources: dict[str, Any]) -> None:
