@@ -33,6 +33,8 @@ import functools
 import itertools
 import json
 import logging
+import multiprocessing
+import os
 import sys
 import time
 import traceback
@@ -42,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from failover.arns import region_of
-from failover.config import Settings
+from failover.config import GLOBAL_ACCELERATOR_REGION, Settings
 from failover.errors import INPUT_ERRORS
 from failover.in_region import UNREACHABLE_MIN_OUTAGE_SECONDS as UNREACHABLE_MIN_OUTAGE_S
 from hypothesis import HealthCheck, Phase, settings
@@ -56,6 +58,7 @@ from hypothesis.stateful import (
 )
 
 from emulator.faults import DENIED, SERVER_ERROR, THROTTLED, UNREACHABLE
+from testbed.estate import EstateSpec, default_lease_regions
 from testbed.faultmatrix import converged_gaps
 from testbed.session import build
 
@@ -66,7 +69,11 @@ if TYPE_CHECKING:
 
     from testbed.estate import LocalEstate
 
-REGIONS = ("us-east-1", "us-west-2")
+REGIONS: tuple[str, str] = tuple(  # type: ignore[assignment]
+    os.environ.get("SOAK_REGIONS", "us-east-1,us-west-2").split(",")
+)
+"""The estate's two regions, the primary first (``--regions``; the rules' strategies draw
+from them, so the workers read them from ``SOAK_REGIONS`` when they import this module)."""
 LEASE_GRACE_S = 900.0
 """A lease left by an ended run is gone within this: CloseRun's asynchronous invocation
 (RunEnded rule) with its retries."""
@@ -151,7 +158,14 @@ class EstateMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         EstateMachine.examples += 1
-        self._builder: Iterator[LocalEstate] = build()
+        primary, secondary = REGIONS
+        self._builder: Iterator[LocalEstate] = build(
+            EstateSpec(
+                primary=primary,
+                secondary=secondary,
+                lease_regions=default_lease_regions(primary, secondary),
+            )
+        )
         self.estate = next(self._builder)
         self.faults = self.estate.emulator.faults
         self.runs: dict[str, Run] = {}
@@ -273,10 +287,11 @@ class EstateMachine(RuleBasedStateMachine):
 
     @rule()
     def ga_api_hangs(self) -> None:
-        """A brownout of Global Accelerator's API (us-west-2): connections open, no answer
+        """A brownout of Global Accelerator's API (its one region, us-west-2, whatever the
+        estate's regions): connections open, no answer
         comes (lifted by clear_faults)."""
         self.log.steps.append("GA's API hangs")
-        self.faults.hang("globalaccelerator", REGIONS[1])
+        self.faults.hang("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
 
     @rule(
         operation=st.sampled_from(OPERATIONS),
@@ -463,7 +478,8 @@ class EstateMachine(RuleBasedStateMachine):
             survivor = self.estate.spec.peer(dead)
             with self.faults.suspended():
                 held = lease.current(
-                    self.estate.client("dynamodb", survivor), self.estate.spec.table_name
+                    self.estate.client("dynamodb", self.estate.table_region(survivor)),
+                    self.estate.spec.table_name,
                 )
             if held is None or region_of(held.holder) != dead:
                 continue
@@ -737,11 +753,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=1000, help="in all, over the workers")
     parser.add_argument("--steps", type=int, default=12, help="rules per example, at most")
     parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument(
+        "--regions",
+        default=",".join(REGIONS),
+        help="the estate's two regions, the primary first (default us-east-1,us-west-2); the "
+        "failover table's regions follow the drill's default for the pair",
+    )
     args = parser.parse_args(argv)
+    regions = [part.strip() for part in args.regions.split(",") if part.strip()]
+    if len(regions) != 2 or regions[0] == regions[1]:
+        parser.error("--regions: two distinct regions, the primary first")
+    os.environ["SOAK_REGIONS"] = ",".join(regions)  # the spawned workers' REGIONS
     began = time.perf_counter()
     jobs = max(1, args.jobs)
     share = [args.examples // jobs + (i < args.examples % jobs) for i in range(jobs)]
-    with ProcessPoolExecutor(jobs) as pool:
+    # spawn, not fork: each worker imports this module afresh and reads SOAK_REGIONS
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         outcomes = list(pool.map(soak, share, [args.steps] * jobs))
     ran = sum(outcome.examples for outcome in outcomes)
     violations = [found for outcome in outcomes for found in outcome.violations]
@@ -750,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
     out = sys.stdout
     out.write(
         f"soak: {ran} examples (counting any shrinking), up to {args.steps} steps each, "
-        f"{jobs} worker(s)\n"
+        f"{jobs} worker(s), estate {', '.join(regions)}\n"
     )
     out.write(f"invariant violations: {failing} (workers that found one; each stops there)\n")
     cut_off = sum(outcome.undocumentable for outcome in outcomes)
