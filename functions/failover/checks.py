@@ -326,16 +326,37 @@ def version_match(ours: Reading[str], peers: Reading[str]) -> Check:
     return Check(name, "PASS", f"the peer runs the same version ({ours.value[:12]})")
 
 
-def lease_free(holder: Reading[str | None], status: str | None) -> Check:
+def lease_free(
+    holder: Reading[str | None],
+    status: str | None,
+    replica: str | None = None,
+    order: tuple[str, ...] = (),
+) -> Check:
+    """The lease, read through the failover table's replica this control plane uses
+    (``failover.table``: ``order``, first choice first; ``replica``: the one that answered).
+    An answer from a later replica than the first choice is a WARN: the preferred one is
+    unreachable or lost the set's majority, and a second loss would leave the lease
+    unwritable."""
     name = "control_plane.lease"
     if holder.problem:
         return Check(name, "WARN", f"could not read the lease: {holder.problem}")
+    through = f" (through {replica}'s replica)" if replica else ""
+    if replica and order and replica != order[0]:
+        return Check(
+            name,
+            "WARN",
+            f"the failover table answered through {replica}, not {order[0]}, this control "
+            f"plane's first choice of {', '.join(order)}: that replica is unreachable or lost "
+            "the majority",
+        )
     if holder.value is None:
-        return Check(name, "PASS", "the lease is free")
+        return Check(name, "PASS", f"the lease is free{through}")
     if status == "RUNNING":
-        return Check(name, "WARN", f"a run holds the lease: {holder.value}")
+        return Check(name, "WARN", f"a run holds the lease{through}: {holder.value}")
     return Check(
-        name, "WARN", f"a stale lease ({holder.value} is {status}); the next run takes it over"
+        name,
+        "WARN",
+        f"a stale lease{through} ({holder.value} is {status}); the next run takes it over",
     )
 
 

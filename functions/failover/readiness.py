@@ -391,10 +391,14 @@ def control_plane(settings: Settings) -> list[Check]:
     name = settings.validate_input_function
     ours = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(home, name))
     peers = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(peer, name))
-    held = readings.read(
-        "dynamodb:GetItem",
-        lambda: table.call(settings, lambda ddb: lease.current(ddb, settings.table_name)),
-    )
+    answered: list[str] = []
+
+    def read_lease(ddb: Any) -> lease.Lease | None:
+        found = lease.current(ddb, settings.table_name)
+        answered.append(ddb.meta.region_name)
+        return found
+
+    held = readings.read("dynamodb:GetItem", lambda: table.call(settings, read_lease))
     holder = held.value.holder if held.value else None
     status = lease.status_of(holder) if holder else None
     confirmed = readings.read(
@@ -407,7 +411,12 @@ def control_plane(settings: Settings) -> list[Check]:
     )
     return [
         checks.version_match(ours, peers),
-        checks.lease_free(readings.Reading(holder, held.problem), status),
+        checks.lease_free(
+            readings.Reading(holder, held.problem),
+            status,
+            answered[-1] if answered else None,
+            table.order_for(settings),
+        ),
         checks.subscriptions(confirmed),
     ]
 

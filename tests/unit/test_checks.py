@@ -124,3 +124,17 @@ def test_a_writer_that_cannot_be_read_is_a_warning_not_a_failure() -> None:
 
     assert check.status == "WARN"
     assert "EndpointConnectionError" in check.reason
+
+
+def test_the_lease_check_names_the_replica_that_answered() -> None:
+    order = ("us-east-2", "us-west-2", "us-east-1")  # eu-west-1's, estate us-east-1 + eu-west-1
+
+    first = checks.lease_free(Reading(None), None, "us-east-2", order)
+    later = checks.lease_free(Reading(None), None, "us-west-2", order)
+
+    assert (first.status, first.reason) == (
+        "PASS",
+        "the lease is free (through us-east-2's replica)",
+    )
+    assert later.status == "WARN"
+    assert "answered through us-west-2, not us-east-2" in later.reason
