@@ -264,6 +264,17 @@ def load_plan(samconfig: Mapping[str, Any]) -> Plan:
     return plan
 
 
+# A private ECR image: <account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag|@digest]
+# (https://docs.aws.amazon.com/AmazonECR/latest/userguide/docker-pull-ecr-image.html).
+_ECR_IMAGE = re.compile(r"[0-9]{12}\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/.+")
+
+
+def ecr_image_region(image: str) -> str:
+    """The region of a private ECR image URI; "" for any other registry."""
+    match = _ECR_IMAGE.fullmatch(image.strip())
+    return match.group(1) if match else ""
+
+
 def validate_plan(plan: Plan) -> None:
     """Refuse a samconfig whose stacks disagree about the estate before anything deploys."""
     problems: list[str] = []
@@ -314,6 +325,15 @@ def validate_plan(plan: Plan) -> None:
         role_given = target.parameters.get("Role", role)
         if role_given != role:
             problems.append(f"[{target.env}] Role must be {role}, not {role_given}")
+    for target in (plan.region_primary, plan.region_secondary):
+        image_region = ecr_image_region(target.parameters.get("ContainerImage", ""))
+        if image_region and image_region != target.region:
+            problems.append(
+                f"[{target.env}] ContainerImage is in {image_region}'s ECR, not {target.region}'s: "
+                "the tasks' execution role may pull from this region's ECR only, and a standby "
+                "that pulls from the other region could not scale up when that region fails "
+                "(push the image to each region's repository, or replicate it)"
+            )
     topologies = {
         t.env: t.parameters["Topology"] for t in plan.targets() if "Topology" in t.parameters
     }
