@@ -322,7 +322,8 @@ class StandInAws:
     def __init__(self, plan: stacks.Plan, estate: Estate) -> None:
         self.plan = plan
         self.estate = estate
-        self.deployed: dict[tuple[str, str], str] = {}  # (region, stack) -> env
+        # (region, stack) -> (env, the parameters its last sam deploy sent)
+        self.deployed: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
 
     def outputs(self, env: str, region: str) -> dict[str, str]:
         if env == stacks.LEASE:
@@ -343,10 +344,10 @@ class StandInAws:
             def describe_stacks(self, StackName: str) -> dict[str, Any]:
                 from botocore.exceptions import ClientError
 
-                env = aws.deployed.get((region, StackName))
-                if env is None:
+                if (region, StackName) not in aws.deployed:
                     error = {"Error": {"Code": "ValidationError", "Message": "does not exist"}}
                     raise ClientError(error, "DescribeStacks")  # type: ignore[arg-type]
+                env, parameters = aws.deployed[(region, StackName)]
                 return {
                     "Stacks": [
                         {
@@ -355,14 +356,23 @@ class StandInAws:
                                 {"OutputKey": k, "OutputValue": v}
                                 for k, v in aws.outputs(env, region).items()
                             ],
-                            "Parameters": [],
+                            "Parameters": [
+                                {"ParameterKey": k, "ParameterValue": v}
+                                for k, v in parameters.items()
+                            ],
                         }
                     ]
                 }
 
         class Ecs:
             def describe_services(self, cluster: str, services: list[str]) -> dict[str, Any]:
-                return {"services": [{"desiredCount": 1}]}
+                # Nothing scaled since the deploy: the count the region stack was given.
+                (count,) = (
+                    params["DesiredCount"]
+                    for (where, _), (env, params) in aws.deployed.items()
+                    if where == region and env.startswith("region-")
+                )
+                return {"services": [{"desiredCount": int(count)}]}
 
         class GlobalAccelerator:
             def describe_endpoint_group(self, EndpointGroupArn: str) -> dict[str, Any]:
@@ -396,40 +406,43 @@ def sam_reads(root: Path, env: str) -> dict[str, str]:
 
 @dataclass
 class Deployment:
+    root: Path
     plan: stacks.Plan
+    aws: StandInAws
     calls: list[SamCall]
 
     def last(self, env: str) -> SamCall:
         return [c for c in self.calls if c.env == env][-1]
 
 
-def run_deploy(root: Path, estate: Estate, monkeypatch: pytest.MonkeyPatch) -> Deployment:
+def run_deploy(root: Path, estate: Estate) -> Deployment:
     """`make deploy` for ``estate``, each `sam deploy` replaced by reading what it would send."""
     config = write_checkout(root, samconfig_text(estate))
     plan = deploy.load_plan(config)
     aws = StandInAws(plan, estate)
     calls: list[SamCall] = []
-    monkeypatch.chdir(root)  # SAM resolves file:// includes against the working directory
 
     def sam(argv: list[str], cwd: Path) -> None:
         assert cwd == root
         env = argv[argv.index("--config-env") + 1]
         target = next(t for t in plan.targets() if t.env == env)
         assert argv[argv.index("--region") + 1] == target.region
-        calls.append(SamCall(env, target.region, target.template_file, sam_reads(root, env)))
-        aws.deployed[(target.region, target.stack_name)] = env
+        call = SamCall(env, target.region, target.template_file, sam_reads(root, env))
+        calls.append(call)
+        aws.deployed[(target.region, target.stack_name)] = (env, call.parameters)
 
     deploy.Deployer(plan, aws, root=root, run=sam).run()  # type: ignore[arg-type]
-    return Deployment(plan, calls)
+    return Deployment(root, plan, aws, calls)
 
 
 @pytest.fixture(scope="module", params=ESTATES, ids=lambda e: e.id)
 def deployment(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
+    root = tmp_path_factory.mktemp(request.param.id.replace("+", "_"))
     with pytest.MonkeyPatch.context() as monkeypatch:
-        root = tmp_path_factory.mktemp(request.param.id.replace("+", "_"))
-        yield run_deploy(root, request.param, monkeypatch)
+        monkeypatch.chdir(root)  # SAM resolves file:// includes against the working directory
+        yield run_deploy(root, request.param)
 
 
 # --------------------------------------------------------------------------- 1. the plan
@@ -571,6 +584,19 @@ def test_the_region_stacks_and_the_global_stack_name_each_other(deployment: Depl
     assert (global_["PrimaryRegion"], global_["SecondaryRegion"]) == (p, s)
     assert global_["PrimaryAlbHostedZoneId"] == ALB_ZONE[p]
     assert global_["SecondaryAlbArn"].startswith(f"arn:aws:elasticloadbalancing:{s}:")
+
+
+def test_make_estate_params_then_writes_what_the_deploy_sent(deployment: Deployment) -> None:
+    """The plain-SAM path: `make estate-params`, then `sam deploy --config-env <env>` by hand,
+    sends each stack what `make deploy` sent it last."""
+    notes = deploy.write_estate_params(deployment.plan, deployment.aws, deployment.root)  # type: ignore[arg-type]
+    assert notes == []
+    # The global stack exists now: its traffic dials are read live (a failover may have moved
+    # them) and written, as Global Accelerator has them.
+    live = {stacks.GLOBAL: {"PrimaryTrafficDial": "100", "SecondaryTrafficDial": "0"}}
+    for env in stacks.ENVS:
+        sent = {**deployment.last(env).parameters, **live.get(env, {})}
+        assert sam_reads(deployment.root, env) == sent, env
 
 
 # --------------------------------------------------------------------------- 2. the templates
