@@ -179,6 +179,11 @@ def inspect_and_take_over(
             **condition,
         )
     except ddb.exceptions.ConditionalCheckFailedException as error:
+        # A repeat of this very write (failover.table moves a call that timed out on to the
+        # next replica, and the first may have landed) finds the lease already ours.
+        now_held = current(ddb, table)
+        if now_held is not None and now_held.holder == me:
+            return replace(now_held, taken_over=reason)
         raise LeaseHeld(f"another run took the lease first ({reason} before)") from error
     return lease
 

@@ -259,3 +259,27 @@ def test_completing_the_last_move_is_never_held_back_by_the_cooldown() -> None:
     # then a run into us-west-2 (completing that move) is not a flap
     decision = cooldown.decide(request("alarm", target=SECONDARY), last, NOW, 30)
     assert (decision.active, decision.skip) == (False, False)
+
+
+def test_a_takeover_whose_earlier_attempt_landed_meanwhile_is_ours(ddb: DynamoDBClient) -> None:
+    # a stale lease; this run's first takeover attempt timed out through one replica but its
+    # write lands while the repeat (through another replica, failover.table) is under way
+    hold(ddb, OTHER, SECONDARY, NOW - timedelta(seconds=1))
+
+    class InFlight:
+        """The table, with this run's first attempt landing just before the repeat's write."""
+
+        def __init__(self, real: DynamoDBClient) -> None:
+            self.real, self.exceptions = real, real.exceptions
+
+        def get_item(self, **kwargs: object) -> object:
+            return self.real.get_item(**kwargs)  # type: ignore[arg-type]
+
+        def put_item(self, **kwargs: object) -> object:
+            self.real.put_item(TableName=TABLE, Item=kwargs["Item"])  # type: ignore[arg-type]
+            return self.real.put_item(**kwargs)  # type: ignore[arg-type]
+
+    taken = lease.inspect_and_take_over(InFlight(ddb), TABLE, ME, SECONDARY, NOW, 120, running)  # type: ignore[arg-type]
+
+    assert taken.holder == ME
+    assert lease.current(ddb, TABLE).holder == ME  # type: ignore[union-attr]
