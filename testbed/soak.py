@@ -135,6 +135,22 @@ class Log:
     steps: list[str] = field(default_factory=list)
 
 
+def _rejected_by_name(described: dict[str, Any]) -> bool:
+    """An execution that ended as RejectInput ends it: SUCCEEDED, outcome input_rejected,
+    one of the named input errors in its output."""
+    if described.get("status") != "SUCCEEDED":
+        return False
+    try:
+        output = json.loads(described.get("output") or "{}")
+    except ValueError:
+        return False
+    return (
+        isinstance(output, dict)
+        and output.get("outcome") == "input_rejected"
+        and output.get("error") in INPUT_ERRORS
+    )
+
+
 def _modelled(estate: LocalEstate) -> float:
     return float(estate.emulator.clock.now())
 
@@ -588,6 +604,10 @@ class EstateMachine(RuleBasedStateMachine):
                 or run.arn in told  # the outcome, or the record's failure, on either topic
                 or surfaced
                 or (status == "FAILED" and error in INPUT_ERRORS)
+                # a named rejection (RejectInput): nothing changed, no lease was taken, and the
+                # execution's own output names the error, the notice's failure too when SNS
+                # could not take it (notify_error)
+                or _rejected_by_name(described)
                 # nothing could be written or sent: the run fails by that name, which Step
                 # Functions counts itself (FailedExecutionAlarm on AWS/States ExecutionsFailed)
                 or (status == "FAILED" and error == "ControlPlaneFault")
