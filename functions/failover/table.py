@@ -117,8 +117,3 @@ def call(settings: Settings, operation: Callable[[DynamoDBClient], T]) -> T:
             if last or error.response.get("Error", {}).get("Code") not in SERVER_ERRORS:
                 raise
     raise AssertionError("unreachable: LeaseRegions has three members")  # pragma: no cover
-
-
-def replica_for(settings: Settings) -> str:
-    """The replica this control plane uses first (what readiness reports)."""
-    return order_for(settings)[0]
