@@ -797,7 +797,10 @@ class LocalEstate:
         self.queue_urls[region] = queue
 
     def estate_config(self) -> dict[str, Any]:
+        """ESTATE_CONFIG as template.yaml builds it: the regions in priority order, then one
+        column per per-region field (failover.config.PER_REGION_FIELDS)."""
         spec = self.spec
+        regions = list(spec.regions)
         return {
             "estate_name": spec.name,
             "topology": spec.topology,
@@ -805,25 +808,18 @@ class LocalEstate:
             "active_region_parameter": spec.parameter,
             "hosted_zone_id": self.hosted_zone_id,
             "record_name": self.record_name,
-            "regions": {
-                region: {
-                    "db_cluster_arn": spec.cluster_arn(region),
-                    "ecs_cluster": spec.cluster_id(region),
-                    "ecs_service": f"{spec.name}-web",
-                    "full_capacity": spec.full_capacity,
-                    "endpoint_group_arn": self.endpoint_group_arns[region],
-                    "health_check_id": self.health_check_ids[region],
-                    "health_url": self.health.url(region),
-                    "health_alarm_name": spec.health_alarm(region),
-                    "probe_alarm_name": spec.probe_alarm(region),
-                    "alb_dns_name": self.alb_dns_name(region),
-                    "alb_hosted_zone_id": alb_zone_id(region),
-                    "record_set_identifier": region,
-                    "data_bucket": self.data_bucket(region),
-                    "db_secret_arn": self.db_secret_arns[region],
-                }
-                for region in spec.regions
-            },
+            "full_capacity": spec.full_capacity,
+            "regions": regions,
+            "db_cluster_arn": [spec.cluster_arn(r) for r in regions],
+            "ecs_cluster": [spec.cluster_id(r) for r in regions],
+            "ecs_service": [f"{spec.name}-web" for _ in regions],
+            "endpoint_group_arn": [self.endpoint_group_arns[r] for r in regions],
+            "health_check_id": [self.health_check_ids[r] for r in regions],
+            "health_url": [self.health.url(r) for r in regions],
+            "alb_dns_name": [self.alb_dns_name(r) for r in regions],
+            "alb_hosted_zone_id": [alb_zone_id(r) for r in regions],
+            "data_bucket": [self.data_bucket(r) for r in regions],
+            "db_secret_arn": [self.db_secret_arns[r] for r in regions],
         }
 
     def may_serve(self, region: str) -> bool:

@@ -46,6 +46,26 @@ class Check:
         return failing and mode in self.blocks
 
 
+_RANK = {"PASS": 0, "WARN": 1, "FAIL": 2}
+
+
+def per_region(name: str, found: dict[str, Check]) -> Check:
+    """One check over several regions (one line per region, in priority order): the worst
+    status wins, and the blocks and strictness of every region's check carry over."""
+    if len(found) == 1:
+        (only,) = found.values()
+        return Check(name, only.status, only.reason, only.blocks, only.error, only.strict)
+    worst = max(found.values(), key=lambda check: _RANK[check.status])
+    return Check(
+        name,
+        worst.status,
+        "; ".join(f"{region}: {check.reason}" for region, check in found.items()),
+        frozenset().union(*(check.blocks for check in found.values())),
+        worst.error,
+        any(check.strict for check in found.values()),
+    )
+
+
 def _unknown(name: str, reading: Reading[Any], blocks: frozenset[str] = frozenset()) -> Check:
     return Check(name, "WARN", f"could not check: {reading.problem}", blocks)
 

@@ -52,6 +52,29 @@ class RegionConfig:
             raise ConfigurationError("ESTATE_CONFIG: full_capacity must be >= 1")
 
 
+MAX_REGIONS = 4
+"""The most regions one estate takes. Every function carries ESTATE_CONFIG in its environment,
+and Lambda allows 4 KB of environment variables per function
+(https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): four regions' worth
+of ARNs and names fit with the other variables, five do not (tests/unit/test_config.py measures
+it). template.yaml's Rules refuse a longer Regions at deploy time."""
+
+PER_REGION_FIELDS = (
+    "db_cluster_arn",
+    "ecs_cluster",
+    "ecs_service",
+    "endpoint_group_arn",
+    "health_check_id",
+    "health_url",
+    "alb_dns_name",
+    "alb_hosted_zone_id",
+    "data_bucket",
+    "db_secret_arn",
+)
+"""ESTATE_CONFIG's columns: one list per field, one entry per region, in the order of
+``regions`` (template.yaml builds each from one CommaDelimitedList parameter)."""
+
+
 @dataclass(frozen=True)
 class EstateConfig:
     estate_name: str
@@ -61,19 +84,29 @@ class EstateConfig:
     hosted_zone_id: str
     record_name: str
     regions: dict[str, RegionConfig] = field(default_factory=dict)
+    """Every region of the estate, in priority order (template Regions): the primary first,
+    then the order in which the run prefers a failover target (:mod:`failover.candidates`)."""
 
     def __post_init__(self) -> None:
-        if len(self.regions) != 2:
-            raise ConfigurationError("ESTATE_CONFIG: the estate has exactly two regions")
+        if not 2 <= len(self.regions) <= MAX_REGIONS:
+            raise ConfigurationError(
+                f"ESTATE_CONFIG.regions: 2 to {MAX_REGIONS} regions, not {len(self.regions)}"
+            )
         if self.topology not in TOPOLOGIES:
             raise ConfigurationError(f"ESTATE_CONFIG.topology: one of {', '.join(TOPOLOGIES)}")
 
-    def peer_of(self, region: str) -> str:
-        (peer,) = [name for name in self.regions if name != region]
-        return peer
+    @property
+    def priority(self) -> tuple[str, ...]:
+        """The regions in priority order; the first is the primary of the first deployment."""
+        return tuple(self.regions)
+
+    def others(self, region: str) -> tuple[str, ...]:
+        """Every region but ``region``, in priority order."""
+        return tuple(name for name in self.regions if name != region)
 
     def region_of_alarm(self, alarm_name: str) -> str | None:
-        """The region an alarm watches: its Route 53 health alarm or its peer's probe alarm."""
+        """The region an alarm watches: its Route 53 health alarm, or the probe alarm that
+        every other region's control plane raises on it (the same name in each)."""
         for name, region in self.regions.items():
             if alarm_name in (region.health_alarm_name, region.probe_alarm_name):
                 return name
@@ -81,16 +114,49 @@ class EstateConfig:
 
     @classmethod
     def from_dict(cls, raw: Any) -> EstateConfig:
-        """Strictly: every field present with its type, nothing unknown."""
-        top = _fields_of(cls, raw, "ESTATE_CONFIG", skip={"regions"})
-        regions_raw = raw.get("regions")
-        if not isinstance(regions_raw, dict):
-            raise ConfigurationError("ESTATE_CONFIG.regions: must be an object")
+        """Strictly: every field present with its type, nothing unknown. The per-region fields
+        are columns (:data:`PER_REGION_FIELDS`), each with one entry per region."""
+        if not isinstance(raw, dict):
+            raise ConfigurationError("ESTATE_CONFIG: must be an object")
+        columns = {*PER_REGION_FIELDS, "regions", "full_capacity"}
+        top = _fields_of(
+            cls,
+            {k: v for k, v in raw.items() if k not in columns},
+            "ESTATE_CONFIG",
+            skip={"regions"},
+        )
+        names = _column(raw, "regions", None)
+        if len(set(names)) != len(names):
+            raise ConfigurationError("ESTATE_CONFIG.regions: a region appears twice")
+        if not 2 <= len(names) <= MAX_REGIONS:
+            raise ConfigurationError(
+                f"ESTATE_CONFIG.regions: 2 to {MAX_REGIONS} regions, not {len(names)}"
+            )
+        capacity = raw.get("full_capacity")
+        if not isinstance(capacity, int) or isinstance(capacity, bool):
+            raise ConfigurationError("ESTATE_CONFIG.full_capacity: must be int")
+        values = {column: _column(raw, column, len(names)) for column in PER_REGION_FIELDS}
+        estate_name = str(top["estate_name"])
         regions = {
-            str(name): RegionConfig(**_fields_of(RegionConfig, value, f"ESTATE_CONFIG.{name}"))
-            for name, value in regions_raw.items()
+            name: RegionConfig(
+                **{column: values[column][index] for column in PER_REGION_FIELDS},
+                full_capacity=capacity,
+                health_alarm_name=f"{estate_name}-health-{name}",
+                probe_alarm_name=f"{estate_name}-probe-{name}",
+                record_set_identifier=name,
+            )
+            for index, name in enumerate(names)
         }
         return cls(**top, regions=regions)
+
+
+def _column(raw: dict[str, Any], name: str, length: int | None) -> list[str]:
+    value = raw.get(name)
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ConfigurationError(f"ESTATE_CONFIG.{name}: must be a list of non-empty strings")
+    if length is not None and len(value) != length:
+        raise ConfigurationError(f"ESTATE_CONFIG.{name}: {len(value)} entries for {length} regions")
+    return value
 
 
 def _fields_of(
@@ -143,13 +209,13 @@ class Settings:
     """ValidateInputFunction's name: the same in both regions (Readiness compares versions)."""
 
     @property
-    def peer_region(self) -> str:
-        return self.estate.peer_of(self.home_region)
+    def other_regions(self) -> tuple[str, ...]:
+        """The estate's other regions, in priority order."""
+        return self.estate.others(self.home_region)
 
-    @property
-    def peer_topic_arn(self) -> str:
-        """The peer's topic: same name, same account, the peer region (template.yaml)."""
-        return arns.in_region(self.topic_arn, self.peer_region)
+    def topic_arn_in(self, region: str) -> str:
+        """``region``'s failover topic: same name, same account (template.yaml)."""
+        return arns.in_region(self.topic_arn, region)
 
 
 # field -> (environment variable, parser)

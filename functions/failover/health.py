@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -63,29 +64,39 @@ def sample_times(start: float, samples: int = SAMPLES) -> list[float]:
     return [float(first + i * PROBE_PERIOD_SECONDS) for i in range(samples)]
 
 
-def watch_peer(settings: Settings) -> list[dict[str, Any]]:
-    """Probe the peer once in each 10 s period for one minute, publishing each result at once."""
-    peer = settings.peer_region
-    url = settings.estate.regions[peer].health_url
+def watch_others(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Probe every other region of the estate once in each 10 s period for one minute,
+    publishing each period's results at once (one PeerHealthy datapoint per watched region).
+
+    The regions are probed side by side: one hung endpoint (3 s timeout) must not delay the
+    others' samples out of their periods."""
+    others = settings.other_regions
+    urls = {region: settings.estate.regions[region].health_url for region in others}
     cloudwatch = client("cloudwatch", settings.home_region)
-    results = []
-    for at in sample_times(datetime.now(UTC).timestamp()):
-        wait = at - datetime.now(UTC).timestamp()
-        if wait > 0:
-            time.sleep(wait)
-        found = probe(url, timeout=3.0)
-        cloudwatch.put_metric_data(
-            Namespace=settings.metrics_namespace,
-            MetricData=[
-                {
-                    "MetricName": PROBE_METRIC,
-                    "Dimensions": [{"Name": "Region", "Value": peer}],
-                    "Timestamp": datetime.fromtimestamp(at, UTC),
-                    "Value": 1.0 if found.healthy else 0.0,
-                    "Unit": "Count",
-                    "StorageResolution": 1,
-                }
-            ],
-        )
-        results.append({"healthy": found.healthy, "status": found.status, "error": found.error})
+    results: dict[str, list[dict[str, Any]]] = {region: [] for region in others}
+    with ThreadPoolExecutor(max_workers=len(others)) as pool:
+        for at in sample_times(datetime.now(UTC).timestamp()):
+            wait = at - datetime.now(UTC).timestamp()
+            if wait > 0:
+                time.sleep(wait)
+            answers = pool.map(lambda region: probe(urls[region], timeout=3.0), others)
+            found = dict(zip(others, answers, strict=True))
+            cloudwatch.put_metric_data(
+                Namespace=settings.metrics_namespace,
+                MetricData=[
+                    {
+                        "MetricName": PROBE_METRIC,
+                        "Dimensions": [{"Name": "Region", "Value": region}],
+                        "Timestamp": datetime.fromtimestamp(at, UTC),
+                        "Value": 1.0 if answer.healthy else 0.0,
+                        "Unit": "Count",
+                        "StorageResolution": 1,
+                    }
+                    for region, answer in found.items()
+                ],
+            )
+            for region, answer in found.items():
+                results[region].append(
+                    {"healthy": answer.healthy, "status": answer.status, "error": answer.error}
+                )
     return results

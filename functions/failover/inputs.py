@@ -107,16 +107,19 @@ def is_alarm_event(raw: Mapping[str, Any]) -> bool:
     return raw.get("source") == "aws.cloudwatch" or "detail-type" in raw
 
 
-def normalise(raw: object, settings: Settings, gaps: list[str] | None) -> Request:
+def normalise(
+    raw: object, settings: Settings, gaps: list[str] | None, writer: str | None = None
+) -> Request:
     """Turn the raw execution input into a Request, or raise a named InvalidInput.
 
-    ``gaps`` is what is not converged on this region (None: unknown, treated as not converged).
+    ``gaps`` is what is not converged on this region (None: unknown, treated as not converged);
+    ``writer`` is the region of the global writer as read (None: unknown).
     """
     if not isinstance(raw, dict):
         raise InvalidFieldType("input", "must be a JSON object")
     if is_alarm_event(raw):
         return _from_alarm(raw, settings, gaps)
-    return _from_manual(raw, settings, gaps)
+    return _from_manual(raw, settings, gaps, writer)
 
 
 def _from_alarm(raw: dict[str, Any], settings: Settings, gaps: list[str] | None) -> Request:
@@ -125,13 +128,13 @@ def _from_alarm(raw: dict[str, Any], settings: Settings, gaps: list[str] | None)
     failed = settings.estate.region_of_alarm(alarm)
     if failed is None:
         raise UnrecognisedEvent("detail.alarmName", f"{alarm!r} is not an alarm of this estate")
-    target = settings.estate.peer_of(failed)
-    if target != settings.home_region:
+    if failed == settings.home_region:
         raise UnrecognisedEvent(
             "detail.alarmName",
-            f"{alarm!r} watches {failed}; its failover runs in {target}, "
-            f"not in this control plane ({settings.home_region})",
+            f"{alarm!r} watches {failed}, this control plane's own region: a failover out of "
+            f"{failed} runs in the region that takes over",
         )
+    target = settings.home_region
     request = Request(
         trigger="alarm",
         mode="unplanned",
@@ -153,7 +156,9 @@ def _from_alarm(raw: dict[str, Any], settings: Settings, gaps: list[str] | None)
     return Request(**{**request.to_dict(), "ignored": True, "ignore_reason": ignore})
 
 
-def _from_manual(raw: dict[str, Any], settings: Settings, gaps: list[str] | None) -> Request:
+def _from_manual(
+    raw: dict[str, Any], settings: Settings, gaps: list[str] | None, writer: str | None
+) -> Request:
     from failover.manual_input import ManualInput  # pydantic: the manual path only
 
     manual = ManualInput.parse(raw)
@@ -181,7 +186,7 @@ def _from_manual(raw: dict[str, Any], settings: Settings, gaps: list[str] | None
         trigger="manual",
         mode=mode,
         target_region=target,
-        source_region=settings.estate.peer_of(target),
+        source_region=_source_of(settings, target, writer),
         dry_run=manual.dry_run,
         force=manual.force,
         require_approval=manual.require_approval,
@@ -189,3 +194,12 @@ def _from_manual(raw: dict[str, Any], settings: Settings, gaps: list[str] | None
         reason=manual.reason,
         requested_by=manual.requested_by or "console",
     )
+
+
+def _source_of(settings: Settings, target: str, writer: str | None) -> str:
+    """Where a manual run moves the estate from: the writer's region when it is another
+    region, else (the writer unknown, or already the target) the first other region in
+    priority order."""
+    if writer is not None and writer != target and writer in settings.estate.regions:
+        return writer
+    return settings.estate.others(target)[0]

@@ -526,10 +526,11 @@ class Delivery:
 
 
 def send(notice: Notice, settings: Settings) -> Delivery:
-    """Publish to this region's topic; if it cannot take the notice, to the peer's.
+    """Publish to this region's topic; if it cannot take the notice, to the other regions'
+    topics in priority order, until one does.
 
-    The fallback is logged and counted (``NotificationFailed``). When the peer fails too,
-    the home error is raised for the state machine's Retry and Catch.
+    The fallback is logged and counted (``NotificationFailed``). When every topic fails, the
+    home error is raised for the state machine's Retry and Catch.
     """
     home = settings.home_region
     try:
@@ -538,12 +539,18 @@ def send(notice: Notice, settings: Settings) -> Delivery:
     except (ClientError, BotoCoreError) as error:
         logger.error("notice not delivered to this region's topic", extra={"error": str(error)})
         emit_metric(settings.metrics_namespace, "NotificationFailed", 1, "Count", {"Region": home})
-        peer = client("sns", settings.peer_region, Profile.BEST_EFFORT)
-        try:
-            message_id = publish(peer, settings.peer_topic_arn, notice)
-        except (ClientError, BotoCoreError):
-            raise error from None
-        return Delivery(notice.kind, settings.peer_topic_arn, message_id, True)
+        for region in settings.other_regions:
+            topic_arn = settings.topic_arn_in(region)
+            try:
+                message_id = publish(client("sns", region, Profile.BEST_EFFORT), topic_arn, notice)
+            except (ClientError, BotoCoreError) as other:
+                logger.warning(
+                    "notice not delivered to another region's topic",
+                    extra={"region": region, "error": str(other)},
+                )
+                continue
+            return Delivery(notice.kind, topic_arn, message_id, True)
+        raise error from None
 
 
 def surface_faults(state: dict[str, Any], settings: Settings) -> list[str]:

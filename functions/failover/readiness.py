@@ -280,26 +280,38 @@ def _alarm_state(cloudwatch: Any, events: Any, alarm: str, target_arn: str) -> t
 
 
 def detection(settings: Settings) -> list[Check]:
-    """The alarms that would start a failover INTO this region: the peer's Route 53 health
-    alarm (us-east-1, forwarded to this region's failover bus) and this region's probe alarm
-    on the peer (the default bus here, starting the state machine)."""
-    home, peer = settings.home_region, settings.peer_region
-    failed = settings.estate.regions[peer]
+    """The alarms that would start a failover INTO this region, for each other region: its
+    Route 53 health alarm (us-east-1, forwarded to this region's failover bus) and this
+    region's probe alarm on it (the default bus here, starting the state machine)."""
     bus, machine = settings.event_bus_arn, settings.state_machine_arn  # template.yaml names them
     east = (
         client("cloudwatch", ROUTE53_REGION, Profile.BEST_EFFORT),
         client("events", ROUTE53_REGION, Profile.BEST_EFFORT),
     )
-    here = (client("cloudwatch", home), client("events", home))
-    health = readings.read(
-        "cloudwatch:DescribeAlarms", lambda: _alarm_state(*east, failed.health_alarm_name, bus)
-    )
-    probe = readings.read(
-        "cloudwatch:DescribeAlarms", lambda: _alarm_state(*here, failed.probe_alarm_name, machine)
-    )
+    here = (client("cloudwatch", settings.home_region), client("events", settings.home_region))
+    health: dict[str, Check] = {}
+    probe: dict[str, Check] = {}
+    for other in settings.other_regions:
+        failed = settings.estate.regions[other]
+        health[other] = checks.alarm_ready(
+            "detection.health_alarm",
+            readings.read(
+                "cloudwatch:DescribeAlarms",
+                lambda f=failed: _alarm_state(*east, f.health_alarm_name, bus),  # type: ignore[misc]
+            ),
+            failed.health_alarm_name,
+        )
+        probe[other] = checks.alarm_ready(
+            "detection.probe_alarm",
+            readings.read(
+                "cloudwatch:DescribeAlarms",
+                lambda f=failed: _alarm_state(*here, f.probe_alarm_name, machine),  # type: ignore[misc]
+            ),
+            failed.probe_alarm_name,
+        )
     return [
-        checks.alarm_ready("detection.health_alarm", health, failed.health_alarm_name),
-        checks.alarm_ready("detection.probe_alarm", probe, failed.probe_alarm_name),
+        checks.per_region("detection.health_alarm", health),
+        checks.per_region("detection.probe_alarm", probe),
     ]
 
 
@@ -332,22 +344,29 @@ def _replication_metric(
 
 
 def data(settings: Settings, now: datetime) -> list[Check]:
-    """S3 replication *into* this region (published in the source bucket's region, the peer)
-    and this region's replica of the database secret."""
-    home, peer = settings.home_region, settings.peer_region
-    source = {
-        "s3": client("s3", peer, Profile.BEST_EFFORT),
-        "cloudwatch": client("cloudwatch", peer, Profile.BEST_EFFORT),
-    }
-    bucket = settings.estate.regions[peer].data_bucket
-    failed = readings.read(
-        "cloudwatch:GetMetricStatistics",
-        lambda: _replication_metric(source, bucket, "OperationsFailedReplication", now, "Sum"),
-    )
-    latency = readings.read(
-        "cloudwatch:GetMetricStatistics",
-        lambda: _replication_metric(source, bucket, "ReplicationLatency", now, "Maximum"),
-    )
+    """S3 replication *into* this region from each other region (published in the source
+    bucket's region) and this region's replica of the database secret."""
+    home = settings.home_region
+    replication: dict[str, Check] = {}
+    for other in settings.other_regions:
+        source = {
+            "s3": client("s3", other, Profile.BEST_EFFORT),
+            "cloudwatch": client("cloudwatch", other, Profile.BEST_EFFORT),
+        }
+        bucket = settings.estate.regions[other].data_bucket
+        failed = readings.read(
+            "cloudwatch:GetMetricStatistics",
+            lambda s=source, b=bucket: _replication_metric(  # type: ignore[misc]
+                s, b, "OperationsFailedReplication", now, "Sum"
+            ),
+        )
+        latency = readings.read(
+            "cloudwatch:GetMetricStatistics",
+            lambda s=source, b=bucket: _replication_metric(  # type: ignore[misc]
+                s, b, "ReplicationLatency", now, "Maximum"
+            ),
+        )
+        replication[other] = checks.s3_replication(failed, latency)
     secret = readings.read(
         "secretsmanager:DescribeSecret",
         lambda: _exists(
@@ -356,7 +375,7 @@ def data(settings: Settings, now: datetime) -> list[Check]:
         ),
     )
     return [
-        checks.s3_replication(failed, latency),
+        checks.per_region("data.s3_replication", replication),
         checks.exists(
             "data.secret_replica",
             secret,
@@ -387,10 +406,19 @@ def _code_version(region: str, function: str) -> str:
 
 
 def control_plane(settings: Settings) -> list[Check]:
-    home, peer = settings.home_region, settings.peer_region
+    home = settings.home_region
     name = settings.validate_input_function
     ours = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(home, name))
-    peers = readings.read("lambda:GetFunctionConfiguration", lambda: _code_version(peer, name))
+    versions = {
+        other: checks.version_match(
+            ours,
+            readings.read(
+                "lambda:GetFunctionConfiguration",
+                lambda o=other: _code_version(o, name),  # type: ignore[misc]
+            ),
+        )
+        for other in settings.other_regions
+    }
     answered: list[str] = []
 
     def read_lease(ddb: Any) -> lease.Lease | None:
@@ -410,7 +438,7 @@ def control_plane(settings: Settings) -> list[Check]:
         ),
     )
     return [
-        checks.version_match(ours, peers),
+        checks.per_region("control_plane.peer_version", versions),
         checks.lease_free(
             readings.Reading(holder, held.problem),
             status,

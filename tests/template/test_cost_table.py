@@ -116,7 +116,7 @@ def test_the_probe_is_priced_from_its_schedule_memory_and_samples() -> None:
     }
     probe = templates()["template.yaml"]["Resources"]["ProbeHealthFunction"]["Properties"]
     invocations = HOURS * 60  # rate(1 minute), per region
-    # It runs for its minute (a sample every 10 s, failover.health.watch_peer).
+    # It runs for its minute (a sample every 10 s, failover.health.watch_others).
     gb_seconds = invocations * 60 * probe["MemorySize"] / 1024
     lambda_cost = 2 * (gb_seconds * LAMBDA_ARM_GB_SECOND + invocations * LAMBDA_REQUEST)
     metric_calls = 2 * invocations * 6  # one PutMetricData per sample

@@ -11,28 +11,28 @@ PRIMARY, SECONDARY = "us-east-1", "us-west-2"
 ACCOUNT = "123456789012"
 
 
-def region(name: str) -> dict[str, Any]:
+def region(name: str) -> dict[str, str]:
+    """One region's entries of ESTATE_CONFIG's columns (failover.config.PER_REGION_FIELDS)."""
     return {
         "db_cluster_arn": f"arn:aws:rds:{name}:{ACCOUNT}:cluster:shop-{name}",
         "ecs_cluster": f"shop-{name}",
         "ecs_service": "shop-web",
-        "full_capacity": 4,
         "endpoint_group_arn": (
             f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/a/listener/l/endpoint-group/{name}"
         ),
         "health_check_id": f"hc-{name}",
         "health_url": f"https://{name}.shop.example.com/health",
-        "health_alarm_name": f"shop-health-{name}",
-        "probe_alarm_name": f"shop-probe-{name}",
         "alb_dns_name": f"alb.{name}.elb.amazonaws.com",
         "alb_hosted_zone_id": "Z35SXDOTRQ7X7K",
-        "record_set_identifier": name,
         "data_bucket": f"shop-data-{name}",
         "db_secret_arn": f"arn:aws:secretsmanager:{name}:{ACCOUNT}:secret:shop-db-AbCdEf",
     }
 
 
-def estate_dict() -> dict[str, Any]:
+def estate_dict(regions: tuple[str, ...] = (PRIMARY, SECONDARY)) -> dict[str, Any]:
+    """ESTATE_CONFIG as template.yaml builds it: the regions in priority order, then one
+    column per per-region field."""
+    entries = [region(name) for name in regions]
     return {
         "estate_name": "shop",
         "topology": "active-passive",
@@ -40,7 +40,9 @@ def estate_dict() -> dict[str, Any]:
         "active_region_parameter": "/shop/failover/active-region",
         "hosted_zone_id": "Z1",
         "record_name": "app.shop.example.com",
-        "regions": {PRIMARY: region(PRIMARY), SECONDARY: region(SECONDARY)},
+        "full_capacity": 4,
+        "regions": list(regions),
+        **{column: [entry[column] for entry in entries] for column in entries[0]},
     }
 
 

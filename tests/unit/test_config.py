@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from failover.config import get_settings
@@ -20,8 +21,8 @@ def test_settings_come_from_the_environment_with_documented_defaults(
     settings = get_settings()
 
     assert settings.home_region == SECONDARY
-    assert settings.peer_region == "us-east-1"
-    assert settings.peer_topic_arn == "arn:aws:sns:us-east-1:123456789012:shop-failover"
+    assert settings.other_regions == ("us-east-1",)
+    assert settings.topic_arn_in("us-east-1") == "arn:aws:sns:us-east-1:123456789012:shop-failover"
     assert (settings.cooldown_minutes, settings.lease_seconds, settings.outage_quorum) == (
         30,
         120,
@@ -69,8 +70,37 @@ def test_a_short_minimum_outage_is_accepted_only_when_acknowledged(
 
 def test_an_estate_region_needs_a_positive_capacity() -> None:
     broken = estate_dict()
-    broken["regions"]["us-east-1"]["full_capacity"] = 0
+    broken["full_capacity"] = 0
     from failover.config import EstateConfig
 
     with pytest.raises(ConfigurationError, match="full_capacity"):
         EstateConfig.from_dict(broken)
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"regions": ["us-east-1"]}, "ESTATE_CONFIG.regions: 2 to 4 regions, not 1"),
+        ({"regions": ["us-east-1", "us-east-1"]}, "ESTATE_CONFIG.regions: a region appears twice"),
+        ({"db_cluster_arn": ["arn:aws:rds:us-east-1:1:cluster:a"]}, "db_cluster_arn: 1 entries"),
+        ({"health_url": "https://x"}, "ESTATE_CONFIG.health_url: must be a list"),
+        ({"full_capacity": "4"}, "ESTATE_CONFIG.full_capacity: must be int"),
+    ],
+)
+def test_a_malformed_estate_config_is_refused_by_the_field(
+    change: dict[str, object], named: str
+) -> None:
+    from failover.config import EstateConfig
+
+    with pytest.raises(ConfigurationError, match=re.escape(named)):
+        EstateConfig.from_dict({**estate_dict(), **change})
+
+
+def test_the_regions_keep_their_priority_order() -> None:
+    from failover.config import EstateConfig
+
+    estate = EstateConfig.from_dict(estate_dict(("eu-west-1", "us-east-1", "us-west-2")))
+    assert estate.priority == ("eu-west-1", "us-east-1", "us-west-2")
+    assert estate.others("us-east-1") == ("eu-west-1", "us-west-2")
+    assert estate.regions["us-west-2"].probe_alarm_name == "shop-probe-us-west-2"
+    assert estate.region_of_alarm("shop-health-us-east-1") == "us-east-1"

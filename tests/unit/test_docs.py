@@ -43,7 +43,7 @@ def test_the_design_estate_config_example_is_accepted_by_the_code() -> None:
     config = EstateConfig.from_dict(_design_example())
 
     assert config.topology == "active-passive"
-    assert sorted(config.regions) == ["us-east-1", "us-west-2"]
+    assert config.priority == ("us-east-1", "eu-west-1", "us-west-2")
     assert config.region_of_alarm("shop-probe-us-east-1") == "us-east-1"
 
 

@@ -116,7 +116,7 @@ def test_an_alarm_event_becomes_an_automatic_unplanned_request() -> None:
 
 
 def test_an_alarm_for_the_other_control_plane_is_not_ours() -> None:
-    with pytest.raises(UnrecognisedEvent, match="runs in us-west-2"):
+    with pytest.raises(UnrecognisedEvent, match="runs in the region that takes over"):
         normalise(load_event("alarm-primary-unhealthy.json"), settings(home=PRIMARY), NOT_CONVERGED)
 
 

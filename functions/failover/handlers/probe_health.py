@@ -1,7 +1,9 @@
-"""ProbeHealth: this region's own observer of its peer (an EventBridge schedule, every minute).
+"""ProbeHealth: this region's own observer of every other region (an EventBridge schedule,
+every minute).
 
-Probes the peer's /health six times, 10 s apart, publishing each result as a high-resolution
-PeerHealthy datapoint (failover.health). The alarm on it is one observer family, and it keeps
+Probes each other region's /health six times, 10 s apart, publishing each result as a
+high-resolution PeerHealthy datapoint with the watched region as its dimension
+(failover.health). Each watched region has its own alarm here: one observer family, which keeps
 working when us-east-1 (where the Route 53 health-check alarms live) is the region that failed.
 """
 
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
-    return {"region": settings.peer_region, "probes": health.watch_peer(settings)}
+    return {"probes": health.watch_others(settings)}
 
 
 lambda_handler = stage_handler(handle)

@@ -23,7 +23,7 @@ def handle(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
     view = estate_view.observe(settings.estate, client, target, peers=best_effort)
     full = max(region.full_capacity for region in settings.estate.regions.values())
     gaps = None if view.problems else view.gaps(target, full)
-    request = inputs.normalise(event.get("input"), settings, gaps)
+    request = inputs.normalise(event.get("input"), settings, gaps, view.writer_region)
     return {"request": request, "execution": Execution.parse(event.get("execution", {}))}
 
 
