@@ -40,7 +40,7 @@ unit: $(STAMP) checkov-venv
 	$(BIN)/pytest
 
 build: $(STAMP)
-	$(BIN)/sam build --template template.yaml
+	$(BIN)/sam build --language-extensions --template template.yaml
 
 validate: $(STAMP)
 	$(BIN)/sam validate --lint --template template.yaml

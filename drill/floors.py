@@ -70,7 +70,7 @@ ROUTE53_CHECKERS = 8  # Route 53's default health-checker Regions (emulator.serv
 class DetectionSettings:
     """The settings detection depends on (defaults: the templates' parameter defaults)."""
 
-    # template.yaml PeerProbeAlarm: Period 10 (a high-resolution alarm on the probe's
+    # template.yaml ProbeAlarm<W>: Period 10 (a high-resolution alarm on the probe's
     # high-resolution PeerHealthy metric; ProbeHealthFunction probes every 10 s).
     probe_period_s: float = 10.0
     # template.yaml Parameters.ProbeAlarmDatapoints: failed probes in a row.
@@ -287,14 +287,14 @@ def act_serving(latency: LatencyModel, settings: DetectionSettings) -> float:
 
 def template_settings(root: Path = REPO) -> DetectionSettings:
     """The detection settings the templates deploy by default."""
-    from testbed.template import load_template
+    from testbed.template import load_template, probe_alarm_properties
 
     region = load_template(root / "template.yaml")
     global_ = load_template(root / "stacks" / "global.yaml")
     stack = load_template(root / "stacks" / "region.yaml")
     params = region.get("Parameters", {})
     global_params = global_.get("Parameters", {})
-    probe = region["Resources"]["PeerProbeAlarm"]["Properties"]
+    probe = probe_alarm_properties(region)
     group = stack["Resources"]["TargetGroup"]["Properties"]
 
     def default(table: dict[str, Any], name: str, fallback: float) -> float:

@@ -24,5 +24,5 @@ gates-asl: $(STAMP)
 	$(BIN)/pytest tests/template/test_template_asl.py
 
 gates-build: $(STAMP)
-	$(GATES_ENV) $(BIN)/sam build --template template.yaml --build-dir $(GATES_BUILD_DIR) \
+	$(GATES_ENV) $(BIN)/sam build --language-extensions --template template.yaml --build-dir $(GATES_BUILD_DIR) \
 		--cache-dir .aws-sam/gates-cache

@@ -534,45 +534,45 @@ def control_plane_overrides(
     secondary_outputs: Outputs,
     global_outputs: Outputs,
 ) -> dict[str, str]:
-    """Parameters for template.yaml (the same set goes to both regions' copies)."""
+    """Parameters for template.yaml (the same set goes to every region's copy): ``Regions`` in
+    priority order and one comma-separated list per per-region parameter, in that order."""
     p, s, g = (
         plan.region_primary.stack_name,
         plan.region_secondary.stack_name,
         plan.global_.stack_name,
     )
+    regions = ((primary_outputs, p, "Primary"), (secondary_outputs, s, "Secondary"))
+
+    def per_region(output: str) -> str:
+        return ",".join(require(outputs, output, stack) for outputs, stack, _ in regions)
+
+    def per_region_global(output: str) -> str:
+        return ",".join(require(global_outputs, f"{role}{output}", g) for *_, role in regions)
+
+    base = base_overrides(plan, plan.control_primary)
+    for key in ("PrimaryRegion", "SecondaryRegion"):
+        base.pop(key, None)
     return {
-        **base_overrides(plan, plan.control_primary),
+        **base,
+        "Regions": f"{plan.primary_region},{plan.secondary_region}",
         "LeaseRegions": ",".join(plan.lease_regions),
         "GlobalClusterId": require(primary_outputs, "GlobalClusterId", p),
-        "PrimaryDbClusterArn": require(primary_outputs, "DbClusterArn", p),
-        "SecondaryDbClusterArn": require(secondary_outputs, "DbClusterArn", s),
-        "PrimaryEcsCluster": require(primary_outputs, "EcsClusterName", p),
-        "PrimaryEcsService": require(primary_outputs, "EcsServiceName", p),
-        "SecondaryEcsCluster": require(secondary_outputs, "EcsClusterName", s),
-        "SecondaryEcsService": require(secondary_outputs, "EcsServiceName", s),
+        "DbClusterArns": per_region("DbClusterArn"),
+        "EcsClusters": per_region("EcsClusterName"),
+        "EcsServices": per_region("EcsServiceName"),
         "FullCapacity": full_capacity(plan, primary_outputs, secondary_outputs),
         "AcceleratorArn": require(global_outputs, "AcceleratorArn", g),
-        "PrimaryEndpointGroupArn": require(global_outputs, "PrimaryEndpointGroupArn", g),
-        "SecondaryEndpointGroupArn": require(global_outputs, "SecondaryEndpointGroupArn", g),
-        "PrimaryHealthCheckId": require(global_outputs, "PrimaryHealthCheckId", g),
-        "SecondaryHealthCheckId": require(global_outputs, "SecondaryHealthCheckId", g),
-        "PrimaryHealthAlarmName": require(global_outputs, "PrimaryHealthAlarmName", g),
-        "SecondaryHealthAlarmName": require(global_outputs, "SecondaryHealthAlarmName", g),
-        "PrimaryHealthUrl": require(global_outputs, "PrimaryHealthUrl", g),
-        "SecondaryHealthUrl": require(global_outputs, "SecondaryHealthUrl", g),
-        "PrimaryAlbDnsName": require(primary_outputs, "AlbDnsName", p),
-        "SecondaryAlbDnsName": require(secondary_outputs, "AlbDnsName", s),
-        "PrimaryHttpsListenerArn": require(primary_outputs, "HttpsListenerArn", p),
-        "SecondaryHttpsListenerArn": require(secondary_outputs, "HttpsListenerArn", s),
-        "PrimaryAlbHostedZoneId": require(primary_outputs, "AlbCanonicalHostedZoneId", p),
-        "SecondaryAlbHostedZoneId": require(secondary_outputs, "AlbCanonicalHostedZoneId", s),
+        "EndpointGroupArns": per_region_global("EndpointGroupArn"),
+        "HealthCheckIds": per_region_global("HealthCheckId"),
+        "HealthUrls": per_region_global("HealthUrl"),
+        "AlbDnsNames": per_region("AlbDnsName"),
+        "HttpsListenerArns": per_region("HttpsListenerArn"),
+        "AlbHostedZoneIds": per_region("AlbCanonicalHostedZoneId"),
         "HostedZoneId": require(global_outputs, "HostedZoneId", g),
         "RecordName": require(global_outputs, "RecordName", g),
         "ActiveRegionParameterName": plan.active_region_parameter_name,
-        "PrimaryDataBucket": require(primary_outputs, "BucketName", p),
-        "SecondaryDataBucket": require(secondary_outputs, "BucketName", s),
-        "PrimaryDbSecretArn": require(primary_outputs, "DbSecretArn", p),
-        "SecondaryDbSecretArn": require(secondary_outputs, "DbSecretArn", s),
+        "DataBuckets": per_region("BucketName"),
+        "DbSecretArns": per_region("DbSecretArn"),
     }
 
 

@@ -39,6 +39,7 @@ from testbed.template import (
     STATE_MACHINE,
     function_specs,
     load_template,
+    probe_alarm_properties,
     resolve,
     resource_properties,
     state_machine_substitutions,
@@ -727,11 +728,11 @@ class LocalEstate:
 
     def _build_alarms(self) -> None:
         """The health alarms as stacks/global.yaml declares them (us-east-1) and the probe
-        alarms as template.yaml does (PeerProbeAlarm, in the observing region)."""
+        alarms as template.yaml does (ProbeAlarm<W>, in the observing region)."""
         spec = self.spec
         east = self.client("cloudwatch", "us-east-1")
         health = resource_properties(self.global_template, "PrimaryHealthAlarm")
-        probe = resource_properties(self.template, "PeerProbeAlarm")
+        probe = probe_alarm_properties(self.template)
         settings = (
             "Statistic",
             "Period",

@@ -247,8 +247,8 @@ def function_specs(template: dict[str, Any]) -> dict[str, FunctionSpec]:
     globals_env = globals_fn.get("Environment", {}).get("Variables", {})
     specs = {}
     for logical_id, resource in template.get("Resources", {}).items():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
+            continue  # a Fn::ForEach (a list) holds no function here
         props = resource.get("Properties", {})
         env = {**globals_env, **props.get("Environment", {}).get("Variables", {})}
         timeout = resolve(template, props.get("Timeout", globals_fn.get("Timeout", 3)))
@@ -294,9 +294,20 @@ def resource_properties(template: dict[str, Any], logical_id: str) -> dict[str, 
     return {key: resolve(template, value) for key, value in props.items()}
 
 
+def probe_alarm_properties(template: dict[str, Any]) -> dict[str, Any]:
+    """The probe alarm's settings (template.yaml ProbeAlarm<W>: one per watched region, made by
+    Fn::ForEach), top-level parameter references resolved to their defaults. The settings are
+    the same for every watched region; the name and the Region dimension are W's."""
+    expanded = expand_foreach(template)
+    for logical_id, resource in expanded["Resources"].items():
+        if logical_id.startswith("ProbeAlarm") and resource["Type"] == "AWS::CloudWatch::Alarm":
+            return resource_properties(expanded, logical_id)
+    raise KeyError("template.yaml has no ProbeAlarm<Region>")
+
+
 def state_machine_substitutions(template: dict[str, Any]) -> dict[str, Any]:
     for resource in template.get("Resources", {}).values():
-        if resource.get("Type") == "AWS::Serverless::StateMachine":
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::Serverless::StateMachine":
             return dict(resource.get("Properties", {}).get("DefinitionSubstitutions", {}))
     raise ValueError("the template has no AWS::Serverless::StateMachine")
 

@@ -2,7 +2,7 @@
 
 The template is translated by SAM (its policy templates and managed-policy references
 included), its intrinsics resolved for one copy of the control plane (a region, the estate's
-parameters, ``IsPrimary``), and each function's role flattened into its Allow statements. A
+parameters, its conditions), and each function's role flattened into its Allow statements. A
 small evaluator then answers "is this action on this resource, with this context, allowed?"
 for the statement shapes the template uses: wildcards in actions and resources, and the
 ``StringEquals`` / ``ForAllValues:StringEquals`` / ``Bool`` condition operators. An operator
@@ -19,15 +19,54 @@ from typing import Any
 ACCOUNT = "123456789012"
 
 
+class _NoValue:
+    """``Ref AWS::NoValue``: the list item or property it is, is removed."""
+
+
+NO_VALUE = _NoValue()
+
+
 @dataclass
 class Resolver:
-    """Resolves CloudFormation intrinsics for one stack."""
+    """Resolves CloudFormation intrinsics for one stack. A CommaDelimitedList parameter's
+    value is a list of strings."""
 
-    parameters: dict[str, str]
+    parameters: dict[str, str | list[str]]
     region: str
     resources: dict[str, Any]
     conditions: dict[str, bool] = field(default_factory=dict)
     partition: str = "aws"
+
+    def evaluate_conditions(self, conditions: dict[str, Any]) -> dict[str, bool]:
+        """The template's Conditions section (Fn::ForEach already expanded) for this stack's
+        parameters and region; also kept as :attr:`conditions`."""
+        done: dict[str, bool] = {}
+
+        def value(node: Any) -> Any:
+            if isinstance(node, dict) and len(node) == 1:
+                ((key, argument),) = node.items()
+                if key == "Condition":
+                    return named(argument)
+                if key == "Fn::Equals":
+                    left, right = (value(a) for a in argument)
+                    return str(left) == str(right)
+                if key == "Fn::Not":
+                    return not value(argument[0])
+                if key == "Fn::And":
+                    return all(value(a) for a in argument)
+                if key == "Fn::Or":
+                    return any(value(a) for a in argument)
+            return self.resolve(node)
+
+        def named(name: str) -> bool:
+            if name not in done:
+                done[name] = bool(value(conditions[name]))
+            return done[name]
+
+        for name in conditions:
+            named(name)
+        self.conditions = done
+        return done
 
     def pseudo(self, name: str) -> str:
         return {
@@ -38,6 +77,8 @@ class Resolver:
         }[name]
 
     def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name.startswith("AWS::"):
             return self.pseudo(name)
         if name in self.parameters:
@@ -81,7 +122,8 @@ class Resolver:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            items = [self.resolve(item) for item in value]
+            return [item for item in items if item is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -106,8 +148,13 @@ class Resolver:
                 return chosen[int(self.resolve(index))]
             if key == "Fn::Join":
                 separator, parts = argument
-                return separator.join(str(self.resolve(p)) for p in parts)
-        return {k: self.resolve(v) for k, v in value.items()}
+                resolved = self.resolve(parts)
+                return separator.join(str(p) for p in _flat(resolved))
+            if key == "Fn::Split":
+                separator, source = argument
+                return str(self.resolve(source)).split(separator)
+        resolved_map = {k: self.resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved_map.items() if v is not NO_VALUE}
 
     def _sub(self, argument: Any) -> str:
         text, extra = (argument[0], argument[1]) if isinstance(argument, list) else (argument, {})
@@ -123,6 +170,13 @@ class Resolver:
             return str(self.ref(name))
 
         return re.sub(r"\$\{([A-Za-z0-9:.]+)\}", replace, text)
+
+
+def _flat(value: Any) -> list[Any]:
+    """A Fn::Join's parts: a list whose items may be lists (a Ref to a CommaDelimitedList)."""
+    if not isinstance(value, list):
+        return [value]
+    return [leaf for item in value for leaf in _flat(item)]
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from testbed.estate import LocalEstate
-from testbed.template import load_template
+from testbed.template import expand_foreach, load_template
 from tests.helpers import build, load_event, wait_for_approval_token
 from tests.iam.calls import Call, Recorder, recording, requests_for
 from tests.iam.policy import Request, Resolver, allowed, role_statements
@@ -27,49 +27,53 @@ from tests.template.support import FUNCTIONS, translate
 PRIMARY, SECONDARY = "us-east-1", "us-west-2"
 
 
-def parameters(estate: LocalEstate) -> dict[str, str]:
-    """The control plane's parameters as the deploy would pass them for this estate."""
+# template.yaml's per-region list parameters -> ESTATE_CONFIG's columns (failover.config).
+COLUMNS = {
+    "DbClusterArns": "db_cluster_arn",
+    "EcsClusters": "ecs_cluster",
+    "EcsServices": "ecs_service",
+    "EndpointGroupArns": "endpoint_group_arn",
+    "HealthCheckIds": "health_check_id",
+    "HealthUrls": "health_url",
+    "AlbDnsNames": "alb_dns_name",
+    "AlbHostedZoneIds": "alb_hosted_zone_id",
+    "DataBuckets": "data_bucket",
+    "DbSecretArns": "db_secret_arn",
+}
+
+
+def parameters(estate: LocalEstate) -> dict[str, str | list[str]]:
+    """The control plane's parameters as the deploy would pass them for this estate (a
+    CommaDelimitedList as its list of entries)."""
     spec, config = estate.spec, estate.estate_config()
-    values = {
+    values: dict[str, str | list[str]] = {
         key: str(spec_value["Default"])
         for key, spec_value in estate.template["Parameters"].items()
         if "Default" in spec_value and not spec_value["Type"].startswith("AWS::SSM")
     }
+    for key, spec_value in estate.template["Parameters"].items():
+        if spec_value["Type"] == "CommaDelimitedList" and key in values:
+            values[key] = str(values[key]).split(",")
     values.update(
         {
             "EstateName": spec.name,
-            "PrimaryRegion": spec.primary,
-            "SecondaryRegion": spec.secondary,
+            "Regions": list(config["regions"]),
             "GlobalClusterId": spec.global_cluster_id,
             "AcceleratorArn": estate.accelerator_arn,
             "HostedZoneId": estate.hosted_zone_id,
             "RecordName": estate.record_name,
             "ActiveRegionParameterName": spec.parameter,
             "FullCapacity": str(spec.full_capacity),
+            **{parameter: list(config[column]) for parameter, column in COLUMNS.items()},
         }
     )
-    for region, prefix in ((spec.primary, "Primary"), (spec.secondary, "Secondary")):
-        entry = config["regions"][region]
-        values.update(
-            {
-                f"{prefix}DbClusterArn": entry["db_cluster_arn"],
-                f"{prefix}EcsCluster": entry["ecs_cluster"],
-                f"{prefix}EcsService": entry["ecs_service"],
-                f"{prefix}EndpointGroupArn": entry["endpoint_group_arn"],
-                f"{prefix}HealthCheckId": entry["health_check_id"],
-                f"{prefix}HealthUrl": entry["health_url"],
-                f"{prefix}AlbDnsName": entry["alb_dns_name"],
-                f"{prefix}AlbHostedZoneId": entry["alb_hosted_zone_id"],
-                f"{prefix}DataBucket": entry["data_bucket"],
-                f"{prefix}DbSecretArn": entry["db_secret_arn"],
-            }
-        )
     return values
 
 
 @pytest.fixture(scope="module")
 def translated() -> dict[str, Any]:
-    return translate(load_template())
+    """template.yaml as CloudFormation sees it for the test estate's Regions."""
+    return translate(expand_foreach(load_template(), {"Regions": [PRIMARY, SECONDARY]}))
 
 
 @pytest.fixture(scope="module")
@@ -137,13 +141,8 @@ def logical_id(estate: LocalEstate, call: Call) -> str:
 def statements_for(
     translated: dict[str, Any], estate: LocalEstate, function: str, home: str
 ) -> list[dict[str, Any]]:
-    resolver = Resolver(
-        parameters(estate),
-        home,
-        translated["Resources"],
-        {"IsPrimary": home == estate.spec.primary, "HasNotificationEmail": False,
-         "TraceAwsCallsOn": False},
-    )  # fmt: skip
+    resolver = Resolver(parameters(estate), home, translated["Resources"])
+    resolver.evaluate_conditions(translated["Conditions"])
     return role_statements(translated, f"{function}Role", resolver)
 
 

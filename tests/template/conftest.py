@@ -34,7 +34,11 @@ def template() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def resources(template: dict[str, Any]) -> dict[str, Any]:
-    resources: dict[str, Any] = template["Resources"]
+    """template.yaml's resources after Fn::ForEach (AWS::LanguageExtensions), for the default
+    Regions: one watcher set per region, each under its Watches<Region> condition."""
+    from testbed.template import expand_foreach
+
+    resources: dict[str, Any] = expand_foreach(template)["Resources"]
     return resources
 
 
@@ -143,6 +147,7 @@ def tool_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolRuns]:
         "sam-build",
         "sam",
         "build",
+        "--language-extensions",
         "--template",
         str(TEMPLATE_PATH),
         "--build-dir",

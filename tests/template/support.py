@@ -228,12 +228,16 @@ class _NoManagedPolicies:
 
 
 def translate(sam_template: dict[str, Any]) -> dict[str, Any]:
-    """A SAM template as CloudFormation will see it after the SAM transform (offline).
+    """A SAM template as CloudFormation will see it after its transforms (offline):
+    AWS::LanguageExtensions' Fn::ForEach expanded (parameter defaults), then SAM's.
 
     Local CodeUri / DefinitionUri become S3 locations, as `sam package` would make them.
     """
     from samtranslator.translator.transform import transform  # type: ignore[import-untyped,unused-ignore]
 
+    from testbed.template import expand_foreach
+
+    sam_template = expand_foreach(sam_template)
     for resource in sam_template["Resources"].values():
         properties = resource.get("Properties", {})
         if "CodeUri" in properties:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from testbed.template import expand_foreach
 from tests.template.cfn_yaml import REPO_ROOT, load_template
 
 COPIES = {
@@ -36,12 +37,29 @@ def templates() -> dict[str, dict[str, Any]]:
     return {name: load_template(REPO_ROOT / name) for name in COPIES}
 
 
+def _copies(name: str, template: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each deployed copy's resources. template.yaml: one copy per region of its default
+    Regions, each with the watchers (Fn::ForEach) of every region but its own."""
+    if name != "template.yaml":
+        return [template["Resources"]] * COPIES[name]
+    regions = template["Parameters"]["Regions"]["Default"].split(",")
+    assert len(regions) == COPIES[name]
+    expanded = expand_foreach(template)["Resources"]
+    return [
+        {
+            logical: resource
+            for logical, resource in expanded.items()
+            if resource.get("Condition") != "Watches" + home.replace("-", "")
+        }
+        for home in regions
+    ]
+
+
 def resources(kind: str) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for name, template in templates().items():
-        for resource in template["Resources"].values():
-            if resource["Type"] == kind:
-                found += [(name, resource)] * COPIES[name]
+        for copy in _copies(name, template):
+            found += [(name, r) for r in copy.values() if r["Type"] == kind]
     return found
 
 
@@ -64,7 +82,7 @@ def count_alarms() -> tuple[int, int]:
 def schedules() -> dict[str, str]:
     """Each scheduled function of the control plane and its rate (per copy)."""
     found = {}
-    for logical, resource in templates()["template.yaml"]["Resources"].items():
+    for logical, resource in expand_foreach(templates()["template.yaml"])["Resources"].items():
         for event in resource.get("Properties", {}).get("Events", {}).values():
             if event["Type"] == "Schedule":
                 schedule = event["Properties"]["Schedule"]

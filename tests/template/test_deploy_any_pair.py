@@ -563,14 +563,12 @@ def test_both_control_planes_get_the_lease_set_and_the_pair(deployment: Deployme
     secondary = deployment.last(stacks.CONTROL_SECONDARY).parameters
     assert primary == secondary, "one parameter set for both copies"
     assert primary["LeaseRegions"] == lease["LeaseRegions"]
-    assert (primary["PrimaryRegion"], primary["SecondaryRegion"]) == (
-        plan.primary_region,
-        plan.secondary_region,
-    )
-    # Each ARN and name is the one of its own region's stack.
-    assert f":rds:{plan.secondary_region}:" in primary["SecondaryDbClusterArn"]
-    assert primary["SecondaryAlbHostedZoneId"] == ALB_ZONE[plan.secondary_region]
-    assert primary["SecondaryDataBucket"].endswith(f"-{plan.secondary_region}")
+    assert primary["Regions"] == f"{plan.primary_region},{plan.secondary_region}"
+    # Each list's entry is the one of its own region's stack, in the order of Regions.
+    for position, region in enumerate((plan.primary_region, plan.secondary_region)):
+        assert f":rds:{region}:" in primary["DbClusterArns"].split(",")[position]
+        assert primary["AlbHostedZoneIds"].split(",")[position] == ALB_ZONE[region]
+        assert primary["DataBuckets"].split(",")[position].endswith(f"-{region}")
 
 
 def test_the_region_stacks_and_the_global_stack_name_each_other(deployment: Deployment) -> None:
@@ -613,7 +611,7 @@ def test_every_stack_accepts_what_its_sam_deploy_sends(deployment: Deployment) -
     assert refused == {}
     # The Rules that make or break this pair were evaluated, not skipped.
     control = deployment.last(stacks.CONTROL_PRIMARY)
-    assert {"LeaseRegionsFormAStrongConsistencySet", "EstateRegionsDiffer"} <= set(
+    assert {"LeaseRegionsFormAStrongConsistencySet", "ThisRegionIsAnEstateRegion"} <= set(
         load_template(REPO_ROOT / control.template_file)["Rules"]
     )
 
@@ -689,6 +687,8 @@ def control_plane_values(**changes: str) -> dict[str, str]:
     """A complete, valid parameter set for template.yaml (the us-east-1 + eu-west-1 estate)."""
     values = {
         "EstateName": "shop",
+        "Regions": "us-east-1,eu-west-1",
+        # stacks/global.yaml's names for the pair (each check keeps what its template declares)
         "PrimaryRegion": "us-east-1",
         "SecondaryRegion": "eu-west-1",
         "LeaseRegions": ",".join(US),
@@ -702,7 +702,7 @@ def control_plane_values(**changes: str) -> dict[str, str]:
         ("template.yaml", {"LeaseRegions": "us-east-1,eu-west-1,us-west-2"}, "LeaseRegionsForm"),
         ("template.yaml", {"LeaseRegions": "eu-west-1,eu-west-2,us-east-1"}, "LeaseRegionsForm"),
         ("template.yaml", {"LeaseRegions": "us-east-1,us-west-1,us-west-2"}, "LeaseRegionsForm"),
-        ("template.yaml", {"SecondaryRegion": "us-east-1"}, "EstateRegionsDiffer"),
+        ("template.yaml", {"Regions": "eu-west-1,us-west-2"}, "ThisRegionIsAnEstateRegion"),
         ("template.yaml", {"MinOutageSeconds": "60"}, "ShortOutageAcknowledged"),
         ("stacks/lease.yaml", {"LeaseRegions": "us-east-1,eu-west-1,us-west-2"}, "LeaseRegions"),
         ("stacks/global.yaml", {"SecondaryRegion": "us-east-1"}, "DistinctRegions"),
@@ -802,9 +802,9 @@ def test_an_unknown_intrinsic_in_a_template_rule_stops_the_check() -> None:
 
 def test_the_parameter_check_refuses_what_cloudformation_refuses() -> None:
     template = rules_of("template.yaml")
-    given = control_plane_values(PrimaryRegion="eu_west_1")
+    given = control_plane_values(Regions="eu_west_1,us-east-1")
     problems = parameter_refusals(template, {**given, "Bogus": "1", "FullCapacity": "0"})
     assert "Bogus is not declared" in problems
-    assert any(p.startswith("PrimaryRegion='eu_west_1' does not match") for p in problems)
+    assert any(p.startswith("Regions='eu_west_1' does not match") for p in problems)
     assert any(p.startswith("FullCapacity=0 is outside") for p in problems)
     assert "GlobalClusterId is required and not given" in problems

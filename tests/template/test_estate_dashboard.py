@@ -89,10 +89,25 @@ def test_the_dashboard_shows_what_on_call_reads_first() -> None:
     assert {"ApproximateNumberOfMessagesVisible", "ControlPlaneFault"} <= metrics
 
 
+def _resources(path: Any) -> dict[str, Any]:
+    """A template's resources; a Fn::ForEach over Regions (template.yaml's watchers, one per
+    other region) counts once, its watched ${Region} read as ${PeerRegion}."""
+    found = {}
+    for logical, resource in load_template(path)["Resources"].items():
+        if logical.startswith("Fn::ForEach::"):
+            identifier, _collection, fragment = resource
+            text = json.dumps(fragment).replace("${" + identifier + "}", "${PeerRegion}")
+            for key, value in json.loads(text).items():
+                found[key.replace("&{" + identifier + "}", "")] = value
+        else:
+            found[logical] = resource
+    return found
+
+
 def alarm_names() -> set[str]:
     names = set()
     for path in (REPO_ROOT / "template.yaml", REPO_ROOT / "stacks" / "global.yaml"):
-        for resource in load_template(path)["Resources"].values():
+        for resource in _resources(path).values():
             if resource["Type"] in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"):
                 name = resource["Properties"]["AlarmName"]
                 text = name["Fn::Sub"] if isinstance(name, dict) else name
@@ -133,7 +148,7 @@ def test_every_alarm_the_stacks_define_is_on_the_dashboard() -> None:
     widget = next(w for w in json.loads(raw_dashboard_text())["widgets"] if w["type"] == "alarm")
     shown = {a.rsplit(":alarm:", 1)[-1] for a in widget["properties"]["alarms"]}
     for path in (REPO_ROOT / "template.yaml", REPO_ROOT / "stacks" / "global.yaml"):
-        for logical, resource in load_template(path)["Resources"].items():
+        for logical, resource in _resources(path).items():
             if resource["Type"] not in (
                 "AWS::CloudWatch::Alarm",
                 "AWS::CloudWatch::CompositeAlarm",

@@ -170,8 +170,11 @@ def violations(template: str, values: dict[str, str]) -> list[str]:
     problems = [f"{name} is not declared" for name in values if name not in parameters]
     for name, value in values.items():
         spec = parameters.get(name, {})
-        if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
-            problems.append(f"{name}={value!r} does not match {spec['AllowedPattern']}")
+        # A CommaDelimitedList's AllowedPattern applies to each entry.
+        entries = value.split(",") if spec.get("Type") == "CommaDelimitedList" else [value]
+        for entry in entries:
+            if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], entry):
+                problems.append(f"{name}={entry!r} does not match {spec['AllowedPattern']}")
         if "AllowedValues" in spec and value not in {str(v) for v in spec["AllowedValues"]}:
             problems.append(f"{name}={value!r} is not one of {spec['AllowedValues']}")
         if spec.get("Type") == "Number":

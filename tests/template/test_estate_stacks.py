@@ -30,7 +30,10 @@ def global_() -> Template:
 
 @pytest.fixture(scope="module")
 def control() -> Template:
-    return load_template(REPO_ROOT / "template.yaml")
+    """template.yaml after Fn::ForEach (its default Regions): one watcher set per region."""
+    from testbed.template import expand_foreach
+
+    return expand_foreach(load_template(REPO_ROOT / "template.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -563,8 +566,9 @@ def test_failover_bus_rule_starts_the_state_machine(global_: Template, control: 
         pattern = rule["EventPattern"]
         assert pattern["detail-type"] == ["CloudWatch Alarm State Change"]
         assert pattern["detail"]["state"]["value"] == ["ALARM"]
-        alarm_names = json.dumps(pattern["detail"].get("alarmName", []))
-        assert "${EstateName}-health-${PeerRegion}" in alarm_names
+        # one rule per other region W (Fn::ForEach), on W's health alarm
+        [alarm_name] = pattern["detail"].get("alarmName", [])
+        assert re.fullmatch(r"\$\{EstateName\}-health-[a-z]{2}-[a-z]+-[0-9]", sub_text(alarm_name))
         (target,) = rule["Targets"]
         assert target["Arn"] == {"Ref": "FailoverStateMachine"}
         assert "RetryPolicy" in target
@@ -697,10 +701,16 @@ def test_the_game_day_injects_this_regions_outage_with_stop_conditions(
     actions = set()
     for experiment in experiments.values():
         properties = experiment["Properties"]
-        # Stops when the recovery region fails its probe: both down is an outage, not a drill.
-        assert properties["StopConditions"] == [
-            {"Source": "aws:cloudwatch:alarm", "Value": {"Fn::GetAtt": ["PeerProbeAlarm", "Arn"]}}
-        ]
+        # Stops when this region's probe of any other region alarms: a recovery region down
+        # too is an outage, not a drill. One stop condition per other position of Regions.
+        conditions = properties["StopConditions"]
+        assert [c["Fn::If"][0] for c in conditions] == [f"WatchesRegion{n}" for n in (1, 2, 3, 4)]
+        for position, condition in enumerate(conditions):
+            stop = condition["Fn::If"][1]
+            assert stop["Source"] == "aws:cloudwatch:alarm"
+            assert sub_text(stop["Value"]).endswith(":alarm:${EstateName}-probe-${R}")
+            assert stop["Value"]["Fn::Sub"][1]["R"]["Fn::Select"][0] == position
+            assert condition["Fn::If"][2] == {"Ref": "AWS::NoValue"}
         assert properties["RoleArn"] == {"Fn::GetAtt": ["GameDayRole", "Arn"]}
         actions |= {a["ActionId"] for a in properties["Actions"].values()}
     assert actions == {

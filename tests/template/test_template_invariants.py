@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ast
+import fnmatch
 import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from failover.config import EstateConfig
+from failover.config import PER_REGION_FIELDS, EstateConfig
 
+from testbed.template import expand_foreach
 from tests.iam import sar
+from tests.iam.policy import Resolver
 from tests.template.cfn_yaml import REPO_ROOT
 from tests.template.support import FUNCTIONS, MACHINE_FUNCTIONS
 
@@ -37,39 +40,33 @@ DESIGN_ENVIRONMENT = {
     "VALIDATE_INPUT_FUNCTION_NAME",
 }
 
+# One CommaDelimitedList per per-region field, one entry per region in the order of Regions:
+# parameter -> ESTATE_CONFIG column (failover.config.PER_REGION_FIELDS).
+PER_REGION_PARAMETERS = {
+    "DbClusterArns": "db_cluster_arn",
+    "EcsClusters": "ecs_cluster",
+    "EcsServices": "ecs_service",
+    "EndpointGroupArns": "endpoint_group_arn",
+    "HealthCheckIds": "health_check_id",
+    "HealthUrls": "health_url",
+    "AlbDnsNames": "alb_dns_name",
+    "AlbHostedZoneIds": "alb_hosted_zone_id",
+    "DataBuckets": "data_bucket",
+    "DbSecretArns": "db_secret_arn",
+}
+
 PARAMETERS = {
     "EstateName",
-    "PrimaryHttpsListenerArn",
-    "SecondaryHttpsListenerArn",
+    "Regions",
+    *PER_REGION_PARAMETERS,
+    "HttpsListenerArns",
     "GameDayOutageMinutes",
-    "PrimaryRegion",
-    "SecondaryRegion",
     "LeaseRegions",
     "GlobalClusterId",
-    "PrimaryDbClusterArn",
-    "SecondaryDbClusterArn",
-    "PrimaryEcsCluster",
-    "PrimaryEcsService",
-    "SecondaryEcsCluster",
-    "SecondaryEcsService",
     "FullCapacity",
-    "PrimaryEndpointGroupArn",
-    "SecondaryEndpointGroupArn",
     "AcceleratorArn",
-    "PrimaryHealthCheckId",
-    "SecondaryHealthCheckId",
-    "PrimaryDataBucket",
-    "SecondaryDataBucket",
-    "PrimaryDbSecretArn",
-    "SecondaryDbSecretArn",
     "WarmStandbyTasks",
     "ReadinessSchedule",
-    "PrimaryHealthUrl",
-    "SecondaryHealthUrl",
-    "PrimaryAlbDnsName",
-    "SecondaryAlbDnsName",
-    "PrimaryAlbHostedZoneId",
-    "SecondaryAlbHostedZoneId",
     "HostedZoneId",
     "RecordName",
     "Topology",
@@ -111,7 +108,7 @@ def needs_star(action: str) -> bool:
 # The only managed policies SAM may attach: basic logging and X-Ray (tracing).
 MANAGED_POLICIES = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"}
 
-PEER_REGION = {"Fn::If": ["IsPrimary", {"Ref": "SecondaryRegion"}, {"Ref": "PrimaryRegion"}]}
+ACCOUNT = "123456789012"
 
 
 def _of_type(resources: dict[str, Any], type_: str) -> dict[str, Any]:
@@ -152,6 +149,41 @@ def _resolve_sub(text: str, parameters: dict[str, str]) -> str:
     return re.sub(r"\$\{([A-Za-z0-9]+)\}", replace, text)
 
 
+def _resolver(
+    template: dict[str, Any], parameters: dict[str, str], region: str
+) -> tuple[Resolver, dict[str, Any]]:
+    """A resolver for one copy of the control plane (CommaDelimitedList values as lists, the
+    template's conditions evaluated) and its template after Fn::ForEach."""
+    given = {
+        **{
+            key: str(spec["Default"])
+            for key, spec in template["Parameters"].items()
+            if "Default" in spec and not spec["Type"].startswith("AWS::SSM")
+        },
+        **parameters,
+    }
+    values: dict[str, str | list[str]] = {
+        key: value.split(",")
+        if template["Parameters"][key]["Type"] == "CommaDelimitedList"
+        else value
+        for key, value in given.items()
+        if key in template["Parameters"]
+    }
+    expanded = expand_foreach(template, values)
+    resolver = Resolver(values, region, expanded["Resources"])
+    resolver.evaluate_conditions(expanded["Conditions"])
+    return resolver, expanded
+
+
+def _environment(
+    template: dict[str, Any], parameters: dict[str, str], region: str
+) -> dict[str, str]:
+    """Every function's Globals environment as CloudFormation renders it for this copy."""
+    resolver, _ = _resolver(template, parameters, region)
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    return {name: str(resolver.resolve(value)) for name, value in variables.items()}
+
+
 def _sample_parameters(template: dict[str, Any], samconfig: dict[str, Any]) -> dict[str, str]:
     # samconfig.toml holds the static values; the deploy computes the estate identifiers from
     # the estate stacks' outputs (.estate/, docs/DEPLOY.md). The sample is both, as SAM reads it.
@@ -174,10 +206,75 @@ def test_parameters_and_outputs_are_the_agreed_ones(template: dict[str, Any]) ->
     assert set(template["Outputs"]) == OUTPUTS
 
 
-def test_home_and_peer_come_from_the_is_primary_condition(template: dict[str, Any]) -> None:
-    assert template["Conditions"]["IsPrimary"] == {
-        "Fn::Equals": [{"Ref": "AWS::Region"}, {"Ref": "PrimaryRegion"}]
+def test_home_is_a_position_of_regions_and_every_other_position_is_watched(
+    template: dict[str, Any],
+) -> None:
+    conditions = template["Conditions"]
+    for position in (1, 2, 3, 4):
+        equals = conditions[f"HomeIsRegion{position}"]["Fn::Equals"]
+        assert equals[0] == {"Ref": "AWS::Region"}
+        assert equals[1]["Fn::Select"][0] == position - 1
+    identifier, collection, fragment = conditions["Fn::ForEach::WatchedRegions"]
+    assert collection == {"Ref": "Regions"}
+    assert fragment == {
+        f"Watches&{{{identifier}}}": {
+            "Fn::Not": [{"Fn::Equals": [{"Ref": "AWS::Region"}, {"Ref": identifier}]}]
+        }
     }
+
+
+@pytest.mark.parametrize("home", ["us-east-1", "eu-west-1", "us-west-2", "ap-northeast-1"])
+def test_each_copy_of_a_four_region_estate_knows_its_position_and_watches_the_others(
+    template: dict[str, Any], home: str
+) -> None:
+    regions = ["us-east-1", "eu-west-1", "us-west-2", "ap-northeast-1"]
+    resolver, expanded = _resolver(template, four_region_parameters(), home)
+    conditions = resolver.conditions
+    position = regions.index(home) + 1
+    assert [conditions[f"HomeIsRegion{n}"] for n in (1, 2, 3, 4)] == [
+        n == position for n in (1, 2, 3, 4)
+    ]
+    assert [conditions[f"WatchesRegion{n}"] for n in (1, 2, 3, 4)] == [
+        n != position for n in (1, 2, 3, 4)
+    ]
+    # one health-alarm rule, probe rule and probe alarm per other region, none for its own
+    made = {
+        logical_id
+        for logical_id, resource in expanded["Resources"].items()
+        if conditions.get(resource.get("Condition", ""), True)
+        and logical_id.startswith(("HealthAlarmRule", "ProbeAlarm"))
+    }
+    stripped = [r.replace("-", "") for r in regions if r != home]
+    assert made == {
+        f"{kind}{region}"
+        for kind in ("HealthAlarmRule", "ProbeAlarmRule", "ProbeAlarm")
+        for region in stripped
+    }
+    # this copy scales and reads only its own service
+    home_service = resolver.resolve(
+        expanded["Resources"]["ScaleComputeFunction"]["Properties"]["Policies"][1]["Statement"][0][
+            "Resource"
+        ]
+    )
+    name = "a-twenty-char-estate"
+    assert home_service == f"arn:aws:ecs:{home}:{ACCOUNT}:service/{name}-{home}/{name}-web"
+
+
+def test_two_region_copies_select_nothing_past_the_end(template: dict[str, Any]) -> None:
+    parameters = four_region_parameters(2)
+    for home in parameters["Regions"].split(","):
+        resolver, _ = _resolver(template, {**parameters, "HttpsListenerArns": ""}, home)
+        assert resolver.conditions["HasRegion3"] is resolver.conditions["HasRegion4"] is False
+        assert resolver.conditions["HasHomeListener"] is False
+
+
+def test_the_watchers_logical_ids_do_not_move_when_the_priority_order_does(
+    template: dict[str, Any],
+) -> None:
+    one = expand_foreach(template, {"Regions": ["us-east-1", "eu-west-1", "us-west-2"]})
+    other = expand_foreach(template, {"Regions": ["us-west-2", "us-east-1", "eu-west-1"]})
+    assert set(one["Resources"]) == set(other["Resources"])
+    assert one["Resources"]["ProbeAlarmeuwest1"] == other["Resources"]["ProbeAlarmeuwest1"]
 
 
 def test_functions_are_the_design_table(resources: dict[str, Any]) -> None:
@@ -311,10 +408,12 @@ def test_the_lease_is_short_and_outlasts_a_live_runs_longest_renewal_gap(
 def test_estate_config_is_valid_design_json(
     template: dict[str, Any], samconfig: dict[str, Any]
 ) -> None:
-    """ESTATE_CONFIG, resolved with samconfig's values, parses as failover.config.EstateConfig."""
+    """ESTATE_CONFIG, rendered with samconfig's values, is failover.config's columnar JSON:
+    the regions in priority order and one column per list parameter, entry for entry."""
     parameters = _sample_parameters(template, samconfig)
-    raw = template["Globals"]["Function"]["Environment"]["Variables"]["ESTATE_CONFIG"]
-    config = json.loads(_resolve_sub(_sub_text(raw), parameters))
+    regions = parameters["Regions"].split(",")
+    raw = _environment(template, parameters, regions[0])["ESTATE_CONFIG"]
+    config = json.loads(raw)
 
     assert set(config) == {
         "estate_name",
@@ -323,36 +422,99 @@ def test_estate_config_is_valid_design_json(
         "active_region_parameter",
         "hosted_zone_id",
         "record_name",
+        "full_capacity",
         "regions",
+        *PER_REGION_FIELDS,
     }
-    primary, secondary = parameters["PrimaryRegion"], parameters["SecondaryRegion"]
-    assert set(config["regions"]) == {primary, secondary}
+    assert set(PER_REGION_PARAMETERS.values()) == set(PER_REGION_FIELDS)
+    assert config["regions"] == regions
+    for parameter, column in PER_REGION_PARAMETERS.items():
+        assert config[column] == parameters[parameter].split(","), parameter
+    assert config["full_capacity"] == int(parameters["FullCapacity"])
+    estate = EstateConfig.from_dict(config)
+    assert estate.priority == tuple(regions)
     name = parameters["EstateName"]
-    for region, prefix in ((primary, "Primary"), (secondary, "Secondary")):
-        entry = config["regions"][region]
-        assert set(entry) == {
-            "db_cluster_arn",
-            "ecs_cluster",
-            "ecs_service",
-            "full_capacity",
-            "endpoint_group_arn",
-            "health_check_id",
-            "health_url",
-            "health_alarm_name",
-            "probe_alarm_name",
-            "alb_dns_name",
-            "alb_hosted_zone_id",
-            "record_set_identifier",
-            "data_bucket",
-            "db_secret_arn",
-        }
-        assert entry["db_cluster_arn"] == parameters[f"{prefix}DbClusterArn"]
-        assert entry["endpoint_group_arn"] == parameters[f"{prefix}EndpointGroupArn"]
-        assert entry["full_capacity"] == int(parameters["FullCapacity"])
-        assert entry["health_alarm_name"] == f"{name}-health-{region}"
-        assert entry["probe_alarm_name"] == f"{name}-probe-{region}"
-        assert entry["record_set_identifier"] == region
-    EstateConfig.from_dict(config)
+    for region, entry in estate.regions.items():
+        assert entry.health_alarm_name == f"{name}-health-{region}"
+        assert entry.probe_alarm_name == f"{name}-probe-{region}"
+
+
+LAMBDA_ENVIRONMENT_LIMIT = 4096
+"""Lambda's limit on one function's environment variables, keys and values together: 4 KB
+(https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)."""
+
+
+def four_region_parameters(count: int = 4) -> dict[str, str]:
+    """An estate of ``count`` regions with the longest values the parameters' patterns and the
+    stacks' naming produce in practice: a 20-character estate name, ap-northeast-1, the region
+    stacks' names (stacks/region.yaml), Global Accelerator's and Secrets Manager's id formats."""
+    regions = ["us-east-1", "eu-west-1", "us-west-2", "ap-northeast-1"][:count]
+    name = long_name = "a-twenty-char-estate"
+    group = (
+        f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/1234abcd-abcd-1234-abcd-1234abcdef01"
+        "/listener/0123abcd/endpoint-group"
+    )
+
+    def column(make: Any) -> str:
+        return ",".join(make(region) for region in regions)
+
+    return {
+        "EstateName": name,
+        "Regions": ",".join(regions),
+        "LeaseRegions": "us-east-1,us-east-2,us-west-2",
+        "GlobalClusterId": f"{long_name}-global",
+        "FullCapacity": "1000",
+        "AcceleratorArn": group.split("/listener")[0],
+        "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+        "RecordName": "application.an-example-domain.example.com",
+        "Topology": "active-passive",
+        "ActiveRegionParameterName": f"/{long_name}/failover/active-region",
+        "DbClusterArns": column(lambda r: f"arn:aws:rds:{r}:{ACCOUNT}:cluster:{long_name}-{r}"),
+        "EcsClusters": column(lambda r: f"{name}-{r}"),
+        "EcsServices": column(lambda r: f"{name}-web"),
+        "EndpointGroupArns": column(lambda r: f"{group}/{r.replace('-', '')}0a1b2c"),
+        "HealthCheckIds": column(lambda r: "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"),
+        "HealthUrls": column(
+            lambda r: f"https://{r}.application.an-example-domain.example.com/health"
+        ),
+        "AlbDnsNames": column(lambda r: f"{long_name}-alb-1234567890.{r}.elb.amazonaws.com"),
+        "AlbHostedZoneIds": column(lambda r: "Z2YN17T5R711GT"),
+        "DataBuckets": column(lambda r: f"{long_name}-data-{ACCOUNT}-{r}"),
+        "DbSecretArns": column(
+            lambda r: (
+                f"arn:aws:secretsmanager:{r}:{ACCOUNT}:secret:DbMasterSecret-AbCdEfGhIjKl-AbC123"
+            )
+        ),
+        "HttpsListenerArns": column(
+            lambda r: (
+                f"arn:aws:elasticloadbalancing:{r}:{ACCOUNT}:listener/app/{long_name}/0123456789abcdef/fedcba9876543210"
+            )
+        ),
+    }
+
+
+def test_four_regions_environment_fits_lambdas_4_kb(template: dict[str, Any]) -> None:
+    """failover.config.MAX_REGIONS is what fits: four regions' environment, rendered as
+    CloudFormation renders it, stays under Lambda's 4 KB with room to spare; the functions add
+    no variables of their own."""
+    from failover.config import MAX_REGIONS
+
+    assert MAX_REGIONS == 4
+    defaults = {
+        key: str(spec["Default"])
+        for key, spec in template["Parameters"].items()
+        if "Default" in spec and not spec["Type"].startswith("AWS::SSM")
+    }
+    parameters = {**defaults, **four_region_parameters()}
+    for logical_id in FUNCTIONS:
+        assert "Environment" not in template["Resources"][logical_id]["Properties"], logical_id
+    environment = _environment(template, parameters, "ap-northeast-1")
+    size = sum(len(key) + len(value) for key, value in environment.items())
+    config = EstateConfig.from_dict(json.loads(environment["ESTATE_CONFIG"]))
+    assert len(config.regions) == 4
+    # Measured (these values): 2 regions 2,581 bytes, 3 regions 3,199, 4 regions 3,862 (3,056 of
+    # them ESTATE_CONFIG). Each region adds about 620 bytes, so a fifth does not fit.
+    assert size <= LAMBDA_ENVIRONMENT_LIMIT, size
 
 
 # ------------------------------------------------------------------------------- logs
@@ -426,7 +588,11 @@ def test_metrics_namespace_is_one_value_everywhere(
     resources: dict[str, Any], template: dict[str, Any]
 ) -> None:
     namespace = template["Globals"]["Function"]["Environment"]["Variables"]["METRICS_NAMESPACE"]
-    assert resources["PeerProbeAlarm"]["Properties"]["Namespace"] == namespace
+    probes = _of_type(resources, "AWS::CloudWatch::Alarm")
+    probes = {k: v for k, v in probes.items() if k.startswith("ProbeAlarm")}
+    assert len(probes) == 2  # the default Regions
+    for alarm in probes.values():
+        assert alarm["Properties"]["Namespace"] == namespace
     assert namespace == "FailoverControlPlane"
 
 
@@ -517,7 +683,7 @@ def test_active_region_parameter_starts_at_the_primary(resources: dict[str, Any]
     properties = resources["ActiveRegionParameter"]["Properties"]
     assert properties["Name"] == {"Ref": "ActiveRegionParameterName"}
     assert properties["Type"] == "String"
-    assert properties["Value"] == {"Ref": "PrimaryRegion"}
+    assert properties["Value"] == {"Fn::Select": [0, {"Ref": "Regions"}]}
 
 
 # --------------------------------------------------------------- triggers and observer
@@ -554,25 +720,47 @@ def test_custom_bus_has_a_deterministic_name_and_same_account_policy(
     }
 
 
-def test_peer_health_alarm_rule_on_the_custom_bus_starts_the_machine(
-    resources: dict[str, Any],
+REGIONS = ("us-east-1", "us-west-2")  # template.yaml's default Regions
+
+
+def _watches(resources: dict[str, Any], logical_id: str, region: str) -> dict[str, Any]:
+    """A watcher Fn::ForEach made for ``region``, under that region's Watches condition."""
+    resource: dict[str, Any] = resources[f"{logical_id}{region.replace('-', '')}"]
+    assert resource["Condition"] == f"Watches{region.replace('-', '')}"
+    return resource
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_each_other_regions_health_alarm_rule_on_the_custom_bus_starts_the_machine(
+    resources: dict[str, Any], region: str
 ) -> None:
-    rule = resources["PeerHealthAlarmRule"]
+    rule = _watches(resources, "HealthAlarmRule", region)
     assert rule["Properties"]["EventBusName"] == {"Ref": "FailoverEventBus"}
+    assert rule["Properties"]["Name"] == {"Fn::Sub": f"${{EstateName}}-watch-health-{region}"}
     pattern = _alarm_pattern(rule)
-    assert pattern["detail"]["alarmName"] == [
-        {"Fn::Sub": ["${EstateName}-health-${PeerRegion}", {"PeerRegion": PEER_REGION}]}
-    ]
+    assert pattern["detail"]["alarmName"] == [{"Fn::Sub": f"${{EstateName}}-health-{region}"}]
     _assert_targets_state_machine(rule)
 
 
-def test_probe_alarm_rule_on_the_default_bus_starts_the_machine(
-    resources: dict[str, Any],
+@pytest.mark.parametrize("region", REGIONS)
+def test_each_other_regions_probe_alarm_rule_on_the_default_bus_starts_the_machine(
+    resources: dict[str, Any], region: str
 ) -> None:
-    rule = resources["PeerProbeAlarmRule"]
+    rule = _watches(resources, "ProbeAlarmRule", region)
     assert "EventBusName" not in rule["Properties"], "alarm events land on the default bus"
-    assert _alarm_pattern(rule)["detail"]["alarmName"] == [{"Ref": "PeerProbeAlarm"}]
+    assert rule["Properties"]["Name"] == {"Fn::Sub": f"${{EstateName}}-watch-probe-{region}"}
+    alarm = _watches(resources, "ProbeAlarm", region)["Properties"]["AlarmName"]
+    assert _alarm_pattern(rule)["detail"]["alarmName"] == [alarm]
     _assert_targets_state_machine(rule)
+
+
+def test_a_watcher_exists_only_where_its_region_is_not_this_one(
+    template: dict[str, Any],
+) -> None:
+    for home in REGIONS:
+        resolver, _ = _resolver(template, {}, home)
+        for region in REGIONS:
+            assert resolver.conditions[f"Watches{region.replace('-', '')}"] is (region != home)
 
 
 def test_eventbridge_role_may_only_start_the_machine(resources: dict[str, Any]) -> None:
@@ -596,9 +784,7 @@ def test_dead_letter_queue_accepts_exactly_the_rules_and_the_topic(
     by_sid = {s["Sid"]: s for s in statements}
     events = by_sid["EventBridgeRuleTargets"]
     assert events["Principal"] == {"Service": "events.amazonaws.com"}
-    sources = events["Condition"]["ArnEquals"]["aws:SourceArn"]
-    assert {"Fn::GetAtt": ["PeerHealthAlarmRule", "Arn"]} in sources
-    assert {"Fn::GetAtt": ["PeerProbeAlarmRule", "Arn"]} in sources
+    sources = events["Condition"]["ArnLike"]["aws:SourceArn"]
     schedule_name = _sub_text(
         resources["ProbeHealthFunction"]["Properties"]["Events"]["ProbeSchedule"]["Properties"][
             "Name"
@@ -624,16 +810,19 @@ def test_probe_watches_every_10_seconds_and_its_alarm_is_high_resolution(
     on_failure = probe["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
     assert on_failure["Destination"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
 
-    alarm = resources["PeerProbeAlarm"]["Properties"]
-    assert alarm["AlarmName"] == {
-        "Fn::Sub": ["${EstateName}-probe-${PeerRegion}", {"PeerRegion": PEER_REGION}]
-    }
-    assert alarm["MetricName"] == "PeerHealthy"
-    assert alarm["Dimensions"] == [{"Name": "Region", "Value": PEER_REGION}]
-    assert alarm["Period"] == 10
-    assert (
-        alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == {"Ref": "ProbeAlarmDatapoints"}
-    )
+    for region in REGIONS:
+        # failover.health publishes PeerHealthy with dimension Region=<watched>; the alarm has
+        # the same name in every watching region (failover.config: <estate>-probe-<region>).
+        alarm = _watches(resources, "ProbeAlarm", region)["Properties"]
+        assert alarm["AlarmName"] == {"Fn::Sub": f"${{EstateName}}-probe-{region}"}
+        assert alarm["MetricName"] == "PeerHealthy"
+        assert alarm["Dimensions"] == [{"Name": "Region", "Value": region}]
+        assert alarm["Period"] == 10
+        assert (
+            alarm["EvaluationPeriods"]
+            == alarm["DatapointsToAlarm"]
+            == {"Ref": "ProbeAlarmDatapoints"}
+        )
 
 
 def test_close_run_hears_every_ending_of_this_regions_machine(resources: dict[str, Any]) -> None:
@@ -659,20 +848,19 @@ def test_every_rule_that_dead_letters_to_the_queue_may_send_to_it(
     [statement] = [
         s for s in _statements(policy) if s.get("Principal") == {"Service": "events.amazonaws.com"}
     ]
-    admitted = _as_list(statement["Condition"]["ArnEquals"]["aws:SourceArn"])
+    admitted = _as_list(statement["Condition"]["ArnLike"]["aws:SourceArn"])
+    checked = 0
     for name, rule in _of_type(resources, "AWS::Events::Rule").items():
         targets = rule["Properties"].get("Targets", [])
         if not any("DeadLetterConfig" in t for t in targets):
             continue
-        rule_name = rule["Properties"].get("Name")
-        by_name = [
-            a
-            for a in admitted
-            if rule_name is not None
-            and "Fn::Sub" in a
-            and _sub_text(a).endswith(f":rule/{_sub_text(rule_name)}")
-        ]
-        assert {"Fn::GetAtt": [name, "Arn"]} in admitted or by_name, name
+        rule_name = _sub_text(rule["Properties"]["Name"])
+        bus = rule["Properties"].get("EventBusName")
+        path = rule_name if bus is None else "${EstateName}-failover/" + rule_name
+        patterns = [_sub_text(a).split(":rule/", 1)[1] for a in admitted if "Fn::Sub" in a]
+        assert any(fnmatch.fnmatchcase(path, p) for p in patterns), name
+        checked += 1
+    assert checked >= 4 + 3  # two watch rules per default region, the schedules, run-ended
 
 
 def test_a_minimum_outage_below_the_safe_floor_needs_an_acknowledgement(
@@ -690,3 +878,30 @@ def test_a_minimum_outage_below_the_safe_floor_needs_an_acknowledgement(
         "Fn::Equals": [{"Ref": "AcknowledgeShortOutage"}, "true"]
     }
     assert int(template["Parameters"]["MinOutageSeconds"]["Default"]) >= SAFE_MIN_OUTAGE_SECONDS
+
+
+def _conditions_used(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Condition" and isinstance(value, str):
+                yield value
+            elif key == "Fn::If" and isinstance(value, list):
+                yield value[0]
+            yield from _conditions_used(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _conditions_used(value)
+
+
+@pytest.mark.parametrize(
+    "regions", [["us-east-1", "us-west-2"], ["eu-west-1", "us-east-1", "ap-northeast-1"]]
+)
+def test_every_condition_is_used_and_every_used_condition_exists(
+    template: dict[str, Any], regions: list[str]
+) -> None:
+    """What cfn-lint's W8001 and E3015 cannot check through Fn::ForEach (template Metadata)."""
+    expanded = expand_foreach(template, {"Regions": regions})
+    declared = set(expanded["Conditions"])
+    used = set(_conditions_used({k: v for k, v in expanded.items() if k != "Parameters"}))
+    assert used == declared
+    assert {f"Watches{r.replace('-', '')}" for r in regions} <= declared
