@@ -80,6 +80,16 @@ def database_member(
         return Check(
             name, "FAIL", f"{target_arn} is not a member of {cluster.value.identifier}", ALL_MODES
         )
+    synchronization = (cluster.value.synchronization or {}).get(target_arn)
+    if cluster.value.writer_arn != target_arn and synchronization not in (None, "connected"):
+        return Check(
+            name,
+            "FAIL",
+            f"SynchronizationStatus is {synchronization}: Aurora is rebuilding this secondary to "
+            "the new primary's point in time after an unplanned failover (minutes to hours); "
+            "it is not a failover target until it is connected",
+            ALL_MODES,
+        )
     if status.value is None:
         return _unknown(name, status)
     if status.value != "available":
