@@ -40,6 +40,7 @@ moved (``aurora.start_promotion``'s compare-and-set: Superseded).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -280,3 +281,15 @@ def ready_now(evaluation: dict[str, Any] | None, now: datetime) -> bool | None:
     if now - at > READINESS_FRESH:
         return None
     return bool(evaluation.get("ready"))
+
+
+def chooser(
+    settings: Settings, cluster: readings.Reading[GlobalClusterView] | None, now: datetime
+) -> Callable[[str, bool, str | None], Choice]:
+    """:func:`choose` bound to a run's readings: (leaving, planned, only) -> the choice."""
+    seen = cluster or readings.Reading(None, "not read")
+
+    def bound(leaving: str, planned: bool, only: str | None) -> Choice:
+        return choose(settings, leaving, seen, planned, now, only)
+
+    return bound
