@@ -1,8 +1,7 @@
 """ValidateInput: validate and normalise the alarm event or the operator's JSON.
 
-Bad input fails here with a named error whose message names the field; nothing changes.
-Where the estate stands, and which region is the target (failover.candidates), decide whether
-this run has anything to do (failover.inputs)."""
+Bad input fails here with a named error whose message names the field; nothing changes. Where
+the estate stands and the choice of target (failover.candidates) decide what to do."""
 
 from __future__ import annotations
 
