@@ -166,6 +166,10 @@ def _context(call: Call) -> dict[str, Any]:
         # the partition key value(s) of an item operation (the LEASE item's grant needs it)
         pk = (p.get("Key") or p.get("Item") or {}).get("pk") or {}
         return {"dynamodb:LeadingKeys": [pk.get("S")]} if "S" in pk else {}
+    if call.operation == "Query" and p.get("KeyConditionExpression", "").startswith("pk = :pk"):
+        # the partition a Query reads (IAM's dynamodb:LeadingKeys on a query)
+        pk = (p.get("ExpressionAttributeValues") or {}).get(":pk") or {}
+        return {"dynamodb:LeadingKeys": [pk.get("S")]} if "S" in pk else {}
     if call.operation == "ChangeResourceRecordSets":
         changes = p["ChangeBatch"]["Changes"]
         return {
