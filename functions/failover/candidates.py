@@ -25,9 +25,11 @@ run's own gates decide, as with two regions: the data-loss gate asks a person or
 - ``lag``: its RPO lag (else replication lag) is known, from a datapoint no older than
   ``data_loss.STALE_AFTER``, and within the budget (``MaxDataLossSeconds`` unplanned,
   ``MaxSwitchoverLagSeconds`` planned);
-- ``ready``: its latest Readiness evaluation, when fresher than :data:`READINESS_FRESH`, has no
+- ``ready``: its latest Readiness evaluation is fresher than :data:`READINESS_FRESH` and has no
   FAIL of a check that would make the move fail (``data_loss.GATING_CHECKS``). A missing or
-  stale evaluation is said, not held against the region (Preflight runs the checks live).
+  stale one is held against it too: the region's control plane, which would run the move, has
+  not shown it is alive (its schedule stores one every 15 minutes). Evaluations that cannot be
+  read at all are said, not held against anyone.
 
 Every control plane that an alarm reaches evaluates the same candidates from the same readings
 (none of them in the failed region), so they agree on the target unless they see the estate
@@ -38,12 +40,14 @@ moved (``aurora.start_promotion``'s compare-and-set: Superseded).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from failover import aurora, data_loss, readings, table
 from failover.clients import Profile, client
+from failover.items import READINESS_PK
 from failover.observability import logger
 
 if TYPE_CHECKING:
@@ -109,9 +113,8 @@ class Choice:
         return head + (f"; rejected: {', '.join(rejected)}" if rejected else "")
 
 
-def _readiness(settings: Settings) -> readings.Reading[dict[str, dict[str, Any]]]:
+def evaluations_of(settings: Settings) -> readings.Reading[dict[str, dict[str, Any]]]:
     """Every region's latest Readiness evaluation, in one query of the failover table."""
-    from failover.readiness import READINESS_PK
 
     def query(ddb: Any) -> dict[str, dict[str, Any]]:
         items = ddb.query(
@@ -129,22 +132,44 @@ def _readiness(settings: Settings) -> readings.Reading[dict[str, dict[str, Any]]
     return readings.read("dynamodb:Query", lambda: table.call(settings, query))
 
 
-def judge(
+@dataclass(frozen=True)
+class Readings:
+    """What one candidate is judged on, as read."""
+
+    cluster: readings.Reading[GlobalClusterView]
+    described: readings.Reading[aurora.ClusterView]
+    lag: readings.Reading[data_loss.Lag]
+    evaluations: readings.Reading[dict[str, dict[str, Any]]]
+
+
+def read(
     settings: Settings,
     region: str,
     cluster: readings.Reading[GlobalClusterView],
     evaluations: readings.Reading[dict[str, dict[str, Any]]],
-    planned: bool,
     now: datetime,
-) -> Candidate:
-    """Every check of one candidate, read in its own region, fast and best effort."""
+) -> Readings:
+    """One candidate's readings, in its own region, fast and best effort."""
     arn = settings.estate.regions[region].db_cluster_arn
+    described = readings.read(
+        "rds:DescribeDBClusters",
+        lambda: aurora.describe_cluster(client("rds", region, Profile.OBSERVE), arn),
+    )
+    lag = readings.read(
+        "cloudwatch:GetMetricStatistics",
+        lambda: data_loss.read_lag(client("cloudwatch", region, Profile.OBSERVE), arn, now),
+    )
+    return Readings(cluster, described, lag, evaluations)
+
+
+def judge(region: str, arn: str, seen: Readings, budget_seconds: float, now: datetime) -> Candidate:
+    """Every check of one candidate on its readings (no I/O)."""
     hard: list[str] = []
     soft: list[str] = []
     notes: list[str] = []
-    view = cluster.value
+    view = seen.cluster.value
     if view is None:
-        hard.append(f"member: the global cluster could not be read ({cluster.problem})")
+        hard.append(f"member: the global cluster could not be read ({seen.cluster.problem})")
     elif arn not in view.member_arns:
         hard.append(f"member: {arn} is not a member of {view.identifier}")
     else:
@@ -154,13 +179,9 @@ def judge(
                 f"connected: SynchronizationStatus is {synchronization} (Aurora is rebuilding it "
                 "to the new primary's point in time; not a failover target until connected)"
             )
-    described = readings.read(
-        "rds:DescribeDBClusters",
-        lambda: aurora.describe_cluster(client("rds", region, Profile.OBSERVE), arn),
-    )
-    found = described.value
+    found = seen.described.value
     if found is None:
-        hard.append(f"available: its cluster could not be read ({described.problem})")
+        hard.append(f"available: its cluster could not be read ({seen.described.problem})")
     else:
         if found.status != "available":
             hard.append(f"available: its cluster is {found.status}")
@@ -171,34 +192,43 @@ def judge(
             hard.append(
                 f"engine_version: it runs {found.engine_version}, the global cluster {wanted}"
             )
-    lag = readings.read(
-        "cloudwatch:GetMetricStatistics",
-        lambda: data_loss.read_lag(client("cloudwatch", region, Profile.OBSERVE), arn, now),
-    )
-    budget = settings.max_switchover_lag_seconds if planned else settings.max_data_loss_seconds
-    if lag.value is None or lag.value.lag_ms is None:
-        problem = lag.problem or (lag.value.problem if lag.value else "")
-        soft.append(f"lag: unknown ({problem})")
-    elif lag.value.lag_ms > budget * 1000:
-        soft.append(f"lag: {lag.value.lag_ms / 1000:.1f} s, over the {budget:g} s budget")
+    lag = seen.lag.value
+    if lag is None or lag.lag_ms is None:
+        soft.append(f"lag: unknown ({seen.lag.problem or (lag.problem if lag else '')})")
+    elif lag.lag_ms > budget_seconds * 1000:
+        soft.append(f"lag: {lag.lag_ms / 1000:.1f} s, over the {budget_seconds:g} s budget")
+    evaluations = seen.evaluations
     evaluation = (evaluations.value or {}).get(region)
     if evaluations.value is None:
         notes.append(f"ready: the readiness evaluations could not be read ({evaluations.problem})")
     elif evaluation is None:
-        notes.append("ready: no readiness evaluation yet")
+        soft.append("ready: its control plane has stored no readiness evaluation")
     else:
         at = datetime.fromisoformat(str(evaluation.get("evaluated_at")))
-        age = now - at
         failing = [
             str(check.get("name"))
             for check in evaluation.get("checks", [])
             if check.get("status") == "FAIL" and check.get("name") in data_loss.GATING_CHECKS
         ]
-        if age > READINESS_FRESH:
-            notes.append(f"ready: the latest readiness evaluation is {age} old")
+        if now - at > READINESS_FRESH:
+            soft.append(
+                f"ready: its latest readiness evaluation is from {at.isoformat()}: its control "
+                "plane may not be running"
+            )
         elif failing:
             soft.append(f"ready: readiness FAILs {', '.join(failing)} ({at.isoformat()})")
     return Candidate(region, hard, soft, notes)
+
+
+def pick(judged: list[Candidate]) -> Choice:
+    """The first candidate that passes every check, else the first that passes the hard ones
+    (``fallback``), else none."""
+    target = next((c.region for c in judged if c.eligible), None)
+    fallback = False
+    if target is None:
+        target = next((c.region for c in judged if not c.hard), None)
+        fallback = target is not None
+    return Choice(target, judged, fallback)
 
 
 def choose(
@@ -214,15 +244,22 @@ def choose(
     ``only`` judges a single named region (a manual run's ``target_region``).
 
     Every rejection is logged with its reasons."""
-    evaluations = _readiness(settings)
+    evaluations = evaluations_of(settings)
     regions = [only] if only else list(settings.estate.others(leaving))
-    judged = [judge(settings, r, cluster, evaluations, planned, now) for r in regions]
-    target = next((c.region for c in judged if c.eligible), None)
-    fallback = False
-    if target is None:
-        target = next((c.region for c in judged if not c.hard), None)
-        fallback = target is not None
-    choice = Choice(target, judged, fallback)
+    budget = settings.max_switchover_lag_seconds if planned else settings.max_data_loss_seconds
+    choice = pick(
+        [
+            judge(
+                region,
+                settings.estate.regions[region].db_cluster_arn,
+                read(settings, region, cluster, evaluations, now),
+                budget,
+                now,
+            )
+            for region in regions
+        ]
+    )
+    target, fallback = choice.target, choice.fallback
     for entry in choice.entries():
         if entry["status"] == "rejected":
             logger.info(
@@ -233,3 +270,26 @@ def choose(
         "failover target chosen", extra={"target": target, "leaving": leaving, "fallback": fallback}
     )
     return choice
+
+
+def ready_now(evaluation: dict[str, Any] | None, now: datetime) -> bool | None:
+    """Whether a region's latest readiness evaluation says it is ready (no FAIL), when it is
+    fresh; None when there is none or it is stale."""
+    if not evaluation:
+        return None
+    at = datetime.fromisoformat(str(evaluation.get("evaluated_at")))
+    if now - at > READINESS_FRESH:
+        return None
+    return bool(evaluation.get("ready"))
+
+
+def chooser(
+    settings: Settings, cluster: readings.Reading[GlobalClusterView] | None, now: datetime
+) -> Callable[[str, bool, str | None], Choice]:
+    """:func:`choose` bound to a run's readings: (leaving, planned, only) -> the choice."""
+    seen = cluster or readings.Reading(None, "not read")
+
+    def bound(leaving: str, planned: bool, only: str | None) -> Choice:
+        return choose(settings, leaving, seen, planned, now, only)
+
+    return bound

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from failover.errors import (
     InvalidFieldType,
+    MissingField,
     TargetAlreadyActive,
     TargetNotEligible,
     UnknownMode,
@@ -205,7 +206,7 @@ def _from_manual(
             "target_region",
             f"{target} is already fully active (writer, traffic, capacity and app config)",
         )
-    source = _source_of(settings, target, writer)
+    source = _source_of(settings, target, writer, manual.source_region, mode)
     choice = None
     if choose is not None and mode != "post_recovery":  # post-recovery moves nothing
         choice = choose(source, mode != "unplanned", target)
@@ -229,13 +230,31 @@ def _from_manual(
     )
 
 
-def _source_of(settings: Settings, target: str, writer: str | None) -> str:
-    """Where a manual run moves the estate from: the writer's region when it is another
-    region, else (the writer unknown, or already the target) the first other region in
-    priority order."""
-    if writer is not None and writer != target and writer in settings.estate.regions:
+def _source_of(
+    settings: Settings, target: str, writer: str | None, named: str | None, mode: str
+) -> str:
+    """Where a manual run moves the estate from: the region it names; else the writer's region
+    when it is another region; else, with two regions, the other one."""
+    regions = settings.estate.regions
+    if named is not None:
+        if named not in regions:
+            raise UnknownTargetRegion(
+                "source_region",
+                f"{named!r} is not a region of this estate ({', '.join(regions)})",
+            )
+        if named == target:
+            raise UnknownTargetRegion("source_region", f"{named} is the target_region too")
+        return named
+    if mode != "post_recovery" and writer is not None and writer != target and writer in regions:
         return writer
-    return settings.estate.others(target)[0]
+    others = settings.estate.others(target)
+    if len(others) > 1 and mode == "post_recovery":
+        raise MissingField(
+            "source_region",
+            f"is required for post_recovery in an estate of {len(regions)} regions: name the "
+            f"region that recovered (one of {', '.join(others)})",
+        )
+    return others[0]
 
 
 def _not_ours(settings: Settings, failed: str, choice: Choice) -> str | None:
