@@ -258,10 +258,12 @@ def expand_foreach(
       ``parameters`` (a list, or a comma-separated string) or else the parameter's Default;
     - in keys, ``${Id}`` becomes the item and ``&{Id}`` the item without its non-alphanumeric
       characters (``us-east-1`` -> ``useast1``: a logical id is alphanumeric);
-    - in values, ``${Id}`` and ``&{Id}`` inside ``Fn::Sub`` strings and ``{"Ref": Id}``; a
-      ``Ref``/``Fn::GetAtt`` naming its target with an ``Fn::Sub`` without other variables
-      becomes the plain name. A plain string is not a placeholder (an ``Fn::If`` condition
-      name stays as written), exactly as the transform leaves it;
+    - in values, ``${Id}`` and ``&{Id}`` in every string (``Fn::Sub`` text, and plain strings
+      too: the transform substitutes every string of the fragment, as SAM CLI's port of it,
+      samcli.lib.cfn_language_extensions.processors.foreach, does; cfn-lint substitutes only
+      in Fn::Sub, so the stacks put placeholders in keys, Fn::Sub and Ref only), and
+      ``{"Ref": Id}`` becomes the item; a ``Ref``/``Fn::GetAtt`` naming its target with an
+      ``Fn::Sub`` without other variables becomes the plain name (the transform resolves it);
     - two items producing the same key is an error, as is a loop that produces a key
       without the identifier.
 
@@ -315,6 +317,8 @@ def _plain_name(value: Any) -> Any:
 def _replace_value(value: Any, bound: dict[str, str]) -> Any:
     if not bound:
         return value
+    if isinstance(value, str):
+        return _replace_text(value, bound)
     if isinstance(value, list):
         return [_replace_value(item, bound) for item in value]
     if not isinstance(value, dict):
@@ -324,21 +328,9 @@ def _replace_value(value: Any, bound: dict[str, str]) -> Any:
         if isinstance(ref, str) and ref in bound:
             return bound[ref]
         return {"Ref": ref}
-    if set(value) == {"Fn::Sub"}:
-        sub = value["Fn::Sub"]
-        if isinstance(sub, str):
-            return {"Fn::Sub": _replace_text(sub, bound)}
-        text, *rest = sub
-        return {"Fn::Sub": [_replace_text(text, bound), *_replace_value(rest, bound)]}
-    if set(value) == {"Fn::GetAtt"}:
-        target = value["Fn::GetAtt"]
-        if isinstance(target, list):
-            return {"Fn::GetAtt": [_plain_name(_replace_value(t, bound)) for t in target]}
-        return value
-    if set(value) == {"Fn::If"} and isinstance(value["Fn::If"], list):
-        condition, *branches = value["Fn::If"]
-        return {"Fn::If": [condition, *_replace_value(branches, bound)]}
-    return {key: _replace_value(item, bound) for key, item in value.items()}
+    if set(value) == {"Fn::GetAtt"} and isinstance(value["Fn::GetAtt"], list):
+        return {"Fn::GetAtt": [_plain_name(_replace_value(t, bound)) for t in value["Fn::GetAtt"]]}
+    return {_replace_text(k, bound): _replace_value(item, bound) for k, item in value.items()}
 
 
 def _expand(
@@ -346,15 +338,12 @@ def _expand(
 ) -> Any:
     if isinstance(node, list):
         return [_expand(item, bound, template, parameters) for item in node]
+    if isinstance(node, str):
+        return _replace_text(node, bound) if bound else node
     if not isinstance(node, dict):
         return node
-    if len(node) == 1 and next(iter(node)) in ("Ref", "Fn::Sub", "Fn::GetAtt", "Fn::If"):
-        node = _replace_value(node, bound)
-        key = next(iter(node))
-        if key == "Fn::If":
-            condition, *branches = node["Fn::If"]
-            return {"Fn::If": [condition, *_expand(branches, {}, template, parameters)]}
-        return node
+    if len(node) == 1 and next(iter(node)) in ("Ref", "Fn::GetAtt"):
+        return _replace_value(node, bound)
     expanded: dict[str, Any] = {}
     for key, value in node.items():
         if _FOREACH.match(key):

@@ -32,7 +32,7 @@ def test_the_parameter_default_is_the_collection_when_no_value_is_given() -> Non
     assert list(expand_foreach(template(fragment))["Resources"]) == ["Checka1", "Checkb2"]
 
 
-def test_sub_ref_and_getatt_take_the_item_and_condition_names_do_not() -> None:
+def test_every_string_ref_and_getatt_take_the_item() -> None:
     fragment = {
         "Alarm&{Region}": {
             "Type": "T",
@@ -56,7 +56,7 @@ def test_sub_ref_and_getatt_take_the_item_and_condition_names_do_not() -> None:
         "Region": "eu-west-1",
         "Check": {"Ref": "Checkeuwest1"},
         "Arn": {"Fn::GetAtt": ["Checkeuwest1", "Arn"]},
-        "Dial": {"Fn::If": ["Is&{Region}", 100, "eu-west-1"]},
+        "Dial": {"Fn::If": ["Iseuwest1", 100, "eu-west-1"]},
         "Other": {"Ref": "Other"},
     }
 
