@@ -125,6 +125,10 @@ def _load(path: Path, mtime_ns: int) -> dict[str, Any]:
 FOREACH_PREFIX = "Fn::ForEach::"
 
 
+class ForEachError(ValueError):
+    """An ``Fn::ForEach`` the AWS::LanguageExtensions transform would refuse."""
+
+
 def expand_foreach(
     template: dict[str, Any], parameters: dict[str, str | list[str]] | None = None
 ) -> dict[str, Any]:
@@ -137,7 +141,11 @@ def expand_foreach(
     the transform does (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-foreach.html).
     A resource's ``Condition`` written as a ``Fn::Sub`` with nothing left to substitute (the
     documented way to name a per-item condition) becomes its string. A repeated key is an
-    error, as it is for the transform. A template without ``Fn::ForEach`` comes back equal."""
+    error, as it is for the transform, and so is an OutputKey without the identifier. A
+    ``Ref`` or ``Fn::GetAtt`` that names its target with a ``Fn::Sub`` with nothing left to
+    substitute (``{"Ref": {"Fn::Sub": "HealthCheck&{Region}"}}``, the documented way to refer to
+    a per-item resource) names it as a string, as the transform resolves it. A template without
+    ``Fn::ForEach`` comes back equal."""
     values = dict(parameters or {})
     expanded = copy.deepcopy(template)
     for section in ("Conditions", "Resources", "Outputs"):
@@ -178,20 +186,42 @@ def _expand_mapping(
     for key, value in node.items():
         if isinstance(key, str) and key.startswith(FOREACH_PREFIX):
             identifier, collection, fragment = value
+            for out_key in fragment:
+                placeholders = ("${" + identifier + "}", "&{" + identifier + "}")
+                loop = out_key.startswith(FOREACH_PREFIX)
+                if not loop and not any(p in out_key for p in placeholders):
+                    raise ForEachError(f"{key}: OutputKey {out_key} does not use {identifier}")
             for item in _collection(collection, template, values):
                 copied = _expand(_substitute(fragment, identifier, item), template, values)
                 for out_key, out_value in copied.items():
                     if out_key in result:
-                        raise ValueError(f"{key}: {out_key} appears twice")
+                        raise ForEachError(f"{key}: {out_key} appears twice")
                     result[out_key] = out_value
         else:
             if key in result:
-                raise ValueError(f"{key} appears twice")
+                raise ForEachError(f"{key} appears twice")
             result[key] = _expand(value, template, values)
     return result
 
 
+def _named(value: Any) -> Any:
+    """``{"Fn::Sub": "Name"}`` with nothing left to substitute -> ``"Name"``."""
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"}:
+        text = value["Fn::Sub"]
+        if isinstance(text, str) and "${" not in text:
+            return text
+    return value
+
+
 def _expand(node: Any, template: dict[str, Any], values: dict[str, str | list[str]]) -> Any:
+    if isinstance(node, dict) and set(node) == {"Ref"}:
+        return {"Ref": _named(node["Ref"])}
+    if (
+        isinstance(node, dict)
+        and set(node) == {"Fn::GetAtt"}
+        and isinstance(node["Fn::GetAtt"], list)
+    ):
+        return {"Fn::GetAtt": [_named(part) for part in node["Fn::GetAtt"]]}
     if isinstance(node, dict):
         return _expand_mapping(node, template, values)
     if isinstance(node, list):
@@ -329,140 +359,3 @@ def substitute(definition: str, values: dict[str, str]) -> str:
         return values[key]
 
     return _PLACEHOLDER.sub(replace, definition)
-
-
-# --------------------------------------------------------------------------- Fn::ForEach
-
-_FOREACH = re.compile(r"^Fn::ForEach::[A-Za-z0-9]+$")
-
-
-class ForEachError(ValueError):
-    """An ``Fn::ForEach`` the AWS::LanguageExtensions transform would refuse."""
-
-
-def expand_foreach(
-    template: dict[str, Any], parameters: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """``template`` with every ``Fn::ForEach`` expanded, as the AWS::LanguageExtensions
-    transform does it (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-foreach.html):
-
-    - a loop is a key ``Fn::ForEach::<Name>`` whose value is ``[Identifier, Collection,
-      {OutputKey: OutputValue}]``, in Conditions, Resources, Outputs or inside a resource's
-      properties (never in Parameters, Mappings, Rules or Metadata);
-    - the collection is a list, or a ``Ref`` to a CommaDelimitedList parameter: its value from
-      ``parameters`` (a list, or a comma-separated string) or else the parameter's Default;
-    - in keys, ``${Id}`` becomes the item and ``&{Id}`` the item without its non-alphanumeric
-      characters (``us-east-1`` -> ``useast1``: a logical id is alphanumeric);
-    - in values, ``${Id}`` and ``&{Id}`` in every string (``Fn::Sub`` text, and plain strings
-      too: the transform substitutes every string of the fragment, as SAM CLI's port of it,
-      samcli.lib.cfn_language_extensions.processors.foreach, does; cfn-lint substitutes only
-      in Fn::Sub, so the stacks put placeholders in keys, Fn::Sub and Ref only), and
-      ``{"Ref": Id}`` becomes the item; a ``Ref``/``Fn::GetAtt`` naming its target with an
-      ``Fn::Sub`` without other variables becomes the plain name (the transform resolves it);
-    - two items producing the same key is an error, as is a loop that produces a key
-      without the identifier.
-
-    Returns a new dict; ``template`` is not changed.
-    """
-    parameters = dict(parameters or {})
-    result = copy.deepcopy(template)
-    for section in ("Conditions", "Resources", "Outputs"):
-        if isinstance(result.get(section), dict):
-            result[section] = _expand(result[section], {}, result, parameters)
-    return result
-
-
-def _collection(
-    value: Any, template: dict[str, Any], parameters: dict[str, Any], bound: dict[str, str]
-) -> list[str]:
-    if isinstance(value, list):
-        return [str(_replace_value(item, bound)) for item in value]
-    if isinstance(value, dict) and set(value) == {"Ref"}:
-        name = value["Ref"]
-        if name in parameters:
-            given = parameters[name]
-        else:
-            declared = template.get("Parameters", {}).get(name)
-            if declared is None or "Default" not in declared:
-                raise ForEachError(f"Fn::ForEach collection Ref {name} has no value")
-            given = declared["Default"]
-        items = given.split(",") if isinstance(given, str) else list(given)
-        return [str(item).strip() for item in items if str(item).strip()]
-    raise ForEachError(f"Fn::ForEach collection must be a list or a Ref, not {value!r}")
-
-
-def _alnum(value: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]", "", value)
-
-
-def _replace_text(text: str, bound: dict[str, str]) -> str:
-    for name, item in bound.items():
-        text = text.replace(f"${{{name}}}", item).replace(f"&{{{name}}}", _alnum(item))
-    return text
-
-
-def _plain_name(value: Any) -> Any:
-    """``{"Fn::Sub": "Name"}`` (no variable left) -> ``"Name"``; anything else as it is."""
-    sub = value.get("Fn::Sub") if isinstance(value, dict) and len(value) == 1 else None
-    if isinstance(sub, str) and not _PLACEHOLDER.search(sub):
-        return sub
-    return value
-
-
-def _replace_value(value: Any, bound: dict[str, str]) -> Any:
-    if not bound:
-        return value
-    if isinstance(value, str):
-        return _replace_text(value, bound)
-    if isinstance(value, list):
-        return [_replace_value(item, bound) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"Ref"}:
-        ref = _plain_name(_replace_value(value["Ref"], bound))
-        if isinstance(ref, str) and ref in bound:
-            return bound[ref]
-        return {"Ref": ref}
-    if set(value) == {"Fn::GetAtt"} and isinstance(value["Fn::GetAtt"], list):
-        return {"Fn::GetAtt": [_plain_name(_replace_value(t, bound)) for t in value["Fn::GetAtt"]]}
-    return {_replace_text(k, bound): _replace_value(item, bound) for k, item in value.items()}
-
-
-def _expand(
-    node: Any, bound: dict[str, str], template: dict[str, Any], parameters: dict[str, Any]
-) -> Any:
-    if isinstance(node, list):
-        return [_expand(item, bound, template, parameters) for item in node]
-    if isinstance(node, str):
-        return _replace_text(node, bound) if bound else node
-    if not isinstance(node, dict):
-        return node
-    if len(node) == 1 and next(iter(node)) in ("Ref", "Fn::GetAtt"):
-        return _replace_value(node, bound)
-    expanded: dict[str, Any] = {}
-    for key, value in node.items():
-        if _FOREACH.match(key):
-            if not (isinstance(value, list) and len(value) == 3 and isinstance(value[2], dict)):
-                raise ForEachError(f"{key} must be [Identifier, Collection, {{OutputKey: ...}}]")
-            identifier, collection, fragment = value
-            for item in _collection(collection, template, parameters, bound):
-                inner = {**bound, identifier: item}
-                for out_key, out_value in fragment.items():
-                    is_loop = bool(_FOREACH.match(out_key))
-                    if (
-                        not is_loop
-                        and f"${{{identifier}}}" not in out_key
-                        and f"&{{{identifier}}}" not in out_key
-                    ):
-                        raise ForEachError(f"{key}: OutputKey {out_key} does not use {identifier}")
-                    produced = _expand({out_key: out_value}, inner, template, parameters)
-                    for new_key, new_value in produced.items():
-                        if new_key in expanded:
-                            raise ForEachError(f"{key}: duplicate key {new_key}")
-                        expanded[new_key] = new_value
-            continue
-        new_key = _replace_text(key, bound) if bound else key
-        if new_key in expanded:
-            raise ForEachError(f"duplicate key {new_key}")
-        expanded[new_key] = _expand(value, bound, template, parameters)
-    return expanded

@@ -194,7 +194,9 @@ def front_door_violations(template: Template, topology: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def global_() -> Template:
-    return expand_foreach(load_template(REPO_ROOT / "stacks" / "global.yaml"), {"Regions": REGIONS})
+    return expand_foreach(
+        load_template(REPO_ROOT / "stacks" / "global.yaml"), {"Regions": list(REGIONS)}
+    )
 
 
 @pytest.mark.parametrize("topology", TOPOLOGIES)

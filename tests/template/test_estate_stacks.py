@@ -33,7 +33,9 @@ def region() -> Template:
 
 @pytest.fixture(scope="module")
 def global_() -> Template:
-    return expand_foreach(load_template(REPO_ROOT / "stacks" / "global.yaml"), {"Regions": REGIONS})
+    return expand_foreach(
+        load_template(REPO_ROOT / "stacks" / "global.yaml"), {"Regions": list(REGIONS)}
+    )
 
 
 @pytest.fixture(scope="module")

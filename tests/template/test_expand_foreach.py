@@ -84,7 +84,7 @@ def test_a_key_without_the_identifier_is_refused() -> None:
 def test_two_items_with_the_same_key_are_refused() -> None:
     fragment = {"Check&{Region}": {"Type": "T"}}
 
-    with pytest.raises(ForEachError, match="duplicate"):
+    with pytest.raises(ForEachError, match="appears twice"):
         expand_foreach(template(fragment), {"Regions": ["us-east-1", "useast-1"]})
 
 
