@@ -760,3 +760,16 @@ def test_the_game_day_injects_this_regions_outage_with_stop_conditions(
 def _as_actions(statement: dict[str, Any]) -> list[str]:
     action = statement["Action"]
     return action if isinstance(action, list) else [action]
+
+
+def test_a_new_priority_order_keeps_every_resource_as_it_is() -> None:
+    """Logical ids and content carry the region, not its place: reordering Regions replaces
+    nothing (a replaced alarm or rule would be deleted by name after its replacement was
+    created). What the order decides (the primary's dial of 100, the forwarding targets, the
+    dashboards' lines) is read from Regions at deploy time."""
+    template = load_template(REPO_ROOT / "stacks" / "global.yaml")
+    before = expand_foreach(template, {"Regions": list(REGIONS)})["Resources"]
+    reordered = [REGIONS[2], REGIONS[0], REGIONS[1]]
+    after = expand_foreach(template, {"Regions": reordered})["Resources"]
+    assert before == after
+    assert "HealthAlarmuswest2" in after
