@@ -90,8 +90,9 @@ def dashboards(regions: tuple[str, ...] = REGIONS) -> dict[str, dict[str, Any]]:
     """Each region's dashboard body, parsed (what CloudFormation leaves to the deploy, such as
     ${HealthCheckuseast1}, as "X")."""
     found = {}
+    resources = transformed(regions)["Resources"]
     for region in regions:
-        resource = transformed(regions)["Resources"][f"Dashboard{region.replace('-', '')}"]
+        resource = resources[f"Dashboard{region.replace('-', '')}"]
         body = resource["Properties"]["DashboardBody"]
         text = body if isinstance(body, str) else body["Fn::Sub"]
         found[region] = json.loads(re.sub(r"\$\{[A-Za-z0-9:.]+\}", "X", text))
