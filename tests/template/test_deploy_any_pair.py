@@ -648,7 +648,7 @@ def test_make_estate_params_then_writes_what_the_deploy_sent(deployment: Deploym
 
 def control_plane_converted() -> bool:
     """template.yaml takes Regions (the control plane's conversion to N regions)."""
-    return "Regions" in load_template(REPO_ROOT / "template.yaml")["Parameters"]
+    return CONVERTED
 
 
 # --------------------------------------------------------------------------- 2. the templates
@@ -669,7 +669,7 @@ def test_every_stack_accepts_what_its_sam_deploy_sends(deployment: Deployment) -
         pytest.skip("template.yaml does not declare Regions yet (the control plane's conversion)")
     # The Rules that make or break this estate were evaluated, not skipped.
     control = deployment.last(deployment.plan.control_planes[0].env)
-    assert {"LeaseRegionsFormAStrongConsistencySet", "EstateRegionsDiffer"} <= set(
+    assert {"LeaseRegionsFormAStrongConsistencySet", OUTSIDE_THE_ESTATE[1]} <= set(
         load_template(REPO_ROOT / control.template_file)["Rules"]
     )
 
@@ -740,15 +740,27 @@ def rules_of(path: str) -> dict[str, Any]:
     return load_template(REPO_ROOT / path)
 
 
+# template.yaml before and after its conversion to N regions (Regions, one list per value).
+CONVERTED = "Regions" in load_template(REPO_ROOT / "template.yaml")["Parameters"]
+
+
 def control_plane_values(**changes: str) -> dict[str, str]:
     """A complete, valid parameter set for template.yaml (the us-east-1 + eu-west-1 estate)."""
-    values = {
-        "EstateName": "shop",
-        "PrimaryRegion": "us-east-1",
-        "SecondaryRegion": "eu-west-1",
-        "LeaseRegions": ",".join(US),
-    }
+    regions = (
+        {"Regions": "us-east-1,eu-west-1"}
+        if CONVERTED
+        else {"PrimaryRegion": "us-east-1", "SecondaryRegion": "eu-west-1"}
+    )
+    values = {"EstateName": "shop", **regions, "LeaseRegions": ",".join(US)}
     return {**values, **changes}
+
+
+# The Rule that refuses a control plane outside the estate's regions.
+OUTSIDE_THE_ESTATE = (
+    ({"Regions": "eu-west-1,eu-west-2"}, "ThisRegionIsAnEstateRegion")
+    if CONVERTED
+    else ({"SecondaryRegion": "us-east-1"}, "EstateRegionsDiffer")
+)
 
 
 @pytest.mark.parametrize(
@@ -757,7 +769,7 @@ def control_plane_values(**changes: str) -> dict[str, str]:
         ("template.yaml", {"LeaseRegions": "us-east-1,eu-west-1,us-west-2"}, "LeaseRegionsForm"),
         ("template.yaml", {"LeaseRegions": "eu-west-1,eu-west-2,us-east-1"}, "LeaseRegionsForm"),
         ("template.yaml", {"LeaseRegions": "us-east-1,us-west-1,us-west-2"}, "LeaseRegionsForm"),
-        ("template.yaml", {"SecondaryRegion": "us-east-1"}, "EstateRegionsDiffer"),
+        ("template.yaml", *OUTSIDE_THE_ESTATE),
         ("template.yaml", {"MinOutageSeconds": "60"}, "ShortOutageAcknowledged"),
         ("stacks/lease.yaml", {"LeaseRegions": "us-east-1,eu-west-1,us-west-2"}, "LeaseRegions"),
     ],
@@ -855,9 +867,10 @@ def test_an_unknown_intrinsic_in_a_template_rule_stops_the_check() -> None:
 
 def test_the_parameter_check_refuses_what_cloudformation_refuses() -> None:
     template = rules_of("template.yaml")
-    given = control_plane_values(PrimaryRegion="eu_west_1")
+    name = "Regions" if CONVERTED else "PrimaryRegion"
+    given = control_plane_values(**{name: "eu_west_1"})
     problems = parameter_refusals(template, {**given, "Bogus": "1", "FullCapacity": "0"})
     assert "Bogus is not declared" in problems
-    assert any(p.startswith("PrimaryRegion='eu_west_1' does not match") for p in problems)
+    assert any(p.startswith(f"{name}='eu_west_1' does not match") for p in problems)
     assert any(p.startswith("FullCapacity=0 is outside") for p in problems)
     assert "GlobalClusterId is required and not given" in problems

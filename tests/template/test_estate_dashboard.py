@@ -204,7 +204,10 @@ def test_every_alarm_the_stacks_define_is_on_the_dashboard() -> None:
         widget = next(w for w in body["widgets"] if w["type"] == "alarm")
         shown = {a.rsplit(":alarm:", 1)[-1] for a in widget["properties"]["alarms"]}
         assert "X" in widget["properties"]["alarms"]  # ${DeadLetterAlarm.Arn}
-        for resource in load_template(REPO_ROOT / "template.yaml")["Resources"].values():
+        control = expand_foreach(
+            load_template(REPO_ROOT / "template.yaml"), {"Regions": list(REGIONS)}
+        )
+        for resource in control["Resources"].values():
             if resource["Type"] not in (
                 "AWS::CloudWatch::Alarm",
                 "AWS::CloudWatch::CompositeAlarm",

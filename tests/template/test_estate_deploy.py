@@ -159,7 +159,7 @@ def global_outputs(regions: tuple[str, ...]) -> dict[str, str]:
     for region in regions:
         key = stacks.key(region)
         per_region |= {
-            f"HealthCheckId{key}": f"00000000-0000-0000-0000-{key[-12:]:0>12}",
+            f"HealthCheckId{key}": f"00000000-0000-0000-0000-{sum(map(ord, region)):012x}",
             f"HealthAlarmName{key}": f"shop-health-{region}",
             f"HealthUrl{key}": f"https://{region}.app.shop.io/health",
             f"EndpointGroupArn{key}": f"{ACCELERATOR}/listener/0a1b/endpoint-group/{key}",
@@ -199,8 +199,11 @@ def violations(template: str, values: dict[str, str]) -> list[str]:
     problems = [f"{name} is not declared" for name in values if name not in parameters]
     for name, value in values.items():
         spec = parameters.get(name, {})
-        if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
-            problems.append(f"{name}={value!r} does not match {spec['AllowedPattern']}")
+        # A CommaDelimitedList's AllowedPattern applies to each member.
+        members = value.split(",") if spec.get("Type") == "CommaDelimitedList" else [value]
+        for member in members:
+            if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], member):
+                problems.append(f"{name}={member!r} does not match {spec['AllowedPattern']}")
         if "AllowedValues" in spec and value not in {str(v) for v in spec["AllowedValues"]}:
             problems.append(f"{name}={value!r} is not one of {spec['AllowedValues']}")
         if spec.get("Type") == "Number":
