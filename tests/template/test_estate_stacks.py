@@ -40,7 +40,7 @@ def global_() -> Template:
 
 @pytest.fixture(scope="module")
 def control() -> Template:
-    return load_template(REPO_ROOT / "template.yaml")
+    return expand_foreach(load_template(REPO_ROOT / "template.yaml"), {"Regions": list(REGIONS)})
 
 
 @pytest.fixture(scope="module")
