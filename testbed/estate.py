@@ -37,6 +37,7 @@ from testbed.template import (
     GLOBAL_STACK,
     REGION_STACK,
     STATE_MACHINE,
+    expand_foreach,
     function_specs,
     load_template,
     probe_alarm_properties,
@@ -731,7 +732,12 @@ class LocalEstate:
         alarms as template.yaml does (ProbeAlarm<W>, in the observing region)."""
         spec = self.spec
         east = self.client("cloudwatch", "us-east-1")
-        health = resource_properties(self.global_template, "PrimaryHealthAlarm")
+        # stacks/global.yaml declares one health alarm per region (Fn::ForEach): the first's.
+        first = spec.regions[0]
+        health = resource_properties(
+            expand_foreach(self.global_template, {"Regions": list(spec.regions)}),
+            f"HealthAlarm{first.replace('-', '')}",
+        )
         probe = probe_alarm_properties(self.template)
         settings = (
             "Statistic",

@@ -16,6 +16,9 @@ from typing import Any
 from testbed.template import expand_foreach
 from tests.template.cfn_yaml import REPO_ROOT, load_template
 
+# The estate the table prices: two regions (the global stack's per-region resources, expanded).
+REGIONS = ("us-east-1", "eu-west-1")
+
 COPIES = {
     "template.yaml": 2,
     "stacks/region.yaml": 2,
@@ -34,24 +37,25 @@ PUT_METRIC_DATA = 0.01 / 1_000
 
 
 def templates() -> dict[str, dict[str, Any]]:
-    return {name: load_template(REPO_ROOT / name) for name in COPIES}
+    return {
+        name: expand_foreach(load_template(REPO_ROOT / name), {"Regions": list(REGIONS)})
+        for name in COPIES
+    }
 
 
 def _copies(name: str, template: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each deployed copy's resources. template.yaml: one copy per region of its default
-    Regions, each with the watchers (Fn::ForEach) of every region but its own."""
+    """Each deployed copy's resources. template.yaml: one copy per region of REGIONS, each
+    with the watchers (Fn::ForEach, expanded by templates()) of every region but its own."""
     if name != "template.yaml":
         return [template["Resources"]] * COPIES[name]
-    regions = template["Parameters"]["Regions"]["Default"].split(",")
-    assert len(regions) == COPIES[name]
-    expanded = expand_foreach(template)["Resources"]
+    assert len(REGIONS) == COPIES[name]
     return [
         {
             logical: resource
-            for logical, resource in expanded.items()
+            for logical, resource in template["Resources"].items()
             if resource.get("Condition") != "Watches" + home.replace("-", "")
         }
-        for home in regions
+        for home in REGIONS
     ]
 
 
