@@ -905,3 +905,16 @@ def test_every_condition_is_used_and_every_used_condition_exists(
     used = set(_conditions_used({k: v for k, v in expanded.items() if k != "Parameters"}))
     assert used == declared
     assert {f"Watches{r.replace('-', '')}" for r in regions} <= declared
+
+
+def test_a_wrong_regions_list_fails_the_deploy_where_no_rule_can_catch_it(
+    template: dict[str, Any],
+) -> None:
+    """Rules cannot count or compare a list's entries (README "More than two regions"): a
+    repeated region repeats a Fn::ForEach logical id, and one region selects past its end."""
+    with pytest.raises(ValueError, match="appears twice"):
+        expand_foreach(template, {"Regions": ["us-east-1", "eu-west-1", "us-east-1"]})
+    with pytest.raises(IndexError):
+        _resolver(template, {"Regions": "us-east-1"}, "us-east-1")
+    resolver, _ = _resolver(template, {"Regions": "us-east-1,eu-west-1"}, "eu-west-1")
+    assert resolver.conditions["HomeIsRegion2"] is True
