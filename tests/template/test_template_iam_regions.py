@@ -88,12 +88,12 @@ def test_the_home_service_alone_is_scaled_here(home: str) -> None:
 @pytest.mark.parametrize("home", REGIONS)
 def test_the_outage_is_confirmed_on_every_other_region(home: str) -> None:
     for region in REGIONS:
-        probe = arn("cloudwatch", home, f"alarm:{NAME}-probe-{region}")
+        # the probe alarms are granted by pattern (every observer's, test below); the health
+        # alarms exactly, every other region's
         health = arn("cloudwatch", "us-east-1", f"alarm:{NAME}-health-{region}")
-        for alarm in (probe, health):
-            assert may("ConfirmOutageFunction", home, "cloudwatch:DescribeAlarms", alarm) is (
-                region != home
-            )
+        assert may("ConfirmOutageFunction", home, "cloudwatch:DescribeAlarms", health) is (
+            region != home
+        )
         cluster = arn("rds", region, f"cluster:{NAME}-{region}")
         assert may("ConfirmOutageFunction", home, "rds:DescribeDBClusters", cluster) is (
             region != home
@@ -115,3 +115,16 @@ def test_every_member_may_be_promoted_and_every_dial_moved(home: str) -> None:
     groups = four_region_parameters()["EndpointGroupArns"].split(",")
     for group in groups:
         assert may("ShiftTrafficFunction", home, "globalaccelerator:UpdateEndpointGroup", group)
+
+
+@pytest.mark.parametrize("home", REGIONS)
+def test_the_quorum_reads_every_observers_probe_alarm_in_its_region(home: str) -> None:
+    """failover.quorum: each observing region's own alarm on the suspect, read there."""
+    for suspect in REGIONS:
+        for observer in REGIONS:
+            if observer == suspect:
+                continue
+            alarm = arn("cloudwatch", observer, f"alarm:{NAME}-probe-{suspect}")
+            assert may("ConfirmOutageFunction", home, "cloudwatch:DescribeAlarms", alarm)
+    other_estate = arn("cloudwatch", REGIONS[1], "alarm:another-estate-probe-us-east-1")
+    assert not may("ConfirmOutageFunction", home, "cloudwatch:DescribeAlarms", other_estate)
