@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from failover.config import MAX_REGIONS
+
 from drill.embedded import EmbeddedAwsError
 from drill.local import DEFAULT_RTO_TARGET, DEFAULT_TIME_SCALE, Options, run_local
 from drill.progress import Progress
@@ -63,16 +65,18 @@ def _phase(text: str) -> float:
     return value
 
 
-def _region_list(count: int) -> Any:
-    """An argparse type: ``count`` distinct commercial Regions, comma-separated."""
+def _region_list(count: int, most: int | None = None) -> Any:
+    """An argparse type: ``count`` (to ``most``) distinct commercial Regions, comma-separated."""
+    most = count if most is None else most
 
     def parse(text: str) -> tuple[str, ...]:
         from failover.geography import CITIES
 
         found = tuple(part.strip() for part in text.split(",") if part.strip())
-        if len(found) != count or len(set(found)) != count:
+        if not count <= len(found) <= most or len(set(found)) != len(found):
+            wanted = f"{count}" if most == count else f"{count} to {most}"
             raise argparse.ArgumentTypeError(
-                f"{text!r}: {count} distinct regions, comma-separated (e.g. "
+                f"{text!r}: {wanted} distinct regions, comma-separated (e.g. "
                 + ("us-east-1,eu-west-1)" if count == 2 else "us-east-1,us-east-2,us-west-2)")
             )
         unknown = [region for region in found if region not in CITIES]
@@ -195,18 +199,20 @@ def _estate_options(p: argparse.ArgumentParser) -> None:
     """The embedded estate's regions (the local drill and readiness)."""
     p.add_argument(
         "--regions",
-        type=_region_list(2),
+        type=_region_list(2, MAX_REGIONS),
         default=DEFAULT_REGIONS,
-        metavar="A,B",
-        help="local: the estate's two regions, the primary first (default us-east-1,us-west-2)",
+        metavar="A,B[,C[,D]]",
+        help=f"local: the estate's regions (2 to {MAX_REGIONS}) in priority order, the primary "
+        "first, then the order a failover prefers its target (default us-east-1,us-west-2; e.g. "
+        "us-east-1,eu-west-1,us-west-2)",
     )
     p.add_argument(
         "--lease-regions",
         type=_region_list(3),
         metavar="X,Y,Z",
         help="local: the failover table's three regions, one MRSC set (template LeaseRegions; "
-        "default: the set that holds the primary, its members nearest the primary with the "
-        "secondary kept, else us-east-1,us-east-2,us-west-2)",
+        "default: the set that holds the primary, the estate's regions in it first, then its "
+        "members nearest the primary; else us-east-1,us-east-2,us-west-2)",
     )
 
 

@@ -129,14 +129,16 @@ class SyntheticUser:
     def _served_by(self, region: str) -> str | None:
         """The region that answers a request landing in ``region`` (the container contract:
         a region that may not serve, in active-passive one whose cluster is not the writer,
-        redirects to its peer, once), or None (down, unreachable, or redirected into one)."""
+        redirects, once, to a region that may serve: testbed.health_endpoints), or None
+        (down, unreachable, or redirected into one)."""
         if region == "nowhere" or not self._up(region):
             return None
         if self.estate.may_serve(region):
             return region
-        peer = self.spec.peer(region)
-        if self._up(peer) and self.estate.may_serve(peer):
-            return peer
+        others = self.spec.others(region)
+        to = next((r for r in others if self.estate.may_serve(r)), others[0])
+        if self._up(to) and self.estate.may_serve(to):
+            return to
         return None
 
     def lands_in(self) -> str:

@@ -39,7 +39,7 @@ def parameters(estate: LocalEstate) -> dict[str, str]:
         {
             "EstateName": spec.name,
             "PrimaryRegion": spec.primary,
-            "SecondaryRegion": spec.secondary,
+            "SecondaryRegion": spec.regions[1],
             "GlobalClusterId": spec.global_cluster_id,
             "AcceleratorArn": estate.accelerator_arn,
             "HostedZoneId": estate.hosted_zone_id,
@@ -48,7 +48,7 @@ def parameters(estate: LocalEstate) -> dict[str, str]:
             "FullCapacity": str(spec.full_capacity),
         }
     )
-    for region, prefix in ((spec.primary, "Primary"), (spec.secondary, "Secondary")):
+    for region, prefix in ((spec.primary, "Primary"), (spec.regions[1], "Secondary")):
         entry = config["regions"][region]
         values.update(
             {
