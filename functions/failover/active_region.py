@@ -43,22 +43,30 @@ def set_home(settings: Settings, stage: StageInput) -> dict[str, Any]:
     return {"parameter": parameter, "value": target, "changed": changed}
 
 
-def fence(settings: Settings, stage: StageInput) -> dict[str, Any]:
-    """FenceOldRegion: best effort, point the old region's parameter at the new active region.
-
-    The old region may be the one that failed: short timeouts, one attempt, never fails the
-    run. A denied call is a configuration error (metric, log line), recorded as ``denied``.
-    """
-    source, target = stage.request.source_region, stage.request.target_region
+def _fence_one(settings: Settings, region: str, target: str) -> dict[str, Any]:
     parameter = settings.estate.active_region_parameter
-    ssm = client("ssm", source, Profile.BEST_EFFORT)
+    ssm = client("ssm", region, Profile.BEST_EFFORT)
     done = readings.read("ssm:PutParameter", lambda: point_at(ssm, parameter, target))
     if done.throttled:
         # the region answers, only not now: the ASL's Retry backs off and tries again (its
         # Catch still lets the run go on if it never lands)
-        raise TransientAwsError(f"fencing {source}: {done.problem}")
+        raise TransientAwsError(f"fencing {region}: {done.problem}")
     if not done.known:
         status = "denied" if done.denied else "skipped"
-        return {"status": status, "region": source, "reason": done.problem}
+        return {"status": status, "region": region, "reason": done.problem}
     status = "fenced" if done.value else "already_fenced"
-    return {"status": status, "region": source, "parameter": parameter, "value": target}
+    return {"status": status, "region": region, "parameter": parameter, "value": target}
+
+
+def fence(settings: Settings, stage: StageInput) -> dict[str, Any]:
+    """FenceOldRegion: best effort, point every other region's parameter at the new active
+    region, the old region first (it is the one that may still take writes).
+
+    The old region may be the one that failed: short timeouts, one attempt, never fails the
+    run. A denied call is a configuration error (metric, log line), recorded as ``denied``.
+    The result describes the old region at its top level, and every region in ``regions``.
+    """
+    source, target = stage.request.source_region, stage.request.target_region
+    order = [source, *(r for r in settings.estate.others(target) if r != source)]
+    found = {region: _fence_one(settings, region, target) for region in order}
+    return {**found[source], "regions": found}

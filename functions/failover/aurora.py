@@ -38,6 +38,12 @@ class GlobalClusterView:
     failover_state: dict[str, Any] | None
     endpoint: str | None = None
     """The global writer endpoint's DNS name (it follows the writer across regions)."""
+    synchronization: dict[str, str] | None = None
+    """Each secondary member's ``SynchronizationStatus`` by cluster ARN: ``connected``, or
+    ``pending-resync`` while Aurora rebuilds it to a new primary's point in time after an
+    unplanned failover (not a failover target until connected). None: not read."""
+    engine_version: str | None = None
+    """The global cluster's ``EngineVersion``: every member must run it to take the writer."""
 
     @property
     def writer_region(self) -> str | None:
@@ -66,6 +72,36 @@ def describe_global_cluster(rds: RDSClient, identifier: str) -> GlobalClusterVie
         member_arns=tuple(m["DBClusterArn"] for m in members if "DBClusterArn" in m),
         failover_state=dict(failover_state) if failover_state else None,
         endpoint=cluster.get("Endpoint"),
+        synchronization={
+            m["DBClusterArn"]: m["SynchronizationStatus"]
+            for m in members
+            if "DBClusterArn" in m and "SynchronizationStatus" in m
+        },
+        engine_version=cluster.get("EngineVersion"),
+    )
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """One member cluster as its own region describes it."""
+
+    status: str
+    instances: int
+    engine_version: str | None
+
+
+def describe_cluster(rds: RDSClient, cluster_arn: str) -> ClusterView:
+    try:
+        clusters = rds.describe_db_clusters(DBClusterIdentifier=cluster_arn)["DBClusters"]
+    except rds.exceptions.DBClusterNotFoundFault:
+        return ClusterView("not-found", 0, None)
+    if not clusters:
+        return ClusterView("not-found", 0, None)
+    found = clusters[0]
+    return ClusterView(
+        found.get("Status", "unknown"),
+        len(found.get("DBClusterMembers", [])),
+        found.get("EngineVersion"),
     )
 
 

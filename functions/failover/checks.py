@@ -50,11 +50,9 @@ _RANK = {"PASS": 0, "WARN": 1, "FAIL": 2}
 
 
 def per_region(name: str, found: dict[str, Check]) -> Check:
-    """One check over several regions (one line per region, in priority order): the worst
-    status wins, and the blocks and strictness of every region's check carry over."""
-    if len(found) == 1:
-        (only,) = found.values()
-        return Check(name, only.status, only.reason, only.blocks, only.error, only.strict)
+    """One check over several regions (each region's reason after its name, in priority
+    order): the worst status wins, and the blocks and strictness of every region's check
+    carry over."""
     worst = max(found.values(), key=lambda check: _RANK[check.status])
     return Check(
         name,
@@ -79,6 +77,16 @@ def database_member(
     if target_arn not in cluster.value.member_arns:
         return Check(
             name, "FAIL", f"{target_arn} is not a member of {cluster.value.identifier}", ALL_MODES
+        )
+    synchronization = (cluster.value.synchronization or {}).get(target_arn)
+    if cluster.value.writer_arn != target_arn and synchronization not in (None, "connected"):
+        return Check(
+            name,
+            "FAIL",
+            f"SynchronizationStatus is {synchronization}: Aurora is rebuilding this secondary to "
+            "the new primary's point in time after an unplanned failover (minutes to hours); "
+            "it is not a failover target until it is connected",
+            ALL_MODES,
         )
     if status.value is None:
         return _unknown(name, status)
@@ -335,15 +343,17 @@ def s3_replication(failed: Reading[float | None], latency: Reading[float | None]
     return Check(name, "PASS", f"replication latency {latency.value:g} s, no failures")
 
 
-def version_match(ours: Reading[str], peers: Reading[str]) -> Check:
+def version_match(ours: Reading[str], theirs: Reading[str]) -> Check:
+    """Another region's control plane runs the same code (one region's; readiness has one
+    line per other region)."""
     name = "control_plane.peer_version"
-    if ours.value is None or peers.value is None:
-        return Check(name, "WARN", f"could not compare: {ours.problem or peers.problem}")
-    if ours.value != peers.value:
+    if ours.value is None or theirs.value is None:
+        return Check(name, "WARN", f"could not compare: {ours.problem or theirs.problem}")
+    if ours.value != theirs.value:
         return Check(
-            name, "WARN", f"the peer runs another version ({peers.value[:12]} vs {ours.value[:12]})"
+            name, "WARN", f"it runs another version ({theirs.value[:12]} vs {ours.value[:12]})"
         )
-    return Check(name, "PASS", f"the peer runs the same version ({ours.value[:12]})")
+    return Check(name, "PASS", f"it runs the same version ({ours.value[:12]})")
 
 
 def lease_free(

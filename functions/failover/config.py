@@ -202,7 +202,8 @@ class Settings:
     metrics_namespace: str = "FailoverControlPlane"
     warm_standby_tasks: int = 1
     event_bus_arn: str = ""
-    """This region's failover bus (the peer's health alarm reaches the machine through it)."""
+    """This region's failover bus (every other region's health alarm reaches the machine
+through it)."""
     state_machine_arn: str = ""
     """This region's failover state machine."""
     validate_input_function: str = ""

@@ -63,6 +63,12 @@ class WrongControlPlaneRegion(InvalidInput):
     pass
 
 
+class TargetNotEligible(InvalidInput):
+    """The named target fails a check no move survives (failover.candidates: not a member, not
+    available, no instance, another engine version, or still rebuilding after an unplanned
+    failover)."""
+
+
 class TargetAlreadyActive(InvalidInput):
     """The target is already fully active: writer, traffic, capacity and app config."""
 
@@ -78,6 +84,7 @@ INPUT_ERRORS: tuple[str, ...] = (
     "UnknownMode",
     "UnknownTargetRegion",
     "WrongControlPlaneRegion",
+    "TargetNotEligible",
     "TargetAlreadyActive",
     "UnrecognisedEvent",
 )

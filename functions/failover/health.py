@@ -1,9 +1,9 @@
-"""An HTTP(S) probe of a region's /health endpoint, and the recovery region's watch on its peer.
+"""An HTTP(S) probe of a region's /health endpoint, and each region's watch on every other.
 
-The watch (ProbeHealth, started every minute by an EventBridge schedule) probes the peer six
-times, once in each 10 s period of the clock (:func:`sample_times`), and publishes each result
-at once as a high-resolution ``PeerHealthy`` datapoint (1 or 0), so the 10 s alarm on it and
-ConfirmOutage see it within seconds.
+The watch (ProbeHealth, started every minute by an EventBridge schedule) probes every other
+region of the estate six times, once in each 10 s period of the clock (:func:`sample_times`),
+and publishes each result at once as a high-resolution ``PeerHealthy`` datapoint (1 or 0,
+dimension ``Region``), so the 10 s alarm on it and ConfirmOutage see it within seconds.
 Why this mechanism for sub-minute probing: EventBridge schedules and CloudWatch Synthetics
 stop at one minute; one Lambda per minute that paces itself is the cheapest way to 10 s
 resolution that does not depend on the region it watches (about $3.60 a month of arm64

@@ -10,13 +10,15 @@ but not yet fully converged is not "already active" (the run completes what is m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, get_args
 
 from failover.errors import (
     InvalidFieldType,
+    MissingField,
     TargetAlreadyActive,
+    TargetNotEligible,
     UnknownMode,
     UnknownTargetRegion,
     UnrecognisedEvent,
@@ -25,6 +27,7 @@ from failover.errors import (
 from failover.models import Mode, Request
 
 if TYPE_CHECKING:
+    from failover.candidates import Choice
     from failover.config import Settings
 
 ALARM_SOURCE = "aws.cloudwatch"
@@ -107,22 +110,34 @@ def is_alarm_event(raw: Mapping[str, Any]) -> bool:
     return raw.get("source") == "aws.cloudwatch" or "detail-type" in raw
 
 
+Choose = Callable[[str, bool, "str | None"], "Choice"]
+"""(leaving, planned, only) -> the choice of target (failover.candidates.choose, bound to the
+run's readings)."""
+
+
 def normalise(
-    raw: object, settings: Settings, gaps: list[str] | None, writer: str | None = None
+    raw: object,
+    settings: Settings,
+    gaps: list[str] | None,
+    writer: str | None = None,
+    choose: Choose | None = None,
 ) -> Request:
     """Turn the raw execution input into a Request, or raise a named InvalidInput.
 
     ``gaps`` is what is not converged on this region (None: unknown, treated as not converged);
-    ``writer`` is the region of the global writer as read (None: unknown).
+    ``writer`` is the region of the global writer as read (None: unknown); ``choose`` judges
+    the candidates (None: no choice is made, this region is the target).
     """
     if not isinstance(raw, dict):
         raise InvalidFieldType("input", "must be a JSON object")
     if is_alarm_event(raw):
-        return _from_alarm(raw, settings, gaps)
-    return _from_manual(raw, settings, gaps, writer)
+        return _from_alarm(raw, settings, gaps, choose)
+    return _from_manual(raw, settings, gaps, writer, choose)
 
 
-def _from_alarm(raw: dict[str, Any], settings: Settings, gaps: list[str] | None) -> Request:
+def _from_alarm(
+    raw: dict[str, Any], settings: Settings, gaps: list[str] | None, choose: Choose | None
+) -> Request:
     event = AlarmEvent.parse(raw)
     alarm = event.alarm_name
     failed = settings.estate.region_of_alarm(alarm)
@@ -134,7 +149,9 @@ def _from_alarm(raw: dict[str, Any], settings: Settings, gaps: list[str] | None)
             f"{alarm!r} watches {failed}, this control plane's own region: a failover out of "
             f"{failed} runs in the region that takes over",
         )
-    target = settings.home_region
+    home = target = settings.home_region
+    acting = event.state.value == "ALARM" and gaps != []
+    choice = choose(failed, False, None) if choose and acting else None
     request = Request(
         trigger="alarm",
         mode="unplanned",
@@ -145,19 +162,26 @@ def _from_alarm(raw: dict[str, Any], settings: Settings, gaps: list[str] | None)
         requested_by=f"alarm:{alarm}",
         alarm_name=alarm,
         alarm_time=event.state.timestamp or event.time,
+        candidates=choice.entries() if choice else [],
     )
     ignore = None
     if event.state.value != "ALARM":
         ignore = f"alarm state is {event.state.value}"
     elif gaps == []:
         ignore = f"{target} is already fully active (writer, traffic, capacity, app config)"
+    elif choice is not None and choice.target != home:
+        ignore = _not_ours(settings, failed, choice)
     if ignore is None:
         return request
     return Request(**{**request.to_dict(), "ignored": True, "ignore_reason": ignore})
 
 
 def _from_manual(
-    raw: dict[str, Any], settings: Settings, gaps: list[str] | None, writer: str | None
+    raw: dict[str, Any],
+    settings: Settings,
+    gaps: list[str] | None,
+    writer: str | None,
+    choose: Choose | None,
 ) -> Request:
     from failover.manual_input import ManualInput  # pydantic: the manual path only
 
@@ -182,11 +206,21 @@ def _from_manual(
             "target_region",
             f"{target} is already fully active (writer, traffic, capacity and app config)",
         )
+    source = _source_of(settings, target, writer, manual.source_region, mode)
+    choice = None
+    if choose is not None and mode != "post_recovery":  # post-recovery moves nothing
+        choice = choose(source, mode != "unplanned", target)
+        hard = [reason for c in choice.candidates for reason in c.hard]
+        if hard:
+            raise TargetNotEligible(
+                "target_region", f"{target} cannot take over now: {'; '.join(hard)}"
+            )
     return Request(
         trigger="manual",
         mode=mode,
         target_region=target,
-        source_region=_source_of(settings, target, writer),
+        source_region=source,
+        candidates=choice.entries() if choice else [],
         dry_run=manual.dry_run,
         force=manual.force,
         require_approval=manual.require_approval,
@@ -196,10 +230,46 @@ def _from_manual(
     )
 
 
-def _source_of(settings: Settings, target: str, writer: str | None) -> str:
-    """Where a manual run moves the estate from: the writer's region when it is another
-    region, else (the writer unknown, or already the target) the first other region in
-    priority order."""
-    if writer is not None and writer != target and writer in settings.estate.regions:
+def _source_of(
+    settings: Settings, target: str, writer: str | None, named: str | None, mode: str
+) -> str:
+    """Where a manual run moves the estate from: the region it names; else the writer's region
+    when it is another region; else, with two regions, the other one."""
+    regions = settings.estate.regions
+    if named is not None:
+        if named not in regions:
+            raise UnknownTargetRegion(
+                "source_region",
+                f"{named!r} is not a region of this estate ({', '.join(regions)})",
+            )
+        if named == target:
+            raise UnknownTargetRegion("source_region", f"{named} is the target_region too")
+        return named
+    if mode != "post_recovery" and writer is not None and writer != target and writer in regions:
         return writer
-    return settings.estate.others(target)[0]
+    others = settings.estate.others(target)
+    if len(others) > 1 and mode == "post_recovery":
+        raise MissingField(
+            "source_region",
+            f"is required for post_recovery in an estate of {len(regions)} regions: name the "
+            f"region that recovered (one of {', '.join(others)})",
+        )
+    return others[0]
+
+
+def _not_ours(settings: Settings, failed: str, choice: Choice) -> str | None:
+    """Why this control plane leaves the move to another region (None: it does not).
+
+    With no eligible candidate at all, the first region in priority order after the failed one
+    runs anyway, so that exactly one run ends in a failure that is recorded and notified: its
+    Preflight refuses with the reasons."""
+    home = settings.home_region
+    if choice.target is None:
+        first = settings.estate.others(failed)[0]
+        if first == home:
+            return None
+        return f"no region can take over ({choice.summary()}); {first} reports it"
+    return (
+        f"{choice.target} is the first eligible region in priority order ({choice.summary()}); "
+        f"its control plane runs the failover, not this one in {home}"
+    )

@@ -12,6 +12,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+READINESS_PK = "READINESS"
+READINESS_SK_PREFIX = "READINESS#"
+"""Each region's latest Readiness evaluation: ``pk = READINESS_PK``, ``sk = READINESS_SK_PREFIX
++ region`` (failover.readiness writes it; failover.candidates reads every region's at once)."""
+
 
 def to_item(value: Any, *, skip: tuple[str, ...] = ()) -> dict[str, AttributeValueTypeDef]:
     """``value``'s fields (but ``skip``) as attributes: an int is a number, the rest strings."""

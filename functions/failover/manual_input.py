@@ -19,6 +19,9 @@ class ManualInput(BaseModel):
     mode: str
     reason: str = Field(min_length=1, max_length=1024)
     target_region: str | None = None
+    source_region: str | None = None
+    """The region the move leaves. Default: the writer's region; for post_recovery, the other
+    region of a two-region estate (an estate of more regions names the one that recovered)."""
     dry_run: bool = False
     force: bool = False
     require_approval: bool = False

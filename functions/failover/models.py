@@ -42,6 +42,9 @@ class Request:
     alarm_time: str | None = None
     ignored: bool = False
     ignore_reason: str | None = None
+    candidates: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    """How the target was chosen (failover.candidates): one entry per candidate region in
+    priority order, ``{"region", "status": target|rejected|eligible, "reasons": [...]}``."""
 
     def __post_init__(self) -> None:
         if self.mode not in get_args(Mode):

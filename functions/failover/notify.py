@@ -24,8 +24,8 @@ should be (the late health alarm after a recovery), or that an alarm started whi
 held the lease, is recorded and logged but not published (:func:`worth_sending`): the run in
 hand speaks for itself. An operator's own run always gets its answer.
 
-A notice that cannot reach this region's topic goes to the peer region's topic (same name),
-and a ``NotificationFailed`` metric says so.
+A notice that cannot reach this region's topic goes to the other regions' topics (same name),
+in priority order until one takes it, and a ``NotificationFailed`` metric says so.
 """
 
 from __future__ import annotations

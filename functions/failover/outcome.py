@@ -44,8 +44,15 @@ def unfinished_fence(state: dict[str, Any]) -> str | None:
     """Why the old region was not fenced, when a run reached FenceOldRegion and it did not
     land (denied, unreachable, or the Task itself failed); ``None`` otherwise."""
     fence = state.get("fence")
-    if not isinstance(fence, dict) or not fence or fence.get("status") in FENCE_LANDED:
+    if not isinstance(fence, dict) or not fence:
         return None
+    if "Error" not in fence and fence.get("status") in FENCE_LANDED:
+        missed = [
+            f"{region} was not fenced ({entry.get('status')}): {entry.get('reason')}"
+            for region, entry in (fence.get("regions") or {}).items()
+            if isinstance(entry, dict) and entry.get("status") not in FENCE_LANDED
+        ]
+        return "; ".join(missed) or None
     if "Error" in fence:
         summary = error_summary(fence) or {}
         return f"FenceOldRegion failed: {summary.get('error')}: {summary.get('message')}"

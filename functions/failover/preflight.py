@@ -90,6 +90,7 @@ def build_plan(
     direction was moving the estate into while this run waited for it (WaitForLease)."""
     view = estate_view.observe(settings.estate, client, request.target_region, peers=best_effort)
     _refuse_superseded(settings, request.target_region, view, waited_for)
+    _refuse_moved_elsewhere(request, view)
     decision = _cooldown(settings, request, now)
     move = _move(settings, request, view)
     lag = _replication_lag(settings, move, now)
@@ -113,7 +114,8 @@ def build_plan(
         active_region=_active_region(settings, move, view),
         fence=FenceAction(
             move.source,
-            f"point {move.source}'s active-region parameter at {move.target} (best effort)",
+            f"point every other region's active-region parameter at {move.target}, "
+            f"{move.source} first (best effort)",
         ),
         data_loss=gate.data_loss,
         approval=gate.approval,
@@ -152,6 +154,23 @@ def _refuse_superseded(
                 f"estate into {waited_for} (writer, traffic, capacity, app config): this run "
                 f"would only undo it"
             )
+
+
+def _refuse_moved_elsewhere(request: Request, view: EstateView) -> None:
+    """An alarm's run moves the writer out of the region the alarm is about, and nowhere else:
+    when the writer is already in a third region (another control plane's run took it there),
+    this run stands down rather than move a healthy writer with data loss allowed. With two
+    regions the writer is always the source or the target."""
+    writer = view.writer_region
+    if request.trigger == "alarm" and writer not in (
+        None,
+        request.source_region,
+        request.target_region,
+    ):
+        raise Superseded(
+            f"the writer is in {writer}, not in {request.source_region} that the alarm is "
+            f"about: another run has moved the estate"
+        )
 
 
 def _move(settings: Settings, request: Request, view: EstateView) -> Move:

@@ -13,6 +13,24 @@ cannot be read. A family that cannot be read at all votes "unknown", never "unhe
 default quorum is 2 of 3 families, and it is never below 2: one family alone never moves the
 region. When us-east-1 (Route 53's API and alarms) is the failed region, the probe and Global
 Accelerator still make 2.
+
+**Across N regions.** The suspect region is left out: it cannot vote on itself. Every other
+region is an observing region, with its own probe of the suspect (its ``PeerHealthy``
+datapoints and alarm, read in that region) and the two global families, which are the same
+readings for every observing region (Route 53 checks from its own checker fleet, Global
+Accelerator from its edge). An observing region *confirms* when at least ``OutageQuorum`` (2) of
+its three families say unhealthy. The outage is confirmed when a strict majority of the
+observing regions confirm, and has lasted ``MinOutageSeconds`` as that majority sees it.
+
+Why this shape: the probes are the only vantage points that differ between regions, so they
+are where a partition shows. With three regions, if Route 53 alone says the primary is down
+and only the second region's probe agrees (the third region's probe still reaches it), the
+second region confirms and the third does not: one of two is not a majority, nothing moves,
+the way one region's network trouble should not move a global writer. When both global
+families agree, every observing region confirms (the same two families), which is the
+two-region rule unchanged; an observing region that cannot be read votes through the global
+families alone, never "unhealthy" on its own. With two regions there is one observing region,
+the majority is that region, and the rule is exactly the 2-of-3 above.
 """
 
 from __future__ import annotations
@@ -61,14 +79,34 @@ class FamilyVote:
     family: Family
     verdict: Verdict
     observations: list[Observation] = field(default_factory=list)
+    region: str | None = None
+    """The observing region of a region's own family (the probe); None for a global one."""
+
+    @property
+    def key(self) -> str:
+        """The family's name in ``since``: a probe is one family per observing region."""
+        return f"{self.family}:{self.region}" if self.region else self.family
+
+
+@dataclass(frozen=True)
+class RegionVerdict:
+    """One observing region's verdict: its own probe and the two global families."""
+
+    region: str
+    confirmed: bool
+    unhealthy_families: int
 
 
 @dataclass(frozen=True)
 class QuorumResult:
     confirmed: bool
     unhealthy_families: int
+    """The most families any observing region sees unhealthy."""
     quorum: int
     families: list[FamilyVote]
+    regions: list[RegionVerdict] = field(default_factory=list)
+    regions_needed: int = 1
+    """A strict majority of the observing regions (every region but the suspect)."""
 
 
 def route53_checkers(route53: Route53Client, health_check_id: str) -> tuple[Verdict, str]:
@@ -158,19 +196,66 @@ def vote(family: Family, members: Sequence[tuple[str, Look]]) -> FamilyVote:
     return FamilyVote(family, "unknown", seen)
 
 
+def region_families(families: Sequence[FamilyVote], region: str) -> list[FamilyVote]:
+    """What ``region`` sees: the global families and its own probe."""
+    return [f for f in families if f.region in (None, region)]
+
+
+def observing_regions(families: Sequence[FamilyVote]) -> list[str]:
+    return [f.region for f in families if f.region is not None]
+
+
+def majority(observing: int) -> int:
+    return observing // 2 + 1
+
+
 def decide(families: list[FamilyVote], quorum: int) -> QuorumResult:
-    unhealthy = sum(1 for f in families if f.verdict == "unhealthy")
-    return QuorumResult(unhealthy >= quorum, unhealthy, quorum, families)
+    verdicts = []
+    for region in observing_regions(families):
+        seen = region_families(families, region)
+        unhealthy = sum(1 for f in seen if f.verdict == "unhealthy")
+        verdicts.append(RegionVerdict(region, unhealthy >= quorum, unhealthy))
+    needed = majority(len(verdicts))
+    confirming = sum(1 for v in verdicts if v.confirmed)
+    most = max((v.unhealthy_families for v in verdicts), default=0)
+    return QuorumResult(confirming >= needed, most, quorum, families, verdicts, needed)
+
+
+def _probe(
+    settings: Settings, failed: str, observer: str, now: datetime, clients: Callable[..., Any]
+) -> FamilyVote:
+    """``observer``'s own probe of ``failed``: its datapoints, else its alarm, read in
+    ``observer``'s region (fast and best effort: an unreachable region votes unknown)."""
+    cfg = settings.estate.regions[failed]
+    fast = Profile.OBSERVE
+    found = vote(
+        "recovery_probe",
+        [
+            (
+                "probe_results",
+                lambda: probe_results(
+                    clients("cloudwatch", observer, fast), settings.metrics_namespace, failed, now
+                ),
+            ),
+            (
+                "probe_alarm",
+                lambda: alarm(clients("cloudwatch", observer, fast), cfg.probe_alarm_name),
+            ),
+        ],
+    )
+    return FamilyVote(found.family, found.verdict, found.observations, observer)
 
 
 def observe_families(
     settings: Settings, failed: str, now: datetime, clients: Callable[..., Any]
 ) -> list[FamilyVote]:
-    """Every family's vote on ``failed``, read from the home region, fast and best effort."""
+    """Every family's vote on ``failed``, fast and best effort: the two global families, then
+    each observing region's probe (this region's first)."""
     cfg = settings.estate.regions[failed]
     fast = Profile.OBSERVE
     east = ROUTE53_REGION
     home = settings.home_region
+    observers = [home, *(r for r in settings.estate.others(failed) if r != home)]
     return [
         vote(
             "route53",
@@ -186,21 +271,6 @@ def observe_families(
             ],
         ),
         vote(
-            "recovery_probe",
-            [
-                (
-                    "probe_results",
-                    lambda: probe_results(
-                        clients("cloudwatch", home, fast), settings.metrics_namespace, failed, now
-                    ),
-                ),
-                (
-                    "probe_alarm",
-                    lambda: alarm(clients("cloudwatch", home, fast), cfg.probe_alarm_name),
-                ),
-            ],
-        ),
-        vote(
             "global_accelerator",
             [
                 (
@@ -212,6 +282,7 @@ def observe_families(
                 ),
             ],
         ),
+        *(_probe(settings, failed, observer, now, clients) for observer in observers),
     ]
 
 
@@ -240,26 +311,41 @@ def carry_since(
     it (an observer that cannot be read says nothing about the target)."""
     since: dict[str, str | None] = {}
     for family in families:
-        before = previous.get(family.family)
+        before = previous.get(family.key)
         if family.verdict == "healthy":
-            since[family.family] = None
+            since[family.key] = None
         elif family.verdict == "unhealthy":
-            since[family.family] = before or now.isoformat()
+            since[family.key] = before or now.isoformat()
         else:
-            since[family.family] = before
+            since[family.key] = before
     return since
 
 
 def lasted(
     since: Mapping[str, str | None], families: Sequence[FamilyVote], quorum: int, now: datetime
 ) -> float:
-    """How long a quorum of families has agreed, without a break: the quorum-th longest run
-    among the families unhealthy now (0 when fewer than a quorum are)."""
+    """How long the outage has been confirmed without a break, as a majority of the observing
+    regions sees it: for each observing region, the quorum-th longest run among its families
+    unhealthy now (0 when fewer than a quorum are); then the majority-th longest of those."""
+    per_region = sorted(
+        (
+            _region_lasted(since, region_families(families, region), quorum, now)
+            for region in observing_regions(families)
+        ),
+        reverse=True,
+    )
+    needed = majority(len(per_region))
+    return per_region[needed - 1] if len(per_region) >= needed else 0.0
+
+
+def _region_lasted(
+    since: Mapping[str, str | None], families: Sequence[FamilyVote], quorum: int, now: datetime
+) -> float:
     runs = sorted(
         (
-            (now - datetime.fromisoformat(str(since[f.family]))).total_seconds()
+            (now - datetime.fromisoformat(str(since[f.key]))).total_seconds()
             for f in families
-            if f.verdict == "unhealthy" and since.get(f.family)
+            if f.verdict == "unhealthy" and since.get(f.key)
         ),
         reverse=True,
     )

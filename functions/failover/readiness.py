@@ -34,6 +34,7 @@ from failover import arns, aurora, checks, compute, estate_view, lease, readings
 from failover.clients import Profile, client
 from failover.config import ROUTE53_REGION
 from failover.estate_view import RegionReadings
+from failover.items import READINESS_PK, READINESS_SK_PREFIX
 from failover.observability import emit_metric
 
 if TYPE_CHECKING:
@@ -42,8 +43,6 @@ if TYPE_CHECKING:
     from failover.config import Settings
     from failover.estate_view import EstateView
 
-READINESS_PK = "READINESS"
-READINESS_SK_PREFIX = "READINESS#"
 FARGATE_VCPU_QUOTA = "L-3032A538"
 """Service Quotas: "Fargate On-Demand vCPU resource count" (per region)."""
 _SCORE = {"PASS": 1.0, "WARN": 0.5, "FAIL": 0.0}

@@ -16,7 +16,7 @@ converged and says so, and a later run completes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -79,8 +79,17 @@ def _alias_target(record: object) -> str | None:
     return str(alias.get("DNSName", "")).rstrip(".").lower() or None
 
 
-def steer_dns(route53: Route53Client, estate: EstateConfig, target: str, source: str) -> list[str]:
-    """Point the source's latency record at the target's ALB and the target's at its own.
+def steer_dns(
+    route53: Route53Client,
+    estate: EstateConfig,
+    target: str,
+    source: str,
+    ready: Mapping[str, bool | None] | None = None,
+) -> list[str]:
+    """Read-local latency records after a planned move: the target's record at its own ALB,
+    the source's at the target's ALB, and every other region's at its own ALB when it is
+    ready (its fresh readiness evaluation has no FAIL), at the target's when it is not; a
+    region whose readiness is unknown keeps its record as it is.
 
     Returns the set identifiers that changed. Route 53 record changes are control plane
     (us-east-1), so this is used only in planned moves; unplanned moves rely on health checks.
@@ -90,6 +99,11 @@ def steer_dns(route53: Route53Client, estate: EstateConfig, target: str, source:
         estate.regions[target].record_set_identifier: (target, target_region),
         estate.regions[source].record_set_identifier: (source, target_region),
     }
+    for other in estate.others(target):
+        if other == source or (ready or {}).get(other) is None:
+            continue
+        alb = estate.regions[other] if (ready or {})[other] else target_region
+        wanted[estate.regions[other].record_set_identifier] = (other, alb)
     name = estate.record_name.rstrip(".") + "."
     existing = route53.list_resource_record_sets(
         HostedZoneId=estate.hosted_zone_id, StartRecordName=name, StartRecordType="A"
@@ -159,6 +173,21 @@ def shift(settings: Settings, stage: StageInput) -> dict[str, Any]:
         # that name aliases the accelerator and the dials alone move every user.
         route53 = client("route53", ROUTE53_REGION)
         result["dns_changed"] = steer_dns(
-            route53, settings.estate, request.target_region, request.source_region
+            route53,
+            settings.estate,
+            request.target_region,
+            request.source_region,
+            _readiness_of_others(settings, request.target_region),
         )
     return result
+
+
+def _readiness_of_others(settings: Settings, target: str) -> dict[str, bool | None]:
+    """Each other region's readiness now (None: unknown), for the read-local records."""
+    from datetime import UTC, datetime
+
+    from failover import candidates
+
+    found = candidates.evaluations_of(settings).value or {}
+    now = datetime.now(UTC)
+    return {r: candidates.ready_now(found.get(r), now) for r in settings.estate.others(target)}

@@ -327,7 +327,7 @@ def test_readiness_live_prints_every_check_reads_only_and_exits_1_on_a_fail(
         assert rows.get(name) in ("PASS", "WARN", "FAIL"), (name, printed)
     # this estate was built without the automatic path: nothing would start a failover
     assert (
-        f"detection.health_alarm      FAIL    no enabled rule starts the failover on "
+        f"detection.health_alarm      FAIL    {PRIMARY}: no enabled rule starts the failover on "
         f"{live.estate.spec.health_alarm(PRIMARY)}" in printed
     )
     assert "RESULT: NOT READY (a check FAILs)" in printed

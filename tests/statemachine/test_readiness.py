@@ -72,9 +72,11 @@ def test_a_healthy_estate_passes_for_honest_reasons(estate: LocalEstate) -> None
     )["DBClusters"][0]["Endpoint"]
     assert checks["database.global_endpoint"]["reason"].endswith(f"resolves to the writer {writer}")
     assert checks["compute.fargate_quota"]["reason"] == "Fargate vCPU quota 100 covers 2 vCPU"
-    assert checks["data.s3_replication"]["reason"] == "replication latency 5 s, no failures"
+    assert (
+        checks["data.s3_replication"]["reason"] == "us-east-1: replication latency 5 s, no failures"
+    )
     assert checks["control_plane.notices"]["reason"] == "1 confirmed subscription(s)"
-    assert checks["control_plane.peer_version"]["reason"].startswith("the peer runs the same")
+    assert checks["control_plane.peer_version"]["reason"].startswith("us-east-1: it runs the same")
 
     # and the region is ready: stored so, and nobody is told (nothing changed)
     assert evaluation["ready"] is True, [c for c in evaluation["checks"] if c["status"] == "FAIL"]
@@ -214,7 +216,7 @@ def test_a_failing_replication_into_the_region_fails_the_data_check(
     evaluation = evaluate(estate)
     check = by_name(evaluation)["data.s3_replication"]
     assert check["status"] == "FAIL"
-    assert check["reason"] == "1 object(s) failed to replicate in the last hour"
+    assert check["reason"] == "us-east-1: 1 object(s) failed to replicate in the last hour"
     assert evaluation["ready"] is False
     (notice,) = estate.notices(HOME)
     assert notice["kind"] == "not_ready"

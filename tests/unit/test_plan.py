@@ -78,3 +78,26 @@ def test_a_plan_with_an_unknown_part_is_refused() -> None:
     broken = {**STORED, "compute": {**STORED["compute"], "surprise": 1}}  # type: ignore[dict-item]
     with pytest.raises(TypeError):
         ActionPlan.parse(broken)
+
+
+def test_an_alarm_run_stands_down_when_another_run_took_the_writer_to_a_third_region() -> None:
+    from failover.errors import Superseded
+    from failover.estate_view import EstateView
+    from failover.models import Request
+    from failover.preflight import _refuse_moved_elsewhere
+
+    alarm = Request(
+        trigger="alarm",
+        mode="unplanned",
+        target_region="us-west-2",
+        source_region="us-east-1",
+        reason="alarm",
+        requested_by="alarm:shop-health-us-east-1",
+    )
+    moved = EstateView("eu-west-1", "available", None, {})
+
+    with pytest.raises(Superseded, match="the writer is in eu-west-1, not in us-east-1"):
+        _refuse_moved_elsewhere(alarm, moved)
+    # the writer still in the failed region (or already the target) is this run's to move
+    for writer in ("us-east-1", "us-west-2", None):
+        _refuse_moved_elsewhere(alarm, EstateView(writer, "available", None, {}))

@@ -9,6 +9,8 @@ import boto3
 import pytest
 from failover import in_region, quorum
 from failover.quorum import FamilyVote, Verdict
+from hypothesis import given
+from hypothesis import strategies as st
 from moto import mock_aws
 
 
@@ -50,8 +52,71 @@ def test_an_unreachable_family_votes_unknown_never_unhealthy() -> None:
     assert vote.verdict == "unknown"
 
 
-def family(name: quorum.Family, verdict: Verdict) -> FamilyVote:
-    return FamilyVote(name, verdict, [])
+def family(name: quorum.Family, verdict: Verdict, region: str = "us-west-2") -> FamilyVote:
+    """A family's vote; a probe is the observing region's own (us-west-2 by default)."""
+    return FamilyVote(name, verdict, [], region if name == "recovery_probe" else None)
+
+
+VERDICTS: tuple[Verdict, ...] = ("unhealthy", "healthy", "unknown")
+
+
+@given(
+    route53=st.sampled_from(VERDICTS),
+    probe=st.sampled_from(VERDICTS),
+    accelerator=st.sampled_from(VERDICTS),
+)
+def test_with_two_regions_the_rule_is_two_of_three_families(
+    route53: Verdict, probe: Verdict, accelerator: Verdict
+) -> None:
+    families = [
+        family("route53", route53),
+        family("recovery_probe", probe),
+        family("global_accelerator", accelerator),
+    ]
+    unhealthy = [route53, probe, accelerator].count("unhealthy")
+
+    assert quorum.decide(families, 2).confirmed is (unhealthy >= 2)
+
+
+@given(
+    route53=st.sampled_from(VERDICTS),
+    accelerator=st.sampled_from(VERDICTS),
+    probes=st.lists(st.sampled_from(VERDICTS), min_size=2, max_size=3),
+)
+def test_across_n_regions_a_majority_of_the_observing_regions_must_confirm(
+    route53: Verdict, accelerator: Verdict, probes: list[Verdict]
+) -> None:
+    observers = ["eu-west-1", "us-west-2", "ap-northeast-1"][: len(probes)]
+    families = [
+        family("route53", route53),
+        family("global_accelerator", accelerator),
+        *(family("recovery_probe", v, r) for r, v in zip(observers, probes, strict=True)),
+    ]
+    result = quorum.decide(families, 2)
+    globals_down = [route53, accelerator].count("unhealthy")
+    confirming = sum(1 for v in probes if globals_down + (v == "unhealthy") >= 2)
+
+    assert result.confirmed is (confirming > len(probes) / 2)
+    # one family alone never moves the region, whatever the number of regions
+    if globals_down + probes.count("unhealthy") <= 1:
+        assert result.confirmed is False
+    # a single region's probe and one global family is not a majority of two or more regions
+    if globals_down == 1 and probes.count("unhealthy") == 1:
+        assert result.confirmed is False
+
+
+def test_one_regions_view_of_the_suspect_does_not_move_a_three_region_estate() -> None:
+    families = [
+        family("route53", "unhealthy"),
+        family("global_accelerator", "healthy"),
+        family("recovery_probe", "unhealthy", "eu-west-1"),
+        family("recovery_probe", "healthy", "us-west-2"),
+    ]
+
+    result = quorum.decide(families, 2)
+
+    assert [v.confirmed for v in result.regions] == [True, False]
+    assert (result.confirmed, result.regions_needed) == (False, 2)
 
 
 def test_two_families_confirm_and_one_alone_never_does() -> None:
