@@ -178,6 +178,23 @@ FIGURES: dict[str, Figure] = {
             "assumption.",
         ),
         Figure(
+            "aurora_resync_seconds",
+            300.0,
+            14400.0,
+            f"{_AURORA_DR}#aurora-global-database-failover.managed-unplanned",
+            "After a global database failover (AllowDataLoss), Aurora rebuilds the other "
+            "secondary clusters, and the old primary once its Region recovers, to the new "
+            'primary\'s point in time; the rebuild "can take from minutes to hours". '
+            "GlobalClusterMember.SynchronizationStatus: connected | pending-resync "
+            "(https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_GlobalClusterMember.html).",
+            False,
+            "How long a member stays pending-resync: from the failover's completion (the old "
+            "primary: from the moment its Region is reachable again). No AWS figure ('minutes "
+            "to hours', depending on the volume): 5 min to 4 h assumed. The quoted wording is "
+            "the issue's; the stored copy of the page predates managed failover and could not "
+            "confirm it.",
+        ),
+        Figure(
             "ecs_task_start_seconds",
             30.0,
             90.0,
@@ -362,6 +379,8 @@ class LatencyModel:
     aurora_switchover_seconds: float = FIGURES["aurora_switchover_seconds"].low
     aurora_pending_seconds: float = FIGURES["aurora_pending_seconds"].low
     aurora_in_region_failover_seconds: float = FIGURES["aurora_in_region_failover_seconds"].low
+    #: How long a member Aurora rebuilds after a failover with data loss is pending-resync.
+    aurora_resync_seconds: float = FIGURES["aurora_resync_seconds"].low
     ecs_task_start_seconds: float = FIGURES["ecs_task_start_seconds"].low
     ga_deploy_seconds: float = FIGURES["ga_deploy_seconds"].low
     ga_alb_health_seconds: float = FIGURES["ga_alb_health_seconds"].low

@@ -33,8 +33,12 @@ The records
   a record whose ``HealthCheckId`` is unhealthy (``world.route53.is_healthy``), or whose alias
   target has no answer with ``EvaluateTargetHealth``, is skipped, unless none is healthy (then
   Route 53 answers as if all were); then failover picks ``PRIMARY`` over ``SECONDARY``, latency
-  the record of the resolver's Region (``AWS_REGION``, else the first), weighted the heaviest
-  (a deterministic stand-in for a weighted draw).
+  the record of the Region nearest the resolver's (``AWS_REGION``: its own Region's record,
+  else the nearest by great-circle distance, :func:`failover.geography.distance_km`, a proxy
+  for "the AWS Region that provides the lowest latency",
+  https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-latency.html; no
+  known resolver Region: the first record), weighted the heaviest (a deterministic stand-in
+  for a weighted draw).
 
 A name under ``.rds.amazonaws.com``, ``.elb.amazonaws.com`` or a moto zone that has no record
 raises ``socket.gaierror(EAI_NONAME, "Name or service not known")``, as a real NXDOMAIN does.
@@ -53,6 +57,8 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from failover import geography
 
 from ..world import Service, World, register
 
@@ -270,7 +276,13 @@ class Dns(Service):
         here = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         by_region = [r for r in healthy if r.region]
         if by_region:
-            return next((r for r in by_region if r.region == here), by_region[0])
+            own = next((r for r in by_region if r.region == here), None)
+            if own is not None:
+                return own
+            known = [r for r in by_region if str(r.region) in geography.CITIES]
+            if here in geography.CITIES and known:
+                return min(known, key=lambda r: geography.distance_km(str(here), str(r.region)))
+            return by_region[0]
         weighted = [r for r in healthy if r.weight is not None]
         if weighted:
             return max(weighted, key=lambda r: int(r.weight))

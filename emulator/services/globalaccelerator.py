@@ -29,11 +29,51 @@ Faithfulness
   InvalidArgumentException), with the model's own error descriptions as messages.
 * Every response is checked against the output shape (only its members, datetimes for
   timestamps, as botocore would parse them).
+* The data plane (:meth:`GlobalAccelerator.landing_groups`, :meth:`~GlobalAccelerator.
+  landing_shares`, :meth:`~GlobalAccelerator.landing_group`): where a new connection from a
+  client lands, by the client's location, the dials and endpoint health (below).
 * Modelled time (``world.clock``): an accelerator is ``IN_PROGRESS`` for
   ``latency.ga_deploy_seconds`` after each change, then ``DEPLOYED``. An endpoint is
   ``INITIAL`` for ``HealthCheckIntervalSeconds * ThresholdCount`` after it is added, then
   ``HEALTHY``, unless :meth:`GlobalAccelerator.set_endpoint_health` overrides it (a test, or
   the emulated health checks of :mod:`emulator.services.health_checkers`).
+
+Routing a client (the data plane)
+---------------------------------
+What AWS documents, and how it is modelled for a client near a Region (``client``: a Region
+name; nearness is great-circle distance between the Regions' cities,
+:func:`failover.geography.distance_km`, a proxy for network distance):
+
+* "Global Accelerator directs traffic to endpoint groups in standard accelerators based on
+  the location of the client and the health of the endpoint group. ... The percentage [the
+  traffic dial] is applied only to the traffic that Global Accelerator is already directing to
+  the endpoint group, not all traffic coming to a listener."
+  (https://docs.aws.amazon.com/global-accelerator/latest/dg/about-endpoint-groups.html)
+  Modelled: the candidates are the groups with a dial above 0 and a healthy endpoint of weight
+  above 0, nearest first; the nearest keeps its dial's share of the client's new connections,
+  the rest goes on to the next nearest candidate, and the last candidate takes what is left.
+  AWS's own two-Region example (both dials at 50: "The first 25 requests on each coast ...
+  are served from their nearby endpoint group ... The next 50 requests are directed to the
+  opposite Regions", https://docs.aws.amazon.com/global-accelerator/latest/dg/about-endpoint-groups-traffic-dial.html)
+  is exactly this; how a share is split over three or more dialled groups is not documented
+  (this chain is an assumption). A dial of 100 on the nearest candidate takes it all: the
+  client goes to the *nearest* healthy dialled group, never to "the next in priority".
+* "If there are no healthy endpoints in an endpoint group that have a weight greater than
+  zero, Global Accelerator tries to fail over to a healthy endpoint with a weight greater than
+  zero in another endpoint group ... Global Accelerator ignores the traffic dial setting ...
+  If Global Accelerator doesn't find a healthy endpoint with a weight greater than zero after
+  trying the three closest endpoint groups (that is, AWS Regions), it routes traffic to a
+  random endpoint in the endpoint group that is closest to the client. That is, it fails open."
+  (https://docs.aws.amazon.com/global-accelerator/latest/dg/about-endpoints-endpoint-weights.unhealthy-endpoints.html)
+  Modelled: with no candidate above, the client lands in the nearest healthy group among the
+  three closest to it, whatever their dials; with none of those healthy, in the closest group
+  (fail open), even if a fourth, farther group is healthy.
+* Every dial at 0 is not documented: modelled as "no dialled candidate", the failover above
+  (an assumption, the availability-first reading of the failover page).
+* Recovery: "routing will start back to healthy endpoints with traffic dials that aren't set
+  to zero in about 30 seconds or so ... established active connections are not moved" (same
+  page). Only new connections are modelled; the ~30 s is not (health changes apply at once,
+  after ``latency.ga_alb_health_seconds`` where the health checkers model it).
 """
 
 from __future__ import annotations
@@ -50,6 +90,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from failover import geography
 
 from .._service_model import (
     EmulatedServiceError,
@@ -87,6 +128,8 @@ _EC2_RE = re.compile(r"^i-[0-9a-f]+$")
 _PATH_RE = re.compile(r"^/[-a-zA-Z0-9@:%_\\+.~#?&/=]*$")
 
 _DEFAULT_WEIGHT = 128
+#: "after trying the three closest endpoint groups (that is, AWS Regions)" (failover page).
+_FAILOVER_TRIES = 3
 _MAX_ACCELERATORS = 20  # default quota "Accelerators per account"
 
 
@@ -205,35 +248,88 @@ class GlobalAccelerator(Service):
             group.health_override = bool(healthy)
             group.health_reason = reason or "Failed"
 
-    def landing_groups(self, accelerator_arn: str | None = None) -> list[str]:
+    def landing_groups(
+        self, accelerator_arn: str | None = None, client: str | None = None
+    ) -> list[str]:
         """The data plane: the endpoint groups a new connection may land in now (ARNs).
 
-        As documented ("How failover works for unhealthy endpoints",
-        https://docs.aws.amazon.com/global-accelerator/latest/dg/about-endpoints-endpoint-weights.unhealthy-endpoints.html):
-        the groups with a dial above 0 and a healthy endpoint of weight above 0; if none, the
-        groups with such an endpoint whatever their dial (failover ignores the dial); if none,
-        every group (GA fails open). Which one a given client gets depends on its location
-        (the closest group first) and the dials' percentages: not modelled, every candidate is
-        returned. Only new connections: established ones stay where they are."""
+        ``client`` (a Region name: a client near that Region) given: the groups that take a
+        share of that client's new connections (:meth:`landing_shares`), nearest first.
+
+        Without ``client`` (any client, wherever it is): the groups with a dial above 0 and a
+        healthy endpoint of weight above 0; if none, the groups with such an endpoint whatever
+        their dial (failover ignores the dial); if none, every group (GA fails open). Only
+        new connections: established ones stay where they are."""
+        if client is not None:
+            return list(self.landing_shares(accelerator_arn, client))
         with self._lock:
-            groups = [
-                g
-                for account in self._accounts.values()
-                for acc in account.accelerators.values()
-                if accelerator_arn is None or acc.arn == accelerator_arn
-                for listener in acc.listeners.values()
-                for g in listener.endpoint_groups.values()
-            ]
-
-            def healthy(group: _EndpointGroup) -> bool:
-                return any(
-                    e.weight > 0 and self._endpoint_view(group, e)["HealthState"] == "HEALTHY"
-                    for e in group.endpoints
-                )
-
-            dialled = [g.arn for g in groups if g.traffic_dial > 0 and healthy(g)]
-            failover = [g.arn for g in groups if healthy(g)]
+            groups = self._accelerator_groups(accelerator_arn)
+            dialled = [g.arn for g in groups if g.traffic_dial > 0 and self._healthy(g)]
+            failover = [g.arn for g in groups if self._healthy(g)]
             return dialled or failover or [g.arn for g in groups]
+
+    def landing_shares(self, accelerator_arn: str | None, client: str) -> dict[str, float]:
+        """The share of new connections from a client near Region ``client`` that each
+        endpoint group (ARN) takes now, nearest first (shares sum to 1 per listener; groups
+        with no share are left out). The rules and their sources: the module docstring,
+        "Routing a client". An unknown Region is a ``ConfigurationError`` (no location)."""
+        with self._lock:
+            shares: dict[str, float] = {}
+            for listener in self._listeners(accelerator_arn):
+                shares.update(self._client_shares(list(listener.endpoint_groups.values()), client))
+            return shares
+
+    def landing_group(self, accelerator_arn: str | None, client: str) -> str | None:
+        """The endpoint group (ARN) that takes the largest share of a client's new
+        connections (the nearest one on a tie); None if the accelerator has no group."""
+        shares = self.landing_shares(accelerator_arn, client)
+        if not shares:
+            return None
+        return max(shares, key=lambda arn: shares[arn])  # dicts keep nearest-first order
+
+    def _client_shares(self, groups: list[_EndpointGroup], client: str) -> dict[str, float]:
+        by_distance = sorted(groups, key=lambda g: (geography.distance_km(client, g.region), g.arn))
+        candidates = [g for g in by_distance if g.traffic_dial > 0 and self._healthy(g)]
+        if candidates:
+            shares: dict[str, float] = {}
+            remaining = 1.0
+            for group in candidates[:-1]:
+                taken = remaining * min(group.traffic_dial, 100.0) / 100.0
+                if taken > 0:
+                    shares[group.arn] = taken
+                remaining -= taken
+            if remaining > 0:
+                shares[candidates[-1].arn] = remaining
+            return shares
+        # no healthy dialled group: fail over, dials ignored, among the three closest groups
+        tried = by_distance[:_FAILOVER_TRIES]
+        healthy = next((g for g in tried if self._healthy(g)), None)
+        if healthy is not None:
+            return {healthy.arn: 1.0}
+        return {by_distance[0].arn: 1.0} if by_distance else {}  # fail open: the closest
+
+    def _healthy(self, group: _EndpointGroup) -> bool:
+        """The group has a healthy endpoint of weight above 0."""
+        return any(
+            e.weight > 0 and self._endpoint_view(group, e)["HealthState"] == "HEALTHY"
+            for e in group.endpoints
+        )
+
+    def _listeners(self, accelerator_arn: str | None) -> list[_Listener]:
+        return [
+            listener
+            for account in self._accounts.values()
+            for acc in account.accelerators.values()
+            if accelerator_arn is None or acc.arn == accelerator_arn
+            for listener in acc.listeners.values()
+        ]
+
+    def _accelerator_groups(self, accelerator_arn: str | None) -> list[_EndpointGroup]:
+        return [
+            g
+            for listener in self._listeners(accelerator_arn)
+            for g in listener.endpoint_groups.values()
+        ]
 
     @property
     def endpoint_groups(self) -> list[dict[str, Any]]:

@@ -58,9 +58,27 @@ ToDbClusterArn, IsDataLossAllowed}.
 ``t0 + aurora_pending_seconds``: ``FailoverState.Status`` "failing-over" / "switching-over".
 ``t0 + aurora_failover_seconds`` (or ``aurora_switchover_seconds``): the target is the
 writer, the old writer a secondary; ``FailoverState`` is gone, ``Status`` "available".
-After a failover with data loss the old primary reports ``SynchronizationStatus``
-"pending-resync" while its region is unreachable (``world.faults.unreachable_regions``), and
-"connected" once it is reachable again.
+
+Rebuild window (``SynchronizationStatus``, valid values ``connected`` | ``pending-resync``,
+https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_GlobalClusterMember.html): every
+member is ``connected`` normally. A failover with data loss leaves every member other than the
+new writer ``pending-resync``: Aurora rebuilds the other secondaries to the new primary's
+point in time, and the old primary once its Region recovers (``latency.aurora_resync_seconds``:
+a range, an assumption; see :mod:`emulator.latency`). A member's rebuild starts when the
+failover completes, or, while its Region is unreachable (``world.faults.unreachable_regions``),
+when the Region is first seen reachable again (by a describe or the world actor's tick), and
+it is ``connected`` ``aurora_resync_seconds`` later. :meth:`Rds.set_resync` sets a member's
+window by hand (a test, the drill): "a second failover during the rebuild window".
+
+Refusals while members rebuild (no AWS wording found for either; assumptions):
+
+* ``FailoverGlobalCluster`` whose target is ``pending-resync``: ``InvalidDBClusterStateFault``
+  (the target cluster is not in a state it can be promoted from). A failover to a
+  ``connected`` member is accepted; every other member's rebuild restarts from its completion.
+* ``SwitchoverGlobalCluster`` (or a failover without AllowDataLoss) while any member is
+  ``pending-resync``: ``InvalidGlobalClusterStateFault`` (a switchover first synchronizes every
+  secondary, API_SwitchoverGlobalCluster: "All secondary clusters are synchronized with the
+  primary at the beginning of the process").
 
 In-region writer failover (``FailoverDBCluster``, moto validates it and swaps the writer
 instance): the cluster's ``Status`` is "failing-over" for
@@ -88,6 +106,9 @@ https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonito
 in its region, as Aurora does for the secondaries of a global database
 (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-monitoring.html);
 ``set_replication_lag(arn, None)`` stops the cluster's datapoints (the lag becomes unknown).
+A member that is ``pending-resync`` publishes neither metric until it is ``connected`` again:
+it is being rebuilt, not replicating (AWS does not say what the metrics show meanwhile; no
+datapoint is the honest model, and it reads as "lag unknown", never as a small lag).
 
 Semantics per https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverGlobalCluster.html:
 ``AllowDataLoss`` true = failover; ``Switchover`` true or neither given = switchover; both
@@ -137,6 +158,16 @@ class _GlobalOperation:
         return "failing-over" if self.kind == "failover" else "switching-over"
 
 
+@dataclass
+class _Resync:
+    """A member Aurora is rebuilding (``pending-resync``) after a failover with data loss."""
+
+    failed_at: float  # when the failover started: the old primary's point of failure
+    snapshot_due: bool  # the old primary: its point-of-failure snapshot, once reachable
+    started: float | None  # when the rebuild began; None: its Region is not reachable yet
+    duration: float | None  # None: held until set_resync releases it
+
+
 @register
 class Rds(Service):
     """The Aurora global failover/switchover model. ``world.rds``."""
@@ -150,6 +181,7 @@ class Rds(Service):
         self._running: dict[int, Any] = {}  # id(GlobalCluster) -> GlobalCluster
         self._lag: dict[str, float | None] = {}  # cluster ARN -> replication lag (ms)
         self._next_lag: float | None = None
+        self._resyncing: dict[int, Any] = {}  # id(DBCluster) -> DBCluster, pending-resync
 
     # ------------------------------------------------------------------ replication lag
 
@@ -160,7 +192,73 @@ class Rds(Service):
             self._lag[cluster_arn] = None if lag_ms is None else float(lag_ms)
 
     def tick(self) -> None:
+        self._complete_due()
+        with self._lock:
+            for key, cluster in list(self._resyncing.items()):
+                if not self._pending_resync(cluster):
+                    self._resyncing.pop(key, None)
         self.catch_up()
+
+    # ------------------------------------------------------------------ rebuild window
+
+    def set_resync(self, cluster_arn: str, seconds: float | None) -> None:
+        """Make a member ``pending-resync`` from now for ``seconds`` modelled seconds (None:
+        until released by ``set_resync(arn, 0)``); 0: ``connected`` now. A test-facing knob
+        (no AWS call does this), for scenarios such as a failover during the rebuild window."""
+        cluster = self._cluster(cluster_arn)
+        self._complete_due()
+        with self._lock:
+            if seconds is not None and seconds <= 0:
+                found: _Resync | None = cluster.__dict__.pop(_RESYNC_ATTR, None)
+                self._resyncing.pop(id(cluster), None)
+                if found is not None and found.snapshot_due:
+                    self._snapshot_point_of_failure(cluster, found.failed_at)
+                return
+            now = self.world.clock.now()
+            previous: _Resync | None = cluster.__dict__.get(_RESYNC_ATTR)
+            cluster.__dict__[_RESYNC_ATTR] = _Resync(
+                failed_at=previous.failed_at if previous else now,
+                snapshot_due=bool(previous and previous.snapshot_due),
+                started=now,
+                duration=None if seconds is None else float(seconds),
+            )
+            self._resyncing[id(cluster)] = cluster
+
+    def synchronization_status(self, cluster_arn: str) -> str:
+        """The member's ``SynchronizationStatus`` now: "connected" or "pending-resync"."""
+        cluster = self._cluster(cluster_arn)
+        self._complete_due()
+        with self._lock:
+            return "pending-resync" if self._pending_resync(cluster) else "connected"
+
+    @staticmethod
+    def _cluster(cluster_arn: str) -> Any:
+        from moto.rds.models import rds_backends
+
+        found = _CLUSTER_ARN_RE.match(cluster_arn)
+        if found is None:
+            raise ValueError(f"{cluster_arn} is not a DB cluster ARN")
+        region, account, cluster_id = found.groups()
+        cluster = rds_backends[account][region].clusters.get(cluster_id)
+        if cluster is None:
+            raise KeyError(f"no DB cluster {cluster_arn}")
+        return cluster
+
+    def _start_resync(self, cluster: Any, op: _GlobalOperation) -> None:
+        """After a failover with data loss: ``cluster`` (not the new writer) is rebuilt."""
+        previous: _Resync | None = cluster.__dict__.get(_RESYNC_ATTR)
+        owed = previous is not None and previous.snapshot_due and previous.started is None
+        reachable = cluster.region not in self.world.faults.unreachable_regions
+        cluster.__dict__[_RESYNC_ATTR] = _Resync(
+            failed_at=previous.failed_at if owed and previous else op.started,
+            snapshot_due=cluster is op.from_cluster or owed,
+            started=op.done_at if reachable else None,
+            duration=self.world.latency.aurora_resync_seconds,
+        )
+        self._resyncing[id(cluster)] = cluster
+        if reachable and cluster is op.from_cluster:
+            self._snapshot_point_of_failure(cluster, op.started)
+            cluster.__dict__[_RESYNC_ATTR].snapshot_due = False
 
     def catch_up(self) -> None:
         """Publish every lag datapoint due by now, one each modelled minute, at the minute it
@@ -187,6 +285,9 @@ class Rds(Service):
         cluster = rds_backends[account][region].clusters.get(cluster_id)
         if cluster is None or getattr(cluster, "is_writer", False) or lag_ms is None:
             return  # only secondaries report a lag
+        with self._lock:
+            if self._pending_resync(cluster):
+                return  # being rebuilt, not replicating: no lag to report (module docstring)
         cloudwatch = self.world.service("cloudwatch")
         data = [
             {
@@ -217,12 +318,15 @@ class Rds(Service):
     def _complete(self, global_cluster: Any, op: _GlobalOperation) -> None:
         op.to_cluster.is_writer = True
         op.from_cluster.is_writer = False
-        # The new secondary reports its replication lag from the moment it is one.
+        if op.data_loss:
+            for member in global_cluster.members:
+                if member is not op.to_cluster:
+                    self._start_resync(member, op)
+        # The new secondary reports its replication lag from the moment it is one (unless it
+        # is being rebuilt).
         arn = str(op.from_cluster.db_cluster_arn)
         if arn in self._lag and arn.split(":")[3] not in self.world.faults.unreachable_regions:
             self._publish_lag(arn, self._lag[arn], op.done_at)
-        if op.data_loss:
-            op.from_cluster.__dict__[_RESYNC_ATTR] = op.started
         # The writer leads the member list, as in DescribeGlobalClusters on AWS.
         members = global_cluster.members
         if op.to_cluster in members:
@@ -262,12 +366,24 @@ class Rds(Service):
         return bool(cluster is not None and getattr(cluster, "is_writer", False))
 
     def _pending_resync(self, cluster: Any) -> bool:
-        if cluster.__dict__.get(_RESYNC_ATTR) is None:
+        """Whether the member is being rebuilt now (``pending-resync``); starts the rebuild
+        of a member whose Region is reachable again (and takes the old primary's
+        point-of-failure snapshot then), and ends the ones whose time has come."""
+        found: _Resync | None = cluster.__dict__.get(_RESYNC_ATTR)
+        if found is None:
             return False
         if cluster.region in self.world.faults.unreachable_regions:
             return True
-        failed_at = cluster.__dict__.pop(_RESYNC_ATTR, None)
-        self._snapshot_point_of_failure(cluster, float(failed_at))
+        now = self.world.clock.now()
+        if found.started is None:
+            found.started = now
+        if found.snapshot_due:
+            found.snapshot_due = False
+            self._snapshot_point_of_failure(cluster, found.failed_at)
+        if found.duration is None or now < found.started + found.duration:
+            return True
+        cluster.__dict__.pop(_RESYNC_ATTR, None)
+        self._resyncing.pop(id(cluster), None)
         return False
 
     def _snapshot_point_of_failure(self, cluster: Any, failed_at: float) -> None:
@@ -336,6 +452,13 @@ class Rds(Service):
                     f"The DB cluster {member.db_cluster_arn} is already the primary cluster "
                     f"of global cluster {global_cluster.global_cluster_identifier}."
                 )
+            if kind == "failover" and self._pending_resync(member):
+                raise InvalidDBClusterStateFault(
+                    f"The DB cluster {member.db_cluster_arn} is being resynchronized with "
+                    f"global cluster {global_cluster.global_cluster_identifier} "
+                    "(SynchronizationStatus pending-resync) and can't be promoted until it is "
+                    "connected."
+                )
             if kind == "switchover":
                 if writer.region in self.world.faults.unreachable_regions:
                     raise InvalidDBClusterStateFault(
@@ -400,6 +523,7 @@ class Rds(Service):
             member.global_cluster_identifier = None
             member.is_writer = True
             member.__dict__.pop(_RESYNC_ATTR, None)
+            self._resyncing.pop(id(member), None)
             LOG.info(
                 "global cluster %s: %s removed",
                 global_cluster.global_cluster_identifier,

@@ -180,16 +180,16 @@ def test_getaddrinfo_answers_like_the_resolver(database: dict[str, dict[str, str
         socket.getaddrinfo(name, 5432, socket.AF_INET6)
 
 
-def load_balancer(scheme: str) -> str:
-    ec2 = boto3.client("ec2", region_name="us-east-1")
+def load_balancer(scheme: str, region: str = "us-east-1") -> str:
+    ec2 = boto3.client("ec2", region_name=region)
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"us-east-1{z}")[
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"{region}{z}")[
             "Subnet"
         ]["SubnetId"]
         for i, z in enumerate("ab")
     ]
-    elbv2 = boto3.client("elbv2", region_name="us-east-1")
+    elbv2 = boto3.client("elbv2", region_name=region)
     created = elbv2.create_load_balancer(Name=f"shop-{scheme}", Subnets=subnets, Scheme=scheme)
     return str(created["LoadBalancers"][0]["DNSName"])
 
@@ -267,6 +267,48 @@ def test_latency_records_answer_per_region_and_skip_unhealthy_ones(
     # and a name the zone does not have is NXDOMAIN
     with pytest.raises(socket.gaierror):
         socket.gethostbyname("nope.shop.example.com")
+
+
+def test_a_resolver_without_a_record_of_its_own_gets_the_nearest_region(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given latency records in three regions (us-west-2's target has no load balancer)
+    albs = {
+        "us-east-1": load_balancer("internet-facing"),
+        "eu-west-1": load_balancer("internet-facing", "eu-west-1"),
+        "us-west-2": "shop-west-1.us-west-2.elb.amazonaws.com",
+    }
+    route53: Any = boto3.client("route53", region_name="us-east-1")
+    zone = route53.create_hosted_zone(Name="shop.example.com", CallerReference="zone")
+    changes = [
+        {
+            "Action": "CREATE",
+            "ResourceRecordSet": {
+                "Name": "app.shop.example.com.",
+                "Type": "A",
+                "SetIdentifier": region,
+                "Region": region,
+                "AliasTarget": {
+                    "HostedZoneId": "Z35SXDOTRQ7X7K",
+                    "DNSName": target,
+                    "EvaluateTargetHealth": True,
+                },
+            },
+        }
+        for region, target in albs.items()
+    ]
+    route53.change_resource_record_sets(
+        HostedZoneId=zone["HostedZone"]["Id"].split("/")[-1], ChangeBatch={"Changes": changes}
+    )
+    addresses = {r: socket.gethostbyname_ex(a)[2] for r, a in albs.items() if r != "us-west-2"}
+
+    # when resolvers in regions with no record ask, then the nearest healthy region answers
+    monkeypatch.setenv("AWS_REGION", "eu-west-2")  # London: Ireland, not Virginia
+    assert socket.gethostbyname_ex("app.shop.example.com")[2] == addresses["eu-west-1"]
+    monkeypatch.setenv("AWS_REGION", "us-east-2")  # Ohio: Virginia
+    assert socket.gethostbyname_ex("app.shop.example.com")[2] == addresses["us-east-1"]
+    monkeypatch.setenv("AWS_REGION", "us-west-1")  # California: Oregon has no answer, Virginia
+    assert socket.gethostbyname_ex("app.shop.example.com")[2] == addresses["us-east-1"]
 
 
 @pytest.mark.filterwarnings("ignore:A test tried to use socket")

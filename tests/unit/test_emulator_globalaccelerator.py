@@ -248,3 +248,113 @@ def test_requests_are_validated_service_side(
         getattr(raw, operation)(**params)
     assert caught.value.response["Error"]["Code"] == "InvalidArgumentException"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+# ------------------------------------------------------------------ routing a client
+
+
+def alb(region: str) -> str:
+    return f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:loadbalancer/app/shop/{'0' * 16}"
+
+
+def estate(ga: Any, emu: Emulator, dials: dict[str, float]) -> tuple[str, dict[str, str]]:
+    """An accelerator with one endpoint group per region (healthy), at the given dials.
+    Returns the accelerator ARN and region -> endpoint group ARN."""
+    accelerator_arn = ga.create_accelerator(Name="shop")["Accelerator"]["AcceleratorArn"]
+    listener_arn = ga.create_listener(
+        AcceleratorArn=accelerator_arn,
+        PortRanges=[{"FromPort": 443, "ToPort": 443}],
+        Protocol="TCP",
+        ClientAffinity="SOURCE_IP",
+    )["Listener"]["ListenerArn"]
+    groups = {}
+    for region, dial in dials.items():
+        groups[region] = ga.create_endpoint_group(
+            ListenerArn=listener_arn,
+            EndpointGroupRegion=region,
+            EndpointConfigurations=[{"EndpointId": alb(region), "Weight": 128}],
+            TrafficDialPercentage=dial,
+        )["EndpointGroup"]["EndpointGroupArn"]
+        emu.globalaccelerator.set_endpoint_health(groups[region], True)
+    return accelerator_arn, groups
+
+
+def lands(emu: Emulator, accelerator_arn: str, groups: dict[str, str], client: str) -> str:
+    found = emu.globalaccelerator.landing_group(accelerator_arn, client)
+    return next(region for region, arn in groups.items() if arn == found)
+
+
+def test_the_data_plane_sends_each_client_to_its_nearest_healthy_group_and_dials_fix_it(
+    ga: Any, emu: Emulator
+) -> None:
+    # given three regions, the primary us-east-1 dialled to 100 and the others to 0
+    dials = {"us-east-1": 100.0, "eu-west-1": 0.0, "us-west-2": 0.0}
+    accelerator, groups = estate(ga, emu, dials)
+    assert {lands(emu, accelerator, groups, c) for c in ("eu-west-2", "us-west-1")} == {"us-east-1"}
+
+    # when the primary fails (no healthy endpoint in its group)
+    emu.globalaccelerator.set_endpoint_health(groups["us-east-1"], False)
+
+    # then GA alone fails over by the client's location, dials ignored: a European user lands
+    # in eu-west-1, a Californian and a Virginian in us-west-2 (nearer than Ireland)
+    assert lands(emu, accelerator, groups, "eu-west-2") == "eu-west-1"
+    assert lands(emu, accelerator, groups, "us-west-1") == "us-west-2"
+    assert lands(emu, accelerator, groups, "us-east-1") == "us-west-2"
+    assert emu.globalaccelerator.landing_shares(accelerator, "eu-west-2") == {
+        groups["eu-west-1"]: 1.0
+    }
+
+    # when the control plane moves the dials to the target it chose (us-west-2: 100, others 0)
+    for region, arn in groups.items():
+        ga.update_endpoint_group(
+            EndpointGroupArn=arn, TrafficDialPercentage=100.0 if region == "us-west-2" else 0.0
+        )
+
+    # then every client lands in the chosen target, the European user too
+    assert {lands(emu, accelerator, groups, c) for c in ("eu-west-2", "us-east-1")} == {"us-west-2"}
+    # and the old primary stays out when it comes back healthy (dial 0)
+    emu.globalaccelerator.set_endpoint_health(groups["us-east-1"], True)
+    assert lands(emu, accelerator, groups, "us-east-1") == "us-west-2"
+
+
+def test_a_dial_keeps_its_share_of_the_nearby_traffic_the_rest_goes_to_the_next_nearest(
+    ga: Any, emu: Emulator
+) -> None:
+    # given AWS's own example: us-west-2 and us-east-1, both dials at 50
+    accelerator, groups = estate(ga, emu, {"us-west-2": 50.0, "us-east-1": 50.0})
+
+    # then an East Coast client's new connections go half to us-east-1, half to us-west-2
+    shares = emu.globalaccelerator.landing_shares(accelerator, "us-east-1")
+    assert shares == {groups["us-east-1"]: 0.5, groups["us-west-2"]: 0.5}
+    assert list(shares) == [groups["us-east-1"], groups["us-west-2"]]  # nearest first
+    # and a healthy dialled group always wins over a nearer dial-0 group
+    ga.update_endpoint_group(EndpointGroupArn=groups["us-east-1"], TrafficDialPercentage=0.0)
+    assert emu.globalaccelerator.landing_groups(accelerator, client="us-east-1") == [
+        groups["us-west-2"]
+    ]
+
+
+def test_with_every_dial_at_zero_clients_fail_over_to_their_nearest_healthy_group(
+    ga: Any, emu: Emulator
+) -> None:
+    dials = {"us-east-1": 0.0, "eu-west-1": 0.0, "us-west-2": 0.0}
+    accelerator, groups = estate(ga, emu, dials)
+    assert lands(emu, accelerator, groups, "eu-central-1") == "eu-west-1"
+    assert lands(emu, accelerator, groups, "us-east-2") == "us-east-1"
+
+
+def test_ga_tries_only_the_three_closest_groups_then_fails_open_to_the_closest(
+    ga: Any, emu: Emulator
+) -> None:
+    # given four groups, the three closest to a European client unhealthy
+    dials = {"eu-west-1": 100.0, "eu-central-1": 0.0, "us-east-1": 0.0, "ap-northeast-1": 0.0}
+    accelerator, groups = estate(ga, emu, dials)
+    for region in ("eu-west-1", "eu-central-1", "us-east-1"):
+        emu.globalaccelerator.set_endpoint_health(groups[region], False)
+
+    # then the European client fails open to its closest group, not to healthy Tokyo
+    assert lands(emu, accelerator, groups, "eu-west-2") == "eu-west-1"
+    # while a client near Tokyo lands in Tokyo
+    assert lands(emu, accelerator, groups, "ap-northeast-3") == "ap-northeast-1"
+    # and without a client location, every candidate is returned (today's behaviour)
+    assert emu.globalaccelerator.landing_groups(accelerator) == [groups["ap-northeast-1"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -164,11 +165,20 @@ def test_old_primary_resyncs_only_once_its_region_is_back(
             GlobalClusterIdentifier=GLOBAL, TargetDbClusterIdentifier=clusters["us-east-1"]
         )
     assert refused.value.response["Error"]["Code"] == "InvalidGlobalClusterStateFault"
+
+    # and once its region is back Aurora rebuilds it: pending-resync for the rebuild window
     emu.faults.unreachable_regions.clear()
-    sync = {
+    assert sync_status()[clusters["us-east-1"]] == "pending-resync"
+    emu.clock.advance(emu.latency.aurora_resync_seconds - 1)
+    assert sync_status()[clusters["us-east-1"]] == "pending-resync"
+    emu.clock.advance(1)
+    assert sync_status()[clusters["us-east-1"]] == "connected"
+
+
+def sync_status() -> dict[str, str]:
+    return {
         m["DBClusterArn"]: m["SynchronizationStatus"] for m in describe()["GlobalClusterMembers"]
     }
-    assert sync[clusters["us-east-1"]] == "connected"
 
 
 def error_code(call: Any) -> str:
@@ -389,3 +399,128 @@ def test_a_secondary_publishes_its_rpo_lag_and_stops_when_the_lag_is_unknown(
         )
 
     assert names() == ["AuroraGlobalDBRPOLag", "AuroraGlobalDBReplicationLag"]
+
+
+@pytest.fixture
+def three(emu: Emulator, clusters: dict[str, str]) -> dict[str, str]:
+    """The global cluster with a third member, in eu-west-1. Region -> cluster ARN."""
+    cluster = boto3.client("rds", region_name="eu-west-1").create_db_cluster(
+        DBClusterIdentifier="shop-eu-west-1",
+        Engine="aurora-postgresql",
+        EngineVersion="16.4",
+        GlobalClusterIdentifier=GLOBAL,
+        MasterUsername="app",
+        ManageMasterUserPassword=True,
+    )["DBCluster"]
+    return {**clusters, "eu-west-1": cluster["DBClusterArn"]}
+
+
+def fail_over(target: str, region: str = "us-west-2") -> None:
+    boto3.client("rds", region_name=region).failover_global_cluster(
+        GlobalClusterIdentifier=GLOBAL, TargetDbClusterIdentifier=target, AllowDataLoss=True
+    )
+
+
+def test_every_member_but_the_new_writer_is_rebuilt_after_a_failover(
+    emu: Emulator, three: dict[str, str]
+) -> None:
+    # given three members, all connected, and us-east-1 (the writer) cut off
+    assert set(sync_status().values()) == {"connected"}
+    emu.faults.unreachable_regions.add("us-east-1")
+
+    # when the database fails over with data loss to us-west-2
+    fail_over(three["us-west-2"])
+    emu.clock.advance(emu.latency.aurora_failover_seconds)
+
+    # then the other secondary is rebuilt at once, the old primary is pending too
+    assert sync_status() == {
+        three["us-west-2"]: "connected",
+        three["eu-west-1"]: "pending-resync",
+        three["us-east-1"]: "pending-resync",
+    }
+    assert emu.rds.synchronization_status(three["eu-west-1"]) == "pending-resync"
+
+    # and the other secondary is connected after the rebuild window, the old primary is not:
+    # its rebuild starts only once its region is back
+    emu.clock.advance(emu.latency.aurora_resync_seconds)
+    assert sync_status()[three["eu-west-1"]] == "connected"
+    assert sync_status()[three["us-east-1"]] == "pending-resync"
+    emu.faults.unreachable_regions.clear()
+    emu.tick()  # the world actor sees the region back
+    emu.clock.advance(emu.latency.aurora_resync_seconds - 1)
+    assert sync_status()[three["us-east-1"]] == "pending-resync"
+    emu.clock.advance(1)
+    assert set(sync_status().values()) == {"connected"}
+
+
+def test_a_member_being_rebuilt_is_no_failover_target_but_a_connected_one_is(
+    emu: Emulator, three: dict[str, str]
+) -> None:
+    # given a failover to us-west-2 whose rebuild window is still open (held by hand)
+    fail_over(three["us-west-2"])
+    emu.clock.advance(emu.latency.aurora_failover_seconds)
+    emu.rds.set_resync(three["eu-west-1"], None)
+    emu.rds.set_resync(three["us-east-1"], 0)  # this one is rebuilt already
+
+    # when the next failover targets the member still being rebuilt, then it is refused
+    code = error_code(lambda: fail_over(three["eu-west-1"]))
+    assert code == "InvalidDBClusterStateFault"
+    # and so is a switchover, while any member is not connected
+    rds = boto3.client("rds", region_name="us-west-2")
+    refused = error_code(
+        lambda: rds.switchover_global_cluster(
+            GlobalClusterIdentifier=GLOBAL, TargetDbClusterIdentifier=three["us-east-1"]
+        )
+    )
+    assert refused == "InvalidGlobalClusterStateFault"
+    assert writer(describe()) == three["us-west-2"]
+
+    # when a second failover during the window targets the connected member
+    fail_over(three["us-east-1"], region="us-east-1")
+    emu.clock.advance(emu.latency.aurora_failover_seconds)
+
+    # then it is the writer, and every other member is rebuilt to its point in time
+    assert writer(describe()) == three["us-east-1"]
+    assert sync_status() == {
+        three["us-east-1"]: "connected",
+        three["us-west-2"]: "pending-resync",
+        three["eu-west-1"]: "pending-resync",
+    }
+    emu.clock.advance(emu.latency.aurora_resync_seconds)
+    assert set(sync_status().values()) == {"connected"}
+
+
+def test_a_member_being_rebuilt_publishes_no_replication_lag(
+    emu: Emulator, three: dict[str, str]
+) -> None:
+    # given eu-west-1 reports a lag every minute
+    emu.rds.set_replication_lag(three["eu-west-1"], 250.0)
+    cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1")
+
+    def datapoints(since: float, until: float) -> int:
+        found = cloudwatch.get_metric_statistics(
+            Namespace="AWS/RDS",
+            MetricName="AuroraGlobalDBReplicationLag",
+            Dimensions=[{"Name": "DBClusterIdentifier", "Value": "shop-eu-west-1"}],
+            StartTime=emu.clock.epoch + timedelta(seconds=since),
+            EndTime=emu.clock.epoch + timedelta(seconds=until),
+            Period=60,
+            Statistics=["Maximum"],
+        )
+        return len(found["Datapoints"])
+
+    emu.tick()
+    assert datapoints(0, 60) == 1
+
+    # when a failover to us-west-2 leaves it pending-resync
+    fail_over(three["us-west-2"])
+    emu.clock.advance(emu.latency.aurora_failover_seconds)
+    rebuild_from = emu.clock.now()
+    emu.clock.advance(emu.latency.aurora_resync_seconds - 1)
+    emu.tick()
+
+    # then no datapoint during the rebuild (the lag is unknown, not small), then again
+    assert datapoints(rebuild_from + 1, emu.clock.now() + 1) == 0
+    emu.clock.advance(61)
+    emu.tick()
+    assert datapoints(rebuild_from + emu.latency.aurora_resync_seconds, emu.clock.now() + 1) >= 1
