@@ -151,6 +151,14 @@ def parser() -> argparse.ArgumentParser:
         help="--scenario blip: seconds into the probe's 10 s period the blip starts (default 0)",
     )
     _estate_options(p)
+    p.add_argument(
+        "--resync-seconds",
+        type=_seconds,
+        metavar="S",
+        help="local: how long Aurora rebuilds a member after an unplanned failover "
+        "(pending-resync; a failback waits for it). Default: the latency model's figure "
+        "(emulator/latency.py aurora_resync_seconds: minutes to hours, an assumption)",
+    )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument(
         "--samples",
@@ -344,6 +352,8 @@ def main(
     ]
     if not args.live and live_only:
         args_parser.error(f"{', '.join(live_only)} only apply with --live")
+    if args.live and args.resync_seconds is not None:
+        args_parser.error("--resync-seconds applies to the local drill only")
     if args.live and not args.region:
         args_parser.error("--live needs --region (the region to fail over into)")
     if args.live and (args.regions != DEFAULT_REGIONS or args.lease_regions):
@@ -411,6 +421,7 @@ def main(
                     lease_regions=args.lease_regions,
                     blip_seconds=args.blip_seconds,
                     blip_phase=args.blip_phase,
+                    resync_seconds=args.resync_seconds,
                     **both,
                 ),
                 progress,

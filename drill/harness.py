@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -85,11 +85,18 @@ class Options:
     outage_phase: float | None = None
     #: Stop once the automatic path started a run (the phase sweep measures detection only).
     detect_only: bool = False
+    #: How long Aurora rebuilds a member after an unplanned failover (pending-resync), in
+    #: modelled seconds (``--resync-seconds``); None: the model's figure
+    #: (:data:`emulator.latency.FIGURES` ``aurora_resync_seconds``, minutes to hours).
+    resync_seconds: float | None = None
 
     def latency(self) -> LatencyModel:
+        overrides = (
+            {} if self.resync_seconds is None else {"aurora_resync_seconds": self.resync_seconds}
+        )
         if self.seed is None:
-            return LatencyModel.typical()
-        return LatencyModel.sampled(self.seed)
+            return LatencyModel.typical(**overrides)
+        return LatencyModel.sampled(self.seed, **overrides)
 
     def outage_offset(self, period: float) -> float:
         """Where on the modelled clock's ``period`` grid the outage starts. A single run: at
@@ -601,6 +608,17 @@ class LocalDrill:
                 f"{self.primary} healthy to every observer and "
                 f"{self.spec.health_alarm(self.primary)} OK",
             )
+            # and Aurora has rebuilt every member to the new writer's point in time (a
+            # switchover is refused while one is pending-resync: minutes to hours), and the
+            # primary reports its replication lag again (the switchover's lag check)
+            if self.rebuilding():
+                self.wait_until(
+                    lambda: not self.rebuilding() and self.lag_reported(self.primary),
+                    "every Aurora member connected (the rebuild after the failover) and "
+                    f"{self.primary}'s replication lag reported",
+                    limit=RUN_LIMIT,
+                )
+                self.mark(f"every Aurora member connected, {self.primary} reports its lag")
         t0 = self.begin(f"failback into {self.primary} (manual, planned)")
         began = time.monotonic()
         self.mark_landing("before the failback")
@@ -675,6 +693,39 @@ class LocalDrill:
         else:
             sfn.send_task_failure(taskToken=token, error="ApprovalRejected", cause=f"{who}: no")
         self.mark(f"{who} {'approved' if approved else 'rejected'} the failover")
+
+    def synchronization(self) -> dict[str, str]:
+        """Each member's ``SynchronizationStatus`` by region (DescribeGlobalClusters, read in
+        the first region that answers)."""
+        reader = next(
+            (r for r in self.spec.regions if not self.emu.faults.is_unreachable(r)), self.primary
+        )
+        described = self.client("rds", reader).describe_global_clusters(
+            GlobalClusterIdentifier=self.spec.global_cluster_id
+        )["GlobalClusters"][0]
+        return {
+            region_of(m["DBClusterArn"]): str(m.get("SynchronizationStatus") or "connected")
+            for m in described["GlobalClusterMembers"]
+        }
+
+    def lag_reported(self, region: str) -> bool:
+        """Whether ``region``'s cluster published AuroraGlobalDBReplicationLag in the last two
+        modelled minutes (Aurora publishes it every minute while it replicates)."""
+        now = self.emu.utcnow()
+        points = self.client("cloudwatch", region).get_metric_statistics(
+            Namespace="AWS/RDS",
+            MetricName="AuroraGlobalDBReplicationLag",
+            Dimensions=[{"Name": "DBClusterIdentifier", "Value": self.spec.cluster_id(region)}],
+            StartTime=now - timedelta(minutes=2),
+            EndTime=now,
+            Period=60,
+            Statistics=["Maximum"],
+        )["Datapoints"]
+        return bool(points)
+
+    def rebuilding(self) -> list[str]:
+        """The regions whose Aurora member is being rebuilt (``pending-resync``)."""
+        return [r for r, status in self.synchronization().items() if status != "connected"]
 
     def outcome_of(self, arn: str) -> str | None:
         """The outcome the execution's audit row records (None: no row yet)."""
