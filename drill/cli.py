@@ -14,6 +14,7 @@ from drill.embedded import EmbeddedAwsError
 from drill.local import DEFAULT_RTO_TARGET, DEFAULT_TIME_SCALE, Options, run_local
 from drill.progress import Progress
 from drill.scenarios import SCENARIOS
+from drill.scenarios.priority import THREE_REGION_SCENARIOS
 
 USAGE_ERROR = 2
 DEFAULT_SCENARIO = "unplanned"
@@ -360,6 +361,11 @@ def main(
         args_parser.error(
             "--regions and --lease-regions apply to the local drill (a live drill "
             "reads the deployed estate)"
+        )
+    if not args.live and args.scenario in THREE_REGION_SCENARIOS and len(args.regions) < 3:
+        args_parser.error(
+            f"--scenario {args.scenario} chooses among 3 or 4 regions in priority order: pass "
+            "--regions with three or four (e.g. us-east-1,eu-west-1,us-west-2)"
         )
     if not args.live and args.regions != DEFAULT_REGIONS:
         west = args.scenario in PAIR_SCENARIOS or (

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from failover.config import GLOBAL_ACCELERATOR_REGION, EstateConfig
+from failover.geography import nearest_first
 from failover.traffic import desired_dials
 
 from drill.model import Check, Rpo
@@ -89,7 +90,8 @@ def where_users_land(config: Config, client: ClientFactory) -> dict[str, str]:
     The application's name aliases the accelerator (stacks/global.yaml ApplicationRecord;
     a static record, so no Route 53 API call is needed to follow it, which matters when
     us-east-1 is gone). The accelerator sends a user to the nearest endpoint group whose
-    dial is above 0 and that has a healthy endpoint; when no such group is left it routes
+    dial is above 0 and that has a healthy endpoint (nearest by :mod:`failover.geography`);
+    when no such group is left it routes
     around the unhealthy ones to any healthy group, whatever its dial ("Traffic dials",
     AWS Global Accelerator developer guide). "nowhere" when no group can serve."""
     estate = estate_config(config)
@@ -103,8 +105,7 @@ def where_users_land(config: Config, client: ClientFactory) -> dict[str, str]:
     dialled = [name for name, (dial, healthy) in groups.items() if dial > 0 and healthy]
     usable = dialled or [name for name, (_, healthy) in groups.items() if healthy]
     return {
-        user: (user if user in usable else usable[0]) if usable else "nowhere"
-        for user in estate.regions
+        user: nearest_first(user, usable)[0] if usable else "nowhere" for user in estate.regions
     }
 
 

@@ -95,6 +95,8 @@ def test_route53_votes_in_region_down_unless_us_east_1_is_the_region_down() -> N
         (["--regions", "us-east-1,us-east-2,us-west-1,us-west-2,eu-west-1"], "2 to 4 distinct"),
         (["--regions", "us-east-1,mars-north-1"], "mars-north-1: not a commercial AWS Region"),
         (["--lease-regions", "eu-west-1,eu-west-2"], "3 distinct regions"),
+        (["--scenario", "priority"], "3 or 4 regions in priority order"),
+        (["--scenario", "rebuild-window", "--regions", "us-east-1,eu-west-1"], "3 or 4"),
         (["--regions", "eu-west-1,eu-west-2", "--scenario", "ga-brownout"], "default pair"),
         (
             [
