@@ -276,9 +276,10 @@ class LocalDrill:
         for arn in self.started_executions():
             if arn in followed or self.emu.faults.is_unreachable(region_of(arn)):
                 continue
-            status = self.client("stepfunctions", region_of(arn)).describe_execution(
+            described = self.client("stepfunctions", region_of(arn)).describe_execution(
                 executionArn=arn
-            )["status"]
+            )
+            status = described["status"]
             row = final_state.audit_row(self.client, self.table, region_of(arn), arn) or {}
             outcome = row.get("outcome") or status.lower()
             why = {
@@ -287,6 +288,11 @@ class LocalDrill:
                 "already_in_progress": ": another run held the lease for the same move; "
                 "recorded, no notice sent",
             }.get(outcome, "")
+            output = json.loads(described.get("output") or "{}")
+            request = output.get("request") if isinstance(output, dict) else None
+            if outcome == "nothing_to_do" and isinstance(request, dict) and request.get("ignored"):
+                # e.g. another region is the chosen target (failover.candidates)
+                why = f": ignored ({request.get('ignore_reason')}); recorded, no notice sent"
             lines.append(f"an alarm also started {arn} ({status}, {outcome}){why}")
         return lines
 
