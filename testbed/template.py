@@ -122,6 +122,101 @@ def _load(path: Path, mtime_ns: int) -> dict[str, Any]:
     return loaded
 
 
+FOREACH_PREFIX = "Fn::ForEach::"
+
+
+def expand_foreach(
+    template: dict[str, Any], parameters: dict[str, str | list[str]] | None = None
+) -> dict[str, Any]:
+    """The template as the AWS::LanguageExtensions transform leaves it: every ``Fn::ForEach``
+    (in Conditions, Resources, Outputs and inside them) replaced by one copy of its fragment
+    per item of its collection, for these parameter values (the rest: their defaults).
+
+    In each copy ``${Identifier}`` becomes the item, ``&{Identifier}`` the item without its
+    non-alphanumeric characters (for logical ids) and ``{"Ref": Identifier}`` the item, as
+    the transform does (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-foreach.html).
+    A resource's ``Condition`` written as a ``Fn::Sub`` with nothing left to substitute (the
+    documented way to name a per-item condition) becomes its string. A repeated key is an
+    error, as it is for the transform. A template without ``Fn::ForEach`` comes back equal."""
+    values = dict(parameters or {})
+    expanded = copy.deepcopy(template)
+    for section in ("Conditions", "Resources", "Outputs"):
+        if isinstance(expanded.get(section), dict):
+            expanded[section] = _expand_mapping(expanded[section], template, values)
+    for resource in (expanded.get("Resources") or {}).values():
+        condition = resource.get("Condition") if isinstance(resource, dict) else None
+        if isinstance(condition, dict) and set(condition) == {"Fn::Sub"}:
+            text = condition["Fn::Sub"]
+            if isinstance(text, str) and "${" not in text:
+                resource["Condition"] = text
+    return expanded
+
+
+def _collection(
+    value: Any, template: dict[str, Any], values: dict[str, str | list[str]]
+) -> list[str]:
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        name = value["Ref"]
+        if name in values:
+            value = values[name]
+        else:
+            spec = template.get("Parameters", {}).get(name)
+            if spec is None or "Default" not in spec:
+                raise KeyError(f"Fn::ForEach collection: no value for parameter {name}")
+            value = spec["Default"]
+    if isinstance(value, str):
+        value = [item.strip() for item in value.split(",")]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError(f"Fn::ForEach collection must resolve to a list of strings: {value!r}")
+    return value
+
+
+def _expand_mapping(
+    node: dict[str, Any], template: dict[str, Any], values: dict[str, str | list[str]]
+) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in node.items():
+        if isinstance(key, str) and key.startswith(FOREACH_PREFIX):
+            identifier, collection, fragment = value
+            for item in _collection(collection, template, values):
+                copied = _expand(_substitute(fragment, identifier, item), template, values)
+                for out_key, out_value in copied.items():
+                    if out_key in result:
+                        raise ValueError(f"{key}: {out_key} appears twice")
+                    result[out_key] = out_value
+        else:
+            if key in result:
+                raise ValueError(f"{key} appears twice")
+            result[key] = _expand(value, template, values)
+    return result
+
+
+def _expand(node: Any, template: dict[str, Any], values: dict[str, str | list[str]]) -> Any:
+    if isinstance(node, dict):
+        return _expand_mapping(node, template, values)
+    if isinstance(node, list):
+        return [_expand(item, template, values) for item in node]
+    return node
+
+
+def _substitute(node: Any, identifier: str, item: str) -> Any:
+    if isinstance(node, str):
+        stripped = re.sub(r"[^A-Za-z0-9]", "", item)
+        return node.replace("${" + identifier + "}", item).replace(
+            "&{" + identifier + "}", stripped
+        )
+    if isinstance(node, list):
+        return [_substitute(value, identifier, item) for value in node]
+    if isinstance(node, dict):
+        if set(node) == {"Ref"} and node["Ref"] == identifier:
+            return item
+        return {
+            _substitute(key, identifier, item): _substitute(value, identifier, item)
+            for key, value in node.items()
+        }
+    return node
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     logical_id: str

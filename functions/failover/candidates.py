@@ -25,9 +25,11 @@ run's own gates decide, as with two regions: the data-loss gate asks a person or
 - ``lag``: its RPO lag (else replication lag) is known, from a datapoint no older than
   ``data_loss.STALE_AFTER``, and within the budget (``MaxDataLossSeconds`` unplanned,
   ``MaxSwitchoverLagSeconds`` planned);
-- ``ready``: its latest Readiness evaluation, when fresher than :data:`READINESS_FRESH`, has no
+- ``ready``: its latest Readiness evaluation is fresher than :data:`READINESS_FRESH` and has no
   FAIL of a check that would make the move fail (``data_loss.GATING_CHECKS``). A missing or
-  stale evaluation is said, not held against the region (Preflight runs the checks live).
+  stale one is held against it too: the region's control plane, which would run the move, has
+  not shown it is alive (its schedule stores one every 15 minutes). Evaluations that cannot be
+  read at all are said, not held against anyone.
 
 Every control plane that an alarm reaches evaluates the same candidates from the same readings
 (none of them in the failed region), so they agree on the target unless they see the estate
@@ -38,6 +40,7 @@ moved (``aurora.start_promotion``'s compare-and-set: Superseded).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -199,7 +202,7 @@ def judge(region: str, arn: str, seen: Readings, budget_seconds: float, now: dat
     if evaluations.value is None:
         notes.append(f"ready: the readiness evaluations could not be read ({evaluations.problem})")
     elif evaluation is None:
-        notes.append("ready: no readiness evaluation yet")
+        soft.append("ready: its control plane has stored no readiness evaluation")
     else:
         at = datetime.fromisoformat(str(evaluation.get("evaluated_at")))
         failing = [
@@ -208,7 +211,10 @@ def judge(region: str, arn: str, seen: Readings, budget_seconds: float, now: dat
             if check.get("status") == "FAIL" and check.get("name") in data_loss.GATING_CHECKS
         ]
         if now - at > READINESS_FRESH:
-            notes.append(f"ready: the latest readiness evaluation is from {at.isoformat()}")
+            soft.append(
+                f"ready: its latest readiness evaluation is from {at.isoformat()}: its control "
+                "plane may not be running"
+            )
         elif failing:
             soft.append(f"ready: readiness FAILs {', '.join(failing)} ({at.isoformat()})")
     return Candidate(region, hard, soft, notes)
@@ -275,3 +281,15 @@ def ready_now(evaluation: dict[str, Any] | None, now: datetime) -> bool | None:
     if now - at > READINESS_FRESH:
         return None
     return bool(evaluation.get("ready"))
+
+
+def chooser(
+    settings: Settings, cluster: readings.Reading[GlobalClusterView] | None, now: datetime
+) -> Callable[[str, bool, str | None], Choice]:
+    """:func:`choose` bound to a run's readings: (leaving, planned, only) -> the choice."""
+    seen = cluster or readings.Reading(None, "not read")
+
+    def bound(leaving: str, planned: bool, only: str | None) -> Choice:
+        return choose(settings, leaving, seen, planned, now, only)
+
+    return bound

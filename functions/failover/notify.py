@@ -334,6 +334,7 @@ def compose(
             f"Request: {request.get('mode')} into {target} from {request.get('source_region')}, "
             f"{request.get('trigger')} ({request.get('requested_by')}): {request.get('reason')}"
         )
+        lines += candidate_lines(request.get("candidates") or [])
     if kind == "approval_requested":
         at = now or datetime.now().astimezone()
         deadline = at + timedelta(seconds=APPROVAL_TIMEOUT_SECONDS)
@@ -523,6 +524,19 @@ class Delivery:
     fell_back: bool
     sent: bool = True
     """False for a notice :func:`worth_sending` kept back (recorded and logged, not mailed)."""
+
+
+def candidate_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """How the target was chosen, one line per candidate (failover.candidates)."""
+    if len(entries) < 2 and not any(e.get("status") == "rejected" for e in entries):
+        return []
+    lines = ["Target chosen in priority order:"]
+    for entry in entries:
+        reasons = "; ".join(entry.get("reasons") or [])
+        lines.append(
+            f"  {entry.get('region')}: {entry.get('status')}" + (f" ({reasons})" if reasons else "")
+        )
+    return lines
 
 
 def send(notice: Notice, settings: Settings) -> Delivery:

@@ -136,7 +136,8 @@ def _exists(rds: RDSClient, snapshot_id: str) -> bool:
 
 
 def last_failover(settings: Settings, request: Request) -> dict[str, Any] | None:
-    """The latest succeeded unplanned run into this region (its audit row)."""
+    """The latest succeeded unplanned run into this region out of the recovered one (its audit
+    row)."""
     from boto3.dynamodb.types import TypeDeserializer
 
     rows = table.call(
@@ -152,11 +153,12 @@ def last_failover(settings: Settings, request: Request) -> dict[str, Any] | None
     plain = TypeDeserializer()
     for item in rows:
         row = {k: plain.deserialize(v) for k, v in item.items()}
-        if (row.get("mode"), row.get("outcome"), row.get("target_region")) == (
-            "unplanned",
-            "succeeded",
-            request.target_region,
-        ):
+        if (
+            row.get("mode"),
+            row.get("outcome"),
+            row.get("target_region"),
+            row.get("source_region"),
+        ) == ("unplanned", "succeeded", request.target_region, request.source_region):
             return row
     return None
 

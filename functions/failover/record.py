@@ -93,6 +93,7 @@ def build_row(
         "requested_by": request.get("requested_by"),
         "dry_run": request.get("dry_run"),
         "force": request.get("force"),
+        "candidates": request.get("candidates") or None,
         "input": state.get("input") if not request else None,
         "stages": [
             {

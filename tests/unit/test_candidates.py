@@ -52,13 +52,15 @@ def seen(
     instances: int = 1,
     version: str = "16.4",
     lag_ms: float | None = 120.0,
-    evaluation: dict[str, Any] | None = None,
+    evaluation: dict[str, Any] | str | None = "fresh",
     region: str = "eu-west-1",
     resync: tuple[str, ...] = (),
     member: bool = True,
 ) -> Readings:
     members = THREE if member else tuple(r for r in THREE if r != region)
-    evaluations = {region: evaluation} if evaluation else {}
+    if evaluation == "fresh":
+        evaluation = {"region": region, "evaluated_at": NOW.isoformat(), "checks": []}
+    evaluations = {region: evaluation} if isinstance(evaluation, dict) else {}
     return Readings(
         cluster(members, resync),
         Reading(ClusterView(status, instances, version)),
@@ -84,9 +86,11 @@ def evaluation(failing: str | None, age: timedelta = timedelta(minutes=5)) -> di
         (seen(lag_ms=None), [], ["lag"]),
         (seen(lag_ms=9000.0), [], ["lag"]),
         (seen(evaluation=evaluation("compute.image")), [], ["ready"]),
-        # a FAIL that says nothing of whether the move works, or an old evaluation: no rejection
+        # a FAIL that says nothing of whether the move works: no rejection
         (seen(evaluation=evaluation("detection.probe_alarm")), [], []),
-        (seen(evaluation=evaluation("compute.image", timedelta(hours=2))), [], []),
+        # an old evaluation, or none: its control plane has not shown it is alive
+        (seen(evaluation=evaluation("compute.image", timedelta(hours=2))), [], ["ready"]),
+        (seen(evaluation=None), [], ["ready"]),
     ],
 )
 def test_each_check_rejects_by_its_name(

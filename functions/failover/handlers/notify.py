@@ -1,8 +1,7 @@
 """Notify: one SNS notice per event of the run: its start, every ending, and faults of the
 control plane's own record, notice or lease (ControlPlaneFault metrics). Falls back to the
-other regions' topics, in priority order, when this region's cannot take it. An
-alarm-started run that found nothing to do, or another run holding the lease, is logged, not
-mailed
+other regions' topics, in priority order, when this region's cannot take it. An alarm-started
+run that found nothing to do, or another run holding the lease, is logged, not mailed
 (:func:`failover.notify.worth_sending`): its audit row already reports it."""
 
 from __future__ import annotations
