@@ -41,13 +41,14 @@ from testbed.template import (
     function_specs,
     load_template,
     resolve,
-    resource_properties,
     state_machine_substitutions,
     substitute,
     table_definition,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from failover.config import EstateConfig
     from failover.estate_view import EstateView
     from failover.lease import Lease
@@ -222,6 +223,31 @@ class EstateSpec:
     @property
     def table_name(self) -> str:
         return f"{self.name}-failover"
+
+
+def alarm_properties(template: dict[str, Any], metric: str) -> dict[str, Any]:
+    """The properties of the template's CloudWatch alarm on ``metric`` (the first of its
+    per-region copies, or the fragment of the ``Fn::ForEach`` that declares one per region:
+    their settings are the same), each top-level ``Ref`` to a parameter resolved to its
+    default."""
+
+    def alarms(node: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(node, list):
+            for item in node:
+                yield from alarms(item)
+        elif isinstance(node, dict):
+            if node.get("Type") == "AWS::CloudWatch::Alarm":
+                yield node
+                return
+            for value in node.values():
+                yield from alarms(value)
+
+    found = [
+        a for a in alarms(template["Resources"]) if a["Properties"].get("MetricName") == metric
+    ]
+    if not found:
+        raise KeyError(f"no alarm on {metric} in the template")
+    return {key: resolve(template, value) for key, value in found[0]["Properties"].items()}
 
 
 _CLIENTS: dict[tuple[str, str], Any] = {}
@@ -755,8 +781,8 @@ class LocalEstate:
         named <estate>-probe-<watched> in every watching region)."""
         spec = self.spec
         east = self.client("cloudwatch", "us-east-1")
-        health = resource_properties(self.global_template, "PrimaryHealthAlarm")
-        probe = resource_properties(self.template, "PeerProbeAlarm")
+        health = alarm_properties(self.global_template, "HealthCheckStatus")
+        probe = alarm_properties(self.template, "PeerHealthy")
         settings = (
             "Statistic",
             "Period",
