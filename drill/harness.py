@@ -455,10 +455,14 @@ class LocalDrill:
         *,
         failed: str | None = None,
         target: str | None = None,
+        rejected: dict[str, str] | None = None,
     ) -> Run:
         """An outage of ``failed`` (default: the primary; its ``/health`` answers 503) at the
         start of a probe period; the automatic path fails over into ``target`` (default: the
-        second region). Appends and returns the run."""
+        second region). Appends and returns the run. With three regions or more, the run's
+        checks include its recorded choice of target
+        (:func:`drill.scenarios.priority.choice_checks`; ``rejected``: region -> a word its
+        recorded rejection must contain)."""
         failed = failed or self.primary
         target = target or self.second
         self.to_probe_period_start()
@@ -467,6 +471,11 @@ class LocalDrill:
         self.mark_landing("before the outage")
         self.inject_outage(region=failed)
         run = self.alarm_run(name, t0, began, expect_active=target, target=target, source=failed)
+        if len(self.spec.regions) > 2 and not self.options.detect_only:
+            from drill.scenarios.priority import choice_checks, say_choice
+
+            say_choice(self, run)
+            run.checks += choice_checks(self, run, target, failed, rejected or {})
         report.runs.append(run)
         return run
 

@@ -133,7 +133,7 @@ def choice_checks(
     return checks
 
 
-def _say_choice(drill: LocalDrill, run: Run) -> None:
+def say_choice(drill: LocalDrill, run: Run) -> None:
     request = request_of(drill, run.execution_arn or "")
     for entry in request.get("candidates") or []:
         drill.mark(
@@ -149,9 +149,7 @@ def _say_choice(drill: LocalDrill, run: Run) -> None:
 )
 def priority(drill: LocalDrill, report: Report) -> None:
     primary, second, _ = _regions(drill)
-    run = drill.automatic_failover(report, failed=primary, target=second)
-    _say_choice(drill, run)
-    run.checks += choice_checks(drill, run, second, primary, {})
+    drill.automatic_failover(report, failed=primary, target=second)  # with the choice checks
     drill.failback(report)
 
 
@@ -170,9 +168,7 @@ def second_not_ready(drill: LocalDrill, report: Report) -> None:
         f"{second}'s cluster {drill.spec.cluster_id(second)} has no DB instance "
         f"({instance} deleted): nothing there to promote"
     )
-    run = drill.automatic_failover(report, failed=primary, target=third)
-    _say_choice(drill, run)
-    run.checks += choice_checks(drill, run, third, primary, {second: "instance"})
+    drill.automatic_failover(report, failed=primary, target=third, rejected={second: "instance"})
     report.notes.append(
         f"{second} has no DB instance: no failback is run (the writer stays in {third})"
     )
@@ -185,9 +181,7 @@ def second_not_ready(drill: LocalDrill, report: Report) -> None:
 )
 def rebuild_window(drill: LocalDrill, report: Report) -> None:
     primary, second, third = _regions(drill)
-    first = drill.automatic_failover(report, "first failover", failed=primary, target=second)
-    _say_choice(drill, first)
-    first.checks += choice_checks(drill, first, second, primary, {})
+    drill.automatic_failover(report, "first failover", failed=primary, target=second)
     # The third's rebuild is a long one (a large volume: Aurora's "minutes to hours"); the old
     # primary recovers and its own rebuild runs its course.
     third_arn = drill.spec.cluster_arn(third)
@@ -223,7 +217,7 @@ def rebuild_window(drill: LocalDrill, report: Report) -> None:
         "second failover", t0, began, expect_active=primary, target=primary, source=second
     )
     report.runs.append(run)
-    _say_choice(drill, run)
+    say_choice(drill, run)
     run.checks += choice_checks(drill, run, primary, second, {third: "pending-resync"})
     drill.emu.rds.set_resync(third_arn, 0)
     drill.mark(f"{third}'s rebuild released (connected)")
