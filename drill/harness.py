@@ -247,6 +247,7 @@ class LocalDrill:
             with clock.paced(0.0):  # the warm-up is not worth watching
                 clock.advance(WARM_UP_SECONDS)
             self._raise_world_error()
+            self.readiness_everywhere()
             scenario(self, report)
             report.notes += self.other_runs(report)
         finally:
@@ -260,6 +261,23 @@ class LocalDrill:
         self._raise_world_error()
         report.wall_seconds = time.monotonic() - began
         return report
+
+    def readiness_everywhere(self) -> None:
+        """Every region's EvaluateReadiness, once, as its schedule (ReadinessSchedule, every 15
+        minutes) has run it on an estate deployed for longer than the drill's warm-up: the
+        run's choice of target reads the latest evaluations (failover.candidates), and a
+        region with none is passed over."""
+        from drill.readiness_cli import invoke
+
+        for region in self.spec.regions:
+            function = self.estate.function_arns[region]["EvaluateReadinessFunction"]
+            evaluation = invoke(self.client("lambda", region), function)
+            failing = [c["name"] for c in evaluation["checks"] if c["status"] == "FAIL"]
+            self.progress.line(
+                f"  readiness of {region}: "
+                + ("ready" if evaluation["ready"] else f"NOT READY ({', '.join(failing)})")
+            )
+            self.estate.notices(region)  # what the schedule's run sent, before the drill
 
     def describe_regions(self) -> str:
         """The regions in priority order: "us-east-1 (primary) and us-west-2", or
