@@ -182,7 +182,14 @@ class Cell:
 
 def _payload(estate: LocalEstate, base: str) -> dict[str, Any]:
     if base == POST_RECOVERY:
-        return {"mode": "post_recovery", "reason": "fault matrix", "requested_by": "fault-matrix"}
+        payload = {
+            "mode": "post_recovery",
+            "reason": "fault matrix",
+            "requested_by": "fault-matrix",
+        }
+        if len(estate.spec.regions) > 2:  # which region recovered (required beyond two)
+            payload["source_region"] = PRIMARY
+        return payload
     if base in (WEST_DOWN, GA_BROWNOUT):
         return estate.alarm_event(SECONDARY)
     if base == LEASE_HOLDER_DIES:
