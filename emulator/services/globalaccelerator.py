@@ -298,7 +298,7 @@ class GlobalAccelerator(Service):
                 if taken > 0:
                     shares[group.arn] = taken
                 remaining -= taken
-            if remaining > 0:
+            if remaining > 1e-9:  # not float dust left by a dial of 100
                 shares[candidates[-1].arn] = remaining
             return shares
         # no healthy dialled group: fail over, dials ignored, among the three closest groups

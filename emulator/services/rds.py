@@ -204,7 +204,9 @@ class Rds(Service):
     def set_resync(self, cluster_arn: str, seconds: float | None) -> None:
         """Make a member ``pending-resync`` from now for ``seconds`` modelled seconds (None:
         until released by ``set_resync(arn, 0)``); 0: ``connected`` now. A test-facing knob
-        (no AWS call does this), for scenarios such as a failover during the rebuild window."""
+        (no AWS call does this), for scenarios such as a failover during the rebuild window.
+        A later failover with data loss starts the member's rebuild again, for
+        ``latency.aurora_resync_seconds`` (a hold does not outlive it)."""
         cluster = self._cluster(cluster_arn)
         self._complete_due()
         with self._lock:

@@ -10,6 +10,9 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
+from failover import geography
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emulator import Emulator
 from emulator.services.globalaccelerator import NotEmulated
@@ -358,3 +361,43 @@ def test_ga_tries_only_the_three_closest_groups_then_fails_open_to_the_closest(
     assert lands(emu, accelerator, groups, "ap-northeast-3") == "ap-northeast-1"
     # and without a client location, every candidate is returned (today's behaviour)
     assert emu.globalaccelerator.landing_groups(accelerator) == [groups["ap-northeast-1"]]
+
+
+def test_every_client_lands_somewhere_nearest_healthy_dialled_first(ga: Any, emu: Emulator) -> None:
+    regions = ("us-east-1", "eu-west-1", "us-west-2", "ap-northeast-1")
+    accelerator, groups = estate(ga, emu, dict.fromkeys(regions, 100.0))
+    region_of = {arn: region for region, arn in groups.items()}
+    clients = ("us-east-2", "eu-central-1", "us-west-1", "ap-southeast-1", "sa-east-1")
+
+    @given(
+        dials=st.lists(st.sampled_from([0.0, 30.0, 100.0]), min_size=4, max_size=4),
+        healthy=st.lists(st.booleans(), min_size=4, max_size=4),
+        client=st.sampled_from(clients),
+    )
+    @settings(max_examples=60, deadline=None)
+    def check(dials: list[float], healthy: list[bool], client: str) -> None:
+        for region, dial, up in zip(regions, dials, healthy, strict=True):
+            ga.update_endpoint_group(EndpointGroupArn=groups[region], TrafficDialPercentage=dial)
+            emu.globalaccelerator.set_endpoint_health(groups[region], up)
+        shares = emu.globalaccelerator.landing_shares(accelerator, client)
+        state = {r: (d, u) for r, d, u in zip(regions, dials, healthy, strict=True)}
+        nearest = sorted(regions, key=lambda r: geography.distance_km(client, r))
+
+        # every new connection lands somewhere, and only where a share is positive
+        assert shares
+        assert all(share > 0 for share in shares.values())
+        assert sum(shares.values()) == pytest.approx(1.0)
+        landed = [region_of[arn] for arn in shares]
+        dialled = [r for r in nearest if state[r][0] > 0 and state[r][1]]
+        if dialled:
+            # only healthy dialled groups, the nearest of them first, keeping its dial's share
+            assert set(landed) <= set(dialled)
+            assert landed[0] == dialled[0]
+            first = shares[groups[dialled[0]]]
+            assert first == pytest.approx(1.0 if len(dialled) == 1 else state[dialled[0]][0] / 100)
+        else:
+            # failover (dials ignored) among the three closest, else fail open to the closest
+            tried = [r for r in nearest[:3] if state[r][1]]
+            assert landed == [tried[0] if tried else nearest[0]]
+
+    check()
