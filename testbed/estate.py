@@ -183,6 +183,14 @@ class EstateSpec:
                 f"lease_regions: three distinct regions, not {self.lease_regions}"
             )
 
+    @classmethod
+    def of(cls, *regions: str, **settings: Any) -> EstateSpec:
+        """An estate of ``regions`` in priority order with the failover table in the MRSC set
+        the drill chooses for them (:func:`default_lease_regions`), unless ``settings`` name
+        ``lease_regions``."""
+        settings.setdefault("lease_regions", default_lease_regions(*regions))
+        return cls(regions=tuple(regions), **settings)
+
     @property
     def primary(self) -> str:
         """The first region in priority order: the writer of the first deployment."""

@@ -8,23 +8,19 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from testbed.estate import EstateSpec, default_lease_regions
+from testbed.estate import EstateSpec
 from testbed.session import build
+from tests.statemachine.conftest import THREE_REGIONS as REGIONS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from testbed.estate import LocalEstate
 
-REGIONS = ("us-east-1", "eu-west-1", "us-west-2")
-
 
 @pytest.fixture(scope="module")
 def estate() -> Iterator[LocalEstate]:
-    spec = EstateSpec(
-        regions=REGIONS, lease_regions=default_lease_regions(*REGIONS), automatic_triggers=True
-    )
-    yield from build(spec)
+    yield from build(EstateSpec.of(*REGIONS, automatic_triggers=True))
 
 
 def test_every_region_watches_every_other_with_a_probe_alarm(estate: LocalEstate) -> None:
