@@ -71,9 +71,10 @@ def choice_checks(
     drill: LocalDrill, run: Run, target: str, failed: str, rejected: dict[str, str]
 ) -> list[Check]:
     """The run chose ``target``, in priority order: every other candidate is recorded with a
-    reason (``rejected``: region -> a word its rejection must contain; the others are after the
-    target in priority), and every other region's run (started by the same alarms) stood
-    down naming the target."""
+    reason: the ones before the target, and those in ``rejected`` (region -> a word their
+    rejection must contain), as rejected; the others after the target, as passed over or
+    rejected. And every other region's run (started by the same alarms) stood down naming
+    the target."""
     request = request_of(drill, run.execution_arn or "")
     entries = {str(e.get("region")): e for e in request.get("candidates") or []}
     candidates = list(drill.spec.others(failed))
@@ -97,7 +98,7 @@ def choice_checks(
             continue
         entry = entries.get(region, {})
         reasons = "; ".join(str(r) for r in entry.get("reasons") or [])
-        if region in before_target:
+        if region in before_target or region in rejected:
             word = rejected.get(region, "")
             checks.append(
                 Check(
