@@ -258,6 +258,40 @@ def alarm_properties(template: dict[str, Any], metric: str) -> dict[str, Any]:
     return {key: resolve(template, value) for key, value in found[0]["Properties"].items()}
 
 
+def watch_rule_names(template: dict[str, Any]) -> dict[str, str] | None:
+    """The names (``Fn::Sub`` text) of template.yaml's rules on a watched region's health and
+    probe alarms, by kind, when it declares one per watched region (Fn::ForEach); else None."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            name = (node.get("Properties") or {}).get("Name")
+            text = name.get("Fn::Sub") if isinstance(name, dict) else name
+            if node.get("Type") == "AWS::Events::Rule":
+                if isinstance(text, str) and "${Region}" in text:
+                    found["probe" if "probe" in text else "health"] = text
+                return
+            for value in node.values():
+                walk(value)
+
+    walk(template.get("Resources") or {})
+    return found if {"health", "probe"} <= set(found) else None
+
+
+def watch_rule(template: dict[str, Any], estate: str, kind: str, watched: str) -> str:
+    """The name of the rule, in every other region, that starts its failover machine on
+    ``watched``'s ``kind`` ("health" or "probe") alarm: template.yaml's per-region name when it
+    declares one (``${EstateName}-watch-probe-${Region}``), else the testbed's name of the one
+    rule per kind that matches every other region's alarm (``<estate>-peer-probe-alarm``)."""
+    names = watch_rule_names(template)
+    if names is None:
+        return f"{estate}-peer-{kind}-alarm"
+    return names[kind].replace("${EstateName}", estate).replace("${Region}", watched)
+
+
 _CLIENTS: dict[tuple[str, str], Any] = {}
 """boto3 clients by (service, region), shared by every estate of the process
 (:meth:`LocalEstate.client`)."""
@@ -400,6 +434,15 @@ class LocalEstate:
             ],
         )
 
+    @property
+    def watch_rule_names(self) -> dict[str, str] | None:
+        """:func:`watch_rule_names` of template.yaml."""
+        return watch_rule_names(self.template)
+
+    def watch_rule(self, kind: str, watched: str) -> str:
+        """:func:`watch_rule` of this estate."""
+        return watch_rule(self.template, self.spec.name, kind, watched)
+
     def _build_triggers(self, role: str) -> None:
         """The automatic path, as template.yaml and stacks/global.yaml wire it."""
         spec = self.spec
@@ -420,12 +463,27 @@ class LocalEstate:
                 "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 900},
                 "DeadLetterConfig": {"Arn": dlq},
             }
-            # PeerHealthAlarmRule (on this region's failover bus) and PeerProbeAlarmRule: each
-            # matches the alarm of every other region (a list in a pattern matches any).
-            for rule, bus_name, alarms in (
-                (f"{spec.name}-peer-health-alarm", bus, [spec.health_alarm(o) for o in others]),
-                (f"{spec.name}-peer-probe-alarm", "default", [spec.probe_alarm(o) for o in others]),
-            ):
+            # The rules on another region's health alarm (on this region's failover bus) and on
+            # this region's probe alarm of it (default bus): one of each per watched region
+            # when the template declares them so (Fn::ForEach, named), else one of each
+            # matching every other region's alarm (a list in a pattern matches any).
+            if self.watch_rule_names is None:
+                watches = [
+                    (self.watch_rule("health", ""), bus, [spec.health_alarm(o) for o in others]),
+                    (
+                        self.watch_rule("probe", ""),
+                        "default",
+                        [spec.probe_alarm(o) for o in others],
+                    ),
+                ]
+            else:
+                watches = [
+                    (self.watch_rule("health", o), bus, [spec.health_alarm(o)]) for o in others
+                ]
+                watches += [
+                    (self.watch_rule("probe", o), "default", [spec.probe_alarm(o)]) for o in others
+                ]
+            for rule, bus_name, alarms in watches:
                 pattern = {
                     **alarm_change,
                     "account": [ACCOUNT],

@@ -132,7 +132,7 @@ def primary_down(drill: LocalDrill, report: Report) -> None:
         return
     state = drill.observe(reader=drill.second)
     rules = [m.what for m in drill.milestones if "EventBridge rule" in m.what]
-    probe_rule = drill.spec.name + "-peer-probe-alarm"
+    probe_rule = drill.estate.watch_rule("probe", down)
     if down == ROUTE53_REGION:
         # Route 53's API and its health alarms died with the region: only the probe is left
         triggers = [
@@ -152,7 +152,7 @@ def primary_down(drill: LocalDrill, report: Report) -> None:
     else:
         # Route 53 (us-east-1) still sees the region fail: its health alarm may start a run
         # too; either trigger starts the same machine, and one run acts
-        health_rule = drill.spec.name + "-peer-health-alarm"
+        health_rule = drill.estate.watch_rule("health", down)
         triggers = [
             Check(
                 "started by",
