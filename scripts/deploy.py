@@ -108,18 +108,24 @@ def stack_parameters(aws: Aws, target: stacks.StackTarget) -> dict[str, str] | N
     return {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
 
 
-def live_traffic_dials(aws: Aws, global_outputs: Mapping[str, str]) -> dict[str, str]:
-    """The dials as Global Accelerator has them now (its API lives only in us-west-2)."""
+def live_traffic_dials(
+    aws: Aws, plan: stacks.Plan, global_outputs: Mapping[str, str]
+) -> dict[str, str]:
+    """Each region's dial as Global Accelerator has it now (its API lives only in us-west-2)."""
     ga = aws.client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
     dials: dict[str, str] = {}
-    for parameter, output in (
-        ("PrimaryTrafficDial", "PrimaryEndpointGroupArn"),
-        ("SecondaryTrafficDial", "SecondaryEndpointGroupArn"),
-    ):
-        if global_outputs.get(output):
-            group = ga.describe_endpoint_group(EndpointGroupArn=global_outputs[output])
-            dials[parameter] = _number(group["EndpointGroup"]["TrafficDialPercentage"])
+    for region in plan.regions:
+        arn = global_outputs.get(f"EndpointGroupArn{stacks.key(region)}")
+        if arn:
+            group = ga.describe_endpoint_group(EndpointGroupArn=arn)
+            dials[region] = _number(group["EndpointGroup"]["TrafficDialPercentage"])
     return dials
+
+
+def parse_keyed(value: str | None) -> dict[str, str]:
+    """``us-east-1=100,eu-west-1=0`` -> {region: value} (the global stack's keyed lists)."""
+    pairs = (item.partition("=") for item in (value or "").split(",") if "=" in item)
+    return {region.strip(): dial.strip() for region, _, dial in pairs}
 
 
 def live_desired_count(aws: Aws, region: str, outputs: Mapping[str, str]) -> str | None:
@@ -206,13 +212,31 @@ class EstateParameters:
         )
 
     def global_(self, computed: dict[str, str]) -> dict[str, str]:
-        """Keep traffic dials the control plane moved (a failover)."""
-        return self._keep_live(
-            self.plan.global_,
-            computed,
-            lambda outputs: dict(live_traffic_dials(self.aws, outputs)),
-            {"PrimaryTrafficDial": "100", "SecondaryTrafficDial": "0"},
-        )
+        """TrafficDials: the primary 100 and every other region 0, except a dial the control
+        plane moved since the last deploy (a failover), which is kept."""
+        target = self.plan.global_
+        dials = stacks.default_traffic_dials(self.plan)
+        dials.update(parse_keyed(target.parameters.get("TrafficDials")))
+        outputs = stack_outputs(self.aws, target)
+        if outputs is not None:
+            deployed = stack_parameters(self.aws, target) or {}
+            last = {**stacks.default_traffic_dials(self.plan)}
+            last.update(parse_keyed(deployed.get("TrafficDials")))
+            live = live_traffic_dials(self.aws, self.plan, outputs)
+            for region in self.plan.regions:
+                kept = stacks.preserve_runtime_value(
+                    dials[region], last.get(region), live.get(region)
+                )
+                if kept != dials[region]:
+                    LOG.warning(
+                        "[%s] keeping the %s dial at %s, set at run time (configured %s)",
+                        target.env,
+                        region,
+                        kept,
+                        dials[region],
+                    )
+                dials[region] = kept
+        return {**computed, "TrafficDials": stacks.keyed(dials.items())}
 
     def _keep_live(
         self,
@@ -325,36 +349,34 @@ class Deployer:
         lease = self.deploy(plan.lease, stacks.base_overrides(plan, plan.lease))
         stacks.require(lease, "FailoverTableName", plan.lease.stack_name)
 
-        # 1. The primary region: creates the global cluster. Replication stays as it was: on
-        #    once the secondary exists (its bucket and key must exist first).
-        secondary = stack_outputs(self.aws, plan.region_secondary)
-        first = stacks.region_primary_overrides(plan, secondary)
-        primary = self.deploy(plan.region_primary, params.region(plan.region_primary, first))
+        # 1. The region stacks in priority order: the primary creates the global cluster, every
+        #    other region joins it. Each replicates to the regions whose stack exists already.
+        outputs: dict[str, dict[str, str] | None] = {
+            r: stack_outputs(self.aws, t)
+            for r, t in zip(plan.regions, plan.region_stacks, strict=True)
+        }
+        replicated: dict[str, tuple[str, ...]] = {}
+        for target in plan.region_stacks:
+            computed = stacks.region_overrides(plan, target, outputs)
+            replicated[target.region] = stacks.replication_targets(plan, target, outputs)
+            outputs[target.region] = self.deploy(target, params.region(target, computed))
 
-        # 2. The secondary region: joins the global cluster, replicates back to the primary.
-        secondary = self.deploy(
-            plan.region_secondary,
-            params.region(plan.region_secondary, stacks.region_secondary_overrides(plan, primary)),
-        )
+        # 2. First deploy only: again each region stack whose replication missed a region that
+        #    did not exist yet (its bucket and key must exist first).
+        for target in plan.region_stacks:
+            if replicated[target.region] != plan.others(target.region):
+                computed = stacks.region_overrides(plan, target, outputs)
+                outputs[target.region] = self.deploy(target, params.region(target, computed))
 
-        # 3. First deploy only: the primary again, now that the peer bucket exists.
-        if first["EnableReplication"] != "true":
-            primary = self.deploy(
-                plan.region_primary,
-                params.region(
-                    plan.region_primary, stacks.region_primary_overrides(plan, secondary)
-                ),
-            )
-
-        # 4. The global layer in us-east-1.
+        # 3. The global layer in us-east-1.
         global_outputs = self.deploy(
-            plan.global_, params.global_(stacks.global_overrides(plan, primary, secondary))
+            plan.global_, params.global_(stacks.global_overrides(plan, outputs))
         )
 
-        # 5-6. The control plane, a complete copy in each region (the same parameters).
-        control = stacks.control_plane_overrides(plan, primary, secondary, global_outputs)
-        self.deploy(plan.control_primary, control)
-        self.deploy(plan.control_secondary, control)
+        # 4. The control plane, a complete copy in each region (the same parameters).
+        control = stacks.control_plane_overrides(plan, outputs, global_outputs)
+        for target in plan.control_planes:
+            self.deploy(target, control)
 
         LOG.info("estate %s deployed", plan.estate_name)
         for key in ("ApplicationEndpoint", "AcceleratorDnsName", "HostedZoneNameServers"):
@@ -370,8 +392,9 @@ def write_estate_params(plan: stacks.Plan, aws: Aws, root: Path = ROOT) -> list[
     """
     params = EstateParameters(plan, aws, root)
     params.write(plan.lease, stacks.base_overrides(plan, plan.lease))
-    primary = stack_outputs(aws, plan.region_primary)
-    secondary = stack_outputs(aws, plan.region_secondary)
+    outputs: dict[str, dict[str, str] | None] = {
+        r: stack_outputs(aws, t) for r, t in zip(plan.regions, plan.region_stacks, strict=True)
+    }
     global_outputs = stack_outputs(aws, plan.global_)
     notes: list[str] = []
 
@@ -380,34 +403,37 @@ def write_estate_params(plan: stacks.Plan, aws: Aws, root: Path = ROOT) -> list[
         notes.append(f"[{target.env}] is not deployable yet: deploy {names} first")
         return stacks.base_overrides(plan, target)
 
-    params.write(
-        plan.region_primary,
-        params.region(plan.region_primary, stacks.region_primary_overrides(plan, secondary)),
-    )
-    params.write(
-        plan.region_secondary,
-        params.region(plan.region_secondary, stacks.region_secondary_overrides(plan, primary))
-        if primary
-        else later(plan.region_secondary, plan.region_primary),
-    )
+    primary = plan.region_stacks[0]
+    for target in plan.region_stacks:
+        if target is primary or outputs[plan.primary_region]:
+            computed = stacks.region_overrides(plan, target, outputs)
+            params.write(target, params.region(target, computed))
+        else:
+            params.write(target, later(target, primary))
+    missing = [t for t in plan.region_stacks if not outputs[t.region]]
     params.write(
         plan.global_,
-        params.global_(stacks.global_overrides(plan, primary, secondary))
-        if primary and secondary
-        else later(plan.global_, plan.region_primary, plan.region_secondary),
+        params.global_(stacks.global_overrides(plan, outputs))
+        if not missing
+        else later(plan.global_, *missing),
     )
     params.write(
-        plan.control_primary,
-        stacks.control_plane_overrides(plan, primary, secondary, global_outputs)
-        if primary and secondary and global_outputs
-        else later(plan.control_primary, plan.region_primary, plan.region_secondary, plan.global_),
+        plan.control_planes[0],
+        stacks.control_plane_overrides(plan, outputs, global_outputs)
+        if not missing and global_outputs
+        else later(plan.control_planes[0], *missing, *([] if global_outputs else [plan.global_])),
     )
-    deployed_primary = stack_parameters(aws, plan.region_primary)
-    if secondary and deployed_primary and deployed_primary.get("EnableReplication") != "true":
-        notes.append(
-            f"[{plan.region_primary.env}] deploy it again: replication to "
-            f"{plan.secondary_region} turns on now that the peer bucket exists"
-        )
+    for target in plan.region_stacks:
+        deployed = stack_parameters(aws, target)
+        if deployed is None:
+            continue
+        have = tuple(r for r in deployed.get("ReplicationRegions", "").split(",") if r)
+        now = stacks.replication_targets(plan, target, outputs)
+        if have != now:
+            notes.append(
+                f"[{target.env}] deploy it again: replication to {', '.join(now)} (it "
+                f"replicates to {', '.join(have) or 'none'} now that the other buckets exist)"
+            )
     return notes
 
 
@@ -505,12 +531,11 @@ def main(
         aws = aws_factory(args.profile)
         account = aws.client("sts", plan.primary_region).get_caller_identity()["Account"]
         LOG.info(
-            "deploying estate %s to account %s (%s), regions %s and %s, lease regions %s",
+            "deploying estate %s to account %s (%s), regions %s (priority order), lease regions %s",
             plan.estate_name,
             account,
             f"profile {args.profile}" if args.profile else "default credential chain",
-            plan.primary_region,
-            plan.secondary_region,
+            ",".join(plan.regions),
             ",".join(plan.lease_regions),
         )
         refuse_kept_table(plan, aws)

@@ -5,7 +5,7 @@
 
 Before anything is deleted it shows the account (``sts get-caller-identity``, with the chosen
 profile) and the regions, and asks for a typed confirmation that names them:
-``destroy <EstateName> in <account> <primary> <secondary>`` (``--confirm-phrase`` gives it for
+``destroy <EstateName> in <account> <region> <region>...`` (``--confirm-phrase`` gives it for
 a script). The profile and region reach every call: boto3 and each ``sam delete``.
 
 Order: the control planes, the global stack, then (once Global Accelerator's network interfaces
@@ -15,7 +15,8 @@ Aurora clusters, the global cluster and the ALBs. The clusters are not removed f
 cluster by hand: CloudFormation's DBCluster delete handler does it (RemoveFromGlobalCluster,
 then DeleteDBCluster, after the final snapshot its DeletionPolicy asks for).
 
-Kept, and listed at the end: the four buckets (``--purge-buckets`` empties and deletes them),
+Kept, and listed at the end: each region's two buckets (``--purge-buckets`` empties and
+deletes them),
 the failover table with its audit rows (``--purge-table`` deletes it; a redeploy under the same
 EstateName needs it gone), each region's estate KMS key, the final snapshots, and a hosted zone
 the global stack created.
@@ -68,12 +69,11 @@ def confirm(
     """Show what will be deleted and where; go on only if the operator types the phrase."""
     expected = stacks.destroy_phrase(plan, account)
     LOG.warning(
-        "About to DELETE estate %s in account %s (%s), regions %s and %s: stacks %s",
+        "About to DELETE estate %s in account %s (%s), regions %s: stacks %s",
         plan.estate_name,
         account,
         f"profile {profile}" if profile else "default credential chain",
-        plan.primary_region,
-        plan.secondary_region,
+        ", ".join(plan.regions),
         ", ".join(f"{t.stack_name} ({t.region})" for t in stacks.teardown_order(plan)),
     )
     if not stacks.confirmed(expected, phrase, ask):
@@ -82,7 +82,7 @@ def confirm(
 
 def unprotect(aws: Aws, plan: stacks.Plan) -> None:
     """Switch deletion protection off where the region stacks switched it on; drop replicas."""
-    for target in (plan.region_primary, plan.region_secondary):
+    for target in plan.region_stacks:
         outputs = stack_outputs(aws, target)
         if not outputs:
             continue
@@ -93,7 +93,7 @@ def unprotect(aws: Aws, plan: stacks.Plan) -> None:
                 DeletionProtection=False,
                 ApplyImmediately=True,
             )
-        if target is plan.region_primary and outputs.get("DbSecretArn"):
+        if target is plan.region_stacks[0] and outputs.get("DbSecretArn"):
             # A replicated secret cannot be deleted before its replicas are.
             secrets = aws.client("secretsmanager", target.region)
             replicas = secrets.describe_secret(SecretId=outputs["DbSecretArn"]).get(
@@ -142,7 +142,7 @@ def wait_for_ga_interfaces(
     subnets (and leaves the stack DELETE_FAILED).
     """
     vpcs = {}
-    for target in (plan.region_primary, plan.region_secondary):
+    for target in plan.region_stacks:
         outputs = stack_outputs(aws, target)
         if outputs and outputs.get("VpcId"):
             vpcs[target.region] = outputs["VpcId"]
@@ -310,11 +310,12 @@ def main(
         account = aws.client("sts", plan.primary_region).get_caller_identity()["Account"]
         confirm(plan, account, args.profile, args.confirm_phrase, ask)
         order = stacks.teardown_order(plan)
-        for target in order[:3]:  # control planes, then the global layer
+        first = len(plan.control_planes) + 1
+        for target in order[:first]:  # control planes, then the global layer
             sam_delete(target, args.profile, run)
         wait_for_ga_interfaces(aws, plan)
         unprotect(aws, plan)
-        for target in order[3:]:  # secondary region, primary, then the lease stack
+        for target in order[first:]:  # the regions, the primary last, then the lease stack
             sam_delete(target, args.profile, run)
         if args.purge_buckets:
             for region, bucket in stacks.retained_buckets(plan, account):

@@ -43,7 +43,7 @@ class GameDayRefused(stacks.PlanError):
 
 def template_id(aws: Aws, plan: stacks.Plan, region: str, experiment: str) -> str:
     """The FIS experiment template of ``experiment`` in ``region``'s control-plane stack."""
-    targets = {t.region: t for t in (plan.control_primary, plan.control_secondary)}
+    targets = {t.region: t for t in plan.control_planes}
     if region not in targets:
         raise GameDayRefused(f"{region} is not an estate region ({', '.join(sorted(targets))})")
     outputs = stack_outputs(aws, targets[region])

@@ -1,18 +1,21 @@
 """The estate's deploy plan as pure data: no AWS calls, so it is unit-tested offline.
 
-Every stack is one config env of samconfig.toml, deployed with ``sam deploy --config-env <env>``:
+Every stack is one config env of samconfig.toml, deployed with ``sam deploy --config-env <env>``.
+``Regions`` in [global] lists the estate's regions in priority order, the primary first (2 to
+failover.config.MAX_REGIONS); each needs a ``region-<region>`` and a ``control-<region>`` env:
 
 1. ``lease``             stacks/lease.yaml in LeaseRegions[0] (the failover table, a replica in
                          each of the three LeaseRegions)
-2. ``region-primary``    stacks/region.yaml in the primary region (creates the global cluster)
-3. ``region-secondary``  stacks/region.yaml in the secondary region (joins it, replicates to 2)
-4. ``region-primary``    again, on a first deploy only: replication to 3 (its bucket now exists)
+2. ``region-<R1>``       stacks/region.yaml in the primary region (creates the global cluster)
+3. ``region-<Rn>``       stacks/region.yaml in every other region, in priority order (joins it,
+                         replicates to the regions deployed before)
+4. ``region-<R1..n-1>``  again, on a first deploy only: replication to the regions whose bucket
+                         did not exist at their first pass
 5. ``global``            stacks/global.yaml in us-east-1 (Route 53, Global Accelerator, alarms)
-6. ``primary``           the control plane (the ``sam build`` output) in the primary region
-7. ``secondary``         the control plane (the ``sam build`` output) in the secondary region
+6. ``control-<Rn>``      the control plane (the ``sam build`` output), one copy per region
 
 samconfig.toml holds the static values of every stack. The rest are outputs of the stacks
-deployed before, often in the other region, which CloudFormation cannot reference (exports and
+deployed before, often in another region, which CloudFormation cannot reference (exports and
 SSM parameter types resolve only in the stack's own region). This module computes them; the
 deploy writes them to ``.estate/<file>.yaml``, which each env's ``parameter_overrides`` includes
 last with SAM CLI's ``file://`` include, so that a plain ``sam deploy --config-env <env>`` reads
@@ -29,16 +32,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from failover import arns
-from failover.config import MRSC_REGION_SETS, TOPOLOGIES
+from failover.config import MAX_REGIONS, MRSC_REGION_SETS, TOPOLOGIES
 
 LEASE = "lease"
-REGION_PRIMARY = "region-primary"
-REGION_SECONDARY = "region-secondary"
 GLOBAL = "global"
-CONTROL_PRIMARY = "primary"
-CONTROL_SECONDARY = "secondary"
-ENVS = (LEASE, REGION_PRIMARY, REGION_SECONDARY, GLOBAL, CONTROL_PRIMARY, CONTROL_SECONDARY)
-CONTROL_PLANE_ENVS = (CONTROL_PRIMARY, CONTROL_SECONDARY)
+REGION_ENV_PREFIX = "region-"
+CONTROL_ENV_PREFIX = "control-"
 
 # Route 53 health-check metrics (and so their alarms and rules) exist only in us-east-1.
 GLOBAL_STACK_REGION = "us-east-1"
@@ -48,17 +47,33 @@ DEFAULT_LEASE_REGIONS = ("us-east-1", "us-east-2", "us-west-2")
 
 # The control plane deploys what `sam build` produced, never the source template.
 BUILT_TEMPLATE = ".aws-sam/build/template.yaml"
-# Computed parameters, one file per stack (both control-plane copies take the same values).
+# Computed parameters, one file per stack (every control-plane copy takes the same values).
 PARAMS_DIR = ".estate"
-PARAMS_FILES = {
-    LEASE: "lease.yaml",
-    REGION_PRIMARY: "region-primary.yaml",
-    REGION_SECONDARY: "region-secondary.yaml",
-    GLOBAL: "global.yaml",
-    CONTROL_PRIMARY: "control-plane.yaml",
-    CONTROL_SECONDARY: "control-plane.yaml",
-}
+CONTROL_PLANE_PARAMS = "control-plane.yaml"
 INCLUDE_PREFIX = "file://"
+_REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+
+
+def region_env(region: str) -> str:
+    """The config env of ``region``'s estate stack (stacks/region.yaml)."""
+    return f"{REGION_ENV_PREFIX}{region}"
+
+
+def control_env(region: str) -> str:
+    """The config env of ``region``'s control plane (template.yaml)."""
+    return f"{CONTROL_ENV_PREFIX}{region}"
+
+
+def params_file_name(env: str) -> str:
+    if env.startswith(CONTROL_ENV_PREFIX):
+        return CONTROL_PLANE_PARAMS
+    return f"{env}.yaml"
+
+
+def key(region: str) -> str:
+    """A region as the global stack's per-region outputs carry it (&{Region}: useast1)."""
+    return re.sub(r"[^0-9A-Za-z]", "", region)
+
 
 DEFAULT_TOPOLOGY = TOPOLOGIES[0]
 
@@ -115,35 +130,50 @@ class StackTarget:
     @property
     def params_file(self) -> str:
         """The computed-parameters file this env's parameter_overrides must include, last."""
-        return f"{PARAMS_DIR}/{PARAMS_FILES[self.env]}"
+        return f"{PARAMS_DIR}/{params_file_name(self.env)}"
 
     @property
     def deploys(self) -> str:
         return self.deploy_template_file or self.template_file
 
+    @property
+    def is_control_plane(self) -> bool:
+        return self.env.startswith(CONTROL_ENV_PREFIX)
+
+    @property
+    def is_region_stack(self) -> bool:
+        return self.env.startswith(REGION_ENV_PREFIX)
+
 
 @dataclass(frozen=True)
 class Plan:
-    """The six stacks of the estate."""
+    """The stacks of the estate: the lease and global stacks, and per region (in priority
+    order) a region stack and a control plane."""
 
     lease: StackTarget
-    region_primary: StackTarget
-    region_secondary: StackTarget
     global_: StackTarget
-    control_primary: StackTarget
-    control_secondary: StackTarget
+    region_stacks: tuple[StackTarget, ...]
+    control_planes: tuple[StackTarget, ...]
 
     @property
     def estate_name(self) -> str:
-        return self.region_primary.parameters["EstateName"]
+        return self.global_.parameters["EstateName"]
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The estate's regions in priority order, the primary first ([global] Regions)."""
+        return plan_regions(self.global_)
 
     @property
     def primary_region(self) -> str:
-        return self.region_primary.region
+        return self.regions[0]
 
-    @property
-    def secondary_region(self) -> str:
-        return self.region_secondary.region
+    def others(self, region: str) -> tuple[str, ...]:
+        """Every region but ``region``, in priority order."""
+        return tuple(r for r in self.regions if r != region)
+
+    def region_stack(self, region: str) -> StackTarget:
+        return self.region_stacks[self.regions.index(region)]
 
     @property
     def lease_regions(self) -> tuple[str, ...]:
@@ -161,18 +191,11 @@ class Plan:
 
     @property
     def active_region_parameter_name(self) -> str:
-        configured = self.control_primary.parameters.get("ActiveRegionParameterName", "")
+        configured = self.control_planes[0].parameters.get("ActiveRegionParameterName", "")
         return configured or f"/{self.estate_name}/failover/active-region"
 
     def targets(self) -> tuple[StackTarget, ...]:
-        return (
-            self.lease,
-            self.region_primary,
-            self.region_secondary,
-            self.global_,
-            self.control_primary,
-            self.control_secondary,
-        )
+        return (self.lease, *self.region_stacks, self.global_, *self.control_planes)
 
 
 # --------------------------------------------------------------------------- samconfig
@@ -257,9 +280,47 @@ def load_target(samconfig: Mapping[str, Any], env: str) -> StackTarget:
     )
 
 
+def plan_regions(global_: StackTarget) -> tuple[str, ...]:
+    """``Regions`` of [global]: 2 to MAX_REGIONS distinct region names, in priority order."""
+    raw = global_.parameters.get("Regions", "")
+    regions = tuple(part.strip() for part in raw.split(",") if part.strip())
+    if not regions:
+        raise PlanError(
+            f"[{GLOBAL}] parameter_overrides must set Regions: the estate's regions in priority "
+            "order, the primary first (e.g. Regions=us-east-1,eu-west-1,us-west-2)"
+        )
+    if not 2 <= len(regions) <= MAX_REGIONS:
+        raise PlanError(f"[{GLOBAL}] Regions: 2 to {MAX_REGIONS} regions, not {len(regions)}")
+    if len(set(regions)) != len(regions):
+        raise PlanError(f"[{GLOBAL}] Regions names a region twice: {','.join(regions)}")
+    bad = [r for r in regions if not _REGION_NAME.match(r)]
+    if bad:
+        raise PlanError(f"[{GLOBAL}] Regions: not region names: {bad}")
+    return regions
+
+
 def load_plan(samconfig: Mapping[str, Any]) -> Plan:
     """Build and check the plan from a parsed samconfig.toml (placeholders are checked apart)."""
-    plan = Plan(*(load_target(samconfig, env) for env in ENVS))
+    global_ = load_target(samconfig, GLOBAL)
+    regions = plan_regions(global_)
+    missing = [
+        env
+        for region in regions
+        for env in (region_env(region), control_env(region))
+        if env not in samconfig
+    ]
+    if missing:
+        raise PlanError(
+            f"[{GLOBAL}] Regions={','.join(regions)} needs a config env per region and stack; "
+            f"samconfig.toml has no {', '.join(f'[{env}.*]' for env in missing)} (copy the "
+            "region-/control- envs of another region and set its region, VpcCidr and image)"
+        )
+    plan = Plan(
+        lease=load_target(samconfig, LEASE),
+        global_=global_,
+        region_stacks=tuple(load_target(samconfig, region_env(r)) for r in regions),
+        control_planes=tuple(load_target(samconfig, control_env(r)) for r in regions),
+    )
     validate_plan(plan)
     return plan
 
@@ -278,15 +339,19 @@ def ecr_image_region(image: str) -> str:
 def validate_plan(plan: Plan) -> None:
     """Refuse a samconfig whose stacks disagree about the estate before anything deploys."""
     problems: list[str] = []
-    if "EstateName" not in plan.region_primary.parameters:
-        raise PlanError(f"[{REGION_PRIMARY}] parameter_overrides must set EstateName")
+    if "EstateName" not in plan.global_.parameters:
+        raise PlanError(f"[{GLOBAL}] parameter_overrides must set EstateName")
     names = {
         t.env: t.parameters["EstateName"] for t in plan.targets() if "EstateName" in t.parameters
     }
     if len(set(names.values())) > 1:
         problems.append(f"EstateName differs between config envs: {names}")
-    if plan.primary_region == plan.secondary_region:
-        problems.append("region-primary and region-secondary must be in different regions")
+    for region in plan.regions:
+        for target in (plan.region_stack(region), plan.control_planes[plan.regions.index(region)]):
+            if target.region != region:
+                problems.append(
+                    f"[{target.env}] deploys to {target.region}, not {region} (its name's region)"
+                )
     lease_regions = plan.lease_regions
     if len(lease_regions) != 3 or len(set(lease_regions)) != 3:
         problems.append(f"[{LEASE}] LeaseRegions must be three distinct regions: {lease_regions}")
@@ -311,21 +376,15 @@ def validate_plan(plan: Plan) -> None:
             f"[{GLOBAL}] must deploy to {GLOBAL_STACK_REGION}: Route 53 health-check metrics, "
             f"their alarms and the forwarding rules exist only there (got {plan.global_.region})"
         )
-    if plan.control_primary.region != plan.primary_region:
-        problems.append(
-            f"[{CONTROL_PRIMARY}] region {plan.control_primary.region} != "
-            f"[{REGION_PRIMARY}] region {plan.primary_region}"
-        )
-    if plan.control_secondary.region != plan.secondary_region:
-        problems.append(
-            f"[{CONTROL_SECONDARY}] region {plan.control_secondary.region} != "
-            f"[{REGION_SECONDARY}] region {plan.secondary_region}"
-        )
-    for target, role in ((plan.region_primary, "primary"), (plan.region_secondary, "secondary")):
+    for target in plan.region_stacks:
+        role = "primary" if target.region == plan.primary_region else "secondary"
         role_given = target.parameters.get("Role", role)
         if role_given != role:
-            problems.append(f"[{target.env}] Role must be {role}, not {role_given}")
-    for target in (plan.region_primary, plan.region_secondary):
+            problems.append(
+                f"[{target.env}] Role must be {role}, not {role_given} (the first of Regions is "
+                "the primary: set the order in [global] Regions)"
+            )
+    for target in plan.region_stacks:
         image_region = ecr_image_region(target.parameters.get("ContainerImage", ""))
         if image_region and image_region != target.region:
             problems.append(
@@ -346,22 +405,17 @@ def validate_plan(plan: Plan) -> None:
                 f"in [{GLOBAL}]"
             )
     for target in plan.targets():
-        for key, expected in (
-            ("PrimaryRegion", plan.primary_region),
-            ("SecondaryRegion", plan.secondary_region),
-        ):
-            given = target.parameters.get(key)
-            if given is not None and given != expected:
-                problems.append(
-                    f"[{target.env}] {key}={given} but the region stacks say {expected}"
-                )
+        if target is not plan.global_ and "Regions" in target.parameters:
+            problems.append(
+                f"[{target.env}] sets Regions: set it once, in [{GLOBAL}] (the deploy passes it)"
+            )
         if target.includes[-1:] != (target.params_file,):
             problems.append(
                 f"[{target.env}] parameter_overrides must end with "
                 f'"{INCLUDE_PREFIX}{target.params_file}" (the values computed from the other '
                 f"stacks; `make deploy` and `make estate-params` write it)"
             )
-        if target.env in CONTROL_PLANE_ENVS and target.deploys != BUILT_TEMPLATE:
+        if target.is_control_plane and target.deploys != BUILT_TEMPLATE:
             problems.append(
                 f"[{target.env}] deploys {target.deploys}, not the sam build output: set "
                 f'template_file = "{BUILT_TEMPLATE}" in [{target.env}.deploy.parameters]'
@@ -431,10 +485,9 @@ def base_overrides(plan: Plan, target: StackTarget) -> dict[str, str]:
         overrides["LeaseRegions"] = ",".join(plan.lease_regions)
         return overrides
     record_name = plan.global_.parameters.get("RecordName")
-    if target.env in (REGION_PRIMARY, REGION_SECONDARY):
-        primary = target.env == REGION_PRIMARY
-        overrides["Role"] = "primary" if primary else "secondary"
-        overrides["PeerRegion"] = plan.secondary_region if primary else plan.primary_region
+    if target.is_region_stack:
+        overrides["Role"] = "primary" if target.region == plan.primary_region else "secondary"
+        overrides["OtherRegions"] = ",".join(plan.others(target.region))
         overrides["ActiveRegionParameterName"] = plan.active_region_parameter_name
         if record_name:
             overrides["RecordName"] = record_name
@@ -444,135 +497,136 @@ def base_overrides(plan: Plan, target: StackTarget) -> dict[str, str]:
         if zone and not own:
             overrides["CertificateHostedZoneId"] = zone
     else:
-        overrides["PrimaryRegion"] = plan.primary_region
-        overrides["SecondaryRegion"] = plan.secondary_region
+        overrides["Regions"] = ",".join(plan.regions)
     return overrides
 
 
-def region_primary_overrides(plan: Plan, secondary_outputs: Outputs | None) -> dict[str, str]:
-    """Parameters for stacks/region.yaml in the primary region.
+RegionOutputs = Mapping[str, Outputs | None]
 
-    Replication to the secondary's bucket is on only once the secondary stack exists (its bucket
-    and key must exist first): on a first deploy that takes a second pass of this stack.
+
+def replication_targets(plan: Plan, target: StackTarget, outputs: RegionOutputs) -> tuple[str, ...]:
+    """The other regions whose stack (so whose bucket and key) exists: replication to a bucket
+    that does not exist yet is refused by S3, so it turns on in a later pass."""
+    return tuple(r for r in plan.others(target.region) if outputs.get(r))
+
+
+def region_overrides(plan: Plan, target: StackTarget, outputs: RegionOutputs) -> dict[str, str]:
+    """Parameters for stacks/region.yaml in ``target``'s region, from the region stacks that
+    exist (``outputs``: each region's outputs, None when its stack does not exist).
+
+    The primary creates the global cluster; every other region joins it and reads the master
+    secret's replica (its name from the primary's outputs). Each replicates its data bucket to
+    every other region whose stack exists.
     """
-    overrides = {
-        **base_overrides(plan, plan.region_primary),
-        "EnableReplication": "false",
-        "PeerKmsKeyId": "",
-    }
-    if secondary_outputs:
-        overrides["EnableReplication"] = "true"
-        overrides["PeerKmsKeyId"] = require(
-            secondary_outputs, "KmsKeyId", plan.region_secondary.stack_name
+    overrides = base_overrides(plan, target)
+    if target.region != plan.primary_region:
+        primary = outputs.get(plan.primary_region)
+        if not primary:
+            raise PlanError(
+                f"[{target.env}] needs the primary's stack ({region_env(plan.primary_region)}) "
+                "first: it joins the global cluster the primary creates"
+            )
+        overrides["DbSecretName"] = secret_name_from_arn(
+            require(primary, "DbSecretArn", plan.region_stacks[0].stack_name)
         )
+    destinations = replication_targets(plan, target, outputs)
+    overrides["ReplicationRegions"] = ",".join(destinations)
+    overrides["ReplicaKmsKeyIds"] = ",".join(
+        require(outputs[r] or {}, "KmsKeyId", plan.region_stack(r).stack_name) for r in destinations
+    )
     return overrides
 
 
-def region_secondary_overrides(plan: Plan, primary_outputs: Outputs) -> dict[str, str]:
-    """Parameters for stacks/region.yaml in the secondary region (joins the global cluster).
-
-    It needs nothing but the primary stack's outputs: its tasks use their own cluster's
-    endpoints, so no global writer endpoint is read between passes.
-    """
-    stack = plan.region_primary.stack_name
-    return {
-        **base_overrides(plan, plan.region_secondary),
-        "DbSecretName": secret_name_from_arn(require(primary_outputs, "DbSecretArn", stack)),
-        "EnableReplication": "true",
-        "PeerKmsKeyId": require(primary_outputs, "KmsKeyId", stack),
-    }
+def _each(plan: Plan, outputs: RegionOutputs, output: str) -> list[tuple[str, str]]:
+    """(region, the output of its region stack) for every region, in priority order."""
+    values = []
+    for region in plan.regions:
+        stack = plan.region_stack(region).stack_name
+        values.append((region, require(outputs.get(region) or {}, output, stack)))
+    return values
 
 
-def flow_logs_bucket(plan: Plan, primary_outputs: Outputs, secondary_outputs: Outputs) -> str:
-    """The logs bucket in the global stack's own region (the primary's, by default)."""
-    if plan.secondary_region == plan.global_.region:
-        return require(secondary_outputs, "LogsBucketName", plan.region_secondary.stack_name)
-    return require(primary_outputs, "LogsBucketName", plan.region_primary.stack_name)
+def keyed(pairs: Iterable[tuple[str, str]]) -> str:
+    """The global stack's region-keyed list: ``us-east-1=<value>,eu-west-1=<value>``."""
+    return ",".join(f"{region}={value}" for region, value in pairs)
 
 
-def global_overrides(
-    plan: Plan, primary_outputs: Outputs, secondary_outputs: Outputs
-) -> dict[str, str]:
-    """Parameters for stacks/global.yaml from the two region stacks."""
-    p, s = plan.region_primary.stack_name, plan.region_secondary.stack_name
+def in_order(pairs: Iterable[tuple[str, str]]) -> str:
+    """The control plane's list: one value per region, in the order of Regions."""
+    return ",".join(value for _, value in pairs)
+
+
+def flow_logs_bucket(plan: Plan, outputs: RegionOutputs) -> str:
+    """The logs bucket in the global stack's own region when the estate has one there, else the
+    primary's."""
+    region = plan.global_.region if plan.global_.region in plan.regions else plan.primary_region
+    return require(
+        outputs.get(region) or {}, "LogsBucketName", plan.region_stack(region).stack_name
+    )
+
+
+def global_overrides(plan: Plan, outputs: RegionOutputs) -> dict[str, str]:
+    """Parameters for stacks/global.yaml from every region stack (region-keyed lists)."""
     return {
         **base_overrides(plan, plan.global_),
-        "PrimaryAlbArn": require(primary_outputs, "AlbArn", p),
-        "PrimaryAlbDnsName": require(primary_outputs, "AlbDnsName", p),
-        "PrimaryAlbHostedZoneId": require(primary_outputs, "AlbCanonicalHostedZoneId", p),
-        "SecondaryAlbArn": require(secondary_outputs, "AlbArn", s),
-        "SecondaryAlbDnsName": require(secondary_outputs, "AlbDnsName", s),
-        "SecondaryAlbHostedZoneId": require(secondary_outputs, "AlbCanonicalHostedZoneId", s),
-        "PrimaryDbClusterIdentifier": require(primary_outputs, "DbClusterIdentifier", p),
-        "SecondaryDbClusterIdentifier": require(secondary_outputs, "DbClusterIdentifier", s),
-        "FlowLogsBucketName": flow_logs_bucket(plan, primary_outputs, secondary_outputs),
+        "AlbArns": keyed(_each(plan, outputs, "AlbArn")),
+        "AlbDnsNames": keyed(_each(plan, outputs, "AlbDnsName")),
+        "AlbHostedZoneIds": keyed(_each(plan, outputs, "AlbCanonicalHostedZoneId")),
+        "FlowLogsBucketName": flow_logs_bucket(plan, outputs),
     }
 
 
-def full_capacity(plan: Plan, primary_outputs: Outputs, secondary_outputs: Outputs) -> str:
+def default_traffic_dials(plan: Plan) -> dict[str, str]:
+    """The dials a new estate starts with: the primary 100, every other region 0."""
+    return {region: "100" if region == plan.primary_region else "0" for region in plan.regions}
+
+
+def full_capacity(plan: Plan, outputs: RegionOutputs) -> str:
     """The task count that carries the whole load: what the primary is configured to run.
 
     Not what it runs now: after a failover the old primary may be scaled down and the deploy
-    keeps that live count, so without a configured value the larger of the two regions counts.
+    keeps that live count, so without a configured value the largest region counts.
     """
-    configured = plan.region_primary.parameters.get("DesiredCount")
+    configured = plan.region_stacks[0].parameters.get("DesiredCount")
     if configured:
         return configured
-    counts = [
-        int(require(outputs, "DesiredCount", target.stack_name))
-        for outputs, target in (
-            (primary_outputs, plan.region_primary),
-            (secondary_outputs, plan.region_secondary),
-        )
-    ]
-    return str(max(1, *counts))
+    return str(max(1, *(int(count) for _, count in _each(plan, outputs, "DesiredCount"))))
 
 
 def control_plane_overrides(
-    plan: Plan,
-    primary_outputs: Outputs,
-    secondary_outputs: Outputs,
-    global_outputs: Outputs,
+    plan: Plan, outputs: RegionOutputs, global_outputs: Outputs
 ) -> dict[str, str]:
-    """Parameters for template.yaml (the same set goes to both regions' copies)."""
-    p, s, g = (
-        plan.region_primary.stack_name,
-        plan.region_secondary.stack_name,
-        plan.global_.stack_name,
-    )
+    """Parameters for template.yaml (the same set goes to every region's copy): one list per
+    per-region value, in the order of Regions."""
+    g = plan.global_.stack_name
+
+    def from_global(output: str) -> str:
+        return ",".join(require(global_outputs, f"{output}{key(r)}", g) for r in plan.regions)
+
     return {
-        **base_overrides(plan, plan.control_primary),
+        **base_overrides(plan, plan.control_planes[0]),
         "LeaseRegions": ",".join(plan.lease_regions),
-        "GlobalClusterId": require(primary_outputs, "GlobalClusterId", p),
-        "PrimaryDbClusterArn": require(primary_outputs, "DbClusterArn", p),
-        "SecondaryDbClusterArn": require(secondary_outputs, "DbClusterArn", s),
-        "PrimaryEcsCluster": require(primary_outputs, "EcsClusterName", p),
-        "PrimaryEcsService": require(primary_outputs, "EcsServiceName", p),
-        "SecondaryEcsCluster": require(secondary_outputs, "EcsClusterName", s),
-        "SecondaryEcsService": require(secondary_outputs, "EcsServiceName", s),
-        "FullCapacity": full_capacity(plan, primary_outputs, secondary_outputs),
+        "GlobalClusterId": require(
+            outputs.get(plan.primary_region) or {},
+            "GlobalClusterId",
+            plan.region_stacks[0].stack_name,
+        ),
+        "DbClusterArns": in_order(_each(plan, outputs, "DbClusterArn")),
+        "EcsClusters": in_order(_each(plan, outputs, "EcsClusterName")),
+        "EcsServices": in_order(_each(plan, outputs, "EcsServiceName")),
+        "FullCapacity": full_capacity(plan, outputs),
         "AcceleratorArn": require(global_outputs, "AcceleratorArn", g),
-        "PrimaryEndpointGroupArn": require(global_outputs, "PrimaryEndpointGroupArn", g),
-        "SecondaryEndpointGroupArn": require(global_outputs, "SecondaryEndpointGroupArn", g),
-        "PrimaryHealthCheckId": require(global_outputs, "PrimaryHealthCheckId", g),
-        "SecondaryHealthCheckId": require(global_outputs, "SecondaryHealthCheckId", g),
-        "PrimaryHealthAlarmName": require(global_outputs, "PrimaryHealthAlarmName", g),
-        "SecondaryHealthAlarmName": require(global_outputs, "SecondaryHealthAlarmName", g),
-        "PrimaryHealthUrl": require(global_outputs, "PrimaryHealthUrl", g),
-        "SecondaryHealthUrl": require(global_outputs, "SecondaryHealthUrl", g),
-        "PrimaryAlbDnsName": require(primary_outputs, "AlbDnsName", p),
-        "SecondaryAlbDnsName": require(secondary_outputs, "AlbDnsName", s),
-        "PrimaryHttpsListenerArn": require(primary_outputs, "HttpsListenerArn", p),
-        "SecondaryHttpsListenerArn": require(secondary_outputs, "HttpsListenerArn", s),
-        "PrimaryAlbHostedZoneId": require(primary_outputs, "AlbCanonicalHostedZoneId", p),
-        "SecondaryAlbHostedZoneId": require(secondary_outputs, "AlbCanonicalHostedZoneId", s),
+        "EndpointGroupArns": from_global("EndpointGroupArn"),
+        "HealthCheckIds": from_global("HealthCheckId"),
+        "HealthUrls": from_global("HealthUrl"),
+        "AlbDnsNames": in_order(_each(plan, outputs, "AlbDnsName")),
+        "AlbHostedZoneIds": in_order(_each(plan, outputs, "AlbCanonicalHostedZoneId")),
+        "HttpsListenerArns": in_order(_each(plan, outputs, "HttpsListenerArn")),
         "HostedZoneId": require(global_outputs, "HostedZoneId", g),
         "RecordName": require(global_outputs, "RecordName", g),
         "ActiveRegionParameterName": plan.active_region_parameter_name,
-        "PrimaryDataBucket": require(primary_outputs, "BucketName", p),
-        "SecondaryDataBucket": require(secondary_outputs, "BucketName", s),
-        "PrimaryDbSecretArn": require(primary_outputs, "DbSecretArn", p),
-        "SecondaryDbSecretArn": require(secondary_outputs, "DbSecretArn", s),
+        "DataBuckets": in_order(_each(plan, outputs, "BucketName")),
+        "DbSecretArns": in_order(_each(plan, outputs, "DbSecretArn")),
     }
 
 
@@ -682,36 +736,54 @@ class Step:
 def front_door(plan: Plan) -> str:
     record = plan.global_.parameters.get("RecordName", "RecordName")
     if plan.topology == "read-local":
-        return f"{record} = latency records to both regions' ALBs (read-local)"
+        return f"{record} = latency records to every region's ALB (read-local)"
     return f"{record} = alias to the Global Accelerator (active-passive)"
 
 
 def deploy_steps(plan: Plan) -> list[Step]:
-    primary, secondary = plan.primary_region, plan.secondary_region
-    return [
+    primary = plan.primary_region
+    steps = [
         Step(
             plan.lease,
             f"the failover table (lease, cooldown marker, audit rows): a replica in each of "
             f"{', '.join(plan.lease_regions)}",
         ),
-        Step(plan.region_primary, "creates the Aurora global cluster and this region's member"),
-        Step(plan.region_secondary, f"joins the global cluster; replicates to {primary}"),
         Step(
-            plan.region_primary,
-            f"replication to {secondary} on (the peer bucket exists now)",
-            first_deploy_only=True,
+            plan.region_stacks[0],
+            f"priority 1 (primary): creates the Aurora global cluster and this region's member; "
+            f"the master secret replicated to {', '.join(plan.others(primary))}",
         ),
-        Step(plan.global_, f"Route 53, Global Accelerator, health alarms; {front_door(plan)}"),
-        Step(plan.control_primary, "control plane (a complete copy)"),
-        Step(plan.control_secondary, "control plane (a complete copy)"),
     ]
+    for number, target in enumerate(plan.region_stacks[1:], start=2):
+        before = plan.regions[: number - 1]
+        steps.append(
+            Step(
+                target,
+                f"priority {number}: joins the global cluster; replicates to {', '.join(before)}",
+            )
+        )
+    for number, target in enumerate(plan.region_stacks[:-1], start=1):
+        after = plan.regions[number:]
+        steps.append(
+            Step(
+                target,
+                f"replication to {', '.join(after)} on (their buckets exist now)",
+                first_deploy_only=True,
+            )
+        )
+    steps.append(
+        Step(plan.global_, f"Route 53, Global Accelerator, health alarms; {front_door(plan)}")
+    )
+    for number, target in enumerate(plan.control_planes, start=1):
+        steps.append(Step(target, f"control plane (a complete copy; priority {number})"))
+    return steps
 
 
 def region_stack_passes(plan: Plan) -> dict[str, int]:
     """The most times each region's estate stack deploys (on a first deploy)."""
     passes: dict[str, int] = {}
     for step in deploy_steps(plan):
-        if step.target.env in (REGION_PRIMARY, REGION_SECONDARY):
+        if step.target.is_region_stack:
             passes[step.target.region] = passes.get(step.target.region, 0) + 1
     return passes
 
@@ -721,7 +793,8 @@ def describe(
 ) -> list[str]:
     """The deploy plan for ``make deploy-plan``: one line per step, and the command it runs."""
     lines = [
-        f"Estate {plan.estate_name!r}: each step runs "
+        f"Estate {plan.estate_name!r}: regions in priority order {', '.join(plan.regions)} "
+        f"(the primary first); each step runs "
         "`sam deploy --config-file samconfig.toml --config-env <env>`",
         "  change sets: "
         + (
@@ -746,17 +819,17 @@ def describe(
         lines.append("     $ " + shlex.join(command))
     versions = {
         t.env: t.parameters.get("DbEngineVersion", "the template default")
-        for t in (plan.region_primary, plan.region_secondary)
+        for t in plan.region_stacks
     }
     if len(set(versions.values())) > 1:
         lines.append(
             f"  WARNING: DbEngineVersion differs between the regions ({versions}): Aurora "
-            "refuses a managed switchover or failover until both clusters run the same version"
+            "refuses a managed switchover or failover until every cluster runs the same version"
         )
     passes = ", ".join(f"{region} {count}" for region, count in region_stack_passes(plan).items())
     lines.append(
-        f"Region-stack passes per region: {passes} (the second primary pass only when the "
-        "secondary stack did not exist yet)"
+        f"Region-stack passes per region: {passes} (the replication pass only for a region "
+        "stack deployed before another region's existed)"
     )
     return lines
 
@@ -765,14 +838,13 @@ def describe(
 
 
 def teardown_order(plan: Plan) -> list[StackTarget]:
-    """The reverse of the deploy: control planes, global layer, the regions, then the lease
-    stack (its table is retained: DeletionPolicy Retain)."""
+    """The reverse of the deploy: control planes, global layer, the regions (the primary, which
+    holds the global cluster, last), then the lease stack (its table is retained: DeletionPolicy
+    Retain)."""
     return [
-        plan.control_secondary,
-        plan.control_primary,
+        *reversed(plan.control_planes),
         plan.global_,
-        plan.region_secondary,
-        plan.region_primary,
+        *reversed(plan.region_stacks),
         plan.lease,
     ]
 
@@ -781,7 +853,7 @@ def retained_buckets(plan: Plan, account_id: str) -> list[tuple[str, str]]:
     """(region, bucket) of the buckets the region stacks keep on delete (DeletionPolicy Retain)."""
     return [
         (region, f"{plan.estate_name}-{kind}-{account_id}-{region}")
-        for region in (plan.primary_region, plan.secondary_region)
+        for region in plan.regions
         for kind in ("data", "logs")
     ]
 
@@ -793,9 +865,7 @@ def failover_table_name(plan: Plan) -> str:
 
 def destroy_phrase(plan: Plan, account_id: str) -> str:
     """What an operator types to confirm a teardown: the estate, the account and the regions."""
-    return (
-        f"destroy {plan.estate_name} in {account_id} {plan.primary_region} {plan.secondary_region}"
-    )
+    return f"destroy {plan.estate_name} in {account_id} {' '.join(plan.regions)}"
 
 
 # Global Accelerator's client-IP preservation puts one network interface per ALB subnet in the

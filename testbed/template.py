@@ -125,6 +125,10 @@ def _load(path: Path, mtime_ns: int) -> dict[str, Any]:
 FOREACH_PREFIX = "Fn::ForEach::"
 
 
+class ForEachError(ValueError):
+    """An ``Fn::ForEach`` the AWS::LanguageExtensions transform would refuse."""
+
+
 def expand_foreach(
     template: dict[str, Any], parameters: dict[str, str | list[str]] | None = None
 ) -> dict[str, Any]:
@@ -137,7 +141,11 @@ def expand_foreach(
     the transform does (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-foreach.html).
     A resource's ``Condition`` written as a ``Fn::Sub`` with nothing left to substitute (the
     documented way to name a per-item condition) becomes its string. A repeated key is an
-    error, as it is for the transform. A template without ``Fn::ForEach`` comes back equal."""
+    error, as it is for the transform, and so is an OutputKey without the identifier. A
+    ``Ref`` or ``Fn::GetAtt`` that names its target with a ``Fn::Sub`` with nothing left to
+    substitute (``{"Ref": {"Fn::Sub": "HealthCheck&{Region}"}}``, the documented way to refer to
+    a per-item resource) names it as a string, as the transform resolves it. A template without
+    ``Fn::ForEach`` comes back equal."""
     values = dict(parameters or {})
     expanded = copy.deepcopy(template)
     for section in ("Conditions", "Resources", "Outputs"):
@@ -178,20 +186,42 @@ def _expand_mapping(
     for key, value in node.items():
         if isinstance(key, str) and key.startswith(FOREACH_PREFIX):
             identifier, collection, fragment = value
+            for out_key in fragment:
+                placeholders = ("${" + identifier + "}", "&{" + identifier + "}")
+                loop = out_key.startswith(FOREACH_PREFIX)
+                if not loop and not any(p in out_key for p in placeholders):
+                    raise ForEachError(f"{key}: OutputKey {out_key} does not use {identifier}")
             for item in _collection(collection, template, values):
                 copied = _expand(_substitute(fragment, identifier, item), template, values)
                 for out_key, out_value in copied.items():
                     if out_key in result:
-                        raise ValueError(f"{key}: {out_key} appears twice")
+                        raise ForEachError(f"{key}: {out_key} appears twice")
                     result[out_key] = out_value
         else:
             if key in result:
-                raise ValueError(f"{key} appears twice")
+                raise ForEachError(f"{key} appears twice")
             result[key] = _expand(value, template, values)
     return result
 
 
+def _named(value: Any) -> Any:
+    """``{"Fn::Sub": "Name"}`` with nothing left to substitute -> ``"Name"``."""
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"}:
+        text = value["Fn::Sub"]
+        if isinstance(text, str) and "${" not in text:
+            return text
+    return value
+
+
 def _expand(node: Any, template: dict[str, Any], values: dict[str, str | list[str]]) -> Any:
+    if isinstance(node, dict) and set(node) == {"Ref"}:
+        return {"Ref": _named(node["Ref"])}
+    if (
+        isinstance(node, dict)
+        and set(node) == {"Fn::GetAtt"}
+        and isinstance(node["Fn::GetAtt"], list)
+    ):
+        return {"Fn::GetAtt": [_named(part) for part in node["Fn::GetAtt"]]}
     if isinstance(node, dict):
         return _expand_mapping(node, template, values)
     if isinstance(node, list):

@@ -13,7 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from testbed.template import expand_foreach
 from tests.template.cfn_yaml import REPO_ROOT, load_template
+
+# The estate the table prices: two regions (the global stack's per-region resources, expanded).
+REGIONS = ("us-east-1", "eu-west-1")
 
 COPIES = {
     "template.yaml": 2,
@@ -33,7 +37,10 @@ PUT_METRIC_DATA = 0.01 / 1_000
 
 
 def templates() -> dict[str, dict[str, Any]]:
-    return {name: load_template(REPO_ROOT / name) for name in COPIES}
+    return {
+        name: expand_foreach(load_template(REPO_ROOT / name), {"Regions": list(REGIONS)})
+        for name in COPIES
+    }
 
 
 def resources(kind: str) -> list[tuple[str, dict[str, Any]]]:

@@ -5,13 +5,14 @@ us-west-2) and the per-region Mappings."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 from failover.geography import CITIES
 
-from testbed.template import GLOBAL_STACK, REGION_STACK
+from testbed.template import GLOBAL_STACK, REGION_STACK, expand_foreach
 from tests.template.cfn_yaml import load_template
 
 REGION = re.compile(r"\b(?:" + "|".join(re.escape(r) for r in CITIES) + r")\b")
@@ -45,12 +46,14 @@ def test_no_region_is_hard_coded_outside_the_mappings(stack: Any) -> None:
     assert [f for f in found if f not in allowed] == []
 
 
-def test_the_health_alarms_forward_to_whichever_peer() -> None:
-    resources = load_template(GLOBAL_STACK)["Resources"]
-    rules = [r for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
-
-    targets = [t["Arn"] for rule in rules for t in rule["Properties"].get("Targets", [])]
-    assert targets
-    for arn in targets:
-        text = arn["Fn::Sub"] if isinstance(arn, dict) else arn
-        assert "${PrimaryRegion}" in text or "${SecondaryRegion}" in text
+def test_the_health_alarms_forward_to_every_other_region_of_whichever_estate() -> None:
+    for regions in (["us-east-1", "eu-west-1"], ["eu-west-1", "eu-west-2", "ap-northeast-1"]):
+        resources = expand_foreach(load_template(GLOBAL_STACK), {"Regions": regions})["Resources"]
+        rules = [r for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
+        assert len(rules) == len(regions)
+        for rule in rules:
+            for target in rule["Properties"]["Targets"]:
+                target = target["Fn::If"][1] if "Fn::If" in target else target
+                text, variables = target["Arn"]["Fn::Sub"]
+                assert ":events:${Other}:" in text
+                assert '"Ref": "Regions"' in json.dumps(variables["Other"])

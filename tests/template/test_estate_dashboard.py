@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from failover.observability import METRICS, PROBE_METRICS
 
+from testbed.template import expand_foreach
 from tests.template.cfn_yaml import REPO_ROOT, load_template
 
 NAMESPACE = "FailoverControlPlane"
@@ -41,12 +42,66 @@ def emitted(namespace: str, metric: str) -> frozenset[str] | None:
     return AWS_METRICS.get((namespace, metric))
 
 
+REGIONS = ("us-east-1", "eu-west-1", "us-west-2")
+
+
+def global_parameters(regions: tuple[str, ...]) -> dict[str, Any]:
+    """Parameter values of a global stack for ``regions`` (as scripts/stacks.py writes them)."""
+    return {
+        "EstateName": "shop",
+        "Regions": list(regions),
+        "RecordName": "app.shop.io",
+        "Topology": "active-passive",
+        "ExistingHostedZoneId": "Z0ESTATEZONE42",
+        "HostedZoneName": "",
+        "NotificationEmail": "",
+        "FlowLogsBucketName": "shop-logs",
+        "HealthCheckInterval": 10,
+        "HealthCheckFailureThreshold": 3,
+        "AlarmEvaluationPeriods": 2,
+        "TrafficDials": [""],
+        **{
+            name: [f"{r}={value}-{r}" for r in regions]
+            for name, value in (
+                ("AlbArns", "arn"),
+                ("AlbDnsNames", "dns"),
+                ("AlbHostedZoneIds", "Z"),
+            )
+        },
+    }
+
+
+def transformed(regions: tuple[str, ...] = REGIONS) -> dict[str, Any]:
+    """stacks/global.yaml after the AWS::LanguageExtensions transform (SAM CLI's port of
+    CloudFormation's implementation), for an estate of ``regions``."""
+    from samcli.lib.cfn_language_extensions.api import process_template
+    from samcli.lib.cfn_language_extensions.models import PseudoParameterValues
+
+    template = load_template(REPO_ROOT / "stacks" / "global.yaml")
+    result: dict[str, Any] = process_template(
+        template,
+        parameter_values=global_parameters(regions),
+        pseudo_parameters=PseudoParameterValues(region="us-east-1", account_id="444455556666"),
+    )
+    return result
+
+
+def dashboards(regions: tuple[str, ...] = REGIONS) -> dict[str, dict[str, Any]]:
+    """Each region's dashboard body, parsed (what CloudFormation leaves to the deploy, such as
+    ${HealthCheckuseast1}, as "X")."""
+    found = {}
+    resources = transformed(regions)["Resources"]
+    for region in regions:
+        resource = resources[f"Dashboard{region.replace('-', '')}"]
+        body = resource["Properties"]["DashboardBody"]
+        text = body if isinstance(body, str) else body["Fn::Sub"]
+        found[region] = json.loads(re.sub(r"\$\{[A-Za-z0-9:.]+\}", "X", text))
+    return found
+
+
 def dashboard() -> dict[str, Any]:
-    body = load_template(REPO_ROOT / "stacks" / "global.yaml")["Resources"]["Dashboard"]
-    text = body["Properties"]["DashboardBody"]["Fn::Sub"][0]
-    resolved = re.sub(r"\$\{[A-Za-z0-9:.]+\}", "X", text)
-    parsed: dict[str, Any] = json.loads(resolved)
-    return parsed
+    """Every widget of every region's dashboard, as one list."""
+    return {"widgets": [w for body in dashboards().values() for w in body["widgets"]]}
 
 
 def metric_references(widget: dict[str, Any]) -> list[tuple[str, str, frozenset[str]]]:
@@ -92,7 +147,8 @@ def test_the_dashboard_shows_what_on_call_reads_first() -> None:
 def alarm_names() -> set[str]:
     names = set()
     for path in (REPO_ROOT / "template.yaml", REPO_ROOT / "stacks" / "global.yaml"):
-        for resource in load_template(path)["Resources"].values():
+        template = expand_foreach(load_template(path), {"Regions": list(REGIONS)})
+        for resource in template["Resources"].values():
             if resource["Type"] in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"):
                 name = resource["Properties"]["AlarmName"]
                 text = name["Fn::Sub"] if isinstance(name, dict) else name
@@ -121,19 +177,37 @@ def test_the_control_plane_alarms_watch_metrics_it_emits(alarm: str) -> None:
     assert properties.get("AlarmActions") == paged
 
 
-def raw_dashboard_text() -> str:
-    body = load_template(REPO_ROOT / "stacks" / "global.yaml")["Resources"]["Dashboard"]
-    text: str = body["Properties"]["DashboardBody"]["Fn::Sub"][0]
-    return text
+def test_each_region_has_a_dashboard_that_names_every_region() -> None:
+    for regions in (REGIONS[:2], REGIONS, (*REGIONS, "ap-northeast-1")):
+        bodies = dashboards(regions)
+        assert set(bodies) == set(regions)
+        for here, body in bodies.items():
+            text = json.dumps(body)
+            others = [r for r in regions if r != here]
+            # every region's health alarm, this region's probe alarm of every other region
+            for region in regions:
+                assert f"alarm:shop-health-{region}" in text, (here, region)
+            for other in others:
+                assert f":cloudwatch:{here}:444455556666:alarm:shop-probe-{other}" in text
+                # every other region's readiness and replication lag, read in its own region
+                assert f'"Readiness", "Region", "{other}"' in json.dumps(
+                    body, separators=(", ", ": ")
+                )
+            assert "shop-probe-" + here not in text  # a region does not probe itself
+            assert ", ".join(regions) in text  # the priority order, as on the text widget
 
 
 def test_every_alarm_the_stacks_define_is_on_the_dashboard() -> None:
-    # The raw text keeps ${PrimaryRegion} / ${SecondaryRegion}: each region's copy of each
-    # control-plane alarm must be there, the failed-execution alarm included.
-    widget = next(w for w in json.loads(raw_dashboard_text())["widgets"] if w["type"] == "alarm")
-    shown = {a.rsplit(":alarm:", 1)[-1] for a in widget["properties"]["alarms"]}
-    for path in (REPO_ROOT / "template.yaml", REPO_ROOT / "stacks" / "global.yaml"):
-        for logical, resource in load_template(path)["Resources"].items():
+    # Each region's dashboard shows each of its control plane's alarms, every region's health
+    # alarm and the estate's dead-letter alarm.
+    for here, body in dashboards().items():
+        widget = next(w for w in body["widgets"] if w["type"] == "alarm")
+        shown = {a.rsplit(":alarm:", 1)[-1] for a in widget["properties"]["alarms"]}
+        assert "X" in widget["properties"]["alarms"]  # ${DeadLetterAlarm.Arn}
+        control = expand_foreach(
+            load_template(REPO_ROOT / "template.yaml"), {"Regions": list(REGIONS)}
+        )
+        for resource in control["Resources"].values():
             if resource["Type"] not in (
                 "AWS::CloudWatch::Alarm",
                 "AWS::CloudWatch::CompositeAlarm",
@@ -142,40 +216,27 @@ def test_every_alarm_the_stacks_define_is_on_the_dashboard() -> None:
             name = resource["Properties"]["AlarmName"]
             text = name["Fn::Sub"] if isinstance(name, dict) else name
             text = text[0] if isinstance(text, list) else text
-            if path.name == "global.yaml":
-                assert f"${{{logical}.Arn}}" in widget["properties"]["alarms"], logical
-                continue
-            for here, peer in (
-                ("${PrimaryRegion}", "${SecondaryRegion}"),
-                ("${SecondaryRegion}", "${PrimaryRegion}"),
-            ):
-                expected = (
-                    text.replace("${AWS::Region}", here)
-                    .replace("${PeerRegion}", peer)
-                    .replace("${HomeRegion}", here)
-                )
-                if "${" in expected.replace("${EstateName}", "").replace(here, "").replace(
-                    peer, ""
-                ):
-                    continue  # a name built from a mapping: matched by the test above
-                assert expected in shown, f"{logical}: {expected} not on the dashboard"
+            if "${AWS::Region}" not in text:
+                continue  # named after a watched region: the probe alarms, checked above
+            expected = text.replace("${AWS::Region}", here).replace("${EstateName}", "shop")
+            assert expected in shown, f"{here}: {expected} not on the dashboard"
+        assert {f"shop-health-{region}" for region in REGIONS} <= shown
 
 
-def test_the_active_region_reads_right_in_the_failover_hour() -> None:
+def test_the_top_row_shows_where_the_estate_stands_per_region_in_one_minute_buckets() -> None:
     # One-minute buckets of the latest readiness reading, never an hour's maximum: in the hour
-    # of a failover the hour's max shows writer = 1 and dial = 100 in both regions.
-    tiles = [
-        w
-        for w in dashboard()["widgets"]
-        if "control plane last saw the estate" in w["properties"].get("title", "")
-    ]
-    assert len(tiles) == 2
-    for tile in tiles:
+    # of a failover the hour's max shows writer = 1 and dial = 100 in two regions.
+    for here, body in dashboards().items():
+        (tile,) = [
+            w
+            for w in body["widgets"]
+            if "control plane last saw the estate" in w["properties"].get("title", "")
+        ]
         properties = tile["properties"]
         assert properties["view"] == "singleValue"
+        assert properties["region"] == here
         assert properties["period"] <= 60
-        [active] = [m[0] for m in properties["metrics"] if isinstance(m[0], dict)]
-        ids = {m[-1]["id"] for m in properties["metrics"] if not isinstance(m[0], dict)}
-        used = set(re.findall(r"\b([a-z][a-z0-9]*) ==", active["expression"]))
-        assert used <= ids, used - ids
-        assert "ACTIVE REGION" in active["label"]
+        searched = {
+            m[0]["expression"].split('MetricName="')[1].split('"')[0] for m in properties["metrics"]
+        }
+        assert searched == {"IsWriter", "IsActive", "TrafficDial", "DesiredTasks"}

@@ -28,13 +28,23 @@ from tests.template.cfn_yaml import REPO_ROOT, load_template
 ACCOUNT = "111122223333"
 
 
-def samconfig(**changes: Any) -> dict[str, Any]:
-    """A samconfig.toml as tomllib reads it, shaped like the repository's."""
+PAIR = ("us-east-1", "us-west-2")
+THREE = ("us-east-1", "eu-west-1", "us-west-2")
+ALB_ZONES = {
+    "us-east-1": "Z35SXDOTRQ7X7K",
+    "us-west-2": "Z1H1FL5HABSF5",
+    "eu-west-1": "Z32O12XQLNTSW2",
+}
+
+
+def samconfig(regions: tuple[str, ...] = PAIR, **changes: Any) -> dict[str, Any]:
+    """A samconfig.toml as tomllib reads it, shaped like the repository's, for ``regions`` in
+    priority order."""
 
     def env(
         name: str, stack: str, region: str, template: str, overrides: list[str]
     ) -> dict[str, Any]:
-        include = f"file://.estate/{stacks.PARAMS_FILES[name]}"
+        include = f"file://.estate/{stacks.params_file_name(name)}"
         config: dict[str, Any] = {
             "global": {
                 "parameters": {
@@ -46,11 +56,11 @@ def samconfig(**changes: Any) -> dict[str, Any]:
             },
             "deploy": {"parameters": {"confirm_changeset": True}},
         }
-        if name in stacks.CONTROL_PLANE_ENVS:
+        if name.startswith(stacks.CONTROL_ENV_PREFIX):
             config["deploy"]["parameters"]["template_file"] = stacks.BUILT_TEMPLATE
         return config
 
-    config = {
+    config: dict[str, Any] = {
         "version": 0.1,
         "lease": env(
             "lease",
@@ -59,32 +69,38 @@ def samconfig(**changes: Any) -> dict[str, Any]:
             "stacks/lease.yaml",
             ["LeaseRegions=us-east-1,us-east-2,us-west-2"],
         ),
-        "region-primary": env(
-            "region-primary",
-            "shop-region",
-            "us-east-1",
-            "stacks/region.yaml",
-            ["EstateName=shop", "DesiredCount=2"],
-        ),
-        "region-secondary": env(
-            "region-secondary",
-            "shop-region",
-            "us-west-2",
-            "stacks/region.yaml",
-            ["VpcCidr=10.1.0.0/16", "DesiredCount=1"],
-        ),
         "global": env(
             "global",
             "shop-global",
             "us-east-1",
             "stacks/global.yaml",
-            ["RecordName=app.shop.io", "Topology=active-passive", "ExistingHostedZoneId=Z0ZONE"],
+            [
+                "EstateName=shop",
+                f"Regions={','.join(regions)}",
+                "RecordName=app.shop.io",
+                "Topology=active-passive",
+                "ExistingHostedZoneId=Z0ZONE",
+            ],
         ),
-        "primary": env("primary", "shop-control", "us-east-1", "template.yaml", []),
-        "secondary": env("secondary", "shop-control", "us-west-2", "template.yaml", []),
     }
+    for number, region in enumerate(regions):
+        count = "DesiredCount=2" if number == 0 else "DesiredCount=1"
+        config[stacks.region_env(region)] = env(
+            stacks.region_env(region),
+            "shop-region",
+            region,
+            "stacks/region.yaml",
+            [f"VpcCidr=10.{number}.0.0/16", count],
+        )
+        config[stacks.control_env(region)] = env(
+            stacks.control_env(region), "shop-control", region, "template.yaml", []
+        )
     config.update(changes)
     return config
+
+
+def kms_key_id(region: str) -> str:
+    return f"{sum(map(ord, region)):08x}-12ab-34cd-56ef-1234567890ab"
 
 
 def region_outputs(region: str, role: str) -> dict[str, str]:
@@ -97,7 +113,7 @@ def region_outputs(region: str, role: str) -> dict[str, str]:
         "HttpsListenerArn": (
             f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:listener/app/shop/0f/1a"
         ),
-        "AlbCanonicalHostedZoneId": "Z35SXDOTRQ7X7K" if region == "us-east-1" else "Z1H1FL5HABSF5",
+        "AlbCanonicalHostedZoneId": ALB_ZONES[region],
         "HealthUrl": f"https://{region}.app.shop.io/health",
         "EcsClusterName": f"shop-{region}",
         "EcsServiceName": "shop-web",
@@ -111,13 +127,21 @@ def region_outputs(region: str, role: str) -> dict[str, str]:
         "BucketName": f"shop-data-{ACCOUNT}-{region}",
         "BucketArn": f"arn:aws:s3:::shop-data-{ACCOUNT}-{region}",
         "LogsBucketName": f"shop-logs-{ACCOUNT}-{region}",
-        "KmsKeyArn": f"arn:aws:kms:{region}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-        "KmsKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"
-        if role == "primary"
-        else "9999abcd-12ab-34cd-56ef-1234567890ab",
-        "ReplicationEnabled": "true",
+        "KmsKeyArn": f"arn:aws:kms:{region}:{ACCOUNT}:key/{kms_key_id(region)}",
+        "KmsKeyId": kms_key_id(region),
+        "ReplicationRegions": "",
         "Topology": "active-passive",
         "ActiveRegionParameterName": "/shop/failover/active-region",
+    }
+
+
+def outputs_of(plan: stacks.Plan, *existing: str) -> dict[str, dict[str, str] | None]:
+    """Each region's stack outputs, None for a region whose stack does not exist."""
+    return {
+        region: region_outputs(region, "primary" if region == plan.primary_region else "s")
+        if region in existing
+        else None
+        for region in plan.regions
     }
 
 
@@ -127,26 +151,31 @@ LEASE_OUTPUTS = {
     "FailoverTableArn": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/shop-failover",
 }
 
-GLOBAL_OUTPUTS = {
-    "HostedZoneId": "Z0123456789ABCDEFGHIJ",
-    "RecordName": "app.shop.io",
-    "Topology": "active-passive",
-    "PrimaryHealthCheckId": "00000000-0000-0000-0000-0000000000e1",
-    "SecondaryHealthCheckId": "00000000-0000-0000-0000-0000000000e2",
-    "PrimaryHealthAlarmName": "shop-health-us-east-1",
-    "SecondaryHealthAlarmName": "shop-health-us-west-2",
-    "PrimaryHealthUrl": "https://us-east-1.app.shop.io/health",
-    "SecondaryHealthUrl": "https://us-west-2.app.shop.io/health",
-    "AcceleratorArn": f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/abcd-1234",
-    "AcceleratorDnsName": "a1234.awsglobalaccelerator.com",
-    "ListenerArn": f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/abcd-1234/listener/0a1b",
-    "PrimaryEndpointGroupArn": (
-        f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/abcd-1234/listener/0a1b/endpoint-group/e1"
-    ),
-    "SecondaryEndpointGroupArn": (
-        f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/abcd-1234/listener/0a1b/endpoint-group/e2"
-    ),
-}
+ACCELERATOR = f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/abcd-1234"
+
+
+def global_outputs(regions: tuple[str, ...]) -> dict[str, str]:
+    per_region: dict[str, str] = {}
+    for region in regions:
+        key = stacks.key(region)
+        per_region |= {
+            f"HealthCheckId{key}": f"00000000-0000-0000-0000-{sum(map(ord, region)):012x}",
+            f"HealthAlarmName{key}": f"shop-health-{region}",
+            f"HealthUrl{key}": f"https://{region}.app.shop.io/health",
+            f"EndpointGroupArn{key}": f"{ACCELERATOR}/listener/0a1b/endpoint-group/{key}",
+        }
+    return {
+        "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+        "RecordName": "app.shop.io",
+        "Topology": "active-passive",
+        "AcceleratorArn": ACCELERATOR,
+        "AcceleratorDnsName": "a1234.awsglobalaccelerator.com",
+        "ListenerArn": f"{ACCELERATOR}/listener/0a1b",
+        **per_region,
+    }
+
+
+GLOBAL_OUTPUTS = global_outputs(PAIR)
 
 
 @pytest.fixture
@@ -170,8 +199,11 @@ def violations(template: str, values: dict[str, str]) -> list[str]:
     problems = [f"{name} is not declared" for name in values if name not in parameters]
     for name, value in values.items():
         spec = parameters.get(name, {})
-        if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
-            problems.append(f"{name}={value!r} does not match {spec['AllowedPattern']}")
+        # A CommaDelimitedList's AllowedPattern applies to each member.
+        members = value.split(",") if spec.get("Type") == "CommaDelimitedList" else [value]
+        for member in members:
+            if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], member):
+                problems.append(f"{name}={member!r} does not match {spec['AllowedPattern']}")
         if "AllowedValues" in spec and value not in {str(v) for v in spec["AllowedValues"]}:
             problems.append(f"{name}={value!r} is not one of {spec['AllowedValues']}")
         if spec.get("Type") == "Number":
@@ -206,10 +238,10 @@ def test_plan_takes_stacks_regions_and_estate_wide_values_from_samconfig(
     plan: stacks.Plan,
 ) -> None:
     assert plan.estate_name == "shop"
-    assert (plan.primary_region, plan.secondary_region) == ("us-east-1", "us-west-2")
+    assert plan.regions == ("us-east-1", "us-west-2")
     assert plan.global_.template_file == "stacks/global.yaml"
-    assert plan.control_primary.deploys == stacks.BUILT_TEMPLATE
-    assert plan.region_secondary.parameters["DesiredCount"] == "1"
+    assert plan.control_planes[0].deploys == stacks.BUILT_TEMPLATE
+    assert plan.region_stacks[1].parameters["DesiredCount"] == "1"
     assert plan.topology == "active-passive"
     assert plan.active_region_parameter_name == "/shop/failover/active-region"
 
@@ -217,6 +249,9 @@ def test_plan_takes_stacks_regions_and_estate_wide_values_from_samconfig(
 def _with(env: str, **parameters: Any) -> dict[str, Any]:
     config = samconfig()
     for key, value in parameters.items():
+        if env == "global" and key == "parameter_overrides":
+            # [global] always names the estate and its regions
+            value = ["EstateName=shop", "Regions=us-east-1,us-west-2", *value]
         config[env]["global"]["parameters"][key] = value
     return config
 
@@ -225,18 +260,37 @@ def _with(env: str, **parameters: Any) -> dict[str, Any]:
     ("config", "message"),
     [
         (_with("global", region="us-west-2"), "us-east-1"),
-        (_with("secondary", region="eu-west-1"), "secondary"),
-        (_with("region-secondary", region="us-east-1"), "different regions"),
+        (_with("control-us-west-2", region="eu-west-1"), "not us-west-2"),
+        (_with("region-us-west-2", region="us-east-1"), "not us-west-2"),
         (
-            _with("region-secondary", parameter_overrides=["EstateName=other"]),
+            _with("region-us-west-2", parameter_overrides=["EstateName=other"]),
             "EstateName differs",
         ),
         (
             _with(
-                "region-secondary",
-                parameter_overrides=["Topology=read-local", "file://.estate/region-secondary.yaml"],
+                "region-us-west-2",
+                parameter_overrides=["Topology=read-local", "file://.estate/region-us-west-2.yaml"],
             ),
             "set it once",
+        ),
+        # The order is the priority, set once in [global]: a region stack with its own Role
+        # would disagree with it.
+        (
+            _with(
+                "region-us-west-2",
+                parameter_overrides=["Role=primary", "file://.estate/region-us-west-2.yaml"],
+            ),
+            "Role must be secondary",
+        ),
+        (
+            _with(
+                "control-us-east-1",
+                parameter_overrides=[
+                    "Regions=us-west-2,us-east-1",
+                    "file://.estate/control-plane.yaml",
+                ],
+            ),
+            "sets Regions",
         ),
         (
             _with("global", parameter_overrides=["Topology=hub", "file://.estate/global.yaml"]),
@@ -267,7 +321,7 @@ def _with(env: str, **parameters: Any) -> dict[str, Any]:
         # Set once, in [lease]: a control plane with its own list would disagree with the table.
         (
             _with(
-                "primary",
+                "control-us-east-1",
                 parameter_overrides=[
                     "LeaseRegions=eu-west-1,eu-west-2,eu-west-3",
                     "file://.estate/control-plane.yaml",
@@ -286,8 +340,10 @@ def test_an_inconsistent_samconfig_is_refused_before_anything_deploys(
 
 def test_a_control_plane_that_would_deploy_the_source_template_is_refused() -> None:
     config = samconfig()
-    config["primary"]["deploy"]["parameters"]["template_file"] = "template.yaml"
-    with pytest.raises(stacks.PlanError, match=r"\[primary\] deploys template.yaml, not the sam"):
+    config["control-us-east-1"]["deploy"]["parameters"]["template_file"] = "template.yaml"
+    with pytest.raises(
+        stacks.PlanError, match=r"\[control-us-east-1\] deploys template.yaml, not the sam"
+    ):
         stacks.load_plan(config)
 
 
@@ -296,6 +352,29 @@ def test_a_missing_config_env_is_named() -> None:
     del config["global"]
     with pytest.raises(stacks.PlanError, match=r"\[global"):
         stacks.load_plan(config)
+    config = samconfig(THREE)
+    del config["control-eu-west-1"]
+    with pytest.raises(stacks.PlanError, match=r"no \[control-eu-west-1\.\*\]"):
+        stacks.load_plan(config)
+
+
+@pytest.mark.parametrize(
+    ("regions", "message"),
+    [
+        (("us-east-1",), "2 to 4 regions, not 1"),
+        (("us-east-1", "eu-west-1", "us-west-2", "eu-west-2", "ap-south-1"), "2 to 4 regions"),
+        (("us-east-1", "us-west-2", "us-east-1"), "names a region twice"),
+        (("us-east-1", "US-WEST-2"), "not region names"),
+    ],
+)
+def test_regions_of_the_wrong_number_or_shape_are_refused(
+    regions: tuple[str, ...], message: str
+) -> None:
+    config = samconfig(tuple(dict.fromkeys(r.lower() for r in regions)))
+    overrides = config["global"]["global"]["parameters"]["parameter_overrides"]
+    overrides[1] = f"Regions={','.join(regions)}"
+    with pytest.raises(stacks.PlanError, match=message):
+        stacks.load_plan(config)
 
 
 # --------------------------------------------------------------------------- the printed plan
@@ -303,7 +382,7 @@ def test_a_missing_config_env_is_named() -> None:
 
 def _steps(lines: list[str]) -> list[re.Match[str]]:
     pattern = re.compile(
-        r"^\d+\. \[(?P<env>[a-z-]+)\]\s+\S+ in (?P<region>[a-z0-9-]+): deploys (?P<template>\S+)"
+        r"^\d+\. \[(?P<env>[a-z0-9-]+)\]\s+\S+ in (?P<region>[a-z0-9-]+): deploys (?P<template>\S+)"
     )
     return [m for m in map(pattern.match, lines) if m]
 
@@ -312,13 +391,36 @@ def test_the_plan_lists_the_documented_order(plan: stacks.Plan) -> None:
     envs = [m["env"] for m in _steps(stacks.describe(plan))]
     assert envs == [
         "lease",
-        "region-primary",
-        "region-secondary",
-        "region-primary",
+        "region-us-east-1",
+        "region-us-west-2",
+        "region-us-east-1",
         "global",
-        "primary",
-        "secondary",
+        "control-us-east-1",
+        "control-us-west-2",
     ]
+
+
+def test_a_three_region_plan_deploys_every_region_in_priority_order() -> None:
+    plan = stacks.load_plan(samconfig(THREE))
+    steps = _steps(stacks.describe(plan))
+    assert [(m["env"], m["region"]) for m in steps] == [
+        ("lease", "us-east-1"),
+        ("region-us-east-1", "us-east-1"),
+        ("region-eu-west-1", "eu-west-1"),
+        ("region-us-west-2", "us-west-2"),
+        ("region-us-east-1", "us-east-1"),
+        ("region-eu-west-1", "eu-west-1"),
+        ("global", "us-east-1"),
+        ("control-us-east-1", "us-east-1"),
+        ("control-eu-west-1", "eu-west-1"),
+        ("control-us-west-2", "us-west-2"),
+    ]
+    assert "priority 1 (primary): creates the Aurora global cluster" in steps[1].string
+    assert "priority 3: joins the global cluster; replicates to us-east-1, eu-west-1" in (
+        steps[3].string
+    )
+    assert "first deploy only: replication to eu-west-1, us-west-2 on" in steps[4].string
+    assert "first deploy only: replication to us-west-2 on" in steps[5].string
 
 
 def test_the_plan_deploys_each_region_stack_at_most_twice(plan: stacks.Plan) -> None:
@@ -330,12 +432,12 @@ def test_the_plan_deploys_each_region_stack_at_most_twice(plan: stacks.Plan) -> 
         "us-west-2": 1,
     }
     third = _steps(stacks.describe(plan))[3]
-    assert (third["env"], "first deploy only" in third.string) == ("region-primary", True)
+    assert (third["env"], "first deploy only" in third.string) == ("region-us-east-1", True)
 
 
 def test_the_plan_shows_the_build_deployed_and_review_on(plan: stacks.Plan) -> None:
     lines = stacks.describe(plan)
-    control = [m for m in _steps(lines) if m["env"] in stacks.CONTROL_PLANE_ENVS]
+    control = [m for m in _steps(lines) if m["env"].startswith(stacks.CONTROL_ENV_PREFIX)]
     assert {m["template"] for m in control} == {stacks.BUILT_TEMPLATE}
     assert all("(the sam build output); review on" in m.string for m in control)
     assert all("review on" in m.string for m in _steps(lines))
@@ -352,7 +454,7 @@ def test_opting_out_of_review_shows_in_the_plan_and_in_the_command(plan: stacks.
 
 def test_the_plan_warns_while_the_regions_run_different_engine_versions() -> None:
     config = samconfig()
-    overrides = config["region-secondary"]["global"]["parameters"]["parameter_overrides"]
+    overrides = config["region-us-west-2"]["global"]["parameters"]["parameter_overrides"]
     overrides.insert(0, "DbEngineVersion=16.8")
     lines = stacks.describe(stacks.load_plan(config))
     assert any("DbEngineVersion differs" in line for line in lines)
@@ -367,10 +469,13 @@ def test_make_deploy_plan_on_the_repository_prints_the_plan_and_the_placeholders
         assert deploy.main(["--dry-run", "--profile", "prod"]) == 2
     text = caplog.text
     assert (
-        "$ sam deploy --config-file samconfig.toml --config-env region-primary "
+        "$ sam deploy --config-file samconfig.toml --config-env region-us-east-1 "
         "--confirm-changeset --region us-east-1 --profile prod"
     ) in text
-    assert "--config-env secondary --confirm-changeset --region us-west-2 --profile prod" in text
+    assert (
+        "--config-env control-us-west-2 --confirm-changeset --region us-west-2 --profile prod"
+        in text
+    )
     assert "deploys .aws-sam/build/template.yaml (the sam build output); review on" in text
     assert "Region-stack passes per region: us-east-1 2, us-west-2 1" in text
     assert "PlaceholderNotReplaced" in text
@@ -383,8 +488,8 @@ def test_make_deploy_plan_on_the_repository_prints_the_plan_and_the_placeholders
 def test_every_placeholder_of_the_repositorys_samconfig_is_named_with_its_env() -> None:
     found = {(p.env, p.key) for p in stacks.find_placeholders(repository_plan())}
     assert found == {
-        ("region-primary", "ContainerImage"),
-        ("region-secondary", "ContainerImage"),
+        ("region-us-east-1", "ContainerImage"),
+        ("region-us-west-2", "ContainerImage"),
         ("global", "RecordName"),
         ("global", "ExistingHostedZoneId"),
     }
@@ -429,7 +534,7 @@ def test_a_placeholder_is_refused_before_any_aws_call(
         argv = ["--config", str(config), "--profile", "no-such-profile-anywhere", *args]
         assert deploy.main(argv) == 2
         assert "deploy stopped: PlaceholderNotReplaced:" in caplog.text
-        assert "[region-primary] ContainerImage='111122223333.dkr.ecr" in caplog.text
+        assert "[region-us-east-1] ContainerImage='111122223333.dkr.ecr" in caplog.text
         assert "[global] ExistingHostedZoneId='ZCHANGEME00000' (CHANGEME)" in caplog.text
 
 
@@ -477,67 +582,83 @@ def test_a_stale_build_is_refused(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- outputs -> parameters
 
 
-def test_primary_first_pass_has_no_replication(plan: stacks.Plan) -> None:
-    overrides = stacks.region_primary_overrides(plan, None)
+def test_the_primarys_first_pass_has_no_replication(plan: stacks.Plan) -> None:
+    overrides = stacks.region_overrides(plan, plan.region_stacks[0], outputs_of(plan))
     assert overrides["Role"] == "primary"
-    assert overrides["PeerRegion"] == "us-west-2"
-    assert overrides["EnableReplication"] == "false"
-    assert overrides["PeerKmsKeyId"] == ""
+    assert overrides["OtherRegions"] == "us-west-2"
+    assert (overrides["ReplicationRegions"], overrides["ReplicaKmsKeyIds"]) == ("", "")
+    assert "DbSecretName" not in overrides
 
 
-def test_primary_replicates_once_the_secondary_exists(plan: stacks.Plan) -> None:
-    secondary = region_outputs("us-west-2", "secondary")
-    overrides = stacks.region_primary_overrides(plan, secondary)
-    assert overrides["EnableReplication"] == "true"
-    assert overrides["PeerKmsKeyId"] == secondary["KmsKeyId"]
+def test_a_region_replicates_to_every_other_region_whose_stack_exists() -> None:
+    plan = stacks.load_plan(samconfig(THREE))
+    first, second, third = plan.region_stacks
+    # A first deploy: eu-west-1 after the primary, us-west-2 after both.
+    overrides = stacks.region_overrides(plan, second, outputs_of(plan, "us-east-1"))
+    assert (overrides["Role"], overrides["OtherRegions"]) == ("secondary", "us-east-1,us-west-2")
+    assert overrides["ReplicationRegions"] == "us-east-1"
+    assert overrides["ReplicaKmsKeyIds"] == kms_key_id("us-east-1")
+    every = outputs_of(plan, *THREE)
+    overrides = stacks.region_overrides(plan, third, every)
+    assert overrides["ReplicationRegions"] == "us-east-1,eu-west-1"
+    # The replication pass: the primary to both others, keys in the same order.
+    overrides = stacks.region_overrides(plan, first, every)
+    assert overrides["ReplicationRegions"] == "eu-west-1,us-west-2"
+    assert overrides["ReplicaKmsKeyIds"] == f"{kms_key_id('eu-west-1')},{kms_key_id('us-west-2')}"
 
 
-def test_secondary_joins_with_the_primarys_secret_and_key_only(plan: stacks.Plan) -> None:
+def test_a_secondary_joins_with_the_primarys_secret_and_key_only(plan: stacks.Plan) -> None:
     """No writer endpoint crosses regions: the tasks use their own cluster's endpoints."""
-    primary = region_outputs("us-east-1", "primary")
-    overrides = stacks.region_secondary_overrides(plan, primary)
+    outputs = outputs_of(plan, "us-east-1")
+    overrides = stacks.region_overrides(plan, plan.region_stacks[1], outputs)
     assert overrides == {
         "EstateName": "shop",
         "Topology": "active-passive",
         "Role": "secondary",
-        "PeerRegion": "us-east-1",
+        "OtherRegions": "us-east-1",
         "ActiveRegionParameterName": "/shop/failover/active-region",
         "RecordName": "app.shop.io",
         "CertificateHostedZoneId": "Z0ZONE",
         "DbSecretName": "DbMasterSecret-x1-AbC123",
-        "EnableReplication": "true",
-        "PeerKmsKeyId": primary["KmsKeyId"],
+        "ReplicationRegions": "us-east-1",
+        "ReplicaKmsKeyIds": kms_key_id("us-east-1"),
     }
 
 
+def test_a_secondary_before_the_primary_is_refused(plan: stacks.Plan) -> None:
+    with pytest.raises(stacks.PlanError, match="needs the primary's stack"):
+        stacks.region_overrides(plan, plan.region_stacks[1], outputs_of(plan))
+
+
 def test_estate_wide_values_are_set_once_and_reach_every_stack(plan: stacks.Plan) -> None:
-    primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
+    every = outputs_of(plan, *PAIR)
     for overrides in (
-        stacks.region_primary_overrides(plan, None),
-        stacks.region_secondary_overrides(plan, primary),
-        stacks.global_overrides(plan, primary, secondary),
-        stacks.control_plane_overrides(plan, primary, secondary, GLOBAL_OUTPUTS),
+        stacks.region_overrides(plan, plan.region_stacks[0], outputs_of(plan)),
+        stacks.region_overrides(plan, plan.region_stacks[1], every),
+        stacks.global_overrides(plan, every),
+        stacks.control_plane_overrides(plan, every, GLOBAL_OUTPUTS),
     ):
         assert (overrides["EstateName"], overrides["Topology"]) == ("shop", "active-passive")
 
 
 def test_a_region_with_its_own_certificate_is_not_given_the_zone() -> None:
     config = _with(
-        "region-secondary",
+        "region-us-west-2",
         parameter_overrides=[
             "CertificateArn=arn:aws:acm:x",
-            "file://.estate/region-secondary.yaml",
+            "file://.estate/region-us-west-2.yaml",
         ],
     )
     plan = stacks.load_plan(config)
-    assert "CertificateHostedZoneId" not in stacks.base_overrides(plan, plan.region_secondary)
+    assert "CertificateHostedZoneId" not in stacks.base_overrides(plan, plan.region_stacks[1])
 
 
 def test_a_missing_output_names_the_stack_and_the_output(plan: stacks.Plan) -> None:
     primary = region_outputs("us-east-1", "primary")
     del primary["KmsKeyId"]
+    outputs = {**outputs_of(plan), "us-east-1": primary}
     with pytest.raises(stacks.PlanError, match=r"shop-region.*KmsKeyId"):
-        stacks.region_secondary_overrides(plan, primary)
+        stacks.region_overrides(plan, plan.region_stacks[1], outputs)
 
 
 def test_secret_name_is_the_arn_after_secret() -> None:
@@ -547,21 +668,37 @@ def test_secret_name_is_the_arn_after_secret() -> None:
         stacks.secret_name_from_arn("arn:aws:s3:::bucket")
 
 
-def test_global_stack_gets_both_albs_and_the_us_east_1_logs_bucket(plan: stacks.Plan) -> None:
-    primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
-    overrides = stacks.global_overrides(plan, primary, secondary)
-    assert overrides["PrimaryAlbArn"] == primary["AlbArn"]
-    assert overrides["SecondaryAlbDnsName"] == secondary["AlbDnsName"]
-    assert overrides["SecondaryAlbHostedZoneId"] == "Z1H1FL5HABSF5"
+def test_the_global_stack_gets_every_regions_alb_keyed_by_region_and_the_logs_bucket() -> None:
+    plan = stacks.load_plan(samconfig(THREE))
+    every = outputs_of(plan, *THREE)
+    overrides = stacks.global_overrides(plan, every)
+    assert overrides["Regions"] == "us-east-1,eu-west-1,us-west-2"
+    assert overrides["AlbArns"] == ",".join(f"{r}={every[r]['AlbArn']}" for r in THREE)  # type: ignore[index]
+    assert overrides["AlbHostedZoneIds"] == (
+        "us-east-1=Z35SXDOTRQ7X7K,eu-west-1=Z32O12XQLNTSW2,us-west-2=Z1H1FL5HABSF5"
+    )
     assert overrides["FlowLogsBucketName"] == f"shop-logs-{ACCOUNT}-us-east-1"
-    assert overrides["SecondaryDbClusterIdentifier"] == "shop-us-west-2"
+
+
+def test_the_control_plane_gets_one_list_per_value_in_priority_order() -> None:
+    plan = stacks.load_plan(samconfig(THREE))
+    every = outputs_of(plan, *THREE)
+    overrides = stacks.control_plane_overrides(plan, every, global_outputs(THREE))
+    assert overrides["Regions"] == "us-east-1,eu-west-1,us-west-2"
+    assert overrides["DbClusterArns"].split(",") == [
+        f"arn:aws:rds:{r}:{ACCOUNT}:cluster:shop-{r}" for r in THREE
+    ]
+    assert overrides["EndpointGroupArns"].split(",")[1].endswith("/euwest1")
+    assert overrides["HealthUrls"].split(",")[2] == "https://us-west-2.app.shop.io/health"
+    assert overrides["DataBuckets"].split(",")[0] == f"shop-data-{ACCOUNT}-us-east-1"
 
 
 def test_full_capacity_is_the_primarys_configured_count_not_a_scaled_down_one(
     plan: stacks.Plan,
 ) -> None:
-    scaled_down = {**region_outputs("us-east-1", "primary"), "DesiredCount": "0"}
-    assert stacks.full_capacity(plan, scaled_down, region_outputs("us-west-2", "s")) == "2"
+    outputs = outputs_of(plan, *PAIR)
+    outputs["us-east-1"] = {**region_outputs("us-east-1", "primary"), "DesiredCount": "0"}
+    assert stacks.full_capacity(plan, outputs) == "2"
 
 
 def test_undeclared_parameters_are_dropped_not_passed() -> None:
@@ -588,17 +725,15 @@ def test_a_value_set_by_a_failover_survives_a_redeploy(
 
 
 def computed_sample(plan: stacks.Plan) -> dict[str, dict[str, str]]:
-    """What a first deploy computes for each env (only what its template declares), from
+    """What a first deploy computes last for each env (only what its template declares), from
     outputs shaped like the templates' own."""
-    primary, secondary = region_outputs("us-east-1", "primary"), region_outputs("us-west-2", "s")
-    control = stacks.control_plane_overrides(plan, primary, secondary, GLOBAL_OUTPUTS)
+    every = outputs_of(plan, *plan.regions)
+    control = stacks.control_plane_overrides(plan, every, global_outputs(plan.regions))
     computed = {
         stacks.LEASE: stacks.base_overrides(plan, plan.lease),
-        stacks.REGION_PRIMARY: stacks.region_primary_overrides(plan, secondary),
-        stacks.REGION_SECONDARY: stacks.region_secondary_overrides(plan, primary),
-        stacks.GLOBAL: stacks.global_overrides(plan, primary, secondary),
-        stacks.CONTROL_PRIMARY: control,
-        stacks.CONTROL_SECONDARY: control,
+        stacks.GLOBAL: stacks.global_overrides(plan, every),
+        **{t.env: stacks.region_overrides(plan, t, every) for t in plan.region_stacks},
+        **{t.env: control for t in plan.control_planes},
     }
     samples = {}
     for target in plan.targets():
@@ -624,7 +759,22 @@ def _computed_files(plan: stacks.Plan, root: Path) -> None:
         path.write_text(stacks.render_params_file(target, samples[target.env]), encoding="utf-8")
 
 
-@pytest.mark.parametrize("env", stacks.ENVS)
+REPOSITORY_ENVS = [
+    "lease",
+    "region-us-east-1",
+    "region-us-west-2",
+    "global",
+    "control-us-east-1",
+    "control-us-west-2",
+]
+
+
+def control_plane_converted() -> bool:
+    """template.yaml takes Regions (the n-cp conversion); until then its envs are skipped."""
+    return "Regions" in load_template(REPO_ROOT / "template.yaml")["Parameters"]
+
+
+@pytest.mark.parametrize("env", REPOSITORY_ENVS)
 @pytest.mark.parametrize("command", ["deploy", "sync"])
 def test_sam_deploy_config_env_alone_gets_a_complete_valid_parameter_set(
     env: str, command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -633,6 +783,8 @@ def test_sam_deploy_config_env_alone_gets_a_complete_valid_parameter_set(
     from samcli.cli.types import CfnParameterOverridesType
     from samcli.lib.config.samconfig import SamConfig
 
+    if env.startswith("control-") and not control_plane_converted():
+        pytest.skip("template.yaml does not declare Regions yet (the control plane's conversion)")
     plan = repository_plan()
     _computed_files(plan, tmp_path)
     monkeypatch.chdir(tmp_path)  # SAM resolves file:// includes against the working directory
@@ -651,7 +803,10 @@ def test_a_bare_sam_deploy_names_the_config_envs() -> None:
     settings = SamConfig(str(REPO_ROOT), "samconfig.toml").get_all(["deploy"], "parameters")
     # SAM stops with "Template file not found at .../<this text>" before any AWS call.
     assert not (REPO_ROOT / settings["template_file"]).exists()
-    assert all(env in settings["template_file"] for env in stacks.ENVS)
+    assert all(
+        env in settings["template_file"]
+        for env in ("lease", "region-<region>", "global", "control-<region>")
+    )
 
 
 # --------------------------------------------------------------------------- the deploy, run
@@ -662,8 +817,8 @@ FAKE_SAM = """#!{python}
 import json, pathlib, sys
 argv = sys.argv[1:]
 env = argv[argv.index("--config-env") + 1]
-files = {files}
-params = pathlib.Path(".estate", files[env]).read_text(encoding="utf-8")
+file = "control-plane.yaml" if env.startswith("control-") else env + ".yaml"
+params = pathlib.Path(".estate", file).read_text(encoding="utf-8")
 with open("sam-calls.jsonl", "a", encoding="utf-8") as log:
     log.write(json.dumps({{"env": env, "argv": argv, "params": params}}) + "\\n")
 """
@@ -675,7 +830,9 @@ class RecordedAws:
     def __init__(self, root: Path, plan: stacks.Plan) -> None:
         self.root = root
         self.plan = plan
-        self.live_dials = {"e1": 100.0, "e2": 0.0}
+        self.live_dials = {
+            stacks.key(r): 100.0 if r == plan.primary_region else 0.0 for r in plan.regions
+        }
         self.live_desired: dict[str, int] = {}
 
     def calls(self) -> list[dict[str, Any]]:
@@ -701,11 +858,12 @@ class RecordedAws:
             return None
         env = deployed[-1]["env"]
         if env == "global":
-            outputs = GLOBAL_OUTPUTS
+            outputs = global_outputs(self.plan.regions)
         elif env == "lease":
             outputs = LEASE_OUTPUTS
         elif env.startswith("region-"):
-            outputs = region_outputs(region, env.removeprefix("region-"))
+            role = "primary" if region == self.plan.primary_region else "secondary"
+            outputs = region_outputs(region, role)
             self.live_desired.setdefault(region, int(outputs["DesiredCount"]))
         else:
             outputs = {}
@@ -766,9 +924,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (tmp_path / template).write_text((REPO_ROOT / template).read_text(encoding="utf-8"))
     sam = tmp_path / "bin" / "sam"
     sam.parent.mkdir()
-    sam.write_text(
-        FAKE_SAM.format(python=sys.executable, files=repr(stacks.PARAMS_FILES)), encoding="utf-8"
-    )
+    sam.write_text(FAKE_SAM.format(python=sys.executable), encoding="utf-8")
     sam.chmod(0o755)
     monkeypatch.setattr(deploy, "SAM", str(sam))
     return tmp_path
@@ -786,12 +942,12 @@ def test_a_first_deploy_runs_sam_per_env_with_review_and_the_computed_values(
     calls = run_deploy(workdir, RecordedAws(workdir, plan))
     assert [c["env"] for c in calls] == [
         "lease",
-        "region-primary",
-        "region-secondary",
-        "region-primary",
+        "region-us-east-1",
+        "region-us-west-2",
+        "region-us-east-1",
         "global",
-        "primary",
-        "secondary",
+        "control-us-east-1",
+        "control-us-west-2",
     ]
     for call in calls:
         assert call["argv"][:5] == [
@@ -808,43 +964,63 @@ def test_a_first_deploy_runs_sam_per_env_with_review_and_the_computed_values(
     lease, first, secondary, again, global_, control_p, control_s = (c["params"] for c in calls)
     # The lease stack first, in the first of LeaseRegions; the control planes get the same set.
     assert lease == {"EstateName": "shop", "LeaseRegions": "us-east-1,us-east-2,us-west-2"}
-    assert control_p["LeaseRegions"] == lease["LeaseRegions"]
-    assert (first["EnableReplication"], again["EnableReplication"]) == ("false", "true")
+    assert (first["ReplicationRegions"], again["ReplicationRegions"]) == ("", "us-west-2")
+    assert again["ReplicaKmsKeyIds"] == kms_key_id("us-west-2")
     assert secondary["DbSecretName"] == "DbMasterSecret-x1-AbC123"
+    assert secondary["ReplicationRegions"] == "us-east-1"
     assert "GlobalWriterEndpoint" not in first | secondary | again
-    assert global_["SecondaryAlbArn"].startswith("arn:aws:elasticloadbalancing:us-west-2:")
+    assert global_["AlbArns"].split(",")[1].startswith("us-west-2=arn:aws:elasticloadbalancing:")
+    assert global_["TrafficDials"] == "us-east-1=100,us-west-2=0"
     assert global_["Topology"] == "active-passive"
     assert control_p == control_s
-    assert control_p["AcceleratorArn"] == GLOBAL_OUTPUTS["AcceleratorArn"]
-    # The control plane gets only what template.yaml declares (Topology once it declares it).
+    # The control plane gets only what template.yaml declares.
     declared = load_template(REPO_ROOT / "template.yaml")["Parameters"]
     assert set(control_p) <= set(declared)
 
 
-def test_a_redeploy_skips_the_second_primary_pass_and_keeps_what_a_failover_set(
+def test_a_three_region_first_deploy_replicates_every_way_once_every_bucket_exists(
+    workdir: Path,
+) -> None:
+    plan = stacks.load_plan(samconfig(THREE))
+    calls = run_deploy(workdir, RecordedAws(workdir, plan))
+    regions = [(c["env"], c["params"].get("ReplicationRegions")) for c in calls]
+    assert regions[1:6] == [
+        ("region-us-east-1", ""),
+        ("region-eu-west-1", "us-east-1"),
+        ("region-us-west-2", "us-east-1,eu-west-1"),
+        ("region-us-east-1", "eu-west-1,us-west-2"),
+        ("region-eu-west-1", "us-east-1,us-west-2"),
+    ]
+    assert [c["env"] for c in calls[6:]] == [
+        "global",
+        "control-us-east-1",
+        "control-eu-west-1",
+        "control-us-west-2",
+    ]
+    assert calls[6]["params"]["TrafficDials"] == "us-east-1=100,eu-west-1=0,us-west-2=0"
+
+
+def test_a_redeploy_skips_the_replication_pass_and_keeps_what_a_failover_set(
     plan: stacks.Plan, workdir: Path
 ) -> None:
     aws = RecordedAws(workdir, plan)
     run_deploy(workdir, aws)
     # The control plane failed over into us-west-2: dials swapped, the standby scaled up.
-    aws.live_dials = {"e1": 0.0, "e2": 100.0}
+    aws.live_dials = {"useast1": 0.0, "uswest2": 100.0}
     aws.live_desired["us-west-2"] = 2
     calls = run_deploy(workdir, aws)
     assert [c["env"] for c in calls] == [
         "lease",
-        "region-primary",
-        "region-secondary",
+        "region-us-east-1",
+        "region-us-west-2",
         "global",
-        "primary",
-        "secondary",
+        "control-us-east-1",
+        "control-us-west-2",
     ]
     by_env = {c["env"]: c["params"] for c in calls}
-    assert (by_env["global"]["PrimaryTrafficDial"], by_env["global"]["SecondaryTrafficDial"]) == (
-        "0",
-        "100",
-    )
-    assert by_env["region-secondary"]["DesiredCount"] == "2"
-    assert by_env["region-primary"]["EnableReplication"] == "true"
+    assert by_env["global"]["TrafficDials"] == "us-east-1=0,us-west-2=100"
+    assert by_env["region-us-west-2"]["DesiredCount"] == "2"
+    assert by_env["region-us-east-1"]["ReplicationRegions"] == "us-west-2"
 
 
 def test_an_operator_can_opt_out_of_review(plan: stacks.Plan, workdir: Path) -> None:
@@ -858,14 +1034,20 @@ def test_estate_params_writes_what_exists_and_says_what_to_deploy_next(
     aws = RecordedAws(workdir, plan)
     notes = deploy.write_estate_params(plan, aws, workdir)  # type: ignore[arg-type]
     assert notes == [
-        "[region-secondary] is not deployable yet: deploy [region-primary] first",
-        "[global] is not deployable yet: deploy [region-primary] and [region-secondary] first",
-        "[primary] is not deployable yet: deploy [region-primary] and [region-secondary] and "
-        "[global] first",
+        "[region-us-west-2] is not deployable yet: deploy [region-us-east-1] first",
+        "[global] is not deployable yet: deploy [region-us-east-1] and [region-us-west-2] first",
+        "[control-us-east-1] is not deployable yet: deploy [region-us-east-1] and "
+        "[region-us-west-2] and [global] first",
     ]
-    written = yaml.safe_load((workdir / ".estate" / "region-primary.yaml").read_text())
-    assert written["EnableReplication"] == "false"
-    assert {p.name for p in (workdir / ".estate").iterdir()} == set(stacks.PARAMS_FILES.values())
+    written = yaml.safe_load((workdir / ".estate" / "region-us-east-1.yaml").read_text())
+    assert written["ReplicationRegions"] == ""
+    assert {p.name for p in (workdir / ".estate").iterdir()} == {
+        "lease.yaml",
+        "region-us-east-1.yaml",
+        "region-us-west-2.yaml",
+        "global.yaml",
+        "control-plane.yaml",
+    }
 
 
 # --------------------------------------------------------------------------- teardown
@@ -874,11 +1056,11 @@ def test_estate_params_writes_what_exists_and_says_what_to_deploy_next(
 def test_teardown_is_the_reverse_of_the_deploy(plan: stacks.Plan) -> None:
     envs = [t.env for t in stacks.teardown_order(plan)]
     assert envs == [
-        "secondary",
-        "primary",
+        "control-us-west-2",
+        "control-us-east-1",
         "global",
-        "region-secondary",
-        "region-primary",
+        "region-us-west-2",
+        "region-us-east-1",
         "lease",
     ]
 
@@ -919,11 +1101,11 @@ def test_deploy_plan_previews_change_sets_without_executing_them(
     deploy.preview_changesets(plan, aws, root=workdir, run=lambda argv, cwd: seen.append(argv))  # type: ignore[arg-type]
     assert [a[a.index("--config-env") + 1] for a in seen] == [
         "lease",
-        "region-primary",
-        "region-secondary",
+        "region-us-east-1",
+        "region-us-west-2",
         "global",
-        "primary",
-        "secondary",
+        "control-us-east-1",
+        "control-us-west-2",
     ]
     for argv in seen:
         assert argv[-1] == "--no-execute-changeset"
@@ -1033,7 +1215,7 @@ def test_make_destroy_deletes_only_after_a_typed_confirmation_naming_account_and
     assert code == 2
     assert ran == []  # nothing deleted
     assert not [c for c in aws.calls if c[2].startswith(("modify", "delete", "remove"))]
-    assert f"account {ACCOUNT} (profile prod), regions us-east-1 and us-west-2" in caplog.text
+    assert f"account {ACCOUNT} (profile prod), regions us-east-1, us-west-2" in caplog.text
     assert f"destroy shop in {ACCOUNT} us-east-1 us-west-2" in caplog.text
 
 

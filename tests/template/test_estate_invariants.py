@@ -4,8 +4,8 @@ Given the estate templates as CloudFormation reads them, resolved for each deplo
 describe (Role x Topology: conditions evaluated, ``Fn::If`` branches taken, ``AWS::NoValue``
 dropped), when the checks below walk the effective resources, then:
 
-- the application's name (RecordName) is the accelerator in active-passive, and exactly the two
-  regions' ALBs, by latency, in read-local: never a region the topology does not send users to;
+- the application's name (RecordName) is the accelerator in active-passive, and exactly every
+  region's ALB, by latency, in read-local: never a region the topology does not send users to;
 - every database endpoint a task is given belongs to a cluster of its own stack, in the same VPC
   as the task's subnets, and the security groups allow 5432 from the tasks to that cluster.
 
@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from testbed.template import expand_foreach
 from tests.template.cfn_yaml import REPO_ROOT, load_template
 
 Template = dict[str, Any]
+# The global stack expanded for a three-region estate in priority order.
+REGIONS = ("us-east-1", "eu-west-1", "us-west-2")
 TOPOLOGIES = ("active-passive", "read-local")
 ROLES = ("primary", "secondary")
 GLOBAL_ACCELERATOR_ZONE = (
@@ -78,6 +82,12 @@ class Deployment:
                 return self.condition(args)
             if function == "Ref":
                 return self.values[args]
+            if function == "Fn::Length":  # AWS::LanguageExtensions, of a list parameter
+                return len(str(self._evaluate(args)).split(","))
+            if function == "Fn::Join":
+                items = self._evaluate(args[1])
+                items = str(items).split(",") if isinstance(items, str) else items
+                return str(args[0]).join(str(self._evaluate(i)) for i in items)
             if function == "Fn::FindInMap":
                 return self._find_in_map(args)
         return node
@@ -116,6 +126,15 @@ class Deployment:
         return properties
 
 
+def _lookup(node: Any) -> tuple[str, str] | None:
+    """(parameter, region) of a per-region value the global stack reads from a region-keyed
+    list (``,<region>=`` of AlbDnsNames, say), or None."""
+    text = json.dumps(node)
+    parameter = re.search(r'"Ref": "(Alb\w+)"', text)
+    region = re.search(r'"Fn::Sub": ",([a-z0-9-]+)="', text)
+    return (parameter.group(1), region.group(1)) if parameter and region else None
+
+
 def _ref(node: Any) -> str | None:
     """The logical id a Ref or GetAtt names (``{"Fn::GetAtt": ["X", "GroupId"]}`` -> X)."""
     if isinstance(node, dict):
@@ -132,7 +151,9 @@ def _ref(node: Any) -> str | None:
 def front_door_violations(template: Template, topology: str) -> list[str]:
     """RecordName must lead where the topology sends users, and nowhere else."""
     deployment = Deployment(
-        template, {"Topology": topology, "ExistingHostedZoneId": "Z0EXISTING"}, "us-east-1"
+        template,
+        {"Topology": topology, "ExistingHostedZoneId": "Z0EXISTING", "Regions": ",".join(REGIONS)},
+        "us-east-1",
     )
     records = [
         (name, record["Properties"])
@@ -155,16 +176,16 @@ def front_door_violations(template: Template, topology: str) -> list[str]:
                 problems.append("the accelerator alias must be the one A record of RecordName")
     else:
         expected = {
-            ("PrimaryRegion", "PrimaryAlbDnsName", "PrimaryHealthCheck"),
-            ("SecondaryRegion", "SecondaryAlbDnsName", "SecondaryHealthCheck"),
+            (region, ("AlbDnsNames", region), f"HealthCheck{region.replace('-', '')}")
+            for region in REGIONS
         }
         found = {
-            (_ref(r.get("Region")), _ref(r["AliasTarget"]["DNSName"]), _ref(r.get("HealthCheckId")))
+            (r.get("Region"), _lookup(r["AliasTarget"]["DNSName"]), _ref(r.get("HealthCheckId")))
             for _, r in records
             if "AliasTarget" in r
         }
-        if found != expected or len(records) != 2:
-            problems.append(f"RecordName must be latency records to both ALBs: {found}")
+        if found != expected or len(records) != len(REGIONS):
+            problems.append(f"RecordName must be latency records to every region's ALB: {found}")
         for name, record in records:
             if record.get("AliasTarget", {}).get("EvaluateTargetHealth") is not True:
                 problems.append(f"{name} does not evaluate its ALB's health")
@@ -173,7 +194,9 @@ def front_door_violations(template: Template, topology: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def global_() -> Template:
-    return load_template(REPO_ROOT / "stacks" / "global.yaml")
+    return expand_foreach(
+        load_template(REPO_ROOT / "stacks" / "global.yaml"), {"Regions": list(REGIONS)}
+    )
 
 
 @pytest.mark.parametrize("topology", TOPOLOGIES)
@@ -193,15 +216,17 @@ def test_active_passive_is_the_default_front_door(global_: Template) -> None:
 def test_each_region_keeps_its_own_name_for_health_checks_and_direct_access(
     global_: Template, topology: str
 ) -> None:
-    deployment = Deployment(global_, {"Topology": topology}, "us-east-1")
+    deployment = Deployment(
+        global_, {"Topology": topology, "Regions": ",".join(REGIONS)}, "us-east-1"
+    )
     regional = {
-        json.dumps(r["Properties"]["Name"]): _ref(r["Properties"]["AliasTarget"]["DNSName"])
+        json.dumps(r["Properties"]["Name"]): _lookup(r["Properties"]["AliasTarget"]["DNSName"])
         for r in deployment.of_type("AWS::Route53::RecordSet").values()
         if r["Properties"]["Name"] != {"Ref": "RecordName"}
     }
     assert regional == {
-        json.dumps({"Fn::Sub": "${PrimaryRegion}.${RecordName}"}): "PrimaryAlbDnsName",
-        json.dumps({"Fn::Sub": "${SecondaryRegion}.${RecordName}"}): "SecondaryAlbDnsName",
+        json.dumps({"Fn::Sub": f"{region}.${{RecordName}}"}): ("AlbDnsNames", region)
+        for region in REGIONS
     }
 
 
@@ -247,7 +272,10 @@ def _covers(rule: dict[str, Any], port: int) -> bool:
 def database_violations(template: Template, role: str, topology: str) -> list[str]:
     """A task's database must be its own region's cluster, reachable inside its VPC on 5432."""
     region = "us-east-1" if role == "primary" else "us-west-2"
-    deployment = Deployment(template, {"Role": role, "Topology": topology}, region)
+    others = ",".join(r for r in REGIONS if r != region)
+    deployment = Deployment(
+        template, {"Role": role, "Topology": topology, "OtherRegions": others}, region
+    )
     problems: list[str] = []
     (service,) = deployment.of_type("AWS::ECS::Service").values()
     network = service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
@@ -318,21 +346,23 @@ def test_tasks_reach_their_own_regions_database(region: Template, role: str, top
 def test_an_application_name_that_also_leads_to_an_alb_is_caught(global_: Template) -> None:
     broken = copy.deepcopy(global_)
     # The old front door: latency records at RecordName whatever the topology.
-    for side in ("Primary", "Secondary"):
-        del broken["Resources"][f"{side}LatencyRecord"]["Condition"]
+    for region in REGIONS:
+        del broken["Resources"][f"LatencyRecord{region.replace('-', '')}"]["Condition"]
     assert front_door_violations(broken, "active-passive")
 
 
 def test_an_accelerator_alias_that_points_at_one_region_is_caught(global_: Template) -> None:
     broken = copy.deepcopy(global_)
     alias = broken["Resources"]["ApplicationRecord"]["Properties"]["AliasTarget"]
-    alias["DNSName"] = {"Ref": "PrimaryAlbDnsName"}
+    alias["DNSName"] = copy.deepcopy(
+        broken["Resources"]["RegionalRecorduseast1"]["Properties"]["AliasTarget"]["DNSName"]
+    )
     assert front_door_violations(broken, "active-passive")
 
 
 def test_read_local_with_one_region_missing_is_caught(global_: Template) -> None:
     broken = copy.deepcopy(global_)
-    del broken["Resources"]["SecondaryLatencyRecord"]
+    del broken["Resources"]["LatencyRecordeuwest1"]
     assert front_door_violations(broken, "read-local")
 
 

@@ -13,9 +13,17 @@ from typing import Any
 
 import pytest
 
+from testbed.template import expand_foreach
 from tests.template.cfn_yaml import REPO_ROOT, load_template
 
 Template = dict[str, Any]
+# A three-region estate in priority order: the global stack's Fn::ForEach expanded for it.
+REGIONS = ("us-east-1", "eu-west-1", "us-west-2")
+
+
+def key(region: str) -> str:
+    """A region as the stacks' logical ids carry it (&{Region}: us-east-1 -> useast1)."""
+    return region.replace("-", "")
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +33,14 @@ def region() -> Template:
 
 @pytest.fixture(scope="module")
 def global_() -> Template:
-    return load_template(REPO_ROOT / "stacks" / "global.yaml")
+    return expand_foreach(
+        load_template(REPO_ROOT / "stacks" / "global.yaml"), {"Regions": list(REGIONS)}
+    )
 
 
 @pytest.fixture(scope="module")
 def control() -> Template:
-    return load_template(REPO_ROOT / "template.yaml")
+    return expand_foreach(load_template(REPO_ROOT / "template.yaml"), {"Regions": list(REGIONS)})
 
 
 @pytest.fixture(scope="module")
@@ -380,32 +390,47 @@ def test_data_bucket_is_versioned_encrypted_private_tls_only_and_replicates(
     enabled, replication, disabled = bucket["ReplicationConfiguration"]["Fn::If"]
     assert enabled == "ReplicationEnabled"
     assert disabled == {"Ref": "AWS::NoValue"}
-    rule = replication["Rules"][0]
-    assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
-    assert rule["SourceSelectionCriteria"]["ReplicaModifications"] == {"Status": "Enabled"}
-    # Readiness (data.s3_replication) reads the S3 Replication metrics: S3 publishes them only
-    # for rules with metrics enabled.
-    assert rule["Destination"]["Metrics"] == {"Status": "Enabled"}
-    assert sub_text(rule["Destination"]["Bucket"]).endswith(
-        ":s3:::${EstateName}-data-${AWS::AccountId}-${PeerRegion}"
-    )
+    # One rule per other region (up to three), the second and third under their conditions.
+    first, *more = replication["Rules"]
+    rules = [first] + [rule["Fn::If"][1] for rule in more]
+    assert [rule["Fn::If"][0] for rule in more] == ["ReplicatesToTwo", "ReplicatesToThree"]
+    assert [rule["Priority"] for rule in rules] == [1, 2, 3]
+    for slot, rule in enumerate(rules):
+        assert rule["DeleteMarkerReplication"] == {"Status": "Enabled"}
+        assert rule["SourceSelectionCriteria"]["ReplicaModifications"] == {"Status": "Enabled"}
+        # Readiness (data.s3_replication) reads the S3 Replication metrics: S3 publishes them
+        # only for rules with metrics enabled.
+        assert rule["Destination"]["Metrics"] == {"Status": "Enabled"}
+        text, variables = rule["Destination"]["Bucket"]["Fn::Sub"]
+        assert text.endswith(":s3:::${EstateName}-data-${AWS::AccountId}-${To}")
+        assert variables["To"]["Fn::Select"][0] == slot
+        assert "ReplicationRegions" in json.dumps(variables["To"])
     assert sub_text(bucket["BucketName"]) == "${EstateName}-data-${AWS::AccountId}-${AWS::Region}"
 
 
-def test_replication_role_reaches_only_the_two_buckets_and_their_keys(region: Template) -> None:
+def test_replication_role_reaches_only_the_estates_buckets_and_their_keys(
+    region: Template,
+) -> None:
     own = "arn:${AWS::Partition}:s3:::${EstateName}-data-${AWS::AccountId}-${AWS::Region}"
-    peer = "arn:${AWS::Partition}:s3:::${EstateName}-data-${AWS::AccountId}-${PeerRegion}"
-    allowed_s3 = {own, f"{own}/*", f"{peer}/*"}
-    peer_key = "arn:${AWS::Partition}:kms:${PeerRegion}:${AWS::AccountId}:key/${PeerKmsKeyId}"
+    other = "arn:${AWS::Partition}:s3:::${EstateName}-data-${AWS::AccountId}-${To}"
+    allowed_s3 = {own, f"{own}/*", f"{other}/*"}
+    other_key = "arn:${AWS::Partition}:kms:${To}:${AWS::AccountId}:key/${Key}"
     role = props(region, "ReplicationRole")
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "s3.amazonaws.com"
     }
     assert "ManagedPolicyArns" not in role
+
+    def unslot(value: Any) -> Any:
+        # a destination's entry: the first always, the second and third under a condition
+        return value["Fn::If"][1] if isinstance(value, dict) and "Fn::If" in value else value
+
     for policy in role["Policies"]:
         for statement in policy["PolicyDocument"]["Statement"]:
             resources = statement["Resource"]
-            resources = resources if isinstance(resources, list) else [resources]
+            resources = [
+                unslot(r) for r in (resources if isinstance(resources, list) else [resources])
+            ]
             actions = statement["Action"]
             actions = actions if isinstance(actions, list) else [actions]
             services = {a.split(":")[0] for a in actions}
@@ -414,10 +439,8 @@ def test_replication_role_reaches_only_the_two_buckets_and_their_keys(region: Te
                 assert {sub_text(r) for r in resources} <= allowed_s3
             else:
                 assert services == {"kms"}
-                assert resources in (
-                    [{"Fn::GetAtt": ["EstateKey", "Arn"]}],
-                    [{"Fn::Sub": peer_key}],
-                )
+                texts = {sub_text(r) if "Fn::Sub" in r else json.dumps(r) for r in resources}
+                assert texts in ({json.dumps({"Fn::GetAtt": ["EstateKey", "Arn"]})}, {other_key})
                 assert "kms:ViaService" in statement["Condition"]["StringEquals"]
 
 
@@ -468,25 +491,26 @@ def test_global_stack_holds_dns_accelerator_and_monitoring(
     global_: Template, region: Template
 ) -> None:
     assert global_["Resources"]["HostedZone"]["Condition"] == "CreateHostedZone"
-    for side in ("Primary", "Secondary"):
-        check = props(global_, f"{side}HealthCheck")["HealthCheckConfig"]
+    for name in REGIONS:
+        check = props(global_, f"HealthCheck{key(name)}")["HealthCheckConfig"]
         assert check["Type"] == "HTTPS"
         assert check["ResourcePath"] == "/health"
         assert check["RequestInterval"] == {"Ref": "HealthCheckInterval"}
         assert check["FailureThreshold"] == {"Ref": "HealthCheckFailureThreshold"}
-        record = props(global_, f"{side}LatencyRecord")
-        assert global_["Resources"][f"{side}LatencyRecord"]["Condition"] == "ReadLocal"
-        assert record["Region"] == {"Ref": f"{side}Region"}
-        assert record["HealthCheckId"] == {"Ref": f"{side}HealthCheck"}
+        assert "AlbDnsNames" in json.dumps(check["FullyQualifiedDomainName"])
+        assert f",{name}=" in json.dumps(check["FullyQualifiedDomainName"])
+        record = props(global_, f"LatencyRecord{key(name)}")
+        assert global_["Resources"][f"LatencyRecord{key(name)}"]["Condition"] == "ReadLocal"
+        assert record["Region"] == name
+        assert record["SetIdentifier"] == name
+        assert record["HealthCheckId"] == {"Ref": f"HealthCheck{key(name)}"}
         assert record["AliasTarget"]["EvaluateTargetHealth"] is True
-        assert record["AliasTarget"]["DNSName"] == {"Ref": f"{side}AlbDnsName"}
-        group = props(global_, f"{side}EndpointGroup")
-        assert group["EndpointGroupRegion"] == {"Ref": f"{side}Region"}
+        group = props(global_, f"EndpointGroup{key(name)}")
+        assert group["EndpointGroupRegion"] == name
         assert group["HealthCheckPath"] == "/health"
-        assert group["TrafficDialPercentage"] == {"Ref": f"{side}TrafficDial"}
-        assert group["EndpointConfigurations"][0]["EndpointId"] == {"Ref": f"{side}AlbArn"}
-    assert global_["Parameters"]["PrimaryTrafficDial"]["Default"] == 100
-    assert global_["Parameters"]["SecondaryTrafficDial"]["Default"] == 0
+        assert (group["HealthCheckProtocol"], group["HealthCheckPort"]) == ("HTTPS", 443)
+        assert "AlbArns" in json.dumps(group["EndpointConfigurations"][0]["EndpointId"])
+        assert "TrafficDials" in json.dumps(group["TrafficDialPercentage"])
     listener = props(global_, "Listener")
     assert listener["Protocol"] == "TCP"
     assert listener["ClientAffinity"] == "SOURCE_IP"
@@ -495,9 +519,6 @@ def test_global_stack_holds_dns_accelerator_and_monitoring(
         {"FromPort": 80, "ToPort": 80},
         {"FromPort": 443, "ToPort": 443},
     ]
-    for side in ("Primary", "Secondary"):
-        group = props(global_, f"{side}EndpointGroup")
-        assert (group["HealthCheckProtocol"], group["HealthCheckPort"]) == ("HTTPS", 443)
     redirect = props(region, "HttpRedirectListener")
     assert redirect["Port"] == 80
     assert redirect["DefaultActions"][0]["RedirectConfig"]["Protocol"] == "HTTPS"
@@ -513,37 +534,42 @@ def test_logs_bucket_lets_log_delivery_write_ga_flow_logs(region: Template) -> N
     assert any("/ga-flow-logs/" in sub_text(r) for r in delivery["Resource"])
 
 
-def _forward_rules(global_: Template) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for failing, recovery in (("Primary", "Secondary"), ("Secondary", "Primary")):
-        yield failing, recovery, props(global_, f"{failing}HealthForwardRule")
-
-
-def test_health_alarm_forwards_to_the_recovery_regions_failover_bus(global_: Template) -> None:
-    for failing, recovery, rule in _forward_rules(global_):
-        alarm = props(global_, f"{failing}HealthAlarm")
-        assert sub_text(alarm["AlarmName"]) == f"${{EstateName}}-health-${{{failing}Region}}"
+def test_each_health_alarm_forwards_to_every_other_regions_failover_bus(
+    global_: Template,
+) -> None:
+    bus = "arn:${AWS::Partition}:events:${Other}:${AWS::AccountId}:event-bus/${EstateName}-failover"
+    for name in REGIONS:
+        alarm = props(global_, f"HealthAlarm{key(name)}")
+        assert sub_text(alarm["AlarmName"]) == f"${{EstateName}}-health-{name}"
         assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Route53", "HealthCheckStatus")
         assert alarm["Dimensions"] == [
-            {"Name": "HealthCheckId", "Value": {"Ref": f"{failing}HealthCheck"}}
+            {"Name": "HealthCheckId", "Value": {"Ref": f"HealthCheck{key(name)}"}}
         ]
+        rule = props(global_, f"HealthForwardRule{key(name)}")
         assert rule["EventBusName"] == "default"
         pattern = rule["EventPattern"]
         assert pattern["detail-type"] == ["CloudWatch Alarm State Change"]
-        assert pattern["resources"] == [{"Fn::GetAtt": [f"{failing}HealthAlarm", "Arn"]}]
+        assert pattern["resources"] == [{"Fn::GetAtt": [f"HealthAlarm{key(name)}", "Arn"]}]
         assert pattern["detail"]["state"]["value"] == ["ALARM"]
-        (target,) = rule["Targets"]
-        assert sub_text(target["Arn"]) == (
-            f"arn:${{AWS::Partition}}:events:${{{recovery}Region}}:${{AWS::AccountId}}"
-            ":event-bus/${EstateName}-failover"
-        )
-        assert target["RoleArn"] == {"Fn::GetAtt": ["ForwardRole", "Arn"]}
-        assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
-        assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+        # One target per other region: the first always, the second with three or more
+        # regions, the third with four (EventBridge allows five per rule).
+        first, second, third = rule["Targets"]
+        assert second["Fn::If"][0] == "ThreeOrMoreRegions"
+        assert third["Fn::If"][0] == "FourRegions"
+        for slot, target in enumerate([first, second["Fn::If"][1], third["Fn::If"][1]], 1):
+            text, variables = target["Arn"]["Fn::Sub"]
+            assert text == bus
+            other = variables["Other"]["Fn::Select"]
+            assert other[0] == slot
+            assert f",{name}," in json.dumps(other[1])  # every region but this one
+            assert target["RoleArn"] == {"Fn::GetAtt": ["ForwardRole", "Arn"]}
+            assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+            assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
     role = props(global_, "ForwardRole")["Policies"][0]["PolicyDocument"]["Statement"][0]
     assert role["Action"] == "events:PutEvents"
-    assert {sub_text(r) for r in role["Resource"]} == {
-        sub_text(rule["Targets"][0]["Arn"]) for _, _, rule in _forward_rules(global_)
-    }
+    assert sub_text(role["Resource"]) == (
+        "arn:${AWS::Partition}:events:*:${AWS::AccountId}:event-bus/${EstateName}-failover"
+    )
 
 
 def test_failover_bus_rule_starts_the_state_machine(global_: Template, control: Template) -> None:
@@ -659,15 +685,10 @@ def test_stack_outputs_cover_what_the_other_stacks_need(
         "KmsKeyId",
         "DbSecretArn",
     } <= set(region["Outputs"])
-    assert {
-        "HostedZoneId",
-        "RecordName",
-        "PrimaryHealthCheckId",
-        "SecondaryHealthCheckId",
-        "AcceleratorArn",
-        "AcceleratorDnsName",
-        "PrimaryEndpointGroupArn",
-        "SecondaryEndpointGroupArn",
+    assert {"HostedZoneId", "RecordName", "AcceleratorArn", "AcceleratorDnsName"} | {
+        f"{output}{key(name)}"
+        for name in REGIONS
+        for output in ("HealthCheckId", "HealthAlarmName", "HealthUrl", "EndpointGroupArn")
     } <= set(global_["Outputs"])
 
 
@@ -739,3 +760,16 @@ def test_the_game_day_injects_this_regions_outage_with_stop_conditions(
 def _as_actions(statement: dict[str, Any]) -> list[str]:
     action = statement["Action"]
     return action if isinstance(action, list) else [action]
+
+
+def test_a_new_priority_order_keeps_every_resource_as_it_is() -> None:
+    """Logical ids and content carry the region, not its place: reordering Regions replaces
+    nothing (a replaced alarm or rule would be deleted by name after its replacement was
+    created). What the order decides (the primary's dial of 100, the forwarding targets, the
+    dashboards' lines) is read from Regions at deploy time."""
+    template = load_template(REPO_ROOT / "stacks" / "global.yaml")
+    before = expand_foreach(template, {"Regions": list(REGIONS)})["Resources"]
+    reordered = [REGIONS[2], REGIONS[0], REGIONS[1]]
+    after = expand_foreach(template, {"Regions": reordered})["Resources"]
+    assert before == after
+    assert "HealthAlarmuswest2" in after

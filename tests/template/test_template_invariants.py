@@ -162,7 +162,7 @@ def _sample_parameters(template: dict[str, Any], samconfig: dict[str, Any]) -> d
         for key, spec in template["Parameters"].items()
         if "Default" in spec
     }
-    values.update(sample_parameters("primary"))
+    values.update(sample_parameters("control-us-east-1"))
     return values
 
 

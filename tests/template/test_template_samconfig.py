@@ -15,7 +15,16 @@ from samcli.cli.types import CfnParameterOverridesType
 from scripts import stacks
 from tests.template.cfn_yaml import REPO_ROOT, load_template
 
-CONTROL_PLANE_ENVS = {"primary": "us-east-1", "secondary": "us-west-2"}
+CONTROL_PLANE_ENVS = {"control-us-east-1": "us-east-1", "control-us-west-2": "us-west-2"}
+# The repository's estate: every env, in deploy order.
+ENVS = [
+    "lease",
+    "region-us-east-1",
+    "region-us-west-2",
+    "global",
+    "control-us-east-1",
+    "control-us-west-2",
+]
 
 
 def _overrides(samconfig: dict[str, Any], env: str) -> list[str]:
@@ -61,12 +70,12 @@ def test_control_plane_env_builds_this_template_and_deploys_the_build(
     assert samconfig[env]["build"]["parameters"]["parameter_overrides"] == []
 
 
-@pytest.mark.parametrize("env", stacks.ENVS)
+@pytest.mark.parametrize("env", ENVS)
 def test_every_env_reviews_its_change_sets(samconfig: dict[str, Any], env: str) -> None:
     assert samconfig[env]["deploy"]["parameters"]["confirm_changeset"] is True
 
 
-@pytest.mark.parametrize("env", stacks.ENVS)
+@pytest.mark.parametrize("env", ENVS)
 def test_every_env_shares_its_values_with_sam_sync_and_ends_with_its_computed_include(
     samconfig: dict[str, Any], env: str
 ) -> None:
@@ -76,20 +85,22 @@ def test_every_env_shares_its_values_with_sam_sync_and_ends_with_its_computed_in
     assert _overrides(samconfig, env)[-1] == f"{stacks.INCLUDE_PREFIX}{target.params_file}"
 
 
-def test_the_region_stacks_accept_the_language_extensions_transform(
-    samconfig: dict[str, Any],
-) -> None:
-    for env in ("region-primary", "region-secondary"):
+def test_the_stacks_with_a_transform_accept_it(samconfig: dict[str, Any]) -> None:
+    for env in ENVS:
+        template_file = samconfig[env]["global"]["parameters"]["template_file"]
+        if "Transform" not in load_template(REPO_ROOT / template_file):
+            continue
         capabilities = samconfig[env]["global"]["parameters"]["capabilities"].split()
-        assert "CAPABILITY_AUTO_EXPAND" in capabilities
+        assert "CAPABILITY_AUTO_EXPAND" in capabilities, env
+    assert "Transform" in load_template(REPO_ROOT / "stacks" / "global.yaml")
 
 
 def test_both_regions_get_the_same_control_plane_parameters(samconfig: dict[str, Any]) -> None:
     """Each region carries a complete copy: only the stack's region differs."""
-    assert _overrides(samconfig, "primary") == _overrides(samconfig, "secondary")
+    assert _overrides(samconfig, "control-us-east-1") == _overrides(samconfig, "control-us-west-2")
 
 
-@pytest.mark.parametrize("env", stacks.ENVS)
+@pytest.mark.parametrize("env", ENVS)
 def test_static_values_satisfy_their_templates_parameters(
     samconfig: dict[str, Any], env: str
 ) -> None:
