@@ -478,9 +478,8 @@ class LocalDrill:
         """An outage of ``failed`` (default: the primary; its ``/health`` answers 503) at the
         start of a probe period; the automatic path fails over into ``target`` (default: the
         second region). Appends and returns the run. With three regions or more, the run's
-        checks include its recorded choice of target
-        (:func:`drill.scenarios.priority.choice_checks`; ``rejected``: region -> a word its
-        recorded rejection must contain)."""
+        checks include its recorded choice of target (:meth:`choice_checks`; ``rejected``:
+        region -> a word its recorded rejection must contain)."""
         failed = failed or self.primary
         target = target or self.second
         self.to_probe_period_start()
@@ -490,10 +489,8 @@ class LocalDrill:
         self.inject_outage(region=failed)
         run = self.alarm_run(name, t0, began, expect_active=target, target=target, source=failed)
         if len(self.spec.regions) > 2 and not self.options.detect_only:
-            from drill.scenarios.priority import choice_checks, say_choice
-
-            say_choice(self, run)
-            run.checks += choice_checks(self, run, target, failed, rejected or {})
+            self.say_choice(run)
+            run.checks += self.choice_checks(run, target, failed, rejected or {})
         report.runs.append(run)
         return run
 
@@ -759,6 +756,101 @@ class LocalDrill:
     def rebuilding(self) -> list[str]:
         """The regions whose Aurora member is being rebuilt (``pending-resync``)."""
         return [r for r, status in self.synchronization().items() if status != "connected"]
+
+    # ------------------------------------------------------ the choice of target (3+ regions)
+    def request_of(self, arn: str) -> dict[str, Any]:
+        """The request ValidateInput built for the run (its ``candidates``, ``ignored``...), from
+        the execution's output, else from ValidateInput's own output in the history."""
+        sfn = self.client("stepfunctions", region_of(arn))
+        output = json.loads(sfn.describe_execution(executionArn=arn).get("output") or "{}")
+        found = output.get("request") if isinstance(output, dict) else None
+        if isinstance(found, dict):
+            return found
+        for event in reversed(self.estate.history(arn)):
+            details = event.get("taskSucceededEventDetails") or event.get(
+                "lambdaFunctionSucceededEventDetails"
+            )
+            if details and "candidates" in (details.get("output") or ""):
+                state = json.loads(details["output"])
+                request = state.get("Payload", state) if isinstance(state, dict) else {}
+                request = request.get("request", request)
+                if isinstance(request, dict) and "candidates" in request:
+                    return request
+        return {}
+
+    def choice_checks(
+        self, run: Run, target: str, failed: str, rejected: dict[str, str]
+    ) -> list[Check]:
+        """The run chose ``target``, in priority order: every other candidate is recorded with a
+        reason: the ones before the target, and those in ``rejected`` (region -> a word their
+        rejection must contain), as rejected; the others after the target, as passed over or
+        rejected. And every other region's run (started by the same alarms) stood down naming
+        the target."""
+        request = self.request_of(run.execution_arn or "")
+        entries = {str(e.get("region")): e for e in request.get("candidates") or []}
+        candidates = list(self.spec.others(failed))
+        checks = [
+            Check(
+                "candidates judged, in priority order",
+                ", ".join(candidates),
+                ", ".join(entries) or "none recorded",
+                list(entries) == candidates,
+            ),
+            Check(
+                f"{target} took over: the run's choice",
+                "target",
+                str(entries.get(target, {}).get("status")),
+                entries.get(target, {}).get("status") == "target",
+            ),
+        ]
+        before_target = candidates[: candidates.index(target)]
+        for region in candidates:
+            if region == target:
+                continue
+            entry = entries.get(region, {})
+            reasons = "; ".join(str(r) for r in entry.get("reasons") or [])
+            if region in before_target or region in rejected:
+                word = rejected.get(region, "")
+                checks.append(
+                    Check(
+                        f"{region} rejected, with its reason",
+                        f"rejected: {word}..." if word else "rejected",
+                        f"{entry.get('status')}: {reasons or 'no reason'}",
+                        entry.get("status") == "rejected" and bool(reasons) and word in reasons,
+                    )
+                )
+            else:
+                checks.append(
+                    Check(
+                        f"{region} passed over, with its reason",
+                        f"after {target} in priority order, or rejected",
+                        f"{entry.get('status')}: {reasons or 'no reason'}",
+                        entry.get("status") in ("eligible", "rejected") and bool(reasons),
+                    )
+                )
+        for arn in self.executions_since_begin():
+            region = region_of(arn)
+            if region in (target, failed) or self.emu.faults.is_unreachable(region):
+                continue
+            other = self.request_of(arn)
+            why = str(other.get("ignore_reason") or "")
+            checks.append(
+                Check(
+                    f"{region}'s run {arn.rsplit(':', 1)[-1][:8]} stood down",
+                    f"ignored, naming {target}",
+                    f"ignored: {why}" if other.get("ignored") else f"not ignored: {why or '-'}",
+                    bool(other.get("ignored")) and (target in why or "already" in why),
+                )
+            )
+        return checks
+
+    def say_choice(self, run: Run) -> None:
+        request = self.request_of(run.execution_arn or "")
+        for entry in request.get("candidates") or []:
+            self.mark(
+                f"candidate {entry.get('region')}: {entry.get('status')}"
+                + (f" ({'; '.join(entry.get('reasons') or [])})" if entry.get("reasons") else "")
+            )
 
     def outcome_of(self, arn: str) -> str | None:
         """The outcome the execution's audit row records (None: no row yet)."""

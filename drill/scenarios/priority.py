@@ -14,18 +14,14 @@ the regions by their place in the priority order, not by name).
 
 from __future__ import annotations
 
-import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from failover.arns import region_of
-
-from drill.model import Check, Report
 from drill.scenarios.registry import scenario
 
 if TYPE_CHECKING:
     from drill.harness import LocalDrill
-    from drill.model import Run
+    from drill.model import Report
 
 
 THREE_REGION_SCENARIOS = ("priority", "second-not-ready", "rebuild-window")
@@ -44,103 +40,6 @@ def _regions(drill: LocalDrill) -> tuple[str, str, str]:
             f"(e.g. --regions us-east-1,eu-west-1,us-west-2), not {', '.join(regions)}"
         )
     return regions[0], regions[1], regions[2]
-
-
-def request_of(drill: LocalDrill, arn: str) -> dict[str, Any]:
-    """The request ValidateInput built for the run (its ``candidates``, ``ignored``...), from
-    the execution's output, else from ValidateInput's own output in the history."""
-    sfn = drill.client("stepfunctions", region_of(arn))
-    output = json.loads(sfn.describe_execution(executionArn=arn).get("output") or "{}")
-    found = output.get("request") if isinstance(output, dict) else None
-    if isinstance(found, dict):
-        return found
-    for event in reversed(drill.estate.history(arn)):
-        details = event.get("taskSucceededEventDetails") or event.get(
-            "lambdaFunctionSucceededEventDetails"
-        )
-        if details and "candidates" in (details.get("output") or ""):
-            state = json.loads(details["output"])
-            request = state.get("Payload", state) if isinstance(state, dict) else {}
-            request = request.get("request", request)
-            if isinstance(request, dict) and "candidates" in request:
-                return request
-    return {}
-
-
-def choice_checks(
-    drill: LocalDrill, run: Run, target: str, failed: str, rejected: dict[str, str]
-) -> list[Check]:
-    """The run chose ``target``, in priority order: every other candidate is recorded with a
-    reason: the ones before the target, and those in ``rejected`` (region -> a word their
-    rejection must contain), as rejected; the others after the target, as passed over or
-    rejected. And every other region's run (started by the same alarms) stood down naming
-    the target."""
-    request = request_of(drill, run.execution_arn or "")
-    entries = {str(e.get("region")): e for e in request.get("candidates") or []}
-    candidates = list(drill.spec.others(failed))
-    checks = [
-        Check(
-            "candidates judged, in priority order",
-            ", ".join(candidates),
-            ", ".join(entries) or "none recorded",
-            list(entries) == candidates,
-        ),
-        Check(
-            f"{target} took over: the run's choice",
-            "target",
-            str(entries.get(target, {}).get("status")),
-            entries.get(target, {}).get("status") == "target",
-        ),
-    ]
-    before_target = candidates[: candidates.index(target)]
-    for region in candidates:
-        if region == target:
-            continue
-        entry = entries.get(region, {})
-        reasons = "; ".join(str(r) for r in entry.get("reasons") or [])
-        if region in before_target or region in rejected:
-            word = rejected.get(region, "")
-            checks.append(
-                Check(
-                    f"{region} rejected, with its reason",
-                    f"rejected: {word}..." if word else "rejected",
-                    f"{entry.get('status')}: {reasons or 'no reason'}",
-                    entry.get("status") == "rejected" and bool(reasons) and word in reasons,
-                )
-            )
-        else:
-            checks.append(
-                Check(
-                    f"{region} passed over, with its reason",
-                    f"after {target} in priority order, or rejected",
-                    f"{entry.get('status')}: {reasons or 'no reason'}",
-                    entry.get("status") in ("eligible", "rejected") and bool(reasons),
-                )
-            )
-    for arn in drill.executions_since_begin():
-        region = region_of(arn)
-        if region in (target, failed) or drill.emu.faults.is_unreachable(region):
-            continue
-        other = request_of(drill, arn)
-        why = str(other.get("ignore_reason") or "")
-        checks.append(
-            Check(
-                f"{region}'s run {arn.rsplit(':', 1)[-1][:8]} stood down",
-                f"ignored, naming {target}",
-                f"ignored: {why}" if other.get("ignored") else f"not ignored: {why or '-'}",
-                bool(other.get("ignored")) and (target in why or "already" in why),
-            )
-        )
-    return checks
-
-
-def say_choice(drill: LocalDrill, run: Run) -> None:
-    request = request_of(drill, run.execution_arn or "")
-    for entry in request.get("candidates") or []:
-        drill.mark(
-            f"candidate {entry.get('region')}: {entry.get('status')}"
-            + (f" ({'; '.join(entry.get('reasons') or [])})" if entry.get("reasons") else "")
-        )
 
 
 @scenario(
@@ -218,8 +117,8 @@ def rebuild_window(drill: LocalDrill, report: Report) -> None:
         "second failover", t0, began, expect_active=primary, target=primary, source=second
     )
     report.runs.append(run)
-    say_choice(drill, run)
-    run.checks += choice_checks(drill, run, primary, second, {third: "pending-resync"})
+    drill.say_choice(run)
+    run.checks += drill.choice_checks(run, primary, second, {third: "pending-resync"})
     drill.emu.rds.set_resync(third_arn, 0)
     drill.mark(f"{third}'s rebuild released (connected)")
     report.notes.append(
