@@ -86,6 +86,8 @@ LEASE_GRACE_S = 900.0
 """A lease left by an ended run is gone within this: CloseRun's asynchronous invocation
 (RunEnded rule) with its retries."""
 SETTLE_LIMIT_S = 4 * 3600.0
+DIALS_DEFERRED = "deferred to GA health checks"
+"""What ShiftTraffic's result says when GA's API could not set a dial (failover.traffic.shift)."""
 FAILED_OUTCOMES = frozenset({"failed", "timed_out", "aborted", "superseded"})
 
 # The operations the control plane calls (tests/iam records them per function).
@@ -636,6 +638,7 @@ class EstateMachine(RuleBasedStateMachine):
         if stale and not gaps:
             self._take_over(writer)
         if gaps:
+            only_dials = all(gap.startswith("dials") for gap in gaps)
             said = [
                 row
                 for row in rows.values()
@@ -644,6 +647,10 @@ class EstateMachine(RuleBasedStateMachine):
                     isinstance(row.get("fence"), dict)
                     and row["fence"].get("status") not in ("fenced", "already_fenced")
                 )
+                # GA's API (us-west-2) hung or refused while a run moved the writer outside
+                # us-west-2: the run deferred the dials to GA's health checks and its record
+                # says so (ShiftTraffic's result in the row's actions)
+                or (only_dials and DIALS_DEFERRED in json.dumps(row.get("actions"), default=str))
             ]
             # a run cut off with its region cannot say anything until the region is back
             silent = any(run.cut_off for run in self.runs.values())
