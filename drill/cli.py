@@ -8,10 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from failover.config import MAX_REGIONS
+
 from drill.embedded import EmbeddedAwsError
 from drill.local import DEFAULT_RTO_TARGET, DEFAULT_TIME_SCALE, Options, run_local
 from drill.progress import Progress
 from drill.scenarios import SCENARIOS
+from drill.scenarios.priority import THREE_REGION_SCENARIOS
 
 USAGE_ERROR = 2
 DEFAULT_SCENARIO = "unplanned"
@@ -63,16 +66,18 @@ def _phase(text: str) -> float:
     return value
 
 
-def _region_list(count: int) -> Any:
-    """An argparse type: ``count`` distinct commercial Regions, comma-separated."""
+def _region_list(count: int, most: int | None = None) -> Any:
+    """An argparse type: ``count`` (to ``most``) distinct commercial Regions, comma-separated."""
+    most = count if most is None else most
 
     def parse(text: str) -> tuple[str, ...]:
         from failover.geography import CITIES
 
         found = tuple(part.strip() for part in text.split(",") if part.strip())
-        if len(found) != count or len(set(found)) != count:
+        if not count <= len(found) <= most or len(set(found)) != len(found):
+            wanted = f"{count}" if most == count else f"{count} to {most}"
             raise argparse.ArgumentTypeError(
-                f"{text!r}: {count} distinct regions, comma-separated (e.g. "
+                f"{text!r}: {wanted} distinct regions, comma-separated (e.g. "
                 + ("us-east-1,eu-west-1)" if count == 2 else "us-east-1,us-east-2,us-west-2)")
             )
         unknown = [region for region in found if region not in CITIES]
@@ -147,6 +152,14 @@ def parser() -> argparse.ArgumentParser:
         help="--scenario blip: seconds into the probe's 10 s period the blip starts (default 0)",
     )
     _estate_options(p)
+    p.add_argument(
+        "--resync-seconds",
+        type=_seconds,
+        metavar="S",
+        help="local: how long Aurora rebuilds a member after an unplanned failover "
+        "(pending-resync; a failback waits for it). Default: the latency model's figure "
+        "(emulator/latency.py aurora_resync_seconds: minutes to hours, an assumption)",
+    )
     p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
     p.add_argument(
         "--samples",
@@ -195,18 +208,20 @@ def _estate_options(p: argparse.ArgumentParser) -> None:
     """The embedded estate's regions (the local drill and readiness)."""
     p.add_argument(
         "--regions",
-        type=_region_list(2),
+        type=_region_list(2, MAX_REGIONS),
         default=DEFAULT_REGIONS,
-        metavar="A,B",
-        help="local: the estate's two regions, the primary first (default us-east-1,us-west-2)",
+        metavar="A,B[,C[,D]]",
+        help=f"local: the estate's regions (2 to {MAX_REGIONS}) in priority order, the primary "
+        "first, then the order a failover prefers its target (default us-east-1,us-west-2; e.g. "
+        "us-east-1,eu-west-1,us-west-2)",
     )
     p.add_argument(
         "--lease-regions",
         type=_region_list(3),
         metavar="X,Y,Z",
         help="local: the failover table's three regions, one MRSC set (template LeaseRegions; "
-        "default: the set that holds the primary, its members nearest the primary with the "
-        "secondary kept, else us-east-1,us-east-2,us-west-2)",
+        "default: the set that holds the primary, the estate's regions in it first, then its "
+        "members nearest the primary; else us-east-1,us-east-2,us-west-2)",
     )
 
 
@@ -338,12 +353,19 @@ def main(
     ]
     if not args.live and live_only:
         args_parser.error(f"{', '.join(live_only)} only apply with --live")
+    if args.live and args.resync_seconds is not None:
+        args_parser.error("--resync-seconds applies to the local drill only")
     if args.live and not args.region:
         args_parser.error("--live needs --region (the region to fail over into)")
     if args.live and (args.regions != DEFAULT_REGIONS or args.lease_regions):
         args_parser.error(
             "--regions and --lease-regions apply to the local drill (a live drill "
             "reads the deployed estate)"
+        )
+    if not args.live and args.scenario in THREE_REGION_SCENARIOS and len(args.regions) < 3:
+        args_parser.error(
+            f"--scenario {args.scenario} chooses among 3 or 4 regions in priority order: pass "
+            "--regions with three or four (e.g. us-east-1,eu-west-1,us-west-2)"
         )
     if not args.live and args.regions != DEFAULT_REGIONS:
         west = args.scenario in PAIR_SCENARIOS or (
@@ -405,6 +427,7 @@ def main(
                     lease_regions=args.lease_regions,
                     blip_seconds=args.blip_seconds,
                     blip_phase=args.blip_phase,
+                    resync_seconds=args.resync_seconds,
                     **both,
                 ),
                 progress,

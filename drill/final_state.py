@@ -1,8 +1,9 @@
 """Where the estate stands, read through the AWS APIs, and the checks an operator makes.
 
 The same code reads the embedded AWS and a real account: it takes the estate config the
-control plane itself runs with (``ESTATE_CONFIG``), the name of the failover table (lease,
-cooldown marker, audit rows) and a client factory.
+control plane itself runs with (``ESTATE_CONFIG``: the columnar JSON, parsed here with
+:meth:`failover.config.EstateConfig.from_dict`, or the parsed config), the name of the failover
+table (lease, cooldown marker, audit rows) and a client factory.
 """
 
 from __future__ import annotations
@@ -11,12 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from failover.config import GLOBAL_ACCELERATOR_REGION
+from failover.config import GLOBAL_ACCELERATOR_REGION, EstateConfig
+from failover.geography import nearest_first
 from failover.traffic import desired_dials
 
 from drill.model import Check, Rpo
 
 ClientFactory = Callable[[str, str], Any]  # (service, region) -> boto3 client
+Config = dict[str, Any] | EstateConfig
+"""ESTATE_CONFIG as JSON (columnar) or parsed."""
+
+
+def estate_config(config: Config) -> EstateConfig:
+    """``config`` parsed (:meth:`EstateConfig.from_dict`: strict, every region in priority
+    order)."""
+    return config if isinstance(config, EstateConfig) else EstateConfig.from_dict(config)
 
 
 @dataclass
@@ -33,29 +43,31 @@ class EstateState:
 
 
 def observe(
-    config: dict[str, Any],
+    config: Config,
     table: str,
     client: ClientFactory,
     reader: str | None = None,
     table_region: str | None = None,
+    read_lease: Callable[[], Any] | None = None,
 ) -> EstateState:
     """Where the estate stands, read as the product reads it (failover.estate_view); the
     lease is one item of the multi-Region table, so every region reports the same holder.
-    ``reader`` serves the global cluster (default: the first region); ``table_region`` is a
-    replica of the failover table (default: ``reader``)."""
+    ``reader`` serves the global cluster (default: the first region in priority order);
+    the lease is read with ``read_lease`` (the local drill's
+    :meth:`testbed.estate.LocalEstate.read_lease`), else through the replica in
+    ``table_region`` (default: ``reader``)."""
     from failover import lease
-    from failover.config import EstateConfig
     from failover.estate_view import observe as observe_estate
 
-    regions: dict[str, Any] = config["regions"]
-    reader = reader or next(iter(regions))
-    replica = table_region or reader
-    view = observe_estate(
-        EstateConfig.from_dict(config),
-        client,
-        reader,
-        read_lease=lambda: lease.current(client("dynamodb", replica), table),
-    )
+    estate = estate_config(config)
+    reader = reader or estate.priority[0]
+    if read_lease is None:
+        replica = table_region or reader
+
+        def read_lease() -> Any:
+            return lease.current(client("dynamodb", replica), table)
+
+    view = observe_estate(estate, client, reader, read_lease=read_lease)
     return EstateState(
         writer_region=view.writer_region,
         global_cluster_status=str(view.global_status or "unknown"),
@@ -67,34 +79,33 @@ def observe(
             r: int(s.running if s.running is not None else -1) for r, s in view.regions.items()
         },
         active_parameter={r: s.active_region for r, s in view.regions.items()},
-        lease_holder=dict.fromkeys(regions, view.lease_holder),
-        lands=where_users_land(config, client)
-        if config.get("topology") == "active-passive"
-        else {},
+        lease_holder=dict.fromkeys(estate.regions, view.lease_holder),
+        lands=where_users_land(estate, client) if estate.topology == "active-passive" else {},
     )
 
 
-def where_users_land(config: dict[str, Any], client: ClientFactory) -> dict[str, str]:
+def where_users_land(config: Config, client: ClientFactory) -> dict[str, str]:
     """active-passive: the region whose ALB serves a user near each region.
 
     The application's name aliases the accelerator (stacks/global.yaml ApplicationRecord;
     a static record, so no Route 53 API call is needed to follow it, which matters when
     us-east-1 is gone). The accelerator sends a user to the nearest endpoint group whose
-    dial is above 0 and that has a healthy endpoint; when no such group is left it routes
+    dial is above 0 and that has a healthy endpoint (nearest by :mod:`failover.geography`);
+    when no such group is left it routes
     around the unhealthy ones to any healthy group, whatever its dial ("Traffic dials",
     AWS Global Accelerator developer guide). "nowhere" when no group can serve."""
+    estate = estate_config(config)
     ga = client("globalaccelerator", GLOBAL_ACCELERATOR_REGION)
     groups: dict[str, tuple[float, bool]] = {}
-    for name, region in config["regions"].items():
-        group = ga.describe_endpoint_group(EndpointGroupArn=region["endpoint_group_arn"])
+    for name, region in estate.regions.items():
+        group = ga.describe_endpoint_group(EndpointGroupArn=region.endpoint_group_arn)
         described = group["EndpointGroup"]
         healthy = any(e.get("HealthState") == "HEALTHY" for e in described["EndpointDescriptions"])
         groups[name] = (float(described.get("TrafficDialPercentage", 100.0)), healthy)
     dialled = [name for name, (dial, healthy) in groups.items() if dial > 0 and healthy]
     usable = dialled or [name for name, (_, healthy) in groups.items() if healthy]
     return {
-        user: (user if user in usable else usable[0]) if usable else "nowhere"
-        for user in config["regions"]
+        user: nearest_first(user, usable)[0] if usable else "nowhere" for user in estate.regions
     }
 
 
@@ -114,17 +125,17 @@ def _unknown(name: str, down: str, actual: object) -> Check:
 
 def active_in(
     state: EstateState,
-    config: dict[str, Any],
+    config: Config,
     region: str,
     unreachable: set[str] | frozenset[str] = frozenset(),
 ) -> list[Check]:
-    """The checks that ``region`` carries everything and the other region nothing.
+    """The checks that ``region`` carries everything and every other region nothing.
 
     Pieces that live in an ``unreachable`` region (its app-config parameter, its view of the
     lease table) read as unknown; the traffic dials do not: the Global Accelerator API is
-    served from us-west-2, so both regions' dials stay readable."""
-    regions: dict[str, Any] = config["regions"]
-    full = int(regions[region]["full_capacity"])
+    served from us-west-2, so every region's dial stays readable."""
+    regions = estate_config(config).regions
+    full = regions[region].full_capacity
     checks = [
         _check("writer region", region, state.writer_region),
         _check("global cluster status", "available", state.global_cluster_status),

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -69,11 +69,11 @@ class Options:
     notes: list[str] = field(default_factory=list)
     region: str | None = None
     """The region a scenario fails (region-down); None: the scenario's own choice."""
-    regions: tuple[str, str] = ("us-east-1", "us-west-2")
-    """The estate's two regions, the primary first (``--regions``)."""
+    regions: tuple[str, ...] = ("us-east-1", "us-west-2")
+    """The estate's regions (2 to 4) in priority order, the primary first (``--regions``)."""
     lease_regions: tuple[str, str, str] | None = None
     """The failover table's MRSC set (``--lease-regions``); None:
-    :func:`testbed.estate.default_lease_regions` of the pair."""
+    :func:`testbed.estate.default_lease_regions` of the estate's regions."""
     # blip: how long the primary's /health fails, and how many seconds into a probe period
     blip_seconds: float = 20.0
     blip_phase: float = 0.0
@@ -85,11 +85,18 @@ class Options:
     outage_phase: float | None = None
     #: Stop once the automatic path started a run (the phase sweep measures detection only).
     detect_only: bool = False
+    #: How long Aurora rebuilds a member after an unplanned failover (pending-resync), in
+    #: modelled seconds (``--resync-seconds``); None: the model's figure
+    #: (:data:`emulator.latency.FIGURES` ``aurora_resync_seconds``, minutes to hours).
+    resync_seconds: float | None = None
 
     def latency(self) -> LatencyModel:
+        overrides = (
+            {} if self.resync_seconds is None else {"aurora_resync_seconds": self.resync_seconds}
+        )
         if self.seed is None:
-            return LatencyModel.typical()
-        return LatencyModel.sampled(self.seed)
+            return LatencyModel.typical(**overrides)
+        return LatencyModel.sampled(self.seed, **overrides)
 
     def outage_offset(self, period: float) -> float:
         """Where on the modelled clock's ``period`` grid the outage starts. A single run: at
@@ -126,19 +133,20 @@ class LocalDrill:
         self.progress = progress
         # The handlers log at WARNING: the drill's own progress is what the user reads.
         quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING"}
-        primary, secondary = options.regions
         self.estate = LocalEstate(
             self.emu,
             EstateSpec(
-                primary=primary,
-                secondary=secondary,
-                lease_regions=options.lease_regions or default_lease_regions(primary, secondary),
+                regions=tuple(options.regions),
+                lease_regions=options.lease_regions or default_lease_regions(*options.regions),
                 automatic_triggers=True,
                 extra_environment=quiet,
             ),
         )
         self.spec = self.estate.spec
-        self.primary, self.secondary = self.spec.regions
+        self.primary = self.spec.primary
+        self.second = self.spec.regions[1]
+        """The second region in priority order: where a failover of the primary goes when
+        every region is ready (a scenario that expects another target names it)."""
         self.config = self.estate.estate_config()
         self.table = self.spec.table_name
         self._clients: dict[tuple[str, str], Any] = {}
@@ -224,14 +232,14 @@ class LocalDrill:
             time_scale=self.options.time_scale,
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             notes=[
-                f"regions: {self.primary} (primary), {self.secondary}; failover table (lease) "
-                f"in {', '.join(self.spec.lease_regions)}",
+                f"regions in priority order: {self.describe_regions()}; failover table "
+                f"(lease) in {', '.join(self.spec.lease_regions)}",
                 *self.options.notes,
             ],
         )
         self.progress.section(
-            f"estate: {self.spec.name} in {self.primary} (primary) and {self.secondary}, lease "
-            f"in {', '.join(self.spec.lease_regions)}; warming up {WARM_UP_SECONDS:.0f} modelled s"
+            f"estate: {self.spec.name} in {self.describe_regions()}, lease in "
+            f"{', '.join(self.spec.lease_regions)}; warming up {WARM_UP_SECONDS:.0f} modelled s"
         )
         clock = self.emu.clock
         self.emu.start_world(WORLD_STEP)
@@ -239,6 +247,7 @@ class LocalDrill:
             with clock.paced(0.0):  # the warm-up is not worth watching
                 clock.advance(WARM_UP_SECONDS)
             self._raise_world_error()
+            self.readiness_everywhere()
             scenario(self, report)
             report.notes += self.other_runs(report)
         finally:
@@ -253,6 +262,30 @@ class LocalDrill:
         report.wall_seconds = time.monotonic() - began
         return report
 
+    def readiness_everywhere(self) -> None:
+        """Every region's EvaluateReadiness, once, as its schedule (ReadinessSchedule, every 15
+        minutes) has run it on an estate deployed for longer than the drill's warm-up: the
+        run's choice of target reads the latest evaluations (failover.candidates), and a
+        region with none is passed over."""
+        from drill.readiness_cli import invoke
+
+        for region in self.spec.regions:
+            function = self.estate.function_arns[region]["EvaluateReadinessFunction"]
+            evaluation = invoke(self.client("lambda", region), function)
+            failing = [c["name"] for c in evaluation["checks"] if c["status"] == "FAIL"]
+            self.progress.line(
+                f"  readiness of {region}: "
+                + ("ready" if evaluation["ready"] else f"NOT READY ({', '.join(failing)})")
+            )
+            self.estate.notices(region)  # what the schedule's run sent, before the drill
+
+    def describe_regions(self) -> str:
+        """The regions in priority order: "us-east-1 (primary) and us-west-2", or
+        "us-east-1 (primary), eu-west-1, us-west-2"."""
+        first, *rest = self.spec.regions
+        joiner = " and " if len(rest) == 1 else ", "
+        return joiner.join([f"{first} (primary)", *rest])
+
     def other_runs(self, report: Report) -> list[str]:
         """A line for each run an alarm started that the report does not follow (e.g. the late
         health alarm after a recovery, which finds nothing to do): reported, not mailed."""
@@ -261,9 +294,10 @@ class LocalDrill:
         for arn in self.started_executions():
             if arn in followed or self.emu.faults.is_unreachable(region_of(arn)):
                 continue
-            status = self.client("stepfunctions", region_of(arn)).describe_execution(
+            described = self.client("stepfunctions", region_of(arn)).describe_execution(
                 executionArn=arn
-            )["status"]
+            )
+            status = described["status"]
             row = final_state.audit_row(self.client, self.table, region_of(arn), arn) or {}
             outcome = row.get("outcome") or status.lower()
             why = {
@@ -272,6 +306,11 @@ class LocalDrill:
                 "already_in_progress": ": another run held the lease for the same move; "
                 "recorded, no notice sent",
             }.get(outcome, "")
+            output = json.loads(described.get("output") or "{}")
+            request = output.get("request") if isinstance(output, dict) else None
+            if outcome == "nothing_to_do" and isinstance(request, dict) and request.get("ignored"):
+                # e.g. another region is the chosen target (failover.candidates)
+                why = f": ignored ({request.get('ignore_reason')}); recorded, no notice sent"
             lines.append(f"an alarm also started {arn} ({status}, {outcome}){why}")
         return lines
 
@@ -360,12 +399,12 @@ class LocalDrill:
 
     def start_manual(self, region: str, event: str, **overrides: Any) -> str:
         """An operator's run from one of events/ (written for the default pair, us-east-1 the
-        primary and us-west-2 the secondary): as an operator would, the example's regions
+        primary and us-west-2 the second): as an operator would, the example's regions
         become this estate's before it is pasted into ``region``'s console."""
         text = (REPO / "events" / event).read_text(encoding="utf-8")
-        for example, ours in (("us-east-1", "{primary}"), ("us-west-2", "{secondary}")):
+        for example, ours in (("us-east-1", "{primary}"), ("us-west-2", "{second}")):
             text = text.replace(example, ours)
-        text = text.replace("{primary}", self.primary).replace("{secondary}", self.secondary)
+        text = text.replace("{primary}", self.primary).replace("{second}", self.second)
         payload = json.loads(text)
         payload.update(overrides)
         payload["requested_by"] = "failover-drill"
@@ -384,7 +423,12 @@ class LocalDrill:
         t0: datetime,
         wall: float,
         expect_active: str | None,
+        source: str | None = None,
     ) -> Run:
+        """The run's record; ``source``: the region it moves the estate from (default: the
+        primary, or for a run into the primary the second region)."""
+        if source is None:
+            source = self.primary if target != self.primary else self.second
         row = final_state.audit_row(self.client, self.table, target, followed.execution_arn)
         run = run_from(
             followed,
@@ -392,7 +436,7 @@ class LocalDrill:
             t0,
             name=name,
             trigger=trigger,
-            source_region=self.spec.peer(target),
+            source_region=source,
             target_region=target,
             rto_target=self.options.rto_target,
             expect_rto=expect_active == target,
@@ -404,60 +448,94 @@ class LocalDrill:
 
             region_down = self.options.scenario == "region-down"
             # Route 53's API (and its alarms) live in us-east-1: lost only when that is down
-            route53_down = region_down and self.spec.peer(target) == ROUTE53_REGION
+            route53_down = region_down and source == ROUTE53_REGION
             run.floors = floors(
                 latency=self.emu.latency, region_down=region_down, route53_down=route53_down
             )
         if expect_active is not None:
-            state = final_state.observe(
-                self.config, self.table, self.client, table_region=self.spec.lease_regions[0]
-            )
+            state = self.observe()
             run.checks = final_state.active_in(state, self.config, expect_active)
         run.checks += rto_check(run)
         return run
 
+    def observe(self, reader: str | None = None) -> final_state.EstateState:
+        """Where the estate stands (:func:`drill.final_state.observe`), the lease read through
+        the failover table's first replica that answers (:meth:`LocalEstate.read_lease`)."""
+        return final_state.observe(
+            self.config, self.table, self.client, reader=reader, read_lease=self.estate.read_lease
+        )
+
     # ------------------------------------------------------------------ common steps
-    def automatic_failover(self, report: Report, name: str = "failover") -> Run:
-        """An outage of the primary (its ``/health`` answers 503) at the start of a probe
-        period; the automatic path fails over into the secondary. Appends and returns the run."""
+    def automatic_failover(
+        self,
+        report: Report,
+        name: str = "failover",
+        *,
+        failed: str | None = None,
+        target: str | None = None,
+        rejected: dict[str, str] | None = None,
+    ) -> Run:
+        """An outage of ``failed`` (default: the primary; its ``/health`` answers 503) at the
+        start of a probe period; the automatic path fails over into ``target`` (default: the
+        second region). Appends and returns the run. With three regions or more, the run's
+        checks include its recorded choice of target (:meth:`choice_checks`; ``rejected``:
+        region -> a word its recorded rejection must contain)."""
+        failed = failed or self.primary
+        target = target or self.second
         self.to_probe_period_start()
-        t0 = self.begin(f"{name}: outage of {self.primary}, automatic path")
+        t0 = self.begin(f"{name}: outage of {failed}, automatic path")
         began = time.monotonic()
         self.mark_landing("before the outage")
-        self.inject_outage()
-        run = self.alarm_run(name, t0, began, expect_active=self.secondary)
+        self.inject_outage(region=failed)
+        run = self.alarm_run(name, t0, began, expect_active=target, target=target, source=failed)
+        if len(self.spec.regions) > 2 and not self.options.detect_only:
+            self.say_choice(run)
+            run.checks += self.choice_checks(run, target, failed, rejected or {})
         report.runs.append(run)
         return run
 
-    def inject_outage(self, also: str = "") -> None:
-        """The primary's ``/health`` answers 503 from now on (``also``: what else is set)."""
-        self.estate.health.set_healthy(self.primary, False)
-        self.mark(f"outage injected: {self.primary} /health answers 503{also}")
+    def inject_outage(self, also: str = "", region: str | None = None) -> None:
+        """``region``'s (default: the primary's) ``/health`` answers 503 from now on
+        (``also``: what else is set)."""
+        region = region or self.primary
+        self.estate.health.set_healthy(region, False)
+        self.mark(f"outage injected: {region} /health answers 503{also}")
 
-    def alarm_run(self, name: str, t0: datetime, began: float, expect_active: str | None) -> Run:
-        """The run the automatic path starts in the secondary, followed to its end (and any
-        other execution still running), and its record; ``began``: the wall clock at t0.
-        The synthetic user (:mod:`drill.user`) sends its requests from t0 until it had a good
-        read and a good write; what it saw is the run's ``user``."""
+    def alarm_run(
+        self,
+        name: str,
+        t0: datetime,
+        began: float,
+        expect_active: str | None,
+        *,
+        target: str | None = None,
+        source: str | None = None,
+    ) -> Run:
+        """The run the automatic path starts in ``target`` (default: the second region),
+        followed to its end (and any other execution still running: every other region's
+        control plane is started by the same alarms), and its record; ``began``: the wall
+        clock at t0. The synthetic user (:mod:`drill.user`) sends its requests from t0 until
+        it had a good read and a good write; what it saw is the run's ``user``."""
+        target = target or self.second
         self.start_user()
-        arn = self.wait_for_execution(self.secondary)
+        arn = self.wait_for_execution(target)
         if self.options.detect_only:
-            return self.detected(name, arn)
+            return self.detected(name, arn, target)
         followed = self.follow_run(arn, t0)
         self.settle_executions()
         wall = time.monotonic() - began
-        run = self.run_record(name, "alarm", self.secondary, followed, t0, wall, expect_active)
-        self.stop_user(run)
+        run = self.run_record(name, "alarm", target, followed, t0, wall, expect_active, source)
+        self.stop_user(run, target)
         return run
 
-    def detected(self, name: str, arn: str) -> Run:
+    def detected(self, name: str, arn: str, target: str) -> Run:
         """``detect_only``: the run as far as the automatic path started it."""
         run = Run(
             name=name,
             mode="unplanned",
             trigger="alarm",
             source_region=self.primary,
-            target_region=self.secondary,
+            target_region=target,
             execution_arn=arn,
             status="STARTED",
             outcome="detected",
@@ -475,7 +553,7 @@ class LocalDrill:
         self.user = SyntheticUser(self.emu, self.estate)
         self.user.start(self._t0)
 
-    def stop_user(self, run: Run) -> None:
+    def stop_user(self, run: Run, target: str) -> None:
         """Let the user go on until it had a good read and a good write (or a limit), then
         stop it and keep what it saw, the outage's phase and the model's assumptions."""
         user = self.user
@@ -497,9 +575,7 @@ class LocalDrill:
         run.assumptions = latency.assumptions()
         run.model = latency.phases
         registered = [
-            seconds
-            for arn, seconds in self.emu.ecs.registrations.items()
-            if f":{self.secondary}:" in arn
+            seconds for arn, seconds in self.emu.ecs.registrations.items() if f":{target}:" in arn
         ]
         serving = latency.ecs_task_start_seconds + (registered[0] if registered else 0.0)
         run.act_s = round(max(latency.aurora_failover_seconds, serving), 1)
@@ -562,6 +638,17 @@ class LocalDrill:
                 f"{self.primary} healthy to every observer and "
                 f"{self.spec.health_alarm(self.primary)} OK",
             )
+            # and Aurora has rebuilt every member to the new writer's point in time (a
+            # switchover is refused while one is pending-resync: minutes to hours), and the
+            # primary reports its replication lag again (the switchover's lag check)
+            if self.rebuilding():
+                self.wait_until(
+                    lambda: not self.rebuilding() and self.lag_reported(self.primary),
+                    "every Aurora member connected (the rebuild after the failover) and "
+                    f"{self.primary}'s replication lag reported",
+                    limit=RUN_LIMIT,
+                )
+                self.mark(f"every Aurora member connected, {self.primary} reports its lag")
         t0 = self.begin(f"failback into {self.primary} (manual, planned)")
         began = time.monotonic()
         self.mark_landing("before the failback")
@@ -580,16 +667,14 @@ class LocalDrill:
         )
 
     def rerun(self, report: Report, title: str) -> None:
-        """The operator's forced re-run into the secondary after a failed run: it completes
-        what is missing."""
+        """The operator's forced re-run into the second region after a failed run: it
+        completes what is missing."""
         t1 = self.begin(title)
         began = time.monotonic()
-        rerun = self.start_manual(self.secondary, "manual-unplanned-failover.json", force=True)
+        rerun = self.start_manual(self.second, "manual-unplanned-failover.json", force=True)
         again = self.follow_run(rerun, t1)
         wall = time.monotonic() - began
-        record = self.run_record(
-            "re-run", "manual", self.secondary, again, t1, wall, self.secondary
-        )
+        record = self.run_record("re-run", "manual", self.second, again, t1, wall, self.second)
         report.runs.append(record)
 
     def exactly_one_failover(self, region: str) -> list[Check]:
@@ -638,6 +723,134 @@ class LocalDrill:
         else:
             sfn.send_task_failure(taskToken=token, error="ApprovalRejected", cause=f"{who}: no")
         self.mark(f"{who} {'approved' if approved else 'rejected'} the failover")
+
+    def synchronization(self) -> dict[str, str]:
+        """Each member's ``SynchronizationStatus`` by region (DescribeGlobalClusters, read in
+        the first region that answers)."""
+        reader = next(
+            (r for r in self.spec.regions if not self.emu.faults.is_unreachable(r)), self.primary
+        )
+        described = self.client("rds", reader).describe_global_clusters(
+            GlobalClusterIdentifier=self.spec.global_cluster_id
+        )["GlobalClusters"][0]
+        return {
+            region_of(m["DBClusterArn"]): str(m.get("SynchronizationStatus") or "connected")
+            for m in described["GlobalClusterMembers"]
+        }
+
+    def lag_reported(self, region: str) -> bool:
+        """Whether ``region``'s cluster published AuroraGlobalDBReplicationLag in the last two
+        modelled minutes (Aurora publishes it every minute while it replicates)."""
+        now = self.emu.utcnow()
+        points = self.client("cloudwatch", region).get_metric_statistics(
+            Namespace="AWS/RDS",
+            MetricName="AuroraGlobalDBReplicationLag",
+            Dimensions=[{"Name": "DBClusterIdentifier", "Value": self.spec.cluster_id(region)}],
+            StartTime=now - timedelta(minutes=2),
+            EndTime=now,
+            Period=60,
+            Statistics=["Maximum"],
+        )["Datapoints"]
+        return bool(points)
+
+    def rebuilding(self) -> list[str]:
+        """The regions whose Aurora member is being rebuilt (``pending-resync``)."""
+        return [r for r, status in self.synchronization().items() if status != "connected"]
+
+    # ------------------------------------------------------ the choice of target (3+ regions)
+    def request_of(self, arn: str) -> dict[str, Any]:
+        """The request ValidateInput built for the run (its ``candidates``, ``ignored``...), from
+        the execution's output, else from ValidateInput's own output in the history."""
+        sfn = self.client("stepfunctions", region_of(arn))
+        output = json.loads(sfn.describe_execution(executionArn=arn).get("output") or "{}")
+        found = output.get("request") if isinstance(output, dict) else None
+        if isinstance(found, dict):
+            return found
+        for event in reversed(self.estate.history(arn)):
+            details = event.get("taskSucceededEventDetails") or event.get(
+                "lambdaFunctionSucceededEventDetails"
+            )
+            if details and "candidates" in (details.get("output") or ""):
+                state = json.loads(details["output"])
+                request = state.get("Payload", state) if isinstance(state, dict) else {}
+                request = request.get("request", request)
+                if isinstance(request, dict) and "candidates" in request:
+                    return request
+        return {}
+
+    def choice_checks(
+        self, run: Run, target: str, failed: str, rejected: dict[str, str]
+    ) -> list[Check]:
+        """The run chose ``target``, in priority order: every other candidate is recorded with a
+        reason: the ones before the target, and those in ``rejected`` (region -> a word their
+        rejection must contain), as rejected; the others after the target, as passed over or
+        rejected. And every other region's run (started by the same alarms) stood down naming
+        the target."""
+        request = self.request_of(run.execution_arn or "")
+        entries = {str(e.get("region")): e for e in request.get("candidates") or []}
+        candidates = list(self.spec.others(failed))
+        checks = [
+            Check(
+                "candidates judged, in priority order",
+                ", ".join(candidates),
+                ", ".join(entries) or "none recorded",
+                list(entries) == candidates,
+            ),
+            Check(
+                f"{target} took over: the run's choice",
+                "target",
+                str(entries.get(target, {}).get("status")),
+                entries.get(target, {}).get("status") == "target",
+            ),
+        ]
+        before_target = candidates[: candidates.index(target)]
+        for region in candidates:
+            if region == target:
+                continue
+            entry = entries.get(region, {})
+            reasons = "; ".join(str(r) for r in entry.get("reasons") or [])
+            if region in before_target or region in rejected:
+                word = rejected.get(region, "")
+                checks.append(
+                    Check(
+                        f"{region} rejected, with its reason",
+                        f"rejected: {word}..." if word else "rejected",
+                        f"{entry.get('status')}: {reasons or 'no reason'}",
+                        entry.get("status") == "rejected" and bool(reasons) and word in reasons,
+                    )
+                )
+            else:
+                checks.append(
+                    Check(
+                        f"{region} passed over, with its reason",
+                        f"after {target} in priority order, or rejected",
+                        f"{entry.get('status')}: {reasons or 'no reason'}",
+                        entry.get("status") in ("eligible", "rejected") and bool(reasons),
+                    )
+                )
+        for arn in self.executions_since_begin():
+            region = region_of(arn)
+            if region in (target, failed) or self.emu.faults.is_unreachable(region):
+                continue
+            other = self.request_of(arn)
+            why = str(other.get("ignore_reason") or "")
+            checks.append(
+                Check(
+                    f"{region}'s run {arn.rsplit(':', 1)[-1][:8]} stood down",
+                    f"ignored, naming {target}",
+                    f"ignored: {why}" if other.get("ignored") else f"not ignored: {why or '-'}",
+                    bool(other.get("ignored")) and (target in why or "already" in why),
+                )
+            )
+        return checks
+
+    def say_choice(self, run: Run) -> None:
+        request = self.request_of(run.execution_arn or "")
+        for entry in request.get("candidates") or []:
+            self.mark(
+                f"candidate {entry.get('region')}: {entry.get('status')}"
+                + (f" ({'; '.join(entry.get('reasons') or [])})" if entry.get("reasons") else "")
+            )
 
     def outcome_of(self, arn: str) -> str | None:
         """The outcome the execution's audit row records (None: no row yet)."""

@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from failover.config import GLOBAL_ACCELERATOR_REGION
+from failover.config import GLOBAL_ACCELERATOR_REGION, EstateConfig
+from failover.errors import ConfigurationError
 from failover.history import spans
 
 from drill import final_state
@@ -111,6 +112,7 @@ class Target:
 
     region: str
     peer: str
+    """The region the drill moves the estate from: the first other one in priority order."""
     state_machine_arn: str
     table: str
     config: dict[str, Any]
@@ -192,8 +194,9 @@ def discover(client: Any, region: str, stack: str) -> Target:
     stack's outputs and the estate config its functions run with (LiveDrillError when not)."""
     outputs = _stack_outputs(client, region, stack)
     config = _estate_config(client, region, outputs["EstateConfigFunctionName"])
-    regions: dict[str, Any] = config["regions"]
-    peer = next(name for name in regions if name != region)
+    # the region the drill moves the estate from: the first other region in priority order
+    # (the primary, unless the drill fails over into it)
+    peer = EstateConfig.from_dict(config).others(region)[0]
     return Target(
         region=region,
         peer=peer,
@@ -246,17 +249,16 @@ def _estate_config(client: Any, region: str, function: str) -> dict[str, Any]:
         config: Any = json.loads(text)
     except ValueError as error:
         raise LiveDrillError(f"ESTATE_CONFIG of {where} is not JSON: {error}") from error
-    regions = config.get("regions") if isinstance(config, dict) else None
-    if not isinstance(config, dict) or not isinstance(regions, dict) or not regions:
-        raise LiveDrillError(f"ESTATE_CONFIG of {where} names no regions")
+    try:
+        regions = EstateConfig.from_dict(config).priority
+    except ConfigurationError as error:
+        raise LiveDrillError(f"ESTATE_CONFIG of {where} is not valid: {error}") from error
     if region not in regions:
         raise LiveDrillError(
             f"region {region} is not in the estate ({', '.join(regions)}): "
             "pass --region as one of those"
         )
-    if len(regions) < 2:
-        raise LiveDrillError(f"ESTATE_CONFIG of {where} has no peer region to fail over from")
-    return config
+    return dict(config)
 
 
 def experiment_template(client: Any, region: str, stack: str) -> str:

@@ -115,22 +115,20 @@ def _timed(readout: Readout, region: str, lambda_client: Any, function: str) -> 
 def evaluate_local(
     region: str | None,
     progress: Progress,
-    regions: tuple[str, str] = ("us-east-1", "us-west-2"),
+    regions: tuple[str, ...] = ("us-east-1", "us-west-2"),
     lease_regions: tuple[str, str, str] | None = None,
 ) -> Readout:
-    """Build the estate (``regions``, the primary first; the failover table in
+    """Build the estate (``regions`` in priority order, the primary first; the failover table in
     ``lease_regions``, default :func:`testbed.estate.default_lease_regions`) on the embedded
     AWS, let it settle, evaluate ``region`` (default: every region) through its
     EvaluateReadiness function."""
     from drill.embedded import EmbeddedAws
     from testbed.estate import EstateSpec, LocalEstate, default_lease_regions
 
-    primary, secondary = regions
     with EmbeddedAws(0.0) as aws:
         spec = EstateSpec(
-            primary=primary,
-            secondary=secondary,
-            lease_regions=lease_regions or default_lease_regions(primary, secondary),
+            regions=tuple(regions),
+            lease_regions=lease_regions or default_lease_regions(*regions),
             automatic_triggers=True,
             extra_environment={"POWERTOOLS_LOG_LEVEL": "WARNING"},
         )
@@ -138,7 +136,8 @@ def evaluate_local(
             known = ", ".join(spec.regions)
             raise ReadinessError(f"region {region} is not in the estate ({known})")
         progress.line(
-            f"embedded AWS: estate {spec.name} in {' and '.join(spec.regions)}, lease in "
+            f"embedded AWS: estate {spec.name} in {', '.join(spec.regions)} (priority order), "
+            "lease in "
             f"{', '.join(spec.lease_regions)}; "
             f"warming up {WARM_UP_SECONDS:.0f} modelled s"
         )

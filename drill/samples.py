@@ -103,7 +103,7 @@ def run_samples(
     seed: int,
     out: Any,
     rto_target: float = 600.0,
-    regions: tuple[str, str] = ("us-east-1", "us-west-2"),
+    regions: tuple[str, ...] = ("us-east-1", "us-west-2"),
     lease_regions: tuple[str, str, str] | None = None,
 ) -> SampleSet:
     """Run ``scenario`` ``count`` times (time scale 0, no failback), printing one line each."""

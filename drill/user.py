@@ -6,21 +6,20 @@ name, the way the estate routes them (ARCHITECTURE.md "The estate"):
 
 * **active-passive**: the name aliases the accelerator. Global Accelerator's data plane sends
   the request to the nearest endpoint group whose dial is above 0 and that has a healthy
-  endpoint; when none has, to the nearest healthy group whatever its dial; when no group is
-  healthy, to all of them (the nearest) ("If there aren't any healthy endpoints to route
-  traffic to, Global Accelerator routes incoming client requests to all endpoints",
-  https://docs.aws.amazon.com/global-accelerator/latest/dg/about-endpoint-groups-health-check-options.html).
+  endpoint; when none has, to the nearest healthy group of the three closest whatever its
+  dial; when none of those is healthy, to the closest (fails open)
+  (:meth:`emulator.services.globalaccelerator.GlobalAccelerator.landing_group`, its sources).
 * **read-local**: latency records; the user's region's record unless its Route 53 health check
-  is unhealthy (then the other region's; if every record is unhealthy Route 53 answers as if
+  is unhealthy (then a healthy region's; if every record is unhealthy Route 53 answers as if
   all were healthy).
 
 The region that gets the request answers following the container contract (docs/DEPLOY.md
 "Container contract", ``LocalEstate.may_serve``): nothing from an unreachable region or an app
 that is down (its ``/health`` fails); in active-passive a region whose cluster is not the
-global writer hands the user to its peer (307), which answers if it is up and may serve
-(during an unplanned failover the standby therefore serves nobody until it is promoted: its
-peer is the failed region); in read-local every region serves reads, and writes are forwarded
-to the writer while the writer's region is reachable.
+global writer hands the user to a region that may serve (307), which answers if it is up
+(during an unplanned failover a standby therefore serves nobody until one is promoted: the
+only region that may serve is the failed one); in read-local every region serves reads, and
+writes are forwarded to the writer while the writer's region is reachable.
 
 The user reads the emulated data plane directly (no AWS API call, so it costs no modelled time
 and sees an unreachable region's API outage as a user would: not at all). DNS caching by the
@@ -129,14 +128,16 @@ class SyntheticUser:
     def _served_by(self, region: str) -> str | None:
         """The region that answers a request landing in ``region`` (the container contract:
         a region that may not serve, in active-passive one whose cluster is not the writer,
-        redirects to its peer, once), or None (down, unreachable, or redirected into one)."""
+        redirects, once, to a region that may serve: testbed.health_endpoints), or None
+        (down, unreachable, or redirected into one)."""
         if region == "nowhere" or not self._up(region):
             return None
         if self.estate.may_serve(region):
             return region
-        peer = self.spec.peer(region)
-        if self._up(peer) and self.estate.may_serve(peer):
-            return peer
+        others = self.spec.others(region)
+        to = next((r for r in others if self.estate.may_serve(r)), others[0])
+        if self._up(to) and self.estate.may_serve(to):
+            return to
         return None
 
     def lands_in(self) -> str:
@@ -145,14 +146,13 @@ class SyntheticUser:
         return self._through_latency_records()
 
     def _through_accelerator(self) -> str:
-        """Global Accelerator's data plane (:meth:`GlobalAccelerator.landing_groups`): the
-        user's own region's group when it is a candidate, else the first candidate."""
+        """Global Accelerator's data plane for a client near the user's region
+        (:meth:`GlobalAccelerator.landing_group`): the nearest healthy group with a dial above
+        0, else the nearest healthy of the three closest, else the closest (fails open)."""
         accelerator = self.emu.globalaccelerator
-        groups = accelerator.landing_groups(self.estate.accelerator_arn)
-        regions = [r for r, arn in self.estate.endpoint_group_arns.items() if arn in groups]
-        if not regions:
-            return "nowhere"
-        return self.near if self.near in regions else regions[0]
+        group = accelerator.landing_group(self.estate.accelerator_arn, self.near)
+        regions = [r for r, arn in self.estate.endpoint_group_arns.items() if arn == group]
+        return regions[0] if regions else "nowhere"
 
     def _through_latency_records(self) -> str:
         route53 = self.emu.route53

@@ -1,9 +1,10 @@
-"""A two-region estate in moto, built from template.yaml and the real ASL file.
+"""An estate of 2 to 4 regions in moto, built from template.yaml and the real ASL file.
 
 Used by the state-machine tests and the local drill. It creates, per region, what the
 templates deploy for the control plane to act on: the Aurora global cluster members, the ECS
 services, the Global Accelerator endpoint groups, Route 53 health checks and latency records,
-the health alarms (us-east-1, stacks/global.yaml) and probe alarms (recovery region), the
+the health alarms (us-east-1, stacks/global.yaml) and probe alarms (each region's on every other
+region), the
 active-region parameter, the failover table, the SNS topic, the dead-letter queue, the
 functions (with their Timeout, MemorySize and EventInvokeConfig), the failover state machine
 and the RunEnded rule (CloseRun on the default bus). With ``automatic_triggers`` also the
@@ -37,20 +38,20 @@ from testbed.template import (
     GLOBAL_STACK,
     REGION_STACK,
     STATE_MACHINE,
-    expand_foreach,
     function_specs,
     load_template,
-    probe_alarm_properties,
     resolve,
-    resource_properties,
     state_machine_substitutions,
     substitute,
     table_definition,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from failover.config import EstateConfig
     from failover.estate_view import EstateView
+    from failover.lease import Lease
 
     from emulator import Emulator, WorldEvent
     from emulator.services.health_checkers import AlbHealthCheck
@@ -89,6 +90,8 @@ eu-central-2, eu-south-2, il-central-1, me-central-1, mx-central-1) are not list
 testbed refuses them by name rather than guess an ID."""
 US_LEASE_REGIONS = ("us-east-1", "us-east-2", "us-west-2")
 """template.yaml LeaseRegions' default: the US MRSC set."""
+DEFAULT_REGIONS = ("us-east-1", "us-west-2")
+"""The estate's regions when none are given (the pair the tests were written for)."""
 
 
 class EstateSpecError(ValueError):
@@ -105,20 +108,21 @@ def alb_zone_id(region: str) -> str:
     return found
 
 
-def default_lease_regions(primary: str, secondary: str) -> tuple[str, str, str]:
-    """The failover table's regions when none are given: the MRSC set that holds the primary
-    (its three members nearest the primary, the secondary kept when it is a member too), else
-    the US set (template.yaml's default)."""
+def default_lease_regions(*regions: str) -> tuple[str, str, str]:
+    """The failover table's regions when none are given, for an estate's ``regions`` in
+    priority order: the MRSC set that holds the primary (the estate's regions that are members
+    first, in priority order, then the members nearest the primary), else the US set
+    (template.yaml's default)."""
     from failover.geography import nearest_first
 
     from emulator.services.dynamodb import MRSC_REGION_SETS
 
+    primary = regions[0]
     members = next((s for s in MRSC_REGION_SETS if primary in s), None)
     if members is None:
         return US_LEASE_REGIONS
-    ordered = list(nearest_first(primary, members))
-    if secondary in members:
-        ordered = [primary, secondary, *(r for r in ordered if r not in (primary, secondary))]
+    ours = [r for r in regions if r in members]
+    ordered = [*ours, *(r for r in nearest_first(primary, members) if r not in ours)]
     first, second, third = ordered[:3]
     return (first, second, third)
 
@@ -136,8 +140,9 @@ class EstateSpec:
     """The shape of the estate. Defaults mirror the templates' defaults."""
 
     name: str = "shop"
-    primary: str = "us-east-1"
-    secondary: str = "us-west-2"
+    regions: tuple[str, ...] = DEFAULT_REGIONS
+    """Every region, in priority order (template Regions): the primary first, then the order
+    in which a failover prefers its target."""
     full_capacity: int = 4
     standby_capacity: int = 1
     replication_lag_ms: float = 120.0
@@ -160,8 +165,17 @@ class EstateSpec:
     extra_environment: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.primary == self.secondary:
-            raise EstateSpecError(f"regions: the primary and the secondary are both {self.primary}")
+        from failover.config import MAX_REGIONS
+
+        if not isinstance(self.regions, tuple):
+            object.__setattr__(self, "regions", tuple(self.regions))
+        if not 2 <= len(self.regions) <= MAX_REGIONS:
+            raise EstateSpecError(
+                f"regions: 2 to {MAX_REGIONS} regions, not {len(self.regions)} ({self.regions})"
+            )
+        twice = sorted({r for r in self.regions if self.regions.count(r) > 1})
+        if twice:
+            raise EstateSpecError(f"regions: {', '.join(twice)} appears more than once")
         for region in self.regions:
             alb_zone_id(region)
         if len(set(self.lease_regions)) != 3:
@@ -169,12 +183,22 @@ class EstateSpec:
                 f"lease_regions: three distinct regions, not {self.lease_regions}"
             )
 
-    @property
-    def regions(self) -> tuple[str, str]:
-        return (self.primary, self.secondary)
+    @classmethod
+    def of(cls, *regions: str, **settings: Any) -> EstateSpec:
+        """An estate of ``regions`` in priority order with the failover table in the MRSC set
+        the drill chooses for them (:func:`default_lease_regions`), unless ``settings`` name
+        ``lease_regions``."""
+        settings.setdefault("lease_regions", default_lease_regions(*regions))
+        return cls(regions=tuple(regions), **settings)
 
-    def peer(self, region: str) -> str:
-        return self.secondary if region == self.primary else self.primary
+    @property
+    def primary(self) -> str:
+        """The first region in priority order: the writer of the first deployment."""
+        return self.regions[0]
+
+    def others(self, region: str) -> tuple[str, ...]:
+        """Every region but ``region``, in priority order."""
+        return tuple(r for r in self.regions if r != region)
 
     def short(self, region: str) -> str:
         area, direction, number = region.split("-")
@@ -207,6 +231,65 @@ class EstateSpec:
     @property
     def table_name(self) -> str:
         return f"{self.name}-failover"
+
+
+def alarm_properties(template: dict[str, Any], metric: str) -> dict[str, Any]:
+    """The properties of the template's CloudWatch alarm on ``metric`` (the first of its
+    per-region copies, or the fragment of the ``Fn::ForEach`` that declares one per region:
+    their settings are the same), each top-level ``Ref`` to a parameter resolved to its
+    default."""
+
+    def alarms(node: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(node, list):
+            for item in node:
+                yield from alarms(item)
+        elif isinstance(node, dict):
+            if node.get("Type") == "AWS::CloudWatch::Alarm":
+                yield node
+                return
+            for value in node.values():
+                yield from alarms(value)
+
+    found = [
+        a for a in alarms(template["Resources"]) if a["Properties"].get("MetricName") == metric
+    ]
+    if not found:
+        raise KeyError(f"no alarm on {metric} in the template")
+    return {key: resolve(template, value) for key, value in found[0]["Properties"].items()}
+
+
+def watch_rule_names(template: dict[str, Any]) -> dict[str, str] | None:
+    """The names (``Fn::Sub`` text) of template.yaml's rules on a watched region's health and
+    probe alarms, by kind, when it declares one per watched region (Fn::ForEach); else None."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            name = (node.get("Properties") or {}).get("Name")
+            text = name.get("Fn::Sub") if isinstance(name, dict) else name
+            if node.get("Type") == "AWS::Events::Rule":
+                if isinstance(text, str) and "${Region}" in text:
+                    found["probe" if "probe" in text else "health"] = text
+                return
+            for value in node.values():
+                walk(value)
+
+    walk(template.get("Resources") or {})
+    return found if {"health", "probe"} <= set(found) else None
+
+
+def watch_rule(template: dict[str, Any], estate: str, kind: str, watched: str) -> str:
+    """The name of the rule, in every other region, that starts its failover machine on
+    ``watched``'s ``kind`` ("health" or "probe") alarm: template.yaml's per-region name when it
+    declares one (``${EstateName}-watch-probe-${Region}``), else the testbed's name of the one
+    rule per kind that matches every other region's alarm (``<estate>-peer-probe-alarm``)."""
+    names = watch_rule_names(template)
+    if names is None:
+        return f"{estate}-peer-{kind}-alarm"
+    return names[kind].replace("${EstateName}", estate).replace("${Region}", watched)
 
 
 _CLIENTS: dict[tuple[str, str], Any] = {}
@@ -351,6 +434,15 @@ class LocalEstate:
             ],
         )
 
+    @property
+    def watch_rule_names(self) -> dict[str, str] | None:
+        """:func:`watch_rule_names` of template.yaml."""
+        return watch_rule_names(self.template)
+
+    def watch_rule(self, kind: str, watched: str) -> str:
+        """:func:`watch_rule` of this estate."""
+        return watch_rule(self.template, self.spec.name, kind, watched)
+
     def _build_triggers(self, role: str) -> None:
         """The automatic path, as template.yaml and stacks/global.yaml wire it."""
         spec = self.spec
@@ -359,7 +451,7 @@ class LocalEstate:
             "detail-type": ["CloudWatch Alarm State Change"],
         }
         for region in spec.regions:
-            peer = spec.peer(region)
+            others = spec.others(region)
             events = self.client("events", region)
             dlq = self.dead_letter_arn(region)
             bus = f"{spec.name}-failover"
@@ -371,15 +463,31 @@ class LocalEstate:
                 "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 900},
                 "DeadLetterConfig": {"Arn": dlq},
             }
-            # PeerHealthAlarmRule (on this region's failover bus) and PeerProbeAlarmRule.
-            for rule, bus_name, alarm in (
-                (f"{spec.name}-peer-health-alarm", bus, spec.health_alarm(peer)),
-                (f"{spec.name}-peer-probe-alarm", "default", spec.probe_alarm(peer)),
-            ):
+            # The rules on another region's health alarm (on this region's failover bus) and on
+            # this region's probe alarm of it (default bus): one of each per watched region
+            # when the template declares them so (Fn::ForEach, named), else one of each
+            # matching every other region's alarm (a list in a pattern matches any).
+            if self.watch_rule_names is None:
+                watches = [
+                    (self.watch_rule("health", ""), bus, [spec.health_alarm(o) for o in others]),
+                    (
+                        self.watch_rule("probe", ""),
+                        "default",
+                        [spec.probe_alarm(o) for o in others],
+                    ),
+                ]
+            else:
+                watches = [
+                    (self.watch_rule("health", o), bus, [spec.health_alarm(o)]) for o in others
+                ]
+                watches += [
+                    (self.watch_rule("probe", o), "default", [spec.probe_alarm(o)]) for o in others
+                ]
+            for rule, bus_name, alarms in watches:
                 pattern = {
                     **alarm_change,
                     "account": [ACCOUNT],
-                    "detail": {"alarmName": [alarm], "state": {"value": ["ALARM"]}},
+                    "detail": {"alarmName": alarms, "state": {"value": ["ALARM"]}},
                 }
                 events.put_rule(Name=rule, EventBusName=bus_name, EventPattern=json.dumps(pattern))
                 events.put_targets(Rule=rule, EventBusName=bus_name, Targets=[target])
@@ -416,28 +524,30 @@ class LocalEstate:
                     }
                 ],
             )
-        # stacks/global.yaml: us-east-1 forwards each health alarm to the peer's failover bus.
+        # stacks/global.yaml: us-east-1 forwards each region's health alarm to EVERY OTHER
+        # region's failover bus (each control plane decides whether it is the chosen target).
         east = self.client("events", "us-east-1")
+        bus = f"{spec.name}-failover"
         for region in spec.regions:
-            peer = spec.peer(region)
-            rule = f"{spec.name}-health-{region}-to-{peer}"
             alarm_arn = f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{spec.health_alarm(region)}"
             pattern = {
                 **alarm_change,
                 "resources": [alarm_arn],
                 "detail": {"state": {"value": ["ALARM"]}},
             }
-            east.put_rule(Name=rule, EventPattern=json.dumps(pattern))
-            east.put_targets(
-                Rule=rule,
-                Targets=[
-                    {
-                        "Id": "recovery-region-failover-bus",
-                        "Arn": f"arn:aws:events:{peer}:{ACCOUNT}:event-bus/{spec.name}-failover",
-                        "RoleArn": role,
-                    }
-                ],
-            )
+            for other in spec.others(region):
+                rule = f"{spec.name}-health-{region}-to-{other}"
+                east.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+                east.put_targets(
+                    Rule=rule,
+                    Targets=[
+                        {
+                            "Id": "recovery-region-failover-bus",
+                            "Arn": f"arn:aws:events:{other}:{ACCOUNT}:event-bus/{bus}",
+                            "RoleArn": role,
+                        }
+                    ],
+                )
         self.emulator.watch_regions("us-east-1", *spec.regions)
         checkers = self.emulator.health_checkers
         for region in spec.regions:
@@ -475,15 +585,16 @@ class LocalEstate:
             KmsKeyId=keys[spec.primary],
             ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
         )
-        self.client("rds", spec.secondary).create_db_cluster(
-            DBClusterIdentifier=spec.cluster_id(spec.secondary),
-            Engine="aurora-postgresql",
-            EngineVersion="16.4",
-            GlobalClusterIdentifier=spec.global_cluster_id,
-            StorageEncrypted=True,
-            KmsKeyId=keys[spec.secondary],
-            ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
-        )
+        for region in spec.others(spec.primary):  # every other region: a secondary cluster
+            self.client("rds", region).create_db_cluster(
+                DBClusterIdentifier=spec.cluster_id(region),
+                Engine="aurora-postgresql",
+                EngineVersion="16.4",
+                GlobalClusterIdentifier=spec.global_cluster_id,
+                StorageEncrypted=True,
+                KmsKeyId=keys[region],
+                ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 16},
+            )
         self._build_db_instances()
 
     def _build_db_instances(self) -> None:
@@ -517,8 +628,9 @@ class LocalEstate:
             )
 
     def _build_data(self) -> None:
-        """What stacks/region.yaml keeps in each region: the data bucket, replicating to the
-        peer's, and the database secret with its replica in the secondary region."""
+        """What stacks/region.yaml keeps in each region: the data bucket, replicating to every
+        other region's (one rule per destination), and the database secret with a replica in
+        every other region."""
         spec = self.spec
         for region in spec.regions:
             s3 = self.client("s3", region)
@@ -536,20 +648,21 @@ class LocalEstate:
                     "Role": f"arn:aws:iam::{ACCOUNT}:role/{spec.name}-replication",
                     "Rules": [
                         {
-                            "ID": f"to-{spec.peer(region)}",
+                            "ID": f"to-{other}",
                             "Status": "Enabled",
-                            "Priority": 1,
+                            "Priority": priority,
                             "Filter": {},
                             "DeleteMarkerReplication": {"Status": "Enabled"},
                             "Destination": {
-                                "Bucket": f"arn:aws:s3:::{self.data_bucket(spec.peer(region))}",
+                                "Bucket": f"arn:aws:s3:::{self.data_bucket(other)}",
                                 "Metrics": {"Status": "Enabled"},
                             },
                         }
+                        for priority, other in enumerate(spec.others(region), start=1)
                     ],
                 },
             )
-        # One write, so that replication into the secondary has metrics (as an app's would).
+        # One write, so that replication into every other region has metrics (as an app's would).
         self.client("s3", spec.primary).put_object(
             Bucket=self.data_bucket(spec.primary), Key="estate/ready.txt", Body=b"ready\n"
         )
@@ -558,7 +671,7 @@ class LocalEstate:
             Name=f"{spec.name}-db", SecretString=json.dumps({"username": "app", "password": "x"})
         )["ARN"]
         secrets.replicate_secret_to_regions(
-            SecretId=arn, AddReplicaRegions=[{"Region": spec.secondary}]
+            SecretId=arn, AddReplicaRegions=[{"Region": r} for r in spec.others(spec.primary)]
         )
         self.db_secret_arns = {
             region: arn.replace(f":{spec.primary}:", f":{region}:") for region in spec.regions
@@ -728,17 +841,14 @@ class LocalEstate:
             self.endpoint_group_arns[region] = group["EndpointGroupArn"]
 
     def _build_alarms(self) -> None:
-        """The health alarms as stacks/global.yaml declares them (us-east-1) and the probe
-        alarms as template.yaml does (ProbeAlarm<W>, in the observing region)."""
+        """The health alarms as stacks/global.yaml declares them (us-east-1, one per region)
+        and the probe alarms as template.yaml does (PeerProbeAlarm: in each region, one per
+        other region, on ProbeHealth's PeerHealthy datapoints with dimension Region=<watched>,
+        named <estate>-probe-<watched> in every watching region)."""
         spec = self.spec
         east = self.client("cloudwatch", "us-east-1")
-        # stacks/global.yaml declares one health alarm per region (Fn::ForEach): the first's.
-        first = spec.regions[0]
-        health = resource_properties(
-            expand_foreach(self.global_template, {"Regions": list(spec.regions)}),
-            f"HealthAlarm{first.replace('-', '')}",
-        )
-        probe = probe_alarm_properties(self.template)
+        health = alarm_properties(self.global_template, "HealthCheckStatus")
+        probe = alarm_properties(self.template, "PeerHealthy")
         settings = (
             "Statistic",
             "Period",
@@ -756,20 +866,22 @@ class LocalEstate:
                 Dimensions=[{"Name": "HealthCheckId", "Value": self.health_check_ids[region]}],
                 **{key: health[key] for key in settings if key in health},
             )
-            self.client("cloudwatch", spec.peer(region)).put_metric_alarm(
-                AlarmName=spec.probe_alarm(region),
-                Namespace=probe["Namespace"],
-                MetricName=probe["MetricName"],
-                Dimensions=[{"Name": "Region", "Value": region}],
-                **{key: probe[key] for key in settings if key in probe},
-            )
+            for watcher in spec.others(region):
+                self.client("cloudwatch", watcher).put_metric_alarm(
+                    AlarmName=spec.probe_alarm(region),
+                    Namespace=probe["Namespace"],
+                    MetricName=probe["MetricName"],
+                    Dimensions=[{"Name": "Region", "Value": region}],
+                    **{key: probe[key] for key in settings if key in probe},
+                )
         for region in spec.regions:
             east.set_alarm_state(
                 AlarmName=spec.health_alarm(region), StateValue="OK", StateReason="healthy"
             )
-            self.client("cloudwatch", spec.peer(region)).set_alarm_state(
-                AlarmName=spec.probe_alarm(region), StateValue="OK", StateReason="healthy"
-            )
+            for watcher in spec.others(region):
+                self.client("cloudwatch", watcher).set_alarm_state(
+                    AlarmName=spec.probe_alarm(region), StateValue="OK", StateReason="healthy"
+                )
 
     def _build_table(self) -> None:
         """The failover table as stacks/lease.yaml declares it: a global table with multi-Region
@@ -841,8 +953,8 @@ class LocalEstate:
         """Where a new user is served now: each region Global Accelerator's data plane may
         send a new connection to (dials and endpoint health, :meth:`GlobalAccelerator.
         landing_regions`), then that region's application, which serves the user or, when it
-        may not serve, redirects it to its peer (the container contract). Regions that are
-        down serve nobody."""
+        may not serve, redirects it to a region that may (the container contract). Regions
+        that are down serve nobody."""
         found: set[str] = set()
         accelerator = self.emulator.globalaccelerator
         for group_arn in accelerator.landing_groups(self.accelerator_arn):
@@ -1058,7 +1170,8 @@ class LocalEstate:
         """Make ``region`` fail as the observers would see it.
 
         ``observers`` picks which observers notice: ``route53`` (checkers), ``health_alarm``,
-        ``probe`` (the peer's probe alarm), ``accelerator``; "all" is every one of them.
+        ``probe`` (every other region's probe alarm on it), ``accelerator``; "all" is every
+        one of them.
         The region's /health endpoint answers 503 in every case.
         """
         chosen = set(observers)
@@ -1077,11 +1190,11 @@ class LocalEstate:
                 StateReason="Threshold Crossed: 2 datapoints were less than the threshold (1.0).",
             )
         if every or "probe" in chosen:
-            self.client("cloudwatch", self.spec.peer(region)).set_alarm_state(
-                AlarmName=self.spec.probe_alarm(region),
-                StateValue="ALARM",
-                StateReason="Threshold Crossed: 3 datapoints were less than the threshold (1.0).",
-            )
+            reason = "Threshold Crossed: 3 datapoints were less than the threshold (1.0)."
+            for watcher in self.spec.others(region):
+                self.client("cloudwatch", watcher).set_alarm_state(
+                    AlarmName=self.spec.probe_alarm(region), StateValue="ALARM", StateReason=reason
+                )
 
     def recover(self, region: str) -> None:
         self.health.set_healthy(region, True)
@@ -1090,9 +1203,10 @@ class LocalEstate:
         self.client("cloudwatch", "us-east-1").set_alarm_state(
             AlarmName=self.spec.health_alarm(region), StateValue="OK", StateReason="recovered"
         )
-        self.client("cloudwatch", self.spec.peer(region)).set_alarm_state(
-            AlarmName=self.spec.probe_alarm(region), StateValue="OK", StateReason="recovered"
-        )
+        for watcher in self.spec.others(region):
+            self.client("cloudwatch", watcher).set_alarm_state(
+                AlarmName=self.spec.probe_alarm(region), StateValue="OK", StateReason="recovered"
+            )
 
     def alarm_event(self, region: str, state: str = "ALARM") -> dict[str, Any]:
         """The "CloudWatch Alarm State Change" event for ``region``'s health alarm, as sent."""
@@ -1150,17 +1264,25 @@ class LocalEstate:
 
     def view(self, reader: str | None = None) -> EstateView:
         """Where the estate stands, read as the product reads it (failover.estate_view)."""
-        from failover import estate_view, lease
+        from failover import estate_view
 
-        replica = self.spec.lease_regions[0]
         return estate_view.observe(
-            self.config(),
-            self.client,
-            reader or self.spec.secondary,
-            read_lease=lambda: lease.current(
-                self.client("dynamodb", replica), self.spec.table_name
-            ),
+            self.config(), self.client, reader or self.spec.regions[1], read_lease=self.read_lease
         )
+
+    def read_lease(self, region: str | None = None) -> Lease | None:
+        """The lease item as the product reads it (failover.lease.current), through the
+        replica of the failover table a reader in ``region`` uses (:meth:`table_region`;
+        None: the first lease region that answers)."""
+        from failover import lease
+
+        if region is None:
+            faults = self.emulator.faults
+            members = self.spec.lease_regions
+            replica = next((r for r in members if not faults.is_unreachable(r)), members[0])
+        else:
+            replica = self.table_region(region)
+        return lease.current(self.client("dynamodb", replica), self.spec.table_name)
 
     def dns(self) -> dict[str, str]:
         """Every alias record's target, by set identifier (latency records) or by name."""

@@ -28,8 +28,9 @@ a native integration Task (DynamoDB, ``lambda:invoke``) in its integration call 
 ``lambda:invoke``, in the handler it starts. Counts are API calls as the caller sees them (the
 SDK's own retries are not replayed): "throttled x2" means two calls that stayed throttled.
 
-Run it: ``make matrix`` (``python -m testbed.faultmatrix``); a few cells run in ``make test``
-(tests/statemachine/test_fault_matrix.py).
+Run it: ``make matrix`` (``python -m testbed.faultmatrix``; ``--regions a,b,c`` for an estate of
+2 to 4 regions in priority order, the default bases failing the first over into the second);
+a few cells run in ``make test`` (tests/statemachine/test_fault_matrix.py).
 """
 
 from __future__ import annotations
@@ -37,18 +38,21 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from failover import lease
 from failover.arns import region_of
+from failover.config import GLOBAL_ACCELERATOR_REGION, MAX_REGIONS
 from failover.outcome import FENCE_LANDED
 from failover.traffic import desired_dials
 
 from emulator.faults import DENIED, SERVER_ERROR, THROTTLED, UNREACHABLE
+from testbed.estate import DEFAULT_REGIONS, EstateSpec, default_lease_regions
 from testbed.session import build, load_event
 from testbed.template import STATE_MACHINE
 
@@ -57,7 +61,13 @@ if TYPE_CHECKING:
 
     from testbed.estate import LocalEstate
 
-PRIMARY, SECONDARY = "us-east-1", "us-west-2"
+REGIONS: tuple[str, ...] = tuple(
+    os.environ.get("MATRIX_REGIONS", ",".join(DEFAULT_REGIONS)).split(",")
+)
+"""The estate's regions in priority order (``--regions``; spawned workers read them from
+``MATRIX_REGIONS`` when they import this module)."""
+PRIMARY, SECONDARY = REGIONS[0], REGIONS[1]
+"""The default bases fail the primary over into the second region in priority order."""
 RECOVERED, CLEAN_FAIL, DIRTY = "RECOVERED", "CLEAN-FAIL", "DIRTY"
 NAMELESS_ERRORS = frozenset({"", "States.Runtime", "States.TaskFailed", "States.Unknown"})
 
@@ -172,14 +182,21 @@ class Cell:
 
 def _payload(estate: LocalEstate, base: str) -> dict[str, Any]:
     if base == POST_RECOVERY:
-        return {"mode": "post_recovery", "reason": "fault matrix", "requested_by": "fault-matrix"}
+        payload = {
+            "mode": "post_recovery",
+            "reason": "fault matrix",
+            "requested_by": "fault-matrix",
+        }
+        if len(estate.spec.regions) > 2:  # which region recovered (required beyond two)
+            payload["source_region"] = PRIMARY
+        return payload
     if base in (WEST_DOWN, GA_BROWNOUT):
         return estate.alarm_event(SECONDARY)
     if base == LEASE_HOLDER_DIES:
         # the automatic path is inside the cooldown (the failback just moved the writer)
         return {**load_event("manual-unplanned-failover.json"), "force": True}
     if base == APPROVAL:
-        return load_event("manual-with-approval.json")
+        return load_event("manual-with-approval.json", target_region=SECONDARY)
     if base == INVALID:
         return {
             "mode": "sideways",
@@ -235,8 +252,7 @@ def _prepare(estate: LocalEstate, base: str) -> None:
         estate.run(SECONDARY, estate.alarm_event(PRIMARY))
         estate.emulator.faults.unreachable_regions.clear()
         estate.recover(PRIMARY)
-        estate.notices(SECONDARY)
-        estate.notices(PRIMARY)
+        _all_notices(estate)
         return
     if base in LIVENESS_BASES:
         _prepare_liveness(estate, base)
@@ -246,7 +262,7 @@ def _prepare(estate: LocalEstate, base: str) -> None:
     if base == STALE_LEASE:
         # a lease left by a run that has ended (its holder is no longer RUNNING)
         ended = estate.run(SECONDARY, {"mode": "sideways", "target_region": SECONDARY})
-        estate.client("dynamodb", SECONDARY).put_item(
+        estate.client("dynamodb", estate.table_region(SECONDARY)).put_item(
             TableName=estate.spec.table_name,
             Item={
                 "pk": {"S": "LEASE"},
@@ -289,8 +305,8 @@ def _execute(
         token: list[str] = []
 
         def asked_or_ended() -> bool:
-            # the request may reach the peer's topic when this region's cannot take it
-            for notice in estate.notices(SECONDARY) + estate.notices(PRIMARY):
+            # the request may reach another region's topic when this region's cannot take it
+            for notice in _all_notices(estate):
                 if seen is not None:
                     seen.append(notice)
                 if notice["kind"] == "approval_requested":
@@ -312,10 +328,16 @@ def _execute(
 # --- judging ------------------------------------------------------------------------------
 
 
+def _all_notices(estate: LocalEstate) -> list[dict[str, Any]]:
+    """Drain every region's notices (the second region's first)."""
+    order = [SECONDARY, *(r for r in estate.spec.regions if r != SECONDARY)]
+    return [notice for region in order for notice in estate.notices(region)]
+
+
 def _surfaced(estate: LocalEstate, notices: list[dict[str, Any]]) -> bool:
     if any(n["kind"] == "control_plane_fault" for n in notices):
         return True
-    for region in (PRIMARY, SECONDARY):
+    for region in estate.spec.regions:
         cloudwatch = estate.client("cloudwatch", region)
         for name in ("ControlPlaneFault", "NotificationFailed"):
             if cloudwatch.list_metrics(MetricName=name)["Metrics"]:
@@ -367,7 +389,7 @@ def _lease_outlives(estate: LocalEstate) -> str | None:
     if not holder:
         return None
     region = region_of(holder)
-    held = lease.current(estate.client("dynamodb", SECONDARY), estate.spec.table_name)
+    held = estate.read_lease(SECONDARY)
     if held is not None and held.expires_at < estate.emulator.utcnow().timestamp():
         return None  # lapsed: nobody renews it (its holder's region is dead), the next run takes it
     status = estate.client("stepfunctions", region).describe_execution(executionArn=holder)
@@ -432,12 +454,20 @@ def _gaps(view: EstateView, base: str, full: int) -> list[str]:
     gaps = converged_gaps(view, target, full)
     if dead is None:
         return gaps
-    skip = ["active region"] + (["dials"] if dead == SECONDARY else [])
+    skip = ["active region"] + (["dials"] if dead == GLOBAL_ACCELERATOR_REGION else [])
     gaps = [g for g in gaps if not any(g.startswith(s) for s in skip)]
     named = view.regions[target].active_region
     if named != target:
         gaps.append(f"active region in {target}: {named}")
     return gaps
+
+
+def matrix_spec() -> EstateSpec:
+    """The cells' estate: the default one, or :data:`REGIONS` with the failover table in the
+    MRSC set the drill would choose for them."""
+    if REGIONS == DEFAULT_REGIONS:
+        return EstateSpec()
+    return EstateSpec(regions=REGIONS, lease_regions=default_lease_regions(*REGIONS))
 
 
 def run_cell(task: Task, kind: Kind) -> Cell:
@@ -450,7 +480,7 @@ def run_cell(task: Task, kind: Kind) -> Cell:
     before = PRIMARY if task.base == UNPLANNED else SECONDARY
     if task.base in (APPROVAL, STALE_LEASE, INVALID, RECORD_FAILS):
         before = PRIMARY
-    for estate in build():
+    for estate in build(matrix_spec()):
         try:
             _judge_cell(cell, estate, task, kind, target, before)
         finally:
@@ -478,7 +508,7 @@ def _judge_cell(
     cell.status = str(described["status"])
     cell.error = str(described.get("error") or "")
     with _oracle(estate):
-        notices += estate.notices(SECONDARY) + estate.notices(PRIMARY)
+        notices += _all_notices(estate)
         rows = [
             row
             for row in estate.audit_rows(target)
@@ -588,9 +618,22 @@ def main(argv: list[str] | None = None) -> int:
         help="run the cells on this base run (a region dying: issue 24's drill scenarios) "
         "instead of each Task's own; repeatable",
     )
+    parser.add_argument(
+        "--regions",
+        default=",".join(REGIONS),
+        help=f"the estate's regions (2 to {MAX_REGIONS}) in priority order, the primary first "
+        "(default us-east-1,us-west-2; e.g. us-east-1,eu-west-1,us-west-2): the default bases "
+        "fail the primary over into the second; --base runs on the default pair only",
+    )
     parser.add_argument("-j", "--jobs", type=int, default=2, help="worker processes")
     parser.add_argument("--json", help="also write the cells to this file")
     options = parser.parse_args(argv)
+    regions = tuple(part.strip() for part in options.regions.split(",") if part.strip())
+    if not 2 <= len(regions) <= MAX_REGIONS or len(set(regions)) != len(regions):
+        parser.error(f"--regions: 2 to {MAX_REGIONS} distinct regions, the primary first")
+    if options.base and regions != DEFAULT_REGIONS:
+        parser.error("--base kills us-west-2 or us-east-1 by name: the default pair only")
+    os.environ["MATRIX_REGIONS"] = ",".join(regions)  # the spawned workers' REGIONS
     names = [
         (task.state, kind.name, base)
         for base in options.base or [None]
@@ -601,14 +644,19 @@ def main(argv: list[str] | None = None) -> int:
         and (base is None or task.base == UNPLANNED)  # the bases are unplanned failovers
     ]
     began, out = time.perf_counter(), sys.stdout
-    with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+    # spawn, not fork: each worker imports this module afresh and reads MATRIX_REGIONS
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
         cells = []
         for cell in pool.map(_run_named, names):
             out.write(f"{cell.verdict:10} {cell.task} x {cell.kind} ({cell.seconds:.1f} s)\n")
             out.flush()
             cells.append(cell)
     out.write(f"\n{render(cells)}\n")
-    out.write(f"\nwall time {time.perf_counter() - began:.0f} s, {options.jobs} worker(s)\n")
+    out.write(
+        f"\nwall time {time.perf_counter() - began:.0f} s, {options.jobs} worker(s), "
+        f"estate {', '.join(regions)}\n"
+    )
     if options.json:
         with open(options.json, "w", encoding="utf-8") as handle:
             json.dump([vars(cell) for cell in cells], handle, indent=2)

@@ -1,12 +1,13 @@
-"""Real HTTP endpoints on loopback, one pair per region, as the container contract
+"""Real HTTP endpoints on loopback, two per region, as the container contract
 (docs/DEPLOY.md) has the application answer them behind its ALB:
 
 - ``GET /<region>/health``: **the region is up** (200), or not (503, during an outage). The
   ALB target group, the Route 53 health checks, Global Accelerator (through the ALB's target
-  health) and the peer region's probe read it; the standby answers 200 too.
+  health) and every other region's probe read it; the standby answers 200 too.
 - ``GET /<region>/app``: a user's request. Served (200, the body names the region) where the
   application **may serve** (``may_serve``: in active-passive, its database is the writer);
-  else redirected (307) to the peer region, so a region that was failed away from never
+  else redirected (307) to a region that may serve (the writer's; the first other region in
+  priority order when none may), so a region that was failed away from never
   serves users when it returns, even while Global Accelerator still sends them there
   (dials that could not be moved: GA's API was down with it). 503 while the region is down.
 
@@ -36,7 +37,8 @@ class _Server(ThreadingHTTPServer):
 
 class HealthEndpoints:
     """Serves ``GET /<region>/health`` (200 while up, 503 during an outage) and
-    ``GET /<region>/app`` (200 where ``may_serve(region)``, else 307 to the peer)."""
+    ``GET /<region>/app`` (200 where ``may_serve(region)``, else 307 to a region that may:
+    ``regions`` are in priority order, and with none that may, the first other one)."""
 
     def __init__(
         self,
@@ -58,9 +60,10 @@ class HealthEndpoints:
                     return
                 ok = endpoints.is_healthy(region)
                 if rest == "app" and ok and not endpoints.may_serve(region):
-                    peer = next(r for r in endpoints._healthy if r != region)
+                    others = [r for r in endpoints._healthy if r != region]
+                    to = next((r for r in others if endpoints.may_serve(r)), others[0])
                     self.send_response(HTTPStatus.TEMPORARY_REDIRECT)
-                    self.send_header("Location", endpoints.url(peer, "app"))
+                    self.send_header("Location", endpoints.url(to, "app"))
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return

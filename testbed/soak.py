@@ -1,4 +1,4 @@
-"""The safety soak (issue 13): random interleavings against the emulated two-region estate.
+"""The safety soak (issue 13): random interleavings against the emulated estate (2 to 4 regions).
 
 A ``hypothesis`` ``RuleBasedStateMachine`` drives one freshly built estate per example with
 outages and recoveries of either region, a region whose APIs cannot be reached, alarm
@@ -13,7 +13,7 @@ of the product):
 * no lease outlives its execution (a lease whose holder ended is gone within
   :data:`LEASE_GRACE_S` modelled seconds: the CloseRun path is asynchronous);
 * at most one automatic failover per cooldown window;
-* a dead region's lease never blocks the surviving one past the bound: from
+* a dead region's lease never blocks the surviving ones past the bound: from
   ``LEASE_SECONDS`` + 10 s after a region is cut off (or dies holding the lease), no run of
   that region holds a live lease, so some run of the surviving region can take it and move
   the estate there (issue 24);
@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from failover.arns import region_of
-from failover.config import GLOBAL_ACCELERATOR_REGION, Settings
+from failover.config import GLOBAL_ACCELERATOR_REGION, MAX_REGIONS, Settings
 from failover.errors import INPUT_ERRORS
 from failover.in_region import UNREACHABLE_MIN_OUTAGE_SECONDS as UNREACHABLE_MIN_OUTAGE_S
 from hypothesis import HealthCheck, Phase, settings
@@ -78,15 +78,16 @@ observer (and to a user retrying) throughout: one outage, measured from its firs
 by the soak: a 90 s blip, back for no modelled time, then a 170 s blip, was judged two outages
 although no observer, nor the product's sustained confirmation, could tell them apart."""
 
-REGIONS: tuple[str, str] = tuple(  # type: ignore[assignment]
-    os.environ.get("SOAK_REGIONS", "us-east-1,us-west-2").split(",")
-)
-"""The estate's two regions, the primary first (``--regions``; the rules' strategies draw
-from them, so the workers read them from ``SOAK_REGIONS`` when they import this module)."""
+REGIONS: tuple[str, ...] = tuple(os.environ.get("SOAK_REGIONS", "us-east-1,us-west-2").split(","))
+"""The estate's regions (2 to 4) in priority order, the primary first (``--regions``; the
+rules' strategies draw from them, so the workers read them from ``SOAK_REGIONS`` when they
+import this module)."""
 LEASE_GRACE_S = 900.0
 """A lease left by an ended run is gone within this: CloseRun's asynchronous invocation
 (RunEnded rule) with its retries."""
 SETTLE_LIMIT_S = 4 * 3600.0
+DIALS_DEFERRED = "deferred to GA health checks"
+"""What ShiftTraffic's result says when GA's API could not set a dial (failover.traffic.shift)."""
 FAILED_OUTCOMES = frozenset({"failed", "timed_out", "aborted", "superseded"})
 
 # The operations the control plane calls (tests/iam records them per function).
@@ -183,13 +184,8 @@ class EstateMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         EstateMachine.examples += 1
-        primary, secondary = REGIONS
         self._builder: Iterator[LocalEstate] = build(
-            EstateSpec(
-                primary=primary,
-                secondary=secondary,
-                lease_regions=default_lease_regions(primary, secondary),
-            )
+            EstateSpec(regions=REGIONS, lease_regions=default_lease_regions(*REGIONS))
         )
         self.estate = next(self._builder)
         self.faults = self.estate.emulator.faults
@@ -301,7 +297,7 @@ class EstateMachine(RuleBasedStateMachine):
         self.faults.unreachable_regions.add(region)
         self.cut_at[region] = _modelled(self.estate)
         # Its /health is a black hole to every observer from now on (the health checkers,
-        # the peer's probe, Global Accelerator): the region's outage starts here.
+        # every other region's probe, Global Accelerator): the region's outage starts here.
         self._outage_begins(region)
         self._note_ended()
         for run in self.runs.values():
@@ -378,11 +374,13 @@ class EstateMachine(RuleBasedStateMachine):
         region=st.sampled_from(REGIONS), state=st.sampled_from(("ALARM", "OK", "INSUFFICIENT_DATA"))
     )
     def alarm(self, region: str, state: str) -> None:
-        """The region's health alarm changes state; the peer's control plane is triggered."""
+        """The region's health alarm changes state; every other region's control plane is
+        triggered (stacks/global.yaml forwards it to each of their failover buses)."""
         with self.faults.suspended():
             event = self.estate.alarm_event(region, state)
         self.log.steps.append(f"alarm of {region}")
-        self._start(self.estate.spec.peer(region), event, "alarm", False)
+        for other in self.estate.spec.others(region):
+            self._start(other, event, "alarm", False)
 
     @rule(
         region=st.sampled_from(REGIONS),
@@ -517,7 +515,8 @@ class EstateMachine(RuleBasedStateMachine):
         for dead, since in self.cut_at.items():
             if now < since + bound:
                 continue
-            survivor = self.estate.spec.peer(dead)
+            others = self.estate.spec.others(dead)
+            survivor = next((r for r in others if self._reachable(r)), others[0])
             with self.faults.suspended():
                 held = lease.current(
                     self.estate.client("dynamodb", self.estate.table_region(survivor)),
@@ -639,6 +638,7 @@ class EstateMachine(RuleBasedStateMachine):
         if stale and not gaps:
             self._take_over(writer)
         if gaps:
+            only_dials = all(gap.startswith("dials") for gap in gaps)
             said = [
                 row
                 for row in rows.values()
@@ -647,6 +647,10 @@ class EstateMachine(RuleBasedStateMachine):
                     isinstance(row.get("fence"), dict)
                     and row["fence"].get("status") not in ("fenced", "already_fenced")
                 )
+                # GA's API (us-west-2) hung or refused while a run moved the writer outside
+                # us-west-2: the run deferred the dials to GA's health checks and its record
+                # says so (ShiftTraffic's result in the row's actions)
+                or (only_dials and DIALS_DEFERRED in json.dumps(row.get("actions"), default=str))
             ]
             # a run cut off with its region cannot say anything until the region is back
             silent = any(run.cut_off for run in self.runs.values())
@@ -667,10 +671,10 @@ class EstateMachine(RuleBasedStateMachine):
         return False
 
     def _take_over(self, writer: str) -> None:
-        """A stale lease does not block: with the faults gone, a dry run into the other
-        region takes it over, plans, and releases it."""
+        """A stale lease does not block: with the faults gone, a dry run into another region
+        (the first other in priority order) takes it over, plans, and releases it."""
         self._heal()
-        other = self.estate.spec.peer(writer)
+        other = self.estate.spec.others(writer)[0]
         payload = {
             "mode": "unplanned",
             "target_region": other,
@@ -699,7 +703,7 @@ class EstateMachine(RuleBasedStateMachine):
         self.estate.publish_replication_lag(self.estate.spec.replication_lag_ms)
 
     def _repair(self, writer: str, gaps: list[str]) -> None:
-        """Faults gone and both regions back: a run into the writer's region converges."""
+        """Faults gone and every region back: a run into the writer's region converges."""
         self._heal()
         payload = {
             "mode": "unplanned",
@@ -802,13 +806,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--regions",
         default=",".join(REGIONS),
-        help="the estate's two regions, the primary first (default us-east-1,us-west-2); the "
-        "failover table's regions follow the drill's default for the pair",
+        help=f"the estate's regions (2 to {MAX_REGIONS}) in priority order, the primary first "
+        "(default us-east-1,us-west-2; e.g. us-east-1,eu-west-1,us-west-2); the failover "
+        "table's regions follow the drill's default for them",
     )
     args = parser.parse_args(argv)
     regions = [part.strip() for part in args.regions.split(",") if part.strip()]
-    if len(regions) != 2 or regions[0] == regions[1]:
-        parser.error("--regions: two distinct regions, the primary first")
+    if not 2 <= len(regions) <= MAX_REGIONS or len(set(regions)) != len(regions):
+        parser.error(f"--regions: 2 to {MAX_REGIONS} distinct regions, the primary first")
     os.environ["SOAK_REGIONS"] = ",".join(regions)  # the spawned workers' REGIONS
     began = time.perf_counter()
     jobs = max(1, args.jobs)

@@ -34,7 +34,7 @@ def false_alarm(drill: LocalDrill, report: Report) -> None:
     )
     drill.mark(f"{alarm} set to ALARM; {drill.primary} is healthy")
     run = drill.alarm_run("false alarm", t0, began, expect_active=None)
-    state = final_state.observe(drill.config, drill.table, drill.client)
+    state = drill.observe()
     run.checks = [
         Check("run outcome", "false_alarm", run.outcome, run.outcome == "false_alarm"),
         *final_state.active_in(state, drill.config, drill.primary),
@@ -68,7 +68,7 @@ def flapping(drill: LocalDrill, report: Report) -> None:
                 StateValue=state,
                 StateReason=f"Drill: flapping alarm, toggle {flip + 1}",
             )
-    first = drill.wait_for_execution(drill.secondary)
+    first = drill.wait_for_execution(drill.second)
     drill.follow_run(first, t0)
     # the real evaluation keeps firing too; let the world run three more minutes
     settle_to = drill.emu.clock.now() + 180
@@ -80,14 +80,14 @@ def flapping(drill: LocalDrill, report: Report) -> None:
     run = drill.run_record(
         "failover",
         "alarm",
-        drill.secondary,
+        drill.second,
         followed,
         t0,
         time.monotonic() - began,
-        drill.secondary,
+        drill.second,
     )
     report.runs.append(run)
-    report.checks.extend(drill.exactly_one_failover(drill.secondary))
+    report.checks.extend(drill.exactly_one_failover(drill.second))
     drill.failback(report)
 
 
@@ -96,8 +96,8 @@ def concurrent(drill: LocalDrill, report: Report) -> None:
     t0 = drill.begin(f"concurrent: the alarm path and an operator both fail over {drill.primary}")
     began = time.monotonic()
     drill.inject_outage()
-    arn = drill.wait_for_execution(drill.secondary)
-    manual = drill.start_manual(drill.secondary, "manual-unplanned-failover.json")
+    arn = drill.wait_for_execution(drill.second)
+    manual = drill.start_manual(drill.second, "manual-unplanned-failover.json")
     followed = drill.follow_run(arn, t0)
     other = drill.follow_run(manual, t0)
     drill.settle_executions()
@@ -106,12 +106,12 @@ def concurrent(drill: LocalDrill, report: Report) -> None:
     wall = time.monotonic() - began
     first, second = ("alarm", "manual") if alarm_won else ("manual", "alarm")
     report.runs.append(
-        drill.run_record("failover", first, drill.secondary, winner, t0, wall, drill.secondary)
+        drill.run_record("failover", first, drill.second, winner, t0, wall, drill.second)
     )
     report.runs.append(
-        drill.run_record("second trigger", second, drill.secondary, loser, t0, 0.0, None)
+        drill.run_record("second trigger", second, drill.second, loser, t0, 0.0, None)
     )
-    report.checks.extend(drill.exactly_one_failover(drill.secondary))
+    report.checks.extend(drill.exactly_one_failover(drill.second))
     drill.failback(report)
 
 
@@ -120,7 +120,7 @@ def primary_down(drill: LocalDrill, report: Report) -> None:
     Route 53's control plane and its alarms with it, so only the probe can start the run)."""
     down = drill.primary
     drill.to_probe_period_start()
-    t0 = drill.begin(f"region down: {down} unreachable, automatic path from {drill.secondary}")
+    t0 = drill.begin(f"region down: {down} unreachable, automatic path from {drill.second}")
     began = time.monotonic()
     drill.emu.faults.unreachable_regions.add(down)
     drill.estate.health.set_healthy(down, False)
@@ -130,15 +130,15 @@ def primary_down(drill: LocalDrill, report: Report) -> None:
         report.runs.append(run)
         drill.emu.faults.unreachable_regions.discard(down)
         return
-    state = final_state.observe(drill.config, drill.table, drill.client, reader=drill.secondary)
+    state = drill.observe(reader=drill.second)
     rules = [m.what for m in drill.milestones if "EventBridge rule" in m.what]
-    probe_rule = drill.spec.name + "-peer-probe-alarm"
+    probe_rule = drill.estate.watch_rule("probe", down)
     if down == ROUTE53_REGION:
         # Route 53's API and its health alarms died with the region: only the probe is left
         triggers = [
             Check(
                 "started by",
-                f"{probe_rule} ({drill.secondary} probe)",
+                f"{probe_rule} ({drill.second} probe)",
                 rules[0].split()[2] if rules else "nothing",
                 bool(rules) and rules[0].split()[2] == probe_rule,
             ),
@@ -152,7 +152,7 @@ def primary_down(drill: LocalDrill, report: Report) -> None:
     else:
         # Route 53 (us-east-1) still sees the region fail: its health alarm may start a run
         # too; either trigger starts the same machine, and one run acts
-        health_rule = drill.spec.name + "-peer-health-alarm"
+        health_rule = drill.estate.watch_rule("health", down)
         triggers = [
             Check(
                 "started by",
@@ -163,7 +163,7 @@ def primary_down(drill: LocalDrill, report: Report) -> None:
         ]
     run.checks = [
         *triggers,
-        *final_state.active_in(state, drill.config, drill.secondary, unreachable={down}),
+        *final_state.active_in(state, drill.config, drill.second, unreachable={down}),
         *rto_check(run),
     ]
     report.runs.append(run)

@@ -42,14 +42,14 @@ def db_failure(drill: LocalDrill, report: Report) -> None:
         count=1,
     )
     drill.inject_outage("; FailoverGlobalCluster will fail")
-    arn = drill.wait_for_execution(drill.secondary)
+    arn = drill.wait_for_execution(drill.second)
     followed = drill.follow_run(arn, t0)
     failed = drill.run_record(
-        "failed failover", "alarm", drill.secondary, followed, t0, time.monotonic() - began, None
+        "failed failover", "alarm", drill.second, followed, t0, time.monotonic() - began, None
     )
-    row = final_state.audit_row(drill.client, drill.table, drill.secondary, arn) or {}
-    state = final_state.observe(drill.config, drill.table, drill.client)
-    notices = [n["kind"] for n in drill.estate.notices(drill.secondary)]
+    row = final_state.audit_row(drill.client, drill.table, drill.second, arn) or {}
+    state = drill.observe()
+    notices = [n["kind"] for n in drill.estate.notices(drill.second)]
     status, stage = failed_at("PromoteDatabase", followed, row)
     failed.checks = [
         status,
@@ -73,18 +73,18 @@ def traffic_fails_after_the_writer_moved(drill: LocalDrill, report: Report, name
     began = time.monotonic()
     drill.emu.faults.fail("globalaccelerator", "UpdateEndpointGroup", SERVER_ERROR, count=None)
     drill.mark("fault injected: UpdateEndpointGroup answers 500 until cleared")
-    arn = drill.start_manual(drill.secondary, "manual-unplanned-failover.json", force=True)
+    arn = drill.start_manual(drill.second, "manual-unplanned-failover.json", force=True)
     followed = drill.follow_run(arn, t0)
     failed = drill.run_record(
-        "failed failover", "manual", drill.secondary, followed, t0, time.monotonic() - began, None
+        "failed failover", "manual", drill.second, followed, t0, time.monotonic() - began, None
     )
-    row = final_state.audit_row(drill.client, drill.table, drill.secondary, arn) or {}
-    state = final_state.observe(drill.config, drill.table, drill.client)
+    row = final_state.audit_row(drill.client, drill.table, drill.second, arn) or {}
+    state = drill.observe()
     writer = state.writer_region
     dials = state.dials
     failed.checks = [
         *failed_at("ShiftTraffic", followed, row),
-        Check("the writer moved", drill.secondary, str(writer), writer == drill.secondary),
+        Check("the writer moved", drill.second, str(writer), writer == drill.second),
         Check(
             "traffic left where it was before the run",
             f"{drill.primary} 100",
@@ -105,7 +105,7 @@ def traffic_fails_after_the_writer_moved(drill: LocalDrill, report: Report, name
 )
 def traffic_failure(drill: LocalDrill, report: Report) -> None:
     traffic_fails_after_the_writer_moved(drill, report, "traffic-failure")
-    drill.rerun(report, f"re-run: the operator fails over into {drill.secondary} again")
+    drill.rerun(report, f"re-run: the operator fails over into {drill.second} again")
     drill.failback(report, after_outage=False)
 
 
@@ -119,14 +119,14 @@ def split_brain(drill: LocalDrill, report: Report) -> None:
     began = time.monotonic()
     event = "manual-unplanned-failover.json"
     east = drill.start_manual(drill.primary, event, force=True, target_region=drill.primary)
-    west = drill.start_manual(drill.secondary, event, force=True)
+    west = drill.start_manual(drill.second, event, force=True)
     followed = {arn: drill.follow_run(arn, t1) for arn in (east, west)}
     drill.settle_executions()
     wall = time.monotonic() - began
     outcomes = {arn: drill.outcome_of(arn) for arn in followed}
     winners = [arn for arn, outcome in outcomes.items() if outcome == "succeeded"]
     losers = [str(outcome) for arn, outcome in outcomes.items() if arn not in winners]
-    state = final_state.observe(drill.config, drill.table, drill.client)
+    state = drill.observe()
     writer = str(state.writer_region)
     for arn, one in followed.items():
         region = region_of(arn)

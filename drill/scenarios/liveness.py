@@ -109,8 +109,8 @@ def west_dies(drill: LocalDrill, report: Report, *, ga: str) -> None:
     database: dict[str, Any] = next((a for a in actions if a.get("branch") == "database"), {})
     deferred = str((database.get("traffic") or {}).get("global_accelerator", "not reached"))
     with drill.emu.faults.suspended():  # the oracle's reads (modelled time stands still)
-        state = final_state.observe(drill.config, drill.table, drill.client, reader=east)
-    full = int(drill.config["regions"][east]["full_capacity"])
+        state = drill.observe(reader=east)
+    full = drill.estate.config().regions[east].full_capacity
     took = critical_path(followed)
     # endpoints of us-west-2 a run into us-east-1 reads: GA's API, ECS, SSM, the lease's
     # holder (Step Functions), RDS (the source's status): each one bounded attempt
@@ -233,7 +233,7 @@ def taken_over_at(followed: Followed) -> Any:
     help="a failback into us-east-1 holds the lease when us-east-1 dies: us-west-2 takes over",
 )
 def lease_holder_dies(drill: LocalDrill, report: Report) -> None:
-    east, west = drill.primary, drill.secondary
+    east, west = drill.primary, drill.second
     drill.automatic_failover(report)
     # the failback into us-east-1, caught once the writer moved there (it holds the lease,
     # renewing it, while it scales and verifies)
@@ -259,13 +259,13 @@ def lease_holder_dies(drill: LocalDrill, report: Report) -> None:
     drill.settle_executions()
     run = drill.run_record("takeover", "manual", west, followed, t0, time.monotonic() - began, None)
     with drill.emu.faults.suspended():
-        state = final_state.observe(drill.config, drill.table, drill.client, reader=west)
+        state = drill.observe(reader=west)
     taken = taken_over_at(followed)
     since_death = None if taken is None else (taken - died).total_seconds()
     # the holder renewed at the latest when it died: its lease lapses LeaseSeconds later, and
     # the waiting run sees that at its next poll (plus the poll's own calls)
     bound = drill.estate.lease_seconds + WAIT_POLL_SECONDS + CALL_OUTSIDE_BOUND_S
-    full = int(drill.config["regions"][west]["full_capacity"])
+    full = drill.estate.config().regions[west].full_capacity
     run.checks = [
         Check("run outcome", "succeeded", run.outcome, run.outcome == "succeeded"),
         Check(

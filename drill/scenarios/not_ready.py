@@ -67,7 +67,7 @@ def not_ready(drill: LocalDrill, report: Report) -> None:
     outage: readiness flags it; then the outage comes, and the automatic run asks a person
     instead of acting (the notice names the failing check and the lag); once approved the
     failover proceeds and records what was failing."""
-    standby = drill.secondary
+    standby = drill.second
     drill.begin(f"not-ready: {standby} falls behind before the outage")
     before = evaluate_readiness(drill, standby)
     drill.estate.notices(standby)  # what came before the break

@@ -14,14 +14,12 @@ if TYPE_CHECKING:
 
 @scenario("planned", help="manual planned switchover into the secondary, then back")
 def planned(drill: LocalDrill, report: Report) -> None:
-    t0 = drill.begin(f"planned switchover into {drill.secondary} (manual)")
+    t0 = drill.begin(f"planned switchover into {drill.second} (manual)")
     began = time.monotonic()
-    arn = drill.start_manual(drill.secondary, "manual-planned-switchover.json")
+    arn = drill.start_manual(drill.second, "manual-planned-switchover.json")
     followed = drill.follow_run(arn, t0)
     wall = time.monotonic() - began
     report.runs.append(
-        drill.run_record(
-            "switchover", "manual", drill.secondary, followed, t0, wall, drill.secondary
-        )
+        drill.run_record("switchover", "manual", drill.second, followed, t0, wall, drill.second)
     )
     drill.failback(report, after_outage=False)

@@ -24,7 +24,7 @@ WAIT_BEFORE_ANSWER = 300.0  # a person takes five modelled minutes to answer
 
 
 def writer_region(drill: LocalDrill) -> str | None:
-    state = final_state.observe(drill.config, drill.table, drill.client)
+    state = drill.observe()
     return state.writer_region
 
 
@@ -188,16 +188,16 @@ def gated_failover(
     began = time.monotonic()
     drill.estate.health.set_healthy(drill.primary, False)
     drill.mark(f"outage injected: {drill.primary} /health answers 503")
-    arn = drill.wait_for_execution(drill.secondary)
-    token, notice = drill.approval_requested(drill.secondary)
+    arn = drill.wait_for_execution(drill.second)
+    token, notice = drill.approval_requested(drill.second)
     drill.advance(WAIT_BEFORE_ANSWER)
     unmoved = writer_region(drill)
-    drill.answer_approval(drill.secondary, token, approve, "drill-operator")
+    drill.answer_approval(drill.second, token, approve, "drill-operator")
     followed = drill.follow_run(arn, t0)
     drill.settle_executions()
-    expect = drill.secondary if approve else None
+    expect = drill.second if approve else None
     run = drill.run_record(
-        "failover", "alarm", drill.secondary, followed, t0, time.monotonic() - began, expect
+        "failover", "alarm", drill.second, followed, t0, time.monotonic() - began, expect
     )
     # The RTO of a run that waited for a person includes that person's time: it is reported,
     # not checked against the target (the gate exists to spend that time).
@@ -249,12 +249,12 @@ def _line(text: str, prefix: str) -> str:
     "nothing moves until they approve, then the move records the lag",
 )
 def rpo_over_budget(drill: LocalDrill, report: Report) -> None:
-    drill.estate.publish_replication_lag(OVER_BUDGET_LAG_MS, drill.secondary)
+    drill.estate.publish_replication_lag(OVER_BUDGET_LAG_MS, drill.second)
     drill.advance(60.0)
     notice, run = gated_failover(
-        drill, report, f"rpo over budget: {drill.secondary} is 30 s behind", approve=True
+        drill, report, f"rpo over budget: {drill.second} is 30 s behind", approve=True
     )
-    row = final_state.audit_row(drill.client, drill.table, drill.secondary, run.execution_arn or "")
+    row = final_state.audit_row(drill.client, drill.table, drill.second, run.execution_arn or "")
     gate = (row or {}).get("data_loss") or {}
     lag = (gate.get("lag") or {}).get("lag_ms")
     run.checks += [
@@ -273,7 +273,7 @@ def rpo_over_budget(drill: LocalDrill, report: Report) -> None:
             (row or {}).get("replication_lag_at_cutover_ms") is not None,
         ),
     ]
-    drill.estate.publish_replication_lag(drill.spec.replication_lag_ms, drill.secondary)
+    drill.estate.publish_replication_lag(drill.spec.replication_lag_ms, drill.second)
     drill.failback(report)
 
 
@@ -283,11 +283,11 @@ def rpo_over_budget(drill: LocalDrill, report: Report) -> None:
     "(a person is asked); they reject it and nothing moves",
 )
 def rpo_unknown(drill: LocalDrill, report: Report) -> None:
-    drill.estate.publish_replication_lag(None, drill.secondary)
-    drill.mark(f"{drill.secondary}'s Aurora lag metrics stop (unknown once stale)")
+    drill.estate.publish_replication_lag(None, drill.second)
+    drill.mark(f"{drill.second}'s Aurora lag metrics stop (unknown once stale)")
     drill.advance(240.0)
     notice, run = gated_failover(
-        drill, report, f"rpo unknown: {drill.secondary}'s lag cannot be read", approve=False
+        drill, report, f"rpo unknown: {drill.second}'s lag cannot be read", approve=False
     )
     run.checks += [
         *gate_checks(notice, "lag at the decision unknown")[:1],
@@ -304,7 +304,7 @@ def rpo_unknown(drill: LocalDrill, report: Report) -> None:
             writer_region(drill) == drill.primary,
         ),
     ]
-    drill.estate.publish_replication_lag(drill.spec.replication_lag_ms, drill.secondary)
+    drill.estate.publish_replication_lag(drill.spec.replication_lag_ms, drill.second)
     drill.estate.health.set_healthy(drill.primary, True)
     report.notes.append("the person rejected the move: there is nothing to fail back")
 
@@ -322,12 +322,12 @@ def lost_writes(drill: LocalDrill, report: Report) -> None:
     drill.emu.faults.unreachable_regions.add(down)
     drill.estate.health.set_healthy(down, False)
     drill.mark(f"outage injected: {down} unreachable (every API) and its /health fails")
-    arn = drill.wait_for_execution(drill.secondary)
+    arn = drill.wait_for_execution(drill.second)
     followed = drill.follow_run(arn, t0)
     drill.settle_executions()
     report.runs.append(
         drill.run_record(
-            "failover", "alarm", drill.secondary, followed, t0, time.monotonic() - began, None
+            "failover", "alarm", drill.second, followed, t0, time.monotonic() - began, None
         )
     )
     t1 = drill.begin(f"post-recovery: {down} answers again")
@@ -336,12 +336,12 @@ def lost_writes(drill: LocalDrill, report: Report) -> None:
     drill.estate.health.set_healthy(down, True)
     drill.mark(f"{down} answers again (its APIs and /health)")
     drill.advance(60.0)
-    recovery = drill.start_manual(drill.secondary, "manual-post-recovery.json")
+    recovery = drill.start_manual(drill.second, "manual-post-recovery.json")
     again = drill.follow_run(recovery, t1)
     run = drill.run_record(
-        "post-recovery", "manual", drill.secondary, again, t1, time.monotonic() - began, None
+        "post-recovery", "manual", drill.second, again, t1, time.monotonic() - began, None
     )
-    row = final_state.audit_row(drill.client, drill.table, drill.secondary, recovery) or {}
+    row = final_state.audit_row(drill.client, drill.table, drill.second, recovery) or {}
     found = row.get("post_recovery") or {}
     snapshot = found.get("snapshot") or {}
     window = found.get("lost_writes") or {}
@@ -350,7 +350,7 @@ def lost_writes(drill: LocalDrill, report: Report) -> None:
         s["DBClusterSnapshotIdentifier"]
         for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
     ]
-    standby = final_state.observe(drill.config, drill.table, drill.client)
+    standby = drill.observe()
     run.checks += [
         Check("run outcome", "succeeded", run.outcome, run.outcome == "succeeded"),
         Check(

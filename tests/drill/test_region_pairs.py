@@ -14,6 +14,7 @@ import pytest
 from drill.local import Options, run_local
 from drill.model import Report
 from drill.progress import Progress
+from emulator.latency import FIGURES
 
 pytestmark = [pytest.mark.allow_hosts(["127.0.0.1"]), pytest.mark.scenario]
 
@@ -31,6 +32,7 @@ def drill(
             failback=failback,
             regions=regions,
             lease_regions=lease_regions,
+            resync_seconds=FIGURES["aurora_resync_seconds"].low,  # a failback waits for it
         ),
         Progress(io.StringIO(), live=False),
     )

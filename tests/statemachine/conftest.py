@@ -6,13 +6,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from testbed.estate import LocalEstate
+from testbed.estate import EstateSpec, LocalEstate
 from tests.helpers import build
+
+THREE_REGIONS = ("us-east-1", "eu-west-1", "us-west-2")
+"""An estate of three regions in priority order (``estate3``)."""
 
 
 @pytest.fixture
 def estate() -> Iterator[LocalEstate]:
     yield from build()
+
+
+@pytest.fixture
+def estate3() -> Iterator[LocalEstate]:
+    """The estate on :data:`THREE_REGIONS` (the failover table in the US set)."""
+    yield from build(EstateSpec.of(*THREE_REGIONS))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,4 +1,4 @@
-"""Any two commercial regions: the testbed's and the drill's region-generic pieces (fast)."""
+"""Any 2 to 4 commercial regions: the testbed's and the drill's region-generic pieces (fast)."""
 
 from __future__ import annotations
 
@@ -53,12 +53,29 @@ def test_every_lease_set_member_and_every_listed_region_is_a_known_region() -> N
 
 def test_a_region_without_a_known_alb_zone_is_refused_by_name() -> None:
     with pytest.raises(EstateSpecError, match="mx-central-1"):
-        EstateSpec(primary="us-east-1", secondary="mx-central-1")
+        EstateSpec(regions=("us-east-1", "mx-central-1"))
 
 
 def test_a_pair_of_one_region_is_refused() -> None:
-    with pytest.raises(EstateSpecError, match="regions: the primary and the secondary"):
-        EstateSpec(primary="eu-west-1", secondary="eu-west-1")
+    with pytest.raises(EstateSpecError, match="regions: eu-west-1 appears more than once"):
+        EstateSpec(regions=("eu-west-1", "eu-west-1"))
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_an_estate_has_two_to_four_regions(count: int) -> None:
+    regions = ("us-east-1", "us-west-2", "eu-west-1", "eu-west-2", "ap-northeast-1")[:count]
+
+    with pytest.raises(EstateSpecError, match="regions: 2 to 4 regions"):
+        EstateSpec(regions=regions)
+
+
+def test_three_regions_in_priority_order() -> None:
+    spec = EstateSpec(regions=("us-east-1", "eu-west-1", "us-west-2"))
+
+    assert spec.primary == "us-east-1"
+    assert spec.others("us-east-1") == ("eu-west-1", "us-west-2")
+    assert spec.others("eu-west-1") == ("us-east-1", "us-west-2")
+    assert default_lease_regions(*spec.regions) == ("us-east-1", "us-west-2", "us-east-2")
 
 
 def test_route53_votes_in_region_down_unless_us_east_1_is_the_region_down() -> None:
@@ -73,10 +90,13 @@ def test_route53_votes_in_region_down_unless_us_east_1_is_the_region_down() -> N
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--regions", "us-east-1"], "2 distinct regions"),
-        (["--regions", "us-east-1,us-east-1"], "2 distinct regions"),
+        (["--regions", "us-east-1"], "2 to 4 distinct regions"),
+        (["--regions", "us-east-1,us-east-1"], "2 to 4 distinct regions"),
+        (["--regions", "us-east-1,us-east-2,us-west-1,us-west-2,eu-west-1"], "2 to 4 distinct"),
         (["--regions", "us-east-1,mars-north-1"], "mars-north-1: not a commercial AWS Region"),
         (["--lease-regions", "eu-west-1,eu-west-2"], "3 distinct regions"),
+        (["--scenario", "priority"], "3 or 4 regions in priority order"),
+        (["--scenario", "rebuild-window", "--regions", "us-east-1,eu-west-1"], "3 or 4"),
         (["--regions", "eu-west-1,eu-west-2", "--scenario", "ga-brownout"], "default pair"),
         (
             [
@@ -106,7 +126,7 @@ def test_bad_regions_get_a_usage_error(
 def test_a_reader_outside_the_lease_set_reads_the_nearest_member_that_answers() -> None:
     from emulator.faults import Faults
 
-    estate = _TableReader(EstateSpec(primary="us-east-1", secondary="eu-west-1"), Faults())
+    estate = _TableReader(EstateSpec(regions=("us-east-1", "eu-west-1")), Faults())
 
     assert estate.table_region("us-east-1") == "us-east-1"
     assert estate.table_region("eu-west-1") == "us-east-1"  # the nearest US member
