@@ -278,6 +278,14 @@ def _alarm_state(cloudwatch: Any, events: Any, alarm: str, target_arn: str) -> t
     return str(found[0]["StateValue"]), bool(rules)
 
 
+def _alarm_check(name: str, clients: tuple[Any, Any], alarm: str, target_arn: str) -> Check:
+    """One alarm that must be able to start the failover (``clients``: cloudwatch, events)."""
+    state = readings.read(
+        "cloudwatch:DescribeAlarms", lambda: _alarm_state(*clients, alarm, target_arn)
+    )
+    return checks.alarm_ready(name, state, alarm)
+
+
 def detection(settings: Settings) -> list[Check]:
     """The alarms that would start a failover INTO this region, for each other region: its
     Route 53 health alarm (us-east-1, forwarded to this region's failover bus) and this
@@ -292,22 +300,8 @@ def detection(settings: Settings) -> list[Check]:
     probe: dict[str, Check] = {}
     for other in settings.other_regions:
         failed = settings.estate.regions[other]
-        health[other] = checks.alarm_ready(
-            "detection.health_alarm",
-            readings.read(
-                "cloudwatch:DescribeAlarms",
-                lambda f=failed: _alarm_state(*east, f.health_alarm_name, bus),  # type: ignore[misc]
-            ),
-            failed.health_alarm_name,
-        )
-        probe[other] = checks.alarm_ready(
-            "detection.probe_alarm",
-            readings.read(
-                "cloudwatch:DescribeAlarms",
-                lambda f=failed: _alarm_state(*here, f.probe_alarm_name, machine),  # type: ignore[misc]
-            ),
-            failed.probe_alarm_name,
-        )
+        health[other] = _alarm_check("detection.health_alarm", east, failed.health_alarm_name, bus)
+        probe[other] = _alarm_check("detection.probe_alarm", here, failed.probe_alarm_name, machine)
     return [
         checks.per_region("detection.health_alarm", health),
         checks.per_region("detection.probe_alarm", probe),
