@@ -114,9 +114,18 @@ def renew_lease(stage: StageInput, settings: Settings) -> int:
 
 
 def stage_handler(
-    handle: Callable[[Any, Settings], Any], *, renews_lease: bool = False
+    handle: Callable[[Any, Settings], Any],
+    *,
+    renews_lease: bool = False,
+    own_result: str | None = None,
 ) -> LambdaHandler:
-    """Make ``handle(payload, settings)`` a Lambda handler (see the module docstring)."""
+    """Make ``handle(payload, settings)`` a Lambda handler (see the module docstring).
+
+    ``own_result``: a polling stage remembers only what its own earlier polls (the document's
+    ``own_result`` part) saw unreachable, not what other states saw (ConfirmOutage: a family
+    that ValidateInput could not reach in a passing blip must vote again at the next poll, not
+    two minutes later; a region its own polls found dead still costs one connect timeout, not
+    one per poll)."""
     annotation = handle.__annotations__.get(handle.__code__.co_varnames[0])
     wants_stage = annotation in (StageInput, "StageInput")
     if renews_lease and not wants_stage:
@@ -129,7 +138,15 @@ def stage_handler(
         logger.set_correlation_id(correlation_id(event))
         settings = get_settings()
         payload = StageInput.parse(event) if wants_stage else event
-        reachability.begin(seen_unreachable(event) if wants_stage else {})
+        if not wants_stage:
+            remembered: dict[str, datetime] = {}
+        elif own_result is not None:
+            remembered = seen_unreachable(
+                {UNREACHABLE: (event.get(own_result) or {}).get(UNREACHABLE)}
+            )
+        else:
+            remembered = seen_unreachable(event)
+        reachability.begin(remembered)
         try:
             with transient_aws_errors():
                 if renews_lease:

@@ -21,4 +21,4 @@ def handle(stage: StageInput, settings: Settings) -> dict[str, Any]:
     return quorum.confirm(settings, stage.request, stage.part("outage"), datetime.now(UTC))
 
 
-lambda_handler = stage_handler(handle, renews_lease=True)
+lambda_handler = stage_handler(handle, renews_lease=True, own_result="outage")
