@@ -77,6 +77,12 @@ def _cache_interpreter_clients(patcher: Patcher) -> None:
     ``boto_client_for`` builds a new boto3 client for every Task it runs (one per Lambda
     invocation). Its clients carry fixed fake credentials and the same config every time, and
     boto3 clients are thread-safe, so one per (service, region) serves every Task.
+
+    moto passes every Task the execution's role as ``state_credentials``
+    (``StateTask._eval_state_credentials``) and ``boto_client_for`` ignores it (the keys are
+    always "ak"/"sk"), so the role is not part of the key: keying on it, or building a fresh
+    client whenever a role is given, would build one per Task again (it did: a tenth of a
+    scenario test's CPU).
     """
     import importlib
 
@@ -87,8 +93,7 @@ def _cache_interpreter_clients(patcher: Patcher) -> None:
     lock = threading.Lock()
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-        if state_credentials is not None and getattr(state_credentials, "role_arn", None):
-            return original(region=region, service=service, state_credentials=state_credentials)
+        del state_credentials  # unused by moto's own boto_client_for too (see above)
         from moto.core.models import botocore_stubber
 
         key = (region, service, bool(botocore_stubber.enabled))

@@ -36,7 +36,7 @@ $(CHECKOV_STAMP): $(CHECKOV_LOCK) | $(STAMP)
 checkov-venv: $(CHECKOV_STAMP)
 
 checkov: $(CHECKOV_STAMP)
-	$(CHECKOV) --skip-download --quiet --compact --framework cloudformation \
+	$(CHECKOV_VENV)/bin/python scripts/checkov_run.py --skip-download --quiet --compact --framework cloudformation \
 		$(addprefix -f ,$(CHECKOV_TEMPLATES))
 
 # Re-resolve the checkov set after editing make/checkov-requirements.in.

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# SAM CLI code the tests call in-process (samconfig reading, sam validate) sends telemetry
+# from a background thread, after the test that caused it may have ended: off for the whole
+# run (the sockets are off anyway; this keeps the blocked attempt out of the warnings).
+os.environ["SAM_CLI_TELEMETRY"] = "0"
 
 
 @pytest.fixture(autouse=True)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pytest
 
 from testbed.estate import LocalEstate
 from testbed.template import expand_foreach, load_template
-from tests.helpers import build, load_event, wait_for_approval_token
+from tests.helpers import build, load_event, once_per_run, wait_for_approval_token
 from tests.iam.calls import Call, Recorder, recording, requests_for
 from tests.iam.policy import Request, Resolver, allowed, role_statements
 from tests.template.support import FUNCTIONS, translate
@@ -76,12 +76,45 @@ def translated() -> dict[str, Any]:
     return translate(expand_foreach(load_template(), {"Regions": [PRIMARY, SECONDARY]}))
 
 
-@pytest.fixture(scope="module")
-def recorded() -> Iterator[tuple[LocalEstate, Recorder]]:
+@dataclass(frozen=True)
+class Evidence:
+    """What the representative runs leave to check: every call, and the estate's names."""
+
+    calls: list[Call]
+    function_arns: dict[str, dict[str, str]]  # region -> logical id -> ARN
+    parameters: dict[str, str | list[str]]
+    table_name: str
+    estate_name: str
+
+
+def record() -> dict[str, Any]:
+    """Run the representative runs on a fresh estate; the evidence, as JSON."""
+    recorder: Recorder
     with recording() as recorder:
         for estate in build():
             run_the_representative_runs(estate)
-            yield estate, recorder
+            return {
+                "calls": [asdict(call) for call in recorder.calls],
+                "function_arns": estate.function_arns,
+                "parameters": parameters(estate),
+                "table_name": estate.spec.table_name,
+                "estate_name": estate.spec.name,
+            }
+    raise AssertionError("build() yielded no estate")
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Evidence:
+    """The evidence, recorded once per test run (the runs take seconds; under xdist the
+    module's tests may land on both workers, which then share one recording)."""
+    found = once_per_run(tmp_path_factory, "iam-coverage", record)
+    return Evidence(
+        calls=[Call(**call) for call in found["calls"]],
+        function_arns=found["function_arns"],
+        parameters=found["parameters"],
+        table_name=found["table_name"],
+        estate_name=found["estate_name"],
+    )
 
 
 def invoke(estate: LocalEstate, region: str, logical_id: str, event: dict[str, Any]) -> None:
@@ -136,29 +169,30 @@ def run_the_representative_runs(estate: LocalEstate) -> None:
     invoke(estate, SECONDARY, "CloseRunFunction", ended)
 
 
-def logical_id(estate: LocalEstate, call: Call) -> str:
-    by_name = {arn.rsplit(":", 1)[-1]: lid for lid, arn in estate.function_arns[call.home].items()}
+def logical_id(evidence: Evidence, call: Call) -> str:
+    arns = evidence.function_arns[call.home]
+    by_name = {arn.rsplit(":", 1)[-1]: lid for lid, arn in arns.items()}
     return by_name[call.function]
 
 
 def statements_for(
-    translated: dict[str, Any], estate: LocalEstate, function: str, home: str
+    translated: dict[str, Any], evidence: Evidence, function: str, home: str
 ) -> list[dict[str, Any]]:
-    resolver = Resolver(parameters(estate), home, translated["Resources"])
+    resolver = Resolver(evidence.parameters, home, translated["Resources"])
     resolver.evaluate_conditions(translated["Conditions"])
     return role_statements(translated, f"{function}Role", resolver)
 
 
 def denied_calls(
-    translated: dict[str, Any], estate: LocalEstate, calls: list[Call]
+    translated: dict[str, Any], evidence: Evidence, calls: list[Call]
 ) -> list[tuple[str, Request]]:
     found = []
     cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for call in calls:
-        function = logical_id(estate, call)
+        function = logical_id(evidence, call)
         key = (function, call.home)
         if key not in cache:
-            cache[key] = statements_for(translated, estate, function, call.home)
+            cache[key] = statements_for(translated, evidence, function, call.home)
         for request in requests_for(call):
             if not allowed(cache[key], request):
                 found.append((function, request))
@@ -166,23 +200,21 @@ def denied_calls(
 
 
 def test_every_call_of_every_function_is_allowed_by_its_role(
-    translated: dict[str, Any], recorded: tuple[LocalEstate, Recorder]
+    translated: dict[str, Any], recorded: Evidence
 ) -> None:
-    estate, recorder = recorded
-    denied = denied_calls(translated, estate, recorder.calls)
+    denied = denied_calls(translated, recorded, recorded.calls)
     assert denied == [], "\n".join(
         f"{f}: {r.action} on {r.resource} {r.context}" for f, r in denied
     )
     # the proof covers the functions: every one made calls here, but the scheduled probe
     # (its one call, PutMetricData, is proven by tests/template's namespace condition test)
-    seen = {logical_id(estate, call) for call in recorder.calls}
+    seen = {logical_id(recorded, call) for call in recorded.calls}
     assert set(FUNCTIONS) - seen == {"ProbeHealthFunction"}
 
 
 def test_the_proof_fails_when_a_grant_is_removed(
-    translated: dict[str, Any], recorded: tuple[LocalEstate, Recorder]
+    translated: dict[str, Any], recorded: Evidence
 ) -> None:
-    estate, recorder = recorded
     broken = json.loads(json.dumps(translated))
     for policy in broken["Resources"]["SetActiveRegionFunctionRole"]["Properties"]["Policies"]:
         for statement in policy["PolicyDocument"]["Statement"]:
@@ -195,37 +227,37 @@ def test_the_proof_fails_when_a_grant_is_removed(
                 "ssm:GetParameter"
             ]
 
-    denied = denied_calls(broken, estate, recorder.calls)
+    denied = denied_calls(broken, recorded, recorded.calls)
 
     assert {(f, r.action) for f, r in denied} == {("SetActiveRegionFunction", "ssm:PutParameter")}
 
 
-def asl_requests(estate: LocalEstate, region: str) -> list[Request]:
+def asl_requests(evidence: Evidence, region: str) -> list[Request]:
     """What the state machine's role must allow: each Task's integration, on its resource."""
     import re
 
     from testbed.template import STATE_MACHINE
 
     text = STATE_MACHINE.read_text(encoding="utf-8")
-    table = f"arn:aws:dynamodb:{region}:123456789012:table/{estate.spec.table_name}"
+    table = f"arn:aws:dynamodb:{region}:123456789012:table/{evidence.table_name}"
+    resources = load_template()["Resources"]
     found: list[Request] = []
     for action in re.findall(r"states:::dynamodb:(\w+)", text):
         found.append(Request(f"dynamodb:{action[0].upper()}{action[1:]}", table))
     for function in set(re.findall(r"\$\{(\w+)FunctionArn\}", text)):
-        name = estate.template["Resources"][f"{function}Function"]["Properties"]["FunctionName"]
-        resolved = name["Fn::Sub"].replace("${EstateName}", estate.spec.name)
+        name = resources[f"{function}Function"]["Properties"]["FunctionName"]
+        resolved = name["Fn::Sub"].replace("${EstateName}", evidence.estate_name)
         arn = f"arn:aws:lambda:{region}:123456789012:function:{resolved}"
         found.append(Request("lambda:InvokeFunction", arn))
     return found
 
 
 def test_the_state_machine_role_allows_every_integration_the_asl_uses(
-    translated: dict[str, Any], recorded: tuple[LocalEstate, Recorder]
+    translated: dict[str, Any], recorded: Evidence
 ) -> None:
-    estate, _ = recorded
     for region in (PRIMARY, SECONDARY):
-        statements = statements_for(translated, estate, "FailoverStateMachine", region)
-        required = asl_requests(estate, region)
+        statements = statements_for(translated, recorded, "FailoverStateMachine", region)
+        required = asl_requests(recorded, region)
         # every task is a Lambda: the lease's writes too (failover.table picks the replica,
         # which a service integration, bound to its own region, could not)
         assert {r.action for r in required} == {"lambda:InvokeFunction"}

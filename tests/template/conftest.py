@@ -16,6 +16,7 @@ from tests.template.support import (
     ASL_PATH,
     ASL_WRAPPER,
     CHECKOV,
+    CHECKOV_RUN,
     CHECKOV_TEMPLATES,
     SAMCONFIG_PATH,
     STACK_PATHS,
@@ -141,7 +142,7 @@ def tool_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolRuns]:
         checkov = ["--skip-download", "--framework", "cloudformation", "-o", "json"]
         for path in CHECKOV_TEMPLATES:
             checkov += ["-f", str(path.relative_to(REPO_ROOT))]
-        runs.start("checkov", str(CHECKOV), *checkov)
+        runs.start("checkov", *CHECKOV_RUN, *checkov)
     runs.ready()
     runs.start(
         "sam-build",

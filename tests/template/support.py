@@ -19,6 +19,8 @@ ASL_PATH = REPO_ROOT / "statemachines" / "failover.asl.json"
 SAMCONFIG_PATH = REPO_ROOT / "samconfig.toml"
 STACK_PATHS = sorted((REPO_ROOT / "stacks").glob("*.yaml"))
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
+#: checkov through scripts/checkov_run.py (its JSONPath parse table built once: 9 s, not 40 s).
+CHECKOV_RUN = [str(CHECKOV.with_name("python")), str(REPO_ROOT / "scripts" / "checkov_run.py")]
 CHECKOV_TEMPLATES = [*STACK_PATHS, REPO_ROOT / "template.yaml"]
 TOOL_TIMEOUT_SECONDS = 120
 

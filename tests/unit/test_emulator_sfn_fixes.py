@@ -7,6 +7,7 @@ import itertools
 import json
 import time
 import zipfile
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -19,6 +20,7 @@ from emulator.services.sfn_fixes import is_definite_json_path, sdk_error_name
 
 
 REGION = "us-west-2"
+ONE_MS = timedelta(milliseconds=1)
 
 
 @pytest.fixture
@@ -331,6 +333,9 @@ def test_history_pages_reverses_and_leaves_out_execution_data_as_aws_does(role: 
     assert [e["id"] for e in events] == list(range(1, 123))
     assert events[-1]["type"] == "ExecutionSucceeded"
     assert all(a["timestamp"] <= b["timestamp"] for a, b in itertools.pairwise(events))
+    # each event's time is the moment it happened, between the execution's start and stop
+    start, stop = described["startDate"], described["stopDate"]
+    assert all(start - ONE_MS <= e["timestamp"] <= stop + ONE_MS for e in events), (start, stop)
 
     # reverseOrder lists the newest first
     newest = sfn.get_execution_history(executionArn=arn, reverseOrder=True, maxResults=5)

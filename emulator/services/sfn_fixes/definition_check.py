@@ -53,12 +53,17 @@ def transition_problems(definition: Any, path: str = "") -> list[str]:
     return problems
 
 
+#: Definitions already accepted, kept across installs (every test and drill creates the same
+#: few machines): validation is a pure function of the text, and a rejected text is never kept.
+_VALID: set[str] = set()
+
+
 def install(patcher: Patcher) -> None:
     from moto.stepfunctions.parser.api import InvalidDefinition
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     original = StepFunctionsParserBackend.__dict__["_validate_definition"].__func__
-    valid: set[str] = set()  # definitions already accepted: validation is a pure function
+    valid = _VALID
 
     def _validate_definition(definition: str) -> None:
         if definition in valid:

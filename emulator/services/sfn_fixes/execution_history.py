@@ -44,6 +44,22 @@ def _history_json(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} in a history event")
 
 
+def _with_epoch_timestamp(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its ``timestamp`` as the JSON protocol writes one: epoch seconds.
+
+    moto's interpreter keeps each event's time as an ISO 8601 text
+    (``EventManager.add_event``, ``iso_8601_datetime_with_milliseconds``); written as text,
+    botocore would parse it back with dateutil, which took half a drill's history reads."""
+    stamp = event.get("timestamp")
+    if isinstance(stamp, str):
+        try:
+            parsed = dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            return event
+        return {**event, "timestamp": _history_json(parsed)}
+    return event
+
+
 def _without_execution_data(event: dict[str, Any]) -> dict[str, Any]:
     slim: dict[str, Any] = {}
     for key, value in event.items():
@@ -108,6 +124,7 @@ def install(patcher: Patcher) -> None:
             if str(error).startswith("Token"):
                 raise InvalidToken(str(error)) from error
             raise ValidationException(str(error)) from error
+        page["events"] = [_with_epoch_timestamp(event) for event in page["events"]]
         return json.dumps(page, default=_history_json)
 
     patcher.setattr(StepFunctionResponse, "get_execution_history", get_execution_history)
