@@ -202,9 +202,11 @@ class LocalDrill:
         elif notice.kind == "accelerator-health":
             self.mark(f"Global Accelerator: {groups.get(notice.subject)} endpoints {notice.state}")
         elif notice.kind == "alarm":
-            if self.emu.faults.is_unreachable(str(notice.detail.get("region"))):
+            region = str(notice.detail.get("region"))
+            if self.emu.faults.is_unreachable(region):
                 return  # an unreachable region's alarms are seen by no one (nor do they act)
-            self.mark(f"alarm {notice.subject} -> {notice.state}")
+            # (each other region has its own probe alarm of the same name: say whose)
+            self.mark(f"alarm {notice.subject} in {region} -> {notice.state}")
         elif notice.kind == "delivery" and "execution_arn" in notice.detail:
             arn = notice.detail["execution_arn"]
             with self._lock:

@@ -101,16 +101,21 @@ class Choice:
             found.append({"region": candidate.region, "status": status, "reasons": reasons})
         return found
 
-    def summary(self) -> str:
+    def rejections(self) -> str:
+        """ "rejected: <region> (<reasons>), ..." for the regions ruled out, else ""."""
         rejected = [
             f"{e['region']} ({'; '.join(e['reasons'])})"
             for e in self.entries()
             if e["status"] == "rejected"
         ]
+        return f"rejected: {', '.join(rejected)}" if rejected else ""
+
+    def summary(self) -> str:
         head = f"target {self.target}" if self.target else "no eligible target"
         if self.fallback and self.target:
             head += " (no candidate passed every check; it passes the hard ones)"
-        return head + (f"; rejected: {', '.join(rejected)}" if rejected else "")
+        rejections = self.rejections()
+        return head + (f"; {rejections}" if rejections else "")
 
 
 def evaluations_of(settings: Settings) -> readings.Reading[dict[str, dict[str, Any]]]:

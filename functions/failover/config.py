@@ -25,7 +25,7 @@ ROUTE53_REGION = "us-east-1"
 
 
 TOPOLOGIES = ("active-passive", "read-local")
-"""The front door (stacks/global.yaml): the accelerator alone, or latency DNS to both regions."""
+"""The front door (stacks/global.yaml): the accelerator alone, or latency DNS to every region."""
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ through it)."""
     state_machine_arn: str = ""
     """This region's failover state machine."""
     validate_input_function: str = ""
-    """ValidateInputFunction's name: the same in both regions (Readiness compares versions)."""
+    """ValidateInputFunction's name: the same in every region (Readiness compares versions)."""
 
     @property
     def other_regions(self) -> tuple[str, ...]:

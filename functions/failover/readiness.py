@@ -264,7 +264,7 @@ def traffic_checks(settings: Settings, basis: Basis) -> list[Check]:
         checks.endpoint_health(health, target),
         checks.dials_match({n: d.value for n, d in basis.view.dials().items()}, active.value),
         checks.exists(
-            "traffic.health_checks", checked, "the Route 53 health checks of both regions"
+            "traffic.health_checks", checked, "the Route 53 health checks of every region"
         ),
         checks.exists("traffic.records", records, f"the {estate.record_name} records"),
     ]

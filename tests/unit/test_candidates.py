@@ -163,7 +163,10 @@ def test_an_alarm_in_a_region_that_is_not_the_target_ends_ignored_saying_which_i
 
     assert request.ignored is True
     assert request.ignore_reason is not None
-    assert request.ignore_reason.startswith("eu-west-1 is the first eligible region")
+    assert request.ignore_reason == (
+        "eu-west-1 is the target (the first eligible region in priority order); "
+        "its control plane runs the failover, not this one in us-west-2"
+    )
     assert [e["status"] for e in request.candidates] == ["target", "eligible"]
 
 
@@ -174,6 +177,11 @@ def test_the_second_region_not_ready_sends_the_alarm_run_to_the_third() -> None:
     acting = normalise(alarm_on_primary(), three_region_settings("us-west-2"), None, None, choose)
 
     assert ignored.ignored is True
+    assert ignored.ignore_reason == (
+        "us-west-2 is the target (the first eligible region in priority order; rejected: "
+        "eu-west-1 (instance: its cluster has no DB instance)); its control plane runs the "
+        "failover, not this one in eu-west-1"
+    )
     assert acting.ignored is False
     assert acting.target_region == "us-west-2"
     assert acting.candidates[0] == {
