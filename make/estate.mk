@@ -17,7 +17,8 @@
 # without it, the default credential chain.
 
 CHECKOV_VENV := .venv-checkov
-CHECKOV := $(CHECKOV_VENV)/bin/checkov
+# checkov, with its JSONPath parse table built once per run (scripts/checkov_run.py says why).
+CHECKOV := $(CHECKOV_VENV)/bin/python scripts/checkov_run.py
 CHECKOV_LOCK := make/checkov-requirements.txt
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 ESTATE_STACKS := $(sort $(wildcard stacks/*.yaml))
@@ -36,7 +37,7 @@ $(CHECKOV_STAMP): $(CHECKOV_LOCK) | $(STAMP)
 checkov-venv: $(CHECKOV_STAMP)
 
 checkov: $(CHECKOV_STAMP)
-	$(CHECKOV_VENV)/bin/python scripts/checkov_run.py --skip-download --quiet --compact --framework cloudformation \
+	$(CHECKOV) --skip-download --quiet --compact --framework cloudformation \
 		$(addprefix -f ,$(CHECKOV_TEMPLATES))
 
 # Re-resolve the checkov set after editing make/checkov-requirements.in.
