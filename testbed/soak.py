@@ -47,6 +47,7 @@ from failover.arns import region_of
 from failover.config import GLOBAL_ACCELERATOR_REGION, MAX_REGIONS, Settings
 from failover.errors import INPUT_ERRORS
 from failover.in_region import UNREACHABLE_MIN_OUTAGE_SECONDS as UNREACHABLE_MIN_OUTAGE_S
+from failover.outcome import unfinished_fence
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -643,10 +644,9 @@ class EstateMachine(RuleBasedStateMachine):
                 row
                 for row in rows.values()
                 if row.get("outcome") in FAILED_OUTCOMES
-                or (
-                    isinstance(row.get("fence"), dict)
-                    and row["fence"].get("status") not in ("fenced", "already_fenced")
-                )
+                # a region's parameter it could not point at the writer (the old region, or
+                # with three or more any other region: the record's fence.regions)
+                or unfinished_fence(row)
                 # GA's API (us-west-2) hung or refused while a run moved the writer outside
                 # us-west-2: the run deferred the dials to GA's health checks and its record
                 # says so (ShiftTraffic's result in the row's actions)

@@ -161,7 +161,7 @@ def commands(state: dict[str, Any], kind: str, token: str | None = None) -> dict
             "mode": request.get("mode") or "unplanned",
             "target_region": request.get("target_region") or region,
             "reason": f"re-run after {execution.rsplit(':', 1)[-1]} "
-            + (kind if kind != "succeeded" else "left the old region unfenced"),
+            + (kind if kind != "succeeded" else "left a region unfenced"),
             "requested_by": "YOUR-NAME",
         }
         found["rerun"] = shlex.join(
