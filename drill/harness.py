@@ -640,22 +640,12 @@ class LocalDrill:
                 f"{self.primary} healthy to every observer and "
                 f"{self.spec.health_alarm(self.primary)} OK",
             )
-            # and Aurora has rebuilt every member to the new writer's point in time (a
-            # switchover is refused while one is pending-resync: minutes to hours), and the
-            # primary reports its replication lag again (the switchover's lag check)
-            if self.rebuilding():
-                # minutes to hours in which nothing is watched: fast-forwarded, as the warm-up
-                with self.emu.clock.paced(0):
-                    self.wait_until(
-                        lambda: not self.rebuilding() and self.lag_reported(self.primary),
-                        "every Aurora member connected (the rebuild after the failover) and "
-                        f"{self.primary}'s replication lag reported",
-                        limit=RUN_LIMIT,
-                    )
-                self.mark(
-                    f"every Aurora member connected, {self.primary} reports its lag "
-                    "(the rebuild fast-forwarded)"
-                )
+        # Aurora has rebuilt every member to the new writer's point in time (a switchover is
+        # refused while one is pending-resync: minutes to hours), and the primary reports its
+        # replication lag again (the switchover's lag check); after any unplanned failover,
+        # with an outage or without (a manual one)
+        if self.rebuilding():
+            self.wait_for_rebuild(lag_of=self.primary)
         t0 = self.begin(f"failback into {self.primary} (manual, planned)")
         began = time.monotonic()
         self.mark_landing("before the failback")
@@ -763,6 +753,31 @@ class LocalDrill:
     def rebuilding(self) -> list[str]:
         """The regions whose Aurora member is being rebuilt (``pending-resync``)."""
         return [r for r, status in self.synchronization().items() if status != "connected"]
+
+    def wait_for_rebuild(self, lag_of: str | None = None) -> None:
+        """After an unplanned failover, let Aurora rebuild every other member to the new
+        writer's point in time (``connected`` again), and ``lag_of`` report its replication
+        lag, as an operator waits before a switchover or post-recovery (both are refused
+        while a member is pending-resync). Minutes to hours in which nothing is watched:
+        fast-forwarded, as the warm-up is."""
+
+        def rebuilt() -> bool:
+            return not self.rebuilding() and (lag_of is None or self.lag_reported(lag_of))
+
+        if rebuilt():
+            return
+        what = "every Aurora member connected (the rebuild after the failover)"
+        with self.emu.clock.paced(0):
+            self.wait_until(
+                rebuilt,
+                what + (f" and {lag_of}'s replication lag reported" if lag_of else ""),
+                limit=RUN_LIMIT,
+            )
+        self.mark(
+            "every Aurora member connected"
+            + (f", {lag_of} reports its lag" if lag_of else "")
+            + " (the rebuild fast-forwarded)"
+        )
 
     # ------------------------------------------------------ the choice of target (3+ regions)
     def request_of(self, arn: str) -> dict[str, Any]:

@@ -1208,6 +1208,19 @@ class LocalEstate:
                 AlarmName=self.spec.probe_alarm(region), StateValue="OK", StateReason="recovered"
             )
 
+    def await_rebuild(self) -> None:
+        """Let modelled time pass until Aurora has rebuilt every member after an unplanned
+        failover (``SynchronizationStatus`` connected again: minutes to hours,
+        ``latency.aurora_resync_seconds``), as an operator waits before a switchover back or
+        post-recovery (both are refused while a member is pending-resync)."""
+        rds = self.emulator.rds
+        arns = [self.spec.cluster_arn(region) for region in self.spec.regions]
+        self.wait_until(
+            lambda: all(rds.synchronization_status(arn) == "connected" for arn in arns),
+            limit=self.emulator.latency.aurora_resync_seconds + 120.0,
+            what="every Aurora member connected (the rebuild after an unplanned failover)",
+        )
+
     def alarm_event(self, region: str, state: str = "ALARM") -> dict[str, Any]:
         """The "CloudWatch Alarm State Change" event for ``region``'s health alarm, as sent."""
         name = self.spec.health_alarm(region)

@@ -234,6 +234,7 @@ def _prepare_liveness(estate: LocalEstate, base: str) -> None:
     done = estate.run(SECONDARY, estate.alarm_event(PRIMARY))
     assert done["status"] == "SUCCEEDED", done
     estate.recover(PRIMARY)
+    estate.await_rebuild()  # a switchover back is refused while us-east-1 is pending-resync
     estate.publish_replication_lag(estate.spec.replication_lag_ms, PRIMARY)
     failback = estate.start(PRIMARY, {**load_event("manual-failback.json"), "force": True})
     estate.wait_until(

@@ -239,6 +239,8 @@ def lease_holder_dies(drill: LocalDrill, report: Report) -> None:
     # renewing it, while it scales and verifies)
     drill.estate.health.set_healthy(east, True)
     drill.advance(240.0)
+    # the switchover back is refused until Aurora has rebuilt us-east-1 as a secondary
+    drill.wait_for_rebuild(lag_of=east)
     t0 = drill.begin(f"failback into {east}, then {east} dies holding the lease")
     began = time.monotonic()
     failback = drill.start_manual(east, "manual-failback.json", force=True)

@@ -336,6 +336,9 @@ def lost_writes(drill: LocalDrill, report: Report) -> None:
     drill.estate.health.set_healthy(down, True)
     drill.mark(f"{down} answers again (its APIs and /health)")
     drill.advance(60.0)
+    # post-recovery is refused until Aurora has rebuilt the old primary as a secondary
+    # (OldRegionNotRecovered while it is pending-resync): the operator waits for it
+    drill.wait_for_rebuild()
     recovery = drill.start_manual(drill.second, "manual-post-recovery.json")
     again = drill.follow_run(recovery, t1)
     run = drill.run_record(

@@ -66,7 +66,8 @@ def test_a_pair_inside_one_lease_set_fails_over_and_back(
     assert checks(report, 1)["writer region"] == primary
     assert checks(report, 1)[f"active-region parameter in {secondary}"] == primary
     assert any(
-        note.startswith(f"regions: {primary} (primary), {secondary}") for note in report.notes
+        note.startswith(f"regions in priority order: {primary} (primary) and {secondary};")
+        for note in report.notes
     )
 
 

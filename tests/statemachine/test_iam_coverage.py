@@ -137,8 +137,7 @@ def run_the_representative_runs(estate: LocalEstate) -> None:
     assert estate.run(SECONDARY, estate.alarm_event(PRIMARY))["status"] == "SUCCEEDED"
     estate.recover(PRIMARY)
     # (Aurora rebuilds the old primary after the failover: pending-resync meanwhile)
-    estate.emulator.tick()
-    estate.emulator.clock.advance(estate.emulator.latency.aurora_resync_seconds)
+    estate.await_rebuild()
     # post-recovery in the region that took over: the old primary's point-of-failure snapshot
     # kept, its standby and active-region parameter restored
     recovery = load_event("manual-post-recovery.json")
