@@ -77,6 +77,10 @@ class Candidate:
         return not self.hard and not self.soft
 
 
+FALLBACK = "no candidate passed every check; it passes the hard ones"
+"""Why a target chosen by the hard checks alone is the target (the summary, the notices)."""
+
+
 @dataclass(frozen=True)
 class Choice:
     target: str | None
@@ -101,6 +105,11 @@ class Choice:
             found.append({"region": candidate.region, "status": status, "reasons": reasons})
         return found
 
+    @property
+    def why(self) -> str:
+        """Why the target is the target."""
+        return FALLBACK if self.fallback else "the first eligible region in priority order"
+
     def rejections(self) -> str:
         """ "rejected: <region> (<reasons>), ..." for the regions ruled out, else ""."""
         rejected = [
@@ -113,7 +122,7 @@ class Choice:
     def summary(self) -> str:
         head = f"target {self.target}" if self.target else "no eligible target"
         if self.fallback and self.target:
-            head += " (no candidate passed every check; it passes the hard ones)"
+            head += f" ({FALLBACK})"
         rejections = self.rejections()
         return head + (f"; {rejections}" if rejections else "")
 

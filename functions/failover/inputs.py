@@ -269,13 +269,8 @@ def _not_ours(settings: Settings, failed: str, choice: Choice) -> str | None:
         if first == home:
             return None
         return f"no region can take over ({choice.summary()}); {first} reports it"
-    why = (
-        "it passes the hard checks, and no candidate passed every check"
-        if choice.fallback
-        else "the first eligible region in priority order"
-    )
     rejections = choice.rejections()
     return (
-        f"{choice.target} is the target ({why}{'; ' + rejections if rejections else ''}); "
+        f"{choice.target} is the target ({choice.why}{'; ' + rejections if rejections else ''}); "
         f"its control plane runs the failover, not this one in {home}"
     )
