@@ -45,9 +45,14 @@ def run(
     if not applied and unplanned and None in dials.values():
         # The GA API (us-west-2) cannot be read: GA's own health checks already steer new
         # connections away from the failed region (data plane). Reported, not failed.
+        shown = ", ".join(f"{r} {'unknown' if d is None else f'{d:g}'}" for r, d in dials.items())
         found.append(
             EndStateCheck(
-                "traffic_dials", True, f"dials unreadable, GA health checks steer: {dials}"
+                "traffic_dials",
+                True,
+                f"dials unreadable ({shown}): Global Accelerator's API did not answer; its "
+                "health checks keep new connections away from a region with no healthy "
+                "endpoint, and a re-run sets the dials",
             )
         )
     else:

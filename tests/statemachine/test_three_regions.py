@@ -55,7 +55,14 @@ def test_a_move_while_the_third_region_is_cut_off_says_it_left_that_region_unfen
     assert view.regions[THIRD].active_region == PRIMARY
     rerun = estate3.run(SECOND, json.loads(_rerun_input(notice)))
     assert rerun["status"] == "SUCCEEDED", rerun
-    assert estate3.view().regions[THIRD].active_region == SECOND
+    after = estate3.view()
+    assert after.regions[THIRD].active_region == SECOND
+    # and the dials, which GA's API (in us-west-2) could not take during the move, are set
+    assert {r: state.dial for r, state in after.regions.items()} == {
+        PRIMARY: 0.0,
+        SECOND: 100.0,
+        THIRD: 0.0,
+    }
 
 
 def _rerun_input(notice: dict[str, Any]) -> str:
