@@ -24,8 +24,16 @@ __all__ = [
     "create_stack",
     "load_event",
     "once_per_run",
+    "run_directory",
     "wait_for_approval_token",
 ]
+
+
+def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder every xdist worker of this test run shares: the workers' base temps
+    (``popen-gw<N>``) have it as their parent; without xdist, the base temp itself."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if base.name.startswith("popen-gw") else base
 
 
 def once_per_run(
@@ -38,9 +46,7 @@ def once_per_run(
     ask: the first to ask computes it, the others read it (the fixture-per-session recipe of
     pytest-xdist's documentation, with an atomic ``mkdir`` as the lock). A failure in the
     worker that computes is reported by every worker that waited for it."""
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if base.name.startswith("popen-gw") else base
-    work = root / f"once-{name}"
+    work = run_directory(tmp_path_factory) / f"once-{name}"
     done, failed = work / "result.json", work / "failed.txt"
     try:
         work.mkdir()

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import run_directory
 from tests.template.cfn_yaml import REPO_ROOT, TEMPLATE_PATH, load_template
 from tests.template.support import (
     ASL_PATH,
@@ -84,10 +85,7 @@ def tool_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ToolRuns]:
       serverless rules are loaded;
     - ASL_WRAPPER: the ASL inside a plain AWS::StepFunctions::StateMachine (if it exists).
     """
-    # One folder for the whole session: xdist workers' base temps share a parent.
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if base.name.startswith("popen-gw") else base
-    work = root / "template-gates"
+    work = run_directory(tmp_path_factory) / "template-gates"  # one for the whole run
     try:
         work.mkdir()
         owner = True

@@ -63,10 +63,9 @@ def install(patcher: Patcher) -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     original = StepFunctionsParserBackend.__dict__["_validate_definition"].__func__
-    valid = _VALID
 
     def _validate_definition(definition: str) -> None:
-        if definition in valid:
+        if definition in _VALID:
             return
         original(definition=definition)
         try:
@@ -78,7 +77,7 @@ def install(patcher: Patcher) -> None:
             raise InvalidDefinition(
                 message=f"Invalid State Machine Definition: '{', '.join(problems)}'"
             )
-        valid.add(definition)
+        _VALID.add(definition)
 
     patcher.setattr(
         StepFunctionsParserBackend, "_validate_definition", staticmethod(_validate_definition)
